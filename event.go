@@ -1,0 +1,229 @@
+package plaudit
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Field limits. An event over any of them is rejected whole with the field named: the log stores what it
+// accepts as is, so nothing is ever truncated silently.
+const (
+	MaxIDLen      = 256      // id, actor, target, target_author: bytes
+	MaxContentLen = 64 << 10 // content: bytes
+	MaxAttrsLen   = 16 << 10 // attrs, as compact JSON: bytes
+	MaxBatch      = 10_000   // events in one API request
+	maxYear       = 2200     // times past this are typos, not plans
+	minYear       = 2000     // and before this too
+	maxAttrDepth  = 8        // nesting of attrs values
+)
+
+// Event is one thing that happened on a platform: the unit of the event log. The pair (Source, ExternalID)
+// identifies it; storing it twice is a no-op.
+//
+// Actor, Target and TargetAuthor are platform identifiers (an X user id, a GitHub login, a Farcaster fid as a
+// string); the Directory maps accounts to members. Attrs carries platform attributes a scorer may read
+// (follower_count, power_badge, a GitHub author_association), with numbers kept as json.Number so that no
+// precision is lost on the way through.
+type Event struct {
+	Seq          int64          `json:"seq,omitempty"` // store-assigned order of arrival; 0 until stored
+	Source       Source         `json:"source"`
+	ExternalID   string         `json:"id"`
+	Kind         Kind           `json:"kind"`
+	Actor        string         `json:"actor"`
+	Target       string         `json:"target,omitempty"`        // external id of the object acted upon
+	TargetAuthor string         `json:"target_author,omitempty"` // platform id of the target's author
+	Content      string         `json:"content,omitempty"`
+	Time         time.Time      `json:"time"`
+	Attrs        map[string]any `json:"attrs,omitempty"`
+}
+
+// Key returns the idempotency key "source/id".
+func (e *Event) Key() string { return string(e.Source) + "/" + e.ExternalID }
+
+// AccountKey returns the actor's account key "source:actor".
+func (e *Event) AccountKey() string { return string(e.Source) + ":" + e.Actor }
+
+// TargetAccountKey returns the target author's account key, or "" when the event has no target author.
+func (e *Event) TargetAccountKey() string {
+	if e.TargetAuthor == "" {
+		return ""
+	}
+	return string(e.Source) + ":" + e.TargetAuthor
+}
+
+// Validate checks every field and returns all problems found, in field order. Index and Line of the returned
+// errors are left for the caller to fill in.
+func (e *Event) Validate() []*FieldError {
+	var errs []*FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	str := func(field, v string, required bool, max int) {
+		switch {
+		case v == "" && required:
+			bad(field, "missing")
+		case len(v) > max:
+			bad(field, "too long: %d bytes, at most %d", len(v), max)
+		case !utf8.ValidString(v):
+			bad(field, "invalid UTF-8")
+		}
+	}
+	if e.Source == "" {
+		bad("source", "missing")
+	} else if !e.Source.Valid() {
+		bad("source", "unknown source %q", truncate(string(e.Source), 40))
+	}
+	str("id", e.ExternalID, true, MaxIDLen)
+	if e.Kind == "" {
+		bad("kind", "missing")
+	} else if !KnownKind(e.Source, e.Kind) {
+		bad("kind", "unknown kind %q", truncate(string(e.Kind), 40))
+	}
+	str("actor", e.Actor, true, MaxIDLen)
+	str("target", e.Target, false, MaxIDLen)
+	str("target_author", e.TargetAuthor, false, MaxIDLen)
+	str("content", e.Content, false, MaxContentLen)
+	if e.Time.IsZero() {
+		bad("time", "missing")
+	} else if y := e.Time.UTC().Year(); y < minYear || y > maxYear {
+		bad("time", "year %d out of range %d–%d", y, minYear, maxYear)
+	}
+	if e.Attrs != nil {
+		if err := checkAttrs("attrs", e.Attrs, 0); err != nil {
+			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: err.Field, Reason: err.Reason})
+		} else if b, _ := json.Marshal(e.Attrs); len(b) > MaxAttrsLen {
+			bad("attrs", "too long: %d bytes of JSON, at most %d", len(b), MaxAttrsLen)
+		}
+	}
+	errs = append(errs, e.validateIdentity()...)
+	return errs
+}
+
+// validateIdentity checks the attributes that identity kinds need.
+func (e *Event) validateIdentity() []*FieldError {
+	var errs []*FieldError
+	need := func(key string) {
+		if s, ok := e.Attrs[key].(string); !ok || s == "" {
+			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs." + key, Reason: fmt.Sprintf("missing: kind %s needs a string attrs.%s", e.Kind, key)})
+		}
+	}
+	switch e.Kind {
+	case KindLink:
+		need("member")
+		if k, ok := e.Attrs["member_kind"]; ok {
+			if s, _ := k.(string); s != string(MemberProject) && s != string(MemberCommunity) {
+				errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs.member_kind", Reason: `must be "project" or "community"`})
+			}
+		}
+	case KindMerge:
+		need("from")
+		need("into")
+	case KindWallet:
+		need("address")
+	case KindTier:
+		if n, ok := e.AttrInt("tier"); !ok || n < 1 || n > 100 {
+			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs.tier", Reason: "missing or not an integer from 1 to 100"})
+		}
+	}
+	return errs
+}
+
+func checkAttrs(path string, v any, depth int) *FieldError {
+	if depth > maxAttrDepth {
+		return &FieldError{Field: path, Reason: fmt.Sprintf("nested deeper than %d", maxAttrDepth)}
+	}
+	switch x := v.(type) {
+	case nil, bool, json.Number, float64, int, int64:
+	case string:
+		if !utf8.ValidString(x) {
+			return &FieldError{Field: path, Reason: "invalid UTF-8"}
+		}
+	case []any:
+		for i, y := range x {
+			if err := checkAttrs(fmt.Sprintf("%s[%d]", path, i), y, depth+1); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, y := range x {
+			if !utf8.ValidString(k) {
+				return &FieldError{Field: path, Reason: "key with invalid UTF-8"}
+			}
+			if err := checkAttrs(path+"."+k, y, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return &FieldError{Field: path, Reason: fmt.Sprintf("unsupported value of type %T", v)}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func printableID(id string) string {
+	if !utf8.ValidString(id) {
+		return ""
+	}
+	return truncate(id, 80)
+}
+
+// AttrString returns attrs[key] as a string; numbers and booleans are formatted.
+func (e *Event) AttrString(key string) (string, bool) {
+	switch v := e.Attrs[key].(type) {
+	case string:
+		return v, true
+	case json.Number:
+		return v.String(), true
+	case bool:
+		return strconv.FormatBool(v), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case int64:
+		return strconv.FormatInt(v, 10), true
+	case int:
+		return strconv.Itoa(v), true
+	}
+	return "", false
+}
+
+// AttrInt returns attrs[key] as an int64 when it is an integral number or a decimal string.
+func (e *Event) AttrInt(key string) (int64, bool) {
+	switch v := e.Attrs[key].(type) {
+	case json.Number:
+		n, err := v.Int64()
+		return n, err == nil
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	case float64:
+		if v == float64(int64(v)) {
+			return int64(v), true
+		}
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+// AttrBool returns attrs[key] as a bool; "true"/"false" strings are accepted.
+func (e *Event) AttrBool(key string) (bool, bool) {
+	switch v := e.Attrs[key].(type) {
+	case bool:
+		return v, true
+	case string:
+		b, err := strconv.ParseBool(v)
+		return b, err == nil
+	}
+	return false, false
+}

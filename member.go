@@ -1,0 +1,289 @@
+package plaudit
+
+import (
+	"sort"
+	"strconv"
+	"time"
+)
+
+// MemberKind separates project accounts, whose rewards pool into one delegatable project wallet, from
+// community members, whose rewards are theirs and non-transferable (the DEM seed).
+type MemberKind string
+
+// The member kinds.
+const (
+	MemberCommunity MemberKind = "community"
+	MemberProject   MemberKind = "project"
+)
+
+// Account is one identity on one platform, keyed "source:platform-id".
+type Account struct {
+	Key       string    `json:"key"`    // "x:12345"
+	Source    Source    `json:"source"` // x
+	ID        string    `json:"id"`     // 12345
+	Member    string    `json:"member"` // handle of the member it belongs to now
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+// Member is a person or a project: the accounts it holds across platforms, its wallets, its kind and tier.
+// Rewards go to members, not accounts.
+type Member struct {
+	Handle    string     `json:"handle"`
+	Kind      MemberKind `json:"kind"`
+	Tier      int        `json:"tier"` // current tier; TierAt gives it at a time
+	Wallets   []string   `json:"wallets,omitempty"`
+	Accounts  []string   `json:"accounts"` // account keys, sorted
+	FirstSeen time.Time  `json:"first_seen"`
+}
+
+// IdentityChange is one entry of the identity history: a link, unlink, merge, tier or wallet change, with
+// the event that made it.
+type IdentityChange struct {
+	Event  string    `json:"event"` // event key
+	Kind   Kind      `json:"kind"`
+	Time   time.Time `json:"time"`
+	Member string    `json:"member"`           // member changed (for a merge: the one merged into)
+	Detail string    `json:"detail,omitempty"` // "x:123 from x:123", "from m2", "tier 2", "0xabc"
+}
+
+type tierChange struct {
+	at   time.Time
+	tier int
+}
+
+// Directory maps accounts to members by replaying the event log. It is a pure function of the events it is
+// given, in order: an account seen for the first time becomes a member of its own (handle = account key)
+// until a link event moves it; identity events change links, tiers and wallets; history is kept in
+// History. Events of source "plaudit" are operator actions whose actor is a member handle.
+type Directory struct {
+	accounts map[string]*Account
+	members  map[string]*Member
+	tiers    map[string][]tierChange
+	merged   map[string]string
+	History  []IdentityChange
+}
+
+// NewDirectory returns an empty directory.
+func NewDirectory() *Directory {
+	return &Directory{
+		accounts: map[string]*Account{},
+		members:  map[string]*Member{},
+		tiers:    map[string][]tierChange{},
+		merged:   map[string]string{},
+	}
+}
+
+// BuildDirectory replays events (in the given order) into a new directory.
+func BuildDirectory(events []Event) *Directory {
+	d := NewDirectory()
+	for i := range events {
+		d.Apply(&events[i])
+	}
+	return d
+}
+
+func (d *Directory) member(handle string, t time.Time) *Member {
+	handle = d.canonical(handle)
+	m := d.members[handle]
+	if m == nil {
+		m = &Member{Handle: handle, Kind: MemberCommunity, Tier: 1, FirstSeen: t}
+		d.members[handle] = m
+	}
+	return m
+}
+
+func (d *Directory) canonical(handle string) string {
+	for i := 0; i < 64; i++ {
+		into, ok := d.merged[handle]
+		if !ok {
+			break
+		}
+		handle = into
+	}
+	return handle
+}
+
+// account returns the account for key, creating it (and a member of its own) on first sight.
+func (d *Directory) account(src Source, id string, t time.Time) *Account {
+	key := string(src) + ":" + id
+	a := d.accounts[key]
+	if a == nil {
+		a = &Account{Key: key, Source: src, ID: id, Member: key, FirstSeen: t}
+		d.accounts[key] = a
+		m := d.member(key, t)
+		m.Accounts = insertSorted(m.Accounts, key)
+	}
+	return a
+}
+
+// Apply replays one event. Engagement events only register their accounts; identity events change links,
+// tiers and wallets.
+func (d *Directory) Apply(e *Event) {
+	var subject *Member
+	if e.Source == SourcePlaudit {
+		subject = d.member(e.Actor, e.Time)
+	} else {
+		a := d.account(e.Source, e.Actor, e.Time)
+		if e.TargetAuthor != "" {
+			d.account(e.Source, e.TargetAuthor, e.Time)
+		}
+		subject = d.member(a.Member, e.Time)
+		if !e.Kind.IsIdentity() {
+			return
+		}
+		if e.Kind == KindLink || e.Kind == KindUnlink {
+			d.relink(e, a)
+			return
+		}
+	}
+	change := IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: subject.Handle}
+	switch e.Kind {
+	case KindTier:
+		n, _ := e.AttrInt("tier")
+		subject.Tier = int(n)
+		d.tiers[subject.Handle] = append(d.tiers[subject.Handle], tierChange{e.Time, int(n)})
+		change.Detail = "tier " + strconv.Itoa(int(n))
+	case KindWallet:
+		addr, _ := e.AttrString("address")
+		subject.Wallets = insertSorted(subject.Wallets, addr)
+		change.Detail = addr
+	case KindMerge:
+		from, _ := e.AttrString("from")
+		into, _ := e.AttrString("into")
+		d.merge(from, into, e.Time)
+		change.Member, change.Detail = d.canonical(into), "from "+from
+	default:
+		return
+	}
+	d.History = append(d.History, change)
+}
+
+func (d *Directory) relink(e *Event, a *Account) {
+	old := d.member(a.Member, e.Time)
+	target := a.Key
+	if e.Kind == KindLink {
+		target, _ = e.AttrString("member")
+	}
+	nm := d.member(target, e.Time)
+	if e.Kind == KindLink {
+		if k, ok := e.AttrString("member_kind"); ok {
+			nm.Kind = MemberKind(k)
+		}
+	}
+	if old != nm {
+		old.Accounts = removeSorted(old.Accounts, a.Key)
+		nm.Accounts = insertSorted(nm.Accounts, a.Key)
+		if old.FirstSeen.Before(nm.FirstSeen) {
+			nm.FirstSeen = old.FirstSeen
+		}
+		if len(old.Accounts) == 0 && old.Handle == a.Key {
+			delete(d.members, old.Handle)
+		}
+	}
+	a.Member = nm.Handle
+	d.History = append(d.History, IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: nm.Handle, Detail: a.Key + " from " + old.Handle})
+}
+
+func (d *Directory) merge(from, into string, t time.Time) {
+	f, in := d.member(from, t), d.member(into, t)
+	if f == in {
+		return
+	}
+	for _, k := range f.Accounts {
+		in.Accounts = insertSorted(in.Accounts, k)
+		d.accounts[k].Member = in.Handle
+	}
+	for _, w := range f.Wallets {
+		in.Wallets = insertSorted(in.Wallets, w)
+	}
+	if f.FirstSeen.Before(in.FirstSeen) {
+		in.FirstSeen = f.FirstSeen
+	}
+	if f.Tier > in.Tier {
+		in.Tier = f.Tier
+	}
+	d.tiers[in.Handle] = mergeTiers(d.tiers[in.Handle], d.tiers[f.Handle])
+	delete(d.members, f.Handle)
+	d.merged[f.Handle] = in.Handle
+}
+
+func mergeTiers(a, b []tierChange) []tierChange {
+	out := append(append([]tierChange{}, a...), b...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+// MemberOf returns the handle of the member that holds the account "source:id" now, or "" when the account
+// was never seen.
+func (d *Directory) MemberOf(accountKey string) string {
+	a := d.accounts[accountKey]
+	if a == nil {
+		return ""
+	}
+	return d.canonical(a.Member)
+}
+
+// MemberOfActor returns the member handle of e's actor: the actor itself for operator events.
+func (d *Directory) MemberOfActor(e *Event) string {
+	if e.Source == SourcePlaudit {
+		return d.canonical(e.Actor)
+	}
+	return d.MemberOf(e.AccountKey())
+}
+
+// Member returns the member with the given handle, following merges.
+func (d *Directory) Member(handle string) (*Member, bool) {
+	m, ok := d.members[d.canonical(handle)]
+	return m, ok
+}
+
+// Account returns the account with the given key.
+func (d *Directory) Account(key string) (*Account, bool) {
+	a, ok := d.accounts[key]
+	return a, ok
+}
+
+// Members returns every current member, sorted by handle.
+func (d *Directory) Members() []*Member {
+	out := make([]*Member, 0, len(d.members))
+	for _, m := range d.members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Handle < out[j].Handle })
+	return out
+}
+
+// Len returns the number of current members.
+func (d *Directory) Len() int { return len(d.members) }
+
+// TierAt returns the member's tier at time t: the last tier event at or before t, else 1.
+func (d *Directory) TierAt(handle string, t time.Time) int {
+	handle = d.canonical(handle)
+	tier := 1
+	for _, c := range d.tiers[handle] {
+		if c.at.After(t) {
+			break
+		}
+		tier = c.tier
+	}
+	return tier
+}
+
+func insertSorted(s []string, v string) []string {
+	i := sort.SearchStrings(s, v)
+	if i < len(s) && s[i] == v {
+		return s
+	}
+	s = append(s, "")
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+func removeSorted(s []string, v string) []string {
+	i := sort.SearchStrings(s, v)
+	if i < len(s) && s[i] == v {
+		return append(s[:i], s[i+1:]...)
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package plaudit
+
+import (
+	"context"
+	"time"
+)
+
+// AppendStatus is the outcome of appending one event.
+type AppendStatus string
+
+// The outcomes of appending an event. A duplicate is an event whose (source, id) is already in the log: it
+// changes nothing, which is what makes a retried import or request safe.
+const (
+	Accepted  AppendStatus = "accepted"
+	Duplicate AppendStatus = "duplicate"
+	Rejected  AppendStatus = "rejected"
+)
+
+// AppendResult reports what happened to one event of a batch.
+type AppendResult struct {
+	Status AppendStatus `json:"status"`
+	Seq    int64        `json:"seq,omitempty"`   // the stored sequence of an accepted or duplicate event
+	Error  *FieldError  `json:"error,omitempty"` // why a rejected event was rejected
+}
+
+// EventFilter selects events from the log. Zero values select everything.
+type EventFilter struct {
+	Sources  []Source
+	Kinds    []Kind
+	Since    time.Time // inclusive, by event time
+	Until    time.Time // exclusive, by event time
+	AfterSeq int64     // only events with Seq > AfterSeq
+	Limit    int       // 0 for no limit
+}
+
+// SourceKindCount is the number of events of one source and kind.
+type SourceKindCount struct {
+	Source Source `json:"source"`
+	Kind   Kind   `json:"kind"`
+	Count  int64  `json:"count"`
+}
+
+// EventStats summarises the log.
+type EventStats struct {
+	Total    int64             `json:"total"`
+	Accounts int64             `json:"accounts"` // distinct (source, actor) pairs
+	First    time.Time         `json:"first"`
+	Last     time.Time         `json:"last"`
+	ByKind   []SourceKindCount `json:"by_kind"` // sorted by source, then kind
+}
+
+// EventStore is the append-only, idempotent event log.
+type EventStore interface {
+	// AppendEvents stores the valid events of a batch in one transaction, skipping those already stored.
+	// Events must have been validated; the store checks only what it must (uniqueness). It returns one
+	// result per event, in order. Either every accepted event is stored or, with an error, none is.
+	AppendEvents(ctx context.Context, events []Event) ([]AppendResult, error)
+
+	// ScanEvents calls fn for each event matching f, in Seq order, stopping at the first error fn returns.
+	ScanEvents(ctx context.Context, f EventFilter, fn func(*Event) error) error
+
+	// EventByKey returns the event with the given source and external id, or an ENOTFOUND error.
+	EventByKey(ctx context.Context, source Source, externalID string) (*Event, error)
+
+	// EventStats summarises the log.
+	EventStats(ctx context.Context) (*EventStats, error)
+}
+
+// Store is everything Plaudit persists. Implementations: package sqlite (the embedded default) and package
+// postgres; both pass the shared suite in package storetest.
+type Store interface {
+	EventStore
+	Close() error
+}
