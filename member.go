@@ -121,7 +121,9 @@ func (d *Directory) account(src Source, id string, t time.Time) *Account {
 func (d *Directory) Apply(e *Event) {
 	var subject *Member
 	if e.Source == SourcePlaudit {
-		subject = d.member(e.Actor, e.Time)
+		if e.Kind != KindMerge { // a merge names its members in attrs; its actor is the operator
+			subject = d.member(e.Actor, e.Time)
+		}
 	} else {
 		a := d.account(e.Source, e.Actor, e.Time)
 		if e.TargetAuthor != "" {
@@ -136,14 +138,23 @@ func (d *Directory) Apply(e *Event) {
 			return
 		}
 	}
-	change := IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: subject.Handle}
+	change := IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time}
+	if subject != nil {
+		change.Member = subject.Handle
+	}
 	switch e.Kind {
 	case KindTier:
+		if subject == nil {
+			return
+		}
 		n, _ := e.AttrInt("tier")
 		subject.Tier = int(n)
 		d.tiers[subject.Handle] = append(d.tiers[subject.Handle], tierChange{e.Time, int(n)})
 		change.Detail = "tier " + strconv.Itoa(int(n))
 	case KindWallet:
+		if subject == nil {
+			return
+		}
 		addr, _ := e.AttrString("address")
 		subject.Wallets = insertSorted(subject.Wallets, addr)
 		change.Detail = addr
