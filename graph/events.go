@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Weights gives each kind of interaction its weight in the interaction graph. Kinds without a weight (posts,
+// identity events, flags) add no edge.
+type Weights map[plaudit.Kind]float64
+
+// DefaultWeights returns the weights used when a policy sets none: a reply, quote or review (work that
+// engages with the other's content) weighs 3, a comment or repost 2, a like, mention or follow 1.
+func DefaultWeights() Weights {
+	return Weights{
+		plaudit.KindReply:   3,
+		plaudit.KindQuote:   3,
+		plaudit.KindReview:  3,
+		plaudit.KindComment: 2,
+		plaudit.KindRepost:  2,
+		plaudit.KindLike:    1,
+		plaudit.KindMention: 1,
+		plaudit.KindFollow:  1,
+	}
+}
+
+// Validate reports the first weight that is not a finite number ≥ 0, naming its kind.
+func (w Weights) Validate() error {
+	kinds := make([]string, 0, len(w))
+	for k := range w {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		v := w[plaudit.Kind(k)]
+		if !(v >= 0) || v > 1e12 {
+			return plaudit.Errorf(plaudit.EINVALID, "interaction weight for kind %s: %v: must be a number from 0 to 1e12", k, v)
+		}
+	}
+	return nil
+}
+
+// EventOptions selects the events of one graph (an epoch) and weighs them.
+type EventOptions struct {
+	Weights Weights   // nil for DefaultWeights
+	Since   time.Time // inclusive, by event time; zero for no lower bound
+	Until   time.Time // exclusive; zero for no upper bound
+}
+
+// FromEvents builds the member interaction graph of an epoch: one node per member of dir (handles), and an
+// edge from the member who acted to the member whose content or account was acted upon, weighted by kind.
+//
+// The target member is found, in order, from the event's target_author; for a follow, from its target (an
+// account id); for a GitHub comment, from attrs.issue_author; and for Farcaster mentions from
+// attrs.mentioned (usernames, resolved through the username attrs of the casts seen). An account the
+// Directory has not seen stands for a member of its own, keyed by the account. Interactions between
+// accounts of the same member are self-loops and are dropped. Events are read in the given order, so the
+// same events give the same graph.
+func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+	weights := opt.Weights
+	if weights == nil {
+		weights = DefaultWeights()
+	}
+	if err := weights.Validate(); err != nil {
+		return nil, err
+	}
+	b := NewBuilder()
+	for _, m := range dir.Members() {
+		b.AddNode(m.Handle)
+	}
+	// Farcaster mentions name usernames; casts carry their author's username, so learn the mapping first.
+	usernames := map[string]string{}
+	for i := range events {
+		e := &events[i]
+		if e.Source != plaudit.SourceFarcaster {
+			continue
+		}
+		if u, ok := e.AttrString("username"); ok && u != "" {
+			if _, seen := usernames[strings.ToLower(u)]; !seen {
+				usernames[strings.ToLower(u)] = e.Actor
+			}
+		}
+	}
+	add := func(from, toAccount string, w float64) {
+		to := dir.MemberOf(toAccount)
+		if to == "" {
+			to = toAccount // never seen as an actor: a member of its own, as the Directory would make it
+		}
+		if to == from {
+			return
+		}
+		_ = b.AddEdge(from, to, w) // weights were validated
+	}
+	for i := range events {
+		e := &events[i]
+		if e.Kind.IsIdentity() || e.Source == plaudit.SourcePlaudit {
+			continue
+		}
+		if !opt.Since.IsZero() && e.Time.Before(opt.Since) {
+			continue
+		}
+		if !opt.Until.IsZero() && !e.Time.Before(opt.Until) {
+			continue
+		}
+		from := dir.MemberOfActor(e)
+		if from == "" {
+			continue
+		}
+		if w, ok := weights[e.Kind]; ok && w > 0 {
+			switch {
+			case e.TargetAuthor != "":
+				add(from, e.TargetAccountKey(), w)
+			case e.Kind == plaudit.KindFollow && e.Target != "":
+				add(from, string(e.Source)+":"+e.Target, w)
+			case e.Kind == plaudit.KindComment:
+				if a, ok := e.AttrString("issue_author"); ok && a != "" {
+					add(from, string(e.Source)+":"+a, w)
+				}
+			}
+		}
+		if e.Source == plaudit.SourceFarcaster && e.Kind != plaudit.KindMention {
+			if w := weights[plaudit.KindMention]; w > 0 {
+				if list, ok := e.Attrs["mentioned"].([]any); ok {
+					for _, v := range list {
+						u, _ := v.(string)
+						if fid, ok := usernames[strings.ToLower(u)]; ok {
+							add(from, "farcaster:"+fid, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	return b.Build(), nil
+}
