@@ -1,0 +1,226 @@
+package integrity
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/text"
+)
+
+// minDupWords is the fewest words a text needs before near-duplicate detection looks at it: shorter texts
+// ("thanks!") repeat innocently and are judged by the generic-reply signal instead.
+const minDupWords = 6
+
+// Check runs the event-level checks (velocity, diminishing returns, content) over events, which must be in
+// the log's order, and the member-level roll-up: a member whose share of flagged events reaches
+// cfg.FlagShare is flagged as a whole. dir resolves actors to members.
+func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings {
+	f := NewFindings()
+	order := timeOrder(events)
+	checkVelocity(events, order, dir, cfg, f)
+	checkDiminishing(events, order, dir, cfg, f)
+	checkContent(events, order, cfg, f)
+	rollUp(events, dir, cfg, f)
+	return f
+}
+
+// engagement reports whether an event is something a policy may reward (not an identity change).
+func engagement(e *plaudit.Event) bool {
+	return !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit
+}
+
+// timeOrder returns the indices of events sorted by time, then by position: checks with windows need time
+// order even when the log's arrival order differs.
+func timeOrder(events []plaudit.Event) []int {
+	idx := make([]int, len(events))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return events[idx[a]].Time.Before(events[idx[b]].Time) })
+	return idx
+}
+
+func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+	if len(cfg.Velocity) == 0 {
+		return
+	}
+	type key struct {
+		member string
+		limit  int
+	}
+	windows := map[key][]time.Time{}
+	for _, i := range order {
+		e := &events[i]
+		if !engagement(e) {
+			continue
+		}
+		m := dir.MemberOfActor(e)
+		for li, l := range cfg.Velocity {
+			if l.Kind != e.Kind || l.Max <= 0 {
+				continue
+			}
+			k := key{m, li}
+			w := windows[k]
+			cut := 0
+			for cut < len(w) && !w[cut].After(e.Time.Add(-l.Window)) {
+				cut++
+			}
+			w = append(w[cut:], e.Time)
+			windows[k] = w
+			if len(w) > l.Max {
+				f.AddEvent(e.Key(), plaudit.Reason{
+					Check:      "velocity",
+					Detail:     fmt.Sprintf("%d %s events within %s, limit %d", len(w), e.Kind, l.Window, l.Max),
+					Multiplier: 0,
+					Evidence: []plaudit.Input{{Name: "kind", Value: string(e.Kind)}, {Name: "window", Value: l.Window.String()},
+						{Name: "count", Value: strconv.Itoa(len(w))}, {Name: "limit", Value: strconv.Itoa(l.Max)}},
+				})
+				break
+			}
+		}
+	}
+}
+
+func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+	if cfg.DiminishWindow <= 0 {
+		return
+	}
+	type pair struct{ from, to string }
+	windows := map[pair][]time.Time{}
+	for _, i := range order {
+		e := &events[i]
+		if !engagement(e) || e.TargetAuthor == "" {
+			continue
+		}
+		from, to := dir.MemberOfActor(e), dir.MemberOf(e.TargetAccountKey())
+		if to == "" || from == to {
+			continue
+		}
+		p := pair{from, to}
+		w := windows[p]
+		cut := 0
+		for cut < len(w) && !w[cut].After(e.Time.Add(-cfg.DiminishWindow)) {
+			cut++
+		}
+		w = append(w[cut:], e.Time)
+		windows[p] = w
+		n := len(w)
+		if n <= 1 {
+			continue
+		}
+		mult := plaudit.Ratio(0)
+		if cfg.DiminishAfter <= 0 || n <= cfg.DiminishAfter {
+			mult = plaudit.One
+			for j := 1; j < n; j++ {
+				mult = plaudit.Ratio((int64(mult)*int64(cfg.DiminishFactor) + int64(plaudit.One)/2) / int64(plaudit.One))
+			}
+		}
+		f.AddEvent(e.Key(), plaudit.Reason{
+			Check:      "diminishing_returns",
+			Detail:     fmt.Sprintf("action %d towards %s within %s", n, to, cfg.DiminishWindow),
+			Multiplier: mult,
+			Evidence:   []plaudit.Input{{Name: "towards", Value: to}, {Name: "nth", Value: strconv.Itoa(n)}},
+		})
+	}
+}
+
+func textKind(k plaudit.Kind) bool {
+	switch k {
+	case plaudit.KindPost, plaudit.KindReply, plaudit.KindQuote, plaudit.KindComment, plaudit.KindReview,
+		plaudit.KindMention, "message":
+		return true
+	}
+	return false
+}
+
+func checkContent(events []plaudit.Event, order []int, cfg Config, f *Findings) {
+	var idx *text.Index
+	if cfg.NearDuplicate > 0 {
+		idx = text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
+		for i, s := range cfg.SpamCorpus {
+			idx.AddCorpus("corpus:"+strconv.Itoa(i), s)
+		}
+	}
+	for _, i := range order {
+		e := &events[i]
+		if !engagement(e) || !textKind(e.Kind) || strings.TrimSpace(e.Content) == "" {
+			continue
+		}
+		for _, s := range text.Signals(e.Content) {
+			mult := cfg.SpamMultiplier
+			switch s.Check {
+			case "farming":
+				mult = cfg.FarmMultiplier
+			case "generic":
+				mult = cfg.GenericMultiplier
+			}
+			f.AddEvent(e.Key(), plaudit.Reason{Check: "content_" + s.Check, Detail: s.Detail, Multiplier: mult})
+		}
+		if idx == nil || len(strings.Fields(e.Content)) < minDupWords {
+			continue
+		}
+		matches := idx.Add(e.Key(), e.Content)
+		if len(matches) == 0 {
+			continue
+		}
+		m := matches[0]
+		detail := fmt.Sprintf("%.0f%% similar to %s", m.Similarity*100, m.ID)
+		if m.Corpus {
+			detail = fmt.Sprintf("%.0f%% similar to known spam %s", m.Similarity*100, m.ID)
+		}
+		f.AddEvent(e.Key(), plaudit.Reason{
+			Check:      "near_duplicate",
+			Detail:     detail,
+			Multiplier: cfg.CopyMultiplier,
+			Evidence: []plaudit.Input{{Name: "matched", Value: m.ID}, {Name: "similarity", Value: strconv.FormatFloat(m.Similarity, 'f', 3, 64)},
+				{Name: "copies_so_far", Value: strconv.Itoa(len(matches))}},
+		})
+	}
+}
+
+// rollUp flags members whose share of engagement events with a finding that takes at least half their value
+// reaches cfg.FlagShare.
+func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findings) {
+	if cfg.FlagShare <= 0 {
+		return
+	}
+	type tally struct{ total, hit int }
+	t := map[string]*tally{}
+	for i := range events {
+		e := &events[i]
+		if !engagement(e) {
+			continue
+		}
+		m := dir.MemberOfActor(e)
+		c := t[m]
+		if c == nil {
+			c = &tally{}
+			t[m] = c
+		}
+		c.total++
+		if rs, ok := f.Events[e.Key()]; ok && product(rs) <= plaudit.One/2 {
+			c.hit++
+		}
+	}
+	members := make([]string, 0, len(t))
+	for m := range t {
+		members = append(members, m)
+	}
+	sort.Strings(members)
+	for _, m := range members {
+		c := t[m]
+		if c.total < 5 || int64(c.hit)*int64(plaudit.One) < int64(cfg.FlagShare)*int64(c.total) {
+			continue
+		}
+		f.AddMember(m, plaudit.Reason{
+			Check:      "flagged_activity",
+			Detail:     fmt.Sprintf("%d of %d events penalised by integrity checks", c.hit, c.total),
+			Multiplier: cfg.FlaggedMultiplier,
+			Evidence:   []plaudit.Input{{Name: "penalised", Value: strconv.Itoa(c.hit)}, {Name: "events", Value: strconv.Itoa(c.total)}},
+		})
+	}
+}

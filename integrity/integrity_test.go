@@ -1,0 +1,143 @@
+package integrity
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+var t0 = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+
+func ev(id string, kind plaudit.Kind, actor, author, content string, at time.Duration) plaudit.Event {
+	return plaudit.Event{Source: plaudit.SourceX, ExternalID: id, Kind: kind, Actor: actor, Target: "p" + author,
+		TargetAuthor: author, Content: content, Time: t0.Add(at)}
+}
+
+func reasons(f *Findings, key, check string) []plaudit.Reason {
+	var out []plaudit.Reason
+	for _, r := range f.Events[key] {
+		if r.Check == check {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestVelocity(t *testing.T) {
+	c := Config{Velocity: []Limit{{Kind: plaudit.KindLike, Window: time.Minute, Max: 3}}}
+	var events []plaudit.Event
+	for i := 0; i < 5; i++ { // 5 likes 10 s apart: the 4th and 5th exceed 3 per minute
+		events = append(events, ev(fmt.Sprint("l", i), plaudit.KindLike, "bot", fmt.Sprint("a", i), "", time.Duration(i)*10*time.Second))
+	}
+	events = append(events, ev("late", plaudit.KindLike, "bot", "z", "", 5*time.Minute)) // window has passed
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	for i := 0; i < 5; i++ {
+		got := len(reasons(f, fmt.Sprint("x/l", i), "velocity"))
+		if want := map[bool]int{true: 1, false: 0}[i >= 3]; got != want {
+			t.Errorf("like %d: %d velocity reasons, want %d", i, got, want)
+		}
+	}
+	if len(reasons(f, "x/late", "velocity")) != 0 {
+		t.Error("a like after the window must pass")
+	}
+}
+
+func TestVelocityBoundary(t *testing.T) {
+	// Exactly Window apart: the earlier event has left the window (it is not After cut-off).
+	c := Config{Velocity: []Limit{{Kind: plaudit.KindLike, Window: time.Minute, Max: 1}}}
+	events := []plaudit.Event{ev("a", plaudit.KindLike, "u", "v", "", 0), ev("b", plaudit.KindLike, "u", "w", "", time.Minute)}
+	if f := Check(events, plaudit.BuildDirectory(events), c); len(f.Events) != 0 {
+		t.Fatalf("want no findings, got %v", f.Events)
+	}
+}
+
+func TestDiminishing(t *testing.T) {
+	c := Config{DiminishWindow: 24 * time.Hour, DiminishFactor: plaudit.One / 2, DiminishAfter: 3}
+	var events []plaudit.Event
+	for i := 0; i < 4; i++ {
+		events = append(events, ev(fmt.Sprint("r", i), plaudit.KindReply, "fan", "star", "nice work on this one", time.Duration(i)*time.Hour))
+	}
+	events = append(events, ev("self", plaudit.KindReply, "star", "star", "", 0))
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	want := []plaudit.Ratio{-1, 500_000, 250_000, 0}
+	for i, w := range want {
+		rs := reasons(f, fmt.Sprint("x/r", i), "diminishing_returns")
+		if w < 0 {
+			if len(rs) != 0 {
+				t.Errorf("first action must be untouched: %v", rs)
+			}
+			continue
+		}
+		if len(rs) != 1 || rs[0].Multiplier != w {
+			t.Errorf("action %d: %v, want multiplier %d", i+1, rs, w)
+		}
+	}
+	if len(f.Events["x/self"]) != 0 {
+		t.Error("self engagement is not diminished here (scorers exclude it)")
+	}
+}
+
+func TestContent(t *testing.T) {
+	c := DefaultConfig()
+	c.Velocity = nil
+	c.DiminishWindow = 0
+	c.SpamCorpus = []string{"claim your free airdrop now at the link in bio before it is gone"}
+	long := "the grant committee should publish milestone reviews before the next funding round starts"
+	events := []plaudit.Event{
+		ev("gm", plaudit.KindReply, "a", "b", "gm ser", 0),
+		ev("orig", plaudit.KindPost, "a", "", long, time.Minute),
+		ev("copy", plaudit.KindReply, "c", "a", long+"!", 2*time.Minute),
+		ev("spam", plaudit.KindReply, "d", "a", "Claim your FREE airdrop now at the link in bio before it is gone", 3*time.Minute),
+		ev("ok", plaudit.KindReply, "e", "a", "I disagree: milestone reviews slow grants down, publish a summary instead", 4*time.Minute),
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	if rs := reasons(f, "x/gm", "content_farming"); len(rs) != 1 || rs[0].Multiplier != 0 {
+		t.Errorf("gm: %v", f.Events["x/gm"])
+	}
+	if rs := reasons(f, "x/copy", "near_duplicate"); len(rs) != 1 || !strings.Contains(rs[0].Detail, "x/orig") {
+		t.Errorf("copy: %v", f.Events["x/copy"])
+	}
+	if rs := reasons(f, "x/spam", "near_duplicate"); len(rs) != 1 || !strings.Contains(rs[0].Detail, "known spam") {
+		t.Errorf("spam: %v", f.Events["x/spam"])
+	}
+	if len(f.Events["x/orig"]) != 0 || len(f.Events["x/ok"]) != 0 {
+		t.Errorf("honest texts flagged: %v %v", f.Events["x/orig"], f.Events["x/ok"])
+	}
+}
+
+func TestRollUpAndApply(t *testing.T) {
+	c := DefaultConfig()
+	var events []plaudit.Event
+	for i := 0; i < 10; i++ {
+		events = append(events, ev(fmt.Sprint("g", i), plaudit.KindReply, "farmer", fmt.Sprint("v", i), "gm", time.Duration(i)*time.Hour))
+		events = append(events, ev(fmt.Sprint("h", i), plaudit.KindReply, "honest", fmt.Sprint("v", i),
+			fmt.Sprintf("question %d about the roadmap: when does the audit of module %d finish?", i, i), time.Duration(i)*time.Hour))
+	}
+	dir := plaudit.BuildDirectory(events)
+	f := Check(events, dir, c)
+	if len(f.Members["x:farmer"]) != 1 || len(f.Members["x:honest"]) != 0 {
+		t.Fatalf("members: %v", f.Members)
+	}
+	verdicts := f.Verdicts()
+	scores := []plaudit.Score{
+		{Event: "x/h1", Member: "x:honest", Points: 5 * plaudit.PointScale},
+		{Event: "x/g1", Member: "x:farmer", Points: 5 * plaudit.PointScale},
+	}
+	got := Apply(scores, verdicts)
+	if got[0].Points != 5*plaudit.PointScale || got[1].Points != 0 {
+		t.Fatalf("applied: %v %v", got[0].Points, got[1].Points)
+	}
+	if scores[1].Points != 5*plaudit.PointScale {
+		t.Fatal("Apply modified its input")
+	}
+	if len(got[1].Lines) == 0 {
+		t.Fatal("applied score must explain the integrity multiplier")
+	}
+	again := Check(events, dir, c).Verdicts()
+	if fmt.Sprint(again) != fmt.Sprint(verdicts) {
+		t.Fatal("verdicts not deterministic")
+	}
+}
