@@ -1,0 +1,227 @@
+package conversation
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/plaudit/plaudit/internal/testenv"
+)
+
+// recorded is one user's entry in a Ubiquity results file.
+type recorded struct {
+	Comments []recordedComment `json:"comments"`
+	Total    json.Number       `json:"total"`
+	Task     *struct {
+		Reward     json.Number `json:"reward"`
+		Multiplier json.Number `json:"multiplier"`
+	} `json:"task"`
+	ReviewRewards []struct {
+		Reviews []struct {
+			Effect struct {
+				Addition int `json:"addition"`
+				Deletion int `json:"deletion"`
+			} `json:"effect"`
+			Priority int         `json:"priority"`
+			Reward   json.Number `json:"reward"`
+		} `json:"reviews"`
+	} `json:"reviewRewards"`
+	Events map[string]struct {
+		Reward json.Number `json:"reward"`
+	} `json:"events"`
+}
+
+type recordedComment struct {
+	ID          int64  `json:"id"`
+	Content     string `json:"content"`
+	URL         string `json:"url"`
+	CommentType string `json:"commentType"`
+	Score       *struct {
+		Reward     json.Number `json:"reward"`
+		Relevance  json.Number `json:"relevance"`
+		Priority   int         `json:"priority"`
+		Authorship json.Number `json:"authorship"`
+		Multiplier json.Number `json:"multiplier"`
+		Formatting struct {
+			Content map[string]struct {
+				Score        json.Number `json:"score"`
+				ElementCount int         `json:"elementCount"`
+			} `json:"content"`
+			Result json.Number `json:"result"`
+		} `json:"formatting"`
+		Words *struct {
+			WordCount int         `json:"wordCount"`
+			Result    json.Number `json:"result"`
+		} `json:"words"`
+		Readability *struct {
+			FleschKincaid float64 `json:"fleschKincaid"`
+			Score         float64 `json:"score"`
+			Sentences     int     `json:"sentences"`
+			Syllables     int     `json:"syllables"`
+		} `json:"readability"`
+	} `json:"score"`
+}
+
+// resultFiles returns the current-format results files (the obsolete zero-results file, the configuration
+// and the non-result fixtures left out).
+func resultFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	skip := map[string]bool{
+		"github-comment-zero-results.json":   true, // obsolete format
+		"valid-configuration.json":           true,
+		"content-evaluator-test-result.json": true, // a prompt fixture, not results
+		"gql-commits.json":                   true, // a GraphQL answer
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "results", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if !skip[filepath.Base(f)] {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func loadRecorded(t *testing.T, path string) map[string]recorded {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]recorded
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+func ubiquityConfig(t testing.TB, dir string) Config {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "results", "valid-configuration.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseUbiquityConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func num(n json.Number) decimal.Decimal {
+	if n == "" {
+		return decimal.Zero
+	}
+	return decimal.RequireFromString(string(n))
+}
+
+// TestConformanceComments scores every recorded comment from its purged markdown and role and checks the
+// reward, exactly, against Ubiquity's recorded result.
+func TestConformanceComments(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	cfg := ubiquityConfig(t, dir)
+	files, matched, total := 0, 0, 0
+	for _, path := range resultFiles(t, dir) {
+		name := filepath.Base(path)
+		rec := loadRecorded(t, path)
+		fileOK := true
+		for _, user := range sortedKeys(rec) {
+			for _, rc := range rec[user].Comments {
+				if rc.Score == nil || rc.Score.Reward == "" {
+					continue // a stage before scoring
+				}
+				total++
+				role, err := ParseRole(rc.CommentType)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				relevance := num(rc.Score.Relevance)
+				withRelevance := rc.Score.Relevance != ""
+				if !withRelevance {
+					relevance = decimal.NewFromInt(1) // the formatting stage alone: no relevance, no priority
+				}
+				priority := rc.Score.Priority
+				if !withRelevance {
+					priority = 1
+				}
+				got, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL,
+					Relevance: relevance, Priority: priority, Authorship: num(rc.Score.Authorship)})
+				if err != nil {
+					t.Fatalf("%s %d: %v", name, rc.ID, err)
+				}
+				want := num(rc.Score.Reward)
+				if !withRelevance {
+					// Without the content evaluator the reward is the formatting total times authorship.
+					got.Reward = mul(got.Formatting.Total, got.Authorship)
+				}
+				if msg := intermediates(got, rc); msg != "" {
+					t.Errorf("%s %s comment %d: %s", name, user, rc.ID, msg)
+				}
+				if got.Reward.Equal(want) {
+					matched++
+					continue
+				}
+				fileOK = false
+				t.Errorf("%s %s comment %d (%s): reward %s, want %s\n  tags %v want %v\n  words %d (%s) want %+v\n  readability %+v want %+v\n  content %q",
+					name, user, rc.ID, role, got.Reward, want, tagString(got.Formatting.Tags), rc.Score.Formatting.Content,
+					got.Formatting.Words.WordCount, got.Formatting.Words.Result, rc.Score.Words,
+					got.Formatting.Readability, rc.Score.Readability, rc.Content)
+			}
+		}
+		if fileOK {
+			files++
+		}
+	}
+	t.Logf("comments: %d of %d rewards match exactly; %d files with every comment matching", matched, total, files)
+}
+
+func tagString(m map[string]*TagCount) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(m) {
+		b.WriteString(k + ":" + m[k].Score.String() + "x" + itoa(m[k].ElementCount) + " ")
+	}
+	return b.String()
+}
+
+func itoa(n int) string { return decimal.NewFromInt(int64(n)).String() }
+
+// intermediates compares the recorded intermediate values: tag counts, words and readability.
+func intermediates(got *CommentScore, rc recordedComment) string {
+	f := got.Formatting
+	var diffs []string
+	want := rc.Score.Formatting.Content
+	if len(want) != len(f.Tags) {
+		diffs = append(diffs, "tags "+tagString(f.Tags))
+	}
+	for k, w := range want {
+		g := f.Tags[k]
+		if g == nil || g.ElementCount != w.ElementCount || !g.Score.Equal(num(w.Score)) {
+			diffs = append(diffs, "tag "+k)
+		}
+	}
+	if r := rc.Score.Formatting.Result; r != "" && !f.TagsResult().Equal(num(r)) {
+		diffs = append(diffs, "formatting result "+f.TagsResult().String())
+	}
+	if w := rc.Score.Words; w != nil && (w.WordCount != f.Words.WordCount || !num(w.Result).Equal(f.Words.Result)) {
+		diffs = append(diffs, "words "+itoa(f.Words.WordCount)+" "+f.Words.Result.String())
+	}
+	if r := rc.Score.Readability; r != nil {
+		g := f.Readability
+		if r.Sentences != g.Sentences || r.Syllables != g.Syllables || r.FleschKincaid != g.FleschKincaid || r.Score != g.Score {
+			diffs = append(diffs, fmt.Sprintf("readability %+v want %+v", g, *r))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}

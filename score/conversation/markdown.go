@@ -1,0 +1,118 @@
+package conversation
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// md renders GitHub-flavoured markdown (tables, strikethrough, autolinks, task lists) to HTML, raw HTML
+// passed through as GitHub and the reference pass it.
+var md = goldmark.New(
+	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// MaxMarkdownLen bounds one comment's markdown; longer input is an error rather than a slow render.
+const MaxMarkdownLen = 1 << 20
+
+// renderBody renders markdown and parses the HTML into a document, returning its body element.
+func renderBody(markdown string) (*html.Node, error) {
+	if len(markdown) > MaxMarkdownLen {
+		return nil, fmt.Errorf("markdown: %d bytes, at most %d", len(markdown), MaxMarkdownLen)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := md.Convert([]byte(markdown), buf); err != nil {
+		return nil, fmt.Errorf("markdown: render: %w", err)
+	}
+	doc, err := html.Parse(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return nil, fmt.Errorf("markdown: parse HTML: %w", err)
+	}
+	body := findBody(doc)
+	if body == nil {
+		return nil, fmt.Errorf("markdown: no document body")
+	}
+	return body, nil
+}
+
+func findBody(n *html.Node) *html.Node {
+	if n.Type == html.ElementNode && n.DataAtom == atom.Body {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if b := findBody(c); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// textContent is the DOM's textContent: the text of every descendant text node, in order.
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	appendText(&b, n)
+	return b.String()
+}
+
+func appendText(b *strings.Builder, n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			b.WriteString(c.Data)
+		case html.ElementNode:
+			appendText(b, c)
+		}
+	}
+}
+
+// elements appends n's descendant elements in document order (getElementsByTagName("*")).
+func elements(dst []*html.Node, n *html.Node) []*html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			dst = append(dst, c)
+			dst = elements(dst, c)
+		}
+	}
+	return dst
+}
+
+// countElements returns the number of n's descendant elements.
+func countElements(n *html.Node) int {
+	k := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			k += 1 + countElements(c)
+		}
+	}
+	return k
+}
+
+// removeChildren empties n (textContent = "").
+func removeChildren(n *html.Node) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		n.RemoveChild(c)
+		c = next
+	}
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
