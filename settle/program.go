@@ -34,8 +34,8 @@ const (
 // Anchor + (n+1)·Every) in UTC. Daily epochs start at midnight UTC, weekly ones on Monday at midnight UTC;
 // a custom period needs its length and may set its anchor.
 type Period struct {
-	Kind   string        `json:"kind"`             // daily, weekly or custom
-	Every  time.Duration `json:"every,omitempty"`  // length of a custom period
+	Kind   string        `json:"kind"`            // daily, weekly or custom
+	Every  time.Duration `json:"every,omitempty"` // length of a custom period
 	Anchor time.Time     `json:"anchor,omitzero"` // start of one epoch; others are whole periods away
 }
 
