@@ -1,0 +1,456 @@
+// Package poe is the Proof-of-Engagement quality score of seed 004: points for quality comments, effective
+// shares, accurate flags, curation and adopted feedback, multiplied by (1 + reputation × weight). An event
+// is eligible only when its score is strictly above the policy's minimum; below it, it scores 0.
+//
+// The seed names metrics, not numbers. Every number here is a policy parameter with a documented default
+// (docs/scoring.md). The score of an event depends on what happened after it — replies it received, who
+// reacted — so a Scorer is first given the whole stream (Index) and then scores events one by one.
+package poe
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Params are the PoE scorer's policy parameters. Points are per event before the reputation multiplier.
+type Params struct {
+	// MinScore: an event's final score must be strictly above it to be eligible; otherwise it scores 0.
+	MinScore plaudit.Points `yaml:"min_score"`
+	// ReputationWeight w: the final score is the sum of the rules × (1 + reputation × w).
+	ReputationWeight plaudit.Ratio `yaml:"reputation_weight"`
+
+	Comment  CommentParams  `yaml:"comment"`
+	Share    ShareParams    `yaml:"share"`
+	Flag     FlagParams     `yaml:"flag"`
+	Curate   CurateParams   `yaml:"curate"`
+	Feedback FeedbackParams `yaml:"feedback"`
+}
+
+// CommentParams price a comment or reply.
+type CommentParams struct {
+	MinWords            int            `yaml:"min_words"`            // fewer words is a trivial reply: no length points
+	PerWord             plaudit.Points `yaml:"per_word"`             // points per distinct word (substance, not padding)
+	MaxLength           plaudit.Points `yaml:"max_length"`           // cap of the length points
+	Original            plaudit.Points `yaml:"original"`             // not a near-duplicate of an earlier comment on the same target, no spam phrase
+	DuplicateSimilarity plaudit.Ratio  `yaml:"duplicate_similarity"` // Jaccard similarity of distinct words at or above which a comment is a near-duplicate
+	SpamPhrases         []string       `yaml:"spam_phrases"`         // known spam phrases (any case): a comment containing one is not original
+	PerReply            plaudit.Points `yaml:"per_reply"`            // per distinct other member replying to the comment
+	MaxReplies          plaudit.Points `yaml:"max_replies"`          // cap of the reply points
+	PerReaction         plaudit.Points `yaml:"per_reaction"`         // per like from another member, times that member's reputation
+	MaxReactions        plaudit.Points `yaml:"max_reactions"`        // cap of the reaction points
+	Endorsement         plaudit.Points `yaml:"endorsement"`          // the target's author liked or replied to the comment
+}
+
+// ShareParams price a quote or repost.
+type ShareParams struct {
+	Base               plaudit.Points `yaml:"base"`                 // any share
+	CommentaryMinWords int            `yaml:"commentary_min_words"` // words of commentary that count as added value
+	Commentary         plaudit.Points `yaml:"commentary"`           // a share with that much commentary
+	PerDownstream      plaudit.Points `yaml:"per_downstream"`       // per engagement on the share by another member
+	MaxDownstream      plaudit.Points `yaml:"max_downstream"`       // cap of the downstream points
+}
+
+// FlagParams price a flag. A flag is confirmed when it carries attrs.confirmed = true or when an operator
+// (source "plaudit") later flags the same subject.
+type FlagParams struct {
+	Confirmed    plaudit.Points `yaml:"confirmed"`     // a confirmed flag; an unconfirmed one earns nothing
+	TimelyWithin time.Duration  `yaml:"timely_within"` // a confirmed flag this soon after the flagged event is timely
+	Timely       plaudit.Points `yaml:"timely"`        // bonus for a timely confirmed flag
+}
+
+// CurateParams price adding an item to a curated list.
+type CurateParams struct {
+	Base          plaudit.Points `yaml:"base"`           // any curation
+	PerEngagement plaudit.Points `yaml:"per_engagement"` // per engagement on the curated item by others after it was curated
+	MaxEngagement plaudit.Points `yaml:"max_engagement"` // cap of the engagement points
+}
+
+// FeedbackParams price a bug report or suggestion.
+type FeedbackParams struct {
+	Submitted plaudit.Points `yaml:"submitted"` // any feedback
+	Adopted   plaudit.Points `yaml:"adopted"`   // feedback with attrs.adopted = true
+}
+
+// DefaultParams returns the defaults documented in docs/scoring.md.
+func DefaultParams() *Params {
+	p := plaudit.PointsFromInt
+	return &Params{
+		MinScore:         p(5),
+		ReputationWeight: 500_000,
+		Comment: CommentParams{
+			MinWords: 5, PerWord: 500_000, MaxLength: p(20), Original: p(10), DuplicateSimilarity: 800_000,
+			SpamPhrases: []string{"follow me", "follow back", "check my profile", "dm me", "free airdrop", "giveaway"},
+			PerReply:    p(4), MaxReplies: p(20), PerReaction: p(3), MaxReactions: p(20), Endorsement: p(15),
+		},
+		Share:    ShareParams{Base: p(2), CommentaryMinWords: 8, Commentary: p(10), PerDownstream: p(3), MaxDownstream: p(30)},
+		Flag:     FlagParams{Confirmed: p(20), TimelyWithin: time.Hour, Timely: p(10)},
+		Curate:   CurateParams{Base: p(3), PerEngagement: p(1), MaxEngagement: p(20)},
+		Feedback: FeedbackParams{Submitted: p(2), Adopted: p(30)},
+	}
+}
+
+// Validate checks that no points or thresholds are negative and ratios lie in 0–1.
+func (p *Params) Validate() []*plaudit.FieldError {
+	var errs []*plaudit.FieldError
+	nonneg := func(field string, v int64) {
+		if v < 0 {
+			errs = append(errs, &plaudit.FieldError{Field: field, Reason: "must not be negative"})
+		}
+	}
+	ratio := func(field string, v plaudit.Ratio) {
+		if v < 0 || v > plaudit.One {
+			errs = append(errs, &plaudit.FieldError{Field: field, Reason: "want 0 to 1, got " + v.String()})
+		}
+	}
+	nonneg("min_score", int64(p.MinScore))
+	nonneg("reputation_weight", int64(p.ReputationWeight))
+	c := p.Comment
+	nonneg("comment.min_words", int64(c.MinWords))
+	for _, x := range []struct {
+		f string
+		v plaudit.Points
+	}{{"comment.per_word", c.PerWord}, {"comment.max_length", c.MaxLength}, {"comment.original", c.Original}, {"comment.per_reply", c.PerReply},
+		{"comment.max_replies", c.MaxReplies}, {"comment.per_reaction", c.PerReaction}, {"comment.max_reactions", c.MaxReactions},
+		{"comment.endorsement", c.Endorsement}, {"share.base", p.Share.Base}, {"share.commentary", p.Share.Commentary},
+		{"share.per_downstream", p.Share.PerDownstream}, {"share.max_downstream", p.Share.MaxDownstream}, {"flag.confirmed", p.Flag.Confirmed},
+		{"flag.timely", p.Flag.Timely}, {"curate.base", p.Curate.Base}, {"curate.per_engagement", p.Curate.PerEngagement},
+		{"curate.max_engagement", p.Curate.MaxEngagement}, {"feedback.submitted", p.Feedback.Submitted}, {"feedback.adopted", p.Feedback.Adopted}} {
+		nonneg(x.f, int64(x.v))
+	}
+	ratio("comment.duplicate_similarity", c.DuplicateSimilarity)
+	if c.DuplicateSimilarity == 0 {
+		errs = append(errs, &plaudit.FieldError{Field: "comment.duplicate_similarity", Reason: "0 would make every comment a duplicate"})
+	}
+	for i, s := range c.SpamPhrases {
+		if strings.TrimSpace(s) == "" {
+			errs = append(errs, &plaudit.FieldError{Field: fmt.Sprintf("comment.spam_phrases[%d]", i), Reason: "empty phrase"})
+		}
+	}
+	nonneg("share.commentary_min_words", int64(p.Share.CommentaryMinWords))
+	nonneg("flag.timely_within", int64(p.Flag.TimelyWithin))
+	return errs
+}
+
+// Env is what the score needs beyond the events: who is who, and how reputable.
+type Env struct {
+	Dir        *plaudit.Directory
+	Reputation func(member string) plaudit.Ratio
+}
+
+// ref is one event as the index keeps it.
+type ref struct {
+	e      *plaudit.Event
+	member string
+}
+
+// Index is the thread context of a stream: what targets what, built in one pass before scoring.
+type Index struct {
+	byKey    map[string]*plaudit.Event
+	onTarget map[string][]ref // "source/id" of a target → engagements on it, in stream order
+	opFlags  map[string][]time.Time
+}
+
+// engagementKinds are the kinds that count as engagement on their target.
+func isEngagement(k plaudit.Kind) bool {
+	switch k {
+	case plaudit.KindLike, plaudit.KindReply, plaudit.KindComment, plaudit.KindRepost, plaudit.KindQuote:
+		return true
+	}
+	return false
+}
+
+// targetKey returns the key of e's target: a "source/id" target (flags, curation) as is, else e's source
+// and the target id.
+func targetKey(e *plaudit.Event) string {
+	if e.Target == "" {
+		return ""
+	}
+	if e.Kind == plaudit.KindFlag || e.Kind == plaudit.KindCurate {
+		if strings.HasPrefix(e.Target, "member:") || strings.Contains(e.Target, "/") {
+			return e.Target
+		}
+	}
+	return string(e.Source) + "/" + e.Target
+}
+
+// NewIndex indexes events (in stream order) with members from env.Dir.
+func NewIndex(events []plaudit.Event, env Env) *Index {
+	ix := &Index{byKey: make(map[string]*plaudit.Event, len(events)), onTarget: map[string][]ref{}, opFlags: map[string][]time.Time{}}
+	for i := range events {
+		e := &events[i]
+		ix.byKey[e.Key()] = e
+		if e.Kind == plaudit.KindFlag && e.Source == plaudit.SourcePlaudit {
+			ix.opFlags[targetKey(e)] = append(ix.opFlags[targetKey(e)], e.Time)
+			continue
+		}
+		if isEngagement(e.Kind) && e.Target != "" {
+			k := targetKey(e)
+			ix.onTarget[k] = append(ix.onTarget[k], ref{e, env.Dir.MemberOfActor(e)})
+		}
+	}
+	return ix
+}
+
+// Scorer scores PoE events against an index.
+type Scorer struct {
+	Params *Params
+	Index  *Index
+	Env    Env
+}
+
+// Result is one event's PoE score.
+type Result struct {
+	Kind     string // comment, share, flag, curate, feedback
+	Base     plaudit.Points
+	Final    plaudit.Points // after the reputation multiplier
+	Eligible bool
+	Points   plaudit.Points // Final when eligible, else 0
+	Lines    []plaudit.Line
+}
+
+func in(name, value string) plaudit.Input { return plaudit.Input{Name: name, Value: value} }
+
+func capPts(v, max plaudit.Points) plaudit.Points {
+	if v > max {
+		return max
+	}
+	return v
+}
+
+// Score scores one event; ok is false when e is not a PoE kind.
+func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
+	var r Result
+	member := s.Env.Dir.MemberOfActor(e)
+	add := func(rule string, pts plaudit.Points, note string, inputs ...plaudit.Input) {
+		r.Base += pts
+		r.Lines = append(r.Lines, plaudit.Line{Rule: rule, Inputs: inputs, Points: pts, Note: note})
+	}
+	p := s.Params
+	switch e.Kind {
+	case plaudit.KindComment, plaudit.KindReply:
+		r.Kind = "comment"
+		s.comment(e, member, add)
+	case plaudit.KindQuote, plaudit.KindRepost:
+		r.Kind = "share"
+		words := len(strings.Fields(e.Content))
+		add("poe.share.base", p.Share.Base, "")
+		if words >= p.Share.CommentaryMinWords && e.Content != "" {
+			add("poe.share.commentary", p.Share.Commentary, "", in("words", strconv.Itoa(words)))
+		}
+		n := 0
+		for _, x := range s.Index.onTarget[e.Key()] {
+			if x.member != member {
+				n++
+			}
+		}
+		if n > 0 {
+			add("poe.share.downstream", capPts(p.Share.PerDownstream*plaudit.Points(n), p.Share.MaxDownstream), "", in("engagements", strconv.Itoa(n)))
+		}
+	case plaudit.KindFlag:
+		r.Kind = "flag"
+		s.flag(e, add)
+	case plaudit.KindCurate:
+		r.Kind = "curate"
+		add("poe.curate.base", p.Curate.Base, "")
+		n := 0
+		for _, x := range s.Index.onTarget[targetKey(e)] {
+			if x.member != member && x.e.Time.After(e.Time) {
+				n++
+			}
+		}
+		if n > 0 {
+			add("poe.curate.engagement", capPts(p.Curate.PerEngagement*plaudit.Points(n), p.Curate.MaxEngagement), "", in("engagements_after", strconv.Itoa(n)))
+		}
+	case plaudit.KindFeedback:
+		r.Kind = "feedback"
+		add("poe.feedback.submitted", p.Feedback.Submitted, "")
+		if adopted, _ := e.AttrBool("adopted"); adopted {
+			add("poe.feedback.adopted", p.Feedback.Adopted, "")
+		}
+	default:
+		return r, false
+	}
+	rep := s.reputation(member)
+	m := plaudit.Ratio((int64(rep)*int64(p.ReputationWeight) + int64(plaudit.One)/2) / int64(plaudit.One))
+	bonus := m.Apply(r.Base)
+	r.Final = r.Base + bonus
+	r.Lines = append(r.Lines, plaudit.Line{Rule: "poe.reputation", Points: bonus, Note: "× (1 + reputation × weight)",
+		Inputs: []plaudit.Input{in("base", r.Base.String()), in("reputation", rep.String()), in("weight", p.ReputationWeight.String())}})
+	r.Eligible = r.Final > p.MinScore
+	if r.Eligible {
+		r.Points = r.Final
+	} else {
+		r.Lines = append(r.Lines, plaudit.Line{Rule: "poe.min_score", Points: -r.Final, Note: "not above the minimum: not eligible",
+			Inputs: []plaudit.Input{in("score", r.Final.String()), in("min_score", p.MinScore.String())}})
+	}
+	return r, true
+}
+
+func (s *Scorer) reputation(member string) plaudit.Ratio {
+	if s.Env.Reputation == nil {
+		return 0
+	}
+	r := s.Env.Reputation(member)
+	if r < 0 {
+		return 0
+	}
+	if r > plaudit.One {
+		return plaudit.One
+	}
+	return r
+}
+
+func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaudit.Points, string, ...plaudit.Input)) {
+	c := s.Params.Comment
+	words := wordSet(e.Content)
+	n := len(strings.Fields(e.Content))
+	if n >= c.MinWords {
+		add("poe.comment.length", capPts(c.PerWord*plaudit.Points(len(words)), c.MaxLength), "", in("words", strconv.Itoa(n)), in("distinct_words", strconv.Itoa(len(words))))
+	} else {
+		add("poe.comment.length", 0, "trivial: fewer than "+strconv.Itoa(c.MinWords)+" words", in("words", strconv.Itoa(n)))
+	}
+	lower := strings.ToLower(e.Content)
+	spam := ""
+	for _, ph := range c.SpamPhrases {
+		if strings.Contains(lower, strings.ToLower(ph)) {
+			spam = ph
+			break
+		}
+	}
+	dup, sim := s.nearDuplicate(e, words)
+	switch {
+	case spam != "":
+		add("poe.comment.original", 0, "contains a spam phrase", in("phrase", spam))
+	case dup != "":
+		add("poe.comment.original", 0, "near-duplicate of an earlier comment", in("of", dup), in("similarity", sim.String()))
+	case n >= c.MinWords:
+		add("poe.comment.original", c.Original, "")
+	}
+	var repliers []string
+	seen := map[string]bool{member: true}
+	var reactions plaudit.Points
+	likes := 0
+	var post *plaudit.Event
+	if e.Target != "" {
+		post = s.Index.byKey[string(e.Source)+"/"+e.Target]
+	}
+	creator := ""
+	if e.TargetAuthor != "" {
+		creator = s.Env.Dir.MemberOf(e.TargetAccountKey())
+	} else if post != nil {
+		creator = s.Env.Dir.MemberOfActor(post)
+	}
+	endorsed := false
+	for _, x := range s.Index.onTarget[e.Key()] {
+		if x.member == creator && creator != member && (x.e.Kind == plaudit.KindLike || x.e.Kind == plaudit.KindReply || x.e.Kind == plaudit.KindComment) {
+			endorsed = true
+		}
+		if x.member == member {
+			continue
+		}
+		switch x.e.Kind {
+		case plaudit.KindReply, plaudit.KindComment:
+			if !seen[x.member] {
+				seen[x.member] = true
+				repliers = append(repliers, x.member)
+			}
+		case plaudit.KindLike:
+			likes++
+			reactions += s.reputation(x.member).Apply(c.PerReaction)
+		}
+	}
+	if len(repliers) > 0 {
+		add("poe.comment.replies", capPts(c.PerReply*plaudit.Points(len(repliers)), c.MaxReplies), "", in("repliers", strconv.Itoa(len(repliers))))
+	}
+	if likes > 0 {
+		add("poe.comment.reactions", capPts(reactions, c.MaxReactions), "each like × the reactor's reputation", in("likes", strconv.Itoa(likes)), in("weighted", reactions.String()))
+	}
+	if endorsed {
+		add("poe.comment.endorsement", c.Endorsement, "the creator liked or replied", in("creator", creator))
+	}
+}
+
+// nearDuplicate compares a comment with the earlier comments on the same target (the last 200) and returns
+// the key of the first at or above the duplicate similarity, with the similarity.
+func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (string, plaudit.Ratio) {
+	if e.Target == "" || len(words) == 0 {
+		return "", 0
+	}
+	siblings := s.Index.onTarget[string(e.Source)+"/"+e.Target]
+	start := 0
+	for i, x := range siblings {
+		if x.e == e {
+			start = i
+			break
+		}
+	}
+	from := start - 200
+	if from < 0 {
+		from = 0
+	}
+	for _, x := range siblings[from:start] {
+		if x.e.Kind != plaudit.KindReply && x.e.Kind != plaudit.KindComment {
+			continue
+		}
+		if sim := jaccard(words, wordSet(x.e.Content)); sim >= s.Params.Comment.DuplicateSimilarity {
+			return x.e.Key(), sim
+		}
+	}
+	return "", 0
+}
+
+// wordSet returns the distinct lower-case words of s (letters and digits).
+func wordSet(s string) map[string]struct{} {
+	out := map[string]struct{}{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}) {
+		out[w] = struct{}{}
+	}
+	return out
+}
+
+// jaccard returns |a ∩ b| / |a ∪ b| as a Ratio, rounded down.
+func jaccard(a, b map[string]struct{}) plaudit.Ratio {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for w := range a {
+		if _, ok := b[w]; ok {
+			inter++
+		}
+	}
+	union := len(a) + len(b) - inter
+	return plaudit.Ratio(int64(inter) * int64(plaudit.One) / int64(union))
+}
+
+func (s *Scorer) flag(e *plaudit.Event, add func(string, plaudit.Points, string, ...plaudit.Input)) {
+	p := s.Params.Flag
+	subject := targetKey(e)
+	confirmed, how := false, ""
+	if b, _ := e.AttrBool("confirmed"); b {
+		confirmed, how = true, "attrs.confirmed"
+	}
+	for _, t := range s.Index.opFlags[subject] {
+		if !t.Before(e.Time) {
+			confirmed, how = true, "operator flag at "+t.UTC().Format(time.RFC3339)
+			break
+		}
+	}
+	if !confirmed {
+		add("poe.flag.confirmed", 0, "not confirmed", in("subject", subject))
+		return
+	}
+	add("poe.flag.confirmed", p.Confirmed, "", in("subject", subject), in("confirmed_by", how))
+	if flagged := s.Index.byKey[subject]; flagged != nil {
+		delay := e.Time.Sub(flagged.Time)
+		if delay >= 0 && delay <= p.TimelyWithin {
+			add("poe.flag.timely", p.Timely, "", in("delay", delay.String()))
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package poe
+
+import (
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+var t0 = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+
+func ev(id string, k plaudit.Kind, actor, target, targetAuthor, content string, at time.Duration, attrs map[string]any) plaudit.Event {
+	return plaudit.Event{Source: plaudit.SourceDiscord, ExternalID: id, Kind: k, Actor: actor, Target: target, TargetAuthor: targetAuthor,
+		Content: content, Time: t0.Add(at), Attrs: attrs}
+}
+
+func scoreAll(t *testing.T, events []plaudit.Event, p *Params, rep plaudit.Ratio) map[string]Result {
+	t.Helper()
+	dir := plaudit.BuildDirectory(events)
+	env := Env{Dir: dir, Reputation: func(string) plaudit.Ratio { return rep }}
+	s := &Scorer{Params: p, Index: NewIndex(events, env), Env: env}
+	out := map[string]Result{}
+	for i := range events {
+		if r, ok := s.Score(&events[i]); ok {
+			out[events[i].ExternalID] = r
+		}
+	}
+	return out
+}
+
+const long = "this release notes section explains the migration path clearly and well"
+
+func TestComment(t *testing.T) {
+	p := DefaultParams()
+	p.MinScore = 0
+	pts := plaudit.PointsFromInt
+	tests := []struct {
+		name   string
+		events []plaudit.Event
+		id     string
+		base   plaudit.Points
+	}{
+		{"trivial", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", "nice one", 0, nil)}, "c", 0},
+		{"4 words trivial", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four", 0, nil)}, "c", 0},
+		{"5 words: length + original", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four five", 0, nil)}, "c", 2_500_000 + pts(10)},
+		{"distinct words only", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", "same same same same same", 0, nil)}, "c", 500_000 + pts(10)},
+		{"length cap", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", words50(), 0, nil)}, "c", pts(20) + pts(10)},
+		{"spam phrase", []plaudit.Event{ev("c", plaudit.KindComment, "u1", "post", "author", "great post, Follow Me for more alpha", 0, nil)}, "c", 3_500_000},
+		{"near duplicate", []plaudit.Event{
+			ev("a", plaudit.KindComment, "u2", "post", "author", long, 0, nil),
+			ev("c", plaudit.KindComment, "u1", "post", "author", long+" indeed", time.Minute, nil)}, "c", pts(6)},
+		{"replies from distinct others", []plaudit.Event{
+			ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four five", 0, nil),
+			ev("r1", plaudit.KindReply, "u2", "c", "u1", "x", time.Minute, nil),
+			ev("r2", plaudit.KindReply, "u2", "c", "u1", "y", 2*time.Minute, nil),
+			ev("r3", plaudit.KindReply, "u3", "c", "u1", "z", 3*time.Minute, nil),
+			ev("r4", plaudit.KindReply, "u1", "c", "u1", "self", 4*time.Minute, nil)}, "c", 2_500_000 + pts(10) + pts(8)},
+		{"reactions weighted by reputation 0.5", []plaudit.Event{
+			ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four five", 0, nil),
+			ev("l1", plaudit.KindLike, "u2", "c", "u1", "", time.Minute, nil),
+			ev("l2", plaudit.KindLike, "u3", "c", "u1", "", time.Minute, nil)}, "c", 2_500_000 + pts(10) + pts(3)},
+		{"creator endorsement", []plaudit.Event{
+			ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four five", 0, nil),
+			ev("l1", plaudit.KindLike, "author", "c", "u1", "", time.Minute, nil)}, "c", 2_500_000 + pts(10) + 1_500_000 + pts(15)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := scoreAll(t, tc.events, p, 500_000)[tc.id]
+			if r.Base != tc.base {
+				t.Errorf("base %s, want %s; lines %+v", r.Base, tc.base, r.Lines)
+			}
+		})
+	}
+}
+
+func words50() string {
+	s := ""
+	for i := 0; i < 50; i++ {
+		s += "w" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + " "
+	}
+	return s
+}
+
+func TestMultiplierAndMinimum(t *testing.T) {
+	events := []plaudit.Event{ev("f", plaudit.KindFeedback, "u1", "", "", "bug", 0, map[string]any{"adopted": true})} // base 32
+	tests := []struct {
+		rep, weight plaudit.Ratio
+		min         plaudit.Points
+		final       plaudit.Points
+		eligible    bool
+	}{
+		{0, 500_000, 0, plaudit.PointsFromInt(32), true},
+		{plaudit.One, 500_000, 0, plaudit.PointsFromInt(48), true},
+		{500_000, 500_000, 0, plaudit.PointsFromInt(40), true},
+		{plaudit.One, 0, 0, plaudit.PointsFromInt(32), true},
+		{0, 500_000, plaudit.PointsFromInt(32), plaudit.PointsFromInt(32), false}, // equal to the minimum: not eligible
+		{0, 500_000, plaudit.PointsFromInt(32) - 1, plaudit.PointsFromInt(32), true},
+	}
+	for _, tc := range tests {
+		p := DefaultParams()
+		p.ReputationWeight, p.MinScore = tc.weight, tc.min
+		r := scoreAll(t, events, p, tc.rep)["f"]
+		if r.Final != tc.final || r.Eligible != tc.eligible || (r.Eligible && r.Points != r.Final) || (!r.Eligible && r.Points != 0) {
+			t.Errorf("rep %s weight %s min %s: final %s eligible %v points %s", tc.rep, tc.weight, tc.min, r.Final, r.Eligible, r.Points)
+		}
+	}
+}
+
+func TestShareFlagCurateFeedback(t *testing.T) {
+	p := DefaultParams()
+	p.MinScore = 0
+	pts := plaudit.PointsFromInt
+	events := []plaudit.Event{
+		ev("post", plaudit.Kind("message"), "author", "", "", "hello", 0, nil),
+		ev("s1", plaudit.KindRepost, "u1", "post", "author", "", time.Minute, nil),
+		ev("s2", plaudit.KindQuote, "u2", "post", "author", "one two three four five six seven eight", time.Minute, nil),
+		ev("s3", plaudit.KindQuote, "u3", "post", "author", "one two three four five six seven", time.Minute, nil),
+		ev("d1", plaudit.KindLike, "u4", "s1", "u1", "", 2*time.Minute, nil),
+		ev("d2", plaudit.KindReply, "u5", "s1", "u1", "wow", 2*time.Minute, nil),
+		ev("d3", plaudit.KindLike, "u1", "s1", "u1", "", 2*time.Minute, nil), // own: not downstream
+		ev("f1", plaudit.KindFlag, "u6", "discord/post", "", "", 30*time.Minute, nil),
+		ev("f2", plaudit.KindFlag, "u7", "discord/post", "", "", 2*time.Hour, nil),
+		ev("f3", plaudit.KindFlag, "u8", "discord/s1", "", "", 3*time.Hour, nil),
+		ev("f4", plaudit.KindFlag, "u9", "discord/s1", "", "", 62*time.Minute, map[string]any{"confirmed": true}),
+		ev("f5", plaudit.KindFlag, "u9", "discord/s2", "", "", 61*time.Minute, map[string]any{"confirmed": true}), // exactly timely_within
+		ev("k1", plaudit.KindCurate, "u6", "discord/post", "", "", 90*time.Minute, nil),
+		ev("e1", plaudit.KindLike, "u10", "post", "author", "", 100*time.Minute, nil),
+		ev("e2", plaudit.KindLike, "u6", "post", "author", "", 100*time.Minute, nil), // the curator's own: not counted
+		ev("fb1", plaudit.KindFeedback, "u1", "", "", "idea", 0, nil),
+		ev("fb2", plaudit.KindFeedback, "u1", "", "", "idea", 0, map[string]any{"adopted": false}),
+	}
+	op := plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: "op1", Kind: plaudit.KindFlag, Actor: "moderator", Target: "discord/post", Time: t0.Add(3 * time.Hour)}
+	events = append(events, op)
+	want := map[string]plaudit.Points{
+		"s1": pts(2) + pts(6), "s2": pts(12), "s3": pts(2),
+		"f1": pts(30), "f2": pts(20), "f3": 0, "f4": pts(20), "f5": pts(30),
+		"k1": pts(3) + pts(1), "fb1": pts(2), "fb2": pts(2),
+	}
+	got := scoreAll(t, events, p, 0)
+	for id, w := range want {
+		if got[id].Base != w {
+			t.Errorf("%s: base %s, want %s; lines %+v", id, got[id].Base, w, got[id].Lines)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if errs := DefaultParams().Validate(); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	p := DefaultParams()
+	p.Comment.PerReply = -1
+	p.ReputationWeight = -1
+	p.Comment.SpamPhrases = []string{" "}
+	errs := p.Validate()
+	if len(errs) != 3 {
+		t.Fatalf("errs %v", errs)
+	}
+}
