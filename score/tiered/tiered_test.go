@@ -22,10 +22,10 @@ func TestPrice(t *testing.T) {
 		{1, plaudit.KindLike, pts(1), true}, {1, plaudit.KindRepost, pts(2), true}, {1, plaudit.KindReply, pts(3), true},
 		{2, plaudit.KindLike, pts(2), true}, {2, plaudit.KindRepost, pts(4), true}, {2, plaudit.KindReply, pts(6), true},
 		{3, plaudit.KindLike, pts(3), true}, {3, plaudit.KindRepost, pts(6), true}, {3, plaudit.KindReply, pts(9), true},
-		{4, plaudit.KindReply, pts(9), true},  // above the table: highest rule below
-		{0, plaudit.KindLike, pts(1), true},   // below the table: the first rule
-		{1, plaudit.KindQuote, 0, false},      // not priced
-		{2, plaudit.KindMention, 0, false},    // not priced
+		{4, plaudit.KindReply, pts(9), true}, // above the table: highest rule below
+		{0, plaudit.KindLike, pts(1), true},  // below the table: the first rule
+		{1, plaudit.KindQuote, 0, false},     // not priced
+		{2, plaudit.KindMention, 0, false},   // not priced
 	}
 	for _, tc := range tests {
 		got, _, ok := p.Price(tc.tier, tc.kind)
