@@ -1,10 +1,10 @@
 package payout
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
@@ -25,9 +25,13 @@ const redacted = "[redacted]"
 
 // NewSigner parses a 32-byte secp256k1 private key written as 64 hex digits, with or without 0x (the form of
 // PLAUDIT_SIGNER_KEY and of the key inside Ubiquity's sealed boxes). Its errors never quote the input.
-func NewSigner(hexKey string) (*Signer, error) {
-	s := strings.TrimSpace(hexKey)
-	if len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X") {
+func NewSigner(hexKey string) (*Signer, error) { return signerFromHex([]byte(hexKey)) }
+
+// signerFromHex is NewSigner on bytes, so that a key opened from a sealed box is never copied into an
+// immutable (and so uncleared) string.
+func signerFromHex(s []byte) (*Signer, error) {
+	s = bytes.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
 		s = s[2:]
 	}
 	if len(s) != 64 {
@@ -35,7 +39,7 @@ func NewSigner(hexKey string) (*Signer, error) {
 	}
 	var b [32]byte
 	defer clear(b[:])
-	if _, err := hex.Decode(b[:], []byte(s)); err != nil {
+	if _, err := hex.Decode(b[:], s); err != nil {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "signing key: not hex")
 	}
 	var k secp256k1.ModNScalar
