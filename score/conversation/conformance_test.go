@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -224,4 +225,188 @@ func intermediates(got *CommentScore, rc recordedComment) string {
 		}
 	}
 	return strings.Join(diffs, "; ")
+}
+
+// issueRoute returns the recorded issue a task URL points to.
+func issueRoute(t *testing.T, dir, taskURL string) *Issue {
+	t.Helper()
+	n := taskURL[strings.LastIndex(taskURL[:strings.IndexByte(taskURL, '#')], "/")+1 : strings.IndexByte(taskURL, '#')]
+	p := filepath.Join(dir, "routes", "issue-"+n+"-get.json")
+	if n == "5" {
+		p = filepath.Join(dir, "routes", "issue-5-conversation-rewards", "issue-5-get.json")
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := DecodeIssue(p, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return is
+}
+
+// TestConformanceTotals rebuilds every user's total from the recorded comment inputs, the task price and
+// assignees of the recorded issue, and the recorded review diffs, and checks it exactly.
+func TestConformanceTotals(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	cfg := ubiquityConfig(t, dir)
+	users, files := 0, 0
+	for _, path := range resultFiles(t, dir) {
+		name := filepath.Base(path)
+		rec := loadRecorded(t, path)
+		var issue *Issue
+		b, _ := os.ReadFile(path)
+		var taskURLs map[string]struct {
+			Task *struct {
+				URL string `json:"url"`
+			} `json:"task"`
+		}
+		if err := json.Unmarshal(b, &taskURLs); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range taskURLs {
+			if u.Task != nil && u.Task.URL != "" {
+				issue = issueRoute(t, dir, u.Task.URL)
+			}
+		}
+		fileOK := true
+		for _, login := range sortedKeys(rec) {
+			r := rec[login]
+			u := &UserResult{Login: login}
+			for _, rc := range r.Comments {
+				if rc.Score == nil || rc.Score.Reward == "" {
+					continue
+				}
+				role, _ := ParseRole(rc.CommentType)
+				rel, prio := num(rc.Score.Relevance), rc.Score.Priority
+				if rc.Score.Relevance == "" {
+					rel, prio = decimal.NewFromInt(1), 1
+				}
+				s, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL, Relevance: rel, Priority: prio, Authorship: num(rc.Score.Authorship)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rc.Score.Relevance == "" {
+					s.Reward = mul(s.Formatting.Total, s.Authorship)
+				}
+				u.Comments = append(u.Comments, &ScoredComment{ID: rc.ID, Score: s})
+			}
+			if r.Task != nil {
+				if issue == nil {
+					t.Fatalf("%s: task without an issue", name)
+				}
+				share := sig20(decimal.NewFromInt(1).DivRound(decimal.NewFromInt(int64(len(issue.Assignees))), 40))
+				u.Task = &Task{Reward: mul(TaskPrice(issue.Labels), share), Multiplier: share}
+				if !u.Task.Reward.Equal(num(r.Task.Reward)) || !share.Equal(num(r.Task.Multiplier)) {
+					t.Errorf("%s %s: task %s × %s, want %s × %s", name, login, u.Task.Reward, share, r.Task.Reward, r.Task.Multiplier)
+				}
+			}
+			for _, rr := range r.ReviewRewards {
+				for _, rv := range rr.Reviews {
+					reward := ReviewRewardFor(rv.Effect.Addition, rv.Effect.Deletion, rv.Priority, cfg.ReviewBaseRate)
+					if !reward.Equal(num(rv.Reward)) {
+						t.Errorf("%s %s: review reward %s, want %s", name, login, reward, rv.Reward)
+					}
+					u.Reviews = append(u.Reviews, ReviewReward{Reward: reward})
+				}
+			}
+			got := u.sum(decimal.Zero)
+			users++
+			if !got.Equal(num(r.Total)) {
+				fileOK = false
+				t.Errorf("%s %s: total %s, want %s", name, login, got, r.Total)
+			}
+		}
+		if fileOK {
+			files++
+		}
+	}
+	t.Logf("totals: %d users checked, %d files with every total matching", users, files)
+}
+
+func readRoute[T any](t *testing.T, dir, rel string, decode func(string, []byte) (T, error)) T {
+	t.Helper()
+	p := filepath.Join(dir, "routes", rel)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decode(p, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestConformanceConversation reads recorded GitHub REST answers, purges, assigns roles, scores with the
+// recorded relevance (0.8) and checks every comment (id, role, purged content, reward) and every total.
+func TestConformanceConversation(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	cfg := ubiquityConfig(t, dir)
+	issue5 := &Thread{
+		Issue:    readRoute(t, dir, "issue-5-conversation-rewards/issue-5-get.json", DecodeIssue),
+		Comments: readRoute(t, dir, "issue-5-conversation-rewards/issue-5-comments-get.json", DecodeComments),
+		Events:   readRoute(t, dir, "issue-5-conversation-rewards/issue-5-events-get.json", DecodeEvents),
+	}
+	issue69 := &Thread{
+		Issue:    readRoute(t, dir, "issue-69-get.json", DecodeIssue),
+		Comments: readRoute(t, dir, "issue-69-comments-get.json", DecodeComments),
+		Events:   readRoute(t, dir, "issue-69-events-get.json", DecodeEvents),
+	}
+	cases := []struct {
+		file   string
+		thread *Thread
+		scored bool // false: a stage before scoring, compare the purge only
+	}{
+		{"content-evaluator-results.json", issue5, true},
+		{"github-comment-results.json", issue5, true},
+		{"permit-generation-results.json", issue5, true},
+		{"review-incentivizer-results.json", issue5, true},
+		{"event-incentives-results.json", issue5, true},
+		{"data-purge-result.json", issue5, false},
+		{"reward-split.json", issue69, true},
+	}
+	comments := 0
+	for _, tc := range cases {
+		rec := loadRecorded(t, filepath.Join(dir, "results", tc.file))
+		res, err := cfg.Score(context.Background(), tc.thread, Fixed(d("0.8")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, login := range sortedKeys(rec) {
+			want := rec[login]
+			got := res.User(login)
+			if got == nil {
+				if len(want.Comments) > 0 || want.Task != nil || !num(want.Total).IsZero() {
+					t.Errorf("%s: user %s missing", tc.file, login)
+				}
+				continue // a user only the event incentives know of
+			}
+			if len(got.Comments) != len(want.Comments) {
+				t.Errorf("%s %s: %d comments, want %d", tc.file, login, len(got.Comments), len(want.Comments))
+				continue
+			}
+			for i, wc := range want.Comments {
+				gc := got.Comments[i]
+				comments++
+				if gc.ID != wc.ID || string(gc.Role) != wc.CommentType || gc.Content != wc.Content || gc.URL != wc.URL {
+					t.Errorf("%s %s comment %d: got id %d role %s url %s content %q\nwant %s %s content %q", tc.file, login, i, gc.ID, gc.Role, gc.URL, gc.Content, wc.CommentType, wc.URL, wc.Content)
+					continue
+				}
+				if tc.scored && !gc.Score.Reward.Equal(num(wc.Score.Reward)) {
+					t.Errorf("%s %s comment %d: reward %s, want %s", tc.file, login, wc.ID, gc.Score.Reward, wc.Score.Reward)
+				}
+			}
+			if want.Task != nil {
+				if got.Task == nil || !got.Task.Reward.Equal(num(want.Task.Reward)) {
+					t.Errorf("%s %s: task %+v, want %+v", tc.file, login, got.Task, want.Task)
+				}
+			}
+			if tc.scored && !got.Total.Equal(num(want.Total)) {
+				t.Errorf("%s %s: total %s, want %s", tc.file, login, got.Total, want.Total)
+			}
+		}
+	}
+	t.Logf("conversation: %d comments read, purged, scored and matched", comments)
 }

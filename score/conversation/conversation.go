@@ -1,0 +1,489 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Thread is one conversation read from GitHub: the issue and its comments, with, when the issue was closed by
+// a pull request, that pull request, its conversation, review comments, reviews and changed files.
+type Thread struct {
+	Issue    *Issue
+	Comments []Comment
+	Events   []IssueEvent // optional: the close time and URL of the task
+
+	Pull           *Issue    // optional: the linked pull request
+	PullComments   []Comment // its conversation comments
+	ReviewComments []Comment // its review comments
+	Reviews        []Review
+	Files          []File // its changed files, for review rewards
+}
+
+// ScoredComment is one comment's entry in a user's result.
+type ScoredComment struct {
+	ID          int64
+	Content     string
+	URL         string
+	Timestamp   string
+	Role        Role
+	DiffHunk    string
+	Score       *CommentScore
+	Relevance   decimal.Decimal
+	hasRelevant bool
+}
+
+// Task is the task reward of one assignee.
+type Task struct {
+	Reward     decimal.Decimal
+	Multiplier decimal.Decimal
+	Timestamp  string
+	URL        string
+}
+
+// ReviewReward is the reward of one review.
+type ReviewReward struct {
+	ReviewID  int64
+	Additions int
+	Deletions int
+	Priority  int
+	Reward    decimal.Decimal
+}
+
+// UserResult is one user's rewards.
+type UserResult struct {
+	Login      string
+	UserID     int64
+	Comments   []*ScoredComment
+	Task       *Task
+	Reviews    []ReviewReward
+	ReviewsURL string
+	// Total is the sum of every reward, capped when the configuration limits rewards.
+	Total decimal.Decimal
+	// Fee is the part of Total paid to the treasury; FeeRate is the rate applied (0 when exempt).
+	Fee     decimal.Decimal
+	FeeRate decimal.Decimal
+}
+
+// Result is the scored conversation: users in the order the reference lists them (assignees first, then
+// commenters in comment order).
+type Result struct {
+	Users []*UserResult
+}
+
+// User returns the result of login, or nil.
+func (r *Result) User(login string) *UserResult {
+	for _, u := range r.Users {
+		if u.Login == login {
+			return u
+		}
+	}
+	return nil
+}
+
+// item is one scorable text of the conversation before purging.
+type item struct {
+	id        int64
+	body      *string
+	user      *User
+	assoc     string
+	url       string
+	time      string
+	role      Role
+	minimized bool
+	diffHunk  string
+}
+
+var priorityRe = regexp.MustCompile(`(?i)^Priority:\s*(\d+)`)
+
+// Priority returns the value of the first "Priority: N" label, or 1.
+func Priority(labels []string) int {
+	for _, l := range labels {
+		if m := priorityRe.FindStringSubmatch(l); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil {
+				return n
+			}
+		}
+	}
+	return 1
+}
+
+// TaskPrice returns the lowest "Price: N" label value, or zero when there is none.
+func TaskPrice(labels []string) decimal.Decimal {
+	var prices []decimal.Decimal
+	for _, l := range labels {
+		rest, ok := strings.CutPrefix(l, "Price: ")
+		if !ok {
+			continue
+		}
+		if p, ok := parseLeadingFloat(rest); ok {
+			prices = append(prices, p)
+		}
+	}
+	if len(prices) == 0 {
+		return decimal.Zero
+	}
+	sort.Slice(prices, func(i, j int) bool { return prices[i].LessThan(prices[j]) })
+	return prices[0]
+}
+
+var leadingFloat = regexp.MustCompile(`^[\t\n\v\f\r \x{a0}\x{feff}]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)`)
+
+// parseLeadingFloat is JavaScript's parseFloat: the longest decimal prefix, through a JavaScript number.
+func parseLeadingFloat(s string) (decimal.Decimal, bool) {
+	m := leadingFloat.FindStringSubmatch(s)
+	if m == nil {
+		return decimal.Zero, false
+	}
+	f, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return decimal.Zero, false
+	}
+	return fromFloat(f), true
+}
+
+// roleOf gives a comment its role relative to self, as the reference does: the body itself, then the author,
+// then the (first) assignee, then members and collaborators, then everyone else. Owners count as
+// contributors there; outside compatibility mode they count as collaborators.
+func (c *Config) roleOf(kind Kind, id int64, user *User, assoc string, self *Issue) Role {
+	switch {
+	case id == self.ID:
+		return MakeRole(kind, Specification)
+	case user != nil && self.User != nil && sameUser(user, self.User):
+		return MakeRole(kind, Author)
+	case user != nil && self.Assignee != nil && sameUser(user, self.Assignee):
+		return MakeRole(kind, Assignee)
+	case assoc == "MEMBER" || assoc == "COLLABORATOR" || (!c.Compat && assoc == "OWNER"):
+		return MakeRole(kind, Collaborator)
+	}
+	return MakeRole(kind, Contributor)
+}
+
+func sameUser(a, b *User) bool {
+	if a.ID != 0 && b.ID != 0 {
+		return a.ID == b.ID
+	}
+	return a.Login == b.Login
+}
+
+// anchored adds #issue-ID to a body's URL, as the reference anchors specifications.
+func anchored(u string, id int64) string {
+	if u == "" {
+		return u
+	}
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		j := len(u)
+		for j > 0 && u[j-1] >= '0' && u[j-1] <= '9' {
+			j--
+		}
+		return u[:j] + strconv.FormatInt(id, 10)
+	}
+	return u + "#issue-" + strconv.FormatInt(id, 10)
+}
+
+// items lists the conversation's texts in the reference's order: issue comments, the specification, then the
+// linked pull request's body, reviews, review comments and conversation comments.
+func (c *Config) items(t *Thread) []item {
+	self := t.Issue
+	kind := KindIssue
+	if self.IsPull() {
+		kind = KindPull
+	}
+	var out []item
+	for _, cm := range t.Comments {
+		out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
+			time: cm.CreatedAt, role: c.roleOf(kind, cm.ID, cm.User, cm.AuthorAssociation, self), minimized: cm.IsMinimized})
+	}
+	out = append(out, item{id: self.ID, body: self.Body, user: self.User, assoc: self.AuthorAssociation,
+		url: anchored(self.HTMLURL, self.ID), time: self.CreatedAt, role: MakeRole(kind, Specification)})
+	if p := t.Pull; p != nil {
+		out = append(out, item{id: p.ID, body: p.Body, user: p.User, assoc: p.AuthorAssociation,
+			url: anchored(p.HTMLURL, p.ID), time: p.CreatedAt, role: MakeRole(KindPull, Specification)})
+		for _, r := range t.Reviews {
+			out = append(out, item{id: r.ID, body: r.Body, user: r.User, assoc: r.AuthorAssociation, url: r.HTMLURL,
+				time: firstNonEmpty(r.SubmittedAt, r.CreatedAt), role: c.roleOf(KindPull, r.ID, r.User, r.AuthorAssociation, p), minimized: r.IsMinimized})
+		}
+		for _, cm := range t.ReviewComments {
+			out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
+				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized, diffHunk: cm.DiffHunk})
+		}
+		for _, cm := range t.PullComments {
+			out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
+				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized})
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Score reads a conversation and scores it: users, purged comments and their rewards, task rewards, review
+// rewards, totals with the cap, and fees. Comments without a fixed relevance get theirs from rel.
+func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*Result, error) {
+	if t == nil || t.Issue == nil {
+		return nil, fmt.Errorf("score conversation: no issue")
+	}
+	if err := checkIssue(t.Issue); err != nil {
+		return nil, fmt.Errorf("score conversation: issue: %w", err)
+	}
+	res := &Result{}
+	index := map[string]*UserResult{}
+	addUser := func(u *User) *UserResult {
+		if r := index[u.Login]; r != nil {
+			if u.ID != 0 {
+				r.UserID = u.ID
+			}
+			return r
+		}
+		r := &UserResult{Login: u.Login, UserID: u.ID}
+		index[u.Login] = r
+		res.Users = append(res.Users, r)
+		return r
+	}
+	issue := t.Issue
+	priority := Priority(issue.Labels)
+
+	// Assignees share the task.
+	taskTime, taskURL := c.taskAnchor(t)
+	for i := range issue.Assignees {
+		u := addUser(&issue.Assignees[i])
+		if issue.Assignees[i].ID != 0 {
+			u.UserID = issue.Assignees[i].ID
+		}
+		share := sig20(decimal.NewFromInt(1).DivRound(decimal.NewFromInt(int64(len(issue.Assignees))), 40))
+		price := decimal.Zero
+		if c.RedeemTask {
+			price = TaskPrice(issue.Labels)
+		}
+		u.Task = &Task{Reward: mul(price, share), Multiplier: share, Timestamp: taskTime, URL: taskURL}
+	}
+
+	items := c.items(t)
+	// Commenters: a human with a non-empty body that is not a command.
+	for _, it := range items {
+		if it.user == nil || it.body == nil || *it.body == "" || it.user.Type != "User" {
+			continue
+		}
+		if strings.HasPrefix(strings.TrimFunc(*it.body, isJSSpace), "/") {
+			continue
+		}
+		addUser(it.user)
+	}
+	// Purge and score.
+	var toRate []RelevanceItem
+	var scored []*ScoredComment
+	for _, it := range items {
+		if it.minimized || it.user == nil || it.body == nil || *it.body == "" || index[it.user.Login] == nil {
+			continue
+		}
+		content := Purge(*it.body)
+		if content == "" {
+			continue
+		}
+		sc := &ScoredComment{ID: it.id, Content: content, URL: it.url, Timestamp: it.time, Role: it.role, DiffHunk: it.diffHunk}
+		u := index[it.user.Login]
+		u.Comments = append(u.Comments, sc)
+		scored = append(scored, sc)
+		if _, fixed := c.RelevanceFor(it.role); !fixed {
+			toRate = append(toRate, RelevanceItem{ID: it.id, Author: it.user.Login, Content: content, Role: it.role, DiffHunk: it.diffHunk})
+		}
+	}
+	relevances := map[int64]decimal.Decimal{}
+	if len(toRate) > 0 && rel != nil {
+		spec := ""
+		if issue.Body != nil {
+			spec = *issue.Body
+		}
+		var err error
+		relevances, err = rel.Relevance(ctx, spec, toRate)
+		if err != nil {
+			return nil, fmt.Errorf("score conversation: relevance: %w", err)
+		}
+	}
+	for _, sc := range scored {
+		r, ok := relevances[sc.ID]
+		if !ok {
+			r = decimal.NewFromInt(1) // as the reference: comments the evaluator missed count fully
+		}
+		s, err := c.ScoreComment(CommentInput{Markdown: sc.Content, Role: sc.Role, URL: sc.URL, Relevance: r, Priority: priority})
+		if err != nil {
+			return nil, fmt.Errorf("score conversation: comment %d: %w", sc.ID, err)
+		}
+		sc.Score = s
+	}
+	c.reviewRewards(t, priority, index)
+	c.totals(res, issue)
+	c.fees(res)
+	return res, nil
+}
+
+// taskAnchor returns the time and URL of the task: the latest "closed" event when there is one.
+func (c *Config) taskAnchor(t *Thread) (string, string) {
+	var last *IssueEvent
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Event == "closed" && (last == nil || e.CreatedAt > last.CreatedAt) {
+			last = e
+		}
+	}
+	if last == nil {
+		return "", t.Issue.HTMLURL
+	}
+	u := t.Issue.HTMLURL
+	id := strconv.FormatInt(last.ID, 10)
+	if strings.Contains(u, "#") {
+		if k := strings.LastIndexByte(u, '-'); k >= 0 {
+			return last.CreatedAt, u[:k+1] + id
+		}
+		return last.CreatedAt, u[:strings.LastIndexByte(u, '#')+1] + "event-" + id
+	}
+	return last.CreatedAt, u + "#event-" + id
+}
+
+// ReviewRewardFor returns (additions + deletions) × priority / baseRate.
+func ReviewRewardFor(additions, deletions, priority int, baseRate decimal.Decimal) decimal.Decimal {
+	if baseRate.Sign() <= 0 {
+		return decimal.Zero
+	}
+	n := decimal.NewFromInt(int64(additions+deletions) * int64(priority))
+	return sig20(n.DivRound(baseRate, 40))
+}
+
+// reviewRewards rewards each review of the linked pull request that names a commit, for the lines it covers
+// in files not excluded: the review's own additions/deletions when given, else the pull request's files for a
+// reviewer's first review.
+func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserResult) {
+	if t.Pull == nil || c.ReviewBaseRate.Sign() <= 0 || t.Issue.Assignee == nil && len(t.Issue.Assignees) == 0 && c.Compat {
+		return
+	}
+	filesAdd, filesDel := 0, 0
+	for _, f := range t.Files {
+		if !c.excluded(f.Filename) {
+			filesAdd += f.Additions
+			filesDel += f.Deletions
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range t.Reviews {
+		u := index[r.User.Login]
+		if u == nil || r.CommitID == "" {
+			continue
+		}
+		add, del := 0, 0
+		switch {
+		case r.Additions != nil || r.Deletions != nil:
+			if r.Additions != nil {
+				add = *r.Additions
+			}
+			if r.Deletions != nil {
+				del = *r.Deletions
+			}
+		case !seen[r.User.Login]:
+			add, del = filesAdd, filesDel
+		}
+		seen[r.User.Login] = true
+		u.Reviews = append(u.Reviews, ReviewReward{ReviewID: r.ID, Additions: add, Deletions: del, Priority: priority,
+			Reward: ReviewRewardFor(add, del, priority, c.ReviewBaseRate)})
+		u.ReviewsURL = anchored(t.Pull.HTMLURL, t.Pull.ID)
+	}
+}
+
+// excluded reports whether a file matches one of the excluded patterns.
+func (c *Config) excluded(name string) bool {
+	for _, p := range c.ExcludedFiles {
+		if globMatch(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// totals sums each user's rewards and applies the cap: the task price, three times that for assignees.
+func (c *Config) totals(res *Result, issue *Issue) {
+	limit := decimal.Zero // zero: no cap
+	if c.LimitRewards {
+		limit = TaskPrice(issue.Labels)
+	}
+	assignee := map[string]bool{}
+	if issue.Assignee != nil {
+		assignee[issue.Assignee.Login] = true
+	}
+	for _, a := range issue.Assignees {
+		assignee[a.Login] = true
+	}
+	for _, u := range res.Users {
+		capAt := limit
+		if assignee[u.Login] {
+			capAt = limit.Mul(decimal.NewFromInt(3))
+		}
+		u.Total = u.sum(capAt)
+	}
+}
+
+// sum adds the user's rewards as the reference does: each group (comments, task, reviews) capped, then the
+// whole capped. A zero cap means none.
+func (u *UserResult) sum(capAt decimal.Decimal) decimal.Decimal {
+	capped := func(x decimal.Decimal) decimal.Decimal {
+		if capAt.Sign() > 0 && x.GreaterThan(capAt) {
+			return capAt
+		}
+		return x
+	}
+	total := decimal.Zero
+	comments := decimal.Zero
+	for _, sc := range u.Comments {
+		if sc.Score != nil {
+			comments = add(comments, sc.Score.Reward)
+		}
+	}
+	total = add(total, capped(comments))
+	if u.Task != nil {
+		total = add(total, capped(u.Task.Reward))
+	}
+	reviews := decimal.Zero
+	for _, r := range u.Reviews {
+		reviews = add(reviews, r.Reward)
+	}
+	total = add(total, capped(reviews))
+	return capped(total)
+}
+
+// fees deducts the fee rate from every total, unless the reward token is exempt, and credits the treasury.
+func (c *Config) fees(res *Result) {
+	rate := c.Fees.Rate
+	if rate.Sign() <= 0 || c.Fees.Treasury == "" {
+		return
+	}
+	for _, t := range c.Fees.ExemptTokens {
+		if c.Fees.Token != "" && strings.EqualFold(strings.TrimSpace(t), c.Fees.Token) {
+			return
+		}
+	}
+	keep := sig20(decimal.NewFromInt(100).Sub(rate).DivRound(decimal.NewFromInt(100), 40))
+	collected := decimal.Zero
+	for _, u := range res.Users {
+		after := mul(u.Total, keep)
+		u.Fee = sig20(u.Total.Sub(after))
+		u.FeeRate = rate
+		collected = add(collected, u.Fee)
+		u.Total = after
+	}
+	if collected.Sign() > 0 {
+		tr := res.User(c.Fees.Treasury)
+		if tr == nil {
+			tr = &UserResult{Login: c.Fees.Treasury}
+			res.Users = append(res.Users, tr)
+		}
+		tr.Total = add(tr.Total, collected)
+	}
+}

@@ -1,0 +1,180 @@
+package conversation
+
+import (
+	"context"
+	"math"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// RelevanceItem is one comment whose relevance to the specification is wanted.
+type RelevanceItem struct {
+	ID       int64
+	Author   string
+	Content  string
+	Role     Role
+	DiffHunk string // review comments: the code they are about
+}
+
+// RelevanceProvider rates comments' relevance to a specification, each in [0, 1]. Comments missing from the
+// answer count as fully relevant, as in the reference.
+type RelevanceProvider interface {
+	Relevance(ctx context.Context, specification string, comments []RelevanceItem) (map[int64]decimal.Decimal, error)
+}
+
+// Fixed gives every comment the same relevance: how Ubiquity's recorded results were made (0.8), and a
+// simple policy when no model is wanted.
+type Fixed decimal.Decimal
+
+// Relevance implements RelevanceProvider.
+func (f Fixed) Relevance(_ context.Context, _ string, comments []RelevanceItem) (map[int64]decimal.Decimal, error) {
+	out := make(map[int64]decimal.Decimal, len(comments))
+	for _, c := range comments {
+		out[c.ID] = decimal.Decimal(f)
+	}
+	return out, nil
+}
+
+// TFIDF is the offline default relevance model: the cosine similarity of a comment's TF-IDF vector with the
+// specification's, over the documents of the conversation, mapped to [Floor, 1] and rounded to two decimals.
+// It is deterministic, needs no network, and rewards comments that talk about what the specification talks
+// about.
+type TFIDF struct {
+	// Floor is the relevance of a comment that shares no term with the specification (default 0.1 when zero).
+	Floor decimal.Decimal
+}
+
+// Relevance implements RelevanceProvider.
+func (m TFIDF) Relevance(_ context.Context, specification string, comments []RelevanceItem) (map[int64]decimal.Decimal, error) {
+	floor := m.Floor
+	if floor.IsZero() {
+		floor = d("0.1")
+	}
+	docs := make([][]string, 0, len(comments)+1)
+	docs = append(docs, terms(specification))
+	for _, c := range comments {
+		docs = append(docs, terms(c.Content+" "+c.DiffHunk))
+	}
+	df := map[string]int{}
+	for _, doc := range docs {
+		seen := map[string]bool{}
+		for _, t := range doc {
+			if !seen[t] {
+				seen[t] = true
+				df[t]++
+			}
+		}
+	}
+	n := float64(len(docs))
+	vec := func(doc []string) map[string]float64 {
+		tf := map[string]float64{}
+		for _, t := range doc {
+			tf[t]++
+		}
+		for t, f := range tf {
+			tf[t] = (1 + math.Log(f)) * math.Log(1+n/float64(df[t]))
+		}
+		return tf
+	}
+	spec := vec(docs[0])
+	out := make(map[int64]decimal.Decimal, len(comments))
+	for i, c := range comments {
+		sim := cosine(spec, vec(docs[i+1]))
+		// relevance = floor + (1 − floor) · sim, rounded to 2 decimals in decimal arithmetic.
+		s := decimal.NewFromFloat(sim).Round(6)
+		r := floor.Add(decimal.NewFromInt(1).Sub(floor).Mul(s)).Round(2)
+		if r.GreaterThan(decimal.NewFromInt(1)) {
+			r = decimal.NewFromInt(1)
+		}
+		out[c.ID] = r
+	}
+	return out, nil
+}
+
+// cosine is the cosine similarity of two sparse vectors, summed in sorted key order for determinism.
+func cosine(a, b map[string]float64) float64 {
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var dot, na, nb float64
+	for _, k := range keys {
+		na += a[k] * a[k]
+		if v, ok := b[k]; ok {
+			dot += a[k] * v
+		}
+	}
+	bk := make([]string, 0, len(b))
+	for k := range b {
+		bk = append(bk, k)
+	}
+	sort.Strings(bk)
+	for _, k := range bk {
+		nb += b[k] * b[k]
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / (math.Sqrt(na) * math.Sqrt(nb))
+}
+
+// stopWords are English function words that say nothing about a topic.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an and are as at be but by can could do does for from has have how i if in
+		into is it its just like may me might my no not of on or our should so some such than that the their them
+		then there these they this to was we were what when which who will with would you your also about more
+		very can't don't it's i'm http https com www github`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// terms splits text into lower-case word terms, without stop words and one-letter words.
+func terms(text string) []string {
+	var out []string
+	words(strings.ToLower(text), func(w string) {
+		if len(w) > 1 && !stopWords[w] {
+			out = append(out, w)
+		}
+	})
+	return out
+}
+
+// globMatch matches a file name against a glob pattern: path.Match syntax, plus ** for any number of path
+// segments and patterns without a slash matching the base name anywhere.
+func globMatch(pattern, name string) bool {
+	if !strings.Contains(pattern, "/") && !strings.Contains(pattern, "**") {
+		ok, _ := path.Match(pattern, path.Base(name))
+		return ok
+	}
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(p, n []string) bool {
+	for len(p) > 0 {
+		if p[0] == "**" {
+			if len(p) == 1 {
+				return true
+			}
+			for i := 0; i <= len(n); i++ {
+				if matchSegments(p[1:], n[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(n) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(p[0], n[0]); !ok {
+			return false
+		}
+		p, n = p[1:], n[1:]
+	}
+	return len(n) == 0
+}
