@@ -43,7 +43,16 @@ func LoadEdges(path string) (*Graph, error) {
 // (i, j or v), up to 100 of them.
 func ReadEdges(r io.Reader, name string) (*Graph, error) {
 	b := NewBuilder()
-	err := scanTable(r, name, 3, func(line int, f []string) *plaudit.FieldError {
+	if err := b.ReadEdges(r, name); err != nil {
+		return nil, err
+	}
+	return b.Build(), nil
+}
+
+// ReadEdges adds the edges of an edge list (see the function ReadEdges) to b. On error b may hold some of
+// the edges and should be dropped.
+func (b *Builder) ReadEdges(r io.Reader, name string) error {
+	return scanTable(r, name, 3, func(line int, f []string) *plaudit.FieldError {
 		w := 1.0
 		if len(f) == 3 {
 			var fe *plaudit.FieldError
@@ -54,10 +63,6 @@ func ReadEdges(r io.Reader, name string) (*Graph, error) {
 		_ = b.AddEdge(f[0], f[1], w) // parseWeight checked the weight
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b.Build(), nil
 }
 
 // ReadTable reads a CSV ("i,v" with a header) or whitespace-separated table of id and value, with the same
