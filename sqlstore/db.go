@@ -1,0 +1,346 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/plaudit/plaudit"
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// The dialects Open knows.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// DB is a Plaudit store in a SQL database. It implements plaudit.Store; other areas add their methods to it
+// in their own files of this package (see the package documentation).
+type DB struct {
+	db      *sql.DB
+	dialect Dialect
+	name    string // the DSN with any password masked, for messages
+}
+
+var _ plaudit.Store = (*DB)(nil)
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the store named by dsn and brings its schema up to date. A postgres:// or postgresql:// URL
+// opens PostgreSQL; anything else is a SQLite file path (or a file: URI), created if it does not exist.
+// Errors never contain the DSN's password.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "open store: empty database name")
+	}
+	var (
+		db  *DB
+		err error
+	)
+	if IsPostgres(dsn) {
+		db, err = openPostgres(ctx, dsn)
+	} else {
+		db, err = openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", db.name, scrub(err, dsn))
+	}
+	return db, nil
+}
+
+// sqlitePragmas are set on every SQLite connection: WAL so that readers never block the writer, NORMAL
+// synchronisation (a committed transaction survives a crash of the process; WAL keeps the file consistent
+// even on power loss), a generous busy timeout for concurrent writers, foreign keys, and a larger page cache
+// for bulk appends. Write transactions begin IMMEDIATE so that two writers queue on the busy timeout
+// instead of failing on a lock upgrade.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+	"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	uri := path
+	if !strings.HasPrefix(path, "file:") {
+		dir := filepath.Dir(path)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, plaudit.Errorf(plaudit.EINVALID, "open sqlite %s: folder %s does not exist", path, dir)
+		}
+		uri = "file:" + escapeURIPath(filepath.Clean(path))
+	}
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	sdb, err := sql.Open("sqlite", uri+sep+sqlitePragmas)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// Every connection holds its own page cache; a few idle ones are enough, since SQLite writes one at a
+	// time anyway.
+	sdb.SetMaxIdleConns(4)
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{db: sdb, dialect: SQLite, name: path}, nil
+}
+
+// escapeURIPath escapes the characters that end or change the path part of a SQLite URI filename.
+func escapeURIPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	name := Redact(dsn)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "open postgres %s: %v", name, scrub(err, dsn))
+	}
+	sdb := stdlib.OpenDB(*cfg)
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", name, scrub(err, dsn))
+	}
+	return &DB{db: sdb, dialect: Postgres, name: name}, nil
+}
+
+// migrate applies the embedded migrations of the DB's dialect that the database has not seen.
+func (db *DB) migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{
+		goose.WithDisableGlobalRegistry(true),
+		// Areas own separate number ranges and may add a migration below one already applied elsewhere.
+		goose.WithAllowOutofOrder(true),
+		goose.WithSlog(slog.Default()),
+	}
+	if db.dialect == Postgres {
+		dir = "migrations/postgres"
+		dialect = goose.DialectPostgres
+		// Two processes opening the same fresh database must not migrate it at the same time.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.db, fsys, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// SQL returns the underlying database, for the methods other areas add in their own files.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Dialect reports which database the DB talks to.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// String returns the store's name: the SQLite path or the PostgreSQL URL with its password masked.
+func (db *DB) String() string { return db.name }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", db.name, err)
+	}
+	return nil
+}
+
+// Rebind rewrites the ? placeholders of query into the DB's dialect: $1, $2, … for PostgreSQL, unchanged for
+// SQLite. Question marks inside single-quoted strings are left alone.
+func (db *DB) Rebind(query string) string {
+	if db.dialect != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// InTx runs fn in a transaction and commits it if fn returns nil, or rolls it back if fn returns an error
+// or panics. On SQLite the transaction takes the write lock when it begins.
+//
+// fn must pass ctx to the statements it runs: cancelling ctx interrupts them, and a transaction whose ctx
+// is done when fn returns is rolled back. The COMMIT itself is never interrupted by ctx, since a commit cut
+// off in flight may still take effect on the server after the caller was told it failed.
+func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.db.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = ctx.Err(); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ReadTx runs fn in a read-only transaction that sees one consistent snapshot of the database (REPEATABLE
+// READ on PostgreSQL; on SQLite any read transaction does), then ends it. Use it for reports made of several
+// queries that must agree with each other.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin read transaction: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// DefaultPath returns the default SQLite store: plaudit.db in the user's data directory
+// ($XDG_DATA_HOME/plaudit, else ~/.local/share/plaudit), creating the directory (mode 0700) if needed.
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" || !filepath.IsAbs(dir) { // the XDG spec says to ignore relative paths
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("default store: %w", err)
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	dir = filepath.Join(dir, "plaudit")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("default store: %w", err)
+	}
+	return filepath.Join(dir, "plaudit.db"), nil
+}
+
+// Redact returns dsn fit for a message or a log: a PostgreSQL URL with its password (in the user info or a
+// password query parameter) replaced by "xxxxx"; a SQLite path unchanged.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// Unparseable: keep the scheme only, since we cannot tell where a password is.
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return scheme + "://(unparseable URL)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	changed := false
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+var userinfoPassword = regexp.MustCompile(`^[a-z]+://[^@/]*?:([^@/]*)@`)
+
+// scrub returns err with every password of dsn masked in its text: drivers and url.Parse quote connection
+// strings in their errors. The result still unwraps to err, for errors.Is and errors.As.
+func scrub(err error, dsn string) error {
+	if err == nil || !IsPostgres(dsn) {
+		return err
+	}
+	var secrets []string
+	if m := userinfoPassword.FindStringSubmatch(dsn); m != nil && m[1] != "" {
+		secrets = append(secrets, m[1])
+		if dec, err := url.PathUnescape(m[1]); err == nil {
+			secrets = append(secrets, dec)
+		}
+	}
+	if _, query, ok := strings.Cut(dsn, "?"); ok {
+		if q, err := url.ParseQuery(query); err == nil {
+			for _, k := range []string{"password", "sslpassword"} {
+				for _, v := range q[k] {
+					secrets = append(secrets, v, url.QueryEscape(v))
+				}
+			}
+		}
+	}
+	msg := err.Error()
+	clean := msg
+	for _, s := range secrets {
+		if s != "" {
+			clean = strings.ReplaceAll(clean, s, "xxxxx")
+		}
+	}
+	if clean == msg {
+		return err
+	}
+	return &scrubbedError{msg: clean, err: err}
+}
+
+// scrubbedError is an error whose text had secrets removed.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

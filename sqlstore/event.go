@@ -1,0 +1,464 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// Rows per INSERT statement. SQLite binds nine parameters per row and allows 32766 per statement; PostgreSQL
+// binds nine arrays whatever the count, so a bigger chunk only costs memory. Both were tuned with
+// BenchmarkAppendSQLite and BenchmarkAppendPostgres.
+const (
+	sqliteChunk   = 1000
+	postgresChunk = 5000
+	lookupChunk   = 500 // keys per duplicate lookup
+)
+
+// appendLockID is the PostgreSQL advisory lock that appends hold for their transaction, so that sequence
+// numbers are handed out in commit order: a reader that has seen seq n has seen every seq below it, which is
+// what makes EventFilter.AfterSeq safe for tailing the log. ("plaudit" in ASCII.)
+const appendLockID = 0x706c6175646974
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// eventRow is an event in the form the events table stores.
+type eventRow struct {
+	source, id, kind, actor, target, targetAuthor, content string
+	timeNS                                                 int64
+	attrs                                                  *string // compact JSON, nil for none
+}
+
+// encodeEvent turns e into a row, or says why the store cannot keep it exactly. Validated events always
+// encode, except for NUL bytes: PostgreSQL text cannot hold them, and the log must accept the same events
+// whatever the database, so both dialects refuse them.
+func encodeEvent(e *plaudit.Event, buf *bytes.Buffer) (eventRow, *plaudit.FieldError) {
+	r := eventRow{
+		source: string(e.Source), id: e.ExternalID, kind: string(e.Kind), actor: e.Actor,
+		target: e.Target, targetAuthor: e.TargetAuthor, content: e.Content,
+	}
+	bad := func(field, reason string) *plaudit.FieldError {
+		return &plaudit.FieldError{ID: e.ExternalID, Field: field, Reason: reason}
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{"source", r.source}, {"id", r.id}, {"kind", r.kind}, {"actor", r.actor},
+		{"target", r.target}, {"target_author", r.targetAuthor}, {"content", r.content},
+	} {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return r, bad(f.name, "contains a NUL byte, which the store cannot keep")
+		}
+	}
+	if e.Time.Before(minTime) || e.Time.After(maxTime) {
+		return r, bad("time", fmt.Sprintf("%s is outside the years the store can keep (1678–2262)", e.Time.UTC().Format(time.RFC3339)))
+	}
+	r.timeNS = e.Time.UnixNano()
+	if len(e.Attrs) > 0 {
+		buf.Reset()
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(e.Attrs); err != nil {
+			return r, bad("attrs", fmt.Sprintf("cannot encode as JSON: %v", err))
+		}
+		s := string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		r.attrs = &s
+	}
+	return r, nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// AppendEvents stores events in one transaction, skipping those whose (source, id) is already stored or
+// appears earlier in the batch. It returns one result per event: Accepted with the new Seq, or Duplicate
+// with the Seq of the stored event. An event the store cannot keep exactly (a NUL byte in a text field, a
+// time outside 1678–2262, attrs that are not JSON) fails the whole batch with an EINVALID error naming it,
+// and nothing is stored.
+func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
+	results := make([]plaudit.AppendResult, len(events))
+	if len(events) == 0 {
+		return results, nil
+	}
+	rows := make([]eventRow, len(events))
+	buf := bufPool.Get().(*bytes.Buffer)
+	for i := range events {
+		r, fe := encodeEvent(&events[i], buf)
+		if fe != nil {
+			fe.Index = i
+			bufPool.Put(buf)
+			return nil, &plaudit.Error{Code: plaudit.EINVALID, Message: "append events: " + fe.Error()}
+		}
+		rows[i] = r
+	}
+	bufPool.Put(buf)
+
+	chunk := sqliteChunk
+	if db.dialect == Postgres {
+		chunk = postgresChunk
+	}
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(appendLockID)); err != nil {
+				return fmt.Errorf("lock the log: %w", err)
+			}
+		}
+		for start := 0; start < len(rows); start += chunk {
+			end := min(start+chunk, len(rows))
+			if err := db.insertChunk(ctx, tx, rows[start:end], results[start:end]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append %d events to %s: %w", len(events), db.name, err)
+	}
+	return results, nil
+}
+
+const eventColumns = "source, external_id, kind, actor, target, target_author, content, time_ns, attrs"
+
+// insertChunk inserts rows with one statement and fills in their results.
+func (db *DB) insertChunk(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
+	var (
+		q    string
+		args []any
+	)
+	if db.dialect == Postgres {
+		q, args = postgresInsert(rows)
+	} else {
+		q, args = sqliteInsert(rows)
+	}
+	res, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	defer res.Close()
+
+	// The database returns the inserted rows, normally in the order given. Match them in order while they
+	// agree; anything else (a duplicate, another order) is sorted out by key below.
+	var (
+		next     int // the first row not yet matched
+		inOrder  = true
+		inserted map[string]int64
+		seq      int64
+		src, id  sql.RawBytes
+	)
+	for res.Next() {
+		if err := res.Scan(&seq, &src, &id); err != nil {
+			return fmt.Errorf("read inserted events: %w", err)
+		}
+		if inOrder && next < len(rows) && string(src) == rows[next].source && string(id) == rows[next].id {
+			results[next] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: seq}
+			next++
+			continue
+		}
+		inOrder = false
+		if inserted == nil {
+			inserted = make(map[string]int64)
+		}
+		inserted[eventKey(string(src), string(id))] = seq
+	}
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("read inserted events: %w", err)
+	}
+	if err := res.Close(); err != nil {
+		return fmt.Errorf("read inserted events: %w", err)
+	}
+	if next == len(rows) {
+		return nil
+	}
+	var pending []int // rows already stored before this statement: duplicates
+	for i := next; i < len(rows); i++ {
+		k := eventKey(rows[i].source, rows[i].id)
+		if s, ok := inserted[k]; ok {
+			results[i] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: s}
+			delete(inserted, k) // a second copy in the same batch is a duplicate of this one
+			continue
+		}
+		pending = append(pending, i)
+	}
+	return db.resolveDuplicates(ctx, tx, rows, results, pending)
+}
+
+// resolveDuplicates looks up the stored seq of each row in pending and marks it Duplicate.
+func (db *DB) resolveDuplicates(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult, pending []int) error {
+	for len(pending) > 0 {
+		part := pending[:min(lookupChunk, len(pending))]
+		pending = pending[len(part):]
+		var q strings.Builder
+		q.WriteString("SELECT seq, source, external_id FROM events WHERE (source, external_id) IN (VALUES ")
+		args := make([]any, 0, 2*len(part))
+		for j, i := range part {
+			if j > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?)")
+			args = append(args, rows[i].source, rows[i].id)
+		}
+		q.WriteByte(')')
+		stored := make(map[string]int64, len(part))
+		res, err := tx.QueryContext(ctx, db.Rebind(q.String()), args...)
+		if err != nil {
+			return fmt.Errorf("look up duplicate events: %w", err)
+		}
+		for res.Next() {
+			var (
+				seq     int64
+				src, id string
+			)
+			if err := res.Scan(&seq, &src, &id); err != nil {
+				res.Close()
+				return fmt.Errorf("look up duplicate events: %w", err)
+			}
+			stored[eventKey(src, id)] = seq
+		}
+		if err := res.Err(); err != nil {
+			res.Close()
+			return fmt.Errorf("look up duplicate events: %w", err)
+		}
+		res.Close()
+		for _, i := range part {
+			seq, ok := stored[eventKey(rows[i].source, rows[i].id)]
+			if !ok {
+				// Neither inserted nor stored: the database broke its own uniqueness promise.
+				return fmt.Errorf("event %s/%s was neither inserted nor found", rows[i].source, rows[i].id)
+			}
+			results[i] = plaudit.AppendResult{Status: plaudit.Duplicate, Seq: seq}
+		}
+	}
+	return nil
+}
+
+func eventKey(source, id string) string { return source + "\x00" + id }
+
+// sqliteInsert is a multi-row INSERT of rows. The statement text depends only on the row count, so SQLite's
+// statement cache and database/sql reuse it for every full chunk.
+func sqliteInsert(rows []eventRow) (string, []any) {
+	args := make([]any, 0, 9*len(rows))
+	for i := range rows {
+		r := &rows[i]
+		var attrs any
+		if r.attrs != nil {
+			attrs = *r.attrs
+		}
+		args = append(args, r.source, r.id, r.kind, r.actor, r.target, r.targetAuthor, r.content, r.timeNS, attrs)
+	}
+	return sqliteInsertSQL(len(rows)), args
+}
+
+var sqliteInsertCache sync.Map // row count → statement text
+
+func sqliteInsertSQL(n int) string {
+	if q, ok := sqliteInsertCache.Load(n); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(" ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id")
+	q := b.String()
+	if n == sqliteChunk {
+		sqliteInsertCache.Store(n, q)
+	}
+	return q
+}
+
+// postgresInsertSQL inserts rows passed as nine arrays, one per column: one statement of fixed text for any
+// row count, sent in binary by pgx.
+const postgresInsertSQL = "INSERT INTO events (" + eventColumns + ") " +
+	"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::json[]) " +
+	"ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id"
+
+func postgresInsert(rows []eventRow) (string, []any) {
+	n := len(rows)
+	var (
+		source, id, kind, actor   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		target, targetAuthor, txt = make([]string, n), make([]string, n), make([]string, n)
+		timeNS                    = make([]int64, n)
+		attrs                     = make([]*string, n)
+	)
+	for i := range rows {
+		r := &rows[i]
+		source[i], id[i], kind[i], actor[i] = r.source, r.id, r.kind, r.actor
+		target[i], targetAuthor[i], txt[i] = r.target, r.targetAuthor, r.content
+		timeNS[i], attrs[i] = r.timeNS, r.attrs
+	}
+	return postgresInsertSQL, []any{source, id, kind, actor, target, targetAuthor, txt, timeNS, attrs}
+}
+
+const eventSelect = "SELECT seq, " + eventColumns + " FROM events"
+
+// ScanEvents calls fn with each event matching f, in seq order, and stops at the first error fn returns,
+// which it returns unwrapped. fn gets a new *Event each time and may keep it. The rows are streamed, not
+// loaded: scanning the whole log takes little memory.
+func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*plaudit.Event) error) error {
+	var (
+		where []string
+		args  []any
+	)
+	in := func(col string, n int) string {
+		return col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+	}
+	if len(f.Sources) > 0 {
+		where = append(where, in("source", len(f.Sources)))
+		for _, s := range f.Sources {
+			args = append(args, string(s))
+		}
+	}
+	if len(f.Kinds) > 0 {
+		where = append(where, in("kind", len(f.Kinds)))
+		for _, k := range f.Kinds {
+			args = append(args, string(k))
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "time_ns >= ?")
+		args = append(args, clampNS(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "time_ns < ?")
+		args = append(args, clampNS(f.Until))
+	}
+	if f.AfterSeq > 0 {
+		where = append(where, "seq > ?")
+		args = append(args, f.AfterSeq)
+	}
+	q := eventSelect
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.db.QueryContext(ctx, db.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("scan events in %s: %w", db.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return fmt.Errorf("scan events in %s: %w", db.name, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scan events in %s: %w", db.name, err)
+	}
+	return nil
+}
+
+// clampNS converts t to Unix nanoseconds, saturating outside the representable years so that a filter far
+// in the past or future still means "everything" or "nothing".
+func clampNS(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanEvent reads one row of eventSelect.
+func scanEvent(s scanner) (*plaudit.Event, error) {
+	var (
+		e      plaudit.Event
+		timeNS int64
+		attrs  []byte
+		source string
+		kind   string
+	)
+	if err := s.Scan(&e.Seq, &source, &e.ExternalID, &kind, &e.Actor, &e.Target, &e.TargetAuthor, &e.Content, &timeNS, &attrs); err != nil {
+		return nil, err
+	}
+	e.Source, e.Kind = plaudit.Source(source), plaudit.Kind(kind)
+	e.Time = time.Unix(0, timeNS).UTC()
+	if attrs != nil {
+		dec := json.NewDecoder(bytes.NewReader(attrs))
+		dec.UseNumber()
+		if err := dec.Decode(&e.Attrs); err != nil {
+			return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
+		}
+	}
+	return &e, nil
+}
+
+// EventByKey returns the stored event with the given source and external id, or an ENOTFOUND error.
+func (db *DB) EventByKey(ctx context.Context, source plaudit.Source, externalID string) (*plaudit.Event, error) {
+	row := db.db.QueryRowContext(ctx, db.Rebind(eventSelect+" WHERE source = ? AND external_id = ?"), string(source), externalID)
+	e, err := scanEvent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "event %s/%s not found", source, externalID)
+	} else if err != nil {
+		return nil, fmt.Errorf("event %s/%s in %s: %w", source, externalID, db.name, err)
+	}
+	return e, nil
+}
+
+// EventStats summarises the log from one consistent snapshot.
+func (db *DB) EventStats(ctx context.Context) (*plaudit.EventStats, error) {
+	st := &plaudit.EventStats{ByKind: []plaudit.SourceKindCount{}}
+	err := db.ReadTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT source, kind, COUNT(*) FROM events GROUP BY source, kind")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c plaudit.SourceKindCount
+			if err := rows.Scan(&c.Source, &c.Kind, &c.Count); err != nil {
+				return err
+			}
+			st.ByKind = append(st.ByKind, c)
+			st.Total += c.Count
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if st.Total == 0 {
+			return nil
+		}
+		var first, last int64
+		if err := tx.QueryRowContext(ctx, "SELECT MIN(time_ns), MAX(time_ns) FROM events").Scan(&first, &last); err != nil {
+			return err
+		}
+		st.First, st.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
+		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT DISTINCT source, actor FROM events) AS accounts").Scan(&st.Accounts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("event stats of %s: %w", db.name, err)
+	}
+	// Sort here rather than in SQL, so that the order is bytewise whatever the database's collation.
+	slices.SortFunc(st.ByKind, func(a, b plaudit.SourceKindCount) int {
+		if c := strings.Compare(string(a.Source), string(b.Source)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Kind), string(b.Kind))
+	})
+	return st, nil
+}

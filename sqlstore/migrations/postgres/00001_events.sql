@@ -1,0 +1,25 @@
+-- The event log: append-only, idempotent on (source, external_id). seq is assigned in order of arrival
+-- (appends hold a transaction-scoped advisory lock, so seq order is also commit order); time_ns is the
+-- event's time as Unix nanoseconds UTC, since timestamptz keeps only microseconds; attrs is json, not jsonb,
+-- so that the stored text (compact, sorted keys, numbers as written) comes back byte for byte. Text columns
+-- use the "C" collation: byte order, the same as SQLite's, and faster to index.
+
+-- +goose Up
+CREATE TABLE events (
+    seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source        text   COLLATE "C" NOT NULL,
+    external_id   text   COLLATE "C" NOT NULL,
+    kind          text   COLLATE "C" NOT NULL,
+    actor         text   COLLATE "C" NOT NULL,
+    target        text   COLLATE "C" NOT NULL DEFAULT '',
+    target_author text   COLLATE "C" NOT NULL DEFAULT '',
+    content       text   NOT NULL DEFAULT '',
+    time_ns       bigint NOT NULL,
+    attrs         json,
+    UNIQUE (source, external_id)
+);
+
+CREATE INDEX events_time ON events (time_ns);
+
+-- +goose Down
+DROP TABLE events;

@@ -1,0 +1,23 @@
+-- The event log: append-only, idempotent on (source, external_id). seq is the rowid, assigned in order of
+-- arrival; time_ns is the event's time as Unix nanoseconds UTC, so that it round-trips exactly; attrs is
+-- compact JSON with sorted keys, or NULL when the event has none.
+
+-- +goose Up
+CREATE TABLE events (
+    seq           INTEGER PRIMARY KEY,
+    source        TEXT    NOT NULL,
+    external_id   TEXT    NOT NULL,
+    kind          TEXT    NOT NULL,
+    actor         TEXT    NOT NULL,
+    target        TEXT    NOT NULL DEFAULT '',
+    target_author TEXT    NOT NULL DEFAULT '',
+    content       TEXT    NOT NULL DEFAULT '',
+    time_ns       INTEGER NOT NULL,
+    attrs         TEXT,
+    UNIQUE (source, external_id)
+) STRICT;
+
+CREATE INDEX events_time ON events (time_ns);
+
+-- +goose Down
+DROP TABLE events;
