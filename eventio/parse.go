@@ -87,6 +87,9 @@ func parseEvent(p *parser, data []byte, ev *plaudit.Event) *perr {
 			}
 			p.i++
 			p.ws()
+			if p.i == len(p.b) {
+				return errf("unexpected end of input: want a value")
+			}
 			idx := fieldIndex(key)
 			if idx < 0 {
 				name := string(key)
@@ -625,7 +628,7 @@ func (p *parser) skip(depth int) (int, *perr) {
 				if p.i == len(p.b) || p.b[p.i] != '"' {
 					return 0, errf("invalid JSON at byte %d: want a key", p.i+1)
 				}
-				if _, err := p.str(); err != nil {
+				if err := p.skipStr(); err != nil {
 					return 0, err
 				}
 				p.ws()
@@ -651,10 +654,46 @@ func (p *parser) skip(depth int) (int, *perr) {
 				return 0, errf("invalid JSON at byte %d: want ',' or '%c', got %s", p.i, end, charName(d))
 			}
 		}
+	case c == '"':
+		return start, p.skipStr()
 	default:
 		_, err := p.value(depth)
 		return start, err
 	}
+}
+
+// skipStr passes over a string checking only its JSON syntax (escapes, no raw control characters), not what
+// it decodes to: a NUL or a lone surrogate in one event of a batch is that event's problem, not the batch's.
+func (p *parser) skipStr() *perr {
+	p.i++
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return nil
+		case c < 0x20:
+			return p.ctlErr(c)
+		case c == '\\':
+			if p.i+1 >= len(p.b) {
+				return errf("unexpected end of input inside a string")
+			}
+			switch p.b[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				p.i += 2
+				if _, ok := p.hex4(); !ok {
+					return errf("invalid JSON at byte %d: bad \\u escape", p.i+1)
+				}
+			default:
+				return errf("invalid JSON at byte %d: bad escape \\%c", p.i+2, printable(p.b[p.i+1]))
+			}
+		default:
+			p.i++
+		}
+	}
+	return errf("unexpected end of input inside a string")
 }
 
 func typeName(c byte) string {

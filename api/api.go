@@ -1,0 +1,289 @@
+// Package api serves Plaudit's REST API over HTTP: events in (POST /v1/events), events and statistics out
+// (GET /v1/events, GET /v1/stats), and a health check (GET /healthz).
+//
+// A Server is an http.Handler on the standard library's ServeMux (Go 1.22 patterns such as
+// "GET /v1/events/{key}"), wrapped in bearer-token authentication and request logging. Every error is JSON,
+// {"error":{"code":"invalid","message":"..."}}, with the HTTP status chosen from the plaudit error code
+// (StatusOf), so that clients branch on the code and show the message.
+//
+// # Adding routes
+//
+// Other areas add their endpoints without editing this file, in one of two ways:
+//
+//   - In package api, a file of their own (scores.go, ledger.go) calls Register from an init function; the
+//     function runs for every new Server and adds routes with s.Handle / s.HandleFunc:
+//
+//     func init() {
+//     api.Register(func(s *api.Server) { s.HandleFunc("GET /v1/scores", s.listScores) })
+//     }
+//
+//   - From outside (cmd/plaudit), call s.Handle on the Server that NewServer returned before serving it.
+//
+// Routes added with Handle and HandleFunc require a token like the built-in ones; HandlePublic adds a route
+// that does not (health checks, webhooks that carry their own signature). Handlers use s.Store, and answer
+// with WriteJSON and WriteError.
+//
+// # Authentication
+//
+// With tokens configured (PLAUDIT_API_TOKENS, comma-separated, in `plaudit serve`), every non-public request
+// needs "Authorization: Bearer TOKEN" matching one of them, compared in constant time; otherwise it gets 401.
+// With no tokens, the server answers only clients on the loopback interface (and `plaudit serve` refuses to
+// listen anywhere else), so that a forgotten setting never exposes an open API.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// DefaultMaxBody is the largest request body accepted unless Options.MaxBodyBytes says otherwise: room for
+// a full batch of plaudit.MaxBatch typical events (a few hundred bytes each) with margin.
+const DefaultMaxBody = 32 << 20
+
+// Options configure a Server.
+type Options struct {
+	Tokens       []string     // accepted bearer tokens; none means loopback clients only
+	Logger       *slog.Logger // request log; slog.Default() if nil
+	MaxBodyBytes int64        // request body limit; DefaultMaxBody if 0
+}
+
+// Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
+type Server struct {
+	Store  plaudit.Store
+	Logger *slog.Logger
+
+	maxBody int64
+	tokens  [][sha256.Size]byte
+	mux     *http.ServeMux
+	public  map[string]bool // patterns that need no token
+}
+
+var (
+	hooksMu sync.Mutex
+	hooks   []func(*Server)
+)
+
+// Register adds a function that every new Server runs after adding the built-in routes: the hook through
+// which other areas add their endpoints. Call it from an init function.
+func Register(fn func(*Server)) {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	hooks = append(hooks, fn)
+}
+
+// NewServer returns a Server over store with the built-in routes and every Register-ed hook applied.
+func NewServer(store plaudit.Store, opts Options) *Server {
+	s := &Server{
+		Store:   store,
+		Logger:  opts.Logger,
+		maxBody: opts.MaxBodyBytes,
+		mux:     http.NewServeMux(),
+		public:  map[string]bool{},
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBody
+	}
+	for _, t := range opts.Tokens {
+		if t = strings.TrimSpace(t); t != "" {
+			s.tokens = append(s.tokens, sha256.Sum256([]byte(t)))
+		}
+	}
+	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
+	s.HandleFunc("POST /v1/events", s.postEvents)
+	s.HandleFunc("GET /v1/events", s.getEvents)
+	s.HandleFunc("GET /v1/stats", s.getStats)
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	for _, fn := range hooks {
+		fn(s)
+	}
+	return s
+}
+
+// Handle adds a route that requires authentication. pattern is a ServeMux pattern ("POST /v1/things").
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// HandleFunc adds a route that requires authentication.
+func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	s.mux.HandleFunc(pattern, h)
+}
+
+// HandlePublic adds a route that needs no token: for health checks, and for webhooks that authenticate
+// themselves with a signature.
+func (s *Server) HandlePublic(pattern string, h http.Handler) {
+	s.public[pattern] = true
+	s.mux.Handle(pattern, h)
+}
+
+// AuthRequired reports whether the server was given tokens.
+func (s *Server) AuthRequired() bool { return len(s.tokens) > 0 }
+
+// ServeHTTP authenticates the request, routes it and logs it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			s.Logger.Error("api: panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			if !rw.wrote {
+				WriteError(rw, plaudit.Errorf(plaudit.EINTERNAL, "internal error"))
+			}
+		}
+		level := slog.LevelInfo
+		if rw.status >= 500 {
+			level = slog.LevelError
+		}
+		// The query is left out: it holds filters, never secrets, but nothing requires it; the
+		// Authorization header is never logged.
+		s.Logger.Log(r.Context(), level, "api request", "method", r.Method, "path", r.URL.Path, "status", rw.status,
+			"bytes", rw.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+	}()
+	_, pattern := s.mux.Handler(r)
+	if !s.public[pattern] {
+		if err := s.authenticate(r); err != nil {
+			if plaudit.ErrorCode(err) == plaudit.EUNAUTHORIZED {
+				rw.Header().Set("WWW-Authenticate", `Bearer realm="plaudit"`)
+			}
+			WriteError(rw, err)
+			return
+		}
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+// authenticate checks the bearer token, or, with no tokens configured, that the client is on loopback.
+func (s *Server) authenticate(r *http.Request) error {
+	if len(s.tokens) == 0 {
+		if !isLoopback(r.RemoteAddr) {
+			return plaudit.Errorf(plaudit.EFORBIDDEN, "this server has no API tokens configured and answers only local clients")
+		}
+		return nil
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return plaudit.Errorf(plaudit.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN")
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	match := 0
+	for i := range s.tokens { // no early exit: the time taken does not depend on which token matched
+		match |= subtle.ConstantTimeCompare(sum[:], s.tokens[i][:])
+	}
+	if match != 1 {
+		return plaudit.Errorf(plaudit.EUNAUTHORIZED, "invalid bearer token")
+	}
+	return nil
+}
+
+func isLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// StatusOf maps a plaudit error code to an HTTP status.
+func StatusOf(code string) int {
+	switch code {
+	case plaudit.EINVALID:
+		return http.StatusBadRequest
+	case plaudit.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case plaudit.EFORBIDDEN:
+		return http.StatusForbidden
+	case plaudit.ENOTFOUND:
+		return http.StatusNotFound
+	case plaudit.ECONFLICT:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// WriteError answers with err's status and {"error":{"code","message"}}. Internal errors are answered with
+// a generic message (plaudit.ErrorMessage), so that nothing internal leaks; they are logged by ServeHTTP's
+// caller through the status.
+func WriteError(w http.ResponseWriter, err error) {
+	code := plaudit.ErrorCode(err)
+	writeError(w, StatusOf(code), code, plaudit.ErrorMessage(err))
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, message
+	WriteJSON(w, status, body)
+}
+
+// WriteJSON answers with status and v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// internal logs err (which may hold details that must not reach the client) and answers 500.
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the client went away
+	}
+	if plaudit.ErrorCode(err) == plaudit.EINTERNAL {
+		s.Logger.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	WriteError(w, err)
+}
+
+// statusWriter records the status and size of a response for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

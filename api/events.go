@@ -1,0 +1,211 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/eventio"
+)
+
+// EventResult is the outcome of one event of a POST /v1/events batch.
+type EventResult struct {
+	Index  int          `json:"index"`
+	Status string       `json:"status"` // accepted, duplicate or rejected
+	Seq    int64        `json:"seq,omitempty"`
+	Error  *ResultError `json:"error,omitempty"`
+}
+
+// ResultError says why an event was rejected.
+type ResultError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// PostEventsResponse is the body of a 200 answer to POST /v1/events.
+type PostEventsResponse struct {
+	Results   []EventResult `json:"results"`
+	Accepted  int           `json:"accepted"`
+	Duplicate int           `json:"duplicate"`
+	Rejected  int           `json:"rejected"`
+}
+
+// postEvents appends a batch of events. Each event is accepted, found to be a duplicate, or rejected on its
+// own: a bad event does not block the good ones beside it. Only a body that is not JSON of the right shape
+// is refused whole (400), since then no event in it can be trusted.
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, plaudit.EINVALID, "Content-Type must be application/json")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, plaudit.EINVALID, "request body larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes: send fewer events per request")
+			return
+		}
+		writeError(w, http.StatusBadRequest, plaudit.EINVALID, "read request body: "+err.Error())
+		return
+	}
+	parts, err := eventio.SplitBatch(body, plaudit.MaxBatch)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	resp := PostEventsResponse{Results: make([]EventResult, len(parts))}
+	valid := make([]plaudit.Event, 0, len(parts))
+	index := make([]int, 0, len(parts)) // position in the request of each valid event
+	for i, raw := range parts {
+		resp.Results[i].Index = i
+		var ev plaudit.Event
+		if errs := eventio.ParseEvent(raw, &ev); errs != nil {
+			field, reason := eventio.BatchError(errs)
+			resp.Results[i].Status = string(plaudit.Rejected)
+			resp.Results[i].Error = &ResultError{Field: field, Reason: reason}
+			resp.Rejected++
+			continue
+		}
+		valid = append(valid, ev)
+		index = append(index, i)
+	}
+	if len(valid) > 0 {
+		results, err := s.Store.AppendEvents(r.Context(), valid)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		for j, ar := range results {
+			res := &resp.Results[index[j]]
+			res.Status, res.Seq = string(ar.Status), ar.Seq
+			switch ar.Status {
+			case plaudit.Accepted:
+				resp.Accepted++
+			case plaudit.Duplicate:
+				resp.Duplicate++
+			default:
+				resp.Rejected++
+				res.Seq = 0
+				if ar.Error != nil {
+					res.Error = &ResultError{Field: ar.Error.Field, Reason: ar.Error.Reason}
+				} else {
+					res.Error = &ResultError{Reason: "rejected by the store"}
+				}
+			}
+		}
+	}
+	WriteJSON(w, http.StatusOK, resp)
+}
+
+// Page limits of GET /v1/events.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10_000
+)
+
+// EventsPage is the body of an answer to GET /v1/events. When the page is full, Next is the "after" value
+// that fetches the next page.
+type EventsPage struct {
+	Events []*plaudit.Event `json:"events"`
+	Next   int64            `json:"next,omitempty"`
+}
+
+// getEvents lists events in log order. Filters: source and kind (repeated or comma-separated), since and
+// until (RFC3339, event time, since inclusive, until exclusive), after (a seq), limit (1–10000).
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
+	f, err := eventFilter(r)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	page := EventsPage{Events: []*plaudit.Event{}}
+	err = s.Store.ScanEvents(r.Context(), f, func(e *plaudit.Event) error {
+		page.Events = append(page.Events, e)
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if len(page.Events) == f.Limit {
+		page.Next = page.Events[len(page.Events)-1].Seq
+	}
+	WriteJSON(w, http.StatusOK, page)
+}
+
+func eventFilter(r *http.Request) (plaudit.EventFilter, error) {
+	q := r.URL.Query()
+	for name := range q {
+		switch name {
+		case "source", "kind", "since", "until", "after", "limit":
+		default:
+			return plaudit.EventFilter{}, plaudit.Errorf(plaudit.EINVALID, "unknown query parameter %q (want source, kind, since, until, after, limit)", name)
+		}
+	}
+	f := plaudit.EventFilter{Limit: DefaultLimit}
+	for _, v := range list(q["source"]) {
+		src := plaudit.Source(v)
+		if !src.Valid() {
+			return f, plaudit.Errorf(plaudit.EINVALID, "source: unknown source %q", v)
+		}
+		f.Sources = append(f.Sources, src)
+	}
+	for _, v := range list(q["kind"]) {
+		f.Kinds = append(f.Kinds, plaudit.Kind(v))
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, plaudit.Errorf(plaudit.EINVALID, "%s: not an RFC3339 time: %q", p.name, v)
+			}
+			*p.dst = t
+		}
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return f, plaudit.Errorf(plaudit.EINVALID, "after: want a sequence number, got %q", v)
+		}
+		f.AfterSeq = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			return f, plaudit.Errorf(plaudit.EINVALID, "limit: want a number from 1 to %d, got %q", MaxLimit, v)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// list splits repeated and comma-separated query values.
+func list(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Store.EventStats(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, st)
+}
