@@ -121,7 +121,7 @@ func ubiquityConfig(t testing.TB, dir string) Config {
 	return c
 }
 
-func num(n json.Number) decimal.Decimal {
+func decN(n json.Number) decimal.Decimal {
 	if n == "" {
 		return decimal.Zero
 	}
@@ -148,7 +148,7 @@ func TestConformanceComments(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				relevance := num(rc.Score.Relevance)
+				relevance := decN(rc.Score.Relevance)
 				withRelevance := rc.Score.Relevance != ""
 				if !withRelevance {
 					relevance = decimal.NewFromInt(1) // the formatting stage alone: no relevance, no priority
@@ -158,11 +158,11 @@ func TestConformanceComments(t *testing.T) {
 					priority = 1
 				}
 				got, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL,
-					Relevance: relevance, Priority: priority, Authorship: num(rc.Score.Authorship)})
+					Relevance: relevance, Priority: priority, Authorship: decN(rc.Score.Authorship)})
 				if err != nil {
 					t.Fatalf("%s %d: %v", name, rc.ID, err)
 				}
-				want := num(rc.Score.Reward)
+				want := decN(rc.Score.Reward)
 				if !withRelevance {
 					// Without the content evaluator the reward is the formatting total times authorship.
 					got.Reward = mul(got.Formatting.Total, got.Authorship)
@@ -208,14 +208,14 @@ func intermediates(got *CommentScore, rc recordedComment) string {
 	}
 	for k, w := range want {
 		g := f.Tags[k]
-		if g == nil || g.ElementCount != w.ElementCount || !g.Score.Equal(num(w.Score)) {
+		if g == nil || g.ElementCount != w.ElementCount || !g.Score.Equal(decN(w.Score)) {
 			diffs = append(diffs, "tag "+k)
 		}
 	}
-	if r := rc.Score.Formatting.Result; r != "" && !f.TagsResult().Equal(num(r)) {
+	if r := rc.Score.Formatting.Result; r != "" && !f.TagsResult().Equal(decN(r)) {
 		diffs = append(diffs, "formatting result "+f.TagsResult().String())
 	}
-	if w := rc.Score.Words; w != nil && (w.WordCount != f.Words.WordCount || !num(w.Result).Equal(f.Words.Result)) {
+	if w := rc.Score.Words; w != nil && (w.WordCount != f.Words.WordCount || !decN(w.Result).Equal(f.Words.Result)) {
 		diffs = append(diffs, "words "+itoa(f.Words.WordCount)+" "+f.Words.Result.String())
 	}
 	if r := rc.Score.Readability; r != nil {
@@ -279,11 +279,11 @@ func TestConformanceTotals(t *testing.T) {
 					continue
 				}
 				role, _ := ParseRole(rc.CommentType)
-				rel, prio := num(rc.Score.Relevance), rc.Score.Priority
+				rel, prio := decN(rc.Score.Relevance), rc.Score.Priority
 				if rc.Score.Relevance == "" {
 					rel, prio = decimal.NewFromInt(1), 1
 				}
-				s, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL, Relevance: rel, Priority: prio, Authorship: num(rc.Score.Authorship)})
+				s, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL, Relevance: rel, Priority: prio, Authorship: decN(rc.Score.Authorship)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -298,14 +298,14 @@ func TestConformanceTotals(t *testing.T) {
 				}
 				share := sig20(decimal.NewFromInt(1).DivRound(decimal.NewFromInt(int64(len(issue.Assignees))), 40))
 				u.Task = &Task{Reward: mul(TaskPrice(issue.Labels), share), Multiplier: share}
-				if !u.Task.Reward.Equal(num(r.Task.Reward)) || !share.Equal(num(r.Task.Multiplier)) {
+				if !u.Task.Reward.Equal(decN(r.Task.Reward)) || !share.Equal(decN(r.Task.Multiplier)) {
 					t.Errorf("%s %s: task %s × %s, want %s × %s", name, login, u.Task.Reward, share, r.Task.Reward, r.Task.Multiplier)
 				}
 			}
 			for _, rr := range r.ReviewRewards {
 				for _, rv := range rr.Reviews {
 					reward := ReviewRewardFor(rv.Effect.Addition, rv.Effect.Deletion, rv.Priority, cfg.ReviewBaseRate)
-					if !reward.Equal(num(rv.Reward)) {
+					if !reward.Equal(decN(rv.Reward)) {
 						t.Errorf("%s %s: review reward %s, want %s", name, login, reward, rv.Reward)
 					}
 					u.Reviews = append(u.Reviews, ReviewReward{Reward: reward})
@@ -313,7 +313,7 @@ func TestConformanceTotals(t *testing.T) {
 			}
 			got := u.sum(decimal.Zero)
 			users++
-			if !got.Equal(num(r.Total)) {
+			if !got.Equal(decN(r.Total)) {
 				fileOK = false
 				t.Errorf("%s %s: total %s, want %s", name, login, got, r.Total)
 			}
@@ -374,11 +374,32 @@ func TestConformanceConversation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The written result must carry the same values.
+		out, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var written map[string]recorded
+		dec := json.NewDecoder(strings.NewReader(string(out)))
+		dec.UseNumber()
+		if err := dec.Decode(&written); err != nil {
+			t.Fatalf("%s: written result: %v", tc.file, err)
+		}
+		for login, w := range written {
+			if tc.scored && !decN(w.Total).Equal(decN(rec[login].Total)) {
+				t.Errorf("%s: written total of %s %s, want %s", tc.file, login, w.Total, rec[login].Total)
+			}
+			for i, c := range w.Comments {
+				if tc.scored && i < len(rec[login].Comments) && !decN(c.Score.Reward).Equal(decN(rec[login].Comments[i].Score.Reward)) {
+					t.Errorf("%s: written reward of %s comment %d", tc.file, login, c.ID)
+				}
+			}
+		}
 		for _, login := range sortedKeys(rec) {
 			want := rec[login]
 			got := res.User(login)
 			if got == nil {
-				if len(want.Comments) > 0 || want.Task != nil || !num(want.Total).IsZero() {
+				if len(want.Comments) > 0 || want.Task != nil || !decN(want.Total).IsZero() {
 					t.Errorf("%s: user %s missing", tc.file, login)
 				}
 				continue // a user only the event incentives know of
@@ -394,16 +415,16 @@ func TestConformanceConversation(t *testing.T) {
 					t.Errorf("%s %s comment %d: got id %d role %s url %s content %q\nwant %s %s content %q", tc.file, login, i, gc.ID, gc.Role, gc.URL, gc.Content, wc.CommentType, wc.URL, wc.Content)
 					continue
 				}
-				if tc.scored && !gc.Score.Reward.Equal(num(wc.Score.Reward)) {
+				if tc.scored && !gc.Score.Reward.Equal(decN(wc.Score.Reward)) {
 					t.Errorf("%s %s comment %d: reward %s, want %s", tc.file, login, wc.ID, gc.Score.Reward, wc.Score.Reward)
 				}
 			}
 			if want.Task != nil {
-				if got.Task == nil || !got.Task.Reward.Equal(num(want.Task.Reward)) {
+				if got.Task == nil || !got.Task.Reward.Equal(decN(want.Task.Reward)) {
 					t.Errorf("%s %s: task %+v, want %+v", tc.file, login, got.Task, want.Task)
 				}
 			}
-			if tc.scored && !got.Total.Equal(num(want.Total)) {
+			if tc.scored && !got.Total.Equal(decN(want.Total)) {
 				t.Errorf("%s %s: total %s, want %s", tc.file, login, got.Total, want.Total)
 			}
 		}
