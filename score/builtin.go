@@ -1,0 +1,143 @@
+package score
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/score/cast"
+	"github.com/plaudit/plaudit/score/poe"
+	"github.com/plaudit/plaudit/score/tiered"
+)
+
+func init() {
+	Register(policy.ScorerType{
+		Name:    "tiered",
+		Doc:     "points per like, repost and reply on submitted posts, by the engaging member's tier (seed 001)",
+		Sources: []plaudit.Source{plaudit.SourceX},
+		Kinds:   []plaudit.Kind{plaudit.KindSubmit, plaudit.KindLike, plaudit.KindRepost, plaudit.KindReply},
+		NewParams: func() any {
+			return tiered.DefaultParams()
+		},
+	}, func(params any) (Scorer, error) {
+		p, ok := params.(*tiered.Params)
+		if !ok {
+			return nil, fmt.Errorf("tiered: params of type %T", params)
+		}
+		return &tieredScorer{t: tiered.NewTracker(p)}, nil
+	})
+	Register(policy.ScorerType{
+		Name:      "cast",
+		Doc:       "the Farcaster cast score, 0–100 from four weighted metrics (seed 003)",
+		Sources:   []plaudit.Source{plaudit.SourceFarcaster},
+		Kinds:     []plaudit.Kind{plaudit.KindPost, plaudit.KindReply},
+		NewParams: func() any { return cast.DefaultParams() },
+	}, func(params any) (Scorer, error) {
+		p, ok := params.(*cast.Params)
+		if !ok {
+			return nil, fmt.Errorf("cast: params of type %T", params)
+		}
+		return &castScorer{t: cast.NewTracker(p)}, nil
+	})
+	Register(policy.ScorerType{
+		Name: "poe",
+		Doc:  "Proof-of-Engagement quality score for comments, shares, flags, curation and feedback (seed 004)",
+		Kinds: []plaudit.Kind{plaudit.KindComment, plaudit.KindReply, plaudit.KindQuote, plaudit.KindRepost,
+			plaudit.KindFlag, plaudit.KindCurate, plaudit.KindFeedback},
+		NewParams: func() any { return poe.DefaultParams() },
+	}, func(params any) (Scorer, error) {
+		p, ok := params.(*poe.Params)
+		if !ok {
+			return nil, fmt.Errorf("poe: params of type %T", params)
+		}
+		return &poeScorer{p: p}, nil
+	})
+}
+
+// tieredScorer adapts package tiered: submits open posts, engagements earn the engager points.
+type tieredScorer struct {
+	t *tiered.Tracker
+}
+
+func postKey(e *plaudit.Event) string { return string(e.Source) + "/" + e.Target }
+
+// Observe registers every submission before any engagement is scored, so that an engagement made before
+// the post was submitted (but seen by the seed's batch job, which checks a post's engagements when it
+// runs) counts too.
+func (s *tieredScorer) Observe(e *plaudit.Event, ctx *Context) {
+	if e.Kind != plaudit.KindSubmit || e.Target == "" {
+		return
+	}
+	p := tiered.Post{Key: postKey(e), Submitted: e.Time, Submitter: ctx.Dir.MemberOfActor(e), SubmitKey: e.Key()}
+	if e.TargetAuthor != "" {
+		p.Author = ctx.Dir.MemberOf(e.TargetAccountKey())
+	}
+	s.t.Submit(p)
+}
+
+func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
+	if e.Kind == plaudit.KindSubmit || e.Target == "" {
+		return nil
+	}
+	member := ctx.Dir.MemberOfActor(e)
+	if e.TargetAuthor != "" && ctx.Dir.MemberOf(e.TargetAccountKey()) == member {
+		return nil // engaging with one's own post
+	}
+	tier := ctx.Dir.TierAt(member, e.Time)
+	key := postKey(e)
+	pts, out := s.t.Engage(key, member, e.Kind, tier, e.Time)
+	if out != tiered.Awarded {
+		return nil
+	}
+	post, _ := s.t.Post(key)
+	return []plaudit.Score{{Member: member, Points: pts, Lines: []plaudit.Line{{
+		Rule:   "tiered." + string(e.Kind),
+		Points: pts,
+		Inputs: []plaudit.Input{
+			{Name: "tier", Value: strconv.Itoa(tier)},
+			{Name: "post", Value: key},
+			{Name: "submitted", Value: post.Submitted.UTC().Format(time.RFC3339)},
+		},
+	}}}}
+}
+
+// castScorer adapts package cast to farcaster events, keeping each author's history.
+type castScorer struct {
+	t *cast.Tracker
+}
+
+func (s *castScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
+	c, err := cast.FromEvent(e)
+	if err != nil {
+		return []plaudit.Score{{Lines: []plaudit.Line{{Rule: "cast.invalid", Note: err.Error()}}}}
+	}
+	r := s.t.Score(c, true)
+	return []plaudit.Score{{Points: r.Total, Lines: r.Lines}}
+}
+
+// poeScorer adapts package poe: it indexes every event it observes and scores the PoE kinds.
+type poeScorer struct {
+	p  *poe.Params
+	ix *poe.Index
+}
+
+func (s *poeScorer) Observe(e *plaudit.Event, ctx *Context) {
+	if s.ix == nil {
+		s.ix = poe.NewIndex(nil, poe.Env{Dir: ctx.Dir})
+	}
+	s.ix.Add(e, ctx.Dir.MemberOfActor(e))
+}
+
+func (s *poeScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
+	if s.ix == nil {
+		s.Observe(e, ctx)
+	}
+	sc := &poe.Scorer{Params: s.p, Index: s.ix, Env: poe.Env{Dir: ctx.Dir, Reputation: ctx.Reputation}}
+	r, ok := sc.Score(e)
+	if !ok {
+		return nil
+	}
+	return []plaudit.Score{{Points: r.Points, Lines: r.Lines}}
+}

@@ -1,0 +1,261 @@
+// Package score is the scoring engine: it runs a policy's scorers over the event log and returns the
+// points each event earns, who earns them, and why.
+//
+// Scorers are registered by name, like Caddy's modules: each registration gives the policy loader the
+// scorer's parameters (with defaults) and gives the engine a factory that builds the scorer from decoded
+// parameters. The built-in scorers — tiered (seed 001), cast (seed 003) and poe (seed 004) — live in
+// subpackages that know nothing of policies or engines; this package adapts them. A scorer is stateful over
+// a time-ordered stream: the same events in the same order under the same policy give the same scores.
+package score
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+)
+
+// ReputationFunc gives a member's reputation, 0 to 1. The integrity layer supplies the real one; until it
+// does, scoring uses a constant.
+type ReputationFunc func(member string) plaudit.Ratio
+
+// DefaultReputation is the reputation every member has when no reputation function is given.
+const DefaultReputation plaudit.Ratio = 500_000
+
+// ConstantReputation returns a ReputationFunc that gives every member r.
+func ConstantReputation(r plaudit.Ratio) ReputationFunc {
+	return func(string) plaudit.Ratio { return r }
+}
+
+// Context is what a scorer may read besides the event: who is who, how reputable, and the hash of the
+// policy being applied.
+type Context struct {
+	Dir        *plaudit.Directory
+	Reputation ReputationFunc
+	PolicyHash string
+}
+
+// Scorer scores events of the kinds its policy entry selects, in stream order. It returns zero or more
+// scores for an event; the engine fills in what every score shares (event key, seq, time, scorer name,
+// policy hash, and the actor's member when Member is empty).
+type Scorer interface {
+	Score(e *plaudit.Event, ctx *Context) []plaudit.Score
+}
+
+// Observer is implemented by scorers that need context beyond the events they score: the engine shows them
+// every event, of any kind, before scoring it (and in Run, every event of the stream before scoring any),
+// so that a score may depend on what happened later — the replies a comment received.
+type Observer interface {
+	Observe(e *plaudit.Event, ctx *Context)
+}
+
+// Factory builds a scorer from its decoded parameters (the value ScorerType.NewParams made).
+type Factory func(params any) (Scorer, error)
+
+var (
+	factoriesMu sync.RWMutex
+	factories   = map[string]Factory{}
+)
+
+// Register adds a scorer: its type to the policy loader, its factory to the engine. Call it from init.
+func Register(t policy.ScorerType, f Factory) {
+	policy.RegisterScorer(t)
+	factoriesMu.Lock()
+	defer factoriesMu.Unlock()
+	factories[t.Name] = f
+}
+
+type entry struct {
+	cfg    *policy.Scorer
+	scorer Scorer
+}
+
+// Engine applies one policy to a stream of events.
+type Engine struct {
+	policy  *policy.Policy
+	ctx     Context
+	entries []entry
+}
+
+// New builds an engine for policy p over a directory (which the caller keeps current, or which Add keeps
+// current). A nil rep gives every member DefaultReputation.
+func New(p *policy.Policy, dir *plaudit.Directory, rep ReputationFunc) (*Engine, error) {
+	if rep == nil {
+		rep = ConstantReputation(DefaultReputation)
+	}
+	en := &Engine{policy: p, ctx: Context{Dir: dir, Reputation: rep, PolicyHash: p.Hash()}}
+	for i := range p.Scorers {
+		cfg := &p.Scorers[i]
+		factoriesMu.RLock()
+		f := factories[cfg.Scorer]
+		factoriesMu.RUnlock()
+		if f == nil {
+			return nil, fmt.Errorf("score: policy %s: scorer %q has no engine factory", p.Name, cfg.Scorer)
+		}
+		s, err := f(cfg.Params)
+		if err != nil {
+			return nil, fmt.Errorf("score: policy %s: build scorer %s: %w", p.Name, cfg.Scorer, err)
+		}
+		en.entries = append(en.entries, entry{cfg, s})
+	}
+	return en, nil
+}
+
+// Policy returns the engine's policy.
+func (en *Engine) Policy() *policy.Policy { return en.policy }
+
+// Observe shows e to every scorer that observes the stream.
+func (en *Engine) Observe(e *plaudit.Event) {
+	for _, x := range en.entries {
+		if o, ok := x.scorer.(Observer); ok {
+			o.Observe(e, &en.ctx)
+		}
+	}
+}
+
+// Score runs every scorer whose entry selects e's source and kind, and returns their scores.
+func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
+	if e.Kind.IsIdentity() {
+		return nil
+	}
+	var out []plaudit.Score
+	for _, x := range en.entries {
+		if !x.cfg.Applies(e.Source, e.Kind) {
+			continue
+		}
+		for _, s := range x.scorer.Score(e, &en.ctx) {
+			if s.Event == "" {
+				s.Event = e.Key()
+			}
+			if s.Member == "" {
+				s.Member = en.ctx.Dir.MemberOfActor(e)
+			}
+			s.Seq, s.Scorer, s.PolicyHash = e.Seq, x.cfg.Scorer, en.ctx.PolicyHash
+			if s.Time.IsZero() {
+				s.Time = e.Time
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Add scores one new event as it arrives: it updates the directory, shows the event to observers and
+// scores it. Scores that depend on later events (a comment's replies) count only what was added before.
+func (en *Engine) Add(e *plaudit.Event) []plaudit.Score {
+	en.ctx.Dir.Apply(e)
+	en.Observe(e)
+	return en.Score(e)
+}
+
+// Run scores a whole stream under policy p: it builds the directory from every event (so that each account
+// is credited to the member it belongs to now, and tiers are taken at each event's time), shows every
+// event to the observers, then scores the events in order. The result is deterministic.
+func Run(p *policy.Policy, events []plaudit.Event, rep ReputationFunc) ([]plaudit.Score, *plaudit.Directory, error) {
+	dir := plaudit.BuildDirectory(events)
+	en, err := New(p, dir, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range events {
+		en.Observe(&events[i])
+	}
+	var out []plaudit.Score
+	for i := range events {
+		out = append(out, en.Score(&events[i])...)
+	}
+	return out, dir, nil
+}
+
+// MemberTotal is a member's points over a set of scores, with the rules that earned the most.
+type MemberTotal struct {
+	Member  string         `json:"member"`
+	Points  plaudit.Points `json:"points"`
+	Scores  int            `json:"scores"`
+	Reasons []Reason       `json:"reasons,omitempty"` // by points, largest first
+}
+
+// Reason is one rule's share of a member's total.
+type Reason struct {
+	Rule   string         `json:"rule"`
+	Points plaudit.Points `json:"points"`
+	Count  int            `json:"count"` // how many scores the rule contributed to
+}
+
+// reasonLines returns the lines of s that add up to its points: for a cast score the weighted metrics,
+// for others every line.
+func reasonLines(s *plaudit.Score) []plaudit.Line {
+	if s.Scorer != "cast" {
+		return s.Lines
+	}
+	var out []plaudit.Line
+	for _, l := range s.Lines {
+		if len(l.Rule) > len("cast.weighted.") && l.Rule[:len("cast.weighted.")] == "cast.weighted." {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Totals sums scores per member, sorted by points (largest first), then handle. Each total lists its
+// reasons, largest first.
+func Totals(scores []plaudit.Score) []MemberTotal {
+	byMember := map[string]*MemberTotal{}
+	reasons := map[string]map[string]*Reason{}
+	for i := range scores {
+		s := &scores[i]
+		t := byMember[s.Member]
+		if t == nil {
+			t = &MemberTotal{Member: s.Member}
+			byMember[s.Member] = t
+			reasons[s.Member] = map[string]*Reason{}
+		}
+		t.Points += s.Points
+		t.Scores++
+		for _, l := range reasonLines(s) {
+			r := reasons[s.Member][l.Rule]
+			if r == nil {
+				r = &Reason{Rule: l.Rule}
+				reasons[s.Member][l.Rule] = r
+			}
+			r.Points += l.Points
+			r.Count++
+		}
+	}
+	out := make([]MemberTotal, 0, len(byMember))
+	for m, t := range byMember {
+		for _, r := range reasons[m] {
+			if r.Points != 0 {
+				t.Reasons = append(t.Reasons, *r)
+			}
+		}
+		sort.Slice(t.Reasons, func(i, j int) bool {
+			a, b := t.Reasons[i], t.Reasons[j]
+			if a.Points != b.Points {
+				return a.Points > b.Points
+			}
+			return a.Rule < b.Rule
+		})
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Points != out[j].Points {
+			return out[i].Points > out[j].Points
+		}
+		return out[i].Member < out[j].Member
+	})
+	return out
+}
+
+// WeeklyTotals sums the scores whose time falls in the given ISO year and week (Monday to Sunday, UTC).
+func WeeklyTotals(scores []plaudit.Score, year, week int) []MemberTotal {
+	var in []plaudit.Score
+	for _, s := range scores {
+		if y, w := s.Time.UTC().ISOWeek(); y == year && w == week {
+			in = append(in, s)
+		}
+	}
+	return Totals(in)
+}
