@@ -152,7 +152,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Log(r.Context(), level, "api request", "method", r.Method, "path", r.URL.Path, "status", rw.status,
 			"bytes", rw.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
 	}()
-	_, pattern := s.mux.Handler(r)
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		// No route: let the mux decide between 404 and 405 (and set Allow), but answer in JSON.
+		cw := &captureWriter{header: http.Header{}}
+		h.ServeHTTP(cw, r)
+		if allow := cw.header.Get("Allow"); allow != "" {
+			rw.Header().Set("Allow", allow)
+		}
+		switch cw.status {
+		case http.StatusMethodNotAllowed:
+			writeError(rw, cw.status, plaudit.EINVALID, "method "+r.Method+" not allowed here (allowed: "+cw.header.Get("Allow")+")")
+		case http.StatusNotFound, 0:
+			writeError(rw, http.StatusNotFound, plaudit.ENOTFOUND, "no such endpoint: "+r.URL.Path)
+		default: // a redirect to a cleaned path
+			for k, v := range cw.header {
+				rw.Header()[k] = v
+			}
+			rw.WriteHeader(cw.status)
+		}
+		return
+	}
 	if !s.public[pattern] {
 		if err := s.authenticate(r); err != nil {
 			if plaudit.ErrorCode(err) == plaudit.EUNAUTHORIZED {
@@ -284,6 +304,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
 	return n, err
+}
+
+// captureWriter keeps the status and headers a handler writes and drops its body.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *captureWriter) Header() http.Header { return w.header }
+func (w *captureWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,48 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/plaudit/plaudit/api"
+)
+
+// BenchmarkPostEvents posts batches of 500 new events to a server on a real loopback TCP socket, backed by a
+// SQLite store, one request at a time, and reports the events stored per second.
+func BenchmarkPostEvents(b *testing.B) {
+	const batch = 500
+	db := openSQLite(b)
+	srv := httptest.NewServer(api.NewServer(db, api.Options{Logger: quietLogger()}))
+	defer srv.Close()
+	client := srv.Client()
+	var body bytes.Buffer
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		body.Reset()
+		body.WriteString(`{"events":[`)
+		for i := range batch {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			fmt.Fprintf(&body, `{"source":"api","id":"ev-%d","kind":"like","actor":"user%d","target":"post%d","target_author":"user%d","time":"2024-05-01T12:%02d:%02dZ","attrs":{"follower_count":%d,"account_created":"2021-03-04T05:06:07Z"}}`,
+				n, n%5000, n%900, n%77, n/60%60, n%60, n%10000)
+			n++
+		}
+		body.WriteString(`]}`)
+		resp, err := client.Post(srv.URL+"/v1/events", "application/json", &body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(out, []byte(fmt.Sprintf(`"accepted":%d,`, batch))) {
+			b.Fatalf("%d %.300s", resp.StatusCode, out)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
