@@ -1,0 +1,112 @@
+package reputation
+
+import (
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/graph"
+)
+
+// PretrustParams says which members are pre-trusted when the operator names none.
+type PretrustParams struct {
+	At                 time.Time     // the moment members are judged at (an epoch's end); zero for the last event's time
+	MinAge             time.Duration // a member is long-standing when known for at least this long before At; 0 means 365 days
+	ProjectWeight      float64       // pre-trust of a project member; 0 means 2
+	LongStandingWeight float64       // pre-trust of a long-standing community member; 0 means 1
+}
+
+// AccountCreated returns, by account key, the earliest account_created attribute seen on the account's
+// events (the platform's record of when the account was made). Unparseable values are ignored.
+func AccountCreated(events []plaudit.Event) map[string]time.Time {
+	out := map[string]time.Time{}
+	for i := range events {
+		e := &events[i]
+		if e.Source == plaudit.SourcePlaudit {
+			continue
+		}
+		s, ok := e.AttrString("account_created")
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			continue
+		}
+		k := e.AccountKey()
+		if old, seen := out[k]; !seen || t.Before(old) {
+			out[k] = t
+		}
+	}
+	return out
+}
+
+// MemberSince returns when member m is known from: the earliest of its first appearance in the log and the
+// creation of any of its accounts.
+func MemberSince(m *plaudit.Member, created map[string]time.Time) time.Time {
+	since := m.FirstSeen
+	for _, a := range m.Accounts {
+		if t, ok := created[a]; ok && (since.IsZero() || t.Before(since)) {
+			since = t
+		}
+	}
+	return since
+}
+
+// DerivePretrust returns the pre-trust of members when the operator sets none: project members (their
+// accounts are the project's own) and long-standing community members (known for MinAge before At). The map
+// may be empty, which EigenTrust refuses: a community with neither needs an operator's list.
+func DerivePretrust(events []plaudit.Event, dir *plaudit.Directory, p PretrustParams) map[string]float64 {
+	if p.MinAge == 0 {
+		p.MinAge = 365 * 24 * time.Hour
+	}
+	if p.ProjectWeight == 0 {
+		p.ProjectWeight = 2
+	}
+	if p.LongStandingWeight == 0 {
+		p.LongStandingWeight = 1
+	}
+	at := p.At
+	if at.IsZero() {
+		for i := range events {
+			if events[i].Time.After(at) {
+				at = events[i].Time
+			}
+		}
+	}
+	created := AccountCreated(events)
+	out := map[string]float64{}
+	for _, m := range dir.Members() {
+		switch {
+		case m.Kind == plaudit.MemberProject:
+			out[m.Handle] = p.ProjectWeight
+		case !MemberSince(m, created).After(at.Add(-p.MinAge)):
+			out[m.Handle] = p.LongStandingWeight
+		}
+	}
+	return out
+}
+
+// Members computes the reputation of the members of dir from their interactions in events (an epoch, as
+// opt selects): the interaction graph, pre-trust from the operator's weights by handle, or DerivePretrust's
+// when pretrust is nil, and EigenTrust.
+func Members(events []plaudit.Event, dir *plaudit.Directory, opt graph.EventOptions, pretrust map[string]float64, params Params) (*Result, *graph.Graph, error) {
+	g, err := graph.FromEvents(events, dir, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.Len() == 0 {
+		return nil, nil, plaudit.Errorf(plaudit.EINVALID, "reputation: no members")
+	}
+	if pretrust == nil {
+		pretrust = DerivePretrust(events, dir, PretrustParams{At: opt.Until})
+	}
+	p, err := Pretrust(g, pretrust)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := EigenTrust(g, p, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, g, nil
+}
