@@ -201,9 +201,14 @@ func (c *Config) items(t *Thread) []item {
 	}
 	out = append(out, item{id: self.ID, body: self.Body, user: self.User, assoc: self.AuthorAssociation,
 		url: anchored(self.HTMLURL, self.ID), time: self.CreatedAt, role: MakeRole(kind, Specification)})
-	if p := t.Pull; p != nil {
+	p := t.Pull
+	if p != nil {
 		out = append(out, item{id: p.ID, body: p.Body, user: p.User, assoc: p.AuthorAssociation,
 			url: anchored(p.HTMLURL, p.ID), time: p.CreatedAt, role: MakeRole(KindPull, Specification)})
+	} else if self.IsPull() {
+		p = self // reviews of the pull request the conversation is about
+	}
+	if p != nil {
 		for _, r := range t.Reviews {
 			out = append(out, item{id: r.ID, body: r.Body, user: r.User, assoc: r.AuthorAssociation, url: r.HTMLURL,
 				time: firstNonEmpty(r.SubmittedAt, r.CreatedAt), role: c.roleOf(KindPull, r.ID, r.User, r.AuthorAssociation, p), minimized: r.IsMinimized})
@@ -213,6 +218,9 @@ func (c *Config) items(t *Thread) []item {
 				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized, diffHunk: cm.DiffHunk})
 		}
 		for _, cm := range t.PullComments {
+			if p == self {
+				break // a pull request's own conversation comments are t.Comments
+			}
 			out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
 				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized})
 		}
@@ -321,7 +329,7 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 		}
 		sc.Score = s
 	}
-	c.reviewRewards(t, priority, index)
+	c.reviewRewards(t, priority, index, addUser)
 	c.totals(res, issue)
 	c.fees(res)
 	return res, nil
@@ -360,10 +368,14 @@ func ReviewRewardFor(additions, deletions, priority int, baseRate decimal.Decima
 }
 
 // reviewRewards rewards each review of the linked pull request that names a commit, for the lines it covers
-// in files not excluded: the review's own additions/deletions when given, else the pull request's files for a
+// in files not excluded (reviewers who wrote no comment only outside compatibility mode): the review's own additions/deletions when given, else the pull request's files for a
 // reviewer's first review.
-func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserResult) {
-	if t.Pull == nil || c.ReviewBaseRate.Sign() <= 0 || t.Issue.Assignee == nil && len(t.Issue.Assignees) == 0 && c.Compat {
+func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserResult, addUser func(*User) *UserResult) {
+	pull := t.Pull
+	if pull == nil && t.Issue.IsPull() {
+		pull = t.Issue // the conversation is the pull request itself
+	}
+	if pull == nil || c.ReviewBaseRate.Sign() <= 0 {
 		return
 	}
 	filesAdd, filesDel := 0, 0
@@ -375,8 +387,14 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 	}
 	seen := map[string]bool{}
 	for _, r := range t.Reviews {
+		if r.CommitID == "" {
+			continue
+		}
 		u := index[r.User.Login]
-		if u == nil || r.CommitID == "" {
+		if u == nil && !c.Compat && r.User.Type != "Bot" {
+			u = addUser(r.User) // a reviewer who never commented still reviewed; the reference forgets them
+		}
+		if u == nil {
 			continue
 		}
 		add, del := 0, 0
@@ -394,7 +412,7 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 		seen[r.User.Login] = true
 		u.Reviews = append(u.Reviews, ReviewReward{ReviewID: r.ID, Additions: add, Deletions: del, Priority: priority,
 			Reward: ReviewRewardFor(add, del, priority, c.ReviewBaseRate)})
-		u.ReviewsURL = anchored(t.Pull.HTMLURL, t.Pull.ID)
+		u.ReviewsURL = anchored(pull.HTMLURL, pull.ID)
 	}
 }
 

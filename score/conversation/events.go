@@ -1,0 +1,315 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/plaudit/plaudit"
+)
+
+// ScorerName is the name conversation scores carry.
+const ScorerName = "conversation"
+
+// EventOptions are what ScoreEvents needs besides the events.
+type EventOptions struct {
+	// Relevance rates comments without a fixed relevance; nil uses the offline TF-IDF model.
+	Relevance RelevanceProvider
+	// Member maps a GitHub login to the member handle that earns its task reward. Comment and review scores
+	// leave Member empty for the engine to fill in from the actor; task rewards go to assignees, who are not
+	// the actor of the issue event, so they need it. Nil or "" falls back to "github:" + login.
+	Member func(login string) string
+}
+
+// threadEvents is one conversation's events.
+type threadEvents struct {
+	post     *plaudit.Event // issue or pull_request
+	comments []*plaudit.Event
+	reviews  []*plaudit.Event
+}
+
+// ScoreEvents scores GitHub conversations given as Plaudit events: kind issue or pull_request (attrs labels,
+// assignees), kind comment (target = the issue's id; attrs author_association, issue_author) and kind
+// review (target = the pull request's id; attrs state, additions, deletions). Events of other sources or
+// kinds are ignored. It returns one score per rewarded comment (the issue body included), per assignee's task
+// and per review, each with its explanation, in event order. Points are exact: rewards have at most three
+// decimals.
+func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt EventOptions) ([]plaudit.Score, error) {
+	rel := opt.Relevance
+	if rel == nil {
+		rel = TFIDF{}
+	}
+	threads := map[string]*threadEvents{}
+	var order []string
+	thread := func(id string) *threadEvents {
+		t := threads[id]
+		if t == nil {
+			t = &threadEvents{}
+			threads[id] = t
+			order = append(order, id)
+		}
+		return t
+	}
+	for i := range events {
+		e := &events[i]
+		if e.Source != plaudit.SourceGitHub {
+			continue
+		}
+		switch e.Kind {
+		case "issue", "pull_request":
+			t := thread(e.ExternalID)
+			if t.post != nil {
+				return nil, fmt.Errorf("conversation: event %s: a second %s with id %s", e.Key(), e.Kind, e.ExternalID)
+			}
+			t.post = e
+		case plaudit.KindComment:
+			if e.Target == "" {
+				return nil, fmt.Errorf("conversation: event %s: target: missing (the issue id)", e.Key())
+			}
+			thread(e.Target).comments = append(thread(e.Target).comments, e)
+		case plaudit.KindReview:
+			if e.Target == "" {
+				return nil, fmt.Errorf("conversation: event %s: target: missing (the pull request id)", e.Key())
+			}
+			thread(e.Target).reviews = append(thread(e.Target).reviews, e)
+		}
+	}
+	var out []plaudit.Score
+	for _, id := range order {
+		scores, err := c.scoreThread(ctx, id, threads[id], rel, opt.Member)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scores...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out, nil
+}
+
+// scoreThread builds a Thread from one conversation's events, scores it, and maps the results back.
+func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, rel RelevanceProvider, member func(string) string) ([]plaudit.Score, error) {
+	byID := map[int64]*plaudit.Event{}
+	next := int64(0)
+	nextID := func(e *plaudit.Event) int64 {
+		next++
+		byID[next] = e
+		return next
+	}
+	issue := &Issue{ID: -1, HTMLURL: "https://github.com/issues/" + id}
+	if p := te.post; p != nil {
+		issue.ID = nextID(p)
+		body := p.Content
+		issue.Body = &body
+		issue.User = &User{Login: p.Actor, Type: userType(p)}
+		issue.AuthorAssociation = attrString(p, "author_association")
+		issue.CreatedAt = p.Time.UTC().Format("2006-01-02T15:04:05Z")
+		labels, err := attrStrings(p, "labels")
+		if err != nil {
+			return nil, err
+		}
+		issue.Labels = labels
+		assignees, err := attrStrings(p, "assignees")
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range assignees {
+			issue.Assignees = append(issue.Assignees, User{Login: a, Type: "User"})
+		}
+		if len(issue.Assignees) > 0 {
+			issue.Assignee = &issue.Assignees[0]
+		}
+		if p.Kind == "pull_request" {
+			issue.PullRequest = json.RawMessage(`{}`)
+		}
+		if u := attrString(p, "url"); u != "" {
+			issue.HTMLURL = u
+		}
+	} else {
+		// Comments on an issue the log does not hold: score them without a specification.
+		issue.ID = 0
+		author := ""
+		if len(te.comments) > 0 {
+			author = attrString(te.comments[0], "issue_author")
+		}
+		if author == "" {
+			author = "unknown"
+		}
+		issue.User = &User{Login: author, Type: "User"}
+		if len(te.reviews) > 0 {
+			issue.PullRequest = json.RawMessage(`{}`)
+		}
+	}
+	t := &Thread{Issue: issue}
+	for _, e := range te.comments {
+		body := e.Content
+		t.Comments = append(t.Comments, Comment{ID: nextID(e), Body: &body, User: &User{Login: e.Actor, Type: userType(e)},
+			AuthorAssociation: attrString(e, "author_association"), HTMLURL: attrString(e, "url"),
+			CreatedAt: e.Time.UTC().Format("2006-01-02T15:04:05Z")})
+	}
+	for _, e := range te.reviews {
+		body := e.Content
+		r := Review{Comment: Comment{ID: nextID(e), Body: &body, User: &User{Login: e.Actor, Type: userType(e)},
+			AuthorAssociation: attrString(e, "author_association"), SubmittedAt: e.Time.UTC().Format("2006-01-02T15:04:05Z")},
+			State: attrString(e, "state"), CommitID: e.ExternalID}
+		for _, k := range []string{"additions", "deletions"} {
+			n, ok, err := attrInt(e, k)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				v := n
+				if k == "additions" {
+					r.Additions = &v
+				} else {
+					r.Deletions = &v
+				}
+			}
+		}
+		if r.Additions == nil {
+			zero := 0
+			r.Additions = &zero // a review event without its diff covers nothing
+		}
+		t.Reviews = append(t.Reviews, r)
+	}
+	if issue.ID == 0 {
+		// No specification: give the synthetic issue an id no comment has.
+		issue.ID = next + 1
+	}
+	res, err := c.Score(ctx, t, rel)
+	if err != nil {
+		return nil, fmt.Errorf("conversation: thread %s: %w", id, err)
+	}
+	var out []plaudit.Score
+	for _, u := range res.Users {
+		for _, sc := range u.Comments {
+			e := byID[sc.ID]
+			if e == nil || sc.Score == nil {
+				continue
+			}
+			out = append(out, plaudit.Score{Event: e.Key(), Points: toPoints(sc.Score.Reward), Time: e.Time,
+				Scorer: ScorerName, Lines: commentLines(sc)})
+		}
+		if u.Task != nil && te.post != nil && u.Task.Reward.Sign() > 0 {
+			m := ""
+			if member != nil {
+				m = member(u.Login)
+			}
+			if m == "" {
+				m = "github:" + u.Login
+			}
+			out = append(out, plaudit.Score{Event: te.post.Key(), Member: m, Points: toPoints(u.Task.Reward), Time: te.post.Time,
+				Scorer: ScorerName, Lines: []plaudit.Line{{Rule: "conversation.task", Points: toPoints(u.Task.Reward),
+					Inputs: []plaudit.Input{{Name: "assignee", Value: u.Login}, {Name: "price", Value: TaskPrice(issue.Labels).String()},
+						{Name: "share", Value: u.Task.Multiplier.String()}}}}})
+		}
+		for _, r := range u.Reviews {
+			e := byID[r.ReviewID]
+			if e == nil {
+				continue
+			}
+			out = append(out, plaudit.Score{Event: e.Key(), Points: toPoints(r.Reward), Time: e.Time, Scorer: ScorerName,
+				Lines: []plaudit.Line{{Rule: "conversation.review", Points: toPoints(r.Reward), Inputs: []plaudit.Input{
+					{Name: "additions", Value: strconv.Itoa(r.Additions)}, {Name: "deletions", Value: strconv.Itoa(r.Deletions)},
+					{Name: "priority", Value: strconv.Itoa(r.Priority)}, {Name: "base_rate", Value: c.ReviewBaseRate.String()}}}}})
+		}
+	}
+	return out, nil
+}
+
+// commentLines explains a comment's reward rule by rule.
+func commentLines(sc *ScoredComment) []plaudit.Line {
+	s := sc.Score
+	f := s.Formatting
+	var tags []plaudit.Input
+	for _, k := range sortedKeys(f.Tags) {
+		tags = append(tags, plaudit.Input{Name: k, Value: f.Tags[k].Score.String() + " × " + strconv.Itoa(f.Tags[k].ElementCount)})
+	}
+	return []plaudit.Line{
+		{Rule: "conversation.formatting", Inputs: append([]plaudit.Input{{Name: "role", Value: string(sc.Role)}}, tags...), Points: toPoints(f.TagsResult())},
+		{Rule: "conversation.words", Inputs: []plaudit.Input{{Name: "words", Value: strconv.Itoa(f.Words.WordCount)},
+			{Name: "word_value", Value: f.Words.WordValue.String()}}, Points: toPoints(f.Words.Result)},
+		{Rule: "conversation.readability", Inputs: []plaudit.Input{{Name: "flesch_kincaid", Value: strconv.FormatFloat(f.Readability.FleschKincaid, 'f', 2, 64)},
+			{Name: "score", Value: strconv.FormatFloat(f.Readability.Score, 'f', 4, 64)}, {Name: "multiplier", Value: f.Multiplier.String()}},
+			Points: toPoints(f.Total), Note: "round2((tags + words) · (1 + weight · readability) · multiplier)"},
+		{Rule: "conversation.relevance", Inputs: []plaudit.Input{{Name: "relevance", Value: s.Relevance.String()},
+			{Name: "priority", Value: strconv.Itoa(s.Priority)}, {Name: "authorship", Value: s.Authorship.String()}},
+			Points: toPoints(s.Reward), Note: "round3(total · authorship · relevance · priority)"},
+	}
+}
+
+// toPoints converts a reward to Points, rounding half away from zero at the sixth decimal (rewards have at
+// most three, so nothing is lost).
+func toPoints(x decimal.Decimal) plaudit.Points {
+	return plaudit.Points(x.Shift(6).Round(0).IntPart())
+}
+
+func userType(e *plaudit.Event) string {
+	if t := attrString(e, "user_type"); t != "" {
+		return t
+	}
+	return "User"
+}
+
+func attrString(e *plaudit.Event, key string) string {
+	s, _ := e.Attrs[key].(string)
+	return s
+}
+
+// attrStrings reads an array of strings attribute; a missing attribute is empty.
+func attrStrings(e *plaudit.Event, key string) ([]string, error) {
+	v, ok := e.Attrs[key]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	switch a := v.(type) {
+	case []string:
+		return a, nil
+	case []any:
+		out := make([]string, 0, len(a))
+		for i, x := range a {
+			s, ok := x.(string)
+			if !ok {
+				return nil, fmt.Errorf("conversation: event %s: attrs.%s[%d]: want a string", e.Key(), key, i)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("conversation: event %s: attrs.%s: want an array of strings", e.Key(), key)
+}
+
+// attrInt reads a non-negative integer attribute.
+func attrInt(e *plaudit.Event, key string) (int, bool, error) {
+	v, ok := e.Attrs[key]
+	if !ok || v == nil {
+		return 0, false, nil
+	}
+	var n int64
+	var err error
+	switch x := v.(type) {
+	case json.Number:
+		n, err = x.Int64()
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case float64:
+		n = int64(x)
+		if float64(n) != x {
+			err = fmt.Errorf("not an integer")
+		}
+	default:
+		err = fmt.Errorf("want an integer")
+	}
+	if err == nil && (n < 0 || n > 1<<31) {
+		err = fmt.Errorf("out of range")
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("conversation: event %s: attrs.%s: %v", e.Key(), key, err)
+	}
+	return int(n), true, nil
+}
