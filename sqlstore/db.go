@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -41,6 +42,9 @@ type DB struct {
 	db      *sql.DB
 	dialect Dialect
 	name    string // the DSN with any password masked, for messages
+
+	stmtMu     sync.Mutex
+	insertStmt *sql.Stmt // SQLite's INSERT of a full chunk of events, prepared on first use
 }
 
 var _ plaudit.Store = (*DB)(nil)
@@ -173,6 +177,12 @@ func (db *DB) String() string { return db.name }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	if db.insertStmt != nil {
+		db.insertStmt.Close()
+		db.insertStmt = nil
+	}
+	db.stmtMu.Unlock()
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", db.name, err)
 	}

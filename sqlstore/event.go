@@ -131,23 +131,102 @@ const eventColumns = "source, external_id, kind, actor, target, target_author, c
 
 // insertChunk inserts rows with one statement and fills in their results.
 func (db *DB) insertChunk(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
-	var (
-		q    string
-		args []any
-	)
 	if db.dialect == Postgres {
-		q, args = postgresInsert(rows)
-	} else {
-		q, args = sqliteInsert(rows)
+		return db.insertChunkPostgres(ctx, tx, rows, results)
 	}
-	res, err := tx.QueryContext(ctx, q, args...)
+	return db.insertChunkSQLite(ctx, tx, rows, results)
+}
+
+// insertChunkSQLite inserts rows with a multi-row INSERT. It needs no RETURNING: the append holds SQLite's
+// write lock, and SQLite gives the rows one statement inserts consecutive rowids (the largest so far plus
+// one, row after row, in VALUES order). So the inserted rows are exactly those whose seq lies in
+// (last insert id − rows affected, last insert id], and when every row went in, row i has seq
+// last − n + 1 + i.
+func (db *DB) insertChunkSQLite(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
+	args := make([]any, 0, 9*len(rows))
+	for i := range rows {
+		r := &rows[i]
+		var attrs any
+		if r.attrs != nil {
+			attrs = *r.attrs
+		}
+		args = append(args, r.source, r.id, r.kind, r.actor, r.target, r.targetAuthor, r.content, r.timeNS, attrs)
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	if len(rows) == sqliteChunk {
+		stmt, perr := db.sqliteInsertStmt(ctx)
+		if perr != nil {
+			return perr
+		}
+		res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, sqliteInsertSQL(len(rows)), args...)
+	}
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	if n == int64(len(rows)) {
+		for i := range results {
+			results[i] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: last - n + 1 + int64(i)}
+		}
+		return nil
+	}
+	// Some rows were already stored: look every row up, and call a row accepted when its seq is one this
+	// statement assigned and no earlier row of the batch claimed it.
+	all := make([]int, len(rows))
+	for i := range all {
+		all[i] = i
+	}
+	if err := db.resolveDuplicates(ctx, tx, rows, results, all); err != nil {
+		return err
+	}
+	claimed := make(map[int64]bool, n)
+	for i := range results {
+		if s := results[i].Seq; s > last-n && s <= last && !claimed[s] {
+			claimed[s] = true
+			results[i].Status = plaudit.Accepted
+		}
+	}
+	if int64(len(claimed)) != n {
+		return fmt.Errorf("insert events: %d rows inserted but %d found", n, len(claimed))
+	}
+	return nil
+}
+
+// sqliteInsertStmt returns the prepared INSERT of a full chunk, preparing it on first use.
+func (db *DB) sqliteInsertStmt(ctx context.Context) (*sql.Stmt, error) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if db.insertStmt == nil {
+		stmt, err := db.db.PrepareContext(ctx, sqliteInsertSQL(sqliteChunk))
+		if err != nil {
+			return nil, fmt.Errorf("prepare insert: %w", err)
+		}
+		db.insertStmt = stmt
+	}
+	return db.insertStmt, nil
+}
+
+// insertChunkPostgres inserts rows with one INSERT … SELECT FROM unnest(arrays) … RETURNING. PostgreSQL
+// does not promise the order of RETURNING rows, so they are matched to the input in order while they agree
+// and by key after that; rows not returned were stored before and are looked up.
+func (db *DB) insertChunkPostgres(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
+	res, err := tx.QueryContext(ctx, postgresInsertSQL, postgresArgs(rows)...)
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	defer res.Close()
-
-	// The database returns the inserted rows, normally in the order given. Match them in order while they
-	// agree; anything else (a duplicate, another order) is sorted out by key below.
 	var (
 		next     int // the first row not yet matched
 		inOrder  = true
@@ -243,27 +322,8 @@ func (db *DB) resolveDuplicates(ctx context.Context, tx *sql.Tx, rows []eventRow
 
 func eventKey(source, id string) string { return source + "\x00" + id }
 
-// sqliteInsert is a multi-row INSERT of rows. The statement text depends only on the row count, so SQLite's
-// statement cache and database/sql reuse it for every full chunk.
-func sqliteInsert(rows []eventRow) (string, []any) {
-	args := make([]any, 0, 9*len(rows))
-	for i := range rows {
-		r := &rows[i]
-		var attrs any
-		if r.attrs != nil {
-			attrs = *r.attrs
-		}
-		args = append(args, r.source, r.id, r.kind, r.actor, r.target, r.targetAuthor, r.content, r.timeNS, attrs)
-	}
-	return sqliteInsertSQL(len(rows)), args
-}
-
-var sqliteInsertCache sync.Map // row count → statement text
-
+// sqliteInsertSQL returns the INSERT of n rows.
 func sqliteInsertSQL(n int) string {
-	if q, ok := sqliteInsertCache.Load(n); ok {
-		return q.(string)
-	}
 	var b strings.Builder
 	b.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
 	for i := 0; i < n; i++ {
@@ -272,12 +332,8 @@ func sqliteInsertSQL(n int) string {
 		}
 		b.WriteString("(?,?,?,?,?,?,?,?,?)")
 	}
-	b.WriteString(" ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id")
-	q := b.String()
-	if n == sqliteChunk {
-		sqliteInsertCache.Store(n, q)
-	}
-	return q
+	b.WriteString(" ON CONFLICT (source, external_id) DO NOTHING")
+	return b.String()
 }
 
 // postgresInsertSQL inserts rows passed as nine arrays, one per column: one statement of fixed text for any
@@ -286,7 +342,7 @@ const postgresInsertSQL = "INSERT INTO events (" + eventColumns + ") " +
 	"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::json[]) " +
 	"ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id"
 
-func postgresInsert(rows []eventRow) (string, []any) {
+func postgresArgs(rows []eventRow) []any {
 	n := len(rows)
 	var (
 		source, id, kind, actor   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -300,7 +356,7 @@ func postgresInsert(rows []eventRow) (string, []any) {
 		target[i], targetAuthor[i], txt[i] = r.target, r.targetAuthor, r.content
 		timeNS[i], attrs[i] = r.timeNS, r.attrs
 	}
-	return postgresInsertSQL, []any{source, id, kind, actor, target, targetAuthor, txt, timeNS, attrs}
+	return []any{source, id, kind, actor, target, targetAuthor, txt, timeNS, attrs}
 }
 
 const eventSelect = "SELECT seq, " + eventColumns + " FROM events"

@@ -388,7 +388,7 @@ func testConcurrentAppends(t *testing.T, s plaudit.Store) {
 		t.Fatal(err)
 	}
 	got := scan(t, s, plaudit.EventFilter{})
-	want := (workers+1)*per/2
+	want := (workers + 1) * per / 2
 	if len(got) != want {
 		t.Fatalf("store holds %d events, want %d", len(got), want)
 	}
