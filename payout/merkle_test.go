@@ -69,7 +69,7 @@ type ozDump struct {
 	} `json:"values"`
 }
 
-func readJSON(t *testing.T, path string, v any) []byte {
+func readJSON(t testing.TB, path string, v any) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
