@@ -38,8 +38,10 @@ type Result struct {
 	Postings    []*plaudit.Posting
 }
 
+// memberTally is one member's running total. It is stored by value in the tally's map, so that counting a
+// score touches one map slot and nothing else: at a million members every other memory access is a cache
+// miss.
 type memberTally struct {
-	handle   string
 	points   int64 // eligible points after event verdicts
 	events   int32
 	excluded int32
@@ -55,8 +57,7 @@ type Tally struct {
 	eventMul   map[string]plaudit.Ratio
 	memberMul  map[string]plaudit.Ratio
 	memberWhy  map[string]string
-	index      map[string]int32
-	members    []memberTally
+	members    map[string]memberTally
 	events     int
 	excluded   int
 	outside    int
@@ -75,7 +76,7 @@ func NewTally(p *Program, w Window, verdicts []plaudit.Verdict) (*Tally, error) 
 	t := &Tally{
 		prog: p, win: w,
 		eventMul: map[string]plaudit.Ratio{}, memberMul: map[string]plaudit.Ratio{}, memberWhy: map[string]string{},
-		index: map[string]int32{},
+		members: map[string]memberTally{},
 	}
 	for i, v := range verdicts {
 		if v.Multiplier < 0 || v.Multiplier > plaudit.One {
@@ -154,16 +155,11 @@ func (t *Tally) Add(s *plaudit.Score) error {
 			reduced = r != plaudit.One
 		}
 	}
-	i, ok := t.index[s.Member]
-	if !ok {
-		i = int32(len(t.members))
-		t.index[s.Member] = i
-		t.members = append(t.members, memberTally{handle: s.Member})
-	}
-	m := &t.members[i]
+	m := t.members[s.Member]
 	if p <= int64(t.prog.MinScore) {
 		m.excluded++
 		t.excluded++
+		t.members[s.Member] = m
 		return nil
 	}
 	sum := m.points + p
@@ -175,8 +171,16 @@ func (t *Tally) Add(s *plaudit.Score) error {
 	if reduced {
 		m.reduced++
 	}
+	t.members[s.Member] = m
 	t.events++
 	return nil
+}
+
+// Reserve sizes the tally for about n members before the first Add, saving the map's growth steps.
+func (t *Tally) Reserve(n int) {
+	if len(t.members) == 0 && n > 0 {
+		t.members = make(map[string]memberTally, n)
+	}
 }
 
 // line is the working state of one member during Settle.
@@ -204,9 +208,9 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 
 	// Who gets a line: every member with eligible events, and every member with a carry.
 	handles := make([]string, 0, len(t.members)+len(in.CarryIn))
-	for i := range t.members {
-		if t.members[i].events > 0 {
-			handles = append(handles, t.members[i].handle)
+	for h, m := range t.members {
+		if m.events > 0 {
+			handles = append(handles, h)
 		}
 	}
 	for h, c := range in.CarryIn {
@@ -216,7 +220,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		if c.Sign() < 0 {
 			return nil, plaudit.Errorf(plaudit.EINVALID, "settle %s: member %s: negative carry-in %s", t.win.ID, h, c)
 		}
-		if i, ok := t.index[h]; !ok || t.members[i].events == 0 {
+		if t.members[h].events == 0 {
 			handles = append(handles, h)
 		}
 	}
@@ -233,8 +237,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 			info.Kind = plaudit.MemberCommunity
 		}
 		a.Kind, a.Wallet = info.Kind, info.Wallet
-		if i, ok := t.index[h]; ok {
-			m := &t.members[i]
+		if m, ok := t.members[h]; ok {
 			a.Events, a.Excluded = int(m.events), int(m.excluded)
 			w := m.points
 			if r, ok := t.memberMul[h]; ok {
@@ -570,9 +573,13 @@ func Digest(ep *plaudit.Epoch, allocs []plaudit.Allocation) string {
 		b = strconv.AppendInt(b, int64(a.Events), 10)
 		b = append(b, '\t')
 		b = strconv.AppendInt(b, int64(a.Points), 10)
-		for _, v := range []*big.Int{a.Share, a.CarryIn, a.Fee, a.Paid, a.CarryOut, a.ENG} {
+		for _, v := range [...]*big.Int{a.Share, a.CarryIn, a.Fee, a.Paid, a.CarryOut, a.ENG} {
 			b = append(b, '\t')
-			b = v.Append(b, 10)
+			if v.IsUint64() {
+				b = strconv.AppendUint(b, v.Uint64(), 10)
+			} else {
+				b = v.Append(b, 10)
+			}
 		}
 		b = append(b, '\n')
 		h.Write(b)
