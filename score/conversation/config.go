@@ -43,8 +43,19 @@ type Config struct {
 	// are purged.
 	SkipCommentsWhileAssigned string
 
+	// LLM is the language model the configuration names for relevance (contentEvaluator.openAi or .llm).
+	LLM LLM
+
 	// Fees are deducted from every reward and paid to the treasury, unless the reward token is exempt.
 	Fees Fees
+}
+
+// LLM names an OpenAI-compatible chat-completions model.
+type LLM struct {
+	Endpoint   string
+	Model      string
+	TokenLimit int
+	MaxRetries int
 }
 
 // RoleRules are one role's formatting rules.

@@ -351,13 +351,23 @@ func (p *cfgParser) contentEvaluator(c *Config, v any) {
 			m := p.object(o, base+"."+key, "model", "endpoint", "tokenCountLimit", "maxRetries", "maxTokens")
 			for _, k := range []string{"tokenCountLimit", "maxRetries", "maxTokens"} {
 				if n, ok := m[k]; ok {
-					p.number(n, base+"."+key+"."+k)
+					v := p.number(n, base+"."+key+"."+k)
+					if !v.IsInteger() || v.Sign() < 0 || v.GreaterThan(decimal.NewFromInt(1<<31)) {
+						p.fail(base+"."+key+"."+k, "want a non-negative whole number")
+					}
+					switch k {
+					case "tokenCountLimit":
+						c.LLM.TokenLimit = int(v.IntPart())
+					case "maxRetries":
+						c.LLM.MaxRetries = int(v.IntPart())
+					}
 				}
 			}
-			for _, k := range []string{"model", "endpoint"} {
-				if s, ok := m[k]; ok {
-					p.str(s, base+"."+key+"."+k)
-				}
+			if s, ok := m["model"]; ok {
+				c.LLM.Model = p.str(s, base+"."+key+".model")
+			}
+			if s, ok := m["endpoint"]; ok {
+				c.LLM.Endpoint = p.str(s, base+"."+key+".endpoint")
 			}
 		}
 	}

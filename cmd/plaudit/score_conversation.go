@@ -1,0 +1,239 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/score/conversation"
+)
+
+// The `score comment` and `score conversation` subcommands: Ubiquity-compatible GitHub conversation rewards.
+// They attach to the `score` command when it exists (cmd/plaudit/score.go, whose init runs first), and make a
+// bare `score` group otherwise.
+func init() {
+	var parent *cobra.Command
+	for _, c := range rootCmd.Commands() {
+		if c.Name() == "score" {
+			parent = c
+			break
+		}
+	}
+	if parent == nil {
+		parent = &cobra.Command{Use: "score", Short: "Score events and conversations"}
+		rootCmd.AddCommand(parent)
+	}
+	addConversationCommands(parent)
+}
+
+// addConversationCommands adds `comment` and `conversation` to parent.
+func addConversationCommands(parent *cobra.Command) {
+	parent.AddCommand(scoreCommentCmd(), scoreConversationCmd())
+}
+
+// loadConversationConfig reads a Ubiquity plugin configuration (compatibility mode), or returns Plaudit's
+// preset when path is empty.
+func loadConversationConfig(path string) (conversation.Config, error) {
+	if path == "" {
+		return conversation.DefaultConfig(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return conversation.Config{}, plaudit.Errorf(plaudit.EINVALID, "config: %v", err)
+	}
+	c, err := conversation.ParseUbiquityConfig(b)
+	if err != nil {
+		return conversation.Config{}, plaudit.Errorf(plaudit.EINVALID, "%s: %v", path, err)
+	}
+	return c, nil
+}
+
+func parseRelevance(s string) (decimal.Decimal, error) {
+	r, err := decimal.NewFromString(s)
+	if err != nil || r.Sign() < 0 || r.GreaterThan(decimal.NewFromInt(1)) {
+		return decimal.Zero, plaudit.Errorf(plaudit.EINVALID, "--relevance %q: want a number between 0 and 1", s)
+	}
+	return r, nil
+}
+
+func scoreCommentCmd() *cobra.Command {
+	var configPath, role, relevance, url string
+	var priority int
+	cmd := &cobra.Command{
+		Use:   "comment --config FILE --role ROLE [--relevance R] [--priority P]",
+		Short: "Score one comment's markdown (standard input) as Ubiquity's conversation rewards would",
+		Long: `Reads one comment's markdown on standard input, as given (no purge: purging belongs to reading a
+conversation), and writes {"reward", "formatting", "words", "readability", "multiplier"} as JSON.
+
+--config is a Ubiquity text-conversation-rewards plugin configuration (its with: block, JSON or YAML), which
+selects compatibility mode; without it Plaudit's own conversation preset applies. --role is one of
+ISSUE_SPECIFICATION, ISSUE_AUTHOR, ISSUE_ASSIGNEE, ISSUE_COLLABORATOR, ISSUE_CONTRIBUTOR and the PULL_ roles.
+The reward is round3(total · relevance · priority); a fixed relevance configured for the role wins over
+--relevance, and specifications always have priority 1.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConversationConfig(configPath)
+			if err != nil {
+				return err
+			}
+			r, err := conversation.ParseRole(role)
+			if err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "--role: %v", err)
+			}
+			rel, err := parseRelevance(relevance)
+			if err != nil {
+				return err
+			}
+			if priority < 1 {
+				return plaudit.Errorf(plaudit.EINVALID, "--priority %d: want 1 or more", priority)
+			}
+			md, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), conversation.MaxMarkdownLen+1))
+			if err != nil {
+				return fmt.Errorf("read standard input: %w", err)
+			}
+			s, err := cfg.ScoreComment(conversation.CommentInput{Markdown: string(md), Role: r, URL: url, Relevance: rel, Priority: priority})
+			if err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "standard input: %v", err)
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(s.JSON())
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "Ubiquity plugin configuration (JSON or YAML); compatibility mode")
+	cmd.Flags().StringVar(&role, "role", "", "the comment's role, e.g. ISSUE_CONTRIBUTOR (required)")
+	cmd.Flags().StringVar(&relevance, "relevance", "1", "relevance to the specification, 0 to 1")
+	cmd.Flags().IntVar(&priority, "priority", 1, "the issue's priority (its Priority: N label)")
+	cmd.Flags().StringVar(&url, "url", "", "the comment's own URL (links to it earn nothing)")
+	_ = cmd.MarkFlagRequired("role")
+	return cmd
+}
+
+func scoreConversationCmd() *cobra.Command {
+	var f struct {
+		issue, comments, events, pull, pullComments, reviewComments, reviews, files string
+		config, relevance, provider, model, endpoint                                string
+	}
+	cmd := &cobra.Command{
+		Use:   "conversation --issue ISSUE.json --comments COMMENTS.json [--config FILE] [--relevance R]",
+		Short: "Score a GitHub conversation read from REST JSON, writing Ubiquity's result JSON",
+		Long: `Reads an issue and its comments as the GitHub REST API returns them (gh api repos/O/R/issues/N and
+.../issues/N/comments), purges the comments as Ubiquity does (quotes, commands, HTML comments, footnotes,
+bots), gives each its role, scores them, adds the assignees' task reward and the reviewers' review rewards,
+and writes per-user results in Ubiquity's result shape.
+
+The linked pull request can be given too: --pull (pulls/N), --pull-comments (issues/N/comments of the pull
+request), --review-comments (pulls/N/comments), --reviews (pulls/N/reviews) and --files (pulls/N/files).
+--events (issues/N/events) dates the task.
+
+Relevance: --relevance R gives every comment R; otherwise --relevance-provider picks tfidf (the offline
+default), or openai (an OpenAI-compatible endpoint: --endpoint and --model, or the configuration's
+contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConversationConfig(f.config)
+			if err != nil {
+				return err
+			}
+			t := &conversation.Thread{}
+			read := func(path string, fn func(name string, b []byte) error) error {
+				if path == "" {
+					return nil
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return plaudit.Errorf(plaudit.EINVALID, "%v", err)
+				}
+				if err := fn(path, b); err != nil {
+					return plaudit.Errorf(plaudit.EINVALID, "%v", err)
+				}
+				return nil
+			}
+			steps := []struct {
+				path string
+				fn   func(string, []byte) error
+			}{
+				{f.issue, func(n string, b []byte) (err error) { t.Issue, err = conversation.DecodeIssue(n, b); return }},
+				{f.comments, func(n string, b []byte) (err error) { t.Comments, err = conversation.DecodeComments(n, b); return }},
+				{f.events, func(n string, b []byte) (err error) { t.Events, err = conversation.DecodeEvents(n, b); return }},
+				{f.pull, func(n string, b []byte) (err error) { t.Pull, err = conversation.DecodeIssue(n, b); return }},
+				{f.pullComments, func(n string, b []byte) (err error) { t.PullComments, err = conversation.DecodeComments(n, b); return }},
+				{f.reviewComments, func(n string, b []byte) (err error) {
+					t.ReviewComments, err = conversation.DecodeComments(n, b)
+					return
+				}},
+				{f.reviews, func(n string, b []byte) (err error) { t.Reviews, err = conversation.DecodeReviews(n, b); return }},
+				{f.files, func(n string, b []byte) (err error) { t.Files, err = conversation.DecodeFiles(n, b); return }},
+			}
+			for _, s := range steps {
+				if err := read(s.path, s.fn); err != nil {
+					return err
+				}
+			}
+			var rel conversation.RelevanceProvider
+			switch {
+			case f.relevance != "":
+				r, err := parseRelevance(f.relevance)
+				if err != nil {
+					return err
+				}
+				rel = conversation.Fixed(r)
+			case f.provider == "tfidf":
+				rel = conversation.TFIDF{}
+			case f.provider == "openai":
+				o := &conversation.OpenAI{Endpoint: cfg.LLM.Endpoint, Model: cfg.LLM.Model, TokenLimit: cfg.LLM.TokenLimit, MaxRetries: cfg.LLM.MaxRetries}
+				if f.endpoint != "" {
+					o.Endpoint = f.endpoint
+				}
+				if f.model != "" {
+					o.Model = f.model
+				}
+				if o.Endpoint == "" {
+					o.Endpoint = "https://api.openai.com/v1"
+				}
+				if o.Model == "" {
+					return plaudit.Errorf(plaudit.EINVALID, "--relevance-provider openai: no model (--model or the configuration's contentEvaluator.openAi.model)")
+				}
+				o.APIKey = os.Getenv("OPENAI_API_KEY")
+				if o.APIKey == "" {
+					o.APIKey = os.Getenv("OPENROUTER_API_KEY")
+				}
+				rel = o
+			default:
+				return plaudit.Errorf(plaudit.EINVALID, "--relevance-provider %q: want tfidf or openai", f.provider)
+			}
+			res, err := cfg.Score(cmd.Context(), t, rel)
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(res, "", "  ")
+			if err != nil {
+				return fmt.Errorf("write result: %w", err)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.issue, "issue", "", "the issue, as GET /repos/O/R/issues/N returns it (required)")
+	fl.StringVar(&f.comments, "comments", "", "its comments, as GET /repos/O/R/issues/N/comments returns them (required)")
+	fl.StringVar(&f.events, "events", "", "its events (GET .../issues/N/events): the close event dates the task")
+	fl.StringVar(&f.pull, "pull", "", "the linked pull request (GET .../pulls/N)")
+	fl.StringVar(&f.pullComments, "pull-comments", "", "the pull request's conversation comments (GET .../issues/N/comments)")
+	fl.StringVar(&f.reviewComments, "review-comments", "", "the pull request's review comments (GET .../pulls/N/comments)")
+	fl.StringVar(&f.reviews, "reviews", "", "the pull request's reviews (GET .../pulls/N/reviews)")
+	fl.StringVar(&f.files, "files", "", "the pull request's files (GET .../pulls/N/files), for review rewards")
+	fl.StringVar(&f.config, "config", "", "Ubiquity plugin configuration (JSON or YAML); compatibility mode")
+	fl.StringVar(&f.relevance, "relevance", "", "give every comment this relevance (0 to 1) instead of asking a provider")
+	fl.StringVar(&f.provider, "relevance-provider", "tfidf", "tfidf (offline) or openai")
+	fl.StringVar(&f.model, "model", "", "openai: the model")
+	fl.StringVar(&f.endpoint, "endpoint", "", "openai: the base URL of an OpenAI-compatible API")
+	_ = cmd.MarkFlagRequired("issue")
+	_ = cmd.MarkFlagRequired("comments")
+	return cmd
+}
