@@ -9,9 +9,11 @@
 package payout
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"math/big"
 	"strings"
 
@@ -182,16 +184,20 @@ func Keccak256(parts ...[]byte) Hash { return keccak256(parts...) }
 // hasher is a reusable Keccak-256 state for hot loops: building a million-leaf tree allocates nothing per node.
 type hasher struct {
 	k   hash.Hash
+	r   io.Reader // k's squeeze side: reading the digest, unlike Sum, does not copy the state
 	buf [64]byte
 }
 
-func newHasher() *hasher { return &hasher{k: sha3.NewLegacyKeccak256()} }
+func newHasher() *hasher {
+	k := sha3.NewLegacyKeccak256()
+	return &hasher{k: k, r: k.(io.Reader)}
+}
 
 // sum hashes b into out.
 func (h *hasher) sum(out *Hash, b []byte) {
 	h.k.Reset()
 	h.k.Write(b)
-	h.k.Sum(out[:0])
+	h.r.Read(out[:])
 }
 
 // pair is OpenZeppelin's commutative node hash: keccak256 of the two children in ascending byte order.
@@ -208,9 +214,10 @@ func (h *hasher) pair(out *Hash, a, b *Hash) {
 
 // cmpHash compares hashes as big-endian unsigned integers (byte-wise), as OpenZeppelin's compare does.
 func cmpHash(a, b *Hash) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
+	for i := 0; i < 32; i += 8 {
+		x, y := binary.BigEndian.Uint64(a[i:]), binary.BigEndian.Uint64(b[i:])
+		if x != y {
+			if x < y {
 				return -1
 			}
 			return 1

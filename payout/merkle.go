@@ -31,7 +31,8 @@ func LeafHash(addr Address, amount *big.Int) (Hash, error) {
 
 // leafHash writes the leaf hash of (addr, amount) into out, reusing k. amount must be a valid uint256.
 func leafHash(k *hasher, out *Hash, addr Address, amount *big.Int) {
-	var enc [64]byte
+	enc := &k.buf
+	clear(enc[:12])
 	copy(enc[12:32], addr[:])
 	amount.FillBytes(enc[32:])
 	k.sum(out, enc[:])
