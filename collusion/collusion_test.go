@@ -1,0 +1,146 @@
+package collusion
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/graph"
+)
+
+// background adds n honest nodes h000… with sparse, mostly one-way engagement.
+func background(t *testing.T, b *graph.Builder, n int, rng *rand.Rand) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		for k := 0; k < 4; k++ {
+			j := rng.IntN(n)
+			if err := b.AddEdge(fmt.Sprintf("h%03d", i), fmt.Sprintf("h%03d", j), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestDetectPlantedRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	b := graph.NewBuilder()
+	background(t, b, 300, rng)
+	ring := []string{"r1", "r2", "r3", "r4", "r5", "r6"}
+	for _, x := range ring {
+		for _, y := range ring {
+			if x != y {
+				for range 5 {
+					_ = b.AddEdge(x, y, 1)
+				}
+			}
+		}
+		// a little cover outside
+		_ = b.AddEdge(x, fmt.Sprintf("h%03d", rng.IntN(300)), 1)
+		_ = b.AddEdge(fmt.Sprintf("h%03d", rng.IntN(300)), x, 1)
+	}
+	g := b.Build()
+	rings := Detect(g, Params{})
+	if len(rings) != 1 {
+		t.Fatalf("found %d rings, want 1: %+v", len(rings), rings)
+	}
+	r := rings[0]
+	if !reflect.DeepEqual(r.Members, ring) {
+		t.Fatalf("ring %v, want %v", r.Members, ring)
+	}
+	// Each member: 25 interactions inside (5 with each of 5 others), 1 outside.
+	ev := r.Evidence[0]
+	if ev.Member != "r1" || ev.Inside != 25 || ev.Interactions != 26 || len(ev.Partners) != 5 || ev.Partners[0].Count != 5 {
+		t.Errorf("evidence %+v", ev)
+	}
+	if r.Reciprocity != 1 || r.Density != 1 || r.Inward < 0.95 {
+		t.Errorf("measures %+v", r)
+	}
+	reason := r.Reason(0)
+	if reason.Check != "collusion_ring" || reason.Multiplier != 200_000 || !strings.Contains(reason.Detail, "ring of 6 members") {
+		t.Errorf("reason %+v", reason)
+	}
+	if !reflect.DeepEqual(Detect(g, Params{}), rings) {
+		t.Error("second run differs")
+	}
+}
+
+func TestDetectNothingInHonestGraph(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	b := graph.NewBuilder()
+	background(t, b, 500, rng)
+	if rings := Detect(b.Build(), Params{}); len(rings) != 0 {
+		t.Errorf("found rings in a random graph: %+v", rings[0])
+	}
+	if Detect(graph.NewBuilder().Build(), Params{}) != nil {
+		t.Error("rings in an empty graph")
+	}
+}
+
+// generated returns a generated community with planted attackers and its labels by member handle.
+func generated(t testing.TB, cfg gen.Config) ([]plaudit.Event, map[string]gen.Label) {
+	var events []plaudit.Event
+	res, err := gen.Generate(cfg, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]gen.Label{}
+	for _, l := range res.Labels {
+		labels[l.Member] = l.Label
+	}
+	return events, labels
+}
+
+// TestDetectGeneratedLikeRings checks detection against the like rings planted in generated communities
+// (gen: groups of 5–12 that engage reciprocally, mostly with each other, with a little cover outside).
+func TestDetectGeneratedLikeRings(t *testing.T) {
+	for _, cfg := range []gen.Config{{Members: 2000, Days: 14, Seed: 1}, {Members: 2000, Days: 14, Seed: 2}, {Members: 3000, Days: 7, Seed: 3}} {
+		t.Run(fmt.Sprintf("members=%d,days=%d,seed=%d", cfg.Members, cfg.Days, cfg.Seed), func(t *testing.T) {
+			detectGenerated(t, cfg)
+		})
+	}
+}
+
+func detectGenerated(t *testing.T, cfg gen.Config) {
+	events, labels := generated(t, cfg)
+	dir := plaudit.BuildDirectory(events)
+	g, err := graph.FromEvents(events, dir, graph.EventOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rings := Detect(g, Params{})
+	flagged := map[string]bool{}
+	tp, fp := 0, 0
+	byLabel := map[gen.Label]int{}
+	for _, r := range rings {
+		for _, m := range r.Members {
+			flagged[m] = true
+			byLabel[labels[m]]++
+			if labels[m] == gen.LikeRing {
+				tp++
+			} else {
+				fp++
+			}
+		}
+		t.Logf("ring %v inward %.2f recv %.2f recip %.2f density %.2f ratio %.0f", r.Members, r.Inward, r.Received, r.Reciprocity, r.Density, r.DensityRatio)
+	}
+	planted := 0
+	for _, l := range labels {
+		if l == gen.LikeRing {
+			planted++
+		}
+	}
+	precision := float64(tp) / float64(max(tp+fp, 1))
+	recall := float64(tp) / float64(max(planted, 1))
+	t.Logf("%d members, %d edges; %d rings; like_ring: %d planted, %d found, %d false (precision %.2f, recall %.2f); flagged by label %v",
+		g.Len(), g.Edges(), len(rings), planted, tp, fp, precision, recall, byLabel)
+	if precision < 0.9 || recall < 0.8 {
+		t.Errorf("precision %.2f, recall %.2f: want at least 0.9 and 0.8", precision, recall)
+	}
+}
