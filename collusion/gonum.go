@@ -72,7 +72,9 @@ func (u undirected) WeightedEdgeBetween(xid, yid int64) gg.WeightedEdge {
 	return simple.WeightedEdge{F: simple.Node(xid), T: simple.Node(yid), W: w}
 }
 
-func (u undirected) WeightedEdge(uid, vid int64) gg.WeightedEdge { return u.WeightedEdgeBetween(uid, vid) }
+func (u undirected) WeightedEdge(uid, vid int64) gg.WeightedEdge {
+	return u.WeightedEdgeBetween(uid, vid)
+}
 func (u undirected) Edge(uid, vid int64) gg.Edge {
 	if e := u.WeightedEdgeBetween(uid, vid); e != nil {
 		return e
