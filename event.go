@@ -94,8 +94,10 @@ func (e *Event) Validate() []*FieldError {
 	if e.Attrs != nil {
 		if err := checkAttrs("attrs", e.Attrs, 0); err != nil {
 			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: err.Field, Reason: err.Reason})
-		} else if b, _ := json.Marshal(e.Attrs); len(b) > MaxAttrsLen {
-			bad("attrs", "too long: %d bytes of JSON, at most %d", len(b), MaxAttrsLen)
+		} else if attrsMayExceed(e.Attrs, MaxAttrsLen) {
+			if b, _ := json.Marshal(e.Attrs); len(b) > MaxAttrsLen {
+				bad("attrs", "too long: %d bytes of JSON, at most %d", len(b), MaxAttrsLen)
+			}
 		}
 	}
 	errs = append(errs, e.validateIdentity()...)
