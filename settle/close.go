@@ -38,9 +38,7 @@ type Result struct {
 	Postings    []*plaudit.Posting
 }
 
-// memberTally is one member's running total. It is stored by value in the tally's map, so that counting a
-// score touches one map slot and nothing else: at a million members every other memory access is a cache
-// miss.
+// memberTally is one member's running total.
 type memberTally struct {
 	points   int64 // eligible points after event verdicts
 	events   int32
@@ -57,7 +55,7 @@ type Tally struct {
 	eventMul   map[string]plaudit.Ratio
 	memberMul  map[string]plaudit.Ratio
 	memberWhy  map[string]string
-	members    map[string]memberTally
+	members    *table
 	events     int
 	excluded   int
 	outside    int
@@ -76,7 +74,7 @@ func NewTally(p *Program, w Window, verdicts []plaudit.Verdict) (*Tally, error) 
 	t := &Tally{
 		prog: p, win: w,
 		eventMul: map[string]plaudit.Ratio{}, memberMul: map[string]plaudit.Ratio{}, memberWhy: map[string]string{},
-		members: map[string]memberTally{},
+		members: newTable(0),
 	}
 	for i, v := range verdicts {
 		if v.Multiplier < 0 || v.Multiplier > plaudit.One {
@@ -155,11 +153,15 @@ func (t *Tally) Add(s *plaudit.Score) error {
 			reduced = r != plaudit.One
 		}
 	}
-	m := t.members[s.Member]
+	m := t.members.get(s.Member)
+	if m == nil { // a handle too long to keep inline
+		v := t.members.long[s.Member]
+		defer func() { t.members.long[s.Member] = v }()
+		m = &v
+	}
 	if p <= int64(t.prog.MinScore) {
 		m.excluded++
 		t.excluded++
-		t.members[s.Member] = m
 		return nil
 	}
 	sum := m.points + p
@@ -171,15 +173,14 @@ func (t *Tally) Add(s *plaudit.Score) error {
 	if reduced {
 		m.reduced++
 	}
-	t.members[s.Member] = m
 	t.events++
 	return nil
 }
 
-// Reserve sizes the tally for about n members before the first Add, saving the map's growth steps.
+// Reserve sizes the tally for about n members before the first Add, saving the table's growth steps.
 func (t *Tally) Reserve(n int) {
-	if len(t.members) == 0 && n > 0 {
-		t.members = make(map[string]memberTally, n)
+	if t.members.len() == 0 && n > 0 {
+		t.members = newTable(n)
 	}
 }
 
@@ -207,12 +208,12 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 	}
 
 	// Who gets a line: every member with eligible events, and every member with a carry.
-	handles := make([]string, 0, len(t.members)+len(in.CarryIn))
-	for h, m := range t.members {
+	handles := make([]string, 0, t.members.len()+len(in.CarryIn))
+	t.members.each(func(h string, m memberTally) {
 		if m.events > 0 {
 			handles = append(handles, h)
 		}
-	}
+	})
 	for h, c := range in.CarryIn {
 		if c == nil || c.Sign() == 0 {
 			continue
@@ -220,7 +221,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		if c.Sign() < 0 {
 			return nil, plaudit.Errorf(plaudit.EINVALID, "settle %s: member %s: negative carry-in %s", t.win.ID, h, c)
 		}
-		if t.members[h].events == 0 {
+		if m, _ := t.members.lookup(h); m.events == 0 {
 			handles = append(handles, h)
 		}
 	}
@@ -237,7 +238,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 			info.Kind = plaudit.MemberCommunity
 		}
 		a.Kind, a.Wallet = info.Kind, info.Wallet
-		if m, ok := t.members[h]; ok {
+		if m, ok := t.members.lookup(h); ok {
 			a.Events, a.Excluded = int(m.events), int(m.excluded)
 			w := m.points
 			if r, ok := t.memberMul[h]; ok {

@@ -1,0 +1,117 @@
+package settle
+
+import (
+	"hash/maphash"
+	"math/bits"
+)
+
+// inlineKey is the longest handle a table slot holds inline; longer handles (rare: a long GitHub login)
+// go to an ordinary map.
+const inlineKey = 28
+
+// slot is one member's running total in the table, with the handle inline: one 64-byte cache line, so
+// that counting a score costs one cache miss at most, and nothing in it is a pointer for the garbage
+// collector to scan.
+type slot struct {
+	hash  uint64 // 0: empty
+	tally memberTally
+	klen  uint32
+	key   [inlineKey]byte
+}
+
+// table maps member handles to their tallies: open addressing with linear probing over 64-byte slots.
+// A Go map[string]memberTally costs three cache misses a lookup at a million members (control word, slot,
+// key bytes) and makes the collector visit a million keys; this costs one and none.
+type table struct {
+	seed  maphash.Seed
+	slots []slot
+	n     int
+	long  map[string]memberTally
+}
+
+func newTable(members int) *table {
+	t := &table{seed: maphash.MakeSeed(), long: map[string]memberTally{}}
+	t.slots = make([]slot, tableSize(members))
+	return t
+}
+
+// tableSize returns a power of two that holds n members at a load of at most 0.7.
+func tableSize(n int) int {
+	want := max(n*10/7+1, 1024)
+	return 1 << bits.Len(uint(want-1))
+}
+
+// get returns the tally slot of handle, adding an empty one when it is new.
+func (t *table) get(handle string) *memberTally {
+	if len(handle) > inlineKey {
+		return nil
+	}
+	h := maphash.String(t.seed, handle) | 1
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.hash == h && int(s.klen) == len(handle) && string(s.key[:s.klen]) == handle {
+			return &s.tally
+		}
+		if s.hash == 0 {
+			if (t.n+1)*10 > len(t.slots)*7 {
+				t.grow()
+				return t.get(handle)
+			}
+			s.hash, s.klen = h, uint32(len(handle))
+			copy(s.key[:], handle)
+			t.n++
+			return &s.tally
+		}
+	}
+}
+
+// lookup returns the tally of handle and whether there is one, without adding it.
+func (t *table) lookup(handle string) (memberTally, bool) {
+	if len(handle) > inlineKey {
+		m, ok := t.long[handle]
+		return m, ok
+	}
+	h := maphash.String(t.seed, handle) | 1
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.hash == 0 {
+			return memberTally{}, false
+		}
+		if s.hash == h && int(s.klen) == len(handle) && string(s.key[:s.klen]) == handle {
+			return s.tally, true
+		}
+	}
+}
+
+func (t *table) grow() {
+	old := t.slots
+	t.slots = make([]slot, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for k := range old {
+		s := &old[k]
+		if s.hash == 0 {
+			continue
+		}
+		i := s.hash & mask
+		for t.slots[i].hash != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = *s
+	}
+}
+
+// each calls fn for every member in the table, in no particular order.
+func (t *table) each(fn func(handle string, m memberTally)) {
+	for k := range t.slots {
+		if s := &t.slots[k]; s.hash != 0 {
+			fn(string(s.key[:s.klen]), s.tally)
+		}
+	}
+	for h, m := range t.long {
+		fn(h, m)
+	}
+}
+
+func (t *table) len() int { return t.n + len(t.long) }
