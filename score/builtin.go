@@ -3,7 +3,6 @@ package score
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
@@ -61,7 +60,15 @@ type tieredScorer struct {
 	t *tiered.Tracker
 }
 
-func postKey(e *plaudit.Event) string { return string(e.Source) + "/" + e.Target }
+func postKey(e *plaudit.Event) tiered.PostKey { return tiered.PostKey{Source: e.Source, ID: e.Target} }
+
+// memberOfActor is Directory.MemberOfActor without allocating for platform accounts.
+func memberOfActor(dir *plaudit.Directory, e *plaudit.Event) string {
+	if e.Source == plaudit.SourcePlaudit {
+		return dir.MemberOfActor(e)
+	}
+	return dir.MemberOfAccount(e.Source, e.Actor)
+}
 
 // Observe registers every submission before any engagement is scored, so that an engagement made before
 // the post was submitted (but seen by the seed's batch job, which checks a post's engagements when it
@@ -70,37 +77,45 @@ func (s *tieredScorer) Observe(e *plaudit.Event, ctx *Context) {
 	if e.Kind != plaudit.KindSubmit || e.Target == "" {
 		return
 	}
-	p := tiered.Post{Key: postKey(e), Submitted: e.Time, Submitter: ctx.Dir.MemberOfActor(e), SubmitKey: e.Key()}
+	p := tiered.Post{Key: postKey(e), Submitted: e.Time, Submitter: memberOfActor(ctx.Dir, e), SubmitKey: e.Key()}
 	if e.TargetAuthor != "" {
-		p.Author = ctx.Dir.MemberOf(e.TargetAccountKey())
+		p.Author = ctx.Dir.MemberOfAccount(e.Source, e.TargetAuthor)
 	}
 	s.t.Submit(p)
+}
+
+// tieredRules are the rule names of the priced kinds, made once.
+var tieredRules = map[plaudit.Kind]string{plaudit.KindLike: "tiered.like", plaudit.KindRepost: "tiered.repost", plaudit.KindReply: "tiered.reply"}
+
+// tieredAward holds a score and its explanation in one allocation.
+type tieredAward struct {
+	score  [1]plaudit.Score
+	line   [1]plaudit.Line
+	inputs [2]plaudit.Input
 }
 
 func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if e.Kind == plaudit.KindSubmit || e.Target == "" {
 		return nil
 	}
-	member := ctx.Dir.MemberOfActor(e)
-	if e.TargetAuthor != "" && ctx.Dir.MemberOf(e.TargetAccountKey()) == member {
-		return nil // engaging with one's own post
+	post, ok := s.t.Post(postKey(e))
+	if !ok {
+		return nil
+	}
+	member := memberOfActor(ctx.Dir, e)
+	if post.Author == "" && e.TargetAuthor != "" && ctx.Dir.MemberOfAccount(e.Source, e.TargetAuthor) == member {
+		return nil // engaging with one's own post, whose author the submission did not name
 	}
 	tier := ctx.Dir.TierAt(member, e.Time)
-	key := postKey(e)
-	pts, out := s.t.Engage(key, member, e.Kind, tier, e.Time)
+	pts, out := s.t.EngagePost(post, member, e.Kind, tier, e.Time)
 	if out != tiered.Awarded {
 		return nil
 	}
-	post, _ := s.t.Post(key)
-	return []plaudit.Score{{Member: member, Points: pts, Lines: []plaudit.Line{{
-		Rule:   "tiered." + string(e.Kind),
-		Points: pts,
-		Inputs: []plaudit.Input{
-			{Name: "tier", Value: strconv.Itoa(tier)},
-			{Name: "post", Value: key},
-			{Name: "submitted", Value: post.Submitted.UTC().Format(time.RFC3339)},
-		},
-	}}}}
+	a := &tieredAward{}
+	a.inputs = [2]plaudit.Input{{Name: "tier", Value: strconv.Itoa(tier)}, {Name: "post", Value: post.Label}}
+	a.line[0] = plaudit.Line{Rule: tieredRules[e.Kind], Points: pts, Inputs: a.inputs[:]}
+	a.score[0] = plaudit.Score{Member: member, Points: pts, Lines: a.line[:]}
+	return a.score[:]
 }
 
 // castScorer adapts package cast to farcaster events, keeping each author's history.

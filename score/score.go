@@ -121,13 +121,20 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 		return nil
 	}
 	var out []plaudit.Score
+	n := 0
 	for _, x := range en.entries {
 		if !x.cfg.Applies(e.Source, e.Kind) {
 			continue
 		}
-		for _, s := range x.scorer.Score(e, &en.ctx) {
+		scores := x.scorer.Score(e, &en.ctx)
+		if len(scores) == 0 {
+			continue
+		}
+		key := e.Key()
+		for i := range scores {
+			s := &scores[i]
 			if s.Event == "" {
-				s.Event = e.Key()
+				s.Event = key
 			}
 			if s.Member == "" {
 				s.Member = en.ctx.Dir.MemberOfActor(e)
@@ -136,7 +143,12 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 			if s.Time.IsZero() {
 				s.Time = e.Time
 			}
-			out = append(out, s)
+		}
+		// The common case, one scorer with scores, returns the scorer's own slice: no copy.
+		if n++; n == 1 {
+			out = scores
+		} else {
+			out = append(out[:len(out):len(out)], scores...)
 		}
 	}
 	return out

@@ -39,14 +39,14 @@ func tieredStream() []plaudit.Event {
 		x("early", plaudit.KindLike, "c1", "p1", "a1", -time.Hour, nil), // before submission: counted
 		x("s1", plaudit.KindSubmit, "a1", "p1", "a1", 0, nil),
 		x("s1again", plaudit.KindSubmit, "b1", "p1", "a1", time.Hour, nil), // resubmission keeps the first
-		x("e1", plaudit.KindLike, "b1", "p1", "a1", time.Minute, nil),       // bob tier 1: 1
-		x("e2", plaudit.KindLike, "b2", "p1", "a1", 2*time.Minute, nil),     // same member, other account: once ever
+		x("e1", plaudit.KindLike, "b1", "p1", "a1", time.Minute, nil),      // bob tier 1: 1
+		x("e2", plaudit.KindLike, "b2", "p1", "a1", 2*time.Minute, nil),    // same member, other account: once ever
 		op("t1", plaudit.KindTier, "bob", 3*time.Minute, map[string]any{"tier": json.Number("3")}),
-		x("e3", plaudit.KindReply, "b2", "p1", "a1", 4*time.Minute, nil),      // bob tier 3 now: 9
-		x("e4", plaudit.KindRepost, "a1", "p1", "a1", 5*time.Minute, nil),     // own post: nothing
-		x("e5", plaudit.KindRepost, "c1", "p1", "a1", 25*time.Hour, nil),      // after the window: nothing
+		x("e3", plaudit.KindReply, "b2", "p1", "a1", 4*time.Minute, nil),       // bob tier 3 now: 9
+		x("e4", plaudit.KindRepost, "a1", "p1", "a1", 5*time.Minute, nil),      // own post: nothing
+		x("e5", plaudit.KindRepost, "c1", "p1", "a1", 25*time.Hour, nil),       // after the window: nothing
 		x("e6", plaudit.KindRepost, "c1", "unsubmitted", "b1", time.Hour, nil), // not submitted: nothing
-		x("e7", plaudit.KindRepost, "c1", "p1", "a1", 24*time.Hour, nil),      // at the window's end: 2
+		x("e7", plaudit.KindRepost, "c1", "p1", "a1", 24*time.Hour, nil),       // at the window's end: 2
 	}
 }
 

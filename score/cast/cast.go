@@ -170,6 +170,28 @@ func isASCIIWord(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
 }
 
+// Character classes of ASCII bytes, so that the scan's common case is one table lookup.
+const (
+	clWord  = 1 << iota // letter, digit or '_': part of a whole word
+	clSpace             // whitespace: separates words
+	clBreak             // line break: ends a run of repeated characters
+)
+
+var asciiClass = func() (t [128]uint8) {
+	for c := 0; c < 128; c++ {
+		if isASCIIWord(byte(c)) {
+			t[c] |= clWord
+		}
+		if isSpace(rune(c)) {
+			t[c] |= clSpace
+		}
+		if c == '\n' || c == '\r' {
+			t[c] |= clBreak
+		}
+	}
+	return t
+}()
+
 func scanText(text string) textStats {
 	st := textStats{trimmed: strings.TrimSpace(text)}
 	s := st.trimmed
@@ -177,58 +199,68 @@ func scanText(text string) textStats {
 	var prev rune = -1
 	run := 0
 	wordStart := -1
-	for i := 0; i <= len(s); {
+	endWord := func(i int) {
+		w := s[wordStart:i]
+		if st.thoughtful == "" {
+			st.thoughtful = matchWord(w, thoughtfulWords)
+		}
+		if st.farming == "" {
+			st.farming = matchWord(w, farmingWords)
+		}
+		wordStart = -1
+	}
+	for i := 0; i < len(s); {
 		var r rune
+		var cl uint8
 		size := 1
-		if i < len(s) {
-			r = rune(s[i])
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRuneInString(s[i:])
-			}
+		if c := s[i]; c < utf8.RuneSelf {
+			r, cl = rune(c), asciiClass[c]
 		} else {
-			r = ' '
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if isSpace(r) {
+				cl = clSpace
+			}
+			if isLineBreak(r) {
+				cl |= clBreak
+			}
+			if r >= 0x1F300 && r <= 0x1F9FF {
+				st.emoji++
+			}
 		}
 		// Whole words are runs of ASCII letters, digits and '_' (a regular expression's \b…\b).
-		if i < len(s) && r < utf8.RuneSelf && isASCIIWord(byte(r)) {
+		if cl&clWord != 0 {
 			if wordStart < 0 {
 				wordStart = i
 			}
 		} else if wordStart >= 0 {
-			w := s[wordStart:i]
-			if st.thoughtful == "" {
-				st.thoughtful = matchWord(w, thoughtfulWords)
-			}
-			if st.farming == "" {
-				st.farming = matchWord(w, farmingWords)
-			}
-			wordStart = -1
+			endWord(i)
 		}
-		if i == len(s) {
-			break
-		}
-		if isSpace(r) {
+		if cl&clSpace != 0 {
 			inSpace = true
 		} else if inSpace {
 			st.words++
 			inSpace = false
 		}
-		if isLineBreak(r) {
+		if cl&clBreak != 0 {
 			prev, run = -1, 0
 		} else if r == prev {
 			run++
+			if run > st.maxRun {
+				st.maxRun = run
+			}
 		} else {
 			prev, run = r, 1
-		}
-		if run > st.maxRun {
-			st.maxRun = run
-		}
-		if r >= 0x1F300 && r <= 0x1F9FF {
-			st.emoji++
+			if st.maxRun == 0 {
+				st.maxRun = 1
+			}
 		}
 		if r == '?' {
 			st.question = true
 		}
 		i += size
+	}
+	if wordStart >= 0 {
+		endWord(len(s))
 	}
 	if st.words == 0 {
 		st.words = 1
@@ -248,9 +280,23 @@ func isSpace(r rune) bool {
 	return r == 0x1680 || r >= 0x2000 && r <= 0x200a || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
 }
 
+// matchWord returns the canonical spelling of w when it is one of list, ignoring ASCII case. Words are
+// lower-cased into a stack buffer and compared with a switch-free loop over the short list.
 func matchWord(w string, list []string) string {
+	if len(w) > 11 {
+		return ""
+	}
+	var buf [11]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	lw := buf[:len(w)]
 	for _, x := range list {
-		if len(w) == len(x) && strings.EqualFold(w, x) {
+		if len(x) == len(lw) && x[0] == lw[0] && x == string(lw) {
 			return x
 		}
 	}
@@ -285,40 +331,60 @@ func communicationQuality(c *Cast, st *textStats, lines *[]plaudit.Line) int {
 	switch n := st.words; {
 	case n >= 10 && n <= 280:
 		v += 25
-		line(lines, "cast.cq.length", 25, "words", itoa(n), "band", "10–280")
+		if lines != nil {
+			line(lines, "cast.cq.length", 25, "words", itoa(n), "band", "10–280")
+		}
 	case n >= 5 && n <= 9:
 		v += 15
-		line(lines, "cast.cq.length", 15, "words", itoa(n), "band", "5–9")
+		if lines != nil {
+			line(lines, "cast.cq.length", 15, "words", itoa(n), "band", "5–9")
+		}
 	case n > 280:
 		v += 10
-		line(lines, "cast.cq.length", 10, "words", itoa(n), "band", "over 280")
+		if lines != nil {
+			line(lines, "cast.cq.length", 10, "words", itoa(n), "band", "over 280")
+		}
 	default:
 		v += 5
-		line(lines, "cast.cq.length", 5, "words", itoa(n), "band", "under 5")
+		if lines != nil {
+			line(lines, "cast.cq.length", 5, "words", itoa(n), "band", "under 5")
+		}
 	}
 	if st.maxRun >= 5 || st.emoji*10 > st.words*3 {
 		v -= 20
-		line(lines, "cast.cq.spam", -20, "longest_run", itoa(st.maxRun), "emoji", itoa(st.emoji), "words", itoa(st.words))
+		if lines != nil {
+			line(lines, "cast.cq.spam", -20, "longest_run", itoa(st.maxRun), "emoji", itoa(st.emoji), "words", itoa(st.words))
+		}
 	}
 	if st.question {
 		v += 15
-		line(lines, "cast.cq.question", 15)
+		if lines != nil {
+			line(lines, "cast.cq.question", 15)
+		}
 	}
 	if st.thoughtful != "" {
 		v += 20
-		line(lines, "cast.cq.thoughtful", 20, "word", st.thoughtful)
+		if lines != nil {
+			line(lines, "cast.cq.thoughtful", 20, "word", st.thoughtful)
+		}
 	}
 	if c.Embeds > 0 {
 		v += 10
-		line(lines, "cast.cq.embeds", 10, "embeds", itoa(c.Embeds))
+		if lines != nil {
+			line(lines, "cast.cq.embeds", 10, "embeds", itoa(c.Embeds))
+		}
 	}
 	if st.farming != "" && st.words <= 3 {
 		v -= 30
-		line(lines, "cast.cq.farming", -30, "word", st.farming, "words", itoa(st.words))
+		if lines != nil {
+			line(lines, "cast.cq.farming", -30, "word", st.farming, "words", itoa(st.words))
+		}
 	}
 	if c.PowerBadge {
 		v += 15
-		line(lines, "cast.cq.power_badge", 15)
+		if lines != nil {
+			line(lines, "cast.cq.power_badge", 15)
+		}
 	}
 	return clampLine(lines, "cast.cq", v)
 }
@@ -354,15 +420,21 @@ func communityImpact(c *Cast, lines *[]plaudit.Line) int {
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
 	if p := capped(c.Likes, 2, 30); p > 0 {
 		v += p
-		line(lines, "cast.ci.likes", p, "likes", i64(c.Likes))
+		if lines != nil {
+			line(lines, "cast.ci.likes", p, "likes", i64(c.Likes))
+		}
 	}
 	if p := capped(c.Recasts, 5, 40); p > 0 {
 		v += p
-		line(lines, "cast.ci.recasts", p, "recasts", i64(c.Recasts))
+		if lines != nil {
+			line(lines, "cast.ci.recasts", p, "recasts", i64(c.Recasts))
+		}
 	}
 	if p := capped(c.Replies, 3, 30); p > 0 {
 		v += p
-		line(lines, "cast.ci.replies", p, "replies", i64(c.Replies))
+		if lines != nil {
+			line(lines, "cast.ci.replies", p, "replies", i64(c.Replies))
+		}
 	}
 	var reach int
 	switch f := c.Followers; {
@@ -376,10 +448,14 @@ func communityImpact(c *Cast, lines *[]plaudit.Line) int {
 		reach = 5
 	}
 	v += reach
-	line(lines, "cast.ci.reach", reach, "followers", i64(c.Followers))
+	if lines != nil {
+		line(lines, "cast.ci.reach", reach, "followers", i64(c.Followers))
+	}
 	if c.Channel != "" {
 		v += 10
-		line(lines, "cast.ci.channel", 10, "channel", c.Channel)
+		if lines != nil {
+			line(lines, "cast.ci.channel", 10, "channel", c.Channel)
+		}
 	}
 	return clampLine(lines, "cast.ci", v)
 }
@@ -387,10 +463,14 @@ func communityImpact(c *Cast, lines *[]plaudit.Line) int {
 func consistency(c *Cast, h History, lines *[]plaudit.Line) int {
 	v := 50
 	if h.Count == 0 {
-		line(lines, "cast.cons.base", 50, "previous_casts", "0")
+		if lines != nil {
+			line(lines, "cast.cons.base", 50, "previous_casts", "0")
+		}
 		return clampLine(lines, "cast.cons", v)
 	}
-	line(lines, "cast.cons.base", 50)
+	if lines != nil {
+		line(lines, "cast.cons.base", 50)
+	}
 	d := c.Time.Sub(h.Last)
 	hours := strconv.FormatFloat(d.Hours(), 'f', 2, 64) // display only
 	var f int
@@ -407,7 +487,9 @@ func consistency(c *Cast, h History, lines *[]plaudit.Line) int {
 		f = -10
 	}
 	v += f
-	line(lines, "cast.cons.frequency", f, "hours_since_last", hours)
+	if lines != nil {
+		line(lines, "cast.cons.frequency", f, "hours_since_last", hours)
+	}
 	var n int
 	switch k := h.Count; {
 	case k > 50:
@@ -421,7 +503,9 @@ func consistency(c *Cast, h History, lines *[]plaudit.Line) int {
 	}
 	if n > 0 {
 		v += n
-		line(lines, "cast.cons.count", n, "previous_casts", itoa(h.Count))
+		if lines != nil {
+			line(lines, "cast.cons.count", n, "previous_casts", itoa(h.Count))
+		}
 	}
 	return clampLine(lines, "cast.cons", v)
 }
@@ -430,24 +514,34 @@ func activeCampaign(c *Cast, st *textStats, t Profile, lines *[]plaudit.Line) in
 	v := 0
 	if c.ParentHash != "" {
 		v += 50
-		line(lines, "cast.ac.reply", 50, "parent", c.ParentHash)
+		if lines != nil {
+			line(lines, "cast.ac.reply", 50, "parent", c.ParentHash)
+		}
 	}
 	if mentionsTarget(c, t) {
 		v += 30
-		line(lines, "cast.ac.mention", 30, "target", t.Username)
+		if lines != nil {
+			line(lines, "cast.ac.mention", 30, "target", t.Username)
+		}
 	}
 	if st.words >= 10 {
 		v += 20
-		line(lines, "cast.ac.substantive", 20, "words", itoa(st.words))
+		if lines != nil {
+			line(lines, "cast.ac.substantive", 20, "words", itoa(st.words))
+		}
 	}
 	if st.question {
 		v += 10
-		line(lines, "cast.ac.question", 10)
+		if lines != nil {
+			line(lines, "cast.ac.question", 10)
+		}
 	}
 	for _, g := range genericReplies {
 		if len(st.trimmed) == len(g) && strings.EqualFold(st.trimmed, g) {
 			v -= 30
-			line(lines, "cast.ac.generic", -30, "text", g)
+			if lines != nil {
+				line(lines, "cast.ac.generic", -30, "text", g)
+			}
 			break
 		}
 	}

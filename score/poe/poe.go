@@ -181,18 +181,22 @@ func targetKey(e *plaudit.Event) string {
 func NewIndex(events []plaudit.Event, env Env) *Index {
 	ix := &Index{byKey: make(map[string]*plaudit.Event, len(events)), onTarget: map[string][]ref{}, opFlags: map[string][]time.Time{}}
 	for i := range events {
-		e := &events[i]
-		ix.byKey[e.Key()] = e
-		if e.Kind == plaudit.KindFlag && e.Source == plaudit.SourcePlaudit {
-			ix.opFlags[targetKey(e)] = append(ix.opFlags[targetKey(e)], e.Time)
-			continue
-		}
-		if isEngagement(e.Kind) && e.Target != "" {
-			k := targetKey(e)
-			ix.onTarget[k] = append(ix.onTarget[k], ref{e, env.Dir.MemberOfActor(e)})
-		}
+		ix.Add(&events[i], env.Dir.MemberOfActor(&events[i]))
 	}
 	return ix
+}
+
+// Add indexes one more event, made by member. The event must stay unchanged while the index is in use.
+func (ix *Index) Add(e *plaudit.Event, member string) {
+	ix.byKey[e.Key()] = e
+	if e.Kind == plaudit.KindFlag && e.Source == plaudit.SourcePlaudit {
+		ix.opFlags[targetKey(e)] = append(ix.opFlags[targetKey(e)], e.Time)
+		return
+	}
+	if isEngagement(e.Kind) && e.Target != "" {
+		k := targetKey(e)
+		ix.onTarget[k] = append(ix.onTarget[k], ref{e, member})
+	}
 }
 
 // Scorer scores PoE events against an index.

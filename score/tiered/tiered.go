@@ -123,30 +123,37 @@ var outcomeNames = [...]string{"awarded", "post not submitted", "after the windo
 
 func (o Outcome) String() string { return outcomeNames[o] }
 
+// PostKey identifies a post: its source and its id there. It is a struct rather than a "source/id" string
+// so that looking a post up allocates nothing.
+type PostKey struct {
+	Source plaudit.Source
+	ID     string
+}
+
+// String returns the event-key form "source/id".
+func (k PostKey) String() string { return string(k.Source) + "/" + k.ID }
+
 // Post is a submitted post being tracked.
 type Post struct {
-	Key       string    // "source/id" of the post
+	Key       PostKey
 	Submitted time.Time // the first submission
 	Submitter string    // member who submitted it
 	Author    string    // member who wrote it, "" when unknown
 	SubmitKey string    // key of the submit event
-}
+	Label     string    // "source/id submitted at RFC 3339 time", for explanations
 
-type award struct {
-	post, member string
-	kind         plaudit.Kind
+	awarded map[string]uint8 // member → bits of the kinds already awarded on this post
 }
 
 // Tracker holds the state of the tiered rule over a stream: tracked posts and the awards made.
 type Tracker struct {
 	Params  *Params
-	posts   map[string]*Post
-	awarded map[award]struct{}
+	posts map[PostKey]*Post
 }
 
 // NewTracker returns a tracker with no posts.
 func NewTracker(p *Params) *Tracker {
-	return &Tracker{Params: p, posts: map[string]*Post{}, awarded: map[award]struct{}{}}
+	return &Tracker{Params: p, posts: map[PostKey]*Post{}}
 }
 
 // Submit starts tracking a post. A post submitted again keeps its first submission; it reports whether
@@ -155,26 +162,37 @@ func (t *Tracker) Submit(p Post) bool {
 	if _, ok := t.posts[p.Key]; ok {
 		return false
 	}
+	if p.Label == "" {
+		p.Label = p.Key.String() + " submitted " + p.Submitted.UTC().Format(time.RFC3339)
+	}
 	t.posts[p.Key] = &p
 	return true
 }
 
 // Post returns the tracked post with the given key.
-func (t *Tracker) Post(key string) (*Post, bool) {
+func (t *Tracker) Post(key PostKey) (*Post, bool) {
 	p, ok := t.posts[key]
 	return p, ok
 }
 
 // Engage prices one engagement of kind k on post by member (of the given tier at the time) at time at,
 // recording the award. The points are 0 unless the outcome is Awarded.
-func (t *Tracker) Engage(postKey, member string, k plaudit.Kind, tier int, at time.Time) (plaudit.Points, Outcome) {
-	pts, _, ok := t.Params.Price(tier, k)
-	if !ok {
+func (t *Tracker) Engage(postKey PostKey, member string, k plaudit.Kind, tier int, at time.Time) (plaudit.Points, Outcome) {
+	if _, _, ok := t.Params.Price(tier, k); !ok {
 		return 0, NotPriced
 	}
 	p, ok := t.posts[postKey]
 	if !ok {
 		return 0, NotTracked
+	}
+	return t.EngagePost(p, member, k, tier, at)
+}
+
+// EngagePost is Engage for a post already looked up with Post.
+func (t *Tracker) EngagePost(p *Post, member string, k plaudit.Kind, tier int, at time.Time) (plaudit.Points, Outcome) {
+	pts, _, ok := t.Params.Price(tier, k)
+	if !ok {
+		return 0, NotPriced
 	}
 	if at.After(p.Submitted.Add(t.Params.Window)) {
 		return 0, OutsideWindow
@@ -182,10 +200,22 @@ func (t *Tracker) Engage(postKey, member string, k plaudit.Kind, tier int, at ti
 	if member == p.Submitter || member == p.Author {
 		return 0, Self
 	}
-	a := award{postKey, member, k}
-	if _, dup := t.awarded[a]; dup {
+	var bit uint8
+	switch k {
+	case plaudit.KindLike:
+		bit = 1
+	case plaudit.KindRepost:
+		bit = 2
+	default:
+		bit = 4
+	}
+	if p.awarded == nil {
+		p.awarded = map[string]uint8{}
+	}
+	done := p.awarded[member]
+	if done&bit != 0 {
 		return 0, AlreadyAwarded
 	}
-	t.awarded[a] = struct{}{}
+	p.awarded[member] = done | bit
 	return pts, Awarded
 }

@@ -9,6 +9,8 @@ import (
 
 var t0 = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 
+func pk(id string) PostKey { return PostKey{plaudit.SourceX, id} }
+
 func pts(n int64) plaudit.Points { return plaudit.PointsFromInt(n) }
 
 func TestPrice(t *testing.T) {
@@ -69,27 +71,27 @@ func TestEngage(t *testing.T) {
 		{"not priced", "gina", plaudit.KindQuote, 1, time.Hour, 0, NotPriced},
 	}
 	tr := NewTracker(p)
-	if !tr.Submit(Post{Key: "x/p1", Submitted: t0, Submitter: "alice", Author: "anna"}) {
+	if !tr.Submit(Post{Key: pk("p1"), Submitted: t0, Submitter: "alice", Author: "anna"}) {
 		t.Fatal("first submit not first")
 	}
-	if tr.Submit(Post{Key: "x/p1", Submitted: t0.Add(48 * time.Hour), Submitter: "zed"}) {
+	if tr.Submit(Post{Key: pk("p1"), Submitted: t0.Add(48 * time.Hour), Submitter: "zed"}) {
 		t.Fatal("second submit replaced the first")
 	}
 	for _, tc := range tests {
-		got, out := tr.Engage("x/p1", tc.member, tc.kind, tc.tier, t0.Add(tc.at))
+		got, out := tr.Engage(pk("p1"), tc.member, tc.kind, tc.tier, t0.Add(tc.at))
 		if got != tc.want || out != tc.out {
 			t.Errorf("%s: got %s %v, want %s %v", tc.name, got, out, tc.want, tc.out)
 		}
 	}
-	if _, out := tr.Engage("x/nope", "bob", plaudit.KindLike, 1, t0); out != NotTracked {
+	if _, out := tr.Engage(pk("nope"), "bob", plaudit.KindLike, 1, t0); out != NotTracked {
 		t.Errorf("untracked post: %v", out)
 	}
 	// A rule set to 0 awards 0 but still counts as the award: a later raise does not pay it again.
 	p0 := DefaultParams()
 	p0.Tiers[0].Like = 0
 	tr0 := NewTracker(p0)
-	tr0.Submit(Post{Key: "x/p", Submitted: t0, Submitter: "a"})
-	if got, out := tr0.Engage("x/p", "b", plaudit.KindLike, 1, t0); got != 0 || out != Awarded {
+	tr0.Submit(Post{Key: pk("p"), Submitted: t0, Submitter: "a"})
+	if got, out := tr0.Engage(pk("p"), "b", plaudit.KindLike, 1, t0); got != 0 || out != Awarded {
 		t.Errorf("zero rule: %s %v", got, out)
 	}
 }
