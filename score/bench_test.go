@@ -102,7 +102,7 @@ func BenchmarkTieredCore(b *testing.B) {
 		post   tiered.PostKey
 		member string
 		kind   plaudit.Kind
-		at           time.Time
+		at     time.Time
 	}
 	engs := make([]eng, 0, len(events))
 	for _, e := range events[1000:] {

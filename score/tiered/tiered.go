@@ -147,8 +147,8 @@ type Post struct {
 
 // Tracker holds the state of the tiered rule over a stream: tracked posts and the awards made.
 type Tracker struct {
-	Params  *Params
-	posts map[PostKey]*Post
+	Params *Params
+	posts  map[PostKey]*Post
 }
 
 // NewTracker returns a tracker with no posts.
