@@ -125,7 +125,7 @@ func (g *generator) ringPost(m *member, t int64) {
 		return
 	}
 	for _, o := range g.rings[m.group] {
-		if o == m.idx || !g.chance(0.75) {
+		if o == m.idx || !g.chance(0.65) {
 			continue
 		}
 		delay := int64(60 + g.lognormal(math.Log(900), 1))

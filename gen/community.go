@@ -444,9 +444,10 @@ func (g *generator) scheduleHour(h int64) {
 		week = 0.85
 	}
 	if len(g.honest) > 0 {
+		utc := int(h / 3600 % 24)
 		for range g.poisson(g.honestWeight / 24 * g.maxDiurnal * week) {
 			m := g.members[g.honest[g.alias.sample(g)]]
-			if !g.chance(diurnal[localHour(h, m.tz)] / g.maxDiurnal) {
+			if !g.chance(diurnal[(utc+m.tz+24)%24] / g.maxDiurnal) {
 				continue
 			}
 			if t := h + g.rng.Int64N(3600); t > m.join {
@@ -469,13 +470,13 @@ func (g *generator) scheduleHour(h int64) {
 		}
 		switch m.label {
 		case GMFarmer:
-			each(12, actGM)
+			each(10, actGM)
 		case CopyPaste:
 			each(8, actCopy)
 		case VelocityBot:
-			if g.chance(2.5 / 24) { // a burst, at any hour: bots do not sleep
+			if g.chance(1.5 / 24) { // a burst, at any hour: bots do not sleep
 				t := h + g.rng.Int64N(3600)
-				for range g.between(12, 35) {
+				for range g.between(10, 30) {
 					t += int64(g.between(1, 4))
 					if t > m.join {
 						g.schedule(t, actVelocity, m.idx, nil)
@@ -483,7 +484,7 @@ func (g *generator) scheduleHour(h int64) {
 				}
 			}
 		case LikeRing:
-			each(1.5, actRingPost)
+			each(1.0, actRingPost)
 			each(0.4, actRingOut)
 		case Sybil:
 			c := g.clusters[m.group]

@@ -167,7 +167,7 @@ const DefaultRate = 2.0
 
 // eventsPerRate is roughly how many events a community makes per member-day per unit of Rate, attackers and
 // identity events included, with the default mix. MembersForEvents uses it to size a community.
-const eventsPerRate = 1.3
+const eventsPerRate = 1.25
 
 // MembersForEvents returns how many members make about events events over days at the default rate and mix:
 // the --events size knob.
@@ -179,7 +179,15 @@ func MembersForEvents(events int64, days int) int {
 	return max(n, 10)
 }
 
-func (c *Config) check() error {
+// RateForEvents returns the Rate at which members make about events events over days with the default mix:
+// the --events size knob when the number of members is fixed.
+func RateForEvents(events int64, members, days int) float64 {
+	r := float64(events) / (float64(max(members, 1)) * float64(max(days, 1)) * eventsPerRate)
+	return min(max(r, 0.01), 1000)
+}
+
+// Validate reports what is wrong with c, naming the field, or nil.
+func (c *Config) Validate() error {
 	switch {
 	case c.Members < 10:
 		return fmt.Errorf("generate: members must be at least 10, got %d", c.Members)
@@ -255,7 +263,7 @@ var ErrStop = errors.New("gen: stop")
 // returned, except ErrStop, which just stops it. Memory stays bounded by the community's size and a few days
 // of recent posts, whatever Days is.
 func Generate(cfg Config, emit func(*plaudit.Event) error) (*Result, error) {
-	if err := cfg.check(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	g := newGenerator(cfg)
