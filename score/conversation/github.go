@@ -23,7 +23,7 @@ type Labels []string
 func (l *Labels) UnmarshalJSON(b []byte) error {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return fmt.Errorf("want an array of labels: %w", err)
+		return fmt.Errorf("labels: want an array: %w", err)
 	}
 	out := make(Labels, 0, len(raw))
 	for i, r := range raw {
@@ -31,7 +31,7 @@ func (l *Labels) UnmarshalJSON(b []byte) error {
 		if len(r) > 0 && r[0] == '"' {
 			var s string
 			if err := json.Unmarshal(r, &s); err != nil {
-				return fmt.Errorf("[%d]: %w", i, err)
+				return fmt.Errorf("labels[%d]: %w", i, err)
 			}
 			out = append(out, s)
 			continue
@@ -40,7 +40,7 @@ func (l *Labels) UnmarshalJSON(b []byte) error {
 			Name *string `json:"name"`
 		}
 		if err := json.Unmarshal(r, &o); err != nil {
-			return fmt.Errorf("[%d]: want a string or an object with a name: %w", i, err)
+			return fmt.Errorf("labels[%d]: want a string or an object with a name", i)
 		}
 		if o.Name != nil {
 			out = append(out, *o.Name)
