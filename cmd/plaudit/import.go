@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/eventio"
+	"github.com/plaudit/plaudit/ingest"
+)
+
+func init() {
+	var format, rejects string
+	var skipInvalid bool
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import events from a JSON Lines or CSV file (- for standard input)",
+		Long: `import appends the events of FILE to the store. The format comes from the extension (.jsonl, .ndjson,
+.json, .csv) or --format; "-" reads standard input (JSON Lines unless --format csv).
+
+A file with bad lines is refused whole: every bad line is listed with its field and reason on standard
+error, nothing is written, and the exit code is 2. With --skip-invalid the good lines are imported and the
+bad ones are written, with their reasons, to FILE.rejects.jsonl (or --rejects).
+
+Events are appended in batches, one transaction each. Importing is idempotent: an event already stored
+(same source and id) counts as a duplicate and changes nothing, so an interrupted import is completed by
+running it again. The last line of standard output is always
+
+  imported N new, M duplicate, K rejected`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runImport(cmd.Context(), cmd, args[0], importFlags{format: format, rejects: rejects, skipInvalid: skipInvalid, batch: batch})
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "input format: jsonl or csv (default: from the file extension)")
+	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "import the good lines of a file with bad ones, writing the bad ones to the rejects file")
+	cmd.Flags().IntVar(&batch, "batch", ingest.DefaultBatch, "events per transaction")
+	cmd.Flags().StringVar(&rejects, "rejects", "", "where --skip-invalid writes bad lines (default FILE.rejects.jsonl; stdin.rejects.jsonl for -)")
+	rootCmd.AddCommand(cmd)
+}
+
+type importFlags struct {
+	format, rejects string
+	skipInvalid     bool
+	batch           int
+}
+
+func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFlags) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if fl.batch < 1 {
+		return plaudit.Errorf(plaudit.EINVALID, "--batch must be at least 1")
+	}
+	name := path
+	var f eventio.Format
+	var err error
+	switch {
+	case fl.format != "":
+		f, err = eventio.ParseFormat(fl.format)
+	case path == "-":
+		f = eventio.JSONL
+	default:
+		f, err = eventio.FormatOf(path)
+	}
+	if err != nil {
+		return err
+	}
+
+	// Standard input can be read only once, and an import reads twice (check, then append): spool it to a
+	// temporary file first, streaming, so that even a huge pipe is never held in memory.
+	if path == "-" {
+		name = "stdin"
+		tmp, err := spoolStdin(cmd.InOrStdin())
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp)
+		path = tmp
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return plaudit.Errorf(plaudit.EINVALID, "open %s: %v", name, errors.Unwrap(err))
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", name, err)
+	}
+
+	if !fl.skipInvalid {
+		bar := newProgress(st.Size(), "checking ")
+		chk, err := ingest.Check(ctx, in, f, bar.set, func(le *eventio.LineError, _ []byte) {
+			bar.clear()
+			for _, fe := range le.Errors {
+				fmt.Fprintf(stderr, "%s: %s\n", name, fe)
+			}
+		})
+		bar.finish()
+		if err != nil {
+			var ve *plaudit.ValidationError
+			if errors.As(err, &ve) { // a CSV header that makes the file unreadable
+				for _, fe := range ve.Errors {
+					fmt.Fprintf(stderr, "%s: %s\n", name, fe)
+				}
+				fmt.Fprintln(stdout, ingest.Result{}.String())
+				return plaudit.Errorf(plaudit.EINVALID, "%s: bad header; nothing imported", name)
+			}
+			return fmt.Errorf("check %s: %w", name, err)
+		}
+		if chk.Bad > 0 {
+			fmt.Fprintln(stdout, ingest.Result{Rejected: chk.Bad}.String())
+			return plaudit.Errorf(plaudit.EINVALID, "%s: %d bad lines (listed above); nothing imported — fix them, or pass --skip-invalid to import the rest", name, chk.Bad)
+		}
+		if _, err := in.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("rewind %s: %w", name, err)
+		}
+	}
+
+	store, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	opts := ingest.Options{Format: f, Batch: fl.batch, SkipInvalid: fl.skipInvalid}
+	var rw *lazyFile
+	if fl.skipInvalid {
+		rpath := fl.rejects
+		if rpath == "" {
+			if name == "stdin" {
+				rpath = "stdin.rejects.jsonl"
+			} else {
+				rpath = name + ".rejects.jsonl"
+			}
+		}
+		// A rejects file left by an earlier run would describe that run, not this one.
+		if err := os.Remove(rpath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove old rejects file: %w", err)
+		}
+		rw = &lazyFile{path: rpath}
+		opts.Rejects = rw
+	}
+	bar := newProgress(st.Size(), "importing")
+	opts.Progress = bar.set
+	res, err := ingest.Import(ctx, store, in, opts)
+	bar.finish()
+	if rw != nil {
+		if cerr := rw.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("write rejects: %w", cerr)
+		}
+		if rw.f != nil {
+			fmt.Fprintf(stderr, "%s: %d rejected lines written to %s\n", name, res.Rejected, filepath.Clean(rw.path))
+		}
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("%s: interrupted after %d new and %d duplicate events; run the same import again to finish it", name, res.New, res.Duplicate)
+		}
+		return fmt.Errorf("import %s: %w", name, err)
+	}
+	fmt.Fprintln(stdout, res.String())
+	return nil
+}
+
+func spoolStdin(r io.Reader) (string, error) {
+	tmp, err := os.CreateTemp("", "plaudit-stdin-*")
+	if err != nil {
+		return "", fmt.Errorf("spool stdin: %w", err)
+	}
+	if _, err := io.Copy(tmp, r); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("spool stdin: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("spool stdin: %w", err)
+	}
+	return tmp.Name(), nil
+}
+
+// lazyFile creates its file on the first write, so that a clean import leaves no empty rejects file.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
+}
+
+// progress is a byte progress bar on standard error, shown only when standard error is a terminal, so that
+// logs and pipes get no control characters.
+type progress struct{ bar *progressbar.ProgressBar }
+
+func newProgress(size int64, what string) *progress {
+	if !term.IsTerminal(int(os.Stderr.Fd())) {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)}
+}
+
+func (p *progress) set(n int64) {
+	if p.bar != nil {
+		p.bar.Set64(n)
+	}
+}
+
+func (p *progress) clear() {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
