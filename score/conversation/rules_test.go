@@ -201,9 +201,9 @@ func TestReadability(t *testing.T) {
 		score     float64
 	}{
 		{"", 0, 0},
-		{"Go.", 1, 1},                            // ease > 100
-		{"Hi there. Yes.", 2, 1},                 // very easy
-		{"...", 0, 0},                            // no sentence
+		{"Go.", 1, 1},            // ease > 100
+		{"Hi there. Yes.", 2, 1}, // very easy
+		{"...", 0, 0},            // no sentence
 		{"Internationalization considerations notwithstanding, institutionalization perseveres.", 1, 0},
 	}
 	for _, tt := range tests {
@@ -221,7 +221,7 @@ func TestReadability(t *testing.T) {
 			t.Errorf("at target: %v", got)
 		}
 	}
-		// The reference's heuristic, not a dictionary: short words have one syllable, a silent ending and a
+	// The reference's heuristic, not a dictionary: short words have one syllable, a silent ending and a
 	// leading y are dropped, and each run of one or two vowels counts.
 	syll := map[string]int{"the": 1, "cat": 1, "table": 2, "tables": 2, "created": 1, "yellow": 2, "readability": 5,
 		"queue": 2, "rhythm": 1, "ABLE": 2, "makes": 1, "xyz": 1, "strengths": 1}
@@ -560,10 +560,19 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 	}{
 		{func() error { _, err := DecodeIssue("i.json", []byte(`{"id": "x"}`)); return err }, "id"},
 		{func() error { _, err := DecodeIssue("i.json", []byte(`{"id": 1, "html_url": "u"}`)); return err }, "user.login"},
-		{func() error { _, err := DecodeIssue("i.json", []byte(`{"id": 1, "html_url": "u", "user": {"login": "a"}, "labels": [3]}`)); return err }, "labels"},
-		{func() error { _, err := DecodeComments("c.json", []byte(`[{"id": 1, "user": {"login": "a"}}, {"id": 2, "body": 5}]`)); return err }, "[1]: body"},
+		{func() error {
+			_, err := DecodeIssue("i.json", []byte(`{"id": 1, "html_url": "u", "user": {"login": "a"}, "labels": [3]}`))
+			return err
+		}, "labels"},
+		{func() error {
+			_, err := DecodeComments("c.json", []byte(`[{"id": 1, "user": {"login": "a"}}, {"id": 2, "body": 5}]`))
+			return err
+		}, "[1]: body"},
 		{func() error { _, err := DecodeComments("c.json", []byte(`{"id": 1}`)); return err }, "want a JSON array"},
-		{func() error { _, err := DecodeReviews("r.json", []byte(`[{"id": 1, "user": {"login": "a"}, "additions": -1}]`)); return err }, "[0].additions"},
+		{func() error {
+			_, err := DecodeReviews("r.json", []byte(`[{"id": 1, "user": {"login": "a"}, "additions": -1}]`))
+			return err
+		}, "[0].additions"},
 		{func() error { _, err := DecodeFiles("f.json", []byte(`[{"additions": 1}]`)); return err }, "[0].filename"},
 	}
 	for i, tt := range tests {
