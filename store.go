@@ -70,5 +70,6 @@ type EventStore interface {
 // postgres; both pass the shared suite in package storetest.
 type Store interface {
 	EventStore
+	LedgerStore
 	Close() error
 }

@@ -1,0 +1,275 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// allocChunk is the number of allocation rows per INSERT (15 parameters a row).
+const allocChunk = 500
+
+// slowCloseEnv names a test-only setting: a Go duration that CloseEpoch sleeps between the phases of its
+// transaction, so that the crash test's SIGKILL lands inside the transaction. Never set it in production.
+const slowCloseEnv = "PLAUDIT_TEST_SLOW_CLOSE"
+
+func alreadyClosed(id string) error {
+	return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s already closed", id)
+}
+
+// CloseEpoch writes an epoch's allocations, postings and balances and then its row, in one transaction.
+// See plaudit.LedgerStore.
+func (db *DB) CloseEpoch(ctx context.Context, c *plaudit.EpochClose) error {
+	ep := c.Epoch
+	if ep == nil || ep.ID == "" {
+		return plaudit.Errorf(plaudit.EINVALID, "close epoch: no epoch")
+	}
+	var pause time.Duration
+	if v := os.Getenv(slowCloseEnv); v != "" {
+		pause, _ = time.ParseDuration(v)
+	}
+	phase := func() {
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+	}
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockLedger(ctx, tx); err != nil {
+			return err
+		}
+		if closed, err := db.epochExists(ctx, tx, ep.ID); err != nil {
+			return err
+		} else if closed {
+			return alreadyClosed(ep.ID)
+		}
+		if err := db.checkCarries(ctx, tx, c); err != nil {
+			return err
+		}
+		phase()
+		if err := db.insertAllocations(ctx, tx, c.Allocations, phase); err != nil {
+			return err
+		}
+		for _, p := range c.Postings {
+			if p.Origin.Kind != plaudit.OriginEpoch || p.Origin.ID != ep.ID {
+				return plaudit.Errorf(plaudit.EINVALID, "close epoch %s: posting %q has origin %s", ep.ID, p.Reason, p.Origin)
+			}
+			id, err := db.post(ctx, tx, p)
+			if err != nil {
+				return fmt.Errorf("close epoch %s: %w", ep.ID, err)
+			}
+			p.ID = id
+			phase()
+		}
+		return db.insertEpoch(ctx, tx, ep)
+	})
+	if err != nil {
+		// A concurrent close of the same epoch loses on the primary key: report it as closed.
+		if plaudit.ErrorCode(err) == plaudit.EINTERNAL {
+			if closed, cerr := db.epochExists(ctx, db.db, ep.ID); cerr == nil && closed {
+				return alreadyClosed(ep.ID)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+func (db *DB) epochExists(ctx context.Context, q querier, id string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, db.Rebind("SELECT 1 FROM epochs WHERE id = ?"), id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("find epoch %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// checkCarries makes sure the settlement was computed from the ledger as it is now: the pool's balance is
+// the epoch's pool carry-in, and the program's carry accounts hold exactly the allocations' carry-ins.
+// Otherwise something was posted between computing and closing, and the close must be computed again.
+func (db *DB) checkCarries(ctx context.Context, tx *sql.Tx, c *plaudit.EpochClose) error {
+	ep := c.Epoch
+	stale := func(format string, args ...any) error {
+		return plaudit.Errorf(plaudit.ECONFLICT, "close epoch %s: the ledger changed since the epoch was computed (%s); close it again", ep.ID, fmt.Sprintf(format, args...))
+	}
+	pool, err := db.balances(ctx, tx, plaudit.AccountPool(ep.Program))
+	if err != nil {
+		return err
+	}
+	have := new(big.Int)
+	for _, b := range pool {
+		if b.Account == plaudit.AccountPool(ep.Program) && b.Asset == ep.Token {
+			have = b.Amount
+		}
+	}
+	if want := ep.PoolCarryIn; (want == nil && have.Sign() != 0) || (want != nil && have.Cmp(want) != 0) {
+		return stale("pool holds %s, settlement assumed %s", have, amountText(want))
+	}
+	prefix := plaudit.AccountCarry(ep.Program, "")
+	carries, err := db.balances(ctx, tx, prefix)
+	if err != nil {
+		return err
+	}
+	want := map[string]*big.Int{}
+	for i := range c.Allocations {
+		if a := &c.Allocations[i]; a.CarryIn != nil && a.CarryIn.Sign() != 0 {
+			want[plaudit.AccountCarry(ep.Program, a.Member)] = a.CarryIn
+		}
+	}
+	n := 0
+	for _, b := range carries {
+		if b.Asset != ep.Token {
+			continue
+		}
+		n++
+		if w := want[b.Account]; w == nil || w.Cmp(b.Amount) != 0 {
+			return stale("%s holds %s, settlement assumed %s", b.Account, b.Amount, amountText(w))
+		}
+	}
+	if n != len(want) {
+		return stale("%d carry accounts, settlement assumed %d", n, len(want))
+	}
+	return nil
+}
+
+func (db *DB) insertAllocations(ctx context.Context, tx *sql.Tx, allocs []plaudit.Allocation, phase func()) error {
+	half := len(allocs) / 2
+	for start := 0; start < len(allocs); start += allocChunk {
+		end := min(start+allocChunk, len(allocs))
+		var q strings.Builder
+		q.WriteString("INSERT INTO allocations (epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes) VALUES ")
+		args := make([]any, 0, 15*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			a := &allocs[i]
+			notes := ""
+			if len(a.Notes) > 0 {
+				b, _ := json.Marshal(a.Notes)
+				notes = string(b)
+			}
+			capped := 0
+			if a.Capped {
+				capped = 1
+			}
+			args = append(args, a.Epoch, a.Member, string(a.Kind), a.Wallet, a.Events, a.Excluded, int64(a.Points),
+				amountText(a.Share), amountText(a.CarryIn), amountText(a.Fee), amountText(a.Paid), amountText(a.CarryOut),
+				amountText(a.ENG), capped, notes)
+		}
+		if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("insert allocations: %w", err)
+		}
+		if start <= half && half < end {
+			phase()
+		}
+	}
+	return nil
+}
+
+const epochColumns = "id, program, start_ns, end_ns, policy_hash, token, decimals, pool, pool_carry_in, shares, carried_in, paid, fees, carried_out, unspent, unspent_to, eng, members, events, excluded, digest, root, closed_ns, closed_by"
+
+func (db *DB) insertEpoch(ctx context.Context, tx *sql.Tx, ep *plaudit.Epoch) error {
+	_, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epochs ("+epochColumns+") VALUES (?"+strings.Repeat(", ?", 23)+")"),
+		ep.ID, ep.Program, ep.Start.UnixNano(), ep.End.UnixNano(), ep.PolicyHash, ep.Token, ep.Decimals,
+		amountText(ep.Pool), amountText(ep.PoolCarryIn), amountText(ep.Shares), amountText(ep.CarriedIn), amountText(ep.Paid),
+		amountText(ep.Fees), amountText(ep.CarriedOut), amountText(ep.Unspent), ep.UnspentTo, amountText(ep.ENG),
+		ep.Members, ep.Events, ep.Excluded, ep.Digest, ep.Root, ep.ClosedAt.UnixNano(), ep.ClosedBy)
+	if err != nil {
+		return fmt.Errorf("insert epoch %s: %w", ep.ID, err)
+	}
+	return nil
+}
+
+// Epoch returns the closed epoch with the given id.
+func (db *DB) Epoch(ctx context.Context, id string) (*plaudit.Epoch, error) {
+	eps, err := db.queryEpochs(ctx, "SELECT "+epochColumns+" FROM epochs WHERE id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(eps) == 0 {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s not found (not closed yet?)", id)
+	}
+	return eps[0], nil
+}
+
+// Epochs lists the closed epochs of program ("" for all), oldest first.
+func (db *DB) Epochs(ctx context.Context, program string) ([]*plaudit.Epoch, error) {
+	if program == "" {
+		return db.queryEpochs(ctx, "SELECT "+epochColumns+" FROM epochs ORDER BY start_ns, program")
+	}
+	return db.queryEpochs(ctx, "SELECT "+epochColumns+" FROM epochs WHERE program = ? ORDER BY start_ns", program)
+}
+
+func (db *DB) queryEpochs(ctx context.Context, q string, args ...any) ([]*plaudit.Epoch, error) {
+	rows, err := db.db.QueryContext(ctx, db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read epochs: %w", err)
+	}
+	defer rows.Close()
+	var out []*plaudit.Epoch
+	for rows.Next() {
+		ep := &plaudit.Epoch{}
+		var startNS, endNS, closedNS int64
+		var amts [11]string
+		if err := rows.Scan(&ep.ID, &ep.Program, &startNS, &endNS, &ep.PolicyHash, &ep.Token, &ep.Decimals,
+			&amts[0], &amts[1], &amts[2], &amts[3], &amts[4], &amts[5], &amts[6], &amts[7], &ep.UnspentTo, &amts[8],
+			&ep.Members, &ep.Events, &ep.Excluded, &ep.Digest, &ep.Root, &closedNS, &ep.ClosedBy); err != nil {
+			return nil, fmt.Errorf("read epochs: %w", err)
+		}
+		ep.Start, ep.End, ep.ClosedAt = time.Unix(0, startNS).UTC(), time.Unix(0, endNS).UTC(), time.Unix(0, closedNS).UTC()
+		dst := []**big.Int{&ep.Pool, &ep.PoolCarryIn, &ep.Shares, &ep.CarriedIn, &ep.Paid, &ep.Fees, &ep.CarriedOut, &ep.Unspent, &ep.ENG}
+		for i, d := range dst {
+			if *d, err = parseAmount(amts[i], "epoch "+ep.ID); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ep)
+	}
+	return out, rows.Err()
+}
+
+// ScanAllocations calls fn for each allocation of epoch, by member handle.
+func (db *DB) ScanAllocations(ctx context.Context, epoch string, fn func(*plaudit.Allocation) error) error {
+	rows, err := db.db.QueryContext(ctx, db.Rebind("SELECT epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes FROM allocations WHERE epoch = ? ORDER BY member"), epoch)
+	if err != nil {
+		return fmt.Errorf("read allocations of %s: %w", epoch, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a := &plaudit.Allocation{}
+		var kind, notes string
+		var points int64
+		var capped int
+		var amts [6]string
+		if err := rows.Scan(&a.Epoch, &a.Member, &kind, &a.Wallet, &a.Events, &a.Excluded, &points,
+			&amts[0], &amts[1], &amts[2], &amts[3], &amts[4], &amts[5], &capped, &notes); err != nil {
+			return fmt.Errorf("read allocations of %s: %w", epoch, err)
+		}
+		a.Kind, a.Points, a.Capped = plaudit.MemberKind(kind), plaudit.Points(points), capped != 0
+		for i, d := range []**big.Int{&a.Share, &a.CarryIn, &a.Fee, &a.Paid, &a.CarryOut, &a.ENG} {
+			if *d, err = parseAmount(amts[i], "allocation "+a.Member); err != nil {
+				return err
+			}
+		}
+		if notes != "" {
+			if err := json.Unmarshal([]byte(notes), &a.Notes); err != nil {
+				return fmt.Errorf("allocation %s of %s: corrupt notes: %w", a.Member, epoch, err)
+			}
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

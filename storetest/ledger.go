@@ -1,0 +1,386 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/ledger"
+	"github.com/plaudit/plaudit/settle"
+)
+
+func init() { register(30, "Ledger", testLedger) }
+
+func testLedger(t *testing.T, open Opener) {
+	t.Run("CloseEpochRoundTrip", func(t *testing.T) { testCloseEpochRoundTrip(t, open(t)) })
+	t.Run("CloseEpochTwice", func(t *testing.T) { testCloseEpochTwice(t, open(t)) })
+	t.Run("CloseEpochCarries", func(t *testing.T) { testCloseEpochCarries(t, open(t)) })
+	t.Run("CloseEpochAtomic", func(t *testing.T) { testCloseEpochAtomic(t, open(t)) })
+	t.Run("PostingRules", func(t *testing.T) { testPostingRules(t, open(t)) })
+	t.Run("ENGToggleAndDelegation", func(t *testing.T) { testENG(t, open(t)) })
+}
+
+var weekOf = time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+
+func ledgerProgram() *settle.Program {
+	return &settle.Program{
+		Name: "poe", Period: settle.Period{Kind: settle.Weekly}, Pool: big.NewInt(1_000_003), Token: "0xtok", Decimals: 6,
+		MinPayout: big.NewInt(100), Unspent: settle.UnspentCarry, FeeRate: 50_000, Treasury: "dao", ENGPerPoint: plaudit.One,
+		CapShare: 400_000,
+	}
+}
+
+// settleWeek settles week n (0-based) of the ledger program against the store's current ledger.
+func settleWeek(t *testing.T, s plaudit.Store, p *settle.Program, n int, scores []plaudit.Score) *plaudit.EpochClose {
+	t.Helper()
+	ctx := context.Background()
+	w, err := p.EpochAt(weekOf.Add(time.Duration(n) * 7 * 24 * time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := settle.Input{PolicyHash: "sha256:test", Members: map[string]settle.MemberInfo{
+		"alice": {Kind: plaudit.MemberCommunity, Wallet: "0x" + strings.Repeat("a", 40)},
+		"bob":   {Kind: plaudit.MemberCommunity, Wallet: "0x" + strings.Repeat("b", 40)},
+		"proj":  {Kind: plaudit.MemberProject, Wallet: "0x" + strings.Repeat("c", 40)},
+	}, CarryIn: map[string]*big.Int{}, PoolCarryIn: new(big.Int)}
+	bals, err := s.Balances(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bals {
+		if b.Asset != p.Token {
+			continue
+		}
+		if b.Account == plaudit.AccountPool(p.Name) {
+			in.PoolCarryIn = b.Amount
+		} else if h, ok := strings.CutPrefix(b.Account, plaudit.AccountCarry(p.Name, "")); ok {
+			in.CarryIn[h] = b.Amount
+		}
+	}
+	// Shift the scores into week n.
+	shifted := make([]plaudit.Score, len(scores))
+	for i, sc := range scores {
+		sc.Time = sc.Time.Add(time.Duration(n) * 7 * 24 * time.Hour)
+		shifted[i] = sc
+	}
+	r, err := settle.Close(p, w, shifted, nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Epoch.ClosedAt, r.Epoch.ClosedBy = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "test"
+	return &plaudit.EpochClose{Epoch: r.Epoch, Allocations: r.Allocations, Postings: r.Postings}
+}
+
+func weekScores() []plaudit.Score {
+	sc := func(ev, m string, pts int64) plaudit.Score {
+		return plaudit.Score{Event: ev, Member: m, Points: plaudit.PointsFromInt(pts), Time: weekOf.Add(time.Hour)}
+	}
+	// carol has no wallet: her share carries.
+	return []plaudit.Score{sc("x/1", "alice", 10), sc("x/2", "bob", 5), sc("x/3", "alice", 7), sc("x/4", "proj", 3), sc("x/5", "carol", 2)}
+}
+
+func balanceMap(t *testing.T, s plaudit.Store) map[string]string {
+	t.Helper()
+	bals, err := s.Balances(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, b := range bals {
+		out[b.Account+" "+b.Asset] = b.Amount.String()
+	}
+	return out
+}
+
+func testCloseEpochRoundTrip(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	c := settleWeek(t, s, ledgerProgram(), 0, weekScores())
+	if err := s.CloseEpoch(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := s.Epoch(ctx, c.Epoch.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gj, wj := mustJSON(t, ep), mustJSON(t, c.Epoch); gj != wj {
+		t.Fatalf("epoch round trip:\n got %+v\nwant %+v", ep, c.Epoch)
+	}
+	var got []plaudit.Allocation
+	if err := s.ScanAllocations(ctx, c.Epoch.ID, func(a *plaudit.Allocation) error { got = append(got, *a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(c.Allocations) {
+		t.Fatalf("%d allocations, want %d", len(got), len(c.Allocations))
+	}
+	for i := range got {
+		if settle.Digest(ep, got) != ep.Digest {
+			t.Fatalf("stored allocations do not reproduce the digest")
+		}
+		if got[i].Member != c.Allocations[i].Member || got[i].Paid.Cmp(c.Allocations[i].Paid) != 0 || !reflect.DeepEqual(got[i].Notes, c.Allocations[i].Notes) {
+			t.Fatalf("allocation %d: got %+v want %+v", i, got[i], c.Allocations[i])
+		}
+	}
+	// Balances are exactly the settlement: payouts, fees, carries, pool remainder, ENG.
+	bals := balanceMap(t, s)
+	for _, a := range c.Allocations {
+		if a.Paid.Sign() > 0 && bals[plaudit.AccountMember(a.Member)+" 0xtok"] != a.Paid.String() {
+			t.Errorf("%s: balance %s, paid %s", a.Member, bals[plaudit.AccountMember(a.Member)+" 0xtok"], a.Paid)
+		}
+		if a.CarryOut.Sign() > 0 && bals[plaudit.AccountCarry("poe", a.Member)+" 0xtok"] != a.CarryOut.String() {
+			t.Errorf("%s: carry %s, want %s", a.Member, bals[plaudit.AccountCarry("poe", a.Member)+" 0xtok"], a.CarryOut)
+		}
+	}
+	if bals["treasury:dao 0xtok"] != c.Epoch.Fees.String() || bals[plaudit.AccountProjectWallet+" ENG"] != "3000000" || bals["eng:stake:alice ENG"] != "17000000" {
+		t.Errorf("balances %v", bals)
+	}
+	if bals["source:poe 0xtok"] != "-1000003" {
+		t.Errorf("source %s", bals["source:poe 0xtok"])
+	}
+	ps, err := s.Postings(ctx, plaudit.PostingFilter{Origin: "epoch:" + c.Epoch.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != len(c.Postings) {
+		t.Fatalf("%d postings, want %d", len(ps), len(c.Postings))
+	}
+	for i, p := range ps {
+		if err := p.Check(); err != nil {
+			t.Fatal(err)
+		}
+		if p.Reason != c.Postings[i].Reason || len(p.Entries) != len(c.Postings[i].Entries) || !p.Time.Equal(c.Epoch.End) {
+			t.Fatalf("posting %d: %+v", i, p)
+		}
+	}
+	byAcct, err := s.Postings(ctx, plaudit.PostingFilter{Account: plaudit.AccountMember("alice")})
+	if err != nil || len(byAcct) != 1 {
+		t.Fatalf("postings of alice: %d %v", len(byAcct), err)
+	}
+	eps, err := s.Epochs(ctx, "poe")
+	if err != nil || len(eps) != 1 || eps[0].ID != c.Epoch.ID {
+		t.Fatalf("epochs %v %v", eps, err)
+	}
+	if _, err := s.Epoch(ctx, "poe@2020-01-06T00:00:00Z"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("missing epoch: %v", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func testCloseEpochTwice(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	c := settleWeek(t, s, ledgerProgram(), 0, weekScores())
+	if err := s.CloseEpoch(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	before := balanceMap(t, s)
+	again := settleWeek(t, s, ledgerProgram(), 0, weekScores()) // computed from the ledger after the close
+	err := s.CloseEpoch(ctx, again)
+	if plaudit.ErrorCode(err) != plaudit.ECONFLICT || plaudit.ErrorMessage(err) != "epoch "+c.Epoch.ID+" already closed" {
+		t.Fatalf("second close: %v", err)
+	}
+	if err := s.CloseEpoch(ctx, c); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("third close: %v", err)
+	}
+	if after := balanceMap(t, s); !reflect.DeepEqual(before, after) {
+		t.Fatalf("a refused close changed balances:\n%v\n%v", before, after)
+	}
+}
+
+func testCloseEpochCarries(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	p := ledgerProgram()
+	for week := 0; week < 3; week++ {
+		c := settleWeek(t, s, p, week, weekScores())
+		if week > 0 && c.Epoch.CarriedIn.Sign() == 0 {
+			t.Fatalf("week %d: carol's carry did not come back", week)
+		}
+		if err := s.CloseEpoch(ctx, c); err != nil {
+			t.Fatalf("week %d: %v", week, err)
+		}
+	}
+	bals := balanceMap(t, s)
+	// carol never had a wallet: three weeks of her share sit in her carry account.
+	var carol big.Int
+	for week := 0; week < 3; week++ {
+		err := s.ScanAllocations(ctx, plaudit.EpochID("poe", weekOf.Add(time.Duration(week)*7*24*time.Hour)), func(a *plaudit.Allocation) error {
+			if a.Member == "carol" {
+				carol.Add(&carol, a.Share)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bals[plaudit.AccountCarry("poe", "carol")+" 0xtok"] != carol.String() {
+		t.Fatalf("carol carry %s, shares %s", bals[plaudit.AccountCarry("poe", "carol")+" 0xtok"], &carol)
+	}
+	// A close computed from a stale ledger is refused whole.
+	stale := settleWeek(t, s, p, 3, weekScores())
+	stale.Epoch.PoolCarryIn = big.NewInt(12345)
+	if err := s.CloseEpoch(ctx, stale); plaudit.ErrorCode(err) != plaudit.ECONFLICT || !strings.Contains(err.Error(), "ledger changed") {
+		t.Fatalf("stale close: %v", err)
+	}
+	if _, err := s.Epoch(ctx, stale.Epoch.ID); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("stale epoch written: %v", err)
+	}
+}
+
+func testCloseEpochAtomic(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	c := settleWeek(t, s, ledgerProgram(), 0, weekScores())
+	// A last posting that overdraws the treasury: the whole close must fail and leave nothing behind.
+	c.Postings = append(c.Postings, &plaudit.Posting{Origin: plaudit.Origin{Kind: plaudit.OriginEpoch, ID: c.Epoch.ID}, Reason: "bad", Time: c.Epoch.End,
+		Entries: []plaudit.Entry{{Account: "treasury:dao", Asset: "0xtok", Amount: big.NewInt(-1_000_000_000)}, {Account: "member:alice", Asset: "0xtok", Amount: big.NewInt(1_000_000_000)}}})
+	if err := s.CloseEpoch(ctx, c); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("overdrawing close: %v", err)
+	}
+	if _, err := s.Epoch(ctx, c.Epoch.ID); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("epoch of a failed close: %v", err)
+	}
+	n := 0
+	if err := s.ScanAllocations(ctx, c.Epoch.ID, func(*plaudit.Allocation) error { n++; return nil }); err != nil || n != 0 {
+		t.Fatalf("%d allocations of a failed close (%v)", n, err)
+	}
+	if bals := balanceMap(t, s); len(bals) != 0 {
+		t.Fatalf("balances after a failed close: %v", bals)
+	}
+	if ps, _ := s.Postings(ctx, plaudit.PostingFilter{}); len(ps) != 0 {
+		t.Fatalf("%d postings after a failed close", len(ps))
+	}
+	// And the good close still goes through afterwards.
+	if err := s.CloseEpoch(ctx, settleWeek(t, s, ledgerProgram(), 0, weekScores())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testPostingRules(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	op := plaudit.Origin{Kind: plaudit.OriginOperator, ID: "ops"}
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	e := func(acct string, n int64) plaudit.Entry { return plaudit.Entry{Account: acct, Asset: "USDC", Amount: big.NewInt(n)} }
+	fund := &plaudit.Posting{Origin: op, Reason: "fund", Time: at, Entries: []plaudit.Entry{e("source:grants", -100), e("treasury:dao", 100)}}
+	id, err := s.AppendPosting(ctx, fund)
+	if err != nil || id == 0 || fund.ID != id {
+		t.Fatalf("fund: %d %v", id, err)
+	}
+	if _, err := s.AppendPosting(ctx, &plaudit.Posting{Origin: op, Reason: "overdraw", Time: at, Entries: []plaudit.Entry{e("treasury:dao", -101), e("member:a", 101)}}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("overdraw: %v", err)
+	}
+	if _, err := s.AppendPosting(ctx, &plaudit.Posting{Origin: op, Reason: "unbalanced", Time: at, Entries: []plaudit.Entry{e("treasury:dao", -10), e("member:a", 9)}}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("unbalanced: %v", err)
+	}
+	pay := &plaudit.Posting{Origin: plaudit.Origin{Kind: plaudit.OriginJob, ID: "job-7"}, Reason: "grant", Time: at, Entries: []plaudit.Entry{e("treasury:dao", -40), e("member:a", 40)}}
+	if _, err := s.AppendPosting(ctx, pay); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Posting(ctx, pay.ID)
+	if err != nil || got.Origin != pay.Origin || !got.Time.Equal(at) || len(got.Entries) != 2 || got.Entries[1].Amount.Int64() != 40 {
+		t.Fatalf("posting round trip: %+v %v", got, err)
+	}
+	rev := got.Reversal(op, "granted to the wrong member", at.Add(time.Hour))
+	if _, err := s.AppendPosting(ctx, rev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendPosting(ctx, got.Reversal(op, "again", at)); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("double reversal: %v", err)
+	}
+	bad := got.Reversal(op, "wrong amounts", at)
+	bad.Entries[0].Amount = big.NewInt(1)
+	bad.Entries[1].Amount = big.NewInt(-1)
+	if _, err := s.AppendPosting(ctx, bad); err == nil {
+		t.Fatal("reversal that does not negate accepted")
+	}
+	if _, err := s.Posting(ctx, 999_999); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("missing posting: %v", err)
+	}
+	bals := balanceMap(t, s)
+	if bals["treasury:dao USDC"] != "100" || bals["member:a USDC"] != "" {
+		t.Fatalf("balances %v", bals)
+	}
+	all, _ := s.Postings(ctx, plaudit.PostingFilter{})
+	if len(all) != 3 || all[2].Reverses != pay.ID {
+		t.Fatalf("postings %d", len(all))
+	}
+}
+
+func testENG(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	g := ledger.Governance{Model: ledger.ModelOther, Cooldown: ledger.DefaultCooldown}
+	hist, err := s.ENGToggles(ctx, "bob")
+	if err != nil || len(hist) != 0 {
+		t.Fatalf("toggles %v %v", hist, err)
+	}
+	tg, err := ledger.Toggle(g, "bob", plaudit.MemberCommunity, hist, at, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddENGToggle(ctx, tg); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddENGToggle(ctx, tg); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("same toggle twice: %v", err)
+	}
+	hist, _ = s.ENGToggles(ctx, "bob")
+	if len(hist) != 1 || hist[0] != tg {
+		t.Fatalf("toggle round trip %+v", hist)
+	}
+	if _, err := ledger.Toggle(g, "bob", plaudit.MemberCommunity, hist, at.AddDate(0, 5, 0), "bob"); plaudit.ErrorCode(err) != plaudit.EFORBIDDEN {
+		t.Fatalf("toggle within cooldown: %v", err)
+	}
+
+	mint := &plaudit.Posting{Origin: plaudit.Origin{Kind: plaudit.OriginEpoch, ID: "poe@x"}, Reason: "mint", Time: at, Entries: []plaudit.Entry{
+		{Account: plaudit.AccountENGIssuer, Asset: plaudit.AssetENG, Amount: big.NewInt(-50)},
+		{Account: plaudit.AccountProjectWallet, Asset: plaudit.AssetENG, Amount: big.NewInt(50)},
+	}}
+	if _, err := s.AppendPosting(ctx, mint); err != nil {
+		t.Fatal(err)
+	}
+	for i, amt := range []int64{20, 31} {
+		p, err := ledger.Delegation("carol", plaudit.MemberCommunity, big.NewInt(amt), "ops", fmt.Sprint("round ", i), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &plaudit.Delegation{Member: "carol", Amount: big.NewInt(amt), Time: at, Operator: "ops", Reason: "round"}
+		err = s.Delegate(ctx, d, p)
+		if i == 0 && (err != nil || d.ID == 0 || d.PostingID == 0) {
+			t.Fatalf("delegate: %+v %v", d, err)
+		}
+		if i == 1 && plaudit.ErrorCode(err) != plaudit.EINVALID {
+			t.Fatalf("delegating more than the wallet holds: %v", err)
+		}
+	}
+	ds, err := s.Delegations(ctx, "carol")
+	if err != nil || len(ds) != 1 || ds[0].Amount.Int64() != 20 || !ds[0].Revoked.IsZero() {
+		t.Fatalf("delegations %+v %v", ds, err)
+	}
+	rp, _ := ledger.Revocation(ds[0], "ops", "done", at.Add(time.Hour))
+	if err := s.RevokeDelegation(ctx, ds[0].ID, at.Add(time.Hour), rp); err != nil {
+		t.Fatal(err)
+	}
+	rp2, _ := ledger.Revocation(ds[0], "ops", "again", at.Add(2*time.Hour))
+	if err := s.RevokeDelegation(ctx, ds[0].ID, at.Add(2*time.Hour), rp2); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("double revoke: %v", err)
+	}
+	ds, _ = s.Delegations(ctx, "")
+	if !ds[0].Revoked.Equal(at.Add(time.Hour)) || ds[0].RevokePostingID == 0 {
+		t.Fatalf("revoked delegation %+v", ds[0])
+	}
+	if bals := balanceMap(t, s); bals[plaudit.AccountProjectWallet+" ENG"] != "50" || bals[plaudit.AccountENGDelegated("carol")+" ENG"] != "" {
+		t.Fatalf("balances after revoke %v", bals)
+	}
+}
