@@ -271,7 +271,9 @@ func testPostingRules(t *testing.T, s plaudit.Store) {
 	ctx := context.Background()
 	op := plaudit.Origin{Kind: plaudit.OriginOperator, ID: "ops"}
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	e := func(acct string, n int64) plaudit.Entry { return plaudit.Entry{Account: acct, Asset: "USDC", Amount: big.NewInt(n)} }
+	e := func(acct string, n int64) plaudit.Entry {
+		return plaudit.Entry{Account: acct, Asset: "USDC", Amount: big.NewInt(n)}
+	}
 	fund := &plaudit.Posting{Origin: op, Reason: "fund", Time: at, Entries: []plaudit.Entry{e("source:grants", -100), e("treasury:dao", 100)}}
 	id, err := s.AppendPosting(ctx, fund)
 	if err != nil || id == 0 || fund.ID != id {
