@@ -70,6 +70,7 @@ type EventStore interface {
 // postgres; both pass the shared suite in package storetest.
 type Store interface {
 	EventStore
+	ScoreStore
 	LedgerStore
 	Close() error
 }

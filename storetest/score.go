@@ -1,0 +1,195 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+func init() { register(20, "Scores", testScores) }
+
+func testScores(t *testing.T, open Opener) {
+	t.Run("SaveAndQuery", func(t *testing.T) { testSaveAndQuery(t, open(t)) })
+	t.Run("SaveReplacesPerEvent", func(t *testing.T) { testSaveReplacesPerEvent(t, open(t)) })
+	t.Run("ReplaceAll", func(t *testing.T) { testReplaceAll(t, open(t)) })
+	t.Run("RejectsBadScores", func(t *testing.T) { testRejectsBadScores(t, open(t)) })
+	t.Run("ActivePolicy", func(t *testing.T) { testActivePolicy(t, open(t)) })
+}
+
+const (
+	hashA = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	hashB = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+func score(hash string, seq int64, member string, pts plaudit.Points) plaudit.Score {
+	return plaudit.Score{
+		Event: fmt.Sprintf("x/e%05d", seq), Seq: seq, Member: member, Scorer: "tiered", Points: pts,
+		Time: t0.Add(time.Duration(seq) * time.Hour), PolicyHash: hash,
+		Lines: []plaudit.Line{{Rule: "tiered.like", Points: pts, Inputs: []plaudit.Input{{Name: "tier", Value: "2"}}, Note: "n"}},
+	}
+}
+
+func testSaveAndQuery(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	var in []plaudit.Score
+	for i := int64(1); i <= 450; i++ { // more than one INSERT batch
+		in = append(in, score(hashA, i, fmt.Sprintf("m%d", i%3), plaudit.Points(i*1_500_000)))
+	}
+	// A second score for one event, and a score with no lines.
+	extra := score(hashA, 7, "m9", plaudit.PointsFromInt(-2))
+	extra.Lines = nil
+	in = append(in, extra)
+	if err := st.SaveScores(ctx, hashA, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveScores(ctx, hashB, []plaudit.Score{score(hashB, 1, "m1", 5)}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 451 {
+		t.Fatalf("%d scores, want 451", len(all))
+	}
+	if !reflect.DeepEqual(all[0], in[0]) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", all[0], in[0])
+	}
+	ev, err := st.ScoresByEvent(ctx, hashA, "x/e00007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 2 || ev[0].Member != "m1" || ev[1].Member != "m9" || ev[1].Lines != nil || ev[1].Points != plaudit.PointsFromInt(-2) {
+		t.Errorf("by event: %+v", ev)
+	}
+	mine, err := st.ScoresByMember(ctx, hashA, "m0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 150 || mine[0].Seq != 3 || mine[149].Seq != 450 {
+		t.Errorf("by member: %d scores, first seq %d", len(mine), mine[0].Seq)
+	}
+	window, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA, Since: t0.Add(10 * time.Hour), Until: t0.Add(20 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(window) != 10 || window[0].Seq != 10 || window[9].Seq != 19 {
+		t.Errorf("window: %d scores", len(window))
+	}
+	other, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashB})
+	if len(other) != 1 || other[0].PolicyHash != hashB {
+		t.Errorf("policy B: %+v", other)
+	}
+	if _, err := st.Scores(ctx, plaudit.ScoreFilter{}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Errorf("no hash: %v", err)
+	}
+}
+
+func testSaveReplacesPerEvent(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	first := []plaudit.Score{score(hashA, 1, "m1", 10), score(hashA, 1, "m2", 20), score(hashA, 2, "m1", 30)}
+	if err := st.SaveScores(ctx, hashA, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveScores(ctx, hashA, first); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	all, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	if len(all) != 3 {
+		t.Fatalf("after saving twice: %d scores", len(all))
+	}
+	// Rescoring event 1 replaces both of its scores and leaves event 2 alone.
+	if err := st.SaveScores(ctx, hashA, []plaudit.Score{score(hashA, 1, "m3", 99)}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ = st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	if len(all) != 2 || all[0].Member != "m3" || all[1].Points != 30 {
+		t.Errorf("after rescoring: %+v", all)
+	}
+}
+
+func testReplaceAll(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	if err := st.SaveScores(ctx, hashA, []plaudit.Score{score(hashA, 1, "m1", 10), score(hashA, 2, "m1", 20)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveScores(ctx, hashB, []plaudit.Score{score(hashB, 1, "m1", 10)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReplaceScores(ctx, hashA, []plaudit.Score{score(hashA, 3, "m2", 5)}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	b, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashB})
+	if len(a) != 1 || a[0].Seq != 3 || len(b) != 1 {
+		t.Errorf("after replace: A %+v, B %+v", a, b)
+	}
+	if err := st.ReplaceScores(ctx, hashA, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA}); len(a) != 0 {
+		t.Errorf("after replacing with none: %+v", a)
+	}
+}
+
+func testRejectsBadScores(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	good := score(hashA, 1, "m1", 10)
+	wrongHash := score(hashB, 2, "m1", 10)
+	noMember := score(hashA, 3, "", 10)
+	for name, batch := range map[string][]plaudit.Score{"wrong hash": {good, wrongHash}, "no member": {good, noMember}} {
+		if err := st.SaveScores(ctx, hashA, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := st.ReplaceScores(ctx, hashA, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
+			t.Errorf("%s (replace): %v", name, err)
+		}
+	}
+	if all, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA}); len(all) != 0 {
+		t.Errorf("a rejected batch wrote %d scores", len(all))
+	}
+}
+
+func testActivePolicy(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	if _, err := st.ActivePolicy(ctx); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("empty store: %v", err)
+	}
+	a := &plaudit.PolicyRecord{Hash: hashA, Name: "default", Version: 1, Document: "name: default\n", ActivatedAt: t0, ActivatedBy: "ops"}
+	b := &plaudit.PolicyRecord{Hash: hashB, Name: "default", Version: 2, Document: "name: default\nversion: 2\n", ActivatedAt: t0.Add(time.Hour), ActivatedBy: "ops"}
+	for _, rec := range []*plaudit.PolicyRecord{a, b} {
+		if err := st.SetActivePolicy(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.ActivePolicy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, b) {
+		t.Errorf("active %+v, want %+v", got, b)
+	}
+	// Re-activating A stores no second copy of its document and makes it active again.
+	a2 := *a
+	a2.ActivatedAt = t0.Add(2 * time.Hour)
+	if err := st.SetActivePolicy(ctx, &a2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.ActivePolicy(ctx); got.Hash != hashA || !got.ActivatedAt.Equal(a2.ActivatedAt) {
+		t.Errorf("re-activated %+v", got)
+	}
+	doc, err := st.PolicyByHash(ctx, hashB)
+	if err != nil || doc.Document != b.Document || doc.Version != 2 {
+		t.Errorf("by hash: %+v %v", doc, err)
+	}
+	if _, err := st.PolicyByHash(ctx, "sha256:none"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Errorf("unknown hash: %v", err)
+	}
+	if err := st.SetActivePolicy(ctx, &plaudit.PolicyRecord{Hash: "md5:x", Document: "x", ActivatedAt: t0}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Errorf("bad hash: %v", err)
+	}
+}
