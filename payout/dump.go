@@ -92,7 +92,7 @@ func (t *Tree) Dump() Dump {
 	d := Dump{Format: DumpFormat, LeafEncoding: slices.Clone(LeafEncoding), Tree: slices.Clone(t.nodes)}
 	d.Values = make([]DumpValue, len(t.leaves))
 	for i, l := range t.leaves {
-		d.Values[i] = DumpValue{Value: DumpLeaf{l.Address, l.Amount}, TreeIndex: t.treeIndex[i]}
+		d.Values[i] = DumpValue{Value: DumpLeaf(l), TreeIndex: t.treeIndex[i]}
 	}
 	return d
 }
