@@ -106,7 +106,7 @@ func Detect(g *graph.Graph, p Params) []Ring {
 
 	// Communities of mutual engagement: one-way attention (many people liking a popular post) does not bind
 	// a group, engagement returned does.
-	mutual := mutualGraph(g, t)
+	mutual := g.Mutual()
 	if mutual.Edges() == 0 {
 		return nil
 	}
@@ -154,32 +154,6 @@ func Detect(g *graph.Graph, p Params) []Ring {
 func isNil(r community.ReducedGraph) bool {
 	u, ok := r.(*community.ReducedUndirected)
 	return r == nil || (ok && u == nil)
-}
-
-// mutualGraph returns the undirected graph of returned engagement: i–j weighs min(w(i→j), w(j→i)), and
-// pairs where only one side engaged are left out.
-func mutualGraph(g, t *graph.Graph) *graph.Graph {
-	n := g.Len()
-	m := &graph.Graph{IDs: g.IDs, Off: make([]int64, n+1)}
-	for i := 0; i < n; i++ {
-		a, b := g.Off[i], t.Off[i]
-		for a < g.Off[i+1] && b < t.Off[i+1] {
-			switch {
-			case g.Dst[a] < t.Dst[b]:
-				a++
-			case t.Dst[b] < g.Dst[a]:
-				b++
-			default:
-				m.Dst = append(m.Dst, g.Dst[a])
-				m.W = append(m.W, min(g.W[a], t.W[b]))
-				m.Count = append(m.Count, min(g.Count[a], t.Count[b]))
-				a++
-				b++
-			}
-		}
-		m.Off[i+1] = int64(len(m.Dst))
-	}
-	return m
 }
 
 // prune drops, repeatedly, the members of c whose own interactions mostly go outside c, or who have fewer

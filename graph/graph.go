@@ -129,6 +129,35 @@ func (g *Graph) Undirected() *Graph {
 	return u
 }
 
+// Mutual returns the undirected graph of returned engagement: i–j weighs min(w(i→j), w(j→i)) and counts
+// min of both directions' interactions; pairs where only one side engaged are left out. It is the graph of
+// consented ties, the kind SybilRank assumes (a friendship needs both sides), and the one in which collusion
+// rings stand out (their engagement is returned, while attention to a popular member mostly is not).
+func (g *Graph) Mutual() *Graph {
+	t := g.Transpose()
+	n := g.Len()
+	m := &Graph{IDs: g.IDs, Off: make([]int64, n+1)}
+	for i := 0; i < n; i++ {
+		a, b := g.Off[i], t.Off[i]
+		for a < g.Off[i+1] && b < t.Off[i+1] {
+			switch {
+			case g.Dst[a] < t.Dst[b]:
+				a++
+			case t.Dst[b] < g.Dst[a]:
+				b++
+			default:
+				m.Dst = append(m.Dst, g.Dst[a])
+				m.W = append(m.W, min(g.W[a], t.W[b]))
+				m.Count = append(m.Count, min(g.Count[a], t.Count[b]))
+				a++
+				b++
+			}
+		}
+		m.Off[i+1] = int64(len(m.Dst))
+	}
+	return m
+}
+
 // Builder collects nodes and weighted edges by id and builds a Graph. Repeated pairs are summed in the order
 // they were added; self-loops and zero weights are dropped at Build.
 type Builder struct {

@@ -1,0 +1,442 @@
+package sybil
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/graph"
+	"github.com/plaudit/plaudit/reputation"
+)
+
+// The checks a Signal may come from, as plaudit.Reason.Check values.
+const (
+	CheckSybilRank      = "sybilrank"
+	CheckSharedWallet   = "shared_wallet"
+	CheckLinkedIdentity = "linked_identity"
+	CheckAccountAge     = "account_age"
+	CheckBurstCreation  = "burst_creation"
+)
+
+// Params tunes the sybil checks. Zero fields take the defaults in brackets.
+type Params struct {
+	Graph graph.EventOptions // which events form the interaction graph (an epoch) and their weights
+
+	// SybilRank, on the graph of mutual engagement (graph.Graph.Mutual)
+	Iterations     int           // power iterations; 0 means DefaultIterations(n)
+	RankThreshold  float64       // flag degree-normalised trust below this share of its fully mixed value [0.15]
+	RankMultiplier plaudit.Ratio // [0.3]
+
+	WalletMultiplier plaudit.Ratio // a wallet shared with other members [0.2]
+	LinkedMultiplier plaudit.Ratio // an account that moved between members [0.5]
+
+	At            time.Time     // when account age is judged; zero for the last event's time
+	MinAccountAge time.Duration // members whose oldest known account is younger are flagged [30 days]
+	AgeMultiplier plaudit.Ratio // [0.7]
+
+	BurstGap        time.Duration // accounts created at most this far apart chain into one burst [2h]
+	BurstMin        int           // members in a burst before it counts [8]
+	BurstFocus      float64       // a burst member is flagged when this share of their interactions go to the burst or its focus [0.5]
+	BurstMultiplier plaudit.Ratio // [0.2]
+}
+
+func (p Params) withDefaults() Params {
+	ratio := func(r *plaudit.Ratio, d plaudit.Ratio) {
+		if *r == 0 {
+			*r = d
+		}
+	}
+	ratio(&p.RankMultiplier, 300_000)
+	ratio(&p.WalletMultiplier, 200_000)
+	ratio(&p.LinkedMultiplier, 500_000)
+	ratio(&p.AgeMultiplier, 700_000)
+	ratio(&p.BurstMultiplier, 200_000)
+	if p.RankThreshold == 0 {
+		p.RankThreshold = 0.15
+	}
+	if p.MinAccountAge == 0 {
+		p.MinAccountAge = 30 * 24 * time.Hour
+	}
+	if p.BurstGap == 0 {
+		p.BurstGap = 2 * time.Hour
+	}
+	if p.BurstMin == 0 {
+		p.BurstMin = 8
+	}
+	if p.BurstFocus == 0 {
+		p.BurstFocus = 0.5
+	}
+	return p
+}
+
+// Signal is one finding about one member.
+type Signal struct {
+	Member     string
+	Check      string // one of the Check constants
+	Detail     string
+	Multiplier plaudit.Ratio // suggested multiplier for the member's points
+	Evidence   []plaudit.Input
+}
+
+// Reason returns the signal as an integrity finding.
+func (s Signal) Reason() plaudit.Reason {
+	return plaudit.Reason{Check: s.Check, Detail: s.Detail, Multiplier: s.Multiplier, Evidence: s.Evidence}
+}
+
+var checkOrder = map[string]int{CheckSybilRank: 0, CheckSharedWallet: 1, CheckLinkedIdentity: 2, CheckAccountAge: 3, CheckBurstCreation: 4}
+
+// Detect runs every check over the members of dir and their interactions in events, with seeds the members
+// SybilRank starts its trust from (handle → weight). SybilRank works best from a few members known to be
+// real and central — ProjectSeeds, or an operator's list — rather than from everyone long-standing: a like
+// ring of old accounts is exactly what it should not start from. No seed with a mutual tie means no
+// SybilRank signals. Signals are sorted by member, then check.
+func Detect(events []plaudit.Event, dir *plaudit.Directory, seeds map[string]float64, p Params) ([]Signal, error) {
+	p = p.withDefaults()
+	g, err := graph.FromEvents(events, dir, p.Graph)
+	if err != nil {
+		return nil, err
+	}
+	var out []Signal
+	out = append(out, rankSignals(g, seeds, p)...)
+	out = append(out, walletSignals(dir, p)...)
+	out = append(out, linkedSignals(dir, p)...)
+	created := reputation.AccountCreated(events)
+	out = append(out, ageSignals(events, dir, created, p)...)
+	out = append(out, burstSignals(g, dir, created, p)...)
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Member != out[b].Member {
+			return out[a].Member < out[b].Member
+		}
+		return checkOrder[out[a].Check] < checkOrder[out[b].Check]
+	})
+	return out, nil
+}
+
+// ProjectSeeds returns the project members of dir, each with weight 1: the natural SybilRank seeds.
+func ProjectSeeds(dir *plaudit.Directory) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range dir.Members() {
+		if m.Kind == plaudit.MemberProject {
+			out[m.Handle] = 1
+		}
+	}
+	return out
+}
+
+func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
+	u := g.Mutual()
+	s := make([]float64, g.Len())
+	for id, w := range seeds {
+		if i, ok := g.Index(id); ok && w > 0 {
+			s[i] = w
+		}
+	}
+	ratio := SybilRank(u, s, p.Iterations)
+	var out []Signal
+	for i, r := range ratio {
+		if math.IsNaN(r) || r >= p.RankThreshold || s[i] > 0 {
+			continue
+		}
+		dst, _ := u.Out(int32(i))
+		out = append(out, Signal{
+			Member:     g.IDs[i],
+			Check:      CheckSybilRank,
+			Detail:     fmt.Sprintf("trust from the pre-trusted members barely reaches them: %.3f of the fully mixed level, below %.3g", r, p.RankThreshold),
+			Multiplier: p.RankMultiplier,
+			Evidence: []plaudit.Input{
+				{Name: "sybilrank_ratio", Value: strconv.FormatFloat(r, 'f', 4, 64)},
+				{Name: "threshold", Value: strconv.FormatFloat(p.RankThreshold, 'g', -1, 64)},
+				{Name: "mutual_ties", Value: strconv.Itoa(len(dst))},
+				{Name: "mutual_weight", Value: strconv.FormatFloat(u.OutWeight(int32(i)), 'g', -1, 64)},
+			},
+		})
+	}
+	return out
+}
+
+func walletSignals(dir *plaudit.Directory, p Params) []Signal {
+	holders := map[string][]string{}
+	for _, m := range dir.Members() {
+		seen := map[string]bool{}
+		for _, w := range m.Wallets {
+			k := strings.ToLower(w)
+			if !seen[k] {
+				seen[k] = true
+				holders[k] = append(holders[k], m.Handle)
+			}
+		}
+	}
+	var out []Signal
+	for _, m := range dir.Members() {
+		var ev []plaudit.Input
+		others := map[string]bool{}
+		for _, w := range m.Wallets {
+			hs := holders[strings.ToLower(w)]
+			if len(hs) < 2 {
+				continue
+			}
+			var with []string
+			for _, h := range hs {
+				if h != m.Handle {
+					with = append(with, h)
+					others[h] = true
+				}
+			}
+			ev = append(ev, plaudit.Input{Name: "wallet:" + w, Value: "shared with " + list(with, 10)})
+		}
+		if len(ev) == 0 {
+			continue
+		}
+		out = append(out, Signal{
+			Member:     m.Handle,
+			Check:      CheckSharedWallet,
+			Detail:     fmt.Sprintf("pays to a wallet that %d other member(s) also use", len(others)),
+			Multiplier: p.WalletMultiplier,
+			Evidence:   ev,
+		})
+	}
+	return out
+}
+
+// linkedSignals flags members between whom an account moved: linked to one member, then to another.
+func linkedSignals(dir *plaudit.Directory, p Params) []Signal {
+	holders := map[string][]string{} // account key → members that held it, in order
+	for _, c := range dir.History {
+		if c.Kind != plaudit.KindLink {
+			continue
+		}
+		acct, from, ok := strings.Cut(c.Detail, " from ")
+		if !ok {
+			continue
+		}
+		for _, h := range []string{from, c.Member} {
+			if h == acct { // an account standing alone is not a member someone else holds
+				continue
+			}
+			hs := holders[acct]
+			if len(hs) == 0 || hs[len(hs)-1] != h {
+				holders[acct] = append(hs, h)
+			}
+		}
+	}
+	byMember := map[string][]plaudit.Input{}
+	accts := make([]string, 0, len(holders))
+	for a := range holders {
+		accts = append(accts, a)
+	}
+	sort.Strings(accts)
+	for _, a := range accts {
+		// Members merged since are one member now: an account that moved into a merge is not shared.
+		var canon []string
+		for _, h := range holders[a] {
+			if m, ok := dir.Member(h); ok {
+				h = m.Handle
+			}
+			canon = append(canon, h)
+		}
+		hs := uniq(canon)
+		if len(hs) < 2 {
+			continue
+		}
+		for _, h := range hs {
+			byMember[h] = append(byMember[h], plaudit.Input{Name: "account:" + a, Value: "held by " + list(hs, 10)})
+		}
+	}
+	var out []Signal
+	for _, h := range sortedKeys(byMember) {
+		out = append(out, Signal{
+			Member:     h,
+			Check:      CheckLinkedIdentity,
+			Detail:     fmt.Sprintf("%d account(s) moved between this and other members", len(byMember[h])),
+			Multiplier: p.LinkedMultiplier,
+			Evidence:   byMember[h],
+		})
+	}
+	return out
+}
+
+// ageSignals flags members whose oldest account with a known creation time is younger than MinAccountAge.
+// Members with no account_created on any account are not judged.
+func ageSignals(events []plaudit.Event, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
+	at := p.At
+	if at.IsZero() {
+		for i := range events {
+			if events[i].Time.After(at) {
+				at = events[i].Time
+			}
+		}
+	}
+	var out []Signal
+	for _, m := range dir.Members() {
+		var oldest time.Time
+		var acct string
+		for _, a := range m.Accounts {
+			if t, ok := created[a]; ok && (oldest.IsZero() || t.Before(oldest)) {
+				oldest, acct = t, a
+			}
+		}
+		if oldest.IsZero() || at.Sub(oldest) >= p.MinAccountAge {
+			continue
+		}
+		age := at.Sub(oldest)
+		out = append(out, Signal{
+			Member:     m.Handle,
+			Check:      CheckAccountAge,
+			Detail:     fmt.Sprintf("oldest account made %s before %s, under %s", days(age), at.UTC().Format("2006-01-02"), days(p.MinAccountAge)),
+			Multiplier: p.AgeMultiplier,
+			Evidence: []plaudit.Input{
+				{Name: "oldest_account", Value: acct},
+				{Name: "account_created", Value: oldest.UTC().Format(time.RFC3339)},
+				{Name: "age_days", Value: strconv.FormatFloat(age.Hours()/24, 'f', 1, 64)},
+			},
+		})
+	}
+	return out
+}
+
+// burstSignals flags members whose accounts were made in a burst (accounts created at most BurstGap apart,
+// chained, spanning at least BurstMin members) and who then engage mostly within the burst or with the
+// burst's focus — the members that receive at least a tenth of the burst's engagement.
+func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
+	type acct struct {
+		key    string
+		t      time.Time
+		member string
+	}
+	var accts []acct
+	for k, t := range created {
+		if m := dir.MemberOf(k); m != "" {
+			accts = append(accts, acct{k, t, m})
+		}
+	}
+	sort.Slice(accts, func(a, b int) bool {
+		if !accts[a].t.Equal(accts[b].t) {
+			return accts[a].t.Before(accts[b].t)
+		}
+		return accts[a].key < accts[b].key
+	})
+	var out []Signal
+	for lo := 0; lo < len(accts); {
+		hi := lo + 1
+		for hi < len(accts) && accts[hi].t.Sub(accts[hi-1].t) <= p.BurstGap {
+			hi++
+		}
+		burst := accts[lo:hi]
+		lo = hi
+		members := map[string]bool{}
+		for _, a := range burst {
+			members[a.member] = true
+		}
+		if len(members) < p.BurstMin {
+			continue
+		}
+		out = append(out, burstGroup(g, members, burst[0].t, burst[len(burst)-1].t, p)...)
+	}
+	return out
+}
+
+func burstGroup(g *graph.Graph, members map[string]bool, first, last time.Time, p Params) []Signal {
+	idx := make([]int32, 0, len(members))
+	for _, h := range sortedKeys(members) {
+		if i, ok := g.Index(h); ok {
+			idx = append(idx, i)
+		}
+	}
+	inBurst := map[int32]bool{}
+	for _, i := range idx {
+		inBurst[i] = true
+	}
+	// The focus: members outside the burst that receive at least a tenth of its interactions.
+	recv := map[int32]int{}
+	total := 0
+	for _, i := range idx {
+		dst, _ := g.Out(i)
+		cnt := g.OutCounts(i)
+		for k, j := range dst {
+			total += int(cnt[k])
+			if !inBurst[j] {
+				recv[j] += int(cnt[k])
+			}
+		}
+	}
+	focus := map[int32]bool{}
+	var focusNames []string
+	for j, c := range recv {
+		if total > 0 && float64(c) >= 0.1*float64(total) {
+			focus[j] = true
+			focusNames = append(focusNames, g.IDs[j])
+		}
+	}
+	sort.Strings(focusNames)
+	var out []Signal
+	for _, i := range idx {
+		dst, _ := g.Out(i)
+		cnt := g.OutCounts(i)
+		var inside, all, toFocus int
+		for k, j := range dst {
+			all += int(cnt[k])
+			if inBurst[j] {
+				inside += int(cnt[k])
+			} else if focus[j] {
+				toFocus += int(cnt[k])
+			}
+		}
+		if all == 0 || float64(inside+toFocus)/float64(all) < p.BurstFocus {
+			continue
+		}
+		share := float64(inside+toFocus) / float64(all)
+		ev := []plaudit.Input{
+			{Name: "burst_members", Value: strconv.Itoa(len(members))},
+			{Name: "burst_window", Value: first.UTC().Format(time.RFC3339) + " – " + last.UTC().Format(time.RFC3339)},
+			{Name: "interactions_in_burst", Value: fmt.Sprintf("%d of %d", inside, all)},
+			{Name: "interactions_with_focus", Value: fmt.Sprintf("%d of %d", toFocus, all)},
+		}
+		if len(focusNames) > 0 {
+			ev = append(ev, plaudit.Input{Name: "focus", Value: list(focusNames, 5)})
+		}
+		out = append(out, Signal{
+			Member:     g.IDs[i],
+			Check:      CheckBurstCreation,
+			Detail:     fmt.Sprintf("one of %d members whose accounts were made together; %.0f%% of their engagement is with the group or its focus", len(members), 100*share),
+			Multiplier: p.BurstMultiplier,
+			Evidence:   ev,
+		})
+	}
+	return out
+}
+
+func list(s []string, max int) string {
+	if len(s) <= max {
+		return strings.Join(s, ", ")
+	}
+	return strings.Join(s[:max], ", ") + fmt.Sprintf(" and %d more", len(s)-max)
+}
+
+func uniq(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func days(d time.Duration) string {
+	return strconv.FormatFloat(d.Hours()/24, 'f', 0, 64) + " days"
+}

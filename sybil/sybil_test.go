@@ -1,0 +1,200 @@
+package sybil
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/graph"
+)
+
+// Two cliques joined by one edge: trust seeded in the first stays there after ⌈log₂ n⌉ steps.
+func TestSybilRankTwoRegions(t *testing.T) {
+	b := graph.NewBuilder()
+	clique := func(prefix string, k int) {
+		for i := 0; i < k; i++ {
+			for j := 0; j < k; j++ {
+				if i != j {
+					_ = b.AddEdge(fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("%s%d", prefix, j), 1)
+				}
+			}
+		}
+	}
+	clique("h", 8)
+	clique("s", 8)
+	_ = b.AddEdge("s0", "h0", 1) // the one attack edge
+	b.AddNode("lonely")
+	u := b.Build().Undirected()
+	seeds := make([]float64, u.Len())
+	i, _ := u.Index("h3")
+	seeds[i] = 1
+	r := SybilRank(u, seeds, 0)
+	for k, id := range u.IDs {
+		switch {
+		case id == "lonely":
+			if !math.IsNaN(r[k]) {
+				t.Errorf("isolated node: %v, want NaN", r[k])
+			}
+		case strings.HasPrefix(id, "h"):
+			if r[k] < 0.5 {
+				t.Errorf("honest %s: %v", id, r[k])
+			}
+		case strings.HasPrefix(id, "s"):
+			if r[k] > 0.2 {
+				t.Errorf("sybil %s: %v", id, r[k])
+			}
+		}
+	}
+	// No seeds: nothing is reached.
+	r = SybilRank(u, make([]float64, u.Len()), 0)
+	if r[0] != 0 {
+		t.Errorf("no seeds: %v", r[0])
+	}
+}
+
+func at(h int) time.Time { return time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC) }
+
+func TestWalletsLinksAge(t *testing.T) {
+	events := []plaudit.Event{
+		{Source: "x", ExternalID: "1", Kind: plaudit.KindLink, Actor: "a1", Time: at(1), Attrs: map[string]any{"member": "alice", "account_created": "2020-01-01T00:00:00Z"}},
+		{Source: "x", ExternalID: "2", Kind: plaudit.KindLink, Actor: "b1", Time: at(1), Attrs: map[string]any{"member": "bob", "account_created": "2025-12-25T00:00:00Z"}},
+		{Source: "plaudit", ExternalID: "3", Kind: plaudit.KindWallet, Actor: "alice", Time: at(2), Attrs: map[string]any{"address": "0xAbC0000000000000000000000000000000000001"}},
+		{Source: "plaudit", ExternalID: "4", Kind: plaudit.KindWallet, Actor: "bob", Time: at(2), Attrs: map[string]any{"address": "0xabc0000000000000000000000000000000000001"}},
+		// x:c1 is linked to carol, then to dave.
+		{Source: "x", ExternalID: "5", Kind: plaudit.KindLink, Actor: "c1", Time: at(3), Attrs: map[string]any{"member": "carol"}},
+		{Source: "x", ExternalID: "6", Kind: plaudit.KindLink, Actor: "c1", Time: at(4), Attrs: map[string]any{"member": "dave"}},
+		{Source: "x", ExternalID: "7", Kind: plaudit.KindLink, Actor: "c2", Time: at(4), Attrs: map[string]any{"member": "carol"}},
+	}
+	dir := plaudit.BuildDirectory(events)
+	sigs, err := Detect(events, dir, map[string]float64{"alice": 1}, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sigs {
+		got = append(got, s.Member+" "+s.Check)
+	}
+	want := []string{"alice shared_wallet", "bob shared_wallet", "bob account_age", "carol linked_identity", "dave linked_identity"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("signals %q, want %q", got, want)
+	}
+	if ev := sigs[1].Evidence[0]; ev.Name != "wallet:0xabc0000000000000000000000000000000000001" || ev.Value != "shared with alice" {
+		t.Errorf("wallet evidence %+v", ev)
+	}
+	if ev := sigs[3].Evidence[0]; ev.Value != "held by carol, dave" {
+		t.Errorf("link evidence %+v", ev)
+	}
+	if r := sigs[2].Reason(); r.Check != CheckAccountAge || r.Multiplier != 700_000 || !strings.Contains(r.Detail, "7 days") {
+		t.Errorf("age reason %+v", r)
+	}
+}
+
+type labelled struct {
+	events []plaudit.Event
+	labels map[string]gen.Label
+}
+
+func generate(t *testing.T, cfg gen.Config) labelled {
+	var l labelled
+	res, err := gen.Generate(cfg, func(e *plaudit.Event) error {
+		l.events = append(l.events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.labels = map[string]gen.Label{}
+	for _, m := range res.Labels {
+		l.labels[m.Member] = m.Label
+	}
+	return l
+}
+
+// TestDetectGeneratedSybils checks each signal against the sybil clusters planted by gen (20–60 accounts
+// made in a burst weeks before they join, sharing a few wallets, boosting their operator's main account).
+func TestDetectGeneratedSybils(t *testing.T) {
+	for _, cfg := range []gen.Config{{Members: 2000, Days: 14, Seed: 1}, {Members: 3000, Days: 7, Seed: 2}} {
+		t.Run(fmt.Sprintf("members=%d,days=%d,seed=%d", cfg.Members, cfg.Days, cfg.Seed), func(t *testing.T) {
+			l := generate(t, cfg)
+			dir := plaudit.BuildDirectory(l.events)
+			seeds := ProjectSeeds(dir)
+			sigs, err := Detect(l.events, dir, seeds, Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			planted, withWallet := 0, 0
+			for _, lb := range l.labels {
+				if lb == gen.Sybil {
+					planted++
+				}
+			}
+			for _, m := range dir.Members() {
+				if l.labels[m.Handle] == gen.Sybil && len(m.Wallets) > 0 {
+					withWallet++
+				}
+			}
+			t.Logf("%d sybils planted, %d with a wallet; SybilRank counts like-ring members as true positives too", planted, withWallet)
+			type pr struct {
+				tp, fp int
+				fpLabels map[gen.Label]int
+			}
+			by := map[string]*pr{}
+			for _, s := range sigs {
+				c := by[s.Check]
+				if c == nil {
+					c = &pr{fpLabels: map[gen.Label]int{}}
+					by[s.Check] = c
+				}
+				if l.labels[s.Member] == gen.Sybil || (s.Check == CheckSybilRank && l.labels[s.Member] == gen.LikeRing) {
+					c.tp++
+				} else {
+					c.fp++
+					c.fpLabels[l.labels[s.Member]]++
+				}
+			}
+			for _, check := range []string{CheckSybilRank, CheckSharedWallet, CheckLinkedIdentity, CheckAccountAge, CheckBurstCreation} {
+				c := by[check]
+				if c == nil {
+					c = &pr{}
+				}
+				t.Logf("%-16s flagged %4d: sybil %4d of %d planted, others %4d %v (precision %.2f, recall %.2f)", check, c.tp+c.fp, c.tp, planted, c.fp, c.fpLabels,
+					float64(c.tp)/float64(max(c.tp+c.fp, 1)), float64(c.tp)/float64(planted))
+			}
+			any := map[string]bool{}
+			for _, s := range sigs {
+				if s.Check != CheckAccountAge {
+					any[s.Member] = true
+				}
+			}
+			caught, honest := 0, 0
+			for m := range any {
+				switch l.labels[m] {
+				case gen.Sybil:
+					caught++
+				case gen.Honest:
+					honest++
+				}
+			}
+			t.Logf("any of sybilrank, shared_wallet, linked_identity, burst_creation: %d of %d sybils, %d honest members", caught, planted, honest)
+			// Wallets: every sybil with a wallet shares it (gen gives a cluster 1–4 wallets), nobody else does.
+			if c := by[CheckSharedWallet]; c == nil || c.fp != 0 || c.tp != withWallet {
+				t.Errorf("shared_wallet: want exactly the %d sybils with wallets", withWallet)
+			}
+			if c := by[CheckBurstCreation]; c == nil || float64(c.tp)/float64(c.tp+c.fp) < 0.9 || float64(c.tp)/float64(planted) < 0.8 {
+				t.Errorf("burst_creation: want precision ≥ 0.9 and recall ≥ 0.8")
+			}
+			if c := by[CheckSybilRank]; c == nil || float64(c.tp)/float64(c.tp+c.fp) < 0.8 {
+				t.Errorf("sybilrank: want precision ≥ 0.8 for sybils and like rings")
+			}
+			again, _ := Detect(l.events, dir, seeds, Params{})
+			if !reflect.DeepEqual(sigs, again) {
+				t.Error("second run differs")
+			}
+		})
+	}
+}
