@@ -140,7 +140,7 @@ func TestDetectGeneratedSybils(t *testing.T) {
 			}
 			t.Logf("%d sybils planted, %d with a wallet; SybilRank counts like-ring members as true positives too", planted, withWallet)
 			type pr struct {
-				tp, fp int
+				tp, fp   int
 				fpLabels map[gen.Label]int
 			}
 			by := map[string]*pr{}
