@@ -53,7 +53,7 @@ func benchClose(b *testing.B, nMembers, nEvents int) {
 	}
 	var verdicts []plaudit.Verdict
 	for i := 0; i < 1000; i++ {
-		verdicts = append(verdicts, plaudit.Verdict{Subject: "x/" + strconv.Itoa(i*997), Multiplier: 500_000})
+		verdicts = append(verdicts, plaudit.Verdict{Subject: "discord/" + strconv.Itoa(i*997), Multiplier: 500_000})
 		verdicts = append(verdicts, plaudit.Verdict{Subject: plaudit.MemberSubject(handles[i*(nMembers/1000)]), Multiplier: 250_000})
 	}
 	cpu0 := cpuTime()
@@ -67,7 +67,7 @@ func benchClose(b *testing.B, nMembers, nEvents int) {
 		tally.Reserve(nMembers)
 		var s plaudit.Score
 		for i := 0; i < nEvents; i++ {
-			s.Event = "x/" + strconv.Itoa(i)
+			s.Event = "discord/" + strconv.Itoa(i)
 			s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(nMembers)) // a fresh string, as a store scan gives
 			s.Points = plaudit.Points(rng.Int64N(100_000_000))
 			s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))

@@ -40,10 +40,12 @@ type Result struct {
 
 // memberTally is one member's running total.
 type memberTally struct {
-	points   int64 // eligible points after event verdicts
-	events   int32
-	excluded int32
-	reduced  int32 // eligible events a verdict reduced
+	points   int64 // eligible points after event verdicts, for the pool split
+	xpoints  int64 // eligible points from X when the program does not pay for X: they earn ENG only
+	events   uint32
+	excluded uint32
+	reduced  uint32 // eligible events a verdict reduced
+	klen     uint8  // used by the table: length of the inline handle
 }
 
 // Tally accumulates one epoch's scores per member. Feed it with Add (scores outside the epoch are skipped,
@@ -164,11 +166,15 @@ func (t *Tally) Add(s *plaudit.Score) error {
 		t.excluded++
 		return nil
 	}
-	sum := m.points + p
-	if sum < m.points {
+	acc := &m.points
+	if !t.prog.XPayouts && strings.HasPrefix(s.Event, "x/") {
+		acc = &m.xpoints
+	}
+	sum := *acc + p
+	if sum < *acc {
 		return plaudit.Errorf(plaudit.EINVALID, "member %s: points overflow at event %s", s.Member, s.Event)
 	}
-	m.points = sum
+	*acc = sum
 	m.events++
 	if reduced {
 		m.reduced++
@@ -186,7 +192,8 @@ func (t *Tally) Reserve(n int) {
 
 // line is the working state of one member during Settle.
 type line struct {
-	weight uint64 // eligible points after the member verdict
+	weight uint64 // eligible points after the member verdict: the member's weight in the pool split
+	eng    uint64 // the points ENG is minted for: weight plus points from X when X is not paid
 	remHi  uint64 // remainder of the pro rata division, for largest remainder
 	remLo  uint64
 }
@@ -240,11 +247,15 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		a.Kind, a.Wallet = info.Kind, info.Wallet
 		if m, ok := t.members.lookup(h); ok {
 			a.Events, a.Excluded = int(m.events), int(m.excluded)
-			w := m.points
+			w, xw := m.points, m.xpoints
 			if r, ok := t.memberMul[h]; ok {
-				w = scale(w, r)
+				w, xw = scale(w, r), scale(xw, r)
 				a.Notes = append(a.Notes, "member verdict "+t.memberWhy[h])
 			}
+			if xw > 0 {
+				a.Notes = append(a.Notes, plaudit.Points(xw).String()+" points from X earn ENG only (x_payouts off)")
+			}
+			lines[k].eng = uint64(w) + uint64(xw)
 			if m.reduced > 0 {
 				a.Notes = append(a.Notes, strconv.Itoa(int(m.reduced))+" events reduced by verdicts")
 			}
@@ -305,8 +316,8 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		}
 		carriedOut.Add(carriedOut, a.CarryOut)
 		a.ENG = zero
-		if p.ENGPerPoint > 0 && a.Points > 0 {
-			e := new(big.Int).SetUint64(lines[k].weight)
+		if p.ENGPerPoint > 0 && lines[k].eng > 0 {
+			e := new(big.Int).SetUint64(lines[k].eng)
 			e.Mul(e, engRate).Quo(e, oneBig)
 			if e.Sign() > 0 {
 				a.ENG = e

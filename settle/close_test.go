@@ -50,7 +50,7 @@ func mustClose(t *testing.T, p *Program, scores []plaudit.Score, verdicts []plau
 
 func TestLargestRemainderTieBreak(t *testing.T) {
 	p := testProgram()
-	scores := []plaudit.Score{score("x/1", "carol", 1, t0), score("x/2", "alice", 1, t0), score("x/3", "bob", 1, t0.Add(time.Hour))}
+	scores := []plaudit.Score{score("discord/1", "carol", 1, t0), score("discord/2", "alice", 1, t0), score("discord/3", "bob", 1, t0.Add(time.Hour))}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("alice", "bob", "carol")})
 	got := byMember(r)
 	for h, want := range map[string]int64{"alice": 34, "bob": 33, "carol": 33} {
@@ -71,7 +71,7 @@ func TestLargestRemainderByRemainder(t *testing.T) {
 	p.Pool = big.NewInt(10)
 	// Weights 1, 2, 4 of 7: exact shares 1.43, 2.86, 5.71 → floors 1, 2, 5 (8), two more to the largest
 	// remainders: b (0.86) and c (0.71).
-	scores := []plaudit.Score{score("x/1", "a", 1, t0), score("x/2", "b", 2, t0), score("x/3", "c", 4, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 1, t0), score("discord/2", "b", 2, t0), score("discord/3", "c", 4, t0)}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b", "c")})
 	got := byMember(r)
 	for h, want := range map[string]int64{"a": 1, "b": 3, "c": 6} {
@@ -84,7 +84,7 @@ func TestLargestRemainderByRemainder(t *testing.T) {
 func TestMinScoreStrictlyGreater(t *testing.T) {
 	p := testProgram()
 	p.MinScore = plaudit.PointsFromInt(5)
-	scores := []plaudit.Score{score("x/1", "a", 5, t0), score("x/2", "b", 6, t0), score("x/3", "a", 7, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 5, t0), score("discord/2", "b", 6, t0), score("discord/3", "a", 7, t0)}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
 	got := byMember(r)
 	if got["a"].Events != 1 || got["a"].Excluded != 1 || got["a"].Points != plaudit.PointsFromInt(7) {
@@ -97,7 +97,7 @@ func TestMinScoreStrictlyGreater(t *testing.T) {
 
 func TestWindowSkipsOutsideScores(t *testing.T) {
 	p := testProgram()
-	scores := []plaudit.Score{score("x/1", "a", 5, t0.Add(-time.Second)), score("x/2", "b", 6, t0.Add(7*24*time.Hour)), score("x/3", "c", 1, t0.Add(7*24*time.Hour-1))}
+	scores := []plaudit.Score{score("discord/1", "a", 5, t0.Add(-time.Second)), score("discord/2", "b", 6, t0.Add(7*24*time.Hour)), score("discord/3", "c", 1, t0.Add(7*24*time.Hour-1))}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b", "c")})
 	if len(r.Allocations) != 1 || r.Allocations[0].Member != "c" || r.Allocations[0].Paid.Int64() != 100 {
 		t.Fatalf("allocations %+v", r.Allocations)
@@ -109,7 +109,7 @@ func TestCapExcessShared(t *testing.T) {
 	p.Pool = big.NewInt(1000)
 	p.Cap = big.NewInt(400)
 	// Weights 8, 1, 1: a would get 800, is capped at 400; b and c share 600.
-	scores := []plaudit.Score{score("x/1", "a", 8, t0), score("x/2", "b", 1, t0), score("x/3", "c", 1, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 8, t0), score("discord/2", "b", 1, t0), score("discord/3", "c", 1, t0)}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b", "c")})
 	got := byMember(r)
 	if got["a"].Share.Int64() != 400 || !got["a"].Capped || got["b"].Share.Int64() != 300 || got["c"].Share.Int64() != 300 {
@@ -128,7 +128,7 @@ func TestCapShareIteratesUntilStable(t *testing.T) {
 	p.Pool = big.NewInt(100)
 	p.CapShare = 300_000 // 30
 	// Weights 50, 30, 10, 10: a capped at 30, then 70 over 50 gives b 42 ≥ 30: capped; c and d share 40.
-	scores := []plaudit.Score{score("x/1", "a", 50, t0), score("x/2", "b", 30, t0), score("x/3", "c", 10, t0), score("x/4", "d", 10, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 50, t0), score("discord/2", "b", 30, t0), score("discord/3", "c", 10, t0), score("discord/4", "d", 10, t0)}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b", "c", "d")})
 	got := byMember(r)
 	for h, want := range map[string]int64{"a": 30, "b": 30, "c": 20, "d": 20} {
@@ -141,7 +141,7 @@ func TestCapShareIteratesUntilStable(t *testing.T) {
 func TestMinPayoutAndWalletCarry(t *testing.T) {
 	p := testProgram()
 	p.MinPayout = big.NewInt(20)
-	scores := []plaudit.Score{score("x/1", "a", 90, t0), score("x/2", "b", 9, t0), score("x/3", "c", 1, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 90, t0), score("discord/2", "b", 9, t0), score("discord/3", "c", 1, t0)}
 	members := wallets("a", "b")
 	r := mustClose(t, p, scores, nil, Input{Members: members, CarryIn: map[string]*big.Int{"b": big.NewInt(15), "d": big.NewInt(30)}})
 	got := byMember(r)
@@ -167,7 +167,7 @@ func TestFeesAndExemption(t *testing.T) {
 	p.Pool = big.NewInt(1001)
 	p.FeeRate = 50_000
 	p.Treasury = "ubiquity-os-treasury"
-	scores := []plaudit.Score{score("x/1", "a", 1, t0), score("x/2", "b", 1, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 1, t0), score("discord/2", "b", 1, t0)}
 	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
 	got := byMember(r)
 	// a: 501 → fee 25 (floor of 25.05), paid 476; b: 500 → fee 25, paid 475.
@@ -187,9 +187,9 @@ func TestFeesAndExemption(t *testing.T) {
 func TestVerdicts(t *testing.T) {
 	p := testProgram()
 	p.MinScore = plaudit.PointsFromInt(2)
-	scores := []plaudit.Score{score("x/1", "a", 4, t0), score("x/2", "a", 4, t0), score("x/3", "b", 8, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 4, t0), score("discord/2", "a", 4, t0), score("discord/3", "b", 8, t0)}
 	verdicts := []plaudit.Verdict{
-		{Subject: "x/1", Multiplier: 500_000},      // 4 → 2: no longer above the minimum
+		{Subject: "discord/1", Multiplier: 500_000},      // 4 → 2: no longer above the minimum
 		{Subject: "member:b", Multiplier: 250_000}, // 8 → 2
 	}
 	r := mustClose(t, p, scores, verdicts, Input{Members: wallets("a", "b")})
@@ -215,7 +215,7 @@ func TestUnspentTreasuryAndENG(t *testing.T) {
 	if r.Epoch.Unspent.Int64() != 107 || len(r.Postings) != 2 {
 		t.Fatalf("unspent %s postings %d", r.Epoch.Unspent, len(r.Postings))
 	}
-	scores := []plaudit.Score{score("x/1", "a", 3, t0), score("x/2", "proj", 2, t0)}
+	scores := []plaudit.Score{score("discord/1", "a", 3, t0), score("discord/2", "proj", 2, t0)}
 	members := wallets("a")
 	members["proj"] = MemberInfo{Kind: plaudit.MemberProject, Wallet: "0x2"}
 	r = mustClose(t, p, scores, nil, Input{Members: members})
@@ -260,7 +260,7 @@ func TestPeriodBounds(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	p := &Program{Name: "Bad Name", Period: Period{Kind: "monthly"}, Unspent: "burn", FeeRate: 50_000}
+	p := &Program{Name: "Bad Name", Period: Period{Kind: "fortnightly"}, Unspent: "burn", FeeRate: 50_000}
 	err := p.Validate()
 	if err == nil {
 		t.Fatal("want error")
@@ -269,5 +269,29 @@ func TestValidate(t *testing.T) {
 		if !strings.Contains(err.Error(), f) {
 			t.Errorf("error %q does not name %s", err, f)
 		}
+	}
+}
+
+func TestXPointsEarnENGOnly(t *testing.T) {
+	p := testProgram()
+	p.ENGPerPoint = plaudit.One
+	scores := []plaudit.Score{score("x/1", "a", 3, t0), score("discord/2", "a", 1, t0), score("x/3", "b", 4, t0)}
+	r := mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
+	got := byMember(r)
+	if got["a"].Paid.Int64() != 100 || got["b"].Paid.Sign() != 0 || got["a"].ENG.Int64() != 4_000_000 || got["b"].ENG.Int64() != 4_000_000 {
+		t.Fatalf("a %+v\nb %+v", got["a"], got["b"])
+	}
+	p.XPayouts = true
+	r = mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
+	if got := byMember(r); got["a"].Paid.Int64() != 50 || got["b"].Paid.Int64() != 50 {
+		t.Fatalf("opted in: a %s b %s", got["a"].Paid, got["b"].Paid)
+	}
+}
+
+func TestMonthly(t *testing.T) {
+	p := Period{Kind: Monthly}
+	s, e, err := p.Bounds(time.Date(2028, 2, 29, 23, 0, 0, 0, time.UTC))
+	if err != nil || !s.Equal(time.Date(2028, 2, 1, 0, 0, 0, 0, time.UTC)) || !e.Equal(time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("%s %s %v", s, e, err)
 	}
 }

@@ -19,9 +19,10 @@ import (
 
 // Period kinds.
 const (
-	Daily  = "daily"
-	Weekly = "weekly"
-	Custom = "custom"
+	Daily   = "daily"
+	Weekly  = "weekly"
+	Monthly = "monthly"
+	Custom  = "custom"
 )
 
 // Unspent pool rules: carry the unspent pool over to the next epoch, or return it to the treasury.
@@ -30,9 +31,10 @@ const (
 	UnspentTreasury = "treasury"
 )
 
-// Period says how a program's time is cut into epochs: fixed-length windows [Anchor + n·Every,
-// Anchor + (n+1)·Every) in UTC. Daily epochs start at midnight UTC, weekly ones on Monday at midnight UTC;
-// a custom period needs its length and may set its anchor.
+// Period says how a program's time is cut into epochs, in UTC. Daily epochs start at midnight, weekly ones
+// on Monday at midnight, monthly ones at midnight on the first of the month; a custom period is windows of a
+// fixed length [Anchor + n·Every, Anchor + (n+1)·Every), anchored at midnight on 1 January 1970 unless
+// Anchor says otherwise. Daily and weekly periods may move their anchor too (a week starting on Sunday).
 type Period struct {
 	Kind   string        `json:"kind"`            // daily, weekly or custom
 	Every  time.Duration `json:"every,omitempty"` // length of a custom period
@@ -58,6 +60,8 @@ func (p Period) length() (time.Duration, time.Time, error) {
 			anchor = weeklyAnchor
 		}
 		return 7 * 24 * time.Hour, anchor, nil
+	case Monthly:
+		return 0, anchor, nil
 	case Custom:
 		if p.Every < time.Minute {
 			return 0, anchor, fmt.Errorf("period: custom period needs every ≥ 1m, got %s", p.Every)
@@ -67,7 +71,7 @@ func (p Period) length() (time.Duration, time.Time, error) {
 		}
 		return p.Every, anchor, nil
 	}
-	return 0, anchor, fmt.Errorf("period: kind %q: want daily, weekly or custom", p.Kind)
+	return 0, anchor, fmt.Errorf("period: kind %q: want daily, weekly, monthly or custom", p.Kind)
 }
 
 // Bounds returns the epoch [start, end) that contains t.
@@ -75,6 +79,11 @@ func (p Period) Bounds(t time.Time) (start, end time.Time, err error) {
 	d, anchor, err := p.length()
 	if err != nil {
 		return start, end, err
+	}
+	if p.Kind == Monthly {
+		u := t.UTC()
+		start = time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
+		return start, start.AddDate(0, 1, 0), nil
 	}
 	off := t.UTC().Sub(anchor)
 	n := off / d
@@ -111,6 +120,10 @@ type Program struct {
 	Treasury string `json:"treasury,omitempty"`
 	// FeeExempt lists tokens that pay no fee (compared case-insensitively with Token).
 	FeeExempt []string `json:"fee_exempt,omitempty"`
+	// XPayouts opts in to token payouts for points earned on X (events of source x). X's developer terms
+	// forbid paying users for posting on X, so by default X points earn ENG governance weight but no share
+	// of the pool.
+	XPayouts bool `json:"x_payouts,omitempty"`
 	// ENGPerPoint mints governance weight: ENG base units (6 decimals) per point of eligible weight; 0 mints none.
 	ENGPerPoint plaudit.Ratio `json:"eng_per_point,omitempty"`
 }

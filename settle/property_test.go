@@ -71,7 +71,7 @@ func genWorld(t *rapid.T) world {
 		}
 		members[h] = info
 		for j, ne := 0, rapid.IntRange(0, 6).Draw(t, "events"); j < ne; j++ {
-			ev := fmt.Sprintf("x/%d-%d", i, j)
+			ev := fmt.Sprintf("discord/%d-%d", i, j)
 			at := monday.Add(time.Duration(rapid.Int64Range(-3600, 8*24*3600).Draw(t, "at")) * time.Second)
 			pts := plaudit.Points(rapid.Int64Range(-1_000_000, 1_000_000_000_000).Draw(t, "points"))
 			scores = append(scores, plaudit.Score{Event: ev, Member: h, Points: pts, Time: at})

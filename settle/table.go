@@ -7,15 +7,14 @@ import (
 
 // inlineKey is the longest handle a table slot holds inline; longer handles (rare: a long GitHub login)
 // go to an ordinary map.
-const inlineKey = 28
+const inlineKey = 24
 
 // slot is one member's running total in the table, with the handle inline: one 64-byte cache line, so
 // that counting a score costs one cache miss at most, and nothing in it is a pointer for the garbage
 // collector to scan.
 type slot struct {
-	hash  uint64 // 0: empty
-	tally memberTally
-	klen  uint32
+	hash  uint64      // 0: empty
+	tally memberTally // its klen is the length of key
 	key   [inlineKey]byte
 }
 
@@ -50,7 +49,7 @@ func (t *table) get(handle string) *memberTally {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.hash == h && int(s.klen) == len(handle) && string(s.key[:s.klen]) == handle {
+		if s.hash == h && int(s.tally.klen) == len(handle) && string(s.key[:s.tally.klen]) == handle {
 			return &s.tally
 		}
 		if s.hash == 0 {
@@ -58,7 +57,7 @@ func (t *table) get(handle string) *memberTally {
 				t.grow()
 				return t.get(handle)
 			}
-			s.hash, s.klen = h, uint32(len(handle))
+			s.hash, s.tally.klen = h, uint8(len(handle))
 			copy(s.key[:], handle)
 			t.n++
 			return &s.tally
@@ -79,7 +78,7 @@ func (t *table) lookup(handle string) (memberTally, bool) {
 		if s.hash == 0 {
 			return memberTally{}, false
 		}
-		if s.hash == h && int(s.klen) == len(handle) && string(s.key[:s.klen]) == handle {
+		if s.hash == h && int(s.tally.klen) == len(handle) && string(s.key[:s.tally.klen]) == handle {
 			return s.tally, true
 		}
 	}
@@ -102,11 +101,14 @@ func (t *table) grow() {
 	}
 }
 
+// slotSize is checked by a test: a slot must stay one cache line.
+const slotSize = 64
+
 // each calls fn for every member in the table, in no particular order.
 func (t *table) each(fn func(handle string, m memberTally)) {
 	for k := range t.slots {
 		if s := &t.slots[k]; s.hash != 0 {
-			fn(string(s.key[:s.klen]), s.tally)
+			fn(string(s.key[:s.tally.klen]), s.tally)
 		}
 	}
 	for h, m := range t.long {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestTableMatchesMap grows the table past its first size with short, boundary-length and long handles and
@@ -47,5 +48,11 @@ func TestTableMatchesMap(t *testing.T) {
 	}
 	if _, ok := tab.lookup("nobody"); ok {
 		t.Fatal("found a member never added")
+	}
+}
+
+func TestSlotIsOneCacheLine(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n != slotSize {
+		t.Fatalf("slot is %d bytes, want %d", n, slotSize)
 	}
 }

@@ -82,7 +82,7 @@ func weekScores() []plaudit.Score {
 		return plaudit.Score{Event: ev, Member: m, Points: plaudit.PointsFromInt(pts), Time: weekOf.Add(time.Hour)}
 	}
 	// carol has no wallet: her share carries.
-	return []plaudit.Score{sc("x/1", "alice", 10), sc("x/2", "bob", 5), sc("x/3", "alice", 7), sc("x/4", "proj", 3), sc("x/5", "carol", 2)}
+	return []plaudit.Score{sc("discord/1", "alice", 10), sc("discord/2", "bob", 5), sc("discord/3", "alice", 7), sc("discord/4", "proj", 3), sc("discord/5", "carol", 2)}
 }
 
 func balanceMap(t *testing.T, s plaudit.Store) map[string]string {
