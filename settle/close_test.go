@@ -189,8 +189,8 @@ func TestVerdicts(t *testing.T) {
 	p.MinScore = plaudit.PointsFromInt(2)
 	scores := []plaudit.Score{score("discord/1", "a", 4, t0), score("discord/2", "a", 4, t0), score("discord/3", "b", 8, t0)}
 	verdicts := []plaudit.Verdict{
-		{Subject: "discord/1", Multiplier: 500_000},      // 4 → 2: no longer above the minimum
-		{Subject: "member:b", Multiplier: 250_000}, // 8 → 2
+		{Subject: "discord/1", Multiplier: 500_000}, // 4 → 2: no longer above the minimum
+		{Subject: "member:b", Multiplier: 250_000},  // 8 → 2
 	}
 	r := mustClose(t, p, scores, verdicts, Input{Members: wallets("a", "b")})
 	got := byMember(r)
