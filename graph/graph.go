@@ -158,6 +158,23 @@ func (g *Graph) Mutual() *Graph {
 	return m
 }
 
+// Filter returns the graph with only the edges i→j for which keep(i, j) is true; nodes stay.
+func (g *Graph) Filter(keep func(i, j int32) bool) *Graph {
+	n := g.Len()
+	f := &Graph{IDs: g.IDs, Off: make([]int64, n+1)}
+	for i := int32(0); int(i) < n; i++ {
+		for k := g.Off[i]; k < g.Off[i+1]; k++ {
+			if keep(i, g.Dst[k]) {
+				f.Dst = append(f.Dst, g.Dst[k])
+				f.W = append(f.W, g.W[k])
+				f.Count = append(f.Count, g.Count[k])
+			}
+		}
+		f.Off[i+1] = int64(len(f.Dst))
+	}
+	return f
+}
+
 // Builder collects nodes and weighted edges by id and builds a Graph. Repeated pairs are summed in the order
 // they were added; self-loops and zero weights are dropped at Build.
 type Builder struct {

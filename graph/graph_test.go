@@ -275,3 +275,21 @@ func FuzzReadEdges(f *testing.F) {
 		}
 	})
 }
+
+func TestFilterAndMutual(t *testing.T) {
+	b := NewBuilder()
+	_ = b.AddEdge("a", "b", 3)
+	_ = b.AddEdge("b", "a", 1)
+	_ = b.AddEdge("a", "c", 2)
+	g := b.Build()
+	m := g.Mutual()
+	want := &Graph{IDs: g.IDs, Off: []int64{0, 1, 2, 2}, Dst: []int32{1, 0}, W: []float64{1, 1}, Count: []int32{1, 1}}
+	if !reflect.DeepEqual(m, want) {
+		t.Errorf("mutual: got %+v\nwant %+v", m, want)
+	}
+	f := g.Filter(func(i, j int32) bool { return j != 1 })
+	wantF := &Graph{IDs: g.IDs, Off: []int64{0, 1, 2, 2}, Dst: []int32{2, 0}, W: []float64{2, 1}, Count: []int32{1, 1}}
+	if !reflect.DeepEqual(f, wantF) {
+		t.Errorf("filter: got %+v\nwant %+v", f, wantF)
+	}
+}

@@ -110,3 +110,30 @@ func Members(events []plaudit.Event, dir *plaudit.Directory, opt graph.EventOpti
 	}
 	return r, g, nil
 }
+
+// Discount returns g without the trust that integrity findings make worthless: the edges inside each
+// collusion ring (groups of member handles), whose mutual engagement says nothing about merit, and every
+// edge out of the distrusted members (sybils), whose engagement should confer no trust. Their own nodes stay:
+// what honest members think of them still counts.
+func Discount(g *graph.Graph, rings [][]string, distrusted []string) *graph.Graph {
+	ring := make([]int32, g.Len())
+	for i := range ring {
+		ring[i] = -1
+	}
+	for k, r := range rings {
+		for _, h := range r {
+			if i, ok := g.Index(h); ok {
+				ring[i] = int32(k)
+			}
+		}
+	}
+	silent := make([]bool, g.Len())
+	for _, h := range distrusted {
+		if i, ok := g.Index(h); ok {
+			silent[i] = true
+		}
+	}
+	return g.Filter(func(i, j int32) bool {
+		return !silent[i] && (ring[i] < 0 || ring[i] != ring[j])
+	})
+}
