@@ -85,7 +85,11 @@ type Scorer struct {
 	Scorer  string           // registered scorer name: tiered, cast, conversation, poe
 	Sources []plaudit.Source // empty: every source
 	Kinds   []plaudit.Kind   // the event kinds the scorer reads; default: the scorer's own list
-	Params  any              // pointer to the scorer's params type, defaults filled in
+	// Weight scales every point the scorer awards (default 1), so that scorers with different ranges — a
+	// cast's 0–100, a like's 1–3 — can share one leaderboard and one pool in the proportions a community
+	// wants.
+	Weight plaudit.Ratio
+	Params any // pointer to the scorer's params type, defaults filled in
 }
 
 // Applies reports whether the entry reads events of source s and kind k.
@@ -126,6 +130,7 @@ type rawScorer struct {
 	Scorer  string           `yaml:"scorer"`
 	Sources []plaudit.Source `yaml:"sources"`
 	Kinds   []plaudit.Kind   `yaml:"kinds"`
+	Weight  *plaudit.Ratio   `yaml:"weight"`
 	Params  yaml.Node        `yaml:"params"`
 }
 
@@ -197,7 +202,10 @@ func (d *decoder) scorers(raws []rawScorer) []Scorer {
 			}
 			continue
 		}
-		s := Scorer{Scorer: r.Scorer, Sources: r.Sources, Kinds: r.Kinds}
+		s := Scorer{Scorer: r.Scorer, Sources: r.Sources, Kinds: r.Kinds, Weight: plaudit.One}
+		if r.Weight != nil {
+			s.Weight = *r.Weight
+		}
 		if s.Sources == nil {
 			s.Sources = append([]plaudit.Source(nil), t.Sources...)
 		}
@@ -337,6 +345,9 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 		if len(s.Kinds) == 0 {
 			d.failAt(path+".kinds", "empty: the scorer would read no events")
 		}
+		if s.Weight <= 0 || s.Weight > 100*plaudit.One {
+			d.failAt(path+".weight", "want more than 0 and at most 100, got %s", s.Weight)
+		}
 		for j, k := range s.Kinds {
 			if !kindKnown(s.Sources, k) {
 				d.failAt(fmt.Sprintf("%s.kinds[%d]", path, j), "unknown kind %q", truncate(string(k), 40))
@@ -385,6 +396,7 @@ func (p *Policy) Node() *yaml.Node {
 		put("scorer", encode(reflect.ValueOf(s.Scorer)))
 		put("sources", encode(reflect.ValueOf(s.Sources)))
 		put("kinds", encode(reflect.ValueOf(s.Kinds)))
+		put("weight", encode(reflect.ValueOf(s.Weight)))
 		put("params", encodeParams(s))
 		list.Content = append(list.Content, e)
 	}

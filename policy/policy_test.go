@@ -82,6 +82,7 @@ func TestHashIgnoresLayout(t *testing.T) {
 		"scorers: [{scorer: tiered}]\nname: test\n",
 		"name: test\nversion: 1\nscorers:\n  - scorer: tiered\n    params: {window: 24h}\n",
 		"name: test\nscorers:\n  - scorer: tiered\n    params:\n      window: 1440m\n",
+		"name: test\nscorers:\n  - scorer: tiered\n    weight: 1.0\n",
 	}
 	for _, doc := range same {
 		b, err := policy.Parse([]byte(doc), "b")
@@ -95,6 +96,7 @@ func TestHashIgnoresLayout(t *testing.T) {
 	different := []string{
 		"name: test\nversion: 2\nscorers:\n  - scorer: tiered\n",
 		"name: test\nscorers:\n  - scorer: tiered\n    params: {window: 25h}\n",
+		"name: test\nscorers:\n  - scorer: tiered\n    weight: 0.5\n",
 		"name: test\nscorers:\n  - scorer: tiered\n    params: {tiers: [{tier: 1, like: 1.5, repost: 2, reply: 3}]}\n",
 		"name: test\nprogram: {fee_rate: 0.01, treasury: '0x0000000000000000000000000000000000000001'}\nscorers:\n  - scorer: tiered\n",
 	}
@@ -132,6 +134,8 @@ func TestErrors(t *testing.T) {
 		{"unknown source", "name: t\nscorers:\n  - scorer: tiered\n    sources: [twitter]\n", 4, "scorers[0].sources[0]", "unknown source"},
 		{"unknown kind", "name: t\nscorers:\n  - scorer: tiered\n    kinds: [liek]\n", 4, "scorers[0].kinds[0]", "unknown kind"},
 		{"empty kinds", "name: t\nscorers:\n  - scorer: tiered\n    kinds: []\n", 4, "scorers[0].kinds", "empty"},
+		{"weight zero", "name: t\nscorers:\n  - scorer: tiered\n    weight: 0\n", 4, "scorers[0].weight", "more than 0"},
+		{"weight too big", "name: t\nscorers:\n  - scorer: tiered\n    weight: 101\n", 4, "scorers[0].weight", "at most 100"},
 		{"unknown param", "name: t\nscorers:\n  - scorer: tiered\n    params:\n      windw: 1h\n", 5, "scorers[0].params.windw", "unknown field"},
 		{"bad duration", "name: t\nscorers:\n  - scorer: tiered\n    params:\n      window: 1 day\n", 5, "scorers[0].params.window", "duration"},
 		{"bad points", "name: t\nscorers:\n  - scorer: tiered\n    params:\n      tiers:\n        - {tier: 1, like: 0.0000001}\n", 6, "scorers[0].params.tiers[0].like", "6 fractional"},

@@ -11,6 +11,7 @@ package score
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/plaudit/plaudit"
@@ -143,6 +144,13 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 			if s.Time.IsZero() {
 				s.Time = e.Time
 			}
+			if w := x.cfg.Weight; w != plaudit.One && s.Points != 0 {
+				weighted := w.Apply(s.Points)
+				s.Lines = append(s.Lines, plaudit.Line{Rule: x.cfg.Scorer + ".weight", Points: weighted - s.Points,
+					Inputs: []plaudit.Input{{Name: "points", Value: s.Points.String()}, {Name: "weight", Value: w.String()}},
+					Note: "the policy's weight for this scorer"})
+				s.Points = weighted
+			}
 		}
 		// The common case, one scorer with scores, returns the scorer's own slice: no copy.
 		if n++; n == 1 {
@@ -196,15 +204,15 @@ type Reason struct {
 	Count  int            `json:"count"` // how many scores the rule contributed to
 }
 
-// reasonLines returns the lines of s that add up to its points: for a cast score the weighted metrics,
-// for others every line.
+// reasonLines returns the lines of s that add up to its points: for a cast score the weighted metrics (and
+// the policy's weight), for others every line.
 func reasonLines(s *plaudit.Score) []plaudit.Line {
 	if s.Scorer != "cast" {
 		return s.Lines
 	}
 	var out []plaudit.Line
 	for _, l := range s.Lines {
-		if len(l.Rule) > len("cast.weighted.") && l.Rule[:len("cast.weighted.")] == "cast.weighted." {
+		if strings.HasPrefix(l.Rule, "cast.weighted.") || l.Rule == "cast.weight" {
 			out = append(out, l)
 		}
 	}

@@ -133,17 +133,45 @@ func TestRunDefaultMixed(t *testing.T) {
 	if len(scores) != 3 {
 		t.Fatalf("%d scores: %+v", len(scores), scores)
 	}
-	// c1: CQ 0 (5 − 30 farming), CI 5, Cons 50 → 1.5 + 10 = 11.5
-	if s := by["farcaster/c1"]; s.Scorer != "cast" || s.Points.String() != "11.5" || s.Member != "farcaster:7" {
+	// c1: CQ 0 (5 − 30 farming), CI 5, Cons 50 → 1.5 + 10 = 11.5, × the default preset's cast weight 0.2
+	if s := by["farcaster/c1"]; s.Scorer != "cast" || s.Points.String() != "2.3" || s.Member != "farcaster:7" {
 		t.Errorf("c1 %+v", s)
 	}
-	// c2: CQ 25+15+20 = 60, CI 5, Cons 50−20 = 30, AC 50+20+10 = 80 → 24 + 1.5 + 6 + 8 = 39.5
-	if s := by["farcaster/c2"]; s.Points.String() != "39.5" {
+	// c2: CQ 25+15+20 = 60, CI 5, Cons 50−20 = 30, AC 50+20+10 = 80 → 24 + 1.5 + 6 + 8 = 39.5, × 0.2
+	if s := by["farcaster/c2"]; s.Points.String() != "7.9" {
 		t.Errorf("c2 %s lines %+v", s.Points, s.Lines)
 	}
 	// r1: 9 distinct words ("the" twice) ×0.5 = 4.5, original 10, a like from the creator: 3×0.5 reaction
 	// + 15 endorsement = 31, × (1 + 0.5 × 0.5) = 38.75.
 	if s := by["discord/r1"]; s.Scorer != "poe" || s.Points.String() != "38.75" {
 		t.Errorf("r1 %s lines %+v", s.Points, s.Lines)
+	}
+}
+
+func TestScorerWeight(t *testing.T) {
+	p, err := policy.Parse([]byte("name: w\nscorers:\n  - scorer: tiered\n    weight: 0.25\n"), "w.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, _, err := score.Run(p, tieredStream(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum plaudit.Points
+	for _, s := range scores {
+		sum += s.Points
+		var lines plaudit.Points
+		for _, l := range s.Lines {
+			lines += l.Points
+		}
+		if lines != s.Points || s.Lines[len(s.Lines)-1].Rule != "tiered.weight" {
+			t.Errorf("%s: lines sum to %s, points %s", s.Event, lines, s.Points)
+		}
+	}
+	if sum != 3_250_000 { // (1 + 1 + 9 + 2) × 0.25
+		t.Errorf("weighted total %s, want 3.25", sum)
+	}
+	if tot := score.Totals(scores); tot[0].Reasons[len(tot[0].Reasons)-1].Rule != "tiered.weight" {
+		t.Errorf("reasons %+v", tot[0].Reasons)
 	}
 }

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/score/cast"
+)
+
+// The score command and its subcommands run, replay and cast. Other files (score_conversation.go) attach
+// more subcommands to it; this file's init runs first, as Go runs a package's files in name order.
+func init() {
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "Score the event log under the active policy (score run), replay it under another, or score casts",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return scoreRun(cmd) },
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Score every event in the store under the active policy and save the scores",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return scoreRun(cmd) },
+	}
+	var newPolicy string
+	var limit int
+	var asJSON bool
+	replay := &cobra.Command{
+		Use:   "replay --policy NEW.yml",
+		Short: "Show, per member, the points under the active policy and under NEW, before publishing NEW",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return scoreReplay(cmd, newPolicy, limit, asJSON)
+		},
+	}
+	replay.Flags().StringVar(&newPolicy, "policy", "", "the policy to compare with the active one (a file or preset:NAME)")
+	replay.Flags().IntVar(&limit, "limit", 0, "print only the members with the largest changes (0: all)")
+	replay.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per member instead of a table")
+	_ = replay.MarkFlagRequired("policy")
+
+	var castPolicy, target string
+	castCmd := &cobra.Command{
+		Use:   "cast [--policy FILE] [--target USERNAME:FID]",
+		Short: "Score Neynar cast.created webhooks read from stdin, one JSON object per line",
+		Long: `cast reads Neynar cast.created webhook payloads from standard input, one JSON object per line, in order
+(each author's history carries across lines), and writes one JSON line per cast:
+{"hash","fid","total","communication_quality","community_impact","consistency","active_campaign"}.
+The cast scorer's parameters come from --policy (default preset:cast); --target sets the active campaign's
+account. Every line is checked before anything is written: a bad line is an error naming its line and field.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return scoreCasts(cmd.InOrStdin(), cmd.OutOrStdout(), castPolicy, target)
+		},
+	}
+	castCmd.Flags().StringVar(&castPolicy, "policy", "preset:cast", "policy whose cast scorer parameters apply")
+	castCmd.Flags().StringVar(&target, "target", "", "the active campaign's account, USERNAME:FID")
+	cmd.AddCommand(run, replay, castCmd)
+	rootCmd.AddCommand(cmd)
+}
+
+// loadEvents reads the whole log in sequence order.
+func loadEvents(ctx context.Context, st plaudit.Store) ([]plaudit.Event, error) {
+	var events []plaudit.Event
+	err := st.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the event log: %w", err)
+	}
+	return events, nil
+}
+
+// activePolicy loads the store's active policy.
+func activePolicy(ctx context.Context, st plaudit.Store) (*policy.Policy, error) {
+	rec, err := st.ActivePolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return policyFromRecord(rec)
+}
+
+func scoreRun(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := activePolicy(ctx, st)
+	if err != nil {
+		return err
+	}
+	events, err := loadEvents(ctx, st)
+	if err != nil {
+		return err
+	}
+	scores, _, err := score.Run(p, events, nil)
+	if err != nil {
+		return err
+	}
+	if err := st.ReplaceScores(ctx, p.Hash(), scores); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	totals := score.Totals(scores)
+	fmt.Fprintf(out, "scored %d events under %s version %d (%s): %d scores, %d members\n\n", len(events), p.Name, p.Version, p.Hash(), len(scores), len(totals))
+	return writeLeaderboard(out, totals, 10, 3)
+}
+
+// writeLeaderboard prints the top n members with their points and their top reasons.
+func writeLeaderboard(w io.Writer, totals []score.MemberTotal, n, reasons int) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\tmember\tpoints\tscores\ttop reasons")
+	for i, t := range totals {
+		if i == n {
+			break
+		}
+		var rs []string
+		for j, r := range t.Reasons {
+			if j == reasons {
+				break
+			}
+			rs = append(rs, fmt.Sprintf("%s %s (%d×)", r.Rule, r.Points, r.Count))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", i+1, t.Member, t.Points, t.Scores, strings.Join(rs, ", "))
+	}
+	return tw.Flush()
+}
+
+// ReplayRow is one member's points under the active policy and under the new one.
+type ReplayRow struct {
+	Member string         `json:"member"`
+	Active plaudit.Points `json:"active"`
+	New    plaudit.Points `json:"new"`
+	Change plaudit.Points `json:"change"`
+}
+
+// replayRows compares two sets of totals member by member, largest absolute change first.
+func replayRows(active, next []score.MemberTotal) []ReplayRow {
+	rows := map[string]*ReplayRow{}
+	get := func(m string) *ReplayRow {
+		r := rows[m]
+		if r == nil {
+			r = &ReplayRow{Member: m}
+			rows[m] = r
+		}
+		return r
+	}
+	for _, t := range active {
+		get(t.Member).Active = t.Points
+	}
+	for _, t := range next {
+		get(t.Member).New = t.Points
+	}
+	out := make([]ReplayRow, 0, len(rows))
+	for _, r := range rows {
+		r.Change = r.New - r.Active
+		out = append(out, *r)
+	}
+	abs := func(p plaudit.Points) plaudit.Points {
+		if p < 0 {
+			return -p
+		}
+		return p
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := abs(out[i].Change), abs(out[j].Change); a != b {
+			return a > b
+		}
+		return out[i].Member < out[j].Member
+	})
+	return out
+}
+
+func scoreReplay(cmd *cobra.Command, newPolicy string, limit int, asJSON bool) error {
+	next, _, err := loadPolicy(newPolicy)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cur, err := activePolicy(ctx, st)
+	if err != nil {
+		return err
+	}
+	events, err := loadEvents(ctx, st)
+	if err != nil {
+		return err
+	}
+	a, _, err := score.Run(cur, events, nil)
+	if err != nil {
+		return err
+	}
+	b, _, err := score.Run(next, events, nil)
+	if err != nil {
+		return err
+	}
+	rows := replayRows(score.Totals(a), score.Totals(b))
+	if limit > 0 && len(rows) > limit {
+		rows = rows[:limit]
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var sumA, sumB plaudit.Points
+	for _, s := range a {
+		sumA += s.Points
+	}
+	for _, s := range b {
+		sumB += s.Points
+	}
+	fmt.Fprintf(out, "%d events; active %s v%d (%s): %s points; new %s v%d (%s): %s points\n\n",
+		len(events), cur.Name, cur.Version, cur.Hash(), sumA, next.Name, next.Version, next.Hash(), sumB)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "member\tactive\tnew\tchange\t")
+	for _, r := range rows {
+		sign := ""
+		if r.Change > 0 {
+			sign = "+"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t\n", r.Member, r.Active, r.New, sign, r.Change)
+	}
+	return tw.Flush()
+}
+
+// castLine is the output of `plaudit score cast`, one per cast.
+type castLine struct {
+	Hash                 string         `json:"hash"`
+	FID                  int64          `json:"fid"`
+	Total                plaudit.Points `json:"total"`
+	CommunicationQuality int            `json:"communication_quality"`
+	CommunityImpact      int            `json:"community_impact"`
+	Consistency          int            `json:"consistency"`
+	ActiveCampaign       int            `json:"active_campaign"`
+}
+
+// parseTarget reads --target USERNAME:FID.
+func parseTarget(s string) (cast.Profile, error) {
+	user, fid, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(fid, 10, 64)
+	if !ok || user == "" || err != nil || n <= 0 {
+		return cast.Profile{}, plaudit.Errorf(plaudit.EINVALID, "--target %q: want USERNAME:FID, e.g. shreyaspapi:12345", s)
+	}
+	return cast.Profile{Username: strings.TrimPrefix(user, "@"), FID: n}, nil
+}
+
+// castParams returns the parameters of the cast scorer of the named policy.
+func castParams(name string) (*cast.Params, error) {
+	p, _, err := loadPolicy(name)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range p.Scorers {
+		if cp, ok := s.Params.(*cast.Params); ok {
+			c := *cp
+			return &c, nil
+		}
+	}
+	return nil, plaudit.Errorf(plaudit.EINVALID, "policy %s has no cast scorer", name)
+}
+
+// maxCastLine is the longest webhook line `score cast` reads.
+const maxCastLine = cast.MaxWebhookSize
+
+func scoreCasts(in io.Reader, out io.Writer, policyName, target string) error {
+	params, err := castParams(policyName)
+	if err != nil {
+		return err
+	}
+	if target != "" {
+		if params.Target, err = parseTarget(target); err != nil {
+			return err
+		}
+	}
+	// Decode everything first: a bad line fails the whole input and nothing is written.
+	var casts []*cast.Cast
+	var bad []*plaudit.FieldError
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), maxCastLine+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(strings.TrimSpace(string(b))) == 0 {
+			continue
+		}
+		c, err := cast.DecodeWebhook(b)
+		if err != nil {
+			fe, ok := err.(*plaudit.FieldError)
+			if !ok {
+				fe = &plaudit.FieldError{Index: -1, Reason: err.Error()}
+			}
+			fe.Line = line
+			bad = append(bad, fe)
+			continue
+		}
+		casts = append(casts, c)
+	}
+	if err := sc.Err(); err != nil {
+		if err == bufio.ErrTooLong {
+			return &plaudit.ValidationError{Input: "stdin", Errors: append(bad, &plaudit.FieldError{Line: line + 1, Index: -1, Reason: fmt.Sprintf("line longer than %d bytes", maxCastLine)})}
+		}
+		return fmt.Errorf("read stdin: %w", err)
+	}
+	if len(bad) > 0 {
+		return &plaudit.ValidationError{Input: "stdin", Errors: bad}
+	}
+	tr := cast.NewTracker(params)
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	for _, c := range casts {
+		r := tr.Score(c, false)
+		if err := enc.Encode(castLine{Hash: c.Hash, FID: c.FID, Total: r.Total, CommunicationQuality: r.CommunicationQuality,
+			CommunityImpact: r.CommunityImpact, Consistency: r.Consistency, ActiveCampaign: r.ActiveCampaign}); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
