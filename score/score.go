@@ -148,7 +148,7 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 				weighted := w.Apply(s.Points)
 				s.Lines = append(s.Lines, plaudit.Line{Rule: x.cfg.Scorer + ".weight", Points: weighted - s.Points,
 					Inputs: []plaudit.Input{{Name: "points", Value: s.Points.String()}, {Name: "weight", Value: w.String()}},
-					Note: "the policy's weight for this scorer"})
+					Note:   "the policy's weight for this scorer"})
 				s.Points = weighted
 			}
 		}
