@@ -19,6 +19,10 @@ func (g *generator) execute(a action) {
 		g.tierChange(m, a.t)
 	case actSubmit:
 		g.submit(m, a.it, a.t)
+	case actComment:
+		if m.has(pGitHub) && a.t > m.join {
+			g.ghComment(m, a.it, a.t, "")
+		}
 	case actHonest:
 		g.honestAction(m, a.t)
 	case actGM:
@@ -449,14 +453,14 @@ func (g *generator) githubAction(m *member, t int64, r float64) {
 		g.pullRequest(m, t)
 	case r < 0.8:
 		if it := g.pickTarget(pGitHub, m, t, 0.4); it != nil {
-			g.ghComment(m, it, t)
+			g.ghComment(m, it, t, "")
 		}
 	default:
 		it := g.pickTarget(pGitHub, m, t, 0.3)
 		if it != nil && it.pr {
 			g.review(m, it, t)
 		} else if it != nil {
-			g.ghComment(m, it, t)
+			g.ghComment(m, it, t, "")
 		}
 	}
 }
@@ -483,11 +487,20 @@ func (g *generator) issue(m *member, t int64, priced bool) *item {
 		labels = []any{}
 	}
 	assignees := []any{}
+	taker := int32(-1)
+	if priced && g.chance(0.6) { // someone takes the task at once, and comments on it soon after
+		if taker = g.someHonest(pGitHub); taker >= 0 {
+			assignees = append(assignees, g.members[taker].accounts[pGitHub].id)
+		}
+	}
 	e := g.add(plaudit.SourceGitHub, id, "issue", a.id, t)
 	e.Content = g.text.issue()
 	e.Attrs = map[string]any{"repo": repo, "labels": labels, "assignees": assignees, "number": num(n)}
 	it := g.newItem(pGitHub, id, "issue", a, t)
 	it.repo = repo
+	if taker >= 0 {
+		g.schedule(t+int64(g.between(300, 4*3600)), actComment, taker, it)
+	}
 	if priced {
 		it.fitness = max(it.fitness, 0.6)
 	}
@@ -510,10 +523,14 @@ func (g *generator) pullRequest(m *member, t int64) {
 		"additions": num(it.additions), "deletions": num(it.deletions)}
 }
 
-func (g *generator) ghComment(m *member, it *item, t int64) {
+// ghComment emits m's comment on an issue or pull request: text, or a generated comment if text is "".
+func (g *generator) ghComment(m *member, it *item, t int64, text string) {
+	if text == "" {
+		text = g.text.ghComment()
+	}
 	a := m.accounts[pGitHub]
 	e := g.add(plaudit.SourceGitHub, g.newID(pGitHub, t), plaudit.KindComment, a.id, t)
-	e.Target, e.TargetAuthor, e.Content = it.id, it.author.id, g.text.ghComment()
+	e.Target, e.TargetAuthor, e.Content = it.id, it.author.id, text
 	e.Attrs = map[string]any{"repo": it.repo, "author_association": m.assoc, "issue_author": it.author.id}
 	it.replies++
 	g.engage(it, t)
@@ -557,7 +574,7 @@ func (g *generator) projectAction(m *member, t int64) {
 		if it := g.pickTarget(pGitHub, m, t, 0.3); it != nil && it.pr {
 			g.review(m, it, t)
 		} else if it != nil {
-			g.ghComment(m, it, t)
+			g.ghComment(m, it, t, "")
 		}
 	}
 }

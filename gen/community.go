@@ -455,6 +455,7 @@ func (g *generator) scheduleHour(h int64) {
 			}
 		}
 	}
+	scale := g.cfg.Rate / DefaultRate // attackers keep their share of the activity whatever the rate
 	for _, i := range g.attackers {
 		m := g.members[i]
 		if m.join >= h+3600 {
@@ -462,7 +463,7 @@ func (g *generator) scheduleHour(h int64) {
 		}
 		d := diurnal[localHour(h, m.tz)]
 		each := func(perDay float64, kind actKind) {
-			for range g.poisson(perDay / 24 * d) {
+			for range g.poisson(perDay * scale / 24 * d) {
 				if t := h + g.rng.Int64N(3600); t > m.join {
 					g.schedule(t, kind, m.idx, nil)
 				}
@@ -474,7 +475,7 @@ func (g *generator) scheduleHour(h int64) {
 		case CopyPaste:
 			each(8, actCopy)
 		case VelocityBot:
-			if g.chance(1.5 / 24) { // a burst, at any hour: bots do not sleep
+			if g.chance(1.5 * scale / 24) { // a burst, at any hour: bots do not sleep
 				t := h + g.rng.Int64N(3600)
 				for range g.between(10, 30) {
 					t += int64(g.between(1, 4))
@@ -490,7 +491,7 @@ func (g *generator) scheduleHour(h int64) {
 			c := g.clusters[m.group]
 			if m.idx == c.main {
 				each(2.5, actSybilMain)
-				if h >= c.join && g.chance(3.0/24) { // the operator runs the script: every puppet acts within minutes
+				if h >= c.join && g.chance(min(3.0*scale/24, 1)) { // the operator runs the script: every puppet acts within minutes
 					t0 := h + g.rng.Int64N(3600)
 					for _, p := range c.puppets {
 						if !g.chance(0.7) || g.members[p].join >= t0 {

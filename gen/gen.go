@@ -162,27 +162,34 @@ type Config struct {
 }
 
 // DefaultRate is the mean number of actions (posts, replies, likes …) per honest member per day. With the
-// default attacker mix a community makes about 2.6 events per member per day in all.
+// default attacker mix a community makes about 2.5 events per member per day in all, identity events included.
 const DefaultRate = 2.0
 
-// eventsPerRate is roughly how many events a community makes per member-day per unit of Rate, attackers and
-// identity events included, with the default mix. MembersForEvents uses it to size a community.
-const eventsPerRate = 1.25
+// A community makes about identityPerMember identity events per member (links, wallets, tiers) and
+// eventsPerRate other events per member-day per unit of Rate, attackers included (they scale with the rate).
+// MembersForEvents and RateForEvents size a community with them.
+const (
+	identityPerMember = 2.7
+	eventsPerRate     = 1.16
+)
+
+// expectedEvents is about how many events a community of members makes over days at rate.
+func expectedEvents(members, days int, rate float64) float64 {
+	return float64(members) * (identityPerMember + float64(days)*rate*eventsPerRate)
+}
 
 // MembersForEvents returns how many members make about events events over days at the default rate and mix:
 // the --events size knob.
 func MembersForEvents(events int64, days int) int {
-	if days < 1 {
-		days = 1
-	}
-	n := int(float64(events) / (float64(days) * DefaultRate * eventsPerRate))
+	n := int(float64(events) / expectedEvents(1, max(days, 1), DefaultRate))
 	return max(n, 10)
 }
 
 // RateForEvents returns the Rate at which members make about events events over days with the default mix:
 // the --events size knob when the number of members is fixed.
 func RateForEvents(events int64, members, days int) float64 {
-	r := float64(events) / (float64(max(members, 1)) * float64(max(days, 1)) * eventsPerRate)
+	perMember := float64(events)/float64(max(members, 1)) - identityPerMember
+	r := perMember / (float64(max(days, 1)) * eventsPerRate)
 	return min(max(r, 0.01), 1000)
 }
 

@@ -611,8 +611,16 @@ func TestMembersForEvents(t *testing.T) {
 	if _, err := Generate(cfg, func(*plaudit.Event) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if n < want*7/10 || n > want*13/10 {
+	if n < want*8/10 || n > want*12/10 {
 		t.Errorf("asked for about %d events, got %d", want, n)
+	}
+	cfg = Config{Members: 400, Days: 10, Seed: 9, Rate: RateForEvents(want, 400, 10)}
+	n = 0
+	if _, err := Generate(cfg, func(*plaudit.Event) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n < want*8/10 || n > want*12/10 {
+		t.Errorf("asked for about %d events from 400 members, got %d (rate %.2f)", want, n, cfg.Rate)
 	}
 }
 
@@ -650,4 +658,46 @@ func BenchmarkGenerate(b *testing.B) {
 
 func BenchmarkGenerateJSON(b *testing.B) {
 	benchGenerate(b, func() func(*plaudit.Event) error { return eventio.NewEncoder(io.Discard).Encode })
+}
+
+func TestDiurnalRhythm(t *testing.T) {
+	c := generate(t, std)
+	tz := map[string]int{}
+	for _, m := range newGeneratorForTest(std).members {
+		tz[m.handle] = m.tz
+	}
+	var byHour [24]int
+	for i := range c.events {
+		e := &c.events[i]
+		h := c.dir.MemberOfActor(e)
+		if c.label[h] != Honest || e.Kind.IsIdentity() {
+			continue
+		}
+		byHour[localHour(e.Time.Unix(), tz[h])]++
+	}
+	night := byHour[2] + byHour[3] + byHour[4]
+	evening := byHour[18] + byHour[19] + byHour[20]
+	if night*4 > evening {
+		t.Errorf("honest events at 2–5 h local: %d, at 18–21 h: %d; want a clear diurnal rhythm", night, evening)
+	}
+}
+
+func TestRateKeepsHonestMajority(t *testing.T) {
+	for _, rate := range []float64{0.5, 6} {
+		cfg := Config{Members: 600, Days: 7, Seed: 5, Rate: rate}
+		c := generate(t, cfg)
+		honest := 0
+		for i := range c.events {
+			if c.actorLabel(&c.events[i]) == Honest {
+				honest++
+			}
+		}
+		if share := float64(honest) / float64(len(c.events)); share < 0.65 {
+			t.Errorf("rate %g: honest members make %.0f%% of events", rate, share*100)
+		}
+		want := expectedEvents(cfg.Members, cfg.Days, rate)
+		if n := float64(len(c.events)); n < want*0.6 || n > want*1.4 {
+			t.Errorf("rate %g: %0.f events, expected about %.0f", rate, n, want)
+		}
+	}
 }

@@ -163,6 +163,7 @@ const (
 	actSybil                     // a puppet acts for its operator
 	actSybilMain                 // the operator's main account posts
 	actTier                      // a member's tier changes
+	actComment                   // a member comments on it.it, a GitHub issue
 )
 
 // actionQueue is a binary min-heap of actions by time, then push order.

@@ -76,10 +76,16 @@ var topics = []string{
 	"the analytics page", "the referral changes", "the permit2 claims", "the snapshot vote", "the dev workshop",
 }
 
-var openers = []string{
-	"Honestly,", "I think", "Been playing with", "Hot take:", "Quick thoughts on", "Spent the weekend digging into",
-	"Really impressed by", "Not sure how I feel about", "Finally tried", "Small thing, but", "Unpopular opinion:",
-	"After a week with", "Reading through", "Just tested", "Can we talk about", "Still thinking about",
+// claimOpeners lead into "<topic> <judgement>"; subjectOpeners into "<topic>: it <judgement>".
+var claimOpeners = []string{
+	"Honestly,", "I think", "Hot take:", "Unpopular opinion:", "Small thing, but", "Imo", "To be fair,",
+	"In my experience", "Not gonna lie,", "After this week I'd say", "Looking at the numbers,", "For what it's worth,",
+}
+
+var subjectOpeners = []string{
+	"Been playing with", "Quick thoughts on", "Spent the weekend digging into", "Really impressed by",
+	"Not sure how I feel about", "Finally tried", "After a week with", "Reading through", "Just tested",
+	"Can we talk about", "Still thinking about", "Some notes on",
 }
 
 var judgements = []string{
@@ -157,7 +163,7 @@ func capitalize(s string) string {
 func (x *textGen) sentence() string {
 	switch x.r.IntN(4) {
 	case 0:
-		return x.pick(openers) + " " + x.pick(topics) + " " + x.pick(judgements) + "."
+		return x.pick(claimOpeners) + " " + x.pick(topics) + " " + x.pick(judgements) + "."
 	case 1:
 		return capitalize(x.pick(topics)) + " " + x.pick(judgements) + "."
 	case 2:
@@ -174,7 +180,7 @@ func (x *textGen) post() string {
 	if x.r.IntN(8) == 0 {
 		n += 2 + x.r.IntN(3) // a thread-length post
 	}
-	b.WriteString(x.pick(openers) + " " + x.pick(topics) + ": it " + x.pick(judgements) + ".")
+	b.WriteString(x.pick(subjectOpeners) + " " + x.pick(topics) + ": it " + x.pick(judgements) + ".")
 	for range n - 1 {
 		b.WriteByte(' ')
 		b.WriteString(x.sentence())
@@ -190,7 +196,7 @@ func (x *textGen) post() string {
 }
 
 var agreeOpeners = []string{
-	"Agree with this.", "Good point, but", "I had the same experience:", "Interesting.", "Not sure that's right.",
+	"Agree with this.", "Good point, though I see it a bit differently.", "I had the same experience:", "Interesting.", "Not sure that's right.",
 	"This matches what we saw on testnet.", "Thanks for writing this up.", "Strong disagree here.", "Fair point.",
 	"Been saying this for weeks.", "Partly agree.", "Underrated take.", "Great question.", "Counterpoint:",
 }
