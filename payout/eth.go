@@ -24,12 +24,15 @@ import (
 type Address [20]byte
 
 // String returns the address in its EIP-55 mixed-case checksum form, the form wallets and explorers show.
-func (a Address) String() string {
+func (a Address) String() string { return string(a.appendChecksum(newHasher(), make([]byte, 0, 42))) }
+
+// appendChecksum appends the EIP-55 form of a to dst using k, for writers of many addresses.
+func (a Address) appendChecksum(k *hasher, dst []byte) []byte {
 	var lower [40]byte
 	hex.Encode(lower[:], a[:])
-	h := keccak256(lower[:])
-	out := make([]byte, 2, 42)
-	out[0], out[1] = '0', 'x'
+	var h Hash
+	k.sum(&h, lower[:])
+	dst = append(dst, '0', 'x')
 	for i, c := range lower {
 		nibble := h[i/2]
 		if i%2 == 0 {
@@ -38,9 +41,14 @@ func (a Address) String() string {
 		if c >= 'a' && nibble&0xf >= 8 {
 			c -= 'a' - 'A'
 		}
-		out = append(out, c)
+		dst = append(dst, c)
 	}
-	return string(out)
+	return dst
+}
+
+// appendHex appends h as 0x-hex to dst.
+func (h Hash) appendHex(dst []byte) []byte {
+	return hex.AppendEncode(append(dst, '0', 'x'), h[:])
 }
 
 // MarshalText encodes the address in checksum form, so that JSON documents carry what wallets display.

@@ -40,6 +40,7 @@ func WriteProofs(w io.Writer, t *Tree) error {
 	fmt.Fprintf(bw, "{\"format\":%q,\"leafEncoding\":[\"address\",\"uint256\"],\"root\":\"%s\",\"claims\":[", ProofsFormat, t.Root())
 	var proof []Hash
 	var line []byte
+	k := newHasher()
 	for i, l := range t.leaves {
 		proof = t.AppendProof(proof[:0], i)
 		line = line[:0]
@@ -47,11 +48,11 @@ func WriteProofs(w io.Writer, t *Tree) error {
 			line = append(line, ',')
 		}
 		line = append(line, "\n{\"address\":\""...)
-		line = append(line, l.Address.String()...)
+		line = l.Address.appendChecksum(k, line)
 		line = append(line, "\",\"amount\":\""...)
 		line = l.Amount.Append(line, 10)
 		line = append(line, "\",\"leaf\":\""...)
-		line = append(line, t.LeafHash(i).String()...)
+		line = t.nodes[t.treeIndex[i]].appendHex(line)
 		line = append(line, "\",\"treeIndex\":"...)
 		line = strconv.AppendInt(line, int64(t.treeIndex[i]), 10)
 		line = append(line, ",\"proof\":["...)
@@ -60,7 +61,7 @@ func WriteProofs(w io.Writer, t *Tree) error {
 				line = append(line, ',')
 			}
 			line = append(line, '"')
-			line = append(line, p.String()...)
+			line = p.appendHex(line)
 			line = append(line, '"')
 		}
 		line = append(line, "]}"...)
