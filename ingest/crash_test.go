@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,15 +28,7 @@ func TestImportCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the plaudit binary and imports 800,000 events; skipped with -short")
 	}
-	bin := os.Getenv("PLAUDIT_TEST_BIN") // a binary built already, to save the build
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "plaudit")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/plaudit")
-		build.Dir = testenv.RepoRoot(t)
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/plaudit: %v\n%s", err, out)
-		}
-	}
+	bin := plauditBin(t)
 	const n = 20_000
 	file := writeEvents(t, n)
 	seed := uint64(time.Now().UnixNano())
@@ -84,6 +77,93 @@ func TestImportCrash(t *testing.T) {
 			}
 			t.Logf("%d of 20 kills landed after some batches were committed", killedMidway)
 		})
+	}
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// plauditBin returns the path of the plaudit binary, built once for the package's tests (or
+// $PLAUDIT_TEST_BIN, a binary built already).
+func plauditBin(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("PLAUDIT_TEST_BIN"); bin != "" {
+		return bin
+	}
+	root := testenv.RepoRoot(t)
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "plaudit-ingest-test-")
+		if buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "plaudit")
+		build := exec.Command("go", "build", "-o", builtBin, "./cmd/plaudit")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/plaudit: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// TestImportCommand checks the command's contract: a bad file is refused whole with every bad line named,
+// exit code 2 and the summary line, and nothing written; standard input works; a second import is all
+// duplicates.
+func TestImportCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := plauditBin(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"source":"api","id":"a","kind":"post","actor":"x","time":"2024-05-01T12:00:00Z"}
+{"source":"api","id":"b","kind":"liek","actor":"x","time":"2024-05-01T12:00:00Z"}
+{"source":"api","id":"c","kind":"post","actor":"x","time":7}
+`), 0o644)
+	cmd := exec.Command(bin, "--db", db, "import", bad)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Fatalf("exit: %v\n%s", err, stderr.Bytes())
+	}
+	if stdout.String() != "imported 0 new, 0 duplicate, 2 rejected\n" {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	for _, want := range []string{`line 2: id "b": field kind: unknown kind "liek"`, `line 3: id "c": field time: want an RFC3339 string, got number`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		checkStore(t, db, 0)
+	}
+
+	// Standard input, CSV.
+	csv := "source,id,kind,actor,time,attrs.n\napi,a,post,x,2024-05-01T12:00:00Z,1\napi,b,like,y,2024-05-01T12:00:00Z,\n"
+	for i, want := range []string{"imported 2 new, 0 duplicate, 0 rejected\n", "imported 0 new, 2 duplicate, 0 rejected\n"} {
+		cmd = exec.Command(bin, "--db", db, "import", "--format", "csv", "-")
+		cmd.Stdin = strings.NewReader(csv)
+		out, err := cmd.Output()
+		if err != nil || string(out) != want {
+			t.Fatalf("stdin import %d: %q, %v", i+1, out, err)
+		}
 	}
 }
 
