@@ -204,16 +204,29 @@ type Reason struct {
 	Count  int            `json:"count"` // how many scores the rule contributed to
 }
 
-// reasonLines returns the lines of s that add up to its points: for a cast score the weighted metrics (and
-// the policy's weight), for others every line.
+// reasonLines returns the lines of s that add up to its points — for a cast score the weighted metrics,
+// for others every line — with the policy's scorer weight, when there is one, applied to each line rather
+// than listed as a line of its own, so that a member's reasons read in the points they actually earned.
 func reasonLines(s *plaudit.Score) []plaudit.Line {
-	if s.Scorer != "cast" {
-		return s.Lines
-	}
 	var out []plaudit.Line
+	weight := plaudit.One
 	for _, l := range s.Lines {
-		if strings.HasPrefix(l.Rule, "cast.weighted.") || l.Rule == "cast.weight" {
+		switch {
+		case l.Rule == s.Scorer+".weight":
+			for _, in := range l.Inputs {
+				if in.Name == "weight" {
+					if w, err := plaudit.ParsePoints(in.Value); err == nil {
+						weight = plaudit.Ratio(w)
+					}
+				}
+			}
+		case s.Scorer != "cast" || strings.HasPrefix(l.Rule, "cast.weighted."):
 			out = append(out, l)
+		}
+	}
+	if weight != plaudit.One {
+		for i := range out {
+			out[i].Points = weight.Apply(out[i].Points)
 		}
 	}
 	return out

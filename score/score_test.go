@@ -171,7 +171,8 @@ func TestScorerWeight(t *testing.T) {
 	if sum != 3_250_000 { // (1 + 1 + 9 + 2) × 0.25
 		t.Errorf("weighted total %s, want 3.25", sum)
 	}
-	if tot := score.Totals(scores); tot[0].Reasons[len(tot[0].Reasons)-1].Rule != "tiered.weight" {
+	// Reasons read in weighted points: bob's 1 + 9 become 0.25 + 2.25.
+	if tot := score.Totals(scores); len(tot[0].Reasons) != 2 || tot[0].Reasons[0].Points != 2_250_000 || tot[0].Reasons[1].Points != 250_000 {
 		t.Errorf("reasons %+v", tot[0].Reasons)
 	}
 }
