@@ -4,10 +4,12 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
 
+	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/graph"
 )
 
@@ -19,6 +21,11 @@ func ReadPretrust(r io.Reader, name string) (map[string]float64, error) {
 	err := graph.ReadTable(r, name, func(_ int, id string, v float64) { out[id] += v })
 	if err != nil {
 		return nil, err
+	}
+	for _, id := range sortedKeys(out) {
+		if math.IsInf(out[id], 0) {
+			return nil, plaudit.Errorf(plaudit.EINVALID, "%s: pre-trust of %q overflows when its lines are summed", name, id)
+		}
 	}
 	return out, nil
 }
