@@ -27,7 +27,7 @@ The signing key comes from PLAUDIT_SIGNER_KEY (0x-hex), or from a libsodium seal
 PLAUDIT_SIGNER_SEALED holding KEY:OWNER_ID or KEY:OWNER_ID:REPO_ID, opened with PLAUDIT_X25519_PRIVATE_KEY and
 usable only for that owner (PLAUDIT_OWNER_ID or --owner-id) and repository. See docs/payouts.md.`,
 	}
-	cmd.AddCommand(payoutMerkleCmd(), payoutPermitCmd(), payoutVerifyProofCmd(), payoutSealCmd())
+	cmd.AddCommand(payoutMerkleCmd(), payoutPermitCmd(), payoutClaimsCmd(), payoutVerifyProofCmd(), payoutSealCmd())
 	rootCmd.AddCommand(cmd)
 }
 
@@ -184,6 +184,115 @@ repository, --repo-id. The key is never printed.`,
 	f.Int64Var(&ownerID, "owner-id", 0, "owner id a sealed key must be bound to (default $PLAUDIT_OWNER_ID)")
 	f.Int64Var(&repoID, "repo-id", 0, "repository id, for a sealed key bound to a repository (default $PLAUDIT_REPO_ID)")
 	for _, name := range []string{"token", "amount", "spender", "nonce", "deadline"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+func payoutClaimsCmd() *cobra.Command {
+	var token, deadline, permit2, program, epoch, outPath string
+	var chainID uint64
+	var ownerID, repoID int64
+	cmd := &cobra.Command{
+		Use:   "claims FILE.csv",
+		Short: "Sign a Permit2 claim for every address,amount line; writes FILE.claims.json",
+		Long: `claims signs one Permit2 PermitTransferFrom per line of FILE.csv (the same address,amount format as
+payout merkle), the member's address as spender, with the deterministic nonce
+uint256(keccak256(abi.encode(string program, string epoch, address token, address member))), and writes them
+to FILE.claims.json beside the input. Signing the same file again gives the same bytes, and the same nonces,
+so a claim can never be paid twice. An address listed twice is refused (both claims would share a nonce);
+lines with amount 0 are skipped. The key comes from the environment as for payout permit.`,
+		Example: `  PLAUDIT_SIGNER_KEY=0x… plaudit payout claims epoch-12.csv --token 0xe91D153E0b41518A2Ce8Dd3D7944Fa863463a97d \
+      --program acme --epoch 2026-W47 --deadline 1893456000 --chain-id 100`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in := args[0]
+			opts := payout.ClaimOptions{Program: program, Epoch: epoch, Domain: payout.Domain{ChainID: chainID}}
+			var err error
+			if opts.Token, err = payout.ParseAddress(token); err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "--token: %v", err)
+			}
+			if opts.Domain.Permit2, err = payout.ParseAddress(permit2); err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "--permit2: %v", err)
+			}
+			if deadline != "" {
+				if opts.Deadline, err = payout.ParseUint256(deadline); err != nil {
+					return plaudit.Errorf(plaudit.EINVALID, "--deadline: %v", err)
+				}
+			}
+			if chainID == 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "--chain-id: must be positive")
+			}
+			if program == "" || epoch == "" {
+				return plaudit.Errorf(plaudit.EINVALID, "--program and --epoch are required: they make the nonces")
+			}
+			f, err := os.Open(in)
+			if err != nil {
+				return plaudit.Errorf(plaudit.ENOTFOUND, "payout claims: %v", err)
+			}
+			rows, err := payout.ParseCSV(f, in)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			if dups := payout.Duplicates(rows); len(dups) > 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "%s: lines %s pay the same address: merge them into one line", in, joinInts(dups[0]))
+			}
+			signer, err := signerFromEnv(cmd, ownerID, repoID)
+			if err != nil {
+				return err
+			}
+			defer signer.Destroy()
+			signed, err := payout.SignClaims(cmd.Context(), signer, opts, payout.Claims(payout.Leaves(rows)))
+			if err != nil {
+				return err
+			}
+			type claimOut struct {
+				Line int `json:"line"`
+				payout.SignedClaim
+			}
+			doc := struct {
+				Format  string         `json:"format"`
+				ChainID uint64         `json:"chainId"`
+				Permit2 payout.Address `json:"permit2"`
+				Owner   payout.Address `json:"owner"`
+				Program string         `json:"program"`
+				Epoch   string         `json:"epoch"`
+				Claims  []claimOut     `json:"claims"`
+			}{"plaudit-permit2-claims-v1", chainID, opts.Domain.Permit2, signer.Address(), program, epoch, make([]claimOut, len(signed))}
+			for i, c := range signed {
+				doc.Claims[i] = claimOut{rows[c.Index].Line, c}
+			}
+			outPath := outPath
+			if outPath == "" {
+				outPath = strings.TrimSuffix(in, filepath.Ext(in)) + ".claims.json"
+			}
+			err = writeFileAtomic(outPath, func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", " ")
+				return enc.Encode(doc)
+			})
+			if err != nil {
+				return fmt.Errorf("payout claims: write: %w", err)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "claims   %d (of %d lines)\n", len(signed), len(rows))
+			fmt.Fprintf(out, "written  %s\n", outPath)
+			fmt.Fprintf(out, "owner    %s\n", signer.Address())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&token, "token", "", "ERC-20 token address (required)")
+	f.StringVar(&program, "program", "", "the rewards program, part of every nonce (required)")
+	f.StringVar(&epoch, "epoch", "", "the epoch id, part of every nonce (required)")
+	f.StringVar(&deadline, "deadline", "", "unix time after which the claims expire (default: never, 2^256-1)")
+	f.Uint64Var(&chainID, "chain-id", 1, "EIP-155 chain id")
+	f.StringVar(&permit2, "permit2", payout.CanonicalPermit2.String(), "Permit2 contract (Ubiquity uses "+payout.UbiquityPermit2.String()+")")
+	f.StringVar(&outPath, "out", "", "where to write the claims (default FILE.claims.json beside the input)")
+	f.Int64Var(&ownerID, "owner-id", 0, "owner id a sealed key must be bound to (default $PLAUDIT_OWNER_ID)")
+	f.Int64Var(&repoID, "repo-id", 0, "repository id, for a sealed key bound to a repository (default $PLAUDIT_REPO_ID)")
+	for _, name := range []string{"token", "program", "epoch"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
 	return cmd

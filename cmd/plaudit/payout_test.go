@@ -212,3 +212,57 @@ func payoutReadFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestPayoutClaimsCommand signs a file of claims twice (same bytes), and every signature recovers the signer.
+func TestPayoutClaimsCommand(t *testing.T) {
+	t.Setenv(payout.EnvSignerKey, payoutTestKey)
+	t.Setenv(payout.EnvSignerSealed, "")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "e.csv")
+	os.WriteFile(in, []byte("address,amount\n0x1111111111111111111111111111111111111111,5\n0x2222222222222222222222222222222222222222,0\n0x3333333333333333333333333333333333333333,7\n"), 0o644)
+	args := []string{"claims", in, "--token", "0xe91D153E0b41518A2Ce8Dd3D7944Fa863463a97d", "--program", "acme", "--epoch", "2026-W47", "--chain-id", "100", "--permit2", payout.UbiquityPermit2.String()}
+	if _, _, err := runPayout(t, args...); err != nil {
+		t.Fatal(err)
+	}
+	first := payoutReadFile(t, filepath.Join(dir, "e.claims.json"))
+	if _, _, err := runPayout(t, args...); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, payoutReadFile(t, filepath.Join(dir, "e.claims.json"))) {
+		t.Fatal("claims are not deterministic")
+	}
+	var doc struct {
+		Owner  payout.Address `json:"owner"`
+		Claims []struct {
+			Line      int              `json:"line"`
+			Permit    payout.Permit    `json:"permit"`
+			Signature payout.Signature `json:"signature"`
+		} `json:"claims"`
+	}
+	if err := json.Unmarshal(first, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Claims) != 2 || doc.Claims[0].Line != 2 || doc.Claims[1].Line != 4 {
+		t.Fatalf("claims %+v", doc.Claims)
+	}
+	d := payout.Domain{ChainID: 100, Permit2: payout.UbiquityPermit2}
+	for _, c := range doc.Claims {
+		who, err := payout.RecoverPermitSigner(d, c.Permit, c.Signature)
+		if err != nil || who != doc.Owner {
+			t.Fatalf("line %d: recovered %s", c.Line, who)
+		}
+		if c.Permit.Nonce.Cmp(payout.ClaimNonce("acme", "2026-W47", c.Permit.Token, c.Permit.Spender)) != 0 {
+			t.Fatalf("line %d: nonce", c.Line)
+		}
+	}
+
+	dup := filepath.Join(dir, "dup.csv")
+	os.WriteFile(dup, []byte("0x1111111111111111111111111111111111111111,5\n0x1111111111111111111111111111111111111111,6\n"), 0o644)
+	args[1] = dup
+	if _, _, err := runPayout(t, args...); err == nil || !strings.Contains(userMessage(err), "lines 1, 2") {
+		t.Fatalf("duplicate address: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dup.claims.json")); !os.IsNotExist(err) {
+		t.Fatal("claims written for a refused file")
+	}
+}
