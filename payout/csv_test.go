@@ -211,3 +211,22 @@ func FuzzLoadDump(f *testing.F) {
 		}
 	})
 }
+
+func TestFindProof(t *testing.T) {
+	rows, _ := ParseCSV(strings.NewReader(readmeCSV), "r.csv")
+	_, tree, _ := Root(Leaves(rows))
+	var buf bytes.Buffer
+	if err := WriteProofs(&buf, tree); err != nil {
+		t.Fatal(err)
+	}
+	p, err := FindProof(bytes.NewReader(buf.Bytes()), rows[1].Address, rows[1].Amount)
+	if err != nil || !Verify(tree.Root(), rows[1].Address, rows[1].Amount, p) {
+		t.Fatalf("FindProof: %v", err)
+	}
+	if _, err := FindProof(bytes.NewReader(buf.Bytes()), rows[1].Address, rows[0].Amount); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("wrong amount: %v", err)
+	}
+	if _, err := FindProof(strings.NewReader(`{"format":"x"}`), rows[1].Address, rows[0].Amount); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("bad format: %v", err)
+	}
+}

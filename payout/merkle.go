@@ -54,6 +54,7 @@ type Tree struct {
 }
 
 // NewTree builds the standard tree of leaves with OpenZeppelin's default options (leaves sorted by hash).
+// The tree keeps the leaves' amounts: do not modify them afterwards.
 func NewTree(leaves []Leaf) (*Tree, error) { return newTree(leaves, true) }
 
 // NewUnsortedTree builds the tree with OpenZeppelin's sortLeaves: false: leaves are placed in input order.

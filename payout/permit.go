@@ -144,6 +144,9 @@ func (p Permit) StructHash() (Hash, error) {
 // Digest is the EIP-712 digest keccak256("\x19\x01" || domainSeparator || structHash) that the owner signs and
 // Permit2 checks.
 func (p Permit) Digest(d Domain) (Hash, error) {
+	if d.ChainID == 0 {
+		return Hash{}, plaudit.Errorf(plaudit.EINVALID, "permit: chain id 0: a signature must name its chain")
+	}
 	sh, err := p.StructHash()
 	if err != nil {
 		return Hash{}, err

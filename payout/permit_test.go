@@ -317,3 +317,23 @@ func TestParseSignature(t *testing.T) {
 		}
 	}
 }
+
+func TestSignErrors(t *testing.T) {
+	s, _ := NewSigner(anvilKey0)
+	p := Permit{Amount: big.NewInt(1), Nonce: big.NewInt(1), Deadline: big.NewInt(1)}
+	if _, err := s.SignPermit(Domain{ChainID: 0}, p); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("chain 0: %v", err)
+	}
+	p.Nonce = nil
+	if _, err := s.SignPermit(Domain{ChainID: 1}, p); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("nil nonce: %v", err)
+	}
+	s.Destroy()
+	if _, err := s.SignHash(Hash{}); err == nil {
+		t.Fatal("destroyed signer signed")
+	}
+	var nilSigner *Signer
+	if _, err := nilSigner.SignHash(Hash{}); err == nil {
+		t.Fatal("nil signer signed")
+	}
+}

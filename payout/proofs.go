@@ -73,6 +73,27 @@ func WriteProofs(w io.Writer, t *Tree) error {
 	return bw.Flush()
 }
 
+// FindProof returns the proof of (addr, amount) from a proofs file, without checking the rest of the file: what
+// a member needs from a large file. The caller verifies the proof against the root it trusts.
+func FindProof(r io.Reader, addr Address, amount *big.Int) ([]Hash, error) {
+	var f ProofsFile
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "proofs file: %v", err)
+	}
+	if f.Format != ProofsFormat {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "proofs file: unknown format %q (want %q)", clip(f.Format), ProofsFormat)
+	}
+	for _, c := range f.Claims {
+		if c.Address != addr {
+			continue
+		}
+		if v, err := parseDecimalUint256(c.Amount); err == nil && v.Cmp(amount) == 0 {
+			return c.Proof, nil
+		}
+	}
+	return nil, plaudit.Errorf(plaudit.ENOTFOUND, "proofs file: no entry for %s with amount %s", addr, amount)
+}
+
 // ReadProofs parses a proofs file and checks that every entry's leaf is the hash of its address and amount
 // and that its proof leads to the root.
 func ReadProofs(r io.Reader) (*ProofsFile, error) {

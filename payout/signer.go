@@ -105,6 +105,9 @@ func ParseSignature(s string) (Signature, error) {
 // the same key and digest always give the same signature, which is what lets an epoch's claims be signed twice
 // and compared byte for byte.
 func (s *Signer) SignHash(digest Hash) (Signature, error) {
+	if s == nil || s.key == nil {
+		return Signature{}, plaudit.Errorf(plaudit.EINVALID, "sign: no signing key (destroyed or never loaded)")
+	}
 	compact := ecdsa.SignCompact(s.key, digest[:], false) // <27+recid><r><s>, low s
 	var sig Signature
 	recid := compact[0] - 27

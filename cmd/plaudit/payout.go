@@ -377,16 +377,11 @@ func readProofArg(arg string, addr payout.Address, amount *big.Int) ([]payout.Ha
 		data = b
 	}
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
-		f, err := payout.ReadProofs(bytes.NewReader(t))
+		p, err := payout.FindProof(bytes.NewReader(t), addr, amount)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--proof %s: %w", arg, err)
 		}
-		for _, c := range f.Claims {
-			if c.Address == addr && c.AmountInt().Cmp(amount) == 0 {
-				return c.Proof, nil
-			}
-		}
-		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "--proof: no entry for %s with amount %s in %s", addr, amount, arg[1:])
+		return p, nil
 	}
 	var p []payout.Hash
 	if err := json.Unmarshal(data, &p); err != nil {
