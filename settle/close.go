@@ -257,10 +257,10 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 			}
 			lines[k].eng = uint64(w) + uint64(xw)
 			if m.reduced > 0 {
-				a.Notes = append(a.Notes, strconv.Itoa(int(m.reduced))+" events reduced by verdicts")
+				a.Notes = append(a.Notes, count(int(m.reduced), "event")+" reduced by verdicts")
 			}
 			if a.Excluded > 0 {
-				a.Notes = append(a.Notes, strconv.Itoa(a.Excluded)+" events at or below min score "+p.MinScore.String())
+				a.Notes = append(a.Notes, count(a.Excluded, "event")+" at or below min score "+p.MinScore.String())
 			}
 			a.Points = plaudit.Points(w)
 			lines[k].weight = uint64(w)
@@ -476,6 +476,14 @@ func splitPool(p *Program, avail *big.Int, handles []string, allocs []plaudit.Al
 	}
 	total.Add(total, R)
 	return total
+}
+
+// count formats n things: "1 event", "3 events".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // hiLo returns v (< 2^128) as two 64-bit words.

@@ -1,0 +1,415 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/ledger"
+)
+
+func init() {
+	cmd := &cobra.Command{
+		Use:   "ledger",
+		Short: "Balances, postings, reversals and ENG governance weight",
+		Long: `ledger reads and corrects the double-entry ledger. Every movement is a posting whose entries sum to
+zero per asset and that names the epoch, job or operator that made it; no account but an external one
+(source:…, eng:issuer) ever goes below zero; postings are never edited — a correction is a reversing
+posting with a reason. The eng subcommands manage ENG governance weight. See docs/ledger.md.`,
+	}
+	cmd.AddCommand(ledgerBalancesCmd(), ledgerPostingsCmd(), ledgerReverseCmd(), ledgerENGCmd())
+	rootCmd.AddCommand(cmd)
+}
+
+func ledgerBalancesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "balances [PREFIX]",
+		Short:   "Print non-zero balances, one \"account asset amount\" per line (amounts in base units)",
+		Example: "  plaudit ledger balances\n  plaudit ledger balances member:\n  plaudit ledger balances eng:",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			prefix := ""
+			if len(args) == 1 {
+				prefix = args[0]
+			}
+			bals, err := st.Balances(ctx, prefix)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			for _, b := range bals {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Account, b.Asset, b.Amount)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// writePosting prints a posting: a header line, then one indented line per entry.
+func writePosting(w io.Writer, p *plaudit.Posting) {
+	rev := ""
+	if p.Reverses != 0 {
+		rev = fmt.Sprintf(" (reverses #%d)", p.Reverses)
+	}
+	fmt.Fprintf(w, "#%d %s %s %s%s\n", p.ID, p.Time.UTC().Format(time.RFC3339), p.Origin, p.Reason, rev)
+	for _, e := range p.Entries {
+		fmt.Fprintf(w, "    %-40s %-10s %s\n", e.Account, e.Asset, e.Amount)
+	}
+}
+
+func ledgerPostingsCmd() *cobra.Command {
+	var f plaudit.PostingFilter
+	cmd := &cobra.Command{
+		Use:     "postings",
+		Short:   "Print postings (the audit log), oldest first",
+		Example: "  plaudit ledger postings --account member:alice\n  plaudit ledger postings --origin epoch:default@2026-01-05T00:00:00Z",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ps, err := st.Postings(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				writePosting(cmd.OutOrStdout(), p)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&f.Account, "account", "", "only postings that touch this account")
+	cmd.Flags().StringVar(&f.Origin, "origin", "", "only postings made by KIND:ID (epoch:…, job:…, operator:…)")
+	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many postings")
+	return cmd
+}
+
+func ledgerReverseCmd() *cobra.Command {
+	var reason, operator string
+	cmd := &cobra.Command{
+		Use:   "reverse POSTING",
+		Short: "Post the reversal of a posting, with a reason (postings are never edited)",
+		Long: `reverse posts a new posting that negates every entry of POSTING, names it, and records the reason and
+the operator. A posting can be reversed once; a reversal that would take a balance below zero is refused
+(reverse the later postings that spent it first).`,
+		Example: `  plaudit ledger reverse 42 --reason "paid the wrong member"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "posting %q: want a posting number", args[0])
+			}
+			if strings.TrimSpace(reason) == "" {
+				return plaudit.Errorf(plaudit.EINVALID, "reverse posting %d: --reason is required", id)
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			orig, err := st.Posting(ctx, id)
+			if err != nil {
+				return err
+			}
+			op := operatorName(operator)
+			rev := orig.Reversal(plaudit.Origin{Kind: plaudit.OriginOperator, ID: op}, fmt.Sprintf("reverse posting %d: %s", id, reason), time.Now().UTC())
+			if _, err := st.AppendPosting(ctx, rev); err != nil {
+				return err
+			}
+			writePosting(cmd.OutOrStdout(), rev)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
+	cmd.Flags().StringVar(&operator, "operator", "", "who (default $PLAUDIT_OPERATOR or $USER)")
+	return cmd
+}
+
+// governanceFromFlags reads the governance model and cooldown: flags, else $PLAUDIT_GOVERNANCE_MODEL and
+// $PLAUDIT_ENG_COOLDOWN, else ASWG (no cooldown) — and for other models the seed's six months.
+func governanceFromFlags(model, cooldown string) (ledger.Governance, error) {
+	if model == "" {
+		model = os.Getenv("PLAUDIT_GOVERNANCE_MODEL")
+	}
+	if cooldown == "" {
+		cooldown = os.Getenv("PLAUDIT_ENG_COOLDOWN")
+	}
+	g := ledger.DefaultGovernance
+	if model != "" {
+		g.Model = model
+	}
+	if g.Model != ledger.ModelASWG {
+		g.Cooldown = ledger.DefaultCooldown
+	}
+	if cooldown != "" {
+		c, err := ledger.ParseCooldown(cooldown)
+		if err != nil {
+			return g, plaudit.Errorf(plaudit.EINVALID, "--cooldown: %v", err)
+		}
+		g.Cooldown = c
+	}
+	return g, g.Validate()
+}
+
+// memberKind returns the kind of a member named in the log, or ENOTFOUND.
+func memberKind(cmd *cobra.Command, st plaudit.Store, handle string) (plaudit.MemberKind, error) {
+	events, err := loadEvents(cmd.Context(), st)
+	if err != nil {
+		return "", err
+	}
+	m, ok := plaudit.BuildDirectory(events).Member(handle)
+	if !ok {
+		return "", plaudit.Errorf(plaudit.ENOTFOUND, "member %s not found in the event log", handle)
+	}
+	return m.Kind, nil
+}
+
+func ledgerENGCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "eng",
+		Short: "ENG governance weight: status, toggle, delegate, revoke, transfer (refused)",
+		Long: `ENG is governance weight minted from engagement (1 ENG per eligible point). A community member's ENG is
+non-transferable: it lives in their governance stake (eng:stake:HANDLE), which they toggle between counting
+for governance and for rewards. Under Active Stake Weighted Governance (--model aswg, the default) the
+toggle is free; under any other model a cooldown (default six calendar months, --cooldown 6mo|182d|72h)
+separates two toggles. Project accounts' ENG pools in the project wallet (eng:project), the only ENG that
+can be delegated, to community members, and the project can revoke a delegation.`,
+	}
+	var model, cooldown, operator, reason string
+	status := &cobra.Command{
+		Use:   "status MEMBER",
+		Short: "Show a member's ENG: stake, mode, toggles, delegations",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			h := args[0]
+			hist, err := st.ENGToggles(ctx, h)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, acct := range []string{plaudit.AccountENGStake(h), plaudit.AccountENGDelegated(h)} {
+				bals, err := st.Balances(ctx, acct)
+				if err != nil {
+					return err
+				}
+				amt := "0"
+				for _, b := range bals {
+					if b.Account == acct && b.Asset == plaudit.AssetENG {
+						amt = plaudit.FormatUnits(b.Amount, 6)
+					}
+				}
+				fmt.Fprintf(out, "%-10s %s ENG\n", strings.SplitN(strings.TrimPrefix(acct, "eng:"), ":", 2)[0], amt)
+			}
+			fmt.Fprintf(out, "mode       %s\n", ledger.Mode(hist))
+			for _, t := range hist {
+				fmt.Fprintf(out, "toggled    %s %s → %s by %s\n", t.Time.Format(time.RFC3339), t.From, t.To, t.Operator)
+			}
+			ds, err := st.Delegations(ctx, h)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				writeDelegation(out, d)
+			}
+			return nil
+		},
+	}
+	toggle := &cobra.Command{
+		Use:   "toggle MEMBER",
+		Short: "Switch a community member's ENG between governance and rewards",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := governanceFromFlags(model, cooldown)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			kind, err := memberKind(cmd, st, args[0])
+			if err != nil {
+				return err
+			}
+			hist, err := st.ENGToggles(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			t, err := ledger.Toggle(g, args[0], kind, hist, time.Now().UTC(), operatorName(operator))
+			if err != nil {
+				return err
+			}
+			if err := st.AddENGToggle(ctx, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "member %s ENG now counts for %s (was %s)\n", t.Member, t.To, t.From)
+			return nil
+		},
+	}
+	toggle.Flags().StringVar(&model, "model", "", "governance model: aswg (free toggles) or other (cooldown); default $PLAUDIT_GOVERNANCE_MODEL or aswg")
+	toggle.Flags().StringVar(&cooldown, "cooldown", "", "cooldown between toggles under other models: 6mo, 182d, 72h (default 6mo)")
+	delegate := &cobra.Command{
+		Use:     "delegate MEMBER AMOUNT",
+		Short:   "Delegate project ENG (AMOUNT in ENG, e.g. 12.5) from the project wallet to a community member",
+		Example: `  plaudit ledger eng delegate alice 250 --reason "ran the community call"`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amt, err := plaudit.ParseUnits(args[1], 6)
+			if err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "delegate: %v", err)
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			kind, err := memberKind(cmd, st, args[0])
+			if err != nil {
+				return err
+			}
+			now, op := time.Now().UTC(), operatorName(operator)
+			p, err := ledger.Delegation(args[0], kind, amt, op, reason, now)
+			if err != nil {
+				return err
+			}
+			d := &plaudit.Delegation{Member: args[0], Amount: amt, Time: now, Operator: op, Reason: reason}
+			if err := st.Delegate(ctx, d, p); err != nil {
+				return err
+			}
+			writeDelegation(cmd.OutOrStdout(), d)
+			return nil
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke DELEGATION",
+		Short: "Revoke a delegation: its ENG returns to the project wallet",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "delegation %q: want a delegation number", args[0])
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ds, err := st.Delegations(ctx, "")
+			if err != nil {
+				return err
+			}
+			var d *plaudit.Delegation
+			for _, x := range ds {
+				if x.ID == id {
+					d = x
+				}
+			}
+			if d == nil {
+				return plaudit.Errorf(plaudit.ENOTFOUND, "delegation %d not found", id)
+			}
+			now := time.Now().UTC()
+			p, err := ledger.Revocation(d, operatorName(operator), reason, now)
+			if err != nil {
+				return err
+			}
+			if err := st.RevokeDelegation(ctx, id, now, p); err != nil {
+				return err
+			}
+			d.Revoked, d.RevokePostingID = now, p.ID
+			writeDelegation(cmd.OutOrStdout(), d)
+			return nil
+		},
+	}
+	delegations := &cobra.Command{
+		Use:   "delegations [MEMBER]",
+		Short: "List delegations of project ENG",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			member := ""
+			if len(args) == 1 {
+				member = args[0]
+			}
+			ds, err := st.Delegations(ctx, member)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				writeDelegation(cmd.OutOrStdout(), d)
+			}
+			return nil
+		},
+	}
+	transfer := &cobra.Command{
+		Use:   "transfer FROM TO AMOUNT",
+		Short: "Refused: community ENG is non-transferable, project ENG moves only by delegation",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amt, err := plaudit.ParseUnits(args[2], 6)
+			if err != nil {
+				return plaudit.Errorf(plaudit.EINVALID, "transfer: %v", err)
+			}
+			kind := plaudit.MemberCommunity
+			if args[0] != "project" && args[0] != plaudit.AccountProjectWallet {
+				ctx := cmd.Context()
+				st, err := openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if k, err := memberKind(cmd, st, args[0]); err == nil {
+					kind = k
+				}
+			}
+			return ledger.Transfer(args[0], kind, args[1], amt)
+		},
+	}
+	for _, c := range []*cobra.Command{delegate, revoke} {
+		c.Flags().StringVar(&reason, "reason", "", "why, for the audit log")
+	}
+	for _, c := range []*cobra.Command{toggle, delegate, revoke} {
+		c.Flags().StringVar(&operator, "operator", "", "who (default $PLAUDIT_OPERATOR or $USER)")
+	}
+	cmd.AddCommand(status, toggle, delegate, revoke, delegations, transfer)
+	return cmd
+}
+
+func writeDelegation(w io.Writer, d *plaudit.Delegation) {
+	state := "active"
+	if !d.Revoked.IsZero() {
+		state = "revoked " + d.Revoked.Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "delegation %d: %s ENG to %s by %s at %s (%s), posting #%d\n", d.ID, plaudit.FormatUnits(d.Amount, 6), d.Member, d.Operator, d.Time.Format(time.RFC3339), state, d.PostingID)
+}
