@@ -157,7 +157,9 @@ func firstDifference(ctx context.Context, st plaudit.Store, ep *plaudit.Epoch, s
 // eventDifference finds the first event of member in the epoch whose stored score differs from the
 // rebuilt one.
 func eventDifference(ctx context.Context, st plaudit.Store, ep *plaudit.Epoch, member string, rebuilt []plaudit.Score) string {
-	in := func(s *plaudit.Score) bool { return s.Member == member && !s.Time.Before(ep.Start) && s.Time.Before(ep.End) }
+	in := func(s *plaudit.Score) bool {
+		return s.Member == member && !s.Time.Before(ep.Start) && s.Time.Before(ep.End)
+	}
 	want := map[string]plaudit.Points{}
 	var keys []string
 	for i := range rebuilt {
