@@ -257,3 +257,25 @@ func TestSignerConfig(t *testing.T) {
 		t.Fatalf("bad owner id: %v", err)
 	}
 }
+
+// FuzzSealedPlaintext: the plaintext parser never panics, and never repeats the key field in an error.
+func FuzzSealedPlaintext(f *testing.F) {
+	f.Add([]byte(anvilKey0 + ":1"))
+	f.Add([]byte("0x" + anvilKey0 + ":1:2"))
+	f.Add([]byte(anvilKey0))
+	f.Add([]byte(anvilKey0 + ":1:2:3"))
+	f.Add([]byte(anvilKey0[:40] + "::"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s, b, err := parseSealedPlaintext(in)
+		if err == nil {
+			if s == nil || b.OwnerID <= 0 || b.RepoID < 0 {
+				t.Fatalf("accepted %q as %+v", in, b)
+			}
+			return
+		}
+		key := strings.SplitN(string(in), ":", 2)[0]
+		if len(key) >= 8 && strings.Contains(err.Error(), key) {
+			t.Fatalf("error repeats the key field: %v", err)
+		}
+	})
+}
