@@ -102,7 +102,15 @@ func (c *csvDecoder) decode(ev *plaudit.Event) error {
 		}
 	}
 	for {
+		// Allow one record (plus what the buffers may already hold) before giving up on the file.
+		c.d.cr.limit = c.d.cr.n + MaxLineLen + 256<<10
 		rec, err := c.r.Read()
+		c.d.cr.limit = 0
+		if errors.Is(err, errRecordTooLong) {
+			c.err = &plaudit.ValidationError{Input: "CSV", Errors: []*plaudit.FieldError{{Line: c.d.line + 1, Index: -1,
+				Reason: fmt.Sprintf("a record after line %d runs on for more than %d bytes (an unclosed quote?); the rest of the file cannot be read", c.d.line, MaxLineLen)}}}
+			return c.err
+		}
 		if err == io.EOF {
 			c.err = io.EOF
 			return io.EOF

@@ -131,12 +131,25 @@ func IsLineError(err error) bool {
 	return errors.As(err, &le)
 }
 
+// errRecordTooLong stops a CSV reader that has read far past MaxLineLen without finishing a record (an
+// unclosed quote), before it reads the rest of the file into memory.
+var errRecordTooLong = errors.New("record longer than the limit")
+
 type countingReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	limit int64 // if > 0, reading past this offset fails with errRecordTooLong
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.limit > 0 {
+		if c.n >= c.limit {
+			return 0, errRecordTooLong
+		}
+		if rest := c.limit - c.n; int64(len(p)) > rest {
+			p = p[:rest]
+		}
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err

@@ -270,3 +270,21 @@ func TestFormatOf(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeCSVUnclosedQuote(t *testing.T) {
+	in := "source,id,kind,actor,time,content\nx,1,post,a,2024-05-01T12:00:00Z,ok\nx,2,post,a,2024-05-01T12:00:00Z,\"never closed\n" +
+		strings.Repeat("more text, more lines\n", 3*MaxLineLen/22)
+	d := NewDecoder(strings.NewReader(in), CSV)
+	var ev plaudit.Event
+	if err := d.Decode(&ev); err != nil || ev.ExternalID != "1" {
+		t.Fatalf("first record: %v", err)
+	}
+	err := d.Decode(&ev)
+	var ve *plaudit.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "unclosed quote") {
+		t.Fatalf("err = %v", err)
+	}
+	if d.Offset() > 2*MaxLineLen {
+		t.Fatalf("read %d bytes before giving up", d.Offset())
+	}
+}

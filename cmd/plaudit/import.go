@@ -107,12 +107,12 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 		bar.finish()
 		if err != nil {
 			var ve *plaudit.ValidationError
-			if errors.As(err, &ve) { // a CSV header that makes the file unreadable
+			if errors.As(err, &ve) { // a bad CSV header, an unclosed quote: the file cannot be read on
 				for _, fe := range ve.Errors {
 					fmt.Fprintf(stderr, "%s: %s\n", name, fe)
 				}
-				fmt.Fprintln(stdout, ingest.Result{}.String())
-				return plaudit.Errorf(plaudit.EINVALID, "%s: bad header; nothing imported", name)
+				fmt.Fprintln(stdout, ingest.Result{Rejected: chk.Bad}.String())
+				return plaudit.Errorf(plaudit.EINVALID, "%s: cannot be read past line %d (see above); nothing imported", name, ve.Errors[0].Line)
 			}
 			return fmt.Errorf("check %s: %w", name, err)
 		}
