@@ -13,7 +13,7 @@ import (
 
 func TestPresets(t *testing.T) {
 	names := policy.PresetNames()
-	for _, want := range []string{"cast", "default", "poe", "tiered"} {
+	for _, want := range []string{"cast", "conversation", "default", "poe", "tiered"} {
 		found := false
 		for _, n := range names {
 			found = found || n == want
@@ -214,6 +214,8 @@ func TestApplies(t *testing.T) {
 		{plaudit.SourceFarcaster, plaudit.KindReply, "cast"},
 		{plaudit.SourceDiscord, plaudit.KindReply, "poe"},
 		{plaudit.SourceDiscord, plaudit.KindLike, ""},
+		{plaudit.SourceGitHub, plaudit.KindComment, "conversation"},
+		{plaudit.SourceGitHub, "pull_request", "conversation"},
 	}
 	for _, c := range cases {
 		got := ""

@@ -52,6 +52,12 @@ type Observer interface {
 	Observe(e *plaudit.Event, ctx *Context)
 }
 
+// Failer is implemented by scorers that can fail on input they were given (a conversation with two issues
+// of one id); the engine reports the first failure from Err.
+type Failer interface {
+	Err() error
+}
+
 // Factory builds a scorer from its decoded parameters (the value ScorerType.NewParams made).
 type Factory func(params any) (Scorer, error)
 
@@ -162,6 +168,18 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	return out
 }
 
+// Err returns the first failure a scorer reported, if any.
+func (en *Engine) Err() error {
+	for _, x := range en.entries {
+		if f, ok := x.scorer.(Failer); ok {
+			if err := f.Err(); err != nil {
+				return fmt.Errorf("score: policy %s: scorer %s: %w", en.policy.Name, x.cfg.Scorer, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Add scores one new event as it arrives: it updates the directory, shows the event to observers and
 // scores it. Scores that depend on later events (a comment's replies) count only what was added before.
 func (en *Engine) Add(e *plaudit.Event) []plaudit.Score {
@@ -185,6 +203,9 @@ func Run(p *policy.Policy, events []plaudit.Event, rep ReputationFunc) ([]plaudi
 	var out []plaudit.Score
 	for i := range events {
 		out = append(out, en.Score(&events[i])...)
+	}
+	if err := en.Err(); err != nil {
+		return nil, nil, err
 	}
 	return out, dir, nil
 }

@@ -1,0 +1,184 @@
+package score
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/score/conversation"
+)
+
+func init() {
+	Register(policy.ScorerType{
+		Name:    conversation.ScorerName,
+		Doc:     "Ubiquity-compatible GitHub conversation rewards: comment formatting, relevance, roles, task price, reviews (seed 002)",
+		Sources: []plaudit.Source{plaudit.SourceGitHub},
+		Kinds:   []plaudit.Kind{"issue", "pull_request", plaudit.KindComment, plaudit.KindReview},
+		NewParams: func() any {
+			return &ConversationParams{Config: conversation.DefaultConfig()}
+		},
+		Decode: decodeConversationParams,
+		Encode: encodeConversationParams,
+	}, func(params any) (Scorer, error) {
+		p, ok := params.(*ConversationParams)
+		if !ok {
+			return nil, fmt.Errorf("conversation: params of type %T", params)
+		}
+		return &conversationScorer{cfg: &p.Config}, nil
+	})
+}
+
+// ConversationParams are the conversation scorer's policy parameters: a Ubiquity text-conversation-rewards
+// configuration as written (its `with:` block), and the Config it means. An empty one means Plaudit's own
+// defaults (conversation.DefaultConfig). The configuration is kept as written, keys sorted, for `policy
+// show` and the hash: Ubiquity's format is the one users know, and what it means is a fixed function of it.
+type ConversationParams struct {
+	Config conversation.Config
+	source *yaml.Node
+}
+
+// decodeConversationParams reads a conversation scorer's params: nothing for Plaudit's own defaults
+// (conversation.DefaultConfig), or a Ubiquity text-conversation-rewards configuration — the plugin's `with:`
+// block — read in Ubiquity compatibility mode.
+func decodeConversationParams(n *yaml.Node) (any, []*plaudit.FieldError) {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return &ConversationParams{Config: conversation.DefaultConfig()}, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, []*plaudit.FieldError{{Line: n.Line, Reason: "want a Ubiquity text-conversation-rewards configuration (a mapping), or nothing for the defaults"}}
+	}
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return nil, []*plaudit.FieldError{{Line: n.Line, Reason: err.Error()}}
+	}
+	c, err := conversation.ParseUbiquityConfig(b)
+	if err != nil {
+		var ce *conversation.ConfigError
+		if errors.As(err, &ce) {
+			return nil, []*plaudit.FieldError{{Line: lineOf(n, ce.Field), Field: ce.Field, Reason: ce.Reason}}
+		}
+		return nil, []*plaudit.FieldError{{Line: n.Line, Reason: strings.TrimPrefix(err.Error(), "ubiquity config: ")}}
+	}
+	return &ConversationParams{Config: c, source: sortedCopy(n)}, nil
+}
+
+// sortedCopy copies n with every mapping's keys sorted and block layout, dropping comments and positions.
+func sortedCopy(n *yaml.Node) *yaml.Node {
+	c := &yaml.Node{Kind: n.Kind, Tag: n.Tag, Value: n.Value}
+	if n.Kind == yaml.ScalarNode {
+		c.Style = n.Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle | yaml.LiteralStyle | yaml.FoldedStyle)
+		return c
+	}
+	if n.Kind == yaml.MappingNode {
+		type kv struct{ k, v *yaml.Node }
+		pairs := make([]kv, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			pairs = append(pairs, kv{n.Content[i], n.Content[i+1]})
+		}
+		sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].k.Value < pairs[j].k.Value })
+		for _, p := range pairs {
+			c.Content = append(c.Content, sortedCopy(p.k), sortedCopy(p.v))
+		}
+		return c
+	}
+	for _, x := range n.Content {
+		c.Content = append(c.Content, sortedCopy(x))
+	}
+	return c
+}
+
+// lineOf finds the line of a dotted field path ("incentives.reviewIncentivizer.baseRate", with [i] for
+// list items) in n, or the deepest part of it that exists.
+func lineOf(n *yaml.Node, path string) int {
+	line := n.Line
+	for _, part := range strings.Split(path, ".") {
+		key, idx, _ := strings.Cut(part, "[")
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+		if idx != "" {
+			var k int
+			if _, err := fmt.Sscanf(idx, "%d]", &k); err != nil || n.Kind != yaml.SequenceNode || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+// encodeConversationParams writes the configuration as given, keys sorted; empty for the defaults.
+func encodeConversationParams(params any) (*yaml.Node, error) {
+	p, ok := params.(*ConversationParams)
+	if !ok {
+		return nil, fmt.Errorf("conversation params of type %T", params)
+	}
+	if p.source == nil {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, nil
+	}
+	return p.source, nil
+}
+
+// conversationScorer adapts package conversation, which scores whole GitHub conversations at once: it
+// collects the GitHub events it observes, scores them all when first asked (again when more arrived), and
+// hands each event its scores. Task rewards go to assignees, found through the directory.
+type conversationScorer struct {
+	cfg    *conversation.Config
+	events []plaudit.Event
+	scores map[string][]plaudit.Score // by event key
+	dirty  bool
+	err    error
+}
+
+func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
+	if e.Source != plaudit.SourceGitHub {
+		return
+	}
+	switch e.Kind {
+	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview:
+		s.events = append(s.events, *e)
+		s.dirty = true
+	}
+}
+
+func (s *conversationScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
+	if s.dirty || s.scores == nil {
+		s.dirty = false
+		s.scores = map[string][]plaudit.Score{}
+		member := func(login string) string {
+			if m := ctx.Dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
+				return m
+			}
+			return "github:" + login
+		}
+		all, err := s.cfg.ScoreEvents(context.Background(), s.events, conversation.EventOptions{Member: member})
+		if err != nil {
+			s.err = fmt.Errorf("conversation: %w", err)
+			return nil
+		}
+		for _, sc := range all {
+			s.scores[sc.Event] = append(s.scores[sc.Event], sc)
+		}
+	}
+	return s.scores[e.Key()]
+}
+
+// Err reports a failure to score the conversations: the engine's Run returns it.
+func (s *conversationScorer) Err() error { return s.err }
