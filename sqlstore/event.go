@@ -66,13 +66,10 @@ func encodeEvent(e *plaudit.Event, buf *bytes.Buffer) (eventRow, *plaudit.FieldE
 	}
 	r.timeNS = e.Time.UnixNano()
 	if len(e.Attrs) > 0 {
-		buf.Reset()
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(e.Attrs); err != nil {
+		s, err := encodeAttrs(e.Attrs, buf)
+		if err != nil {
 			return r, bad("attrs", fmt.Sprintf("cannot encode as JSON: %v", err))
 		}
-		s := string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		r.attrs = &s
 	}
 	return r, nil
