@@ -19,6 +19,10 @@ func (g *generator) execute(a action) {
 		g.tierChange(m, a.t)
 	case actSubmit:
 		g.submit(m, a.it, a.t)
+	case actFollow:
+		if to := g.members[a.n].accounts[pX]; to != nil && g.members[a.n].join < a.t {
+			g.follow(m, to, a.t)
+		}
 	case actComment:
 		if m.has(pGitHub) && a.t > m.join {
 			g.ghComment(m, a.it, a.t, "")
@@ -205,7 +209,11 @@ func (g *generator) honestAction(m *member, t int64) {
 			}
 		case r < 0.175+0.37*c:
 			g.xMention(m, t)
-		case r < 0.275+0.37*c:
+		case r < 0.2+0.37*c:
+			if it := g.pickTarget(pX, m, t, 0.6); it != nil {
+				g.follow(m, it.author, t)
+			}
+		case r < 0.3+0.37*c:
 			g.react(m, pX, t, true, 0.5)
 		default:
 			g.react(m, pX, t, false, 0.5)
@@ -299,6 +307,18 @@ func (g *generator) xMention(m *member, t int64) {
 	e.TargetAuthor, e.Content = to.id, g.text.mention(to.username)
 	e.Attrs = map[string]any{"follower_count": num(a.followers), "account_created": a.createdAt}
 	g.newItem(pX, id, plaudit.KindPost, a, t)
+}
+
+// follow emits m's X follow of account a, once.
+func (g *generator) follow(m *member, a *account, t int64) bool {
+	me := m.accounts[pX]
+	if me == nil || a == nil || a.platform != pX || a.member == m.idx || t <= m.join || contains(m.follows, a.member) {
+		return false
+	}
+	m.follows = append(m.follows, a.member)
+	e := g.add(plaudit.SourceX, "follow-"+me.id+"-"+a.id, plaudit.KindFollow, me.id, t)
+	e.TargetAuthor = a.id
+	return true
 }
 
 // react emits a like (a reaction on Discord) or a repost (a recast on Farcaster) by m, if m has not already

@@ -102,6 +102,9 @@ func (g *generator) velocity(m *member, t int64) {
 		if it.author.member == m.idx {
 			continue
 		}
+		if g.chance(0.12) && g.follow(m, it.author, t) { // follow-back farming
+			return
+		}
 		if g.reactTo(m, it, t, g.chance(0.25)) {
 			return
 		}

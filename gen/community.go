@@ -401,12 +401,31 @@ func (g *generator) normalizeWeights() {
 	}
 }
 
-// scheduleJoins queues every member's joining: links, wallet, tier.
+// scheduleJoins queues every member's joining: links, wallet, tier. Sybil puppets follow the main account
+// and a few other puppets within the hour after they join.
 func (g *generator) scheduleJoins() {
 	for _, m := range g.members {
 		if m.join < g.end {
 			g.schedule(m.join, actJoin, m.idx, nil)
 		}
+	}
+	for _, c := range g.clusters {
+		for _, p := range c.puppets {
+			t := g.members[p].join
+			g.scheduleFollow(t+int64(g.between(30, 3600)), p, c.main)
+			for range g.between(2, 6) {
+				if o := c.puppets[g.rng.IntN(len(c.puppets))]; o != p {
+					g.scheduleFollow(t+int64(g.between(30, 3600)), p, o)
+				}
+			}
+		}
+	}
+}
+
+func (g *generator) scheduleFollow(t int64, m, n int32) {
+	if t < g.end {
+		g.seq++
+		g.queue.push(action{t: t, seq: g.seq, kind: actFollow, m: m, n: n})
 	}
 }
 

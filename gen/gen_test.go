@@ -311,9 +311,10 @@ func TestSybilClusters(t *testing.T) {
 		}
 	}
 	inside, all := 0, 0
+	followsIn, follows := 0, 0
 	for i := range c.events {
 		e := &c.events[i]
-		if !isEngagement(e.Kind) {
+		if !isEngagement(e.Kind) && e.Kind != plaudit.KindFollow {
 			continue
 		}
 		h := c.dir.MemberOfActor(e)
@@ -321,10 +322,22 @@ func TestSybilClusters(t *testing.T) {
 		if !ok || h == g.members[g.clusters[cl].main].handle {
 			continue
 		}
+		tc, ok := cluster[c.targetMember(e)]
+		in := ok && tc == cl
+		if e.Kind == plaudit.KindFollow {
+			follows++
+			if in {
+				followsIn++
+			}
+			continue
+		}
 		all++
-		if tc, ok := cluster[c.targetMember(e)]; ok && tc == cl {
+		if in {
 			inside++
 		}
+	}
+	if follows < len(cluster) || followsIn*10 < follows*9 {
+		t.Errorf("puppets follow %d accounts, %d inside the cluster: want follows of the operator and each other", follows, followsIn)
 	}
 	t.Logf("sybil inside %d of %d; wallets %v", inside, all, wallets)
 	if share := float64(inside) / float64(all); all < 100 || share < 0.7 {
@@ -432,10 +445,15 @@ func jaccard(a, b string) float64 {
 
 func TestPlatformAttributes(t *testing.T) {
 	c := generate(t, std)
-	var priced, casts, submits, flags, attackerFlags int
+	var priced, casts, submits, flags, attackerFlags, follows int
 	for i := range c.events {
 		e := &c.events[i]
 		switch {
+		case e.Kind == plaudit.KindFollow:
+			follows++
+			if e.Source != plaudit.SourceX || e.TargetAuthor == "" || e.Target != "" {
+				t.Fatalf("bad follow %+v", e)
+			}
 		case e.Source == plaudit.SourceGitHub && e.Kind == "issue":
 			labels, _ := e.Attrs["labels"].([]any)
 			for _, l := range labels {
@@ -480,8 +498,8 @@ func TestPlatformAttributes(t *testing.T) {
 			}
 		}
 	}
-	if priced == 0 || casts == 0 || submits == 0 || flags == 0 {
-		t.Fatalf("priced issues %d, casts %d, submits %d, flags %d: want some of each", priced, casts, submits, flags)
+	if priced == 0 || casts == 0 || submits == 0 || flags == 0 || follows == 0 {
+		t.Fatalf("priced issues %d, casts %d, submits %d, flags %d, follows %d: want some of each", priced, casts, submits, flags, follows)
 	}
 	t.Logf("flags %d attacker %d priced %d casts %d submits %d", flags, attackerFlags, priced, casts, submits)
 	if float64(attackerFlags) < 0.6*float64(flags) {

@@ -43,10 +43,11 @@ type member struct {
 	accounts [numPlatforms]*account
 	acctList []*account
 	tier     int
-	group    int    // ring or sybil cluster index, -1 for none
-	assoc    string // GitHub author_association
-	badge    bool   // Farcaster power badge
-	template []int  // copy-paste templates
+	group    int     // ring or sybil cluster index, -1 for none
+	assoc    string  // GitHub author_association
+	badge    bool    // Farcaster power badge
+	template []int   // copy-paste templates
+	follows  []int32 // members m follows on X
 	wallet   string
 }
 
@@ -145,6 +146,7 @@ type action struct {
 	seq  uint64
 	kind actKind
 	m    int32
+	n    int32 // another member, for follows
 	it   *item
 }
 
@@ -164,6 +166,7 @@ const (
 	actSybilMain                 // the operator's main account posts
 	actTier                      // a member's tier changes
 	actComment                   // a member comments on it.it, a GitHub issue
+	actFollow                    // a member follows member n on X
 )
 
 // actionQueue is a binary min-heap of actions by time, then push order.

@@ -45,7 +45,9 @@ func (x *textGen) handle(puppet bool) string {
 	if puppet && x.r.IntN(3) > 0 {
 		return f + "_" + l + strconv.Itoa(1000+x.r.IntN(9000))
 	}
-	switch x.r.IntN(8) {
+	switch x.r.IntN(9) {
+	case 8: // a birth year: honest handles carry four digits too
+		return f + "_" + l + strconv.Itoa(1965+x.r.IntN(45))
 	case 0:
 		return f + "_" + l
 	case 1:
