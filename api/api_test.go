@@ -259,3 +259,62 @@ func TestRegister(t *testing.T) {
 		t.Fatalf("public route: %d %s", status, body)
 	}
 }
+
+// TestConcurrentPosts posts overlapping batches from several clients at once: every request must succeed,
+// and every event must be stored exactly once, accepted by exactly one request.
+func TestConcurrentPosts(t *testing.T) {
+	db := openSQLite(t)
+	srv := httptest.NewServer(api.NewServer(db, api.Options{Logger: quietLogger()}))
+	defer srv.Close()
+	const clients, batches, size = 4, 5, 50
+	accepted := make(chan int, clients*batches)
+	errc := make(chan error, clients)
+	for c := range clients {
+		go func() {
+			for b := range batches {
+				var evs []string
+				for i := range size {
+					// The first half of every batch is the same for all clients: contended.
+					id := fmt.Sprintf("%d-%d", c, b*size+i)
+					if i < size/2 {
+						id = fmt.Sprintf("shared-%d", b*size+i)
+					}
+					evs = append(evs, event(id, "post"))
+				}
+				resp, err := http.Post(srv.URL+"/v1/events", "application/json", strings.NewReader("["+strings.Join(evs, ",")+"]"))
+				if err != nil {
+					errc <- err
+					return
+				}
+				var out api.PostEventsResponse
+				err = json.NewDecoder(resp.Body).Decode(&out)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 || out.Rejected != 0 || out.Accepted+out.Duplicate != size {
+					errc <- fmt.Errorf("status %d: %+v %v", resp.StatusCode, out, err)
+					return
+				}
+				accepted <- out.Accepted
+			}
+			errc <- nil
+		}()
+	}
+	for range clients {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(accepted)
+	total := 0
+	for n := range accepted {
+		total += n
+	}
+	st, err := db.EventStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := batches*size/2 + clients*batches*size/2 // the shared ids once, each client's own ids
+
+	if st.Total != int64(want) || total != want {
+		t.Fatalf("stored %d, accepted %d, want %d", st.Total, total, want)
+	}
+}
