@@ -71,7 +71,7 @@ type recordedComment struct {
 
 // resultFiles returns the current-format results files (the obsolete zero-results file, the configuration
 // and the non-result fixtures left out).
-func resultFiles(t *testing.T, dir string) []string {
+func resultFiles(t testing.TB, dir string) []string {
 	t.Helper()
 	skip := map[string]bool{
 		"github-comment-zero-results.json":   true, // obsolete format
@@ -93,7 +93,7 @@ func resultFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-func loadRecorded(t *testing.T, path string) map[string]recorded {
+func loadRecorded(t testing.TB, path string) map[string]recorded {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -325,7 +325,7 @@ func TestConformanceTotals(t *testing.T) {
 	t.Logf("totals: %d users checked, %d files with every total matching", users, files)
 }
 
-func readRoute[T any](t *testing.T, dir, rel string, decode func(string, []byte) (T, error)) T {
+func readRoute[T any](t testing.TB, dir, rel string, decode func(string, []byte) (T, error)) T {
 	t.Helper()
 	p := filepath.Join(dir, "routes", rel)
 	b, err := os.ReadFile(p)

@@ -96,6 +96,8 @@ func (c *Config) Evaluate(markdown string, role Role, commentURL string) (*Forma
 // as the reference does: removing an element shifts the list, so the element after it is not visited.
 func (c *Config) walk(body *html.Node, tags map[string]TagRule, commentURL string, counts map[string]*TagCount) []string {
 	list := elements(make([]*html.Node, 0, 32), body)
+	// Text URLs can only be found if the text holds "http" somewhere; most comments' does not.
+	anyURL := indexURL(textContent(body)) >= 0
 	var urls []string
 	seen := map[string]bool{}
 	addURL := func(u string) {
@@ -133,8 +135,10 @@ func (c *Config) walk(body *html.Node, tags map[string]TagRule, commentURL strin
 			}
 			continue
 		}
-		for _, u := range c.textURLs(textContent(el)) {
-			addURL(cutFragment(u))
+		if anyURL {
+			for _, u := range c.textURLs(textContent(el)) {
+				addURL(cutFragment(u))
+			}
 		}
 		if t := counts[name]; t != nil {
 			t.ElementCount++

@@ -223,6 +223,10 @@ func linkBareURLs(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
+		if s[i] != 'h' && s[i] != 'H' {
+			i++
+			continue
+		}
 		var scheme int
 		switch {
 		case hasPrefixFold(s[i:], "https://"):
@@ -276,9 +280,14 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// containsFold is an ASCII case-insensitive strings.Contains.
 func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	lo, up := sub[0]|0x20, sub[0]&^0x20
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if hasPrefixFold(s[i:], sub) {
+		if (s[i] == lo || s[i] == up) && hasPrefixFold(s[i:], sub) {
 			return true
 		}
 	}

@@ -1,0 +1,97 @@
+package conversation
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// FuzzScoreComment runs arbitrary markdown through rendering, the tag walk and scoring, in both modes: it must
+// never panic, the reward must be non-negative and the same twice.
+func FuzzScoreComment(f *testing.F) {
+	for _, s := range []string{
+		"", "plain", "*a* **b** `c`", "See https://a.example/x). and www.b.example", "<details><summary>x</summary>y</details>",
+		"| a | b |\n|---|---|\n| 1 | 2 |", "- [ ] task\n- [x] done", "```go\nfunc main() {}\n```", "> quote\n\nbody",
+		"<img src=x onerror=alert(1)>", "<a href=\"/rel\">rel</a> <a href=\"mailto:a@b.c\">m</a>", "[^1]: note\n###### x [^1^]",
+		"<table><tr><td>unclosed", "\x00\xff\xfe", strings.Repeat("[", 100), strings.Repeat("*a* ", 50),
+	} {
+		f.Add(s)
+	}
+	ubq := DefaultConfig()
+	ubq.Compat = true
+	preset := DefaultConfig()
+	f.Fuzz(func(t *testing.T, md string) {
+		if len(md) > 1<<14 {
+			return
+		}
+		for _, c := range []*Config{&ubq, &preset} {
+			in := CommentInput{Markdown: md, Role: "ISSUE_CONTRIBUTOR", URL: "https://github.com/o/r/issues/1#issuecomment-1", Relevance: d("0.8"), Priority: 2}
+			a, err := c.ScoreComment(in)
+			if err != nil {
+				t.Fatalf("score: %v", err)
+			}
+			b, _ := c.ScoreComment(in)
+			if a.Reward.Sign() < 0 || !a.Reward.Equal(b.Reward) {
+				t.Fatalf("reward %s then %s", a.Reward, b.Reward)
+			}
+			if a.Formatting.Readability.Score < 0 || a.Formatting.Readability.Score > 1 {
+				t.Fatalf("readability %v", a.Formatting.Readability.Score)
+			}
+		}
+		p := Purge(md)
+		if utf8.ValidString(md) && !utf8.ValidString(p) {
+			t.Fatalf("purge broke UTF-8: %q", p)
+		}
+		if len(p) > len(md) && !containsFold(md, "http") {
+			t.Fatalf("purge grew a comment without URLs: %q → %q", md, p)
+		}
+	})
+}
+
+// FuzzDecodeGitHub feeds arbitrary bytes to the GitHub JSON decoders and scores whatever decodes: errors are
+// fine, panics are not.
+func FuzzDecodeGitHub(f *testing.F) {
+	f.Add([]byte(`{"id": 1, "html_url": "https://github.com/o/r/issues/1", "user": {"login": "a", "type": "User"}, "body": "x", "labels": ["Price: 5 USD", {"name": "Priority: 2"}], "assignees": [{"login": "a"}]}`),
+		[]byte(`[{"id": 2, "user": {"login": "b", "type": "User"}, "body": "hi https://a.example", "author_association": "MEMBER"}]`))
+	f.Add([]byte(`{"id": 1}`), []byte(`[]`))
+	f.Add([]byte(`{"id": 1, "html_url": "u", "user": {"login": "a"}, "labels": [3]}`), []byte(`[{"id": "x"}]`))
+	f.Add([]byte(`null`), []byte(`[null]`))
+	f.Add([]byte(`{"id": 9e99, "user": {"login": ""}}`), []byte(`[{"id": 1, "user": {"login": "a"}, "body": null}]`))
+	c := DefaultConfig()
+	f.Fuzz(func(t *testing.T, issue, comments []byte) {
+		is, err1 := DecodeIssue("issue.json", issue)
+		cs, err2 := DecodeComments("comments.json", comments)
+		for _, err := range []error{err1, err2} {
+			if err != nil && !strings.Contains(err.Error(), ".json") {
+				t.Fatalf("error does not name its input: %v", err)
+			}
+		}
+		_, _ = DecodeReviews("reviews.json", comments)
+		_, _ = DecodeFiles("files.json", comments)
+		_, _ = DecodeEvents("events.json", comments)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		if _, err := c.Score(context.Background(), &Thread{Issue: is, Comments: cs}, Fixed(decimal.NewFromInt(1))); err != nil {
+			t.Fatalf("score of decoded input: %v", err)
+		}
+	})
+}
+
+// FuzzParseUbiquityConfig checks that any configuration either loads or fails with an error, never panics.
+func FuzzParseUbiquityConfig(f *testing.F) {
+	f.Add([]byte(`{"incentives": {"formattingEvaluator": {"multipliers": [{"role": ["ISSUE_AUTHOR"], "multiplier": 1, "rewards": {"html": {"p": {"score": 1}}}}]}}}`))
+	f.Add([]byte("plugin: x\nwith:\n  incentives:\n    limitRewards: true\n"))
+	f.Add([]byte("a: &x 1\nb: *x\n"))
+	f.Add([]byte(`{"incentives": {"contentEvaluator": {"multipliers": [{"role": [], "relevance": 1}]}}}`))
+	f.Add([]byte(`{"rewards": 3}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseUbiquityConfig(data)
+		if err == nil && !c.Compat {
+			t.Fatal("a Ubiquity configuration must select compatibility mode")
+		}
+	})
+}
