@@ -15,6 +15,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/api"
+	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -263,7 +264,18 @@ func TestRegister(t *testing.T) {
 // TestConcurrentPosts posts overlapping batches from several clients at once: every request must succeed,
 // and every event must be stored exactly once, accepted by exactly one request.
 func TestConcurrentPosts(t *testing.T) {
-	db := openSQLite(t)
+	t.Run("sqlite", func(t *testing.T) { testConcurrentPosts(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		db, err := sqlstore.Open(context.Background(), testenv.Postgres(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		testConcurrentPosts(t, db)
+	})
+}
+
+func testConcurrentPosts(t *testing.T, db plaudit.Store) {
 	srv := httptest.NewServer(api.NewServer(db, api.Options{Logger: quietLogger()}))
 	defer srv.Close()
 	const clients, batches, size = 4, 5, 50
