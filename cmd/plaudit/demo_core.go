@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -46,6 +48,9 @@ func demoGenerate(env *demoEnv) error {
 	return nil
 }
 
+// demoDB is the demo's own SQLite file, in the demo's folder.
+const demoDB = "demo.db"
+
 // demoImport opens the store — a fresh SQLite file in the demo's folder unless --db names one, so that the
 // demo never writes to the user's default database — imports events.jsonl, and loads the log and the member
 // directory for the later stages.
@@ -54,7 +59,12 @@ func demoImport(env *demoEnv) error {
 	began := time.Now()
 	where := ""
 	if dbFlag == "" {
-		where = filepath.Join(env.dir, "plaudit.db")
+		where = filepath.Join(env.dir, demoDB)
+		for _, suffix := range []string{"", "-wal", "-shm"} { // fresh: a kept --dir may hold an earlier run's store
+			if err := os.Remove(where + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove the previous demo store: %w", err)
+			}
+		}
 		db, err := sqlstore.Open(ctx, where)
 		if err != nil {
 			return fmt.Errorf("open demo store: %w", err)
