@@ -298,7 +298,7 @@ func (g *generator) xMention(m *member, t int64) {
 	} else if it := g.pickTarget(pX, m, t, 0.5); it != nil {
 		to = it.author
 	}
-	if to == nil || to.member == m.idx {
+	if to == nil || to.member == m.idx || g.members[to.member].join >= t {
 		return
 	}
 	a := m.accounts[pX]

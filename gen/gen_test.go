@@ -87,6 +87,7 @@ func TestDeterministic(t *testing.T) {
 func TestEventsValidAndOrdered(t *testing.T) {
 	c := generate(t, std)
 	keys := make(map[string]bool, len(c.events))
+	linked := map[string]bool{}
 	for i := range c.events {
 		e := &c.events[i]
 		if errs := e.Validate(); len(errs) > 0 {
@@ -104,6 +105,14 @@ func TestEventsValidAndOrdered(t *testing.T) {
 			if e.Time.Before(p.Time) || (e.Time.Equal(p.Time) && e.Key() <= p.Key()) {
 				t.Fatalf("events %d and %d out of order: %s %s then %s %s", i-1, i, p.Time, p.Key(), e.Time, e.Key())
 			}
+		}
+		if e.TargetAuthor != "" && !linked[e.TargetAccountKey()] {
+			t.Fatalf("event %s names account %s before it is linked", e.Key(), e.TargetAccountKey())
+		}
+		if e.Kind == plaudit.KindLink {
+			linked[e.AccountKey()] = true
+		} else if e.Source != plaudit.SourcePlaudit && !linked[e.AccountKey()] {
+			t.Fatalf("event %s by account %s before it is linked", e.Key(), e.AccountKey())
 		}
 		if e.Target != "" && e.Kind != plaudit.KindFlag && e.Kind != plaudit.KindCurate && !keys[string(e.Source)+"/"+e.Target] {
 			t.Fatalf("event %s targets %s, not emitted before it", e.Key(), e.Target)
