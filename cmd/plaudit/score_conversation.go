@@ -116,8 +116,8 @@ The reward is round3(total · relevance · priority); a fixed relevance configur
 
 func scoreConversationCmd() *cobra.Command {
 	var f struct {
-		issue, comments, events, pull, pullComments, reviewComments, reviews, files string
-		config, relevance, provider, model, endpoint                                string
+		issue, comments, events, pull, pullIssue, pullComments, reviewComments, reviews, files string
+		config, relevance, provider, model, endpoint                                           string
 	}
 	cmd := &cobra.Command{
 		Use:   "conversation --issue ISSUE.json --comments COMMENTS.json [--config FILE] [--relevance R]",
@@ -162,6 +162,13 @@ contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
 				{f.comments, func(n string, b []byte) (err error) { t.Comments, err = conversation.DecodeComments(n, b); return }},
 				{f.events, func(n string, b []byte) (err error) { t.Events, err = conversation.DecodeEvents(n, b); return }},
 				{f.pull, func(n string, b []byte) (err error) { t.Pull, err = conversation.DecodeIssue(n, b); return }},
+				{f.pullIssue, func(n string, b []byte) error {
+					is, err := conversation.DecodeIssue(n, b)
+					if err == nil {
+						t.PullIssueID = is.ID
+					}
+					return err
+				}},
 				{f.pullComments, func(n string, b []byte) (err error) { t.PullComments, err = conversation.DecodeComments(n, b); return }},
 				{f.reviewComments, func(n string, b []byte) (err error) {
 					t.ReviewComments, err = conversation.DecodeComments(n, b)
@@ -224,6 +231,7 @@ contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
 	fl.StringVar(&f.comments, "comments", "", "its comments, as GET /repos/O/R/issues/N/comments returns them (required)")
 	fl.StringVar(&f.events, "events", "", "its events (GET .../issues/N/events): the close event dates the task")
 	fl.StringVar(&f.pull, "pull", "", "the linked pull request (GET .../pulls/N)")
+	fl.StringVar(&f.pullIssue, "pull-issue", "", "the linked pull request as an issue (GET .../issues/N): its id names the body's entry")
 	fl.StringVar(&f.pullComments, "pull-comments", "", "the pull request's conversation comments (GET .../issues/N/comments)")
 	fl.StringVar(&f.reviewComments, "review-comments", "", "the pull request's review comments (GET .../pulls/N/comments)")
 	fl.StringVar(&f.reviews, "reviews", "", "the pull request's reviews (GET .../pulls/N/reviews)")

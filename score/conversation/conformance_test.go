@@ -30,6 +30,7 @@ type recorded struct {
 				Deletion int `json:"deletion"`
 			} `json:"effect"`
 			Priority int         `json:"priority"`
+			ReviewID int64       `json:"reviewId"`
 			Reward   json.Number `json:"reward"`
 		} `json:"reviews"`
 	} `json:"reviewRewards"`
@@ -430,4 +431,91 @@ func TestConformanceConversation(t *testing.T) {
 		}
 	}
 	t.Logf("conversation: %d comments read, purged, scored and matched", comments)
+}
+
+// byKind is the relevance of the simplification test: 0.8 for pull-request comments; issue comments left
+// unrated, so they count fully.
+type byKind struct{}
+
+func (byKind) Relevance(_ context.Context, _ string, cs []RelevanceItem) (map[int64]decimal.Decimal, error) {
+	out := map[int64]decimal.Decimal{}
+	for _, c := range cs {
+		if c.Role.Kind() == KindPull {
+			out[c.ID] = d("0.8")
+		}
+	}
+	return out, nil
+}
+
+// TestConformanceLinkedPull reads issue 5 with its linked pull request 12 (body, reviews, review comments,
+// conversation) and checks every comment, review reward and total of the recorded result.
+func TestConformanceLinkedPull(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	cfg := ubiquityConfig(t, dir)
+	th := &Thread{
+		Issue:          readRoute(t, dir, "issue-5-conversation-rewards/issue-5-get.json", DecodeIssue),
+		Comments:       readRoute(t, dir, "issue-5-conversation-rewards/issue-5-comments-get.json", DecodeComments),
+		Events:         readRoute(t, dir, "issue-5-conversation-rewards/issue-5-events-get.json", DecodeEvents),
+		Pull:           readRoute(t, dir, "pull-12-conversation-rewards/pull-12-get.json", DecodeIssue),
+		PullComments:   readRoute(t, dir, "pull-12-conversation-rewards/issue-12-comments-get.json", DecodeComments),
+		ReviewComments: readRoute(t, dir, "pull-12-conversation-rewards/pull-12-comments-get.json", DecodeComments),
+		Reviews:        readRoute(t, dir, "pull-12-conversation-rewards/pull-12-reviews-get.json", DecodeReviews),
+	}
+	th.PullIssueID = readRoute(t, dir, "issue-12-get.json", DecodeIssue).ID
+	for i := range th.Reviews { // the recording counts every review's diff as 50 added and 50 deleted lines
+		fifty := 50
+		th.Reviews[i].Additions, th.Reviews[i].Deletions = &fifty, &fifty
+	}
+	res, err := cfg.Score(context.Background(), th, byKind{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := loadRecorded(t, filepath.Join(dir, "results", "simplification-incentivizer.results.json"))
+	n := 0
+	for _, login := range sortedKeys(rec) {
+		want, got := rec[login], res.User(login)
+		if got == nil {
+			if len(want.Comments) > 0 {
+				t.Errorf("user %s missing", login)
+			}
+			continue
+		}
+		wantIDs := map[int64]recordedComment{}
+		for _, c := range want.Comments {
+			wantIDs[c.ID] = c
+		}
+		if len(got.Comments) != len(want.Comments) {
+			t.Errorf("%s: %d comments, want %d", login, len(got.Comments), len(want.Comments))
+		}
+		for _, gc := range got.Comments {
+			wc, ok := wantIDs[gc.ID]
+			if !ok {
+				t.Errorf("%s: unexpected comment %d (%s) %q", login, gc.ID, gc.Role, gc.Content)
+				continue
+			}
+			n++
+			if string(gc.Role) != wc.CommentType || gc.Content != wc.Content {
+				t.Errorf("%s comment %d: %s %q, want %s %q", login, gc.ID, gc.Role, gc.Content, wc.CommentType, wc.Content)
+			} else if !gc.Score.Reward.Equal(decN(wc.Score.Reward)) {
+				t.Errorf("%s comment %d: reward %s, want %s", login, gc.ID, gc.Score.Reward, wc.Score.Reward)
+			}
+		}
+		var wantReviews []string
+		for _, rr := range want.ReviewRewards {
+			for _, r := range rr.Reviews {
+				wantReviews = append(wantReviews, fmt.Sprintf("%d:%s", r.ReviewID, decN(r.Reward)))
+			}
+		}
+		var gotReviews []string
+		for _, r := range got.Reviews {
+			gotReviews = append(gotReviews, fmt.Sprintf("%d:%s", r.ReviewID, r.Reward))
+		}
+		if strings.Join(gotReviews, " ") != strings.Join(wantReviews, " ") {
+			t.Errorf("%s: review rewards %v, want %v", login, gotReviews, wantReviews)
+		}
+		if !got.Total.Equal(decN(want.Total)) {
+			t.Errorf("%s: total %s, want %s", login, got.Total, want.Total)
+		}
+	}
+	t.Logf("linked pull request: %d comments matched", n)
 }

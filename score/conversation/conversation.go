@@ -18,7 +18,10 @@ type Thread struct {
 	Comments []Comment
 	Events   []IssueEvent // optional: the close time and URL of the task
 
-	Pull           *Issue    // optional: the linked pull request
+	Pull *Issue // optional: the linked pull request
+	// PullIssueID is the pull request's id in the issues API (GET .../issues/N), which names its body's entry
+	// as in the reference; zero uses Pull.ID.
+	PullIssueID    int64
 	PullComments   []Comment // its conversation comments
 	ReviewComments []Comment // its review comments
 	Reviews        []Review
@@ -203,8 +206,12 @@ func (c *Config) items(t *Thread) []item {
 		url: anchored(self.HTMLURL, self.ID), time: self.CreatedAt, role: MakeRole(kind, Specification)})
 	p := t.Pull
 	if p != nil {
-		out = append(out, item{id: p.ID, body: p.Body, user: p.User, assoc: p.AuthorAssociation,
-			url: anchored(p.HTMLURL, p.ID), time: p.CreatedAt, role: MakeRole(KindPull, Specification)})
+		id, url := p.ID, anchored(p.HTMLURL, p.ID)
+		if t.PullIssueID != 0 {
+			id, url = t.PullIssueID, anchored(url, t.PullIssueID)
+		}
+		out = append(out, item{id: id, body: p.Body, user: p.User, assoc: p.AuthorAssociation,
+			url: url, time: p.CreatedAt, role: MakeRole(KindPull, Specification)})
 	} else if self.IsPull() {
 		p = self // reviews of the pull request the conversation is about
 	}
@@ -367,7 +374,8 @@ func ReviewRewardFor(additions, deletions, priority int, baseRate decimal.Decima
 	return sig20(n.DivRound(baseRate, 40))
 }
 
-// reviewRewards rewards each review of the linked pull request that names a commit, for the lines it covers
+// reviewRewards rewards each review of the linked pull request that names a commit other than the reviewer's
+// previous review's, by anyone but the pull request's author, for the lines it covers
 // in files not excluded (reviewers who wrote no comment only outside compatibility mode): the review's own additions/deletions when given, else the pull request's files for a
 // reviewer's first review.
 func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserResult, addUser func(*User) *UserResult) {
@@ -386,9 +394,18 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 		}
 	}
 	seen := map[string]bool{}
+	lastCommit := map[string]string{}
 	for _, r := range t.Reviews {
 		if r.CommitID == "" {
 			continue
+		}
+		prev, had := lastCommit[r.User.Login]
+		lastCommit[r.User.Login] = r.CommitID
+		if had && prev == r.CommitID {
+			continue // nothing new to review since the reviewer's previous review
+		}
+		if pull.User != nil && sameUser(r.User, pull.User) {
+			continue // the author reviewing their own pull request
 		}
 		u := index[r.User.Login]
 		if u == nil && !c.Compat && r.User.Type != "Bot" {

@@ -206,6 +206,9 @@ func decodeArray[T any](name string, data []byte, check func(int, *T) error) ([]
 	if len(data) > MaxJSONLen {
 		return nil, fmt.Errorf("%s: %d bytes, at most %d", name, len(data), MaxJSONLen)
 	}
+	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '[' {
+		return nil, fmt.Errorf("%s: want a JSON array", name)
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: want a JSON array: %w", name, jsonErr(err))

@@ -39,7 +39,8 @@ func (f Fixed) Relevance(_ context.Context, _ string, comments []RelevanceItem) 
 }
 
 // TFIDF is the offline default relevance model: the cosine similarity of a comment's TF-IDF vector with the
-// specification's, over the documents of the conversation, mapped to [Floor, 1] and rounded to two decimals.
+// specification's, over the documents of the conversation, its square root mapped to [Floor, 1] and rounded
+// to two decimals.
 // It is deterministic, needs no network, and rewards comments that talk about what the specification talks
 // about.
 type TFIDF struct {
@@ -75,15 +76,16 @@ func (m TFIDF) Relevance(_ context.Context, specification string, comments []Rel
 			tf[t]++
 		}
 		for t, f := range tf {
-			tf[t] = (1 + math.Log(f)) * math.Log(1+n/float64(df[t]))
+			tf[t] = float64(1+math.Log(f)) * math.Log(1+n/float64(df[t]))
 		}
 		return tf
 	}
 	spec := vec(docs[0])
 	out := make(map[int64]decimal.Decimal, len(comments))
 	for i, c := range comments {
-		sim := cosine(spec, vec(docs[i+1]))
-		// relevance = floor + (1 − floor) · sim, rounded to 2 decimals in decimal arithmetic.
+		// Cosine similarities of short texts are small even when on topic (0.05–0.4); the square root spreads
+		// them over the scale: relevance = floor + (1 − floor) · √sim, rounded to 2 decimals.
+		sim := math.Sqrt(cosine(spec, vec(docs[i+1])))
 		s := decimal.NewFromFloat(sim).Round(6)
 		r := floor.Add(decimal.NewFromInt(1).Sub(floor).Mul(s)).Round(2)
 		if r.GreaterThan(decimal.NewFromInt(1)) {
@@ -103,9 +105,9 @@ func cosine(a, b map[string]float64) float64 {
 	sort.Strings(keys)
 	var dot, na, nb float64
 	for _, k := range keys {
-		na += a[k] * a[k]
+		na += float64(a[k] * a[k])
 		if v, ok := b[k]; ok {
-			dot += a[k] * v
+			dot += float64(a[k] * v) // explicit rounding: no fused multiply-add, the same result everywhere
 		}
 	}
 	bk := make([]string, 0, len(b))
@@ -114,7 +116,7 @@ func cosine(a, b map[string]float64) float64 {
 	}
 	sort.Strings(bk)
 	for _, k := range bk {
-		nb += b[k] * b[k]
+		nb += float64(b[k] * b[k])
 	}
 	if na == 0 || nb == 0 {
 		return 0
