@@ -38,6 +38,21 @@ func NewDecoder(r io.Reader, f Format) *Decoder {
 	return d
 }
 
+// NewDecoderAt returns a JSONL decoder for a piece of a bigger input that starts after line `line`: its
+// lines are numbered from line+1, so that errors name the line of the whole file. The piece must start at
+// the beginning of a line. It lets a file be checked in pieces, in parallel.
+func NewDecoderAt(r io.Reader, line int) *Decoder {
+	d := NewDecoder(r, JSONL)
+	d.line = line
+	return d
+}
+
+// TooLongLine is the error Decode gives for a line longer than MaxLineLen, for readers that split input
+// into lines themselves.
+func TooLongLine(line int) *LineError {
+	return lineErrf(line, "", "line longer than %d bytes", MaxLineLen)
+}
+
 // Decode reads the next event into ev. It returns nil for a valid event; a *LineError for a bad line,
 // after which decoding may go on; io.EOF at the end of the input; and any other error for a failure to
 // read (or a CSV header that makes the whole file unreadable), after which it returns the same error.
@@ -107,7 +122,7 @@ func (d *Decoder) readLine() ([]byte, error) {
 		var line []byte
 		if tooLong || len(d.long)+len(chunk) > MaxLineLen+1 {
 			d.raw = nil
-			return nil, lineErrf(d.line, "", "line longer than %d bytes", MaxLineLen)
+			return nil, TooLongLine(d.line)
 		}
 		if len(d.long) > 0 {
 			d.long = append(d.long, chunk...)

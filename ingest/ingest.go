@@ -75,7 +75,16 @@ const MaxReported = 1000
 // called for each bad line as it is found, with the line's bytes (valid only during the call). The error is
 // nil unless reading failed or the file is unreadable as a whole (a bad CSV header); bad lines are in the
 // result.
+//
+// JSON Lines are checked in parallel, one worker per core, with results reported in input order.
 func Check(ctx context.Context, r io.Reader, f eventio.Format, progress func(int64), onBad func(le *eventio.LineError, raw []byte)) (*CheckResult, error) {
+	if w := numWorkers(); f == eventio.JSONL && w > 1 {
+		return checkParallel(ctx, r, w, progress, onBad)
+	}
+	return checkSerial(ctx, r, f, progress, onBad)
+}
+
+func checkSerial(ctx context.Context, r io.Reader, f eventio.Format, progress func(int64), onBad func(le *eventio.LineError, raw []byte)) (*CheckResult, error) {
 	d := eventio.NewDecoder(r, f)
 	res := &CheckResult{}
 	var ev plaudit.Event

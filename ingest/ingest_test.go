@@ -256,3 +256,52 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkImportFileSQLite measures what `plaudit import FILE` does: check the whole file (in parallel),
+// then import it into a fresh SQLite store.
+func BenchmarkImportFileSQLite(b *testing.B) {
+	const n = 100_000
+	path := writeEvents(b, n)
+	var total int64
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu0 := cpuTime()
+		b.StartTimer()
+		res, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Format: eventio.JSONL}, nil)
+		if err != nil || res.New != n {
+			b.Fatal(res, err)
+		}
+		b.StopTimer()
+		cpu += cpuTime() - cpu0
+		db.Close()
+		total += n
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(total)/cpu.Seconds(), "events/cpu-s")
+}
+
+// BenchmarkCheck measures the first pass of an import alone.
+func BenchmarkCheck(b *testing.B) {
+	const n = 100_000
+	path := writeEvents(b, n)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	cpu0 := cpuTime()
+	for b.Loop() {
+		res, err := ingest.Check(context.Background(), bytes.NewReader(data), eventio.JSONL, nil, nil)
+		if err != nil || res.Events != n {
+			b.Fatal(res, err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+}
