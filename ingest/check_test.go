@@ -20,7 +20,9 @@ func TestCheckParallelMatchesSerial(t *testing.T) {
 		func(i int) string { return fmt.Sprintf(good, i, i) + "\r" }, // CRLF
 		func(i int) string { return "" },                             // blank
 		func(i int) string { return "   " },
-		func(i int) string { return `{"source":"x","id":"` + fmt.Sprint(i) + `","kind":"liek","actor":"u","time":"2024-05-01T12:00:00Z"}` },
+		func(i int) string {
+			return `{"source":"x","id":"` + fmt.Sprint(i) + `","kind":"liek","actor":"u","time":"2024-05-01T12:00:00Z"}`
+		},
 		func(i int) string { return "not json \xff" },
 		func(i int) string { return "\xef\xbb\xbf" + fmt.Sprintf(good, i, i) }, // a BOM not at the start: bad
 		func(i int) string { // a long but valid line
