@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -100,6 +101,7 @@ type item struct {
 	role      Role
 	minimized bool
 	diffHunk  string
+	created   string // created_at: what assignment periods are compared with (reviews have none)
 }
 
 var priorityRe = regexp.MustCompile(`(?i)^Priority:\s*(\d+)`)
@@ -200,7 +202,7 @@ func (c *Config) items(t *Thread) []item {
 	var out []item
 	for _, cm := range t.Comments {
 		out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
-			time: cm.CreatedAt, role: c.roleOf(kind, cm.ID, cm.User, cm.AuthorAssociation, self), minimized: cm.IsMinimized})
+			time: cm.CreatedAt, role: c.roleOf(kind, cm.ID, cm.User, cm.AuthorAssociation, self), minimized: cm.IsMinimized, created: cm.CreatedAt})
 	}
 	out = append(out, item{id: self.ID, body: self.Body, user: self.User, assoc: self.AuthorAssociation,
 		url: anchored(self.HTMLURL, self.ID), time: self.CreatedAt, role: MakeRole(kind, Specification)})
@@ -222,14 +224,14 @@ func (c *Config) items(t *Thread) []item {
 		}
 		for _, cm := range t.ReviewComments {
 			out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
-				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized, diffHunk: cm.DiffHunk})
+				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized, diffHunk: cm.DiffHunk, created: cm.CreatedAt})
 		}
 		for _, cm := range t.PullComments {
 			if p == self {
 				break // a pull request's own conversation comments are t.Comments
 			}
 			out = append(out, item{id: cm.ID, body: cm.Body, user: cm.User, assoc: cm.AuthorAssociation, url: cm.HTMLURL,
-				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized})
+				time: cm.CreatedAt, role: c.roleOf(KindPull, cm.ID, cm.User, cm.AuthorAssociation, p), minimized: cm.IsMinimized, created: cm.CreatedAt})
 		}
 	}
 	return out
@@ -297,8 +299,13 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 	// Purge and score.
 	var toRate []RelevanceItem
 	var scored []*ScoredComment
+	periods := assignmentPeriods(t.Events)
 	for _, it := range items {
 		if it.minimized || it.user == nil || it.body == nil || *it.body == "" || index[it.user.Login] == nil {
+			continue
+		}
+		if skip := c.SkipCommentsWhileAssigned; (skip == "all" || skip == "exact") && !it.role.IsSpecification() &&
+			duringAssignment(it.created, periods[it.user.Login], skip == "exact") {
 			continue
 		}
 		content := Purge(*it.body)
@@ -521,4 +528,48 @@ func (c *Config) fees(res *Result) {
 		}
 		tr.Total = add(tr.Total, collected)
 	}
+}
+
+// period is one assignment of a user: from Assigned to Unassigned (zero: still assigned).
+type period struct{ assigned, unassigned time.Time }
+
+// assignmentPeriods pairs each user's assigned and unassigned events, in order.
+func assignmentPeriods(events []IssueEvent) map[string][]period {
+	out := map[string][]period{}
+	for _, e := range events {
+		if (e.Event != "assigned" && e.Event != "unassigned") || e.Assignee == nil || e.Assignee.Login == "" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, e.CreatedAt)
+		if err != nil {
+			continue
+		}
+		ps := out[e.Assignee.Login]
+		if e.Event == "assigned" {
+			out[e.Assignee.Login] = append(ps, period{assigned: at})
+		} else if len(ps) > 0 && ps[len(ps)-1].unassigned.IsZero() {
+			ps[len(ps)-1].unassigned = at
+		}
+	}
+	return out
+}
+
+// duringAssignment reports whether a comment made at created falls in the user's assignment: from the first
+// assignment to the last unassignment, or, exact, within one of the periods. A period still open has no end
+// (the reference ends it at the current time, which no past comment is after).
+func duringAssignment(created string, ps []period, exact bool) bool {
+	at, err := time.Parse(time.RFC3339, created)
+	if err != nil || len(ps) == 0 {
+		return false
+	}
+	in := func(from, to time.Time) bool { return !at.Before(from) && (to.IsZero() || !at.After(to)) }
+	if !exact {
+		return in(ps[0].assigned, ps[len(ps)-1].unassigned)
+	}
+	for _, p := range ps {
+		if in(p.assigned, p.unassigned) {
+			return true
+		}
+	}
+	return false
 }

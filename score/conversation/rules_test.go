@@ -582,3 +582,48 @@ func TestDecodeErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipCommentsWhileAssigned(t *testing.T) {
+	ev := func(kind, who, at string) IssueEvent {
+		return IssueEvent{Event: kind, CreatedAt: at, Assignee: &User{Login: who}}
+	}
+	events := []IssueEvent{ev("assigned", "bob", "2024-04-01T00:00:00Z"), ev("unassigned", "bob", "2024-04-10T00:00:00Z"),
+		ev("assigned", "bob", "2024-04-20T00:00:00Z")}
+	tests := []struct {
+		at         string
+		all, exact bool
+	}{
+		{"2024-03-31T23:59:59Z", false, false},
+		{"2024-04-01T00:00:00Z", true, true},
+		{"2024-04-10T00:00:00Z", true, true},
+		{"2024-04-15T00:00:00Z", true, false}, // between periods
+		{"2024-05-01T00:00:00Z", true, true},  // the open period
+		{"not a time", false, false},
+	}
+	ps := assignmentPeriods(events)
+	for _, tt := range tests {
+		if got := duringAssignment(tt.at, ps["bob"], false); got != tt.all {
+			t.Errorf("all %s: %v", tt.at, got)
+		}
+		if got := duringAssignment(tt.at, ps["bob"], true); got != tt.exact {
+			t.Errorf("exact %s: %v", tt.at, got)
+		}
+	}
+	c := DefaultConfig()
+	c.SkipCommentsWhileAssigned = "all"
+	th := conversationFixture()
+	th.Comments[0].CreatedAt = "2024-04-05T00:00:00Z" // bob, while assigned
+	th.Events = events
+	res, err := c.Score(context.Background(), th, Fixed(d("1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.User("bob").Comments); n != 0 {
+		t.Errorf("bob kept %d comments made while assigned", n)
+	}
+	c.SkipCommentsWhileAssigned = "none"
+	res, _ = c.Score(context.Background(), th, Fixed(d("1")))
+	if n := len(res.User("bob").Comments); n != 1 {
+		t.Errorf("none: bob has %d comments, want 1", n)
+	}
+}
