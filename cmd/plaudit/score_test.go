@@ -117,3 +117,50 @@ func TestReplayRows(t *testing.T) {
 		t.Errorf("rows %v, want %v", got, want)
 	}
 }
+
+// TestScoreWorkflow activates a policy in a store, scores the log, explains an event and a member, and
+// replays the log under a changed policy.
+func TestScoreWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	events := `{"source":"x","id":"l1","kind":"link","actor":"a1","time":"2026-01-05T00:00:00Z","attrs":{"member":"alice"}}
+{"source":"x","id":"l2","kind":"link","actor":"b1","time":"2026-01-05T00:00:00Z","attrs":{"member":"bob"}}
+{"source":"x","id":"s1","kind":"submit","actor":"a1","target":"p1","target_author":"a1","time":"2026-01-05T01:00:00Z"}
+{"source":"x","id":"e1","kind":"like","actor":"b1","target":"p1","target_author":"a1","time":"2026-01-05T02:00:00Z"}
+{"source":"x","id":"e2","kind":"reply","actor":"b1","target":"p1","target_author":"a1","time":"2026-01-05T03:00:00Z","content":"nice"}
+`
+	path := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(path, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runPlaudit(t, "", "--db", db, "import", path); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if _, err := runPlaudit(t, "", "--db", db, "score"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("score with no active policy: %v", err)
+	}
+	if out, err := runPlaudit(t, "", "--db", db, "policy", "activate", "preset:tiered"); err != nil {
+		t.Fatalf("activate: %v\n%s", err, out)
+	}
+	out, err := runPlaudit(t, "", "--db", db, "score")
+	if err != nil || !strings.Contains(out, "2 scores, 1 members") || !strings.Contains(out, "bob") {
+		t.Fatalf("score: %v\n%s", err, out)
+	}
+	out, err = runPlaudit(t, "", "--db", db, "explain", "x/e2")
+	if err != nil || !strings.Contains(out, "stored scores") || !strings.Contains(out, "tiered.reply") || !strings.Contains(out, "tier=1") {
+		t.Errorf("explain event: %v\n%s", err, out)
+	}
+	out, err = runPlaudit(t, "", "--db", db, "explain", "bob")
+	if err != nil || !strings.Contains(out, "member bob: 4 points from 2 scores") {
+		t.Errorf("explain member: %v\n%s", err, out)
+	}
+	if _, err := runPlaudit(t, "", "--db", db, "explain", "nobody"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Errorf("explain unknown: %v", err)
+	}
+	next := filepath.Join(dir, "next.yml")
+	os.WriteFile(next, []byte("name: tiered\nversion: 2\nscorers:\n  - scorer: tiered\n    params:\n      tiers: [{tier: 1, like: 5, repost: 2, reply: 3}]\n"), 0o644)
+	out, err = runPlaudit(t, "", "--db", db, "score", "replay", "--policy", next, "--json")
+	if err != nil || strings.TrimSpace(out) != `{"member":"bob","active":4,"new":8,"change":4}` {
+		t.Errorf("replay: %v\n%s", err, out)
+	}
+}
