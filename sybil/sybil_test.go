@@ -140,8 +140,8 @@ func TestDetectGeneratedSybils(t *testing.T) {
 			}
 			t.Logf("%d sybils planted, %d with a wallet; SybilRank counts like-ring members as true positives too", planted, withWallet)
 			type pr struct {
-				tp, fp   int
-				fpLabels map[gen.Label]int
+				tp, fp, sybils int
+				fpLabels       map[gen.Label]int
 			}
 			by := map[string]*pr{}
 			for _, s := range sigs {
@@ -149,6 +149,9 @@ func TestDetectGeneratedSybils(t *testing.T) {
 				if c == nil {
 					c = &pr{fpLabels: map[gen.Label]int{}}
 					by[s.Check] = c
+				}
+				if l.labels[s.Member] == gen.Sybil {
+					c.sybils++
 				}
 				if l.labels[s.Member] == gen.Sybil || (s.Check == CheckSybilRank && l.labels[s.Member] == gen.LikeRing) {
 					c.tp++
@@ -162,8 +165,8 @@ func TestDetectGeneratedSybils(t *testing.T) {
 				if c == nil {
 					c = &pr{}
 				}
-				t.Logf("%-16s flagged %4d: sybil %4d of %d planted, others %4d %v (precision %.2f, recall %.2f)", check, c.tp+c.fp, c.tp, planted, c.fp, c.fpLabels,
-					float64(c.tp)/float64(max(c.tp+c.fp, 1)), float64(c.tp)/float64(planted))
+				t.Logf("%-16s flagged %4d: sybils %4d of %d (recall %.2f), like-ring members %d, others %4d %v (precision %.2f)", check, c.tp+c.fp, c.sybils, planted,
+					float64(c.sybils)/float64(planted), c.tp-c.sybils, c.fp, c.fpLabels, float64(c.tp)/float64(max(c.tp+c.fp, 1)))
 			}
 			any := map[string]bool{}
 			for _, s := range sigs {
