@@ -53,6 +53,10 @@ func (db *DB) CloseEpoch(ctx context.Context, c *plaudit.EpochClose) error {
 		if err := db.checkCarries(ctx, tx, c); err != nil {
 			return err
 		}
+		if pause > 0 {
+			// Tells the crash test that a kill from here on lands inside the transaction.
+			fmt.Fprintln(os.Stderr, "plaudit test: close transaction begun")
+		}
 		phase()
 		if err := db.insertAllocations(ctx, tx, c.Allocations, phase); err != nil {
 			return err
