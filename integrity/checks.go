@@ -182,8 +182,29 @@ func checkContent(events []plaudit.Event, order []int, cfg Config, f *Findings) 
 	}
 }
 
-// rollUp flags members whose share of engagement events with a finding that takes at least half their value
-// reaches cfg.FlagShare.
+// abuseChecks are the findings that accuse: an event with one of them was made to game the program.
+// Diminishing returns and generic replies are not among them — they price ordinary behaviour down, and an
+// enthusiastic honest member collects many of them.
+var abuseChecks = map[string]bool{
+	"velocity": true, "near_duplicate": true, "content_farming": true, "content_repetition": true,
+	"content_emoji": true, "content_links": true, "content_shouting": true,
+}
+
+// minAbusive is the fewest accusing findings that flag a member, whatever their share: two echoes of a
+// common phrase by a quiet member are chance, not a campaign.
+const minAbusive = 3
+
+func abusive(rs []plaudit.Reason) bool {
+	for _, r := range rs {
+		if abuseChecks[r.Check] {
+			return true
+		}
+	}
+	return false
+}
+
+// rollUp flags members whose share of engagement events with an accusing finding (abuseChecks) reaches
+// cfg.FlagShare.
 func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findings) {
 	if cfg.FlagShare <= 0 {
 		return
@@ -202,7 +223,7 @@ func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findi
 			t[m] = c
 		}
 		c.total++
-		if rs, ok := f.Events[e.Key()]; ok && product(rs) <= plaudit.One/2 {
+		if abusive(f.Events[e.Key()]) {
 			c.hit++
 		}
 	}
@@ -213,7 +234,7 @@ func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findi
 	sort.Strings(members)
 	for _, m := range members {
 		c := t[m]
-		if c.total < 5 || int64(c.hit)*int64(plaudit.One) < int64(cfg.FlagShare)*int64(c.total) {
+		if c.hit < minAbusive || int64(c.hit)*int64(plaudit.One) < int64(cfg.FlagShare)*int64(c.total) {
 			continue
 		}
 		f.AddMember(m, plaudit.Reason{

@@ -22,7 +22,8 @@ var GenericReplies = []string{
 	"amazing", "awesome", "based", "facts", "well said", "100%", "this", "wow",
 }
 
-// Signals returns the content findings on s, in a fixed order of checks.
+// Signals returns the content findings on s, in a fixed order of checks. The emoji check needs at least
+// three emoji besides the seed's ratio (more than 0.3 per word): "Agreed 💯" is a reply, not spam.
 func Signals(s string) []Signal {
 	var out []Signal
 	trimmed := strings.TrimSpace(s)
@@ -43,7 +44,7 @@ func Signals(s string) []Signal {
 	if r, n := longestRun(trimmed); n >= 5 {
 		out = append(out, Signal{"repetition", `"` + string(r) + `" repeated ` + itoa(n) + " times in a row"})
 	}
-	if e := emojiCount(trimmed); len(fields) > 0 && e*10 > 3*len(fields) {
+	if e := emojiCount(trimmed); e >= 3 && e*10 > 3*len(fields) {
 		out = append(out, Signal{"emoji", itoa(e) + " emoji in " + itoa(len(fields)) + " words"})
 	}
 	if l := strings.Count(strings.ToLower(trimmed), "http"); l >= 3 && l*2 >= len(fields) {

@@ -120,6 +120,7 @@ func TestSignals(t *testing.T) {
 		{"great post", "generic"},
 		{"hellooooooo friends", "repetition"},
 		{"🚀🚀 🔥", "emoji"},
+		{"Agreed 💯", ""},
 		{"THIS PROJECT IS GOING TO EXPLODE BUY NOW", "shouting"},
 		{"http://a http://b http://c", "links"},
 		{"A careful review of the grant budget with two questions about milestones.", ""},

@@ -1,0 +1,113 @@
+package integrity
+
+import (
+	"fmt"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/collusion"
+	"github.com/plaudit/plaudit/graph"
+	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/sybil"
+)
+
+// Options is the whole integrity configuration: the event-level checks and the member-level graph checks,
+// each of which a policy may turn off.
+type Options struct {
+	Checks     Config
+	Collusion  bool               // detect collusion rings
+	Rings      collusion.Params   // their tuning
+	Sybil      bool               // run the sybil signals
+	Sybils     sybil.Params       // their tuning
+	Seeds      map[string]float64 // SybilRank seeds and EigenTrust pre-trust; nil derives them from the community
+	Reputation bool               // compute EigenTrust reputation (rings and sybils discounted)
+	Graph      graph.EventOptions
+}
+
+// DefaultOptions runs every check with its defaults.
+func DefaultOptions() Options {
+	return Options{Checks: DefaultConfig(), Collusion: true, Sybil: true, Reputation: true}
+}
+
+// Report is everything the integrity layer found in one run: the findings behind the verdicts, the rings
+// and sybil signals with their evidence, and the members' reputation.
+type Report struct {
+	Findings   *Findings
+	Rings      []collusion.Ring
+	Sybil      []sybil.Signal
+	Reputation *reputation.Result // nil when not computed
+	Verdicts   []plaudit.Verdict  // one per subject with a finding, sorted by subject
+}
+
+// Flagged returns the members with a member-level verdict below one, sorted.
+func (r *Report) Flagged() []string {
+	var out []string
+	for _, v := range r.Verdicts {
+		if len(v.Subject) > 7 && v.Subject[:7] == "member:" && v.Multiplier < plaudit.One {
+			out = append(out, v.Subject[7:])
+		}
+	}
+	return out
+}
+
+// Run runs the integrity layer over events (in log order) with the directory that resolves them.
+func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, error) {
+	f := Check(events, dir, opt.Checks)
+	rep := &Report{Findings: f}
+	var g *graph.Graph
+	if opt.Collusion || opt.Reputation {
+		var err error
+		if g, err = graph.FromEvents(events, dir, opt.Graph); err != nil {
+			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
+		}
+	}
+	if opt.Collusion {
+		rep.Rings = collusion.Detect(g, opt.Rings)
+		for i := range rep.Rings {
+			for j, m := range rep.Rings[i].Members {
+				f.AddMember(m, rep.Rings[i].Reason(j))
+			}
+		}
+	}
+	seeds := opt.Seeds
+	if seeds == nil {
+		seeds = sybil.ProjectSeeds(dir)
+	}
+	var distrusted []string
+	if opt.Sybil {
+		p := opt.Sybils
+		p.Graph = opt.Graph
+		sig, err := sybil.Detect(events, dir, seeds, p)
+		if err != nil {
+			return nil, fmt.Errorf("integrity: sybil signals: %w", err)
+		}
+		rep.Sybil = sig
+		for _, s := range sig {
+			f.AddMember(s.Member, s.Reason())
+			distrusted = append(distrusted, s.Member)
+		}
+	}
+	if opt.Reputation {
+		pre := opt.Seeds
+		if pre == nil {
+			pre = reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
+		}
+		var rings [][]string
+		for _, r := range rep.Rings {
+			rings = append(rings, r.Members)
+		}
+		dg := reputation.Discount(g, rings, distrusted)
+		p := reputation.Uniform(dg) // a community with no project and no long-standing member: PageRank
+		if len(pre) > 0 {
+			var err error
+			if p, err = reputation.Pretrust(dg, pre); err != nil {
+				return nil, fmt.Errorf("integrity: reputation: %w", err)
+			}
+		}
+		var err error
+		if rep.Reputation, err = reputation.EigenTrust(dg, p, reputation.Params{}); err != nil {
+			return nil, fmt.Errorf("integrity: reputation: %w", err)
+		}
+	}
+	rep.Verdicts = f.Verdicts()
+	return rep, nil
+}
