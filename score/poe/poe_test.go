@@ -157,3 +157,58 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("errs %v", errs)
 	}
 }
+
+func TestCapsAndThresholds(t *testing.T) {
+	p := DefaultParams()
+	p.MinScore = 0
+	pts := plaudit.PointsFromInt
+	comment := ev("c", plaudit.KindComment, "u1", "post", "author", "one two three four five", 0, nil) // 2.5 + 10
+	var replies, likes []plaudit.Event
+	for i := 0; i < 6; i++ {
+		replies = append(replies, ev("r"+string(rune('a'+i)), plaudit.KindReply, "v"+string(rune('a'+i)), "c", "u1", "ok", time.Minute, nil))
+	}
+	for i := 0; i < 14; i++ {
+		likes = append(likes, ev("l"+string(rune('a'+i)), plaudit.KindLike, "w"+string(rune('a'+i)), "c", "u1", "", time.Minute, nil))
+	}
+	tests := []struct {
+		name   string
+		events []plaudit.Event
+		id     string
+		rep    plaudit.Ratio
+		base   plaudit.Points
+	}{
+		{"5 repliers: 20, at the cap", append([]plaudit.Event{comment}, replies[:5]...), "c", 0, 12_500_000 + pts(20)},
+		{"6 repliers: capped at 20", append([]plaudit.Event{comment}, replies...), "c", 0, 12_500_000 + pts(20)},
+		{"13 likes at reputation 0.5: 19.5", append([]plaudit.Event{comment}, likes[:13]...), "c", 500_000, 12_500_000 + 19_500_000},
+		{"14 likes at reputation 0.5: capped at 20", append([]plaudit.Event{comment}, likes...), "c", 500_000, 12_500_000 + pts(20)},
+		{"likes at reputation 0 weigh nothing", append([]plaudit.Event{comment}, likes...), "c", 0, 12_500_000},
+		{"similarity exactly 0.8 is a duplicate", []plaudit.Event{
+			ev("a", plaudit.KindComment, "u2", "post", "author", "alpha beta gamma delta", 0, nil),
+			ev("b", plaudit.KindComment, "u1", "post", "author", "alpha beta gamma delta epsilon", time.Minute, nil)}, "b", 0, 2_500_000},
+		{"similarity 0.75 is original", []plaudit.Event{
+			ev("a", plaudit.KindComment, "u2", "post", "author", "alpha beta gamma", 0, nil),
+			ev("b", plaudit.KindComment, "u1", "post", "author", "alpha beta gamma delta epsilon", time.Minute, nil)}, "b", 0, 2_500_000 + pts(10)},
+		{"a duplicate on another post is original", []plaudit.Event{
+			ev("a", plaudit.KindComment, "u2", "other", "author", "alpha beta gamma delta epsilon", 0, nil),
+			ev("b", plaudit.KindComment, "u1", "post", "author", "alpha beta gamma delta epsilon", time.Minute, nil)}, "b", 0, 2_500_000 + pts(10)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := scoreAll(t, tc.events, p, tc.rep)[tc.id]
+			if r.Base != tc.base {
+				t.Errorf("base %s, want %s; lines %+v", r.Base, tc.base, r.Lines)
+			}
+		})
+	}
+	// Downstream engagement on a share: 10 × 3 = 30 at the cap, 11 capped.
+	share := ev("s", plaudit.KindRepost, "u1", "post", "author", "", 0, nil)
+	var down []plaudit.Event
+	for i := 0; i < 11; i++ {
+		down = append(down, ev("d"+string(rune('a'+i)), plaudit.KindLike, "z"+string(rune('a'+i)), "s", "u1", "", time.Minute, nil))
+	}
+	for n, want := range map[int]plaudit.Points{10: pts(32), 11: pts(32), 9: pts(29)} {
+		if r := scoreAll(t, append([]plaudit.Event{share}, down[:n]...), p, 0)["s"]; r.Base != want {
+			t.Errorf("%d downstream: %s, want %s", n, r.Base, want)
+		}
+	}
+}
