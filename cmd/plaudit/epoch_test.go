@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/sqlstore"
+)
+
+// run runs the plaudit binary and returns its output and exit status.
+func run(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestEpochAndLedgerCommands drives the epoch and ledger commands end to end on a SQLite store.
+func TestEpochAndLedgerCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	db := filepath.Join(t.TempDir(), "plaudit.db")
+	prepareCrashStore(t, db, 30, 2)
+	// A project account with points: its ENG pools in the project wallet.
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, _ := policy.Parse([]byte(crashPolicy), "crash.yml")
+	if _, err := st.AppendEvents(ctx, []plaudit.Event{{Source: plaudit.SourceDiscord, ExternalID: "link-proj", Kind: plaudit.KindLink, Actor: "p1", Time: crashMonday.Add(-time.Hour), Attrs: map[string]any{"member": "proj", "member_kind": "project"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveScores(ctx, pol.Hash(), []plaudit.Score{{Event: "discord/proj-1", Member: "proj", Scorer: "poe", Points: plaudit.PointsFromInt(9), Time: crashMonday.Add(time.Hour), PolicyHash: pol.Hash()}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	id := plaudit.EpochID("crash", crashMonday)
+
+	out, errOut, code := run(t, bin, "--db", db, "epoch", "close", "crash", "--at", "2024-01-03")
+	if code != 0 || !strings.Contains(out, "epoch "+id+" closed") || !regexp.MustCompile(`(?m)^root +0x[0-9a-f]{64}$`).MatchString(out) {
+		t.Fatalf("close: %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, bin, "--db", db, "epoch", "close", "crash", "--at", "2024-01-03")
+	if code != 0 || out != "epoch "+id+" already closed\n" {
+		t.Fatalf("close again: %d %q", code, out)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "close", "crash", "--at", "2999-01-01"); code != 2 || !strings.Contains(errOut, "is still open") {
+		t.Fatalf("close a future epoch: %d %s", code, errOut)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "close", "nosuch"); code != 2 || !strings.Contains(errOut, `program "nosuch"`) {
+		t.Fatalf("close an unknown program: %d %s", code, errOut)
+	}
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "list"); !strings.Contains(out, id) {
+		t.Fatalf("list:\n%s", out)
+	}
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id); !strings.Contains(out, "MEMBER") || !strings.Contains(out, "no wallet: carried") {
+		t.Fatalf("show:\n%s", out)
+	}
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id, "--member", "m0001"); !strings.Contains(out, "events of m0001") || strings.Count(out, "counted:") != 3 {
+		t.Fatalf("show --member:\n%s", out)
+	}
+
+	// Exports: the CSV and the JSON agree, and every base unit of the pool is accounted for.
+	csvPath := filepath.Join(t.TempDir(), "e.csv")
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "export", id, "--format", "csv", "--out", csvPath); code != 0 {
+		t.Fatalf("export csv: %s", errOut)
+	}
+	f, _ := os.Open(csvPath)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil || len(rows) < 2 || rows[0][10] != "paid" {
+		t.Fatalf("csv: %v %v", err, rows)
+	}
+	csvPaid := new(big.Int)
+	for _, r := range rows[1:] {
+		v, _ := new(big.Int).SetString(r[10], 10)
+		csvPaid.Add(csvPaid, v)
+	}
+	out, _, _ = run(t, bin, "--db", db, "epoch", "export", id, "--format", "json")
+	var x exportEpoch
+	if err := json.Unmarshal([]byte(out), &x); err != nil {
+		t.Fatal(err)
+	}
+	sum := new(big.Int)
+	for _, s := range []string{x.Paid, x.Fees, x.CarriedOut, x.Unspent} {
+		v, _ := new(big.Int).SetString(s, 10)
+		sum.Add(sum, v)
+	}
+	if sum.String() != "1000000007" || x.Paid != csvPaid.String() || len(x.Allocations) != len(rows)-1 {
+		t.Fatalf("paid %s + fees %s + carried %s + unspent %s = %s; csv paid %s", x.Paid, x.Fees, x.CarriedOut, x.Unspent, sum, csvPaid)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "export", id, "--format", "xml"); code != 2 || !strings.Contains(errOut, "csv or json") {
+		t.Fatalf("bad format: %d %s", code, errOut)
+	}
+
+	// Ledger: balances, postings, a reversal once.
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "member:m0001"); !strings.HasPrefix(out, "member:m0001") {
+		t.Fatalf("balances:\n%s", out)
+	}
+	out, _, _ = run(t, bin, "--db", db, "ledger", "postings", "--origin", "epoch:"+id)
+	if strings.Count(out, "\n#") != 2 || !strings.HasPrefix(out, "#1 ") {
+		t.Fatalf("postings:\n%s", out)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "reverse", "2"); code != 2 || !strings.Contains(errOut, "--reason") {
+		t.Fatalf("reverse without reason: %d %s", code, errOut)
+	}
+	if out, errOut, code = run(t, bin, "--db", db, "ledger", "reverse", "2", "--reason", "test correction"); code != 0 || !strings.Contains(out, "(reverses #2)") {
+		t.Fatalf("reverse: %d %s%s", code, out, errOut)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "reverse", "2", "--reason", "again"); code != 2 || !strings.Contains(errOut, "already reversed") {
+		t.Fatalf("reverse twice: %d %s", code, errOut)
+	}
+
+	// ENG: transfer refused, toggle with a cooldown, delegation of project ENG and its revocation.
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "transfer", "m0001", "m0002", "1"); code != 2 || !strings.Contains(errOut, "community ENG is non-transferable: m0001's ENG") {
+		t.Fatalf("transfer: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 0 || !strings.Contains(out, "now counts for rewards") {
+		t.Fatalf("toggle: %d %s", code, out)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 2 || !strings.Contains(errOut, "next toggle allowed at") {
+		t.Fatalf("toggle in cooldown: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "aswg"); code != 0 || !strings.Contains(out, "now counts for governance") {
+		t.Fatalf("toggle under ASWG: %d %s", code, out)
+	}
+	if out, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "delegate", "m0002", "4.5", "--reason", "AMA host"); code != 0 || !strings.Contains(out, "delegation 1: 4.5 ENG to m0002") {
+		t.Fatalf("delegate: %d %s%s", code, out, errOut)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "delegate", "m0002", "100"); code != 2 || !strings.Contains(errOut, "eng:project would hold") {
+		t.Fatalf("over-delegate: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "revoke", "1", "--reason", "done"); code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: %d %s", code, out)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "revoke", "1"); code != 2 || !strings.Contains(errOut, "already revoked") {
+		t.Fatalf("revoke twice: %d %s", code, errOut)
+	}
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "eng", "status", "m0001"); !strings.Contains(out, "mode       governance") || strings.Count(out, "toggled") != 2 {
+		t.Fatalf("status:\n%s", out)
+	}
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "eng:project"); !strings.Contains(out, "9000000") {
+		t.Fatalf("project wallet:\n%s", out)
+	}
+}
+
+// TestDemoSettlesAndVerifies runs the demo on a small community, then edits one stored payout and checks
+// that verify names that member.
+func TestDemoSettlesAndVerifies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	dir := t.TempDir()
+	out, errOut, code := run(t, bin, "demo", "--members", "80", "--days", "7", "--dir", dir)
+	if code != 0 {
+		t.Fatalf("demo: %d\n%s%s", code, out, errOut)
+	}
+	m := regexp.MustCompile(`(?m)^verified (demo@\S+) (0x[0-9a-f]{64})$`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "exact, to the base unit") || !strings.Contains(out, "Merkle root "+m[2]) {
+		t.Fatalf("demo output:\n%s", out)
+	}
+	db := filepath.Join(dir, "demo.db")
+	if out, _, code = run(t, bin, "--db", db, "verify", m[1]); code != 0 || strings.TrimSpace(out) != m[0] {
+		t.Fatalf("verify: %d %s", code, out)
+	}
+	st, err := sqlstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member string
+	if err := st.SQL().QueryRow("SELECT member FROM allocations WHERE epoch = ? AND paid <> '0' ORDER BY member LIMIT 1", m[1]).Scan(&member); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SQL().Exec("UPDATE allocations SET paid = '1', fee = '0' WHERE epoch = ? AND member = ?", m[1], member); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, _, code = run(t, bin, "--db", db, "verify", m[1])
+	if code != 2 || !strings.HasPrefix(out, "member "+member+": stored fee 0, rebuilt") {
+		t.Fatalf("verify of an edited epoch: %d %s", code, out)
+	}
+}
