@@ -117,7 +117,7 @@ func (g *generator) newID(p int, t int64) string {
 
 // fitness draws how appealing a new item is: popular authors write more appealing posts, with wide scatter.
 func (g *generator) fitness(a *account) float64 {
-	f := (0.12 + 0.1*math.Log10(1+float64(a.followers))) * g.lognormal(0, 0.5)
+	f := 0.05 * math.Pow(1+float64(a.followers), 0.35) * g.lognormal(0, 0.6)
 	return min(f, 1)
 }
 
