@@ -29,17 +29,15 @@ type Thread struct {
 	Files          []File // its changed files, for review rewards
 }
 
-// ScoredComment is one comment's entry in a user's result.
+// ScoredComment is one comment's entry in a user's result: the purged content and its score.
 type ScoredComment struct {
-	ID          int64
-	Content     string
-	URL         string
-	Timestamp   string
-	Role        Role
-	DiffHunk    string
-	Score       *CommentScore
-	Relevance   decimal.Decimal
-	hasRelevant bool
+	ID        int64
+	Content   string
+	URL       string
+	Timestamp string
+	Role      Role
+	DiffHunk  string
+	Score     *CommentScore // nil until scored
 }
 
 // Task is the task reward of one assignee.
