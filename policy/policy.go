@@ -48,12 +48,14 @@ type Program struct {
 	Period string `yaml:"period"` // settlement period: daily, weekly (default) or monthly
 	Pool   Pool   `yaml:"pool"`   // the token pool split each period
 
-	// MinScore: a member is eligible in a period only when their points in it are strictly above it.
+	// MinScore: an event's points count towards settlement only when strictly above it (the PoE seed's
+	// "events … above a minimum threshold"); 0 lets every positive score count.
 	MinScore plaudit.Points `yaml:"min_score"`
 	// Cap is the largest share of one period's pool a single member can receive, 0 < cap ≤ 1; 0 means no cap.
-	// What a cap withholds is handled like unspent pool.
+	// What a cap withholds is shared among the other members.
 	Cap plaudit.Ratio `yaml:"cap"`
-	// MinPayout: a member's payout below this many base units is not paid; it is handled like unspent pool.
+	// MinPayout: a member's payout below this many base units is not paid this period; it carries to the
+	// member's next one.
 	MinPayout *big.Int `yaml:"min_payout"`
 	// Unspent says what happens to pool left unpaid: "carry" (default) adds it to the next period's pool,
 	// "treasury" sends it to Treasury.
