@@ -54,7 +54,7 @@ func (g *generator) join(m *member, t int64) {
 		e := g.add(platformSource[a.platform], "link-"+a.id, plaudit.KindLink, a.id, t)
 		e.Attrs = map[string]any{
 			"member": m.handle, "member_kind": string(m.kind),
-			"account_created": a.createdAt, "follower_count": num(a.followers),
+			"account_created": a.createdAttr, "follower_count": a.followersAttr,
 		}
 		if a.platform != pGitHub && a.platform != pDiscord {
 			e.Attrs["username"] = a.username
@@ -251,7 +251,7 @@ func (g *generator) xPost(m *member, t int64, kind plaudit.Kind, text string, ta
 	id := g.newID(pX, t)
 	e := g.add(plaudit.SourceX, id, kind, a.id, t)
 	e.Content = text
-	e.Attrs = map[string]any{"follower_count": num(a.followers), "account_created": a.createdAt}
+	e.Attrs = map[string]any{"follower_count": a.followersAttr, "account_created": a.createdAttr}
 	it := g.newItem(pX, id, kind, a, t)
 	if target != nil {
 		e.Target, e.TargetAuthor = target.id, target.author.id
@@ -281,7 +281,7 @@ func (g *generator) replyTo(m *member, target *item, t int64, text string) *item
 	id := g.newID(pX, t)
 	e := g.add(plaudit.SourceX, id, plaudit.KindReply, a.id, t)
 	e.Target, e.TargetAuthor, e.Content = target.id, target.author.id, text
-	e.Attrs = map[string]any{"follower_count": num(a.followers), "account_created": a.createdAt}
+	e.Attrs = map[string]any{"follower_count": a.followersAttr, "account_created": a.createdAttr}
 	target.replies++
 	g.engage(target, t)
 	it := g.newItem(pX, id, plaudit.KindReply, a, t)
@@ -305,7 +305,7 @@ func (g *generator) xMention(m *member, t int64) {
 	id := g.newID(pX, t)
 	e := g.add(plaudit.SourceX, id, plaudit.KindMention, a.id, t)
 	e.TargetAuthor, e.Content = to.id, g.text.mention(to.username)
-	e.Attrs = map[string]any{"follower_count": num(a.followers), "account_created": a.createdAt}
+	e.Attrs = map[string]any{"follower_count": a.followersAttr, "account_created": a.createdAttr}
 	g.newItem(pX, id, plaudit.KindPost, a, t)
 }
 
@@ -446,7 +446,7 @@ func (g *generator) cast(m *member, t int64, text string, parent *item, spam boo
 	e := g.add(plaudit.SourceFarcaster, id, kind, a.id, t)
 	e.Content = text
 	e.Attrs = map[string]any{
-		"fid": a.id, "username": a.username, "follower_count": num(a.followers), "power_badge": m.badge,
+		"fid": a.id, "username": a.username, "follower_count": a.followersAttr, "power_badge": m.badge,
 		"likes_count": num(it.likes), "recasts_count": num(it.recasts), "replies_count": num(it.nreplies),
 		"embeds": num(embeds), "mentioned": mentioned,
 	}

@@ -248,6 +248,7 @@ func (g *generator) drawMember(m *member, usernames [numPlatforms]map[string]boo
 		a.followers = int(f)
 		a.username = g.username(m, p, usernames[p])
 		a.id = g.accountID(a, ids)
+		a.setAttrs()
 		m.accounts[p] = a
 		m.acctList = append(m.acctList, a)
 	}
@@ -259,6 +260,7 @@ func (g *generator) drawMember(m *member, usernames [numPlatforms]map[string]boo
 		a.createdAt = time.Unix(a.created, 0).UTC().Format(time.RFC3339)
 		a.username = g.username(m, pX, usernames[pX])
 		a.id = g.accountID(a, ids)
+		a.setAttrs()
 		m.accounts[pX] = a
 		m.acctList = append(m.acctList, a)
 	}

@@ -28,6 +28,14 @@ type account struct {
 	createdAt string // created as RFC3339, the account_created attribute
 	followers int
 	member    int32
+
+	followersAttr any // followers and createdAt as attrs values, made once: every post carries them
+	createdAttr   any
+}
+
+// setAttrs fills the account's cached attrs values.
+func (a *account) setAttrs() {
+	a.followersAttr, a.createdAttr = num(a.followers), a.createdAt
 }
 
 // member is one generated person or project.
