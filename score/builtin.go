@@ -94,6 +94,7 @@ type tieredAward struct {
 	inputs [2]plaudit.Input
 }
 
+// Score awards the engaging member for a like, repost or reply on a tracked post.
 func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if e.Kind == plaudit.KindSubmit || e.Target == "" {
 		return nil
@@ -123,6 +124,7 @@ type castScorer struct {
 	t *cast.Tracker
 }
 
+// Score scores a farcaster post or reply and adds it to its author's history.
 func (s *castScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	c, err := cast.FromEvent(e)
 	if err != nil {
@@ -138,6 +140,7 @@ type poeScorer struct {
 	ix *poe.Index
 }
 
+// Observe indexes e as thread context: what it targets, who made it.
 func (s *poeScorer) Observe(e *plaudit.Event, ctx *Context) {
 	if s.ix == nil {
 		s.ix = poe.NewIndex(nil, poe.Env{Dir: ctx.Dir})
@@ -145,6 +148,7 @@ func (s *poeScorer) Observe(e *plaudit.Event, ctx *Context) {
 	s.ix.Add(e, ctx.Dir.MemberOfActor(e))
 }
 
+// Score scores the PoE kinds against everything observed.
 func (s *poeScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if s.ix == nil {
 		s.Observe(e, ctx)

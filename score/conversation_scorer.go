@@ -147,6 +147,7 @@ type conversationScorer struct {
 	err    error
 }
 
+// Observe collects the GitHub conversation events.
 func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 	if e.Source != plaudit.SourceGitHub {
 		return
@@ -158,6 +159,8 @@ func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 	}
 }
 
+// Score returns e's conversation scores, scoring every collected conversation first when events arrived
+// since the last time.
 func (s *conversationScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if s.dirty || s.scores == nil {
 		s.dirty = false

@@ -121,6 +121,7 @@ const (
 
 var outcomeNames = [...]string{"awarded", "post not submitted", "after the window closed", "own post", "already awarded", "kind not priced"}
 
+// String names the outcome for explanations and logs.
 func (o Outcome) String() string { return outcomeNames[o] }
 
 // PostKey identifies a post: its source and its id there. It is a struct rather than a "source/id" string
