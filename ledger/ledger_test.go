@@ -180,3 +180,23 @@ func TestTransferRefusedAndDelegation(t *testing.T) {
 		t.Fatal("delegation to a project account accepted")
 	}
 }
+
+// FuzzParseCooldown: an accepted cooldown is not negative and its String parses back to it.
+func FuzzParseCooldown(f *testing.F) {
+	for _, s := range []string{"6mo", "182d", "72h", "0", "1h30m", "-1d", "mo", "d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCooldown(s)
+		if err != nil {
+			return
+		}
+		if c.Months < 0 || c.Duration < 0 {
+			t.Fatalf("%q: negative %+v", s, c)
+		}
+		back, err := ParseCooldown(c.String())
+		if err != nil || back != c {
+			t.Fatalf("%q → %+v → %q → %+v %v", s, c, c.String(), back, err)
+		}
+	})
+}
