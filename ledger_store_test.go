@@ -81,7 +81,9 @@ func FuzzParseEpochID(f *testing.F) {
 
 func TestPostingCheck(t *testing.T) {
 	op := Origin{Kind: OriginOperator, ID: "ops"}
-	e := func(acct, asset string, n int64) Entry { return Entry{Account: acct, Asset: asset, Amount: big.NewInt(n)} }
+	e := func(acct, asset string, n int64) Entry {
+		return Entry{Account: acct, Asset: asset, Amount: big.NewInt(n)}
+	}
 	good := &Posting{Origin: op, Reason: "r", Entries: []Entry{e("a", "X", 5), e("b", "X", -5), e("c", "Y", 1), e("d", "Y", -1)}}
 	if err := good.Check(); err != nil {
 		t.Fatal(err)
