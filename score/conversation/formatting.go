@@ -97,7 +97,7 @@ func (c *Config) Evaluate(markdown string, role Role, commentURL string) (*Forma
 func (c *Config) walk(body *html.Node, tags map[string]TagRule, commentURL string, counts map[string]*TagCount) []string {
 	list := elements(make([]*html.Node, 0, 32), body)
 	// Text URLs can only be found if the text holds "http" somewhere; most comments' does not.
-	anyURL := indexURL(textContent(body)) >= 0
+	anyURL := hasURLText(body)
 	var urls []string
 	seen := map[string]bool{}
 	addURL := func(u string) {

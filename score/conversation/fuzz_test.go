@@ -16,7 +16,7 @@ func FuzzScoreComment(f *testing.F) {
 		"", "plain", "*a* **b** `c`", "See https://a.example/x). and www.b.example", "<details><summary>x</summary>y</details>",
 		"| a | b |\n|---|---|\n| 1 | 2 |", "- [ ] task\n- [x] done", "```go\nfunc main() {}\n```", "> quote\n\nbody",
 		"<img src=x onerror=alert(1)>", "<a href=\"/rel\">rel</a> <a href=\"mailto:a@b.c\">m</a>", "[^1]: note\n###### x [^1^]",
-		"<table><tr><td>unclosed", "\x00\xff\xfe", strings.Repeat("[", 100), strings.Repeat("*a* ", 50),
+		"<table><tr><td>unclosed", "ht<em>tp</em>s://split.example", "h<b>t</b>t<i>p</i>:<u>/</u>/x", "x http", "http:/ /", "\x00\xff\xfe", strings.Repeat("[", 100), strings.Repeat("*a* ", 50),
 	} {
 		f.Add(s)
 	}
@@ -39,6 +39,11 @@ func FuzzScoreComment(f *testing.F) {
 			}
 			if a.Formatting.Readability.Score < 0 || a.Formatting.Readability.Score > 1 {
 				t.Fatalf("readability %v", a.Formatting.Readability.Score)
+			}
+		}
+		if body, err := renderBody(md); err == nil {
+			if hasURLText(body) != (indexURL(textContent(body)) >= 0) {
+				t.Fatalf("hasURLText disagrees with the text: %q", textContent(body))
 			}
 		}
 		p := Purge(md)

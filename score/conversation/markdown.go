@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"strings"
@@ -20,7 +21,17 @@ var md = goldmark.New(
 	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 )
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// renderBuf is a pooled output buffer with the buffered writer goldmark would otherwise allocate per call.
+type renderBuf struct {
+	out bytes.Buffer
+	w   *bufio.Writer
+}
+
+var bufPool = sync.Pool{New: func() any {
+	b := new(renderBuf)
+	b.w = bufio.NewWriterSize(&b.out, 4096)
+	return b
+}}
 
 // MaxMarkdownLen bounds one comment's markdown; longer input is an error rather than a slow render.
 const MaxMarkdownLen = 1 << 20
@@ -30,13 +41,17 @@ func renderBody(markdown string) (*html.Node, error) {
 	if len(markdown) > MaxMarkdownLen {
 		return nil, fmt.Errorf("markdown: %d bytes, at most %d", len(markdown), MaxMarkdownLen)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
+	buf := bufPool.Get().(*renderBuf)
+	buf.out.Reset()
+	buf.w.Reset(&buf.out)
 	defer bufPool.Put(buf)
-	if err := md.Convert([]byte(markdown), buf); err != nil {
+	if err := md.Convert([]byte(markdown), buf.w); err != nil {
 		return nil, fmt.Errorf("markdown: render: %w", err)
 	}
-	doc, err := html.Parse(bytes.NewReader(buf.Bytes()))
+	if err := buf.w.Flush(); err != nil {
+		return nil, fmt.Errorf("markdown: render: %w", err)
+	}
+	doc, err := html.Parse(bytes.NewReader(buf.out.Bytes()))
 	if err != nil {
 		return nil, fmt.Errorf("markdown: parse HTML: %w", err)
 	}
@@ -115,4 +130,47 @@ func attr(n *html.Node, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// hasURLText reports whether n's textContent contains "http://" or "https://", without building it: each
+// text node is checked, and so is each junction with the text before it.
+func hasURLText(n *html.Node) bool {
+	var tail [16]byte
+	k := 0 // bytes of tail in use
+	var found bool
+	var visit func(*html.Node)
+	visit = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && !found; c = c.NextSibling {
+			switch c.Type {
+			case html.ElementNode:
+				visit(c)
+			case html.TextNode:
+				data := c.Data
+				if indexURL(data) >= 0 {
+					found = true
+					return
+				}
+				if k > 0 {
+					var j [16]byte
+					m := copy(j[:], tail[:k])
+					m += copy(j[m:], data[:min(len(data), 7)])
+					if indexURL(string(j[:m])) >= 0 {
+						found = true
+						return
+					}
+				}
+				if len(data) >= 7 {
+					k = copy(tail[:], data[len(data)-7:])
+				} else {
+					var j [16]byte
+					m := copy(j[:], tail[:k])
+					m += copy(j[m:], data)
+					start := max(0, m-7)
+					k = copy(tail[:], j[start:m])
+				}
+			}
+		}
+	}
+	visit(n)
+	return found
 }
