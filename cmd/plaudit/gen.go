@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -124,13 +123,7 @@ func writeCommunity(dir string, cfg gen.Config) (*gen.Result, error) {
 	}
 	defer os.Remove(lbTmp.Name())
 	defer lbTmp.Close()
-	cw := csv.NewWriter(lbTmp)
-	_ = cw.Write([]string{"member", "label"})
-	for _, ml := range res.Labels {
-		_ = cw.Write([]string{ml.Member, string(ml.Label)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := gen.WriteLabels(lbTmp, res.Labels); err != nil {
 		return nil, fmt.Errorf("gen: write %s: %w", lbPath, err)
 	}
 	if err := lbTmp.Close(); err != nil {
