@@ -275,7 +275,8 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 	}
 
 	avail := new(big.Int).Add(p.Pool, poolIn)
-	shares := splitPool(p, avail, handles, allocs, lines, wHi, wLo)
+	vals := &ints{}
+	shares := splitPool(vals, p, avail, handles, allocs, lines, wHi, wLo)
 	unspent := new(big.Int).Sub(avail, shares)
 
 	// Payouts: share plus carry, less the fee; or carried when below the minimum or without a wallet.
@@ -288,7 +289,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		a := &allocs[k]
 		due := a.Share
 		if a.CarryIn.Sign() > 0 {
-			due = new(big.Int).Add(a.Share, a.CarryIn)
+			due = vals.next().Add(a.Share, a.CarryIn)
 			carriedIn.Add(carriedIn, a.CarryIn)
 		}
 		a.Fee, a.Paid, a.CarryOut = zero, zero, zero
@@ -302,13 +303,13 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 			a.Notes = append(a.Notes, "below min payout "+plaudit.FormatUnits(p.MinPayout, p.Decimals)+": carried")
 		default:
 			if rate > 0 {
-				fee := new(big.Int).Mul(due, rateBig)
+				fee := vals.next().Mul(due, rateBig)
 				fee.Quo(fee, oneBig)
 				if fee.Sign() > 0 {
 					a.Fee = fee
 					fees.Add(fees, fee)
 				}
-				a.Paid = new(big.Int).Sub(due, a.Fee)
+				a.Paid = vals.next().Sub(due, a.Fee)
 			} else {
 				a.Paid = due
 			}
@@ -317,7 +318,7 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		carriedOut.Add(carriedOut, a.CarryOut)
 		a.ENG = zero
 		if p.ENGPerPoint > 0 && lines[k].eng > 0 {
-			e := new(big.Int).SetUint64(lines[k].eng)
+			e := vals.next().SetUint64(lines[k].eng)
 			e.Mul(e, engRate).Quo(e, oneBig)
 			if e.Sign() > 0 {
 				a.ENG = e
@@ -352,15 +353,19 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 		CarriedIn: carriedIn, Paid: paid, Fees: fees, CarriedOut: carriedOut, Unspent: unspent, UnspentTo: p.Unspent,
 		ENG: engTotal, Members: n, Events: t.events, Excluded: t.excluded,
 	}
-	ep.Digest = Digest(ep, allocs)
-	return &Result{Epoch: ep, Allocations: allocs, Postings: postings(p, ep, allocs, engProject)}, nil
+	// The digest and the postings read the same finished lines: make them side by side.
+	done := make(chan string)
+	go func() { done <- Digest(ep, allocs) }()
+	ps := postings(vals, p, ep, allocs, engProject)
+	ep.Digest = <-done
+	return &Result{Epoch: ep, Allocations: allocs, Postings: ps}, nil
 }
 
 // splitPool sets each allocation's Share and Capped and returns Σ shares. Members are capped in order of
 // weight (largest first, handle breaking ties) while the largest remaining one's pro rata share of what is
 // left reaches the cap; the rest is split pro rata among the uncapped by largest remainder, ties going to
 // the smaller handle. An uncapped member's share never exceeds the cap: its exact share is below it.
-func splitPool(p *Program, avail *big.Int, handles []string, allocs []plaudit.Allocation, lines []line, wHi, wLo uint64) *big.Int {
+func splitPool(vals *ints, p *Program, avail *big.Int, handles []string, allocs []plaudit.Allocation, lines []line, wHi, wLo uint64) *big.Int {
 	zero := new(big.Int)
 	for k := range allocs {
 		allocs[k].Share = zero
@@ -433,7 +438,7 @@ func splitPool(p *Program, avail *big.Int, handles []string, allocs []plaudit.Al
 			lines[k].remLo = rr
 			sumFast += qq
 			if qq > 0 {
-				allocs[k].Share = new(big.Int).SetUint64(qq)
+				allocs[k].Share = vals.next().SetUint64(qq)
 			}
 			continue
 		}
@@ -442,7 +447,7 @@ func splitPool(p *Program, avail *big.Int, handles []string, allocs []plaudit.Al
 		lines[k].remHi, lines[k].remLo = hiLo(rem)
 		given.Add(given, q)
 		if q.Sign() > 0 {
-			allocs[k].Share = new(big.Int).Set(q)
+			allocs[k].Share = vals.next().Set(q)
 		}
 	}
 	if fast {
@@ -471,7 +476,11 @@ func splitPool(p *Program, avail *big.Int, handles []string, allocs []plaudit.Al
 		})
 		one := big.NewInt(1)
 		for _, k := range idx[:l] {
-			allocs[k].Share = new(big.Int).Add(allocs[k].Share, one)
+			if allocs[k].Share == zero {
+				allocs[k].Share = vals.next().SetInt64(1)
+			} else {
+				allocs[k].Share.Add(allocs[k].Share, one) // its own value, from vals
+			}
 		}
 	}
 	total.Add(total, R)
@@ -484,6 +493,20 @@ func count(n int, thing string) string {
 		return "1 " + thing
 	}
 	return strconv.Itoa(n) + " " + thing + "s"
+}
+
+// ints hands out big.Ints from slabs: a million-member epoch makes a few hundred allocations for its
+// amounts instead of millions of small objects for the collector to track. Every Int it hands out belongs
+// to one amount and is never shared.
+type ints struct{ slab []big.Int }
+
+func (s *ints) next() *big.Int {
+	if len(s.slab) == 0 {
+		s.slab = make([]big.Int, 4096)
+	}
+	v := &s.slab[0]
+	s.slab = s.slab[1:]
+	return v
 }
 
 // hiLo returns v (< 2^128) as two 64-bit words.
@@ -521,7 +544,7 @@ func capAmount(p *Program, avail *big.Int) *big.Int {
 
 // postings returns the postings of a settled epoch: fund the pool from the program's source, settle it to
 // members, carries and the treasury, and mint ENG. Each sums to zero per asset; zero legs are left out.
-func postings(p *Program, ep *plaudit.Epoch, allocs []plaudit.Allocation, engProject *big.Int) []*plaudit.Posting {
+func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Allocation, engProject *big.Int) []*plaudit.Posting {
 	origin := plaudit.Origin{Kind: plaudit.OriginEpoch, ID: ep.ID}
 	var out []*plaudit.Posting
 	if p.Pool.Sign() > 0 {
@@ -542,7 +565,8 @@ func postings(p *Program, ep *plaudit.Epoch, allocs []plaudit.Allocation, engPro
 	}
 	for k := range allocs {
 		a := &allocs[k]
-		if d := new(big.Int).Sub(a.CarryOut, a.CarryIn); d.Sign() != 0 {
+		if a.CarryOut.Cmp(a.CarryIn) != 0 {
+			d := vals.next().Sub(a.CarryOut, a.CarryIn)
 			settle.Entries = append(settle.Entries, plaudit.Entry{Account: plaudit.AccountCarry(p.Name, a.Member), Asset: p.Token, Amount: d})
 		}
 		if a.Paid.Sign() > 0 {
