@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -147,8 +148,18 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.dialect == Postgres {
 		dir = "migrations/postgres"
 		dialect = goose.DialectPostgres
-		// Two processes opening the same fresh database must not migrate it at the same time.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Two processes opening the same fresh database must not migrate it at the same time. The lock is
+		// per database and schema, so that stores in other schemas (tests, tenants) never wait on it.
+		var where string
+		if err := db.db.QueryRowContext(ctx, "SELECT current_database() || '.' || coalesce(current_schema(), '')").Scan(&where); err != nil {
+			return err
+		}
+		h := fnv.New64a()
+		h.Write([]byte("plaudit migrations " + where))
+		locker, err := lock.NewPostgresSessionLocker(
+			lock.WithLockID(int64(h.Sum64()>>1)),
+			lock.WithLockTimeout(1, 300), // try every second for five minutes
+		)
 		if err != nil {
 			return err
 		}
