@@ -163,7 +163,9 @@ type retryable struct {
 	retryAfter time.Duration
 }
 
+// Error implements error.
 func (r *retryable) Error() string { return r.err.Error() }
+// Unwrap returns the underlying error.
 func (r *retryable) Unwrap() error { return r.err }
 
 // rate sends one prompt, retrying with backoff.

@@ -11,11 +11,13 @@ import (
 // num is a decimal written as a bare JSON number with its exact value.
 type num decimal.Decimal
 
+// MarshalJSON writes the exact decimal.
 func (n num) MarshalJSON() ([]byte, error) { return []byte(decimal.Decimal(n).String()), nil }
 
 // jsFloat is a float64 written as JavaScript writes a number.
 type jsFloat float64
 
+// MarshalJSON writes the shortest decimal that reads back as f, as JavaScript does.
 func (f jsFloat) MarshalJSON() ([]byte, error) {
 	return []byte(strconv.FormatFloat(float64(f), 'f', -1, 64)), nil
 }
@@ -97,7 +99,7 @@ type userJSON struct {
 	FeeRate       *num               `json:"feeRate,omitempty"`
 }
 
-// FormattingJSON is the "formatting" object of Ubiquity's result for one comment score.
+// scoreToJSON is the "score" object of Ubiquity's result for one comment.
 func scoreToJSON(s *CommentScore) *scoreJSON {
 	f := s.Formatting
 	content := make(map[string]tagJSON, len(f.Tags))

@@ -151,6 +151,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error implements error: "ubiquity config: FIELD: REASON".
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("ubiquity config: %s: %s", e.Field, e.Reason)
 }
