@@ -165,6 +165,7 @@ type retryable struct {
 
 // Error implements error.
 func (r *retryable) Error() string { return r.err.Error() }
+
 // Unwrap returns the underlying error.
 func (r *retryable) Unwrap() error { return r.err }
 
