@@ -23,7 +23,7 @@ func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings
 	order := timeOrder(events)
 	checkVelocity(events, order, dir, cfg, f)
 	checkDiminishing(events, order, dir, cfg, f)
-	checkContent(events, order, cfg, f)
+	checkContent(events, order, dir, cfg, f)
 	rollUp(events, dir, cfg, f)
 	return f
 }
@@ -109,13 +109,14 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		w = append(w[cut:], e.Time)
 		windows[p] = w
 		n := len(w)
-		if n <= 1 {
+		free := max(cfg.DiminishFree, 1)
+		if n <= free {
 			continue
 		}
 		mult := plaudit.Ratio(0)
 		if cfg.DiminishAfter <= 0 || n <= cfg.DiminishAfter {
 			mult = plaudit.One
-			for j := 1; j < n; j++ {
+			for j := free; j < n; j++ {
 				mult = plaudit.Ratio((int64(mult)*int64(cfg.DiminishFactor) + int64(plaudit.One)/2) / int64(plaudit.One))
 			}
 		}
@@ -137,7 +138,13 @@ func textKind(k plaudit.Kind) bool {
 	return false
 }
 
-func checkContent(events []plaudit.Event, order []int, cfg Config, f *Findings) {
+func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+	type copyFinding struct {
+		key string
+		r   plaudit.Reason
+	}
+	copies := map[string][]copyFinding{} // by member, in time order
+	var copiers []string
 	var idx *text.Index
 	if cfg.NearDuplicate > 0 {
 		idx = text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
@@ -172,13 +179,29 @@ func checkContent(events []plaudit.Event, order []int, cfg Config, f *Findings) 
 		if m.Corpus {
 			detail = fmt.Sprintf("%.0f%% similar to known spam %s", m.Similarity*100, m.ID)
 		}
-		f.AddEvent(e.Key(), plaudit.Reason{
+		member := dir.MemberOfActor(e)
+		if copies[member] == nil {
+			copiers = append(copiers, member)
+		}
+		copies[member] = append(copies[member], copyFinding{e.Key(), plaudit.Reason{
 			Check:      "near_duplicate",
 			Detail:     detail,
 			Multiplier: cfg.CopyMultiplier,
 			Evidence: []plaudit.Input{{Name: "matched", Value: m.ID}, {Name: "similarity", Value: strconv.FormatFloat(m.Similarity, 'f', 3, 64)},
-				{Name: "copies_so_far", Value: strconv.Itoa(len(matches))}},
-		})
+				{Name: "earlier_matches", Value: strconv.Itoa(len(matches))}},
+		}})
+	}
+	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin, since one or
+	// two echoes of a stock phrase ("can confirm, works for me now") are chance.
+	for _, m := range copiers {
+		cs := copies[m]
+		if len(cs) < cfg.CopyMin {
+			continue
+		}
+		for _, c := range cs {
+			c.r.Detail += fmt.Sprintf(" (%d near-duplicates by this member)", len(cs))
+			f.AddEvent(c.key, c.r)
+		}
 	}
 }
 

@@ -30,13 +30,16 @@ type Config struct {
 	Velocity []Limit `yaml:"velocity"`
 
 	// Diminishing returns for the same member acting towards the same author within DiminishWindow: the
-	// n-th action is worth DiminishFactor^(n-1), and nothing after DiminishAfter actions. 0 turns it off.
+	// first DiminishFree actions count in full, each later one DiminishFactor times the one before, and
+	// nothing after DiminishAfter actions (0: no such limit). A zero window turns it off.
 	DiminishWindow time.Duration `yaml:"diminish_window"`
+	DiminishFree   int           `yaml:"diminish_free"`
 	DiminishFactor plaudit.Ratio `yaml:"diminish_factor"`
 	DiminishAfter  int           `yaml:"diminish_after"`
 
 	// Content checks on events with text.
 	NearDuplicate     plaudit.Ratio `yaml:"near_duplicate"`     // similarity at or above which a text is a copy; 0 turns it off
+	CopyMin           int           `yaml:"copy_min"`           // copies a member must make before they are penalised (copy-paste is a pattern)
 	CopyMultiplier    plaudit.Ratio `yaml:"copy_multiplier"`    // what a copy of an earlier text keeps
 	FarmMultiplier    plaudit.Ratio `yaml:"farm_multiplier"`    // what a farming reply ("gm", "wagmi") keeps
 	GenericMultiplier plaudit.Ratio `yaml:"generic_multiplier"` // what a generic reply ("great post") keeps
@@ -65,9 +68,11 @@ func DefaultConfig() Config {
 			{Kind: plaudit.KindPost, Window: time.Hour, Max: 20},
 		},
 		DiminishWindow:    24 * time.Hour,
+		DiminishFree:      3,
 		DiminishFactor:    plaudit.One / 2,
-		DiminishAfter:     6,
+		DiminishAfter:     10,
 		NearDuplicate:     700_000,
+		CopyMin:           3,
 		CopyMultiplier:    0,
 		FarmMultiplier:    0,
 		GenericMultiplier: plaudit.One / 4,

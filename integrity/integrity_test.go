@@ -84,6 +84,7 @@ func TestContent(t *testing.T) {
 	c := DefaultConfig()
 	c.Velocity = nil
 	c.DiminishWindow = 0
+	c.CopyMin = 1
 	c.SpamCorpus = []string{"claim your free airdrop now at the link in bio before it is gone"}
 	long := "the grant committee should publish milestone reviews before the next funding round starts"
 	events := []plaudit.Event{
@@ -139,5 +140,41 @@ func TestRollUpAndApply(t *testing.T) {
 	again := Check(events, dir, c).Verdicts()
 	if fmt.Sprint(again) != fmt.Sprint(verdicts) {
 		t.Fatal("verdicts not deterministic")
+	}
+}
+
+func TestCopyMin(t *testing.T) {
+	c := Config{NearDuplicate: 700_000, CopyMin: 3}
+	text := "the grant committee should publish milestone reviews before the next funding round starts"
+	var events []plaudit.Event
+	events = append(events, ev("orig", plaudit.KindPost, "author", "", text, 0))
+	events = append(events, ev("once", plaudit.KindReply, "echo", "author", text, time.Minute))
+	for i := 0; i < 3; i++ {
+		events = append(events, ev(fmt.Sprint("spam", i), plaudit.KindReply, "spammer", fmt.Sprint("v", i), text, time.Duration(2+i)*time.Minute))
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	if len(f.Events["x/once"]) != 0 {
+		t.Errorf("a single echo must not be penalised: %v", f.Events["x/once"])
+	}
+	for i := 0; i < 3; i++ {
+		if rs := reasons(f, fmt.Sprint("x/spam", i), "near_duplicate"); len(rs) != 1 || !strings.Contains(rs[0].Detail, "3 near-duplicates") {
+			t.Errorf("spam %d: %v", i, f.Events[fmt.Sprint("x/spam", i)])
+		}
+	}
+}
+
+func TestDiminishFree(t *testing.T) {
+	c := Config{DiminishWindow: time.Hour, DiminishFree: 2, DiminishFactor: plaudit.One / 2}
+	var events []plaudit.Event
+	for i := 0; i < 4; i++ {
+		events = append(events, ev(fmt.Sprint("l", i), plaudit.KindLike, "fan", "star", "", time.Duration(i)*time.Minute))
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	want := []plaudit.Ratio{-1, -1, 500_000, 250_000}
+	for i, w := range want {
+		rs := reasons(f, fmt.Sprint("x/l", i), "diminishing_returns")
+		if (w < 0) != (len(rs) == 0) || (w >= 0 && rs[0].Multiplier != w) {
+			t.Errorf("like %d: %v, want %d", i, rs, w)
+		}
 	}
 }
