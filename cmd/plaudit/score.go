@@ -66,7 +66,22 @@ account. Every line is checked before anything is written: a bad line is an erro
 	}
 	castCmd.Flags().StringVar(&castPolicy, "policy", "preset:cast", "policy whose cast scorer parameters apply")
 	castCmd.Flags().StringVar(&target, "target", "", "the active campaign's account, USERNAME:FID")
-	cmd.AddCommand(run, replay, castCmd)
+	var week string
+	var top, reasons int
+	var boardJSON bool
+	board := &cobra.Command{
+		Use:   "leaderboard [--week YYYY-Www]",
+		Short: "Members by points under the active policy, all time or in one ISO week, with their top reasons",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return scoreLeaderboard(cmd, week, top, reasons, boardJSON)
+		},
+	}
+	board.Flags().StringVar(&week, "week", "", "an ISO week such as 2026-W02 (Monday to Sunday, UTC); default all time")
+	board.Flags().IntVar(&top, "limit", 20, "members to list (0: all)")
+	board.Flags().IntVar(&reasons, "reasons", 3, "top reasons to list per member")
+	board.Flags().BoolVar(&boardJSON, "json", false, "print one JSON object per member")
+	cmd.AddCommand(run, replay, castCmd, board)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -138,6 +153,69 @@ func writeLeaderboard(w io.Writer, totals []score.MemberTotal, n, reasons int) e
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", i+1, t.Member, t.Points, t.Scores, strings.Join(rs, ", "))
 	}
 	return tw.Flush()
+}
+
+// parseWeek reads an ISO week "2026-W02".
+func parseWeek(s string) (year, week int, err error) {
+	if _, err := fmt.Sscanf(s, "%d-W%d", &year, &week); err != nil || week < 1 || week > 53 || year < 2000 || year > 2200 {
+		return 0, 0, plaudit.Errorf(plaudit.EINVALID, "--week %q: want an ISO week such as 2026-W02", s)
+	}
+	return year, week, nil
+}
+
+func scoreLeaderboard(cmd *cobra.Command, week string, limit, reasons int, asJSON bool) error {
+	ctx := cmd.Context()
+	var year, wk int
+	if week != "" {
+		var err error
+		if year, wk, err = parseWeek(week); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := st.ActivePolicy(ctx)
+	if err != nil {
+		return err
+	}
+	scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: rec.Hash})
+	if err != nil {
+		return err
+	}
+	var totals []score.MemberTotal
+	if week != "" {
+		totals = score.WeeklyTotals(scores, year, wk)
+	} else {
+		totals = score.Totals(scores)
+	}
+	if limit <= 0 || limit > len(totals) {
+		limit = len(totals)
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		for _, t := range totals[:limit] {
+			if len(t.Reasons) > reasons {
+				t.Reasons = t.Reasons[:reasons]
+			}
+			if err := enc.Encode(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	when := "all time"
+	if week != "" {
+		when = fmt.Sprintf("week %d-W%02d", year, wk)
+	}
+	fmt.Fprintf(out, "%s v%d (%s), %s: %d members with scores\n\n", rec.Name, rec.Version, rec.Hash, when, len(totals))
+	if len(scores) == 0 {
+		fmt.Fprintln(out, "no stored scores under the active policy: run `plaudit score`")
+	}
+	return writeLeaderboard(out, totals, limit, reasons)
 }
 
 // ReplayRow is one member's points under the active policy and under the new one.

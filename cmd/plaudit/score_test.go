@@ -157,6 +157,17 @@ func TestScoreWorkflow(t *testing.T) {
 	if _, err := runPlaudit(t, "", "--db", db, "explain", "nobody"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		t.Errorf("explain unknown: %v", err)
 	}
+	out, err = runPlaudit(t, "", "--db", db, "score", "leaderboard", "--week", "2026-W02", "--json")
+	if err != nil || !strings.HasPrefix(out, `{"member":"bob","points":4,"scores":2,`) {
+		t.Errorf("leaderboard week 2: %v\n%s", err, out)
+	}
+	out, err = runPlaudit(t, "", "--db", db, "score", "leaderboard", "--week", "2026-W03")
+	if err != nil || !strings.Contains(out, "0 members") {
+		t.Errorf("leaderboard week 3: %v\n%s", err, out)
+	}
+	if _, err := runPlaudit(t, "", "--db", db, "score", "leaderboard", "--week", "W3"); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Errorf("bad week: %v", err)
+	}
 	next := filepath.Join(dir, "next.yml")
 	os.WriteFile(next, []byte("name: tiered\nversion: 2\nscorers:\n  - scorer: tiered\n    params:\n      tiers: [{tier: 1, like: 5, repost: 2, reply: 3}]\n"), 0o644)
 	out, err = runPlaudit(t, "", "--db", db, "score", "replay", "--policy", next, "--json")
