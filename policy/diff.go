@@ -9,11 +9,13 @@ import (
 )
 
 // Change is one difference between two effective policies, at a field path such as
-// "scorers[0].params.tiers[1].like". Old is empty for an added field, New for a removed one.
+// "scorers[0].params.tiers[1].like".
 type Change struct {
-	Path string
-	Old  string
-	New  string
+	Path    string
+	Old     string
+	New     string
+	Added   bool // the field is only in the new policy
+	Removed bool // the field is only in the old policy
 }
 
 // Diff compares two effective policies field by field, defaults included, and returns the changes in the
@@ -31,14 +33,14 @@ func Diff(a, b *Policy) []Change {
 		nv, ok := inB[kv[0]]
 		switch {
 		case !ok:
-			out = append(out, Change{Path: kv[0], Old: kv[1]})
+			out = append(out, Change{Path: kv[0], Old: kv[1], Removed: true})
 		case nv != kv[1]:
 			out = append(out, Change{Path: kv[0], Old: kv[1], New: nv})
 		}
 	}
 	for _, kv := range fb {
 		if !inA[kv[0]] {
-			out = append(out, Change{Path: kv[0], New: kv[1]})
+			out = append(out, Change{Path: kv[0], New: kv[1], Added: true})
 		}
 	}
 	return out
@@ -89,16 +91,24 @@ func WriteDiff(w io.Writer, changes []Change) error {
 	for _, c := range changes {
 		var err error
 		switch {
-		case c.Old == "" && c.New != "":
+		case c.Added:
 			_, err = fmt.Fprintf(w, "+ %s: %s\n", c.Path, c.New)
-		case c.New == "" && c.Old != "":
+		case c.Removed:
 			_, err = fmt.Fprintf(w, "- %s: %s\n", c.Path, c.Old)
 		default:
-			_, err = fmt.Fprintf(w, "~ %s: %s → %s\n", c.Path, c.Old, c.New)
+			_, err = fmt.Fprintf(w, "~ %s: %s → %s\n", c.Path, shown(c.Old), shown(c.New))
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// shown writes an empty value as "" so that a change from or to nothing is visible.
+func shown(v string) string {
+	if v == "" {
+		return `""`
+	}
+	return v
 }

@@ -200,6 +200,12 @@ func TestDiff(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("diff:\n%s\nwant:\n%s", out.String(), want)
 	}
+	c, _ := policy.Parse([]byte("name: test\ndescription: now described\nscorers:\n  - scorer: tiered\n"), "c")
+	out.Reset()
+	policy.WriteDiff(&out, policy.Diff(a, c))
+	if out.String() != "~ description: \"\" → now described\n" {
+		t.Errorf("diff from empty: %q", out.String())
+	}
 }
 
 func TestApplies(t *testing.T) {
