@@ -95,11 +95,17 @@ var checkOrder = map[string]int{CheckSybilRank: 0, CheckSharedWallet: 1, CheckLi
 // ring of old accounts is exactly what it should not start from. No seed with a mutual tie means no
 // SybilRank signals. Signals are sorted by member, then check.
 func Detect(events []plaudit.Event, dir *plaudit.Directory, seeds map[string]float64, p Params) ([]Signal, error) {
-	p = p.withDefaults()
 	g, err := graph.FromEvents(events, dir, p.Graph)
 	if err != nil {
 		return nil, err
 	}
+	return DetectGraph(g, events, dir, seeds, p), nil
+}
+
+// DetectGraph is Detect over an interaction graph the caller has already built from events and dir (with
+// graph.FromEvents; p.Graph is then ignored), so that the graph is built once for every check.
+func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory, seeds map[string]float64, p Params) []Signal {
+	p = p.withDefaults()
 	var out []Signal
 	out = append(out, rankSignals(g, seeds, p)...)
 	out = append(out, walletSignals(dir, p)...)
@@ -113,7 +119,7 @@ func Detect(events []plaudit.Event, dir *plaudit.Directory, seeds map[string]flo
 		}
 		return checkOrder[out[a].Check] < checkOrder[out[b].Check]
 	})
-	return out, nil
+	return out
 }
 
 // ProjectSeeds returns the project members of dir, each with weight 1: the natural SybilRank seeds.
