@@ -5,7 +5,7 @@
 // structure. It is built for size and for determinism: node ids are interned to dense int32 indices in sorted
 // id order, each node's out-edges are sorted by target, repeated pairs are summed in input order and
 // self-loops are dropped, so that the same input always yields the same arrays, bit for bit. A graph of ten
-// million edges takes about 200 MB (int32 targets, float64 weights, int32 counts).
+// million edges takes about 160 MB (int32 targets, float64 weights, int32 counts: 16 bytes an edge).
 package graph
 
 import (
