@@ -25,6 +25,28 @@ func BenchmarkCloseEpoch1M(b *testing.B) {
 	benchClose(b, 1_000_000, 10_000_000)
 }
 
+// BenchmarkScoreStream10M generates the same ten million scores as BenchmarkCloseEpoch1M and does nothing
+// with them: what the benchmark's own score stream costs, to subtract from it.
+func BenchmarkScoreStream10M(b *testing.B) {
+	cpu0 := cpuTime()
+	var sink int64
+	for b.Loop() {
+		rng := rand.New(rand.NewPCG(1, 2))
+		var s plaudit.Score
+		for i := 0; i < 10_000_000; i++ {
+			s.Event = "discord/" + strconv.Itoa(i)
+			s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(1_000_000))
+			s.Points = plaudit.Points(rng.Int64N(100_000_000))
+			s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))
+			sink += int64(len(s.Event)+len(s.Member)) + int64(s.Points) + s.Time.Unix()
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	if sink == 0 {
+		b.Fatal("nothing generated")
+	}
+}
+
 // BenchmarkCloseEpoch10K is the same at a hundredth of the size, for quick comparisons.
 func BenchmarkCloseEpoch10K(b *testing.B) {
 	benchClose(b, 10_000, 100_000)

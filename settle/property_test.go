@@ -10,6 +10,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/ledger"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -84,6 +85,28 @@ func genWorld(t *rapid.T) world {
 		}
 	}
 	return world{p, scores, verdicts, members}
+}
+
+// payoutRoot is the Merkle root (OpenZeppelin StandardMerkleTree) over the paid members' (wallet, paid).
+func payoutRoot(t *rapid.T, allocs []plaudit.Allocation) string {
+	var leaves []payout.Leaf
+	for _, a := range allocs {
+		if a.Paid.Sign() > 0 {
+			addr, err := payout.ParseAddress(a.Wallet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaves = append(leaves, payout.Leaf{Address: addr, Amount: a.Paid})
+		}
+	}
+	if len(leaves) == 0 {
+		return ""
+	}
+	root, _, err := payout.Root(leaves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root.String()
 }
 
 func sum(vs ...*big.Int) *big.Int {
@@ -171,6 +194,9 @@ func TestPropertyConservation(t *testing.T) {
 			}
 			if r2.Epoch.Digest != ep.Digest {
 				t.Fatalf("digest depends on score order: %s vs %s", r2.Epoch.Digest, ep.Digest)
+			}
+			if a, b := payoutRoot(t, r.Allocations), payoutRoot(t, r2.Allocations); a != b {
+				t.Fatalf("Merkle root depends on score order: %s vs %s", a, b)
 			}
 		}
 	})
