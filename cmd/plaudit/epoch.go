@@ -339,7 +339,7 @@ func readAllocations(ctx context.Context, st plaudit.LedgerStore, id string) ([]
 }
 
 func epochShowCmd() *cobra.Command {
-	var member string
+	var member, verdicts string
 	cmd := &cobra.Command{
 		Use:   "show EPOCH",
 		Short: "Show a closed epoch: totals, and each member's amount with the rules that applied",
@@ -399,7 +399,11 @@ verdict multiplier and whether it counted.`,
 			if err != nil {
 				return err
 			}
-			lines := settle.Explain(prog, settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}, member, scores, nil)
+			vs, err := loadVerdicts(verdicts)
+			if err != nil {
+				return err
+			}
+			lines := settle.Explain(prog, settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}, member, scores, vs)
 			fmt.Fprintf(out, "\nevents of %s in %s (%d):\n", member, ep.ID, len(lines))
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "EVENT\tPOINTS\tRULE")
@@ -410,6 +414,7 @@ verdict multiplier and whether it counted.`,
 		},
 	}
 	cmd.Flags().StringVar(&member, "member", "", "show this member's events behind the amount")
+	cmd.Flags().StringVar(&verdicts, "verdicts", "", "the JSON file of verdicts the epoch was closed with, to show their multipliers")
 	return cmd
 }
 
