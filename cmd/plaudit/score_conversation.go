@@ -116,7 +116,7 @@ The reward is round3(total · relevance · priority); a fixed relevance configur
 
 func scoreConversationCmd() *cobra.Command {
 	var f struct {
-		issue, comments, events, pull, pullIssue, pullComments, reviewComments, reviews, files string
+		issue, comments, events, edits, pull, pullIssue, pullComments, reviewComments, reviews, files string
 		config, relevance, provider, model, endpoint                                           string
 	}
 	cmd := &cobra.Command{
@@ -129,7 +129,8 @@ and writes per-user results in Ubiquity's result shape.
 
 The linked pull request can be given too: --pull (pulls/N), --pull-comments (issues/N/comments of the pull
 request), --review-comments (pulls/N/comments), --reviews (pulls/N/reviews) and --files (pulls/N/files).
---events (issues/N/events) dates the task.
+--events (issues/N/events) dates the task and gives the assignment periods; --edits (the GraphQL
+userContentEdits of the issue body) splits the specification's reward by authorship.
 
 Relevance: --relevance R gives every comment R; otherwise --relevance-provider picks tfidf (the offline
 default), or openai (an OpenAI-compatible endpoint: --endpoint and --model, or the configuration's
@@ -161,6 +162,7 @@ contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
 				{f.issue, func(n string, b []byte) (err error) { t.Issue, err = conversation.DecodeIssue(n, b); return }},
 				{f.comments, func(n string, b []byte) (err error) { t.Comments, err = conversation.DecodeComments(n, b); return }},
 				{f.events, func(n string, b []byte) (err error) { t.Events, err = conversation.DecodeEvents(n, b); return }},
+				{f.edits, func(n string, b []byte) (err error) { t.Edits, err = conversation.DecodeEdits(n, b); return }},
 				{f.pull, func(n string, b []byte) (err error) { t.Pull, err = conversation.DecodeIssue(n, b); return }},
 				{f.pullIssue, func(n string, b []byte) error {
 					is, err := conversation.DecodeIssue(n, b)
@@ -230,6 +232,7 @@ contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
 	fl.StringVar(&f.issue, "issue", "", "the issue, as GET /repos/O/R/issues/N returns it (required)")
 	fl.StringVar(&f.comments, "comments", "", "its comments, as GET /repos/O/R/issues/N/comments returns them (required)")
 	fl.StringVar(&f.events, "events", "", "its events (GET .../issues/N/events): the close event dates the task")
+	fl.StringVar(&f.edits, "edits", "", "the issue body's edit history (GraphQL userContentEdits): the specification's author earns their share")
 	fl.StringVar(&f.pull, "pull", "", "the linked pull request (GET .../pulls/N)")
 	fl.StringVar(&f.pullIssue, "pull-issue", "", "the linked pull request as an issue (GET .../issues/N): its id names the body's entry")
 	fl.StringVar(&f.pullComments, "pull-comments", "", "the pull request's conversation comments (GET .../issues/N/comments)")

@@ -519,3 +519,35 @@ func TestConformanceLinkedPull(t *testing.T) {
 	}
 	t.Logf("linked pull request: %d comments matched", n)
 }
+
+// TestConformanceAuthorship reads issue 100 and its edit history: the specification's reward is its
+// author's share (0.077) of the formatting total, as recorded.
+func TestConformanceAuthorship(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	cfg := ubiquityConfig(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, "routes", "issue-100-edits.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits, err := DecodeEdits("issue-100-edits.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &Thread{Issue: readRoute(t, dir, "issue-100-get.json", DecodeIssue), Edits: edits,
+		Events: readRoute(t, dir, "issue-100-events-get.json", DecodeEvents)}
+	res, err := cfg.Score(context.Background(), th, Fixed(d("0.8")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := loadRecorded(t, filepath.Join(dir, "results", "authorship-reward.json"))
+	want, got := rec["issueCreator"], res.User("issueCreator")
+	if got == nil || len(got.Comments) != 1 {
+		t.Fatalf("issueCreator: %+v", got)
+	}
+	gc, wc := got.Comments[0], want.Comments[0]
+	if gc.Content != wc.Content || string(gc.Role) != wc.CommentType || !gc.Score.Authorship.Equal(decN(wc.Score.Authorship)) ||
+		!gc.Score.Reward.Equal(decN(wc.Score.Reward)) || !got.Total.Equal(decN(want.Total)) {
+		t.Errorf("got %s %s authorship %s reward %s total %s; want %s authorship %s reward %s total %s", gc.Role, gc.URL,
+			gc.Score.Authorship, gc.Score.Reward, got.Total, wc.CommentType, wc.Score.Authorship, wc.Score.Reward, want.Total)
+	}
+}

@@ -18,6 +18,9 @@ type Thread struct {
 	Issue    *Issue
 	Comments []Comment
 	Events   []IssueEvent // optional: the close time and URL of the task
+	// Edits is the issue body's edit history (GraphQL userContentEdits), optional: the specification's
+	// reward is multiplied by its author's share of the text.
+	Edits []Edit
 
 	Pull *Issue // optional: the linked pull request
 	// PullIssueID is the pull request's id in the issues API (GET .../issues/N), which names its body's entry
@@ -38,6 +41,7 @@ type ScoredComment struct {
 	Role      Role
 	DiffHunk  string
 	Score     *CommentScore // nil until scored
+	login     string        // the author
 }
 
 // Task is the task reward of one assignee.
@@ -310,7 +314,7 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 		if content == "" {
 			continue
 		}
-		sc := &ScoredComment{ID: it.id, Content: content, URL: it.url, Timestamp: it.time, Role: it.role, DiffHunk: it.diffHunk}
+		sc := &ScoredComment{ID: it.id, Content: content, URL: it.url, Timestamp: it.time, Role: it.role, DiffHunk: it.diffHunk, login: it.user.Login}
 		u := index[it.user.Login]
 		u.Comments = append(u.Comments, sc)
 		scored = append(scored, sc)
@@ -330,12 +334,22 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 			return nil, fmt.Errorf("score conversation: relevance: %w", err)
 		}
 	}
+	var shares map[string]decimal.Decimal
+	if len(t.Edits) > 0 && !issue.IsPull() {
+		shares = Authorship(t.Edits)
+	}
 	for _, sc := range scored {
 		r, ok := relevances[sc.ID]
 		if !ok {
 			r = decimal.NewFromInt(1) // as the reference: comments the evaluator missed count fully
 		}
-		s, err := c.ScoreComment(CommentInput{Markdown: sc.Content, Role: sc.Role, URL: sc.URL, Relevance: r, Priority: priority})
+		authorship := decimal.NewFromInt(1)
+		if sc.Role.IsSpecification() {
+			if s, ok := shares[sc.login]; ok && !s.IsZero() {
+				authorship = s
+			}
+		}
+		s, err := c.ScoreComment(CommentInput{Markdown: sc.Content, Role: sc.Role, URL: sc.URL, Relevance: r, Priority: priority, Authorship: authorship})
 		if err != nil {
 			return nil, fmt.Errorf("score conversation: comment %d: %w", sc.ID, err)
 		}

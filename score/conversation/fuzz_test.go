@@ -77,6 +77,9 @@ func FuzzDecodeGitHub(f *testing.F) {
 		_, _ = DecodeReviews("reviews.json", comments)
 		_, _ = DecodeFiles("files.json", comments)
 		_, _ = DecodeEvents("events.json", comments)
+		if edits, err := DecodeEdits("edits.json", issue); err == nil {
+			_ = Authorship(edits)
+		}
 		if err1 != nil || err2 != nil {
 			return
 		}
