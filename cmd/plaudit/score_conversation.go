@@ -117,7 +117,7 @@ The reward is round3(total · relevance · priority); a fixed relevance configur
 func scoreConversationCmd() *cobra.Command {
 	var f struct {
 		issue, comments, events, edits, pull, pullIssue, pullComments, reviewComments, reviews, files string
-		config, relevance, provider, model, endpoint                                           string
+		config, relevance, provider, model, endpoint                                                  string
 	}
 	cmd := &cobra.Command{
 		Use:   "conversation --issue ISSUE.json --comments COMMENTS.json [--config FILE] [--relevance R]",
