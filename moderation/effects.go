@@ -71,21 +71,15 @@ func (c Config) Effects(epochAt EpochFunc, at time.Time, n int) (Effects, error)
 }
 
 // Exclusion is a member's exclusion from rewards by a standing flag.
-type Exclusion struct {
-	Member string    `json:"member"`
-	Flag   int64     `json:"flag"`
-	From   time.Time `json:"from"`
-	Until  time.Time `json:"until"`
-	Epochs int       `json:"epochs"`
-}
+type Exclusion = plaudit.Exclusion
 
 // Exclusions returns the exclusions of the standing flags, by member then flag.
 func Exclusions(flags []Flag) []Exclusion {
 	var out []Exclusion
 	for i := range flags {
 		f := &flags[i]
-		if f.Standing() && f.Effects != nil && f.Effects.ExcludeEpochs > 0 {
-			out = append(out, Exclusion{Member: f.Member, Flag: f.ID, From: f.Effects.From, Until: f.Effects.ExcludedUntil, Epochs: f.Effects.ExcludeEpochs})
+		if Standing(f) && f.Effects != nil && f.Effects.ExcludeEpochs > 0 {
+			out = append(out, Exclusion{Member: f.Member, Flag: f.ID, From: f.Effects.From, Until: f.Effects.ExcludedUntil, Epochs: f.Effects.ExcludeEpochs, By: f.Decision.By, At: f.Decision.At})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -115,7 +109,7 @@ func Verdicts(flags []Flag, start, end time.Time) []plaudit.Verdict {
 	overlaps := func(from, until time.Time) bool { return from.Before(end) && until.After(start) }
 	for i := range sorted {
 		f := &sorted[i]
-		if !f.Standing() || f.Effects == nil {
+		if !Standing(f) || f.Effects == nil {
 			continue
 		}
 		e := f.Effects

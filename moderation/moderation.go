@@ -26,26 +26,31 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// Status is where a flag stands.
-type Status string
+// The types of the flag's record live in the root package, so that stores can keep them; these aliases
+// let this package's callers speak of them by their moderation names.
+type (
+	Status   = plaudit.FlagStatus
+	Outcome  = plaudit.AppealOutcome
+	Decision = plaudit.Decision
+	Appeal   = plaudit.Appeal
+	Effects  = plaudit.FlagEffects
+	Flag     = plaudit.Flag
+)
 
 // The statuses of a flag. A flag is open until a moderator confirms or rejects it.
 const (
-	Open      Status = "open"
-	Confirmed Status = "confirmed"
-	Rejected  Status = "rejected"
+	Open      = plaudit.FlagOpen
+	Confirmed = plaudit.FlagConfirmed
+	Rejected  = plaudit.FlagRejected
 )
 
 // Statuses lists every status, for validating a filter.
 var Statuses = []Status{Open, Confirmed, Rejected}
 
-// Outcome is a moderator's decision on an appeal.
-type Outcome string
-
 // The outcomes of an appeal: upheld keeps the confirmation and its effects; overturned lifts them.
 const (
-	Upheld     Outcome = "upheld"
-	Overturned Outcome = "overturned"
+	Upheld     = plaudit.AppealUpheld
+	Overturned = plaudit.AppealOverturned
 )
 
 // MaxReason is the longest reason or note accepted, in bytes.
@@ -53,53 +58,6 @@ const MaxReason = 2000
 
 // MaxExcludeEpochs is the longest exclusion a moderator may give, in epochs (ten years of weekly epochs).
 const MaxExcludeEpochs = 520
-
-// Decision records who decided something, when, and why.
-type Decision struct {
-	By   string    `json:"by"`
-	At   time.Time `json:"at"`
-	Note string    `json:"note,omitempty"`
-}
-
-// Appeal is the flagged member's one appeal against a confirmed flag, and its outcome once decided.
-type Appeal struct {
-	Reason   string    `json:"reason"`
-	At       time.Time `json:"at"`
-	Outcome  Outcome   `json:"outcome,omitempty"` // "" while pending
-	Decision *Decision `json:"decision,omitempty"`
-}
-
-// Effects is what a confirmed flag does, fixed when it is confirmed so that later changes of configuration
-// never rewrite past decisions. Windows are half-open [From, Until) and aligned to the epochs of the
-// program in force at the confirmation: From is the start of the epoch in progress, so the epoch in which
-// the abuse was confirmed is the first one affected.
-type Effects struct {
-	// EventMultiplier is what a flagged event keeps (flags on an event only).
-	EventMultiplier plaudit.Ratio `json:"event_multiplier"`
-	// Penalty is the member's reputation multiplier while PenaltyUntil has not passed.
-	Penalty      plaudit.Ratio `json:"penalty"`
-	From         time.Time     `json:"from"`
-	PenaltyUntil time.Time     `json:"penalty_until"`
-	// ExcludeEpochs is the number of epochs the member is excluded for (multiplier 0); ExcludedUntil is the
-	// end of the last of them, zero when ExcludeEpochs is 0.
-	ExcludeEpochs int       `json:"exclude_epochs"`
-	ExcludedUntil time.Time `json:"excluded_until,omitzero"`
-}
-
-// Flag is a report of abuse on an event or a member, and everything decided about it.
-type Flag struct {
-	ID      int64     `json:"id"`      // store-assigned; 0 until stored
-	Subject string    `json:"subject"` // event key "source/id", or "member:" + handle
-	Member  string    `json:"member"`  // the member the flag is against: the handle, or the flagged event's author
-	By      string    `json:"by"`      // the member who raised it
-	Reason  string    `json:"reason"`
-	At      time.Time `json:"at"`
-	Status  Status    `json:"status"`
-
-	Decision *Decision `json:"decision,omitempty"` // the confirmation or rejection
-	Effects  *Effects  `json:"effects,omitempty"`  // set when confirmed
-	Appeal   *Appeal   `json:"appeal,omitempty"`
-}
 
 // Actor is someone acting on a flag: a member handle, and whether they are a moderator at the time.
 type Actor struct {
@@ -148,9 +106,9 @@ func New(subject, member, by, reason string, at time.Time) (*Flag, error) {
 	return &Flag{Subject: subject, Member: member, By: by, Reason: reason, At: at.UTC(), Status: Open}, nil
 }
 
-// Confirm records a moderator's confirmation: the flag stands, and eff are its effects.
-func (f *Flag) Confirm(by Actor, at time.Time, note string, eff Effects) error {
-	if err := f.decide("confirm", by, at, note); err != nil {
+// Confirm records a moderator's confirmation of f: the flag stands, and eff are its effects.
+func Confirm(f *Flag, by Actor, at time.Time, note string, eff Effects) error {
+	if err := decide(f, "confirm", by, at, note); err != nil {
 		return err
 	}
 	if eff.ExcludeEpochs < 0 || eff.ExcludeEpochs > MaxExcludeEpochs {
@@ -166,8 +124,8 @@ func (f *Flag) Confirm(by Actor, at time.Time, note string, eff Effects) error {
 }
 
 // Reject records a moderator's rejection: the flag does not stand and has no effect.
-func (f *Flag) Reject(by Actor, at time.Time, note string) error {
-	if err := f.decide("reject", by, at, note); err != nil {
+func Reject(f *Flag, by Actor, at time.Time, note string) error {
+	if err := decide(f, "reject", by, at, note); err != nil {
 		return err
 	}
 	f.Status = Rejected
@@ -176,7 +134,7 @@ func (f *Flag) Reject(by Actor, at time.Time, note string) error {
 }
 
 // decide checks that by may confirm or reject f now.
-func (f *Flag) decide(what string, by Actor, at time.Time, note string) error {
+func decide(f *Flag, what string, by Actor, at time.Time, note string) error {
 	switch {
 	case f.Status != Open:
 		return plaudit.Errorf(plaudit.ECONFLICT, "%s flag %d: it is %s already (by %s at %s)", what, f.ID, f.Status, f.Decision.By, f.Decision.At.Format(time.RFC3339))
@@ -196,7 +154,7 @@ func (f *Flag) decide(what string, by Actor, at time.Time, note string) error {
 
 // FileAppeal records the flagged member's appeal. Only the member the flag is against may appeal, once,
 // and only a confirmed flag.
-func (f *Flag) FileAppeal(by string, at time.Time, reason string) error {
+func FileAppeal(f *Flag, by string, at time.Time, reason string) error {
 	switch {
 	case by == "":
 		return plaudit.Errorf(plaudit.EINVALID, "appeal flag %d: missing --by: who appeals", f.ID)
@@ -218,7 +176,7 @@ func (f *Flag) FileAppeal(by string, at time.Time, reason string) error {
 
 // DecideAppeal records a moderator's decision on the pending appeal. A moderator other than the one who
 // confirmed the flag decides it.
-func (f *Flag) DecideAppeal(by Actor, at time.Time, o Outcome, note string) error {
+func DecideAppeal(f *Flag, by Actor, at time.Time, o Outcome, note string) error {
 	what := fmt.Sprintf("decide appeal of flag %d", f.ID)
 	switch {
 	case o != Upheld && o != Overturned:
@@ -247,7 +205,7 @@ func (f *Flag) DecideAppeal(by Actor, at time.Time, o Outcome, note string) erro
 }
 
 // Standing reports whether the flag's effects apply: confirmed and not overturned on appeal.
-func (f *Flag) Standing() bool {
+func Standing(f *Flag) bool {
 	return f.Status == Confirmed && (f.Appeal == nil || f.Appeal.Outcome != Overturned)
 }
 

@@ -48,7 +48,7 @@ func effects(t *testing.T, n int) Effects {
 
 func confirmed(t *testing.T) *Flag {
 	f := newFlag(t)
-	if err := f.Confirm(mod, t0.Add(time.Hour), "seen it", effects(t, 2)); err != nil {
+	if err := Confirm(f, mod, t0.Add(time.Hour), "seen it", effects(t, 2)); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -56,7 +56,7 @@ func confirmed(t *testing.T) *Flag {
 
 func appealed(t *testing.T) *Flag {
 	f := confirmed(t)
-	if err := f.FileAppeal("bob", t0.Add(2*time.Hour), "it was a joke"); err != nil {
+	if err := FileAppeal(f, "bob", t0.Add(2*time.Hour), "it was a joke"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -105,85 +105,85 @@ func TestTransitions(t *testing.T) {
 		code  string // "" for success
 		check func(*testing.T, *Flag)
 	}{
-		{"confirm", newFlag, func(f *Flag) error { return f.Confirm(mod, later, "ok", effects(t, 0)) }, "",
+		{"confirm", newFlag, func(f *Flag) error { return Confirm(f, mod, later, "ok", effects(t, 0)) }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Status != Confirmed || f.Decision.By != "mod" || f.Decision.Note != "ok" || !f.Decision.At.Equal(later) || !f.Standing() {
+				if f.Status != Confirmed || f.Decision.By != "mod" || f.Decision.Note != "ok" || !f.Decision.At.Equal(later) || !Standing(f) {
 					t.Errorf("confirmed flag: %+v %+v", f, f.Decision)
 				}
 			}},
-		{"reject", newFlag, func(f *Flag) error { return f.Reject(mod, later, "no") }, "",
+		{"reject", newFlag, func(f *Flag) error { return Reject(f, mod, later, "no") }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Status != Rejected || f.Decision.By != "mod" || f.Effects != nil || f.Standing() {
+				if f.Status != Rejected || f.Decision.By != "mod" || f.Effects != nil || Standing(f) {
 					t.Errorf("rejected flag: %+v", f)
 				}
 			}},
-		{"confirm by non-moderator", newFlag, func(f *Flag) error { return f.Confirm(Actor{Handle: "carol"}, later, "", effects(t, 0)) }, plaudit.EFORBIDDEN, nil},
-		{"reject by non-moderator", newFlag, func(f *Flag) error { return f.Reject(Actor{Handle: "carol"}, later, "") }, plaudit.EFORBIDDEN, nil},
-		{"confirm own flag", newFlag, func(f *Flag) error { return f.Confirm(Actor{"alice", true}, later, "", effects(t, 0)) }, plaudit.EFORBIDDEN, nil},
-		{"reject flag against self", newFlag, func(f *Flag) error { return f.Reject(Actor{"bob", true}, later, "") }, plaudit.EFORBIDDEN, nil},
-		{"confirm without moderator", newFlag, func(f *Flag) error { return f.Confirm(Actor{}, later, "", effects(t, 0)) }, plaudit.EINVALID, nil},
-		{"confirm before flag", newFlag, func(f *Flag) error { return f.Confirm(mod, t0.Add(-time.Second), "", effects(t, 0)) }, plaudit.EINVALID, nil},
-		{"confirm negative exclusion", newFlag, func(f *Flag) error { return f.Confirm(mod, later, "", Effects{ExcludeEpochs: -1}) }, plaudit.EINVALID, nil},
-		{"confirm huge exclusion", newFlag, func(f *Flag) error { return f.Confirm(mod, later, "", Effects{ExcludeEpochs: MaxExcludeEpochs + 1}) }, plaudit.EINVALID, nil},
-		{"confirm bad multiplier", newFlag, func(f *Flag) error { return f.Confirm(mod, later, "", Effects{Penalty: plaudit.One + 1}) }, plaudit.EINVALID, nil},
-		{"confirm long note", newFlag, func(f *Flag) error { return f.Confirm(mod, later, strings.Repeat("n", MaxReason+1), effects(t, 0)) }, plaudit.EINVALID, nil},
-		{"confirm twice", confirmed, func(f *Flag) error { return f.Confirm(mod2, later, "", effects(t, 0)) }, plaudit.ECONFLICT, nil},
-		{"reject confirmed", confirmed, func(f *Flag) error { return f.Reject(mod2, later, "") }, plaudit.ECONFLICT, nil},
+		{"confirm by non-moderator", newFlag, func(f *Flag) error { return Confirm(f, Actor{Handle: "carol"}, later, "", effects(t, 0)) }, plaudit.EFORBIDDEN, nil},
+		{"reject by non-moderator", newFlag, func(f *Flag) error { return Reject(f, Actor{Handle: "carol"}, later, "") }, plaudit.EFORBIDDEN, nil},
+		{"confirm own flag", newFlag, func(f *Flag) error { return Confirm(f, Actor{"alice", true}, later, "", effects(t, 0)) }, plaudit.EFORBIDDEN, nil},
+		{"reject flag against self", newFlag, func(f *Flag) error { return Reject(f, Actor{"bob", true}, later, "") }, plaudit.EFORBIDDEN, nil},
+		{"confirm without moderator", newFlag, func(f *Flag) error { return Confirm(f, Actor{}, later, "", effects(t, 0)) }, plaudit.EINVALID, nil},
+		{"confirm before flag", newFlag, func(f *Flag) error { return Confirm(f, mod, t0.Add(-time.Second), "", effects(t, 0)) }, plaudit.EINVALID, nil},
+		{"confirm negative exclusion", newFlag, func(f *Flag) error { return Confirm(f, mod, later, "", Effects{ExcludeEpochs: -1}) }, plaudit.EINVALID, nil},
+		{"confirm huge exclusion", newFlag, func(f *Flag) error { return Confirm(f, mod, later, "", Effects{ExcludeEpochs: MaxExcludeEpochs + 1}) }, plaudit.EINVALID, nil},
+		{"confirm bad multiplier", newFlag, func(f *Flag) error { return Confirm(f, mod, later, "", Effects{Penalty: plaudit.One + 1}) }, plaudit.EINVALID, nil},
+		{"confirm long note", newFlag, func(f *Flag) error { return Confirm(f, mod, later, strings.Repeat("n", MaxReason+1), effects(t, 0)) }, plaudit.EINVALID, nil},
+		{"confirm twice", confirmed, func(f *Flag) error { return Confirm(f, mod2, later, "", effects(t, 0)) }, plaudit.ECONFLICT, nil},
+		{"reject confirmed", confirmed, func(f *Flag) error { return Reject(f, mod2, later, "") }, plaudit.ECONFLICT, nil},
 		{"confirm rejected", func(t *testing.T) *Flag {
 			f := newFlag(t)
-			if err := f.Reject(mod, later, ""); err != nil {
+			if err := Reject(f, mod, later, ""); err != nil {
 				t.Fatal(err)
 			}
 			return f
-		}, func(f *Flag) error { return f.Confirm(mod2, later, "", effects(t, 0)) }, plaudit.ECONFLICT, nil},
+		}, func(f *Flag) error { return Confirm(f, mod2, later, "", effects(t, 0)) }, plaudit.ECONFLICT, nil},
 
-		{"appeal", confirmed, func(f *Flag) error { return f.FileAppeal("bob", later, "misread") }, "",
+		{"appeal", confirmed, func(f *Flag) error { return FileAppeal(f, "bob", later, "misread") }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Appeal == nil || f.Appeal.Reason != "misread" || f.Appeal.Outcome != "" || !f.Standing() {
+				if f.Appeal == nil || f.Appeal.Reason != "misread" || f.Appeal.Outcome != "" || !Standing(f) {
 					t.Errorf("appealed flag: %+v", f.Appeal)
 				}
 			}},
-		{"appeal by another member", confirmed, func(f *Flag) error { return f.FileAppeal("carol", later, "r") }, plaudit.EFORBIDDEN, nil},
-		{"appeal by the flagger", confirmed, func(f *Flag) error { return f.FileAppeal("alice", later, "r") }, plaudit.EFORBIDDEN, nil},
-		{"appeal open flag", newFlag, func(f *Flag) error { return f.FileAppeal("bob", later, "r") }, plaudit.ECONFLICT, nil},
+		{"appeal by another member", confirmed, func(f *Flag) error { return FileAppeal(f, "carol", later, "r") }, plaudit.EFORBIDDEN, nil},
+		{"appeal by the flagger", confirmed, func(f *Flag) error { return FileAppeal(f, "alice", later, "r") }, plaudit.EFORBIDDEN, nil},
+		{"appeal open flag", newFlag, func(f *Flag) error { return FileAppeal(f, "bob", later, "r") }, plaudit.ECONFLICT, nil},
 		{"appeal rejected flag", func(t *testing.T) *Flag {
 			f := newFlag(t)
-			if err := f.Reject(mod, later, ""); err != nil {
+			if err := Reject(f, mod, later, ""); err != nil {
 				t.Fatal(err)
 			}
 			return f
-		}, func(f *Flag) error { return f.FileAppeal("bob", later, "r") }, plaudit.ECONFLICT, nil},
-		{"appeal twice", appealed, func(f *Flag) error { return f.FileAppeal("bob", later, "again") }, plaudit.ECONFLICT, nil},
-		{"appeal without reason", confirmed, func(f *Flag) error { return f.FileAppeal("bob", later, "") }, plaudit.EINVALID, nil},
-		{"appeal without member", confirmed, func(f *Flag) error { return f.FileAppeal("", later, "r") }, plaudit.EINVALID, nil},
-		{"appeal before confirmation", confirmed, func(f *Flag) error { return f.FileAppeal("bob", t0, "r") }, plaudit.EINVALID, nil},
+		}, func(f *Flag) error { return FileAppeal(f, "bob", later, "r") }, plaudit.ECONFLICT, nil},
+		{"appeal twice", appealed, func(f *Flag) error { return FileAppeal(f, "bob", later, "again") }, plaudit.ECONFLICT, nil},
+		{"appeal without reason", confirmed, func(f *Flag) error { return FileAppeal(f, "bob", later, "") }, plaudit.EINVALID, nil},
+		{"appeal without member", confirmed, func(f *Flag) error { return FileAppeal(f, "", later, "r") }, plaudit.EINVALID, nil},
+		{"appeal before confirmation", confirmed, func(f *Flag) error { return FileAppeal(f, "bob", t0, "r") }, plaudit.EINVALID, nil},
 
-		{"uphold", appealed, func(f *Flag) error { return f.DecideAppeal(mod2, later, Upheld, "stands") }, "",
+		{"uphold", appealed, func(f *Flag) error { return DecideAppeal(f, mod2, later, Upheld, "stands") }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Appeal.Outcome != Upheld || f.Appeal.Decision.By != "mod2" || !f.Standing() {
+				if f.Appeal.Outcome != Upheld || f.Appeal.Decision.By != "mod2" || !Standing(f) {
 					t.Errorf("upheld: %+v", f.Appeal)
 				}
 			}},
-		{"overturn", appealed, func(f *Flag) error { return f.DecideAppeal(mod2, later, Overturned, "") }, "",
+		{"overturn", appealed, func(f *Flag) error { return DecideAppeal(f, mod2, later, Overturned, "") }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Appeal.Outcome != Overturned || f.Standing() || f.Status != Confirmed {
+				if f.Appeal.Outcome != Overturned || Standing(f) || f.Status != Confirmed {
 					t.Errorf("overturned: %+v", f.Appeal)
 				}
 			}},
-		{"decide by the confirming moderator", appealed, func(f *Flag) error { return f.DecideAppeal(mod, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
-		{"decide by non-moderator", appealed, func(f *Flag) error { return f.DecideAppeal(alice, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
-		{"decide by a party", appealed, func(f *Flag) error { return f.DecideAppeal(Actor{"alice", true}, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
-		{"decide without appeal", confirmed, func(f *Flag) error { return f.DecideAppeal(mod2, later, Upheld, "") }, plaudit.ECONFLICT, nil},
+		{"decide by the confirming moderator", appealed, func(f *Flag) error { return DecideAppeal(f, mod, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
+		{"decide by non-moderator", appealed, func(f *Flag) error { return DecideAppeal(f, alice, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
+		{"decide by a party", appealed, func(f *Flag) error { return DecideAppeal(f, Actor{"alice", true}, later, Upheld, "") }, plaudit.EFORBIDDEN, nil},
+		{"decide without appeal", confirmed, func(f *Flag) error { return DecideAppeal(f, mod2, later, Upheld, "") }, plaudit.ECONFLICT, nil},
 		{"decide twice", func(t *testing.T) *Flag {
 			f := appealed(t)
-			if err := f.DecideAppeal(mod2, later, Upheld, ""); err != nil {
+			if err := DecideAppeal(f, mod2, later, Upheld, ""); err != nil {
 				t.Fatal(err)
 			}
 			return f
-		}, func(f *Flag) error { return f.DecideAppeal(Actor{"mod3", true}, later, Overturned, "") }, plaudit.ECONFLICT, nil},
-		{"decide unknown outcome", appealed, func(f *Flag) error { return f.DecideAppeal(mod2, later, "maybe", "") }, plaudit.EINVALID, nil},
-		{"decide before appeal", appealed, func(f *Flag) error { return f.DecideAppeal(mod2, t0.Add(time.Hour), Upheld, "") }, plaudit.EINVALID, nil},
-		{"decide without moderator", appealed, func(f *Flag) error { return f.DecideAppeal(Actor{}, later, Upheld, "") }, plaudit.EINVALID, nil},
+		}, func(f *Flag) error { return DecideAppeal(f, Actor{"mod3", true}, later, Overturned, "") }, plaudit.ECONFLICT, nil},
+		{"decide unknown outcome", appealed, func(f *Flag) error { return DecideAppeal(f, mod2, later, "maybe", "") }, plaudit.EINVALID, nil},
+		{"decide before appeal", appealed, func(f *Flag) error { return DecideAppeal(f, mod2, t0.Add(time.Hour), Upheld, "") }, plaudit.EINVALID, nil},
+		{"decide without moderator", appealed, func(f *Flag) error { return DecideAppeal(f, Actor{}, later, Upheld, "") }, plaudit.EINVALID, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := c.start(t)
@@ -240,7 +240,7 @@ func TestVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.ID = 8
-	if err := m.Confirm(mod, t0.Add(time.Hour), "", effects(t, 0)); err != nil {
+	if err := Confirm(m, mod, t0.Add(time.Hour), "", effects(t, 0)); err != nil {
 		t.Fatal(err)
 	}
 	open, _ := New("member:dave", "dave", "alice", "?", t0)
@@ -278,10 +278,10 @@ func TestVerdicts(t *testing.T) {
 		t.Errorf("week -1: %s", s)
 	}
 	// Overturning lifts everything.
-	if err := f.FileAppeal("bob", t0.Add(2*time.Hour), "no"); err != nil {
+	if err := FileAppeal(f, "bob", t0.Add(2*time.Hour), "no"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.DecideAppeal(mod2, t0.Add(3*time.Hour), Overturned, ""); err != nil {
+	if err := DecideAppeal(f, mod2, t0.Add(3*time.Hour), Overturned, ""); err != nil {
 		t.Fatal(err)
 	}
 	s, e = week(0)

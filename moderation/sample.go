@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
-	"time"
 
 	"github.com/plaudit/plaudit"
 )
@@ -53,23 +52,9 @@ func SampleSize(total int, rate plaudit.Ratio) int {
 	return int((int64(total)*int64(rate) + int64(plaudit.One) - 1) / int64(plaudit.One))
 }
 
-// AuditStatus is where an audit entry stands.
-type AuditStatus string
-
-// The statuses of an audit entry: pending until a reviewer passes or fails it.
-const (
-	AuditPending AuditStatus = "pending"
-	AuditPassed  AuditStatus = "passed"
-	AuditFailed  AuditStatus = "failed"
+// AuditEntry is one sampled event of an epoch's audit queue, and AuditStatus where it stands; both live in
+// the root package so that stores keep them.
+type (
+	AuditEntry  = plaudit.AuditEntry
+	AuditStatus = plaudit.AuditStatus
 )
-
-// AuditEntry is one sampled event of an epoch's audit queue.
-type AuditEntry struct {
-	Epoch    string      `json:"epoch"`
-	Event    string      `json:"event"`
-	Rank     int         `json:"rank"` // position in the draw, 0-based
-	Status   AuditStatus `json:"status"`
-	Reviewer string      `json:"reviewer,omitempty"`
-	Note     string      `json:"note,omitempty"`
-	At       time.Time   `json:"at,omitzero"` // when it was reviewed
-}
