@@ -41,7 +41,10 @@ type ScoredComment struct {
 	Role      Role
 	DiffHunk  string
 	Score     *CommentScore // nil until scored
-	login     string        // the author
+	// Weight is the share of the specification's reward this entry carries when the specification was
+	// copied from another user's comment (zero otherwise).
+	Weight decimal.Decimal
+	login  string // the author
 }
 
 // Task is the task reward of one assignee.
@@ -355,6 +358,9 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 		}
 		sc.Score = s
 	}
+	if issue.Body != nil {
+		c.originalAuthor(*issue.Body, issue, res, addUser)
+	}
 	c.reviewRewards(t, priority, index, addUser)
 	c.totals(res, issue)
 	c.fees(res)
@@ -584,4 +590,37 @@ func duringAssignment(created string, ps []period, exact bool) bool {
 		}
 	}
 	return false
+}
+
+var originallyPosted = regexp.MustCompile(`_Originally posted by @(\S+) in \[#\d+\]\((https://github\.com/\S+)\)_`)
+
+// originalAuthor shares the specification's reward with the author of the comment it was copied from (GitHub's
+// "Originally posted by @user in #N" footer): that user receives originalAuthorWeight of it, the
+// specification's author the rest.
+func (c *Config) originalAuthor(body string, issue *Issue, res *Result, addUser func(*User) *UserResult) {
+	m := originallyPosted.FindStringSubmatch(strings.TrimFunc(body, isJSSpace))
+	if m == nil || issue.User == nil || issue.User.Login == m[1] {
+		return
+	}
+	w := c.OriginalAuthorWeight
+	for _, u := range res.Users {
+		for _, sc := range u.Comments {
+			if !sc.Role.IsSpecification() || sc.Score == nil {
+				continue
+			}
+			reward := sc.Score.Reward
+			keep := sig20(decimal.NewFromInt(1).Sub(w))
+			clone := *sc
+			score := *sc.Score
+			clone.Score = &score
+			sc.Score.Reward = mul(reward, keep)
+			sc.Weight = keep
+			clone.Score.Reward = mul(reward, w)
+			clone.Weight = w
+			clone.login = m[1]
+			orig := addUser(&User{Login: m[1], Type: "User"})
+			orig.Comments = append(orig.Comments, &clone)
+			return
+		}
+	}
 }

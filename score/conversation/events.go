@@ -190,18 +190,18 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 			if e == nil || sc.Score == nil {
 				continue
 			}
-			out = append(out, plaudit.Score{Event: e.Key(), Points: toPoints(sc.Score.Reward), Time: e.Time,
-				Scorer: ScorerName, Lines: commentLines(sc)})
+			score := plaudit.Score{Event: e.Key(), Points: toPoints(sc.Score.Reward), Time: e.Time,
+				Scorer: ScorerName, Lines: commentLines(sc)}
+			if u.Login != e.Actor {
+				// The original author's share of a copied specification: not the event's actor.
+				score.Member = memberOf(member, u.Login)
+				score.Lines = append(score.Lines, plaudit.Line{Rule: "conversation.original_author", Points: score.Points,
+					Inputs: []plaudit.Input{{Name: "author", Value: u.Login}, {Name: "weight", Value: sc.Weight.String()}}})
+			}
+			out = append(out, score)
 		}
 		if u.Task != nil && te.post != nil && u.Task.Reward.Sign() > 0 {
-			m := ""
-			if member != nil {
-				m = member(u.Login)
-			}
-			if m == "" {
-				m = "github:" + u.Login
-			}
-			out = append(out, plaudit.Score{Event: te.post.Key(), Member: m, Points: toPoints(u.Task.Reward), Time: te.post.Time,
+			out = append(out, plaudit.Score{Event: te.post.Key(), Member: memberOf(member, u.Login), Points: toPoints(u.Task.Reward), Time: te.post.Time,
 				Scorer: ScorerName, Lines: []plaudit.Line{{Rule: "conversation.task", Points: toPoints(u.Task.Reward),
 					Inputs: []plaudit.Input{{Name: "assignee", Value: u.Login}, {Name: "price", Value: TaskPrice(issue.Labels).String()},
 						{Name: "share", Value: u.Task.Multiplier.String()}}}}})
@@ -312,4 +312,14 @@ func attrInt(e *plaudit.Event, key string) (int, bool, error) {
 		return 0, false, fmt.Errorf("conversation: event %s: attrs.%s: %v", e.Key(), key, err)
 	}
 	return int(n), true, nil
+}
+
+// memberOf maps a login to its member handle, "github:" + login when unknown.
+func memberOf(member func(string) string, login string) string {
+	if member != nil {
+		if m := member(login); m != "" {
+			return m
+		}
+	}
+	return "github:" + login
 }

@@ -54,6 +54,7 @@ type scoreJSON struct {
 	Relevance   num             `json:"relevance"`
 	Authorship  num             `json:"authorship"`
 	Reward      num             `json:"reward"`
+	Weight      *num            `json:"weight,omitempty"`
 }
 
 type commentJSON struct {
@@ -150,6 +151,10 @@ func (u *UserResult) toJSON() userJSON {
 		cj := commentJSON{ID: c.ID, Content: c.Content, URL: c.URL, Timestamp: c.Timestamp, CommentType: string(c.Role), DiffHunk: c.DiffHunk}
 		if c.Score != nil {
 			cj.Score = scoreToJSON(c.Score)
+			if !c.Weight.IsZero() {
+				w := num(c.Weight)
+				cj.Score.Weight = &w
+			}
 		}
 		out.Comments = append(out.Comments, cj)
 	}

@@ -627,3 +627,42 @@ func TestSkipCommentsWhileAssigned(t *testing.T) {
 		t.Errorf("none: bob has %d comments, want 1", n)
 	}
 }
+
+func TestOriginalAuthor(t *testing.T) {
+	c := DefaultConfig()
+	c.OriginalAuthorWeight = d("0.37")
+	plain, err := c.Score(context.Background(), conversationFixture(), Fixed(d("1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specReward := plain.User("alice").Comments[0].Score.Reward
+	th := conversationFixture()
+	th.Issue.Body = body("Build the parser for the config.\n\n_Originally posted by @dave in [#12](https://github.com/o/r/issues/12#issuecomment-1)_")
+	res, err := c.Score(context.Background(), th, Fixed(d("1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec *ScoredComment
+	for _, sc := range res.User("alice").Comments {
+		if sc.Role.IsSpecification() {
+			spec = sc
+		}
+	}
+	dave := res.User("dave")
+	if spec == nil || dave == nil || len(dave.Comments) != 1 {
+		t.Fatalf("alice's spec %+v, dave %+v", spec, dave)
+	}
+	full := spec.Score.Reward.Add(dave.Comments[0].Score.Reward)
+	if !dave.Comments[0].Weight.Equal(d("0.37")) || !spec.Weight.Equal(d("0.63")) || !dave.Total.Equal(dave.Comments[0].Score.Reward) {
+		t.Errorf("weights %s / %s, dave's total %s", spec.Weight, dave.Comments[0].Weight, dave.Total)
+	}
+	if !dave.Comments[0].Score.Reward.Equal(mul(full, d("0.37"))) || specReward.IsZero() {
+		t.Errorf("shares %s and %s of %s", spec.Score.Reward, dave.Comments[0].Score.Reward, full)
+	}
+	// The author quoting themself keeps everything.
+	th.Issue.Body = body("Build it.\n\n_Originally posted by @alice in [#12](https://github.com/o/r/issues/12#issuecomment-1)_")
+	res, _ = c.Score(context.Background(), th, Fixed(d("1")))
+	if res.User("dave") != nil {
+		t.Error("self-quote shared the reward")
+	}
+}
