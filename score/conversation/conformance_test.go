@@ -355,6 +355,11 @@ func TestConformanceConversation(t *testing.T) {
 		Comments: readRoute(t, dir, "issue-69-comments-get.json", DecodeComments),
 		Events:   readRoute(t, dir, "issue-69-events-get.json", DecodeEvents),
 	}
+	issue13 := &Thread{
+		Issue:    readRoute(t, dir, "issue-13-get.json", DecodeIssue),
+		Comments: readRoute(t, dir, "issue-13-comments-get.json", DecodeComments),
+	}
+	issue13.Comments[0].IsMinimized = true // "Hide my comment!", hidden on GitHub (GraphQL isMinimized)
 	cases := []struct {
 		file   string
 		thread *Thread
@@ -366,7 +371,9 @@ func TestConformanceConversation(t *testing.T) {
 		{"review-incentivizer-results.json", issue5, true},
 		{"event-incentives-results.json", issue5, true},
 		{"data-purge-result.json", issue5, false},
+		{"external-content-results.json", issue5, false},
 		{"reward-split.json", issue69, true},
+		{"hidden-comment-purged.json", issue13, false},
 	}
 	comments := 0
 	for _, tc := range cases {
