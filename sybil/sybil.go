@@ -38,9 +38,11 @@ type Params struct {
 	MinAccountAge time.Duration // members whose oldest known account is younger are flagged [30 days]
 	AgeMultiplier plaudit.Ratio // [0.7]
 
-	BurstGap        time.Duration // accounts created at most this far apart chain into one burst [2h]
-	BurstMin        int           // members in a burst before it counts [8]
-	BurstFocus      float64       // a burst member is flagged when this share of their interactions go to the burst or its focus [0.5]
+	BurstWindow     time.Duration // accounts made within this window count as made together [48h]
+	BurstMin        int           // members made together before it counts [8]
+	BurstExcess     float64       // … and at least this many times as many as the community's creation rate predicts [4]
+	AnchorShare     float64       // a member is anchored to whom they give this share of their interactions [0.3]
+	BurstFocus      float64       // a burst member is flagged when this share of their interactions stay in the group [0.5]
 	BurstMultiplier plaudit.Ratio // [0.2]
 }
 
@@ -61,8 +63,14 @@ func (p Params) withDefaults() Params {
 	if p.MinAccountAge == 0 {
 		p.MinAccountAge = 30 * 24 * time.Hour
 	}
-	if p.BurstGap == 0 {
-		p.BurstGap = 2 * time.Hour
+	if p.BurstWindow == 0 {
+		p.BurstWindow = 48 * time.Hour
+	}
+	if p.BurstExcess == 0 {
+		p.BurstExcess = 4
+	}
+	if p.AnchorShare == 0 {
+		p.AnchorShare = 0.3
 	}
 	if p.BurstMin == 0 {
 		p.BurstMin = 8
@@ -299,117 +307,6 @@ func ageSignals(events []plaudit.Event, dir *plaudit.Directory, created map[stri
 				{Name: "account_created", Value: oldest.UTC().Format(time.RFC3339)},
 				{Name: "age_days", Value: strconv.FormatFloat(age.Hours()/24, 'f', 1, 64)},
 			},
-		})
-	}
-	return out
-}
-
-// burstSignals flags members whose accounts were made in a burst (accounts created at most BurstGap apart,
-// chained, spanning at least BurstMin members) and who then engage mostly within the burst or with the
-// burst's focus — the members that receive at least a tenth of the burst's engagement.
-func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
-	type acct struct {
-		key    string
-		t      time.Time
-		member string
-	}
-	var accts []acct
-	for k, t := range created {
-		if m := dir.MemberOf(k); m != "" {
-			accts = append(accts, acct{k, t, m})
-		}
-	}
-	sort.Slice(accts, func(a, b int) bool {
-		if !accts[a].t.Equal(accts[b].t) {
-			return accts[a].t.Before(accts[b].t)
-		}
-		return accts[a].key < accts[b].key
-	})
-	var out []Signal
-	for lo := 0; lo < len(accts); {
-		hi := lo + 1
-		for hi < len(accts) && accts[hi].t.Sub(accts[hi-1].t) <= p.BurstGap {
-			hi++
-		}
-		burst := accts[lo:hi]
-		lo = hi
-		members := map[string]bool{}
-		for _, a := range burst {
-			members[a.member] = true
-		}
-		if len(members) < p.BurstMin {
-			continue
-		}
-		out = append(out, burstGroup(g, members, burst[0].t, burst[len(burst)-1].t, p)...)
-	}
-	return out
-}
-
-func burstGroup(g *graph.Graph, members map[string]bool, first, last time.Time, p Params) []Signal {
-	idx := make([]int32, 0, len(members))
-	for _, h := range sortedKeys(members) {
-		if i, ok := g.Index(h); ok {
-			idx = append(idx, i)
-		}
-	}
-	inBurst := map[int32]bool{}
-	for _, i := range idx {
-		inBurst[i] = true
-	}
-	// The focus: members outside the burst that receive at least a tenth of its interactions.
-	recv := map[int32]int{}
-	total := 0
-	for _, i := range idx {
-		dst, _ := g.Out(i)
-		cnt := g.OutCounts(i)
-		for k, j := range dst {
-			total += int(cnt[k])
-			if !inBurst[j] {
-				recv[j] += int(cnt[k])
-			}
-		}
-	}
-	focus := map[int32]bool{}
-	var focusNames []string
-	for j, c := range recv {
-		if total > 0 && float64(c) >= 0.1*float64(total) {
-			focus[j] = true
-			focusNames = append(focusNames, g.IDs[j])
-		}
-	}
-	sort.Strings(focusNames)
-	var out []Signal
-	for _, i := range idx {
-		dst, _ := g.Out(i)
-		cnt := g.OutCounts(i)
-		var inside, all, toFocus int
-		for k, j := range dst {
-			all += int(cnt[k])
-			if inBurst[j] {
-				inside += int(cnt[k])
-			} else if focus[j] {
-				toFocus += int(cnt[k])
-			}
-		}
-		if all == 0 || float64(inside+toFocus)/float64(all) < p.BurstFocus {
-			continue
-		}
-		share := float64(inside+toFocus) / float64(all)
-		ev := []plaudit.Input{
-			{Name: "burst_members", Value: strconv.Itoa(len(members))},
-			{Name: "burst_window", Value: first.UTC().Format(time.RFC3339) + " – " + last.UTC().Format(time.RFC3339)},
-			{Name: "interactions_in_burst", Value: fmt.Sprintf("%d of %d", inside, all)},
-			{Name: "interactions_with_focus", Value: fmt.Sprintf("%d of %d", toFocus, all)},
-		}
-		if len(focusNames) > 0 {
-			ev = append(ev, plaudit.Input{Name: "focus", Value: list(focusNames, 5)})
-		}
-		out = append(out, Signal{
-			Member:     g.IDs[i],
-			Check:      CheckBurstCreation,
-			Detail:     fmt.Sprintf("one of %d members whose accounts were made together; %.0f%% of their engagement is with the group or its focus", len(members), 100*share),
-			Multiplier: p.BurstMultiplier,
-			Evidence:   ev,
 		})
 	}
 	return out

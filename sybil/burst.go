@@ -1,0 +1,132 @@
+package sybil
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/graph"
+)
+
+// burstSignals flags members whose accounts were made together and who then engage mostly with each other
+// and one shared anchor: a sybil operator's puppets boosting the main account.
+//
+// Creation time alone does not tell a burst from a busy week — a growing community makes many accounts a
+// day — so the groups come from engagement first. A member is anchored to the member who receives the
+// largest share (≥ AnchorShare, of at least 3 interactions) of their interactions; for each anchor, the
+// members anchored to it are sorted by when their oldest account was made and the fullest BurstWindow is
+// found. It is a burst when it holds at least BurstMin members and BurstExcess times as many as the
+// community's own creation rate over that window predicts for a group that size. Its members are flagged
+// when at least BurstFocus of their interactions go to the anchor or to each other.
+func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
+	n := g.Len()
+	since := make([]time.Time, n) // oldest known account creation, zero when unknown
+	var all []time.Time
+	for _, m := range dir.Members() {
+		i, ok := g.Index(m.Handle)
+		if !ok {
+			continue
+		}
+		for _, a := range m.Accounts {
+			if t, ok := created[a]; ok && (since[i].IsZero() || t.Before(since[i])) {
+				since[i] = t
+			}
+		}
+		if !since[i].IsZero() {
+			all = append(all, since[i])
+		}
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].Before(all[b]) })
+	inWindow := func(ts []time.Time, from time.Time) int {
+		lo := sort.Search(len(ts), func(k int) bool { return !ts[k].Before(from) })
+		hi := sort.Search(len(ts), func(k int) bool { return ts[k].After(from.Add(p.BurstWindow)) })
+		return hi - lo
+	}
+
+	groups := map[int32][]int32{} // anchor → anchored members with a known creation time
+	for i := int32(0); int(i) < n; i++ {
+		if since[i].IsZero() {
+			continue
+		}
+		dst, _ := g.Out(i)
+		cnt := g.OutCounts(i)
+		total, best, bestJ := 0, 0, int32(-1)
+		for k, j := range dst {
+			total += int(cnt[k])
+			if int(cnt[k]) > best {
+				best, bestJ = int(cnt[k]), j
+			}
+		}
+		if total >= 3 && float64(best) >= p.AnchorShare*float64(total) {
+			groups[bestJ] = append(groups[bestJ], i)
+		}
+	}
+	anchors := make([]int32, 0, len(groups))
+	for j, ms := range groups {
+		if len(ms) >= p.BurstMin {
+			anchors = append(anchors, j)
+		}
+	}
+	sort.Slice(anchors, func(a, b int) bool { return anchors[a] < anchors[b] })
+
+	var out []Signal
+	for _, anchor := range anchors {
+		ms := groups[anchor]
+		sort.SliceStable(ms, func(a, b int) bool { return since[ms[a]].Before(since[ms[b]]) })
+		ts := make([]time.Time, len(ms))
+		for k, i := range ms {
+			ts[k] = since[i]
+		}
+		// The fullest window starting at a member's creation time; the earliest such on ties.
+		bestLo, bestN := 0, 0
+		for k := range ts {
+			if c := inWindow(ts, ts[k]); c > bestN {
+				bestLo, bestN = k, c
+			}
+		}
+		expected := float64(len(ms)) * float64(inWindow(all, ts[bestLo])) / float64(len(all))
+		if bestN < p.BurstMin || float64(bestN) < p.BurstExcess*expected {
+			continue
+		}
+		burst := ms[bestLo : bestLo+bestN]
+		inGroup := map[int32]bool{anchor: true}
+		for _, i := range burst {
+			inGroup[i] = true
+		}
+		first, last := since[burst[0]], since[burst[len(burst)-1]]
+		for _, i := range burst {
+			dst, _ := g.Out(i)
+			cnt := g.OutCounts(i)
+			var inside, toAnchor, total int
+			for k, j := range dst {
+				total += int(cnt[k])
+				if j == anchor {
+					toAnchor += int(cnt[k])
+				} else if inGroup[j] {
+					inside += int(cnt[k])
+				}
+			}
+			share := float64(inside+toAnchor) / float64(total)
+			if share < p.BurstFocus {
+				continue
+			}
+			out = append(out, Signal{
+				Member:     g.IDs[i],
+				Check:      CheckBurstCreation,
+				Detail:     fmt.Sprintf("one of %d members whose accounts were made within %s of each other (%.0f× the community's rate) and who all mostly engage with %s; %.0f%% of their engagement stays in that group", bestN, p.BurstWindow, float64(bestN)/max(expected, 1e-9), g.IDs[anchor], 100*share),
+				Multiplier: p.BurstMultiplier,
+				Evidence: []plaudit.Input{
+					{Name: "burst_members", Value: strconv.Itoa(bestN)},
+					{Name: "burst_window", Value: first.UTC().Format(time.RFC3339) + " – " + last.UTC().Format(time.RFC3339)},
+					{Name: "expected_at_community_rate", Value: strconv.FormatFloat(expected, 'f', 2, 64)},
+					{Name: "anchor", Value: g.IDs[anchor]},
+					{Name: "interactions_with_anchor", Value: fmt.Sprintf("%d of %d", toAnchor, total)},
+					{Name: "interactions_in_burst", Value: fmt.Sprintf("%d of %d", inside, total)},
+				},
+			})
+		}
+	}
+	return out
+}
