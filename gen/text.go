@@ -101,16 +101,17 @@ var judgements = []string{
 }
 
 var reasons = []string{
-	"The claim took me two clicks instead of ten.", "Most people I onboarded got stuck at the wallet step.",
-	"The numbers in the breakdown finally add up.", "I could not find where the multipliers are documented.",
-	"Latency dropped from seconds to milliseconds on my side.", "It rewards thoughtful replies over spam, which matters.",
-	"Three friends asked me the same question about it yesterday.", "The changelog explains the why, not just the what.",
+	"The claim took me {N} seconds instead of minutes.", "{N} of the people I onboarded got stuck at the wallet step.",
+	"The numbers in the breakdown finally add up for epoch {E}.", "I could not find where the multipliers are documented.",
+	"Latency dropped from seconds to milliseconds {D}.", "It rewards thoughtful replies over spam, which matters.",
+	"{N} friends asked me the same question about it {W}.", "The changelog for v{V} explains the why, not just the what.",
 	"My weekly summary now matches what I actually did.", "The old version double counted reposts.",
-	"Testing it against last month's data gave very different results.", "The error messages tell you what to fix.",
+	"Testing it against epoch {E} gave very different results.", "The error messages tell you what to fix.",
 	"It is hard to compare epochs without an export.", "Mobile users get a very different experience.",
-	"Delegation should be reversible without a long wait.", "The cooldown protects governance from quick flips.",
-	"Small accounts finally have a chance on the leaderboard.", "The review queue has been stuck for days.",
+	"Delegation should be reversible without a {N}-day wait.", "The cooldown protects governance from quick flips.",
+	"Small accounts finally have a chance on the leaderboard.", "The review queue has been stuck for {N} days.",
 	"Reading the policy file explained more than any thread.", "The rate limits hit bots much harder than people.",
+	"I went from rank {N} to rank {N} without changing anything.", "It took {N} tries to get it working {D}.",
 }
 
 var questions = []string{
@@ -169,9 +170,9 @@ func (x *textGen) sentence() string {
 	case 1:
 		return capitalize(x.pick(topics)) + " " + x.pick(judgements) + "."
 	case 2:
-		return x.pick(thoughtful) + " " + x.pick(claims) + "."
+		return x.pick(thoughtful) + " " + x.pick(claims) + ", at least for " + x.pick(topics) + "."
 	default:
-		return x.pick(reasons)
+		return x.fill(x.pick(reasons))
 	}
 }
 
@@ -207,13 +208,14 @@ var shortReplies = []string{
 	"Thanks, that helps!", "Great write-up.", "Same here.", "Congrats on shipping!", "Makes sense.",
 	"Following this.", "Love this.", "Good catch.", "This is the way.", "Can confirm, works for me now.",
 	"Nice, thanks for sharing.", "Interesting, will try it tonight.", "Well put.", "gm! great thread",
-	"Bookmarked.", "Agreed 💯", "Ha, exactly.", "Huge if true.",
+	"Bookmarked.", "Agreed 💯", "Ha, exactly.", "Huge if true.", "Saving this for later.", "Thanks for the context.",
+	"Oh that's clever.", "Didn't know that, thanks.", "Totally.", "Yes, this.", "Great to see.", "Nice one!",
 }
 
 // reply is an honest reply: usually substantive, sometimes a short acknowledgement.
 func (x *textGen) reply() string {
-	if x.r.IntN(5) == 0 {
-		return x.pick(shortReplies)
+	if x.r.IntN(7) == 0 {
+		return x.pick(shortReplies) + x.pick(chatSignoffs)
 	}
 	var b strings.Builder
 	b.WriteString(x.pick(agreeOpeners))
@@ -257,25 +259,86 @@ func (x *textGen) mention(username string) string {
 	}
 }
 
+// chatLines are Discord messages with slots that fill() replaces: {T} a topic, {W} when, {D} where or how,
+// {N} a small number, {E} an epoch, {V} a version, {F} a failure, {K} a kind of engagement, {O} a verdict,
+// {Q} a question. With the optional greeting and sign-off there are millions of variants, so two honest
+// members almost never send the same sentence, as in a real server.
 var chatLines = []string{
-	"anyone else seeing %s load slowly today?", "how do I connect my wallet for %s?", "%s is live btw",
-	"is there a guide for %s somewhere?", "quick question about %s: does it count replies on Farcaster too?",
-	"just read the notes on %s, looks solid", "who is presenting %s on the call?", "%s worked for me after a refresh",
-	"where do I report a bug in %s?", "did %s change the tier thresholds?",
+	"anyone else seeing {T} load slowly {W}?", "how do I connect my wallet for {T}? tried {N} times {D}",
+	"{T} is live btw, {O}", "is there a guide for {T} somewhere? {Q}", "quick question about {T}: does it count {K} on Farcaster too?",
+	"just read the notes on {T}, {O}", "who is presenting {T} on the call {W}?", "{T} worked for me after a refresh {D}",
+	"where do I report a bug in {T}? it {F}", "did {T} change the tier thresholds {W}?",
+	"my score dropped by {N} points after {T}, is that expected?", "{T} shows epoch {E} for me but the bot says epoch {E}",
+	"can someone explain {T} like I'm five", "been waiting {N} minutes for {T} {D}, normal?", "reminder: {T} {W}, bring questions",
+	"tried {T} {D} and it {F}", "does {T} count {K} from before epoch {E}?", "v{V} fixed {T} for me {D}",
+	"is {T} supposed to take {N} minutes?", "what's the difference between {T} and {T}?", "ok {T} finally makes sense, {O}",
+	"anyone tested {T} with {N} accounts linked?", "loving {T} so far, {O}", "{T} after v{V}: {O}",
+}
+
+var (
+	chatWhen = []string{"today", "since this morning", "since the update", "for the last hour", "again", "this week",
+		"since epoch {E}", "for about {N} minutes", "since {N}:00 UTC", "after v{V}", "tonight", "on thursday"}
+	chatWhere = []string{"on mobile", "in Firefox", "on the desktop app", "on iOS", "with a Ledger", "on Android",
+		"in Brave", "with WalletConnect", "from the bot", "on the web panel", "behind a VPN", "with two wallets"}
+	chatKinds    = []string{"replies", "likes", "recasts", "quotes", "reviews", "comments", "mentions"}
+	chatVerdicts = []string{"looks solid", "makes sense to me", "not sure about the cap part", "nice work team",
+		"way clearer than before", "still confused about the multipliers", "big improvement", "curious how it plays out",
+		"docs could use an example", "solid but slow", "exactly what we asked for", "mixed feelings tbh"}
+	chatGreetings = []string{"hey all, ", "quick q: ", "hi! ", "yo ", "hmm ", "ok so ", "gm, ", "sorry if asked before: ", "", "", "", ""}
+	chatSignoffs  = []string{" 🙏", " lol", " thanks!", " any ideas?", " 👀", "", "", "", "", ""}
+)
+
+// fill replaces fill slots (see chatLines) with random values.
+func (x *textGen) fill(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '{' || i+2 >= len(s) || s[i+2] != '}' {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch s[i+1] {
+		case 'T':
+			b.WriteString(x.pick(topics))
+		case 'W':
+			b.WriteString(x.fill(x.pick(chatWhen)))
+		case 'D':
+			b.WriteString(x.pick(chatWhere))
+		case 'N':
+			b.WriteString(strconv.Itoa(2 + x.r.IntN(58)))
+		case 'E':
+			b.WriteString(strconv.Itoa(1 + x.r.IntN(40)))
+		case 'V':
+			b.WriteString("2." + strconv.Itoa(x.r.IntN(12)) + "." + strconv.Itoa(x.r.IntN(10)))
+		case 'F':
+			b.WriteString(x.pick(failures))
+		case 'K':
+			b.WriteString(x.pick(chatKinds))
+		case 'O':
+			b.WriteString(x.pick(chatVerdicts))
+		case 'Q':
+			b.WriteString(x.pick(questions))
+		case 'H':
+			b.WriteString(strconv.FormatUint(x.r.Uint64()>>36, 16))
+		default:
+			b.WriteString(s[i : i+3])
+		}
+		i += 2
+	}
+	return b.String()
 }
 
 var chatShort = []string{
 	"lol", "thanks!", "same", "nice", "ty, that worked", "brb", "congrats team", "👀", "following", "good morning all",
-	"makes sense", "ok will try", "ah got it", "+1", "that's wild",
+	"makes sense", "ok will try", "ah got it", "+1", "that's wild", "haha", "ty!", "oh nice", "wait really?", "same here",
 }
 
 // chat is a Discord message: casual, often a question, sometimes substantive.
 func (x *textGen) chat() string {
-	switch x.r.IntN(5) {
+	switch x.r.IntN(6) {
 	case 0:
 		return x.pick(chatShort)
-	case 1, 2:
-		return strings.Replace(x.pick(chatLines), "%s", x.pick(topics), 1)
+	case 1, 2, 3:
+		return x.pick(chatGreetings) + x.fill(x.pick(chatLines)) + x.pick(chatSignoffs)
 	default:
 		return x.reply()
 	}
@@ -305,7 +368,7 @@ func (x *textGen) issue() string {
 	if x.r.IntN(2) == 0 {
 		c, f := x.pick(components), x.pick(failures)
 		return "Bug: " + c + " " + f + "\n\n### Steps to reproduce\n1. Open the " + c + "\n2. " + capitalize(x.pick(topics)) +
-			" with a fresh account\n3. Watch the result\n\n### Expected\nIt works.\n\n### Actual\nIt " + f + ". " + x.pick(reasons)
+			" with a fresh account\n3. Watch the result\n\n### Expected\nIt works.\n\n### Actual\nIt " + f + ". " + x.fill(x.pick(reasons))
 	}
 	feat := x.pick(features)
 	return "Feature: " + feat + "\n\n" + x.sentence() + " " + x.sentence() + "\n\n- [ ] design\n- [ ] implement " + feat + "\n- [ ] docs"
@@ -318,31 +381,41 @@ func (x *textGen) pullRequest(issue int) string {
 	}
 	s += "\n\nResolves #" + strconv.Itoa(issue) + "\n\n- " + capitalize(x.pick(claims)) + "\n- Tests for `" + x.pick(funcs) + "`"
 	if x.r.IntN(3) == 0 {
-		s += "\n- " + x.pick(reasons)
+		s += "\n- " + x.fill(x.pick(reasons))
 	}
 	return s
 }
 
 var ghCommentLeads = []string{
-	"I can take this one.", "Looks like the problem is in `%s`.", "Reproduced on main.", "Thanks for the report!",
-	"Could you share the policy file you used?", "I think this duplicates an older issue.", "Pushed a fix, please re-check.",
-	"The root cause is in `%s`: it assumes the batch is sorted.", "Is this still happening after the last release?",
-	"/start", "Nice, this also fixes the flaky test.",
+	"I can take this one, ETA {N} hours.", "Looks like the problem is in `%s` around line {N}.", "Reproduced on main at v{V}.",
+	"Thanks for the report!", "Could you share the policy file you used for epoch {E}?", "I think this duplicates #{N}.",
+	"Pushed a fix in {H}, please re-check.", "The root cause is in `%s`: it assumes the batch is sorted.",
+	"Is this still happening after v{V}?", "/start", "Nice, this also fixes the flaky `%s` test.",
+	"Benchmarks before and after {H}: {N} ms vs {N} ms.", "Can we add a regression test with {N} events?",
+	"Works for me {D} on v{V}.", "Bisected it to {H}.", "`%s` allocates on every call, {N}% of the profile.",
 }
+
+var codeVars = []string{"batch", "events", "rows", "scores", "tree", "policy", "epoch", "leaves"}
 
 // ghComment is a GitHub comment: markdown with code spans, sometimes a list or a code block.
 func (x *textGen) ghComment() string {
-	s := strings.Replace(x.pick(ghCommentLeads), "%s", x.pick(funcs), 1)
+	s := x.fill(strings.Replace(x.pick(ghCommentLeads), "%s", x.pick(funcs), 1))
 	if s == "/start" {
 		return s
 	}
-	switch x.r.IntN(4) {
+	switch x.r.IntN(5) {
 	case 0:
-		s += "\n\n```go\nif err := " + x.pick(funcs) + "(ctx, batch); err != nil {\n\treturn fmt.Errorf(\"" + x.pick(components) + ": %w\", err)\n}\n```"
+		v := x.pick(codeVars)
+		s += "\n\n```go\n" + x.fill("// {N} "+v+" per call\n") + "if err := " + x.pick(funcs) + "(ctx, " + v + "); err != nil {\n\treturn fmt.Errorf(\"" +
+			x.pick(components) + ": %w\", err)\n}\n```"
 	case 1:
-		s += "\n\n- " + x.pick(reasons) + "\n- " + x.pick(reasons)
+		s += "\n\n- " + x.fill(x.pick(reasons)) + "\n- " + x.fill(x.pick(reasons))
 	case 2:
 		s += " " + x.sentence() + " " + x.pick(questions)
+	case 3:
+		s += " " + x.fill("Took {N} minutes to reproduce {D}.")
+	default:
+		s += x.fill(" Seen {N} times in the logs since epoch {E}.")
 	}
 	return s
 }
@@ -350,9 +423,13 @@ func (x *textGen) ghComment() string {
 func (x *textGen) review(state string) string {
 	switch state {
 	case "APPROVED":
-		return x.pick([]string{"LGTM, nice cleanup.", "Approved. Thanks for adding tests.", "Looks good to me.", "LGTM 🚀"})
+		s := x.pick([]string{"LGTM, nice cleanup.", "Approved. Thanks for adding tests.", "Looks good to me.", "LGTM 🚀"})
+		if x.r.IntN(2) == 0 {
+			s += x.fill(" Tested locally against epoch {E} with {N} members.")
+		}
+		return s
 	case "CHANGES_REQUESTED":
-		return "A few things before merging:\n\n- `" + x.pick(funcs) + "` should wrap its error with context\n- " + x.pick(reasons)
+		return "A few things before merging:\n\n- `" + x.pick(funcs) + "` should wrap its error with context\n- " + x.fill(x.pick(reasons))
 	}
 	return x.pick([]string{"Left some comments inline.", "Question about the approach: " + x.pick(questions), "Mostly nits, see inline."})
 }
@@ -445,5 +522,5 @@ var feedbackTexts = []string{
 }
 
 func (x *textGen) feedback() string {
-	return strings.Replace(x.pick(feedbackTexts), "%s", x.pick(components), 1) + " " + x.pick(reasons)
+	return strings.Replace(x.pick(feedbackTexts), "%s", x.pick(components), 1) + " " + x.fill(x.pick(reasons))
 }
