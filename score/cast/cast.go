@@ -160,8 +160,11 @@ type textStats struct {
 	farming    string // the first farming word found, "" if none
 }
 
-var thoughtfulWords = []string{"think", "believe", "consider", "interesting", "insightful", "perspective", "analysis", "understand", "explain", "why", "how"}
-var farmingWords = []string{"gm", "gn", "ser", "fren", "lfg", "wagmi", "ngmi"}
+// The word lists of the rules (classifyWord holds the thoughtful and farming words in a switch):
+//
+//	thoughtful: think, believe, consider, interesting, insightful, perspective, analysis, understand,
+//	            explain, why, how
+//	farming:    gm, gn, ser, fren, lfg, wagmi, ngmi
 var genericReplies = []string{"gm", "gn", "thanks", "thank you", "nice", "cool", "great", "agree", "yes", "no"}
 
 func isLineBreak(r rune) bool { return r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' }
@@ -200,12 +203,14 @@ func scanText(text string) textStats {
 	run := 0
 	wordStart := -1
 	endWord := func(i int) {
-		w := s[wordStart:i]
-		if st.thoughtful == "" {
-			st.thoughtful = matchWord(w, thoughtfulWords)
-		}
-		if st.farming == "" {
-			st.farming = matchWord(w, farmingWords)
+		if st.thoughtful == "" || st.farming == "" {
+			t, f := classifyWord(s[wordStart:i])
+			if st.thoughtful == "" {
+				st.thoughtful = t
+			}
+			if st.farming == "" {
+				st.farming = f
+			}
 		}
 		wordStart = -1
 	}
@@ -280,11 +285,12 @@ func isSpace(r rune) bool {
 	return r == 0x1680 || r >= 0x2000 && r <= 0x200a || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
 }
 
-// matchWord returns the canonical spelling of w when it is one of list, ignoring ASCII case. Words are
-// lower-cased into a stack buffer and compared with a switch-free loop over the short list.
-func matchWord(w string, list []string) string {
-	if len(w) > 11 {
-		return ""
+// classifyWord reports whether w, ignoring ASCII case, is a thoughtful word or a farming word, returning
+// the word's canonical spelling in the matching result. One lower-casing into a stack buffer and one switch
+// serve both lists: this runs for every word of every cast.
+func classifyWord(w string) (thoughtful, farming string) {
+	if len(w) < 2 || len(w) > 11 {
+		return "", ""
 	}
 	var buf [11]byte
 	for i := 0; i < len(w); i++ {
@@ -294,13 +300,45 @@ func matchWord(w string, list []string) string {
 		}
 		buf[i] = c
 	}
-	lw := buf[:len(w)]
-	for _, x := range list {
-		if len(x) == len(lw) && x[0] == lw[0] && x == string(lw) {
-			return x
-		}
+	switch lw := buf[:len(w)]; string(lw) {
+	case "think":
+		return "think", ""
+	case "believe":
+		return "believe", ""
+	case "consider":
+		return "consider", ""
+	case "interesting":
+		return "interesting", ""
+	case "insightful":
+		return "insightful", ""
+	case "perspective":
+		return "perspective", ""
+	case "analysis":
+		return "analysis", ""
+	case "understand":
+		return "understand", ""
+	case "explain":
+		return "explain", ""
+	case "why":
+		return "why", ""
+	case "how":
+		return "how", ""
+	case "gm":
+		return "", "gm"
+	case "gn":
+		return "", "gn"
+	case "ser":
+		return "", "ser"
+	case "fren":
+		return "", "fren"
+	case "lfg":
+		return "", "lfg"
+	case "wagmi":
+		return "", "wagmi"
+	case "ngmi":
+		return "", "ngmi"
 	}
-	return ""
+	return "", ""
 }
 
 func line(lines *[]plaudit.Line, rule string, pts int, inputs ...string) {
@@ -472,7 +510,6 @@ func consistency(c *Cast, h History, lines *[]plaudit.Line) int {
 		line(lines, "cast.cons.base", 50)
 	}
 	d := c.Time.Sub(h.Last)
-	hours := strconv.FormatFloat(d.Hours(), 'f', 2, 64) // display only
 	var f int
 	switch {
 	case d < 2*time.Hour:
@@ -488,7 +525,7 @@ func consistency(c *Cast, h History, lines *[]plaudit.Line) int {
 	}
 	v += f
 	if lines != nil {
-		line(lines, "cast.cons.frequency", f, "hours_since_last", hours)
+		line(lines, "cast.cons.frequency", f, "hours_since_last", strconv.FormatFloat(d.Hours(), 'f', 2, 64)) // display only
 	}
 	var n int
 	switch k := h.Count; {

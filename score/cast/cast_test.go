@@ -258,3 +258,23 @@ func TestParamsValidate(t *testing.T) {
 		t.Fatalf("errs %v", errs)
 	}
 }
+
+func TestWordLists(t *testing.T) {
+	for _, w := range []string{"think", "believe", "consider", "interesting", "insightful", "perspective", "analysis", "understand", "explain", "why", "how"} {
+		for _, v := range []string{w, strings.ToUpper(w), strings.ToUpper(w[:1]) + w[1:]} {
+			if th, f := classifyWord(v); th != w || f != "" {
+				t.Errorf("%q: thoughtful %q farming %q", v, th, f)
+			}
+		}
+	}
+	for _, w := range []string{"gm", "gn", "ser", "fren", "lfg", "wagmi", "ngmi"} {
+		if th, f := classifyWord(strings.ToUpper(w)); f != w || th != "" {
+			t.Errorf("%q: thoughtful %q farming %q", w, th, f)
+		}
+	}
+	for _, w := range []string{"", "g", "thinks", "gmi", "hows", "interestingly", "xx"} {
+		if th, f := classifyWord(w); th != "" || f != "" {
+			t.Errorf("%q matched %q %q", w, th, f)
+		}
+	}
+}
