@@ -17,11 +17,11 @@ import (
 )
 
 // Rows per INSERT statement. SQLite binds nine parameters per row and allows 32766 per statement; PostgreSQL
-// binds nine arrays whatever the count, so a bigger chunk only costs memory. Both were tuned with
-// BenchmarkAppendSQLite and BenchmarkAppendPostgres.
+// binds nine arrays whatever the count, but a batch of several chunks lets the next chunk be encoded while
+// the server inserts the last. Both were tuned with BenchmarkAppendSQLite and BenchmarkAppendPostgres.
 const (
 	sqliteChunk   = 1000
-	postgresChunk = 5000
+	postgresChunk = 1000
 	lookupChunk   = 500 // keys per duplicate lookup
 )
 
@@ -77,32 +77,80 @@ func encodeEvent(e *plaudit.Event, buf *bytes.Buffer) (eventRow, *plaudit.FieldE
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// chunk is part of a batch, encoded for its INSERT statement.
+type chunk struct {
+	start int        // index in the batch of the first row
+	rows  []eventRow // the rows, for matching results
+	args  []any      // the statement's arguments
+	err   error      // an event the store cannot keep
+}
+
+// encodeChunk encodes events, which start at index start of their batch.
+func (db *DB) encodeChunk(events []plaudit.Event, start int) chunk {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	rows := make([]eventRow, len(events))
+	for i := range events {
+		r, fe := encodeEvent(&events[i], buf)
+		if fe != nil {
+			fe.Index = start + i
+			return chunk{err: &plaudit.Error{Code: plaudit.EINVALID, Message: "append events: " + fe.Error()}}
+		}
+		rows[i] = r
+	}
+	c := chunk{start: start, rows: rows}
+	if db.dialect == Postgres {
+		c.args = postgresArgs(rows)
+	} else {
+		c.args = sqliteArgs(rows)
+	}
+	return c
+}
+
 // AppendEvents stores events in one transaction, skipping those whose (source, id) is already stored or
 // appears earlier in the batch. It returns one result per event: Accepted with the new Seq, or Duplicate
 // with the Seq of the stored event. An event the store cannot keep exactly (a NUL byte in a text field, a
 // time outside 1678–2262, attrs that are not JSON) fails the whole batch with an EINVALID error naming it,
 // and nothing is stored.
+//
+// A batch is written in chunks of one statement each; while the database works on one chunk, a second
+// goroutine encodes the next, so that a big batch keeps two cores busy.
 func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
 	results := make([]plaudit.AppendResult, len(events))
 	if len(events) == 0 {
 		return results, nil
 	}
-	rows := make([]eventRow, len(events))
-	buf := bufPool.Get().(*bytes.Buffer)
-	for i := range events {
-		r, fe := encodeEvent(&events[i], buf)
-		if fe != nil {
-			fe.Index = i
-			bufPool.Put(buf)
-			return nil, &plaudit.Error{Code: plaudit.EINVALID, Message: "append events: " + fe.Error()}
-		}
-		rows[i] = r
-	}
-	bufPool.Put(buf)
-
-	chunk := sqliteChunk
+	size := sqliteChunk
 	if db.dialect == Postgres {
-		chunk = postgresChunk
+		size = postgresChunk
+	}
+	chunks := make(chan chunk, 1)
+	if len(events) <= size {
+		c := db.encodeChunk(events, 0)
+		if c.err != nil {
+			return nil, c.err
+		}
+		chunks <- c
+		close(chunks)
+	} else {
+		// The encoder reads events: it must be gone before AppendEvents returns them to the caller.
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		defer func() { close(stop); <-stopped }()
+		go func() {
+			defer close(stopped)
+			defer close(chunks)
+			for start := 0; start < len(events); start += size {
+				c := db.encodeChunk(events[start:min(start+size, len(events))], start)
+				select {
+				case chunks <- c:
+				case <-stop:
+					return
+				}
+				if c.err != nil {
+					return
+				}
+			}
+		}()
 	}
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == Postgres {
@@ -110,15 +158,26 @@ func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaud
 				return fmt.Errorf("lock the log: %w", err)
 			}
 		}
-		for start := 0; start < len(rows); start += chunk {
-			end := min(start+chunk, len(rows))
-			if err := db.insertChunk(ctx, tx, rows[start:end], results[start:end]); err != nil {
+		for c := range chunks {
+			if c.err != nil {
+				return c.err
+			}
+			res := results[c.start : c.start+len(c.rows)]
+			var err error
+			if db.dialect == Postgres {
+				err = db.insertChunkPostgres(ctx, tx, c, res)
+			} else {
+				err = db.insertChunkSQLite(ctx, tx, c, res)
+			}
+			if err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
+	if code := plaudit.ErrorCode(err); code == plaudit.EINVALID {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("append %d events to %s: %w", len(events), db.name, err)
 	}
 	return results, nil
@@ -126,21 +185,17 @@ func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaud
 
 const eventColumns = "source, external_id, kind, actor, target, target_author, content, time_ns, attrs"
 
-// insertChunk inserts rows with one statement and fills in their results.
-func (db *DB) insertChunk(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
-	if db.dialect == Postgres {
-		return db.insertChunkPostgres(ctx, tx, rows, results)
-	}
-	return db.insertChunkSQLite(ctx, tx, rows, results)
-}
+// argsPool recycles the argument slices of SQLite's full-chunk INSERT.
+var argsPool = sync.Pool{New: func() any { s := make([]any, 0, 9*sqliteChunk); return &s }}
 
-// insertChunkSQLite inserts rows with a multi-row INSERT. It needs no RETURNING: the append holds SQLite's
-// write lock, and SQLite gives the rows one statement inserts consecutive rowids (the largest so far plus
-// one, row after row, in VALUES order). So the inserted rows are exactly those whose seq lies in
-// (last insert id − rows affected, last insert id], and when every row went in, row i has seq
-// last − n + 1 + i.
-func (db *DB) insertChunkSQLite(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
-	args := make([]any, 0, 9*len(rows))
+// sqliteArgs returns the arguments of the multi-row INSERT of rows, nine per row.
+func sqliteArgs(rows []eventRow) []any {
+	var args []any
+	if len(rows) == sqliteChunk {
+		args = (*argsPool.Get().(*[]any))[:0]
+	} else {
+		args = make([]any, 0, 9*len(rows))
+	}
 	for i := range rows {
 		r := &rows[i]
 		var attrs any
@@ -149,6 +204,16 @@ func (db *DB) insertChunkSQLite(ctx context.Context, tx *sql.Tx, rows []eventRow
 		}
 		args = append(args, r.source, r.id, r.kind, r.actor, r.target, r.targetAuthor, r.content, r.timeNS, attrs)
 	}
+	return args
+}
+
+// insertChunkSQLite inserts a chunk with a multi-row INSERT. It needs no RETURNING: the append holds
+// SQLite's write lock, and SQLite gives the rows one statement inserts consecutive rowids (the largest so
+// far plus one, row after row, in VALUES order). So the inserted rows are exactly those whose seq lies in
+// (last insert id − rows affected, last insert id], and when every row went in, row i has seq
+// last − n + 1 + i.
+func (db *DB) insertChunkSQLite(ctx context.Context, tx *sql.Tx, c chunk, results []plaudit.AppendResult) error {
+	rows := c.rows
 	var (
 		res sql.Result
 		err error
@@ -158,9 +223,12 @@ func (db *DB) insertChunkSQLite(ctx context.Context, tx *sql.Tx, rows []eventRow
 		if perr != nil {
 			return perr
 		}
-		res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+		res, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, c.args...)
+		clear(c.args)
+		args := c.args[:0]
+		argsPool.Put(&args)
 	} else {
-		res, err = tx.ExecContext(ctx, sqliteInsertSQL(len(rows)), args...)
+		res, err = tx.ExecContext(ctx, sqliteInsertSQL(len(rows)), c.args...)
 	}
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
@@ -218,8 +286,9 @@ func (db *DB) sqliteInsertStmt(ctx context.Context) (*sql.Stmt, error) {
 // insertChunkPostgres inserts rows with one INSERT … SELECT FROM unnest(arrays) … RETURNING. PostgreSQL
 // does not promise the order of RETURNING rows, so they are matched to the input in order while they agree
 // and by key after that; rows not returned were stored before and are looked up.
-func (db *DB) insertChunkPostgres(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult) error {
-	res, err := tx.QueryContext(ctx, postgresInsertSQL, postgresArgs(rows)...)
+func (db *DB) insertChunkPostgres(ctx context.Context, tx *sql.Tx, c chunk, results []plaudit.AppendResult) error {
+	rows := c.rows
+	res, err := tx.QueryContext(ctx, postgresInsertSQL, c.args...)
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
