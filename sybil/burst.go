@@ -17,8 +17,8 @@ import (
 // day — so the groups come from engagement first. A member is anchored to the member who receives the
 // largest share (≥ AnchorShare, of at least 3 interactions) of their interactions; for each anchor, the
 // members anchored to it are sorted by when their oldest account was made and the fullest BurstWindow is
-// found. It is a burst when it holds at least BurstMin members and BurstExcess times as many as the
-// community's own creation rate over that window predicts for a group that size. Its members are flagged
+// found. It is a burst when it holds at least BurstMin members and BurstExcess times as many as the rest of
+// the community's creation rate over that window predicts for a group that size. Its members are flagged
 // when at least BurstFocus of their interactions go to the anchor or to each other.
 func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
 	n := g.Len()
@@ -86,7 +86,12 @@ func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]tim
 				bestLo, bestN = k, c
 			}
 		}
-		expected := float64(len(ms)) * float64(inWindow(all, ts[bestLo])) / float64(len(all))
+		// The background is everyone else: how many of a group this size the rest of the community's
+		// creation rate puts in the window.
+		expected := 0.0
+		if others := len(all) - len(ms); others > 0 {
+			expected = float64(len(ms)) * float64(inWindow(all, ts[bestLo])-bestN) / float64(others)
+		}
 		if bestN < p.BurstMin || float64(bestN) < p.BurstExcess*expected {
 			continue
 		}

@@ -201,3 +201,48 @@ func TestDetectGeneratedSybils(t *testing.T) {
 		})
 	}
 }
+
+// Ten puppets made within an hour and forty members made over the years all mostly like one account; only
+// the puppets form a burst.
+func TestBurstCreation(t *testing.T) {
+	var events []plaudit.Event
+	add := func(actor string, created time.Time, n int) {
+		for k := 0; k < n; k++ {
+			events = append(events, plaudit.Event{Source: "x", ExternalID: fmt.Sprintf("%s-%d", actor, k), Kind: plaudit.KindLike, Actor: actor,
+				Target: "post", TargetAuthor: "main", Time: at(k), Attrs: map[string]any{"account_created": created.Format(time.RFC3339)}})
+		}
+	}
+	base := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 10; i++ {
+		add(fmt.Sprintf("puppet%d", i), base.Add(time.Duration(i)*6*time.Minute), 4)
+	}
+	for i := 0; i < 40; i++ {
+		add(fmt.Sprintf("fan%02d", i), base.AddDate(-1-i/4, -(i % 12), 0), 4)
+	}
+	dir := plaudit.BuildDirectory(events)
+	sigs, err := Detect(events, dir, nil, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sigs {
+		if s.Check == CheckBurstCreation {
+			got = append(got, s.Member)
+		}
+	}
+	if len(got) != 10 || got[0] != "x:puppet0" || got[9] != "x:puppet9" {
+		t.Fatalf("burst members %v", got)
+	}
+	ev := sigs[0].Evidence
+	if ev[0].Value != "10" || ev[3].Value != "x:main" || ev[4].Value != "4 of 4" {
+		t.Errorf("evidence %+v", ev)
+	}
+	// Without the puppets, the fans alone are no burst.
+	fans := events[40:]
+	sigs, _ = Detect(fans, plaudit.BuildDirectory(fans), nil, Params{})
+	for _, s := range sigs {
+		if s.Check == CheckBurstCreation {
+			t.Fatalf("fans flagged: %+v", s)
+		}
+	}
+}
