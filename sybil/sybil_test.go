@@ -217,7 +217,7 @@ func TestBurstCreation(t *testing.T) {
 		add(fmt.Sprintf("puppet%d", i), base.Add(time.Duration(i)*6*time.Minute), 4)
 	}
 	for i := 0; i < 40; i++ {
-		add(fmt.Sprintf("fan%02d", i), base.AddDate(-1-i/4, -(i % 12), 0), 4)
+		add(fmt.Sprintf("fan%02d", i), base.AddDate(-1-i/4, -(i%12), 0), 4)
 	}
 	dir := plaudit.BuildDirectory(events)
 	sigs, err := Detect(events, dir, nil, Params{})
