@@ -134,7 +134,10 @@ userContentEdits of the issue body) splits the specification's reward by authors
 
 Relevance: --relevance R gives every comment R; otherwise --relevance-provider picks tfidf (the offline
 default), or openai (an OpenAI-compatible endpoint: --endpoint and --model, or the configuration's
-contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
+contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).
+
+Fees: the configuration's incentives.fees, or the plugin's environment variables PERMIT_FEE_RATE (percent),
+PERMIT_TREASURY_GITHUB_USERNAME and PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConversationConfig(f.config)
@@ -215,6 +218,9 @@ contentEvaluator.openAi; the key from $OPENAI_API_KEY or $OPENROUTER_API_KEY).`,
 				rel = o
 			default:
 				return plaudit.Errorf(plaudit.EINVALID, "--relevance-provider %q: want tfidf or openai", f.provider)
+			}
+			if fees, ok := conversation.FeesFromEnv(os.Getenv, cfg.Fees.Token); ok {
+				cfg.Fees = fees // the plugin's environment variables, as the seed describes them
 			}
 			res, err := cfg.Score(cmd.Context(), t, rel)
 			if err != nil {

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -148,4 +149,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// FeesFromEnv reads the fee settings from the environment variables Ubiquity's plugin uses:
+// PERMIT_FEE_RATE (percent), PERMIT_TREASURY_GITHUB_USERNAME and PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST
+// (comma-separated token addresses). As there, a rate that is unset, zero or not a number, or a missing
+// treasury, means no fee: ok is false.
+func FeesFromEnv(getenv func(string) string, token string) (f Fees, ok bool) {
+	rate, err := decimal.NewFromString(strings.TrimSpace(getenv("PERMIT_FEE_RATE")))
+	if err != nil || rate.Sign() <= 0 || rate.GreaterThan(decimal.NewFromInt(100)) {
+		return Fees{}, false
+	}
+	treasury := strings.TrimSpace(getenv("PERMIT_TREASURY_GITHUB_USERNAME"))
+	if treasury == "" {
+		return Fees{}, false
+	}
+	f = Fees{Rate: rate, Treasury: treasury, Token: token}
+	for _, t := range strings.Split(getenv("PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST"), ",") {
+		if t = strings.Trim(strings.TrimSpace(t), `"`); t != "" {
+			f.ExemptTokens = append(f.ExemptTokens, t)
+		}
+	}
+	return f, true
 }

@@ -666,3 +666,27 @@ func TestOriginalAuthor(t *testing.T) {
 		t.Error("self-quote shared the reward")
 	}
 }
+
+func TestFeesFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	tests := []struct {
+		vars map[string]string
+		ok   bool
+		rate string
+		ex   int
+	}{
+		{map[string]string{}, false, "", 0},
+		{map[string]string{"PERMIT_FEE_RATE": "5"}, false, "", 0}, // no treasury
+		{map[string]string{"PERMIT_FEE_RATE": "0", "PERMIT_TREASURY_GITHUB_USERNAME": "t"}, false, "", 0},
+		{map[string]string{"PERMIT_FEE_RATE": "abc", "PERMIT_TREASURY_GITHUB_USERNAME": "t"}, false, "", 0},
+		{map[string]string{"PERMIT_FEE_RATE": "2.5", "PERMIT_TREASURY_GITHUB_USERNAME": "t"}, true, "2.5", 0},
+		{map[string]string{"PERMIT_FEE_RATE": "5", "PERMIT_TREASURY_GITHUB_USERNAME": "t",
+			"PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST": `"0xA, 0xB"`}, true, "5", 2},
+	}
+	for i, tt := range tests {
+		f, ok := FeesFromEnv(env(tt.vars), "0xa")
+		if ok != tt.ok || (ok && (!f.Rate.Equal(d(tt.rate)) || len(f.ExemptTokens) != tt.ex)) {
+			t.Errorf("case %d: %+v %v", i, f, ok)
+		}
+	}
+}
