@@ -72,5 +72,6 @@ type Store interface {
 	EventStore
 	ScoreStore
 	LedgerStore
+	IntegrityStore
 	Close() error
 }

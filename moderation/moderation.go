@@ -227,3 +227,50 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// The actions of a flag's history, as stores record them.
+const (
+	ActionRaise    = "raise"
+	ActionConfirm  = "confirm"
+	ActionReject   = "reject"
+	ActionAppeal   = "appeal"
+	ActionUphold   = "uphold"
+	ActionOverturn = "overturn"
+)
+
+// ConfirmAction confirms f and returns the history entry to record: the form plaudit.IntegrityStore's
+// UpdateFlag takes.
+func ConfirmAction(f *Flag, by Actor, at time.Time, note string, eff Effects) (plaudit.FlagAction, error) {
+	if err := Confirm(f, by, at, note, eff); err != nil {
+		return plaudit.FlagAction{}, err
+	}
+	return plaudit.FlagAction{Flag: f.ID, Action: ActionConfirm, By: by.Handle, At: at.UTC(), Note: note}, nil
+}
+
+// RejectAction rejects f and returns the history entry to record.
+func RejectAction(f *Flag, by Actor, at time.Time, note string) (plaudit.FlagAction, error) {
+	if err := Reject(f, by, at, note); err != nil {
+		return plaudit.FlagAction{}, err
+	}
+	return plaudit.FlagAction{Flag: f.ID, Action: ActionReject, By: by.Handle, At: at.UTC(), Note: note}, nil
+}
+
+// AppealAction files the flagged member's appeal of f and returns the history entry to record.
+func AppealAction(f *Flag, by string, at time.Time, reason string) (plaudit.FlagAction, error) {
+	if err := FileAppeal(f, by, at, reason); err != nil {
+		return plaudit.FlagAction{}, err
+	}
+	return plaudit.FlagAction{Flag: f.ID, Action: ActionAppeal, By: by, At: at.UTC(), Note: reason}, nil
+}
+
+// DecideAppealAction decides f's appeal and returns the history entry to record ("uphold" or "overturn").
+func DecideAppealAction(f *Flag, by Actor, at time.Time, o Outcome, note string) (plaudit.FlagAction, error) {
+	if err := DecideAppeal(f, by, at, o, note); err != nil {
+		return plaudit.FlagAction{}, err
+	}
+	action := ActionUphold
+	if o == Overturned {
+		action = ActionOverturn
+	}
+	return plaudit.FlagAction{Flag: f.ID, Action: action, By: by.Handle, At: at.UTC(), Note: note}, nil
+}
