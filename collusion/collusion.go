@@ -29,7 +29,7 @@ type Params struct {
 	Seed            uint64        // seed of Louvain's random node order [1]
 	MinSize         int           // smallest ring [3]
 	MaxSize         int           // largest ring [40]
-	MinInward       float64       // share of the ring's given engagement (weight) that stays inside [0.6]
+	MinInward       float64       // share of the ring's given engagement (weight) that stays inside [0.75]
 	MinReciprocity  float64       // share of internal edges that are returned [0.5]
 	MinDensity      float64       // internal edges / k(k−1) [0.3]
 	MinDensityRatio float64       // internal density / density of the whole graph [20]
@@ -44,7 +44,7 @@ func (p Params) withDefaults() Params {
 		}
 	}
 	def(&p.Resolution, 1)
-	def(&p.MinInward, 0.6)
+	def(&p.MinInward, 0.75)
 	def(&p.MinReciprocity, 0.5)
 	def(&p.MinDensity, 0.3)
 	def(&p.MinDensityRatio, 20)

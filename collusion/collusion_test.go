@@ -100,7 +100,7 @@ func generated(t testing.TB, cfg gen.Config) ([]plaudit.Event, map[string]gen.La
 // TestDetectGeneratedLikeRings checks detection against the like rings planted in generated communities
 // (gen: groups of 5–12 that engage reciprocally, mostly with each other, with a little cover outside).
 func TestDetectGeneratedLikeRings(t *testing.T) {
-	for _, cfg := range []gen.Config{{Members: 2000, Days: 14, Seed: 1}, {Members: 2000, Days: 14, Seed: 2}, {Members: 3000, Days: 7, Seed: 3}} {
+	for _, cfg := range []gen.Config{{Members: 2000, Days: 14, Seed: 1}, {Members: 2000, Days: 14, Seed: 2}, {Members: 3000, Days: 7, Seed: 3}, {Members: 2000, Days: 14, Seed: 4}, {Members: 5000, Days: 7, Seed: 5}} {
 		t.Run(fmt.Sprintf("members=%d,days=%d,seed=%d", cfg.Members, cfg.Days, cfg.Seed), func(t *testing.T) {
 			detectGenerated(t, cfg)
 		})
