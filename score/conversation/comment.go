@@ -61,7 +61,7 @@ func (c *Config) ScoreComment(in CommentInput) (*CommentScore, error) {
 	if priority <= 0 || in.Role.IsSpecification() {
 		priority = 1
 	}
-	base := mul(f.Total, authorship)
+	base := c.jsNum(mul(f.Total, authorship)) // a JavaScript number between the two modules there
 	reward := round(mul(mul(base, relevance), decimal.NewFromInt(int64(priority))), 3)
 	return &CommentScore{Formatting: f, Relevance: relevance, Priority: priority, Authorship: authorship, Reward: reward}, nil
 }

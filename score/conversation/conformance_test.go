@@ -298,21 +298,21 @@ func TestConformanceTotals(t *testing.T) {
 					t.Fatalf("%s: task without an issue", name)
 				}
 				share := sig20(decimal.NewFromInt(1).DivRound(decimal.NewFromInt(int64(len(issue.Assignees))), 40))
-				u.Task = &Task{Reward: mul(TaskPrice(issue.Labels), share), Multiplier: share}
+				u.Task = &Task{Reward: cfg.jsNum(mul(TaskPrice(issue.Labels), share)), Multiplier: cfg.jsNum(share)}
 				if !u.Task.Reward.Equal(decN(r.Task.Reward)) || !share.Equal(decN(r.Task.Multiplier)) {
 					t.Errorf("%s %s: task %s × %s, want %s × %s", name, login, u.Task.Reward, share, r.Task.Reward, r.Task.Multiplier)
 				}
 			}
 			for _, rr := range r.ReviewRewards {
 				for _, rv := range rr.Reviews {
-					reward := ReviewRewardFor(rv.Effect.Addition, rv.Effect.Deletion, rv.Priority, cfg.ReviewBaseRate)
+					reward := cfg.reviewReward(rv.Effect.Addition, rv.Effect.Deletion, rv.Priority)
 					if !reward.Equal(decN(rv.Reward)) {
 						t.Errorf("%s %s: review reward %s, want %s", name, login, reward, rv.Reward)
 					}
 					u.Reviews = append(u.Reviews, ReviewReward{Reward: reward})
 				}
 			}
-			got := u.sum(decimal.Zero)
+			got := u.sum(decimal.Zero, cfg.jsNum)
 			users++
 			if !got.Equal(decN(r.Total)) {
 				fileOK = false

@@ -287,7 +287,7 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 		if c.RedeemTask {
 			price = TaskPrice(issue.Labels)
 		}
-		u.Task = &Task{Reward: mul(price, share), Multiplier: share, Timestamp: taskTime, URL: taskURL}
+		u.Task = &Task{Reward: c.jsNum(mul(price, share)), Multiplier: c.jsNum(share), Timestamp: taskTime, URL: taskURL}
 	}
 
 	items := c.items(t)
@@ -453,7 +453,7 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 		}
 		seen[r.User.Login] = true
 		u.Reviews = append(u.Reviews, ReviewReward{ReviewID: r.ID, Additions: add, Deletions: del, Priority: priority,
-			Reward: ReviewRewardFor(add, del, priority, c.ReviewBaseRate)})
+			Reward: c.reviewReward(add, del, priority)})
 		u.ReviewsURL = anchored(pull.HTMLURL, pull.ID)
 	}
 }
@@ -486,14 +486,15 @@ func (c *Config) totals(res *Result, issue *Issue) {
 		if assignee[u.Login] {
 			capAt = limit.Mul(decimal.NewFromInt(3))
 		}
-		u.Total = u.sum(capAt)
+		u.Total = u.sum(capAt, c.jsNum)
 	}
 }
 
 // sum adds the user's rewards as the reference does: each group (comments, task, reviews) capped, then the
 // whole capped. A zero cap means none.
-func (u *UserResult) sum(capAt decimal.Decimal) decimal.Decimal {
+func (u *UserResult) sum(capAt decimal.Decimal, num func(decimal.Decimal) decimal.Decimal) decimal.Decimal {
 	capped := func(x decimal.Decimal) decimal.Decimal {
+		x = num(x) // each level's sum is a JavaScript number in the reference
 		if capAt.Sign() > 0 && x.GreaterThan(capAt) {
 			return capAt
 		}
@@ -532,7 +533,7 @@ func (c *Config) fees(res *Result) {
 	keep := sig20(decimal.NewFromInt(100).Sub(rate).DivRound(decimal.NewFromInt(100), 40))
 	collected := decimal.Zero
 	for _, u := range res.Users {
-		after := mul(u.Total, keep)
+		after := c.jsNum(mul(u.Total, keep))
 		u.Fee = sig20(u.Total.Sub(after))
 		u.FeeRate = rate
 		collected = add(collected, u.Fee)
@@ -623,4 +624,23 @@ func (c *Config) originalAuthor(body string, issue *Issue, res *Result, addUser 
 			return
 		}
 	}
+}
+
+// jsNum is the identity outside compatibility mode; in it, x goes through a JavaScript number, as the
+// reference's values do wherever it calls Decimal.toNumber (task shares such as a third, sums, fees).
+func (c *Config) jsNum(x decimal.Decimal) decimal.Decimal {
+	if !c.Compat {
+		return x
+	}
+	return fromFloat(toFloat(x))
+}
+
+// reviewReward is ReviewRewardFor, computed in compatibility mode in JavaScript numbers as the reference
+// computes it.
+func (c *Config) reviewReward(additions, deletions, priority int) decimal.Decimal {
+	if !c.Compat || c.ReviewBaseRate.Sign() <= 0 {
+		return ReviewRewardFor(additions, deletions, priority, c.ReviewBaseRate)
+	}
+	n := float64(additions+deletions) * float64(priority)
+	return fromFloat(n / toFloat(c.ReviewBaseRate))
 }

@@ -367,6 +367,13 @@ func TestTaskCapAndFees(t *testing.T) {
 	if got := res3.User("dan").Task.Reward; got.String() != "33.333333333333333333" {
 		t.Errorf("a third of 100: %s", got)
 	}
+	// In compatibility mode the share is a JavaScript number, as in the reference's results.
+	compat := c
+	compat.Compat = true
+	res3, _ = compat.Score(context.Background(), th, Fixed(d("1")))
+	if got := res3.User("dan").Task; got.Reward.String() != "33.333333333333336" || got.Multiplier.String() != "0.3333333333333333" {
+		t.Errorf("compat: a third of 100: %s × %s", got.Reward, got.Multiplier)
+	}
 
 	// The cap: limitRewards caps non-assignees at the price, assignees at three times it.
 	capped := c
@@ -423,6 +430,12 @@ func TestReviewRewards(t *testing.T) {
 		if got := ReviewRewardFor(tt.add, tt.del, tt.prio, d(tt.rate)); !got.Equal(d(tt.want)) {
 			t.Errorf("(%d+%d)×%d/%s = %s, want %s", tt.add, tt.del, tt.prio, tt.rate, got, tt.want)
 		}
+	}
+	compat := DefaultConfig()
+	compat.Compat = true
+	compat.ReviewBaseRate = d("7")
+	if got := compat.reviewReward(10, 5, 3); got.String() != "6.428571428571429" {
+		t.Errorf("compat review reward %s, want the JavaScript 6.428571428571429", got)
 	}
 	c := DefaultConfig()
 	c.ExcludedFiles = []string{"*.lock", "dist/**"}
