@@ -176,3 +176,30 @@ func TestScorerWeight(t *testing.T) {
 		t.Errorf("reasons %+v", tot[0].Reasons)
 	}
 }
+
+// TestStreamingPoE shows what streaming gives up: a comment scored as it arrives cannot count the replies it
+// receives later; Run, which sees the whole stream first, does.
+func TestStreamingPoE(t *testing.T) {
+	p := mustPreset(t, "poe")
+	ev := func(id string, k plaudit.Kind, actor, target, text string, at time.Duration) plaudit.Event {
+		return plaudit.Event{Source: plaudit.SourceDiscord, ExternalID: id, Kind: k, Actor: actor, Target: target, Content: text, Time: t0.Add(at)}
+	}
+	events := []plaudit.Event{
+		ev("c", plaudit.KindComment, "u1", "post", "one two three four five six", 0),
+		ev("r1", plaudit.KindReply, "u2", "c", "ok", time.Minute),
+		ev("r2", plaudit.KindReply, "u3", "c", "ok", time.Minute),
+	}
+	all, _, err := score.Run(p, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, _ := score.New(p, plaudit.NewDirectory(), nil)
+	var streamed []plaudit.Score
+	for i := range events {
+		streamed = append(streamed, en.Add(&events[i])...)
+	}
+	// Base 3 (6 distinct words × 0.5) + 10 original, + 8 for two repliers in Run; × 1.25 at reputation 0.5.
+	if all[0].Points.String() != "26.25" || streamed[0].Points.String() != "16.25" {
+		t.Errorf("run %s, streamed %s", all[0].Points, streamed[0].Points)
+	}
+}
