@@ -115,6 +115,10 @@ func (g *generator) newID(p int, t int64) string {
 	return strconv.FormatUint(2_000_000_000+g.idSeq, 10) // GitHub comment and review ids
 }
 
+// fitnessCeiling is the fitness from which an item is always kept when drawn from the recent pool: only the
+// posts of accounts with thousands of followers reach it, and scaling by it keeps rejection sampling cheap.
+const fitnessCeiling = 0.6
+
 // fitness draws how appealing a new item is: popular authors write more appealing posts, with wide scatter.
 func (g *generator) fitness(a *account) float64 {
 	f := 0.05 * math.Pow(1+float64(a.followers), 0.35) * g.lognormal(0, 0.6)
@@ -145,7 +149,7 @@ func (g *generator) pickTarget(p int, m *member, t int64, pref float64) *item {
 				k = g.rng.IntN(n)
 			}
 			it = pl.at(n - 1 - k)
-			if !g.chance(it.fitness) {
+			if !g.chance(it.fitness / fitnessCeiling) {
 				continue
 			}
 		default:

@@ -674,6 +674,7 @@ func benchGenerate(b *testing.B, emit func() func(*plaudit.Event) error) {
 		}
 		n += res.Events
 	}
+	b.ReportMetric(float64(n)/float64(b.N), "events/op")
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(n)/(cpuTime()-cpu).Seconds(), "events/cpu-s")
 }
