@@ -87,15 +87,21 @@ func benchClose(b *testing.B, nMembers, nEvents int) {
 			b.Fatal(err)
 		}
 		tally.Reserve(nMembers)
-		var s plaudit.Score
-		for i := 0; i < nEvents; i++ {
-			s.Event = "discord/" + strconv.Itoa(i)
-			s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(nMembers)) // a fresh string, as a store scan gives
-			s.Points = plaudit.Points(rng.Int64N(100_000_000))
-			s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))
-			if err := tally.Add(&s); err != nil {
+		// A page of scores at a time, fresh strings in each, as a store scan delivers them.
+		page := make([]plaudit.Score, 1024)
+		for i := 0; i < nEvents; {
+			n := min(len(page), nEvents-i)
+			for j := range page[:n] {
+				s := &page[j]
+				s.Event = "discord/" + strconv.Itoa(i+j)
+				s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(nMembers))
+				s.Points = plaudit.Points(rng.Int64N(100_000_000))
+				s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))
+			}
+			if err := tally.AddAll(page[:n]); err != nil {
 				b.Fatal(err)
 			}
+			i += n
 		}
 		r, err := tally.Settle(settle.Input{Members: members})
 		if err != nil {

@@ -66,6 +66,9 @@ func genWorld(t *rapid.T) world {
 	var verdicts []plaudit.Verdict
 	for i := 0; i < nm; i++ {
 		h := fmt.Sprintf("m%02d", i)
+		if rapid.IntRange(0, 3).Draw(t, "long_handle") == 0 {
+			h = fmt.Sprintf("github:a-rather-long-login-%02d", i) // kept outside the inline table
+		}
 		info := settle.MemberInfo{Kind: rapid.SampledFrom([]plaudit.MemberKind{plaudit.MemberCommunity, plaudit.MemberProject}).Draw(t, "kind")}
 		if rapid.IntRange(0, 4).Draw(t, "wallet") > 0 {
 			info.Wallet = fmt.Sprintf("0x%040d", i)
@@ -195,6 +198,23 @@ func TestPropertyConservation(t *testing.T) {
 			if r2.Epoch.Digest != ep.Digest {
 				t.Fatalf("digest depends on score order: %s vs %s", r2.Epoch.Digest, ep.Digest)
 			}
+			// One score at a time (Add) is the same as in batches (AddAll, which Close uses).
+			tally, err := settle.NewTally(w.prog, win, w.verdicts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range scores {
+				if err := tally.Add(&scores[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r3, err := tally.Settle(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r3.Epoch.Digest != ep.Digest {
+				t.Fatalf("Add and AddAll differ: %s vs %s", r3.Epoch.Digest, ep.Digest)
+			}
 			if a, b := payoutRoot(t, r.Allocations), payoutRoot(t, r2.Allocations); a != b {
 				t.Fatalf("Merkle root depends on score order: %s vs %s", a, b)
 			}
@@ -243,14 +263,32 @@ func checkShares(t *rapid.T, p *settle.Program, ep *plaudit.Epoch, allocs []plau
 	if ep.Unspent.Sign() != 0 {
 		t.Fatalf("unspent %s with %d uncapped members", ep.Unspent, uncapped)
 	}
+	// The units left after flooring go to the largest remainders, ties to the smaller handle: every member
+	// who got one ranks above every member who did not.
+	type rank struct {
+		member string
+		rem    *big.Int
+		up     bool
+	}
+	var ranks []rank
 	for _, a := range allocs {
 		if a.Capped || a.Points <= 0 {
 			continue
 		}
 		exact := new(big.Int).Mul(rest, big.NewInt(int64(a.Points)))
 		q, r := new(big.Int).QuoRem(exact, restW, new(big.Int))
-		if d := new(big.Int).Sub(a.Share, q); d.Sign() < 0 || d.Cmp(big.NewInt(1)) > 0 || (r.Sign() == 0 && d.Sign() != 0) {
+		d := new(big.Int).Sub(a.Share, q)
+		if d.Sign() < 0 || d.Cmp(big.NewInt(1)) > 0 || (r.Sign() == 0 && d.Sign() != 0) {
 			t.Fatalf("%s: share %s, exact %s/%s", a.Member, a.Share, exact, restW)
+		}
+		ranks = append(ranks, rank{a.Member, r, d.Sign() > 0})
+	}
+	above := func(x, y rank) bool { c := x.rem.Cmp(y.rem); return c > 0 || (c == 0 && x.member < y.member) }
+	for _, x := range ranks {
+		for _, y := range ranks {
+			if x.up && !y.up && !above(x, y) {
+				t.Fatalf("%s got a remainder unit (remainder %s) but %s did not (remainder %s)", x.member, x.rem, y.member, y.rem)
+			}
 		}
 	}
 }

@@ -25,11 +25,11 @@ type table struct {
 	seed  maphash.Seed
 	slots []slot
 	n     int
-	long  map[string]memberTally
+	long  map[string]*memberTally
 }
 
 func newTable(members int) *table {
-	t := &table{seed: maphash.MakeSeed(), long: map[string]memberTally{}}
+	t := &table{seed: maphash.MakeSeed(), long: map[string]*memberTally{}}
 	t.slots = make([]slot, tableSize(members))
 	return t
 }
@@ -40,12 +40,28 @@ func tableSize(n int) int {
 	return 1 << bits.Len(uint(want-1))
 }
 
-// get returns the tally slot of handle, adding an empty one when it is new.
+// hash returns the table hash of handle: never 0, which marks an empty slot.
+func (t *table) hash(handle string) uint64 { return maphash.String(t.seed, handle) | 1 }
+
+// touch loads the first slot handle's hash h probes, so that the cache miss of a later get overlaps with
+// others: the caller touches a batch of handles first, then gets them.
+func (t *table) touch(h uint64) uint64 { return t.slots[h&uint64(len(t.slots)-1)].hash }
+
+// get returns the tally of handle, adding an empty one when it is new.
 func (t *table) get(handle string) *memberTally {
 	if len(handle) > inlineKey {
-		return nil
+		m := t.long[handle]
+		if m == nil {
+			m = &memberTally{}
+			t.long[handle] = m
+		}
+		return m
 	}
-	h := maphash.String(t.seed, handle) | 1
+	return t.getHashed(handle, t.hash(handle))
+}
+
+// getHashed is get with the handle's hash already computed.
+func (t *table) getHashed(handle string, h uint64) *memberTally {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
@@ -55,7 +71,7 @@ func (t *table) get(handle string) *memberTally {
 		if s.hash == 0 {
 			if (t.n+1)*10 > len(t.slots)*7 {
 				t.grow()
-				return t.get(handle)
+				return t.getHashed(handle, h)
 			}
 			s.hash, s.tally.klen = h, uint8(len(handle))
 			copy(s.key[:], handle)
@@ -68,8 +84,10 @@ func (t *table) get(handle string) *memberTally {
 // lookup returns the tally of handle and whether there is one, without adding it.
 func (t *table) lookup(handle string) (memberTally, bool) {
 	if len(handle) > inlineKey {
-		m, ok := t.long[handle]
-		return m, ok
+		if m, ok := t.long[handle]; ok {
+			return *m, true
+		}
+		return memberTally{}, false
 	}
 	h := maphash.String(t.seed, handle) | 1
 	mask := uint64(len(t.slots) - 1)
@@ -112,7 +130,7 @@ func (t *table) each(fn func(handle string, m memberTally)) {
 		}
 	}
 	for h, m := range t.long {
-		fn(h, m)
+		fn(h, *m)
 	}
 }
 

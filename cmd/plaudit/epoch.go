@@ -197,10 +197,8 @@ func settleEpoch(ctx context.Context, st plaudit.Store, r *settleRequest) (*sett
 			return nil, fmt.Errorf("read scores of %s: %w", r.window.ID, err)
 		}
 	}
-	for i := range scores {
-		if err := t.Add(&scores[i]); err != nil {
-			return nil, err
-		}
+	if err := t.AddAll(scores); err != nil {
+		return nil, err
 	}
 	res, err := t.Settle(in)
 	if err != nil {
