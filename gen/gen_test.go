@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -728,4 +729,41 @@ func TestRateKeepsHonestMajority(t *testing.T) {
 			t.Errorf("rate %g: %0.f events, expected about %.0f", rate, n, want)
 		}
 	}
+}
+
+// TestMemoryBounded checks that generation streams: the live heap while generating four months is about
+// what it is for two weeks, since only the members and a few days of posts are kept.
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates four months")
+	}
+	peak := func(days int) uint64 {
+		var max uint64
+		var n int
+		_, err := Generate(Config{Members: 500, Days: days, Seed: 2}, func(*plaudit.Event) error {
+			if n++; n%4_000 == 0 {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				max = maxU(max, ms.HeapAlloc)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return max
+	}
+	short, long := peak(15), peak(120)
+	t.Logf("live heap: %d KiB over 15 days, %d KiB over 120 days", short>>10, long>>10)
+	if long > 2*short+4<<20 {
+		t.Errorf("live heap grows with the period: %d KiB over 15 days, %d KiB over 120", short>>10, long>>10)
+	}
+}
+
+func maxU(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
 }
