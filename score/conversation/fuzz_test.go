@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -100,6 +101,49 @@ func FuzzParseUbiquityConfig(f *testing.F) {
 		c, err := ParseUbiquityConfig(data)
 		if err == nil && !c.Compat {
 			t.Fatal("a Ubiquity configuration must select compatibility mode")
+		}
+	})
+}
+
+// The purge rules, written as the reference writes them; Go's regular expressions agree with JavaScript's on
+// ASCII text with \n line ends and no \v, which is what FuzzPurgeRules feeds them.
+var purgeRules = []struct {
+	name string
+	re   *regexp.Regexp
+	fn   func(string) string
+}{
+	{"quoted lines", regexp.MustCompile(`(?m)^>.*$`), removeQuotedLines},
+	{"slash command", regexp.MustCompile(`(?im)^/[a-z][\w-]*(?:\s[\s\S]*)?$`), removeFromCommand},
+	{"HTML comments", regexp.MustCompile(`<!--[\s\S]*?-->`), removeHTMLComments},
+	{"footnote section", regexp.MustCompile(`(?m)^###### .*?\[\^\d+\^\][\s\S]*$`), removeFootnoteSection},
+	{"footnote definitions", regexp.MustCompile(`(?m)^\[\^[\w-]+\^?\]:.*$`), removeFootnoteDefinitions},
+	{"footnote references", regexp.MustCompile(`\[\^[\w-]+\^?\]`), removeFootnoteRefs},
+}
+
+// FuzzPurgeRules checks each hand-written purge rule against the reference's regular expression.
+func FuzzPurgeRules(f *testing.F) {
+	for _, s := range []string{"> q\nkeep", "a\n/start now\nb", "x <!-- c --> y <!-- d", "t[^1]\n[^1]: n",
+		"b\n###### F [^12^] x\nrest", "[^a-b^]: def\n[^x]", "/Cmd", "/1x\n/a", ">\n>>\n", "###### [^1^]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= 0x80 || c == '\r' || c == '\v' {
+				return
+			}
+		}
+		for _, r := range purgeRules {
+			want := r.re.ReplaceAllString(s, "")
+			if r.name == "slash command" { // the reference replaces the first match only
+				if loc := r.re.FindStringIndex(s); loc != nil {
+					want = s[:loc[0]] + s[loc[1]:]
+				} else {
+					want = s
+				}
+			}
+			if got := r.fn(s); got != want {
+				t.Fatalf("%s: %q → %q, want %q", r.name, s, got, want)
+			}
 		}
 	})
 }

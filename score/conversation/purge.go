@@ -24,18 +24,19 @@ func isLineTerminator(r rune) bool { return r == '\n' || r == '\r' || r == 0x202
 
 // lineEnd returns the index of the first line terminator at or after i, or len(s).
 func lineEnd(s string, i int) int {
-	for i < len(s) {
-		r, size := decodeRune(s[i:])
-		if isLineTerminator(r) {
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r':
+			return i
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
 			return i
 		}
-		i += size
 	}
 	return i
 }
 
-// lineStarts calls fn with each line start of s in order (0 and every index after a line terminator); fn
-// returns the index to continue scanning from.
+// atLineStart reports whether i is where JavaScript's multiline ^ matches: 0 or just after a line
+// terminator.
 func atLineStart(s string, i int) bool {
 	if i == 0 {
 		return true
@@ -55,15 +56,22 @@ func removeQuotedLines(s string) string {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] == '>' && atLineStart(s, i) {
-			i = lineEnd(s, i)
-			continue
+	b.Grow(len(s))
+	for start := 0; start < len(s); {
+		end := lineEnd(s, start)
+		if s[start] != '>' {
+			b.WriteString(s[start:end])
 		}
-		r, size := decodeRune(s[i:])
-		_ = r
-		b.WriteString(s[i : i+size])
-		i += size
+		// copy the terminator, then go on at the next line start
+		if end < len(s) {
+			_, size := decodeRune(s[end:])
+			b.WriteString(s[end : end+size])
+			end += size
+		}
+		start = end
+		if start == len(s) {
+			break
+		}
 	}
 	return b.String()
 }
@@ -114,15 +122,19 @@ func removeHTMLComments(s string) string {
 // removeFootnoteSection is .replace(/^###### .*?\[\^\d+\^][\s\S]*$/gm, ""): a footnote heading line and
 // everything after it.
 func removeFootnoteSection(s string) string {
-	for i := 0; i < len(s); {
-		if atLineStart(s, i) && strings.HasPrefix(s[i:], "###### ") {
-			end := lineEnd(s, i)
-			if hasNumberedFootnoteRef(s[i+7 : end]) {
-				return s[:i]
-			}
+	if !strings.Contains(s, "###### ") {
+		return s
+	}
+	for start := 0; start < len(s); {
+		end := lineEnd(s, start)
+		if strings.HasPrefix(s[start:end], "###### ") && hasNumberedFootnoteRef(s[start+7:end]) {
+			return s[:start]
 		}
-		_, size := decodeRune(s[i:])
-		i += size
+		if end == len(s) {
+			break
+		}
+		_, size := decodeRune(s[end:])
+		start = end + size
 	}
 	return s
 }
