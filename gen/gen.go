@@ -378,7 +378,7 @@ func (g *generator) labels() []MemberLabel {
 	return out
 }
 
-// add appends an event to the current hour's buffer.
+// add appends an event to the current hour's buffer and returns it; the pointer is good until the next add.
 func (g *generator) add(src plaudit.Source, id string, kind plaudit.Kind, actor string, t int64) *plaudit.Event {
 	g.buf = append(g.buf, plaudit.Event{Source: src, ExternalID: id, Kind: kind, Actor: actor, Time: time.Unix(t, 0).UTC()})
 	return &g.buf[len(g.buf)-1]
