@@ -32,11 +32,12 @@ const MaxSize = 1 << 20
 // Policy is a validated policy with every default filled in. Use Parse or Load to make one; the zero value
 // is not valid.
 type Policy struct {
-	Name        string   // short name, e.g. "default"
-	Version     int      // the operator's revision number of this policy, 1 and up
-	Description string   // free text for people
-	Program     Program  // the reward program settlement pays out by
-	Scorers     []Scorer // the scorers, in the order they run on each event
+	Name        string    // short name, e.g. "default"
+	Version     int       // the operator's revision number of this policy, 1 and up
+	Description string    // free text for people
+	Program     Program   // the reward program settlement pays out by
+	Scorers     []Scorer  // the scorers, in the order they run on each event
+	Integrity   Integrity // which integrity checks run and how hard (integrity.go)
 
 	hash string
 }
@@ -126,6 +127,7 @@ type rawPolicy struct {
 	Description string      `yaml:"description"`
 	Program     Program     `yaml:"program"`
 	Scorers     []rawScorer `yaml:"scorers"`
+	Integrity   Integrity   `yaml:"integrity"`
 }
 
 type rawScorer struct {
@@ -159,16 +161,17 @@ func Parse(data []byte, input string) (*Policy, error) {
 		return nil, &plaudit.ValidationError{Input: input, Errors: []*plaudit.FieldError{{Line: extra.Line, Index: -1, Reason: "more than one YAML document"}}}
 	}
 	d := newDecoder()
-	raw := rawPolicy{Version: 1}
+	raw := rawPolicy{Version: 1, Integrity: DefaultIntegrity()}
 	if len(doc.Content) == 0 {
 		d.fail(&doc, "", "empty document")
 	} else {
 		d.decode(&doc, "", reflect.ValueOf(&raw).Elem())
 	}
-	p := &Policy{Name: raw.Name, Version: raw.Version, Description: raw.Description, Program: raw.Program}
+	p := &Policy{Name: raw.Name, Version: raw.Version, Description: raw.Description, Program: raw.Program, Integrity: raw.Integrity}
 	if len(d.errs) == 0 {
 		p.Scorers = d.scorers(raw.Scorers)
 		d.validate(p, len(doc.Content) > 0)
+		d.validateIntegrity(&p.Integrity)
 	}
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: input, Errors: d.errs}
@@ -380,7 +383,10 @@ func contains(list []string, s string) bool {
 }
 
 // Node returns the effective policy as a YAML node: every field, defaults filled in, in a fixed order.
-func (p *Policy) Node() *yaml.Node {
+func (p *Policy) Node() *yaml.Node { return p.node(true) }
+
+// node builds Node; the canonical form for the hash leaves out an integrity section equal to the defaults.
+func (p *Policy) node(defaultIntegrity bool) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	add := func(key string, v *yaml.Node) {
 		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
@@ -403,6 +409,9 @@ func (p *Policy) Node() *yaml.Node {
 		list.Content = append(list.Content, e)
 	}
 	add("scorers", list)
+	if defaultIntegrity || !p.Integrity.isDefault() {
+		add("integrity", encode(reflect.ValueOf(p.Integrity)))
+	}
 	return n
 }
 
@@ -434,7 +443,7 @@ func (p *Policy) YAML() []byte {
 
 func (p *Policy) canonical() string {
 	var b strings.Builder
-	canonical(&b, p.Node())
+	canonical(&b, p.node(false))
 	return b.String()
 }
 
