@@ -209,8 +209,9 @@ type IntegrityStore interface {
 	// SubjectVerdicts returns the verdict on subject of every run that gave one, newest run first.
 	SubjectVerdicts(ctx context.Context, subject string) ([]RunVerdict, error)
 
-	// SaveEpochVerdicts records the verdicts an epoch was settled with. Saving the same verdicts again
-	// changes nothing; different ones for a recorded epoch are ECONFLICT.
+	// SaveEpochVerdicts records the verdicts an epoch was settled with, exactly as settlement was given them
+	// (in order, a subject possibly more than once). Saving the same verdicts again changes nothing;
+	// different ones for a recorded epoch are ECONFLICT.
 	SaveEpochVerdicts(ctx context.Context, epoch string, vs []Verdict) error
 
 	// EpochVerdicts returns the verdicts recorded for an epoch (nil, no error, when none were).

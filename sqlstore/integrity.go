@@ -504,8 +504,9 @@ func (db *DB) ReviewAudit(ctx context.Context, epoch, event string, status plaud
 	})
 }
 
-// checkVerdicts refuses verdicts without a subject, with a multiplier outside 0–1, or twice on a subject.
-func checkVerdicts(what string, vs []plaudit.Verdict) error {
+// checkVerdicts refuses verdicts without a subject or with a multiplier outside 0–1, and, unless
+// repeats is set, two on one subject.
+func checkVerdicts(what string, vs []plaudit.Verdict, repeats bool) error {
 	seen := map[string]bool{}
 	for i, v := range vs {
 		switch {
@@ -513,7 +514,7 @@ func checkVerdicts(what string, vs []plaudit.Verdict) error {
 			return plaudit.Errorf(plaudit.EINVALID, "%s: verdict %d has no subject", what, i)
 		case v.Multiplier < 0 || v.Multiplier > plaudit.One:
 			return plaudit.Errorf(plaudit.EINVALID, "%s: verdict %d (%s): multiplier %s outside 0–1", what, i, v.Subject, v.Multiplier)
-		case seen[v.Subject]:
+		case seen[v.Subject] && !repeats:
 			return plaudit.Errorf(plaudit.EINVALID, "%s: two verdicts on %s", what, v.Subject)
 		}
 		seen[v.Subject] = true
@@ -526,7 +527,7 @@ func (db *DB) SaveVerdictRun(ctx context.Context, r *plaudit.VerdictRun) (int64,
 	if r.By == "" || r.At.IsZero() {
 		return 0, plaudit.Errorf(plaudit.EINVALID, "save integrity run: by and time are required")
 	}
-	if err := checkVerdicts("save integrity run", r.Verdicts); err != nil {
+	if err := checkVerdicts("save integrity run", r.Verdicts, false); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -645,7 +646,7 @@ func (db *DB) SaveEpochVerdicts(ctx context.Context, epoch string, vs []plaudit.
 	if epoch == "" {
 		return plaudit.Errorf(plaudit.EINVALID, "save epoch verdicts: no epoch")
 	}
-	if err := checkVerdicts("save verdicts of "+epoch, vs); err != nil {
+	if err := checkVerdicts("save verdicts of "+epoch, vs, true); err != nil {
 		return err
 	}
 	texts := make([]string, len(vs))

@@ -367,8 +367,19 @@ func testEpochVerdicts(t *testing.T, s plaudit.Store) {
 	if err != nil || !reflect.DeepEqual(vs, sampleVerdicts()) {
 		t.Errorf("epoch verdicts %+v, %v", vs, err)
 	}
+	// Verdicts are kept as settlement was given them: in order, a subject possibly twice.
 	dup := append(sampleVerdicts(), sampleVerdicts()[0])
-	if err := s.SaveEpochVerdicts(ctx, "other", dup); plaudit.ErrorCode(err) != plaudit.EINVALID {
-		t.Errorf("two verdicts on one subject: %v, want EINVALID", err)
+	if err := s.SaveEpochVerdicts(ctx, "other", dup); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := s.EpochVerdicts(ctx, "other"); err != nil || !reflect.DeepEqual(vs, dup) {
+		t.Errorf("repeated subject: %+v, %v", vs, err)
+	}
+	bad := []plaudit.Verdict{{Subject: "x/1", Multiplier: -1}}
+	if err := s.SaveEpochVerdicts(ctx, "third", bad); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Errorf("negative multiplier: %v, want EINVALID", err)
+	}
+	if vs, _ := s.EpochVerdicts(ctx, "third"); vs != nil {
+		t.Errorf("refused verdicts were stored: %+v", vs)
 	}
 }
