@@ -46,7 +46,14 @@ func words(text string, fn func(string)) {
 // countWords counts the matches of /\b\w+\b/g in text.
 func countWords(text string) int {
 	n := 0
-	words(text, func(string) { n++ })
+	in := false
+	for i := 0; i < len(text); i++ {
+		w := isWordByte(text[i])
+		if w && !in {
+			n++
+		}
+		in = w
+	}
 	return n
 }
 
@@ -136,10 +143,19 @@ func countSyllables(word string) int {
 func fleschKincaid(text string, target float64) ReadabilityScore {
 	sentences := countSentences(text)
 	wordCount, syllables := 0, 0
-	words(text, func(w string) {
+	for i := 0; i < len(text); {
+		if !isWordByte(text[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(text) && isWordByte(text[j]) {
+			j++
+		}
 		wordCount++
-		syllables += countSyllables(w)
-	})
+		syllables += countSyllables(text[i:j])
+		i = j
+	}
 	wps := float64(wordCount) / float64(max(1, sentences))
 	spw := float64(syllables) / float64(max(1, wordCount))
 	fk := 0.0
