@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -251,6 +252,7 @@ ended yet cannot be closed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			now := time.Now().UTC()
+			tuneGCForClose()
 			vs, err := loadVerdicts(verdicts)
 			if err != nil {
 				return err
@@ -306,6 +308,18 @@ ended yet cannot be closed.`,
 	cmd.Flags().StringVar(&verdicts, "verdicts", "", "JSON file of integrity verdicts to apply ([{subject, multiplier, reasons}])")
 	cmd.Flags().StringVar(&operator, "operator", "", "who closes it, for the audit log (default $PLAUDIT_OPERATOR or $USER)")
 	return cmd
+}
+
+// tuneGCForClose makes the collector run less often during a close, whose tally and allocations stay live
+// to the end (a million-member close spends a third of its CPU collecting at the default GOGC=100), within a
+// soft memory limit of 1.5 GiB. GOGC and GOMEMLIMIT in the environment win.
+func tuneGCForClose() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1536 << 20)
+	}
 }
 
 // writeEpochSummary prints an epoch's totals, one "key value" per line.
