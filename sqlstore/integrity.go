@@ -178,6 +178,7 @@ func (db *DB) syncExclusion(ctx context.Context, tx *sql.Tx, f *plaudit.Flag, a 
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("exclusion of flag %d: %w", f.ID, err)
 	}
+	err = nil
 	switch {
 	case standing && f.Effects != nil && f.Effects.ExcludeEpochs > 0 && !exists:
 		_, err = tx.ExecContext(ctx, db.Rebind("INSERT INTO exclusions (flag_id, member, epochs, from_ns, until_ns, by_member, at_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"),

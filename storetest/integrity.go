@@ -145,13 +145,34 @@ func testFlagLifecycle(t *testing.T, s plaudit.Store) {
 		t.Errorf("history %q\nwant %q", lines, want)
 	}
 
+	// A flag confirmed without exclusion, and one rejected: no exclusion rows.
+	plain := mustFlag(t, s, "x/e00002", "x:u2", "x:u1")
+	if _, err := s.UpdateFlag(ctx, plain.ID, "mod", func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+		e, err := moderation.DefaultConfig().Effects(weeklyEpochs, at, 0)
+		if err != nil {
+			return plaudit.FlagAction{}, err
+		}
+		return moderation.ConfirmAction(f, moderation.Actor{Handle: "mod", Moderator: isMod}, at, "", e)
+	}); err != nil {
+		t.Fatalf("confirm without exclusion: %v", err)
+	}
+	rejected := mustFlag(t, s, "x/e00000", "x:u0", "x:u1")
+	if _, err := s.UpdateFlag(ctx, rejected.ID, "mod", func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+		return moderation.RejectAction(f, moderation.Actor{Handle: "mod", Moderator: isMod}, at, "not spam")
+	}); err != nil {
+		t.Fatalf("reject: %v", err)
+	}
+	if ex, _ := s.Exclusions(ctx, ""); len(ex) != 1 {
+		t.Errorf("exclusions after a plain confirmation and a rejection: %+v", ex)
+	}
+
 	// Filters.
 	mustFlag(t, s, "member:x:u3", "x:u3", "x:u2")
 	for _, c := range []struct {
 		f    plaudit.FlagFilter
 		want int
-	}{{plaudit.FlagFilter{}, 2}, {plaudit.FlagFilter{Status: plaudit.FlagOpen}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagConfirmed}, 1},
-		{plaudit.FlagFilter{Member: "x:u3"}, 1}, {plaudit.FlagFilter{Subject: "x/e00001"}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagRejected}, 0}} {
+	}{{plaudit.FlagFilter{}, 4}, {plaudit.FlagFilter{Status: plaudit.FlagOpen}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagConfirmed}, 2},
+		{plaudit.FlagFilter{Member: "x:u3"}, 1}, {plaudit.FlagFilter{Subject: "x/e00001"}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagRejected}, 1}} {
 		if fl, err := s.Flags(ctx, c.f); err != nil || len(fl) != c.want {
 			t.Errorf("Flags(%+v): %d, %v; want %d", c.f, len(fl), err, c.want)
 		}

@@ -291,6 +291,11 @@ ended yet cannot be closed.`,
 				return err
 			}
 			dir := plaudit.BuildDirectory(events)
+			if verdicts == "" { // integrity.go: the stored integrity run's and the moderators' verdicts
+				if vs, err = epochVerdicts(ctx, st, win); err != nil {
+					return fmt.Errorf("epoch close %s: %w", win.ID, err)
+				}
+			}
 			res, already, err := closeEpoch(ctx, st, &settleRequest{policy: pol, program: prog, window: win, members: memberInfos(dir), verdicts: vs}, operatorName(operator), now)
 			if err != nil {
 				return fmt.Errorf("epoch close %s: %w", win.ID, err)
@@ -299,6 +304,9 @@ ended yet cannot be closed.`,
 			if already {
 				fmt.Fprintf(out, "epoch %s already closed\n", win.ID)
 				return nil
+			}
+			if err := recordEpochVerdicts(ctx, st, win.ID, vs); err != nil { // integrity.go
+				return err
 			}
 			writeEpochSummary(out, res.Epoch)
 			return nil

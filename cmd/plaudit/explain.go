@@ -25,7 +25,10 @@ account key such as x:12345, which names the member holding it). Scores are thos
 ` + "`plaudit score`" + ` under the active policy; with --policy, or when none are stored, the log is scored afresh.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return explain(cmd, args[0], policyName, limit)
+			if err := explain(cmd, args[0], policyName, limit); err != nil {
+				return err
+			}
+			return explainVerdictsOf(cmd, args[0]) // integrity.go: stored verdicts and flags
 		},
 	}
 	cmd.Flags().StringVar(&policyName, "policy", "", "explain under this policy instead of the active one (a file or preset:NAME)")

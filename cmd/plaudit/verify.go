@@ -35,6 +35,11 @@ differs and why (exit status 2). Pass the same --verdicts file the epoch was clo
 				return err
 			}
 			defer st.Close()
+			if verdicts == "" { // the verdicts recorded when the epoch was closed (integrity.go)
+				if vs, err = st.EpochVerdicts(ctx, args[0]); err != nil {
+					return err
+				}
+			}
 			events, err := loadEvents(ctx, st)
 			if err != nil {
 				return err

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/integrity"
+	"github.com/plaudit/plaudit/moderation"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/settle"
+)
+
+// The integrity commands run the automatic checks over the log and store their verdicts, and show the
+// verdicts on a subject. This file also holds the hooks through which `plaudit explain` shows verdicts and
+// `plaudit epoch close` applies and records them.
+
+func init() {
+	cmd := &cobra.Command{
+		Use:   "integrity",
+		Short: "Run the integrity checks and show the verdicts settlement applies",
+		Long: `integrity runs the automatic checks (velocity, diminishing returns, copies and farming, collusion rings,
+sybil signals, reputation) over the event log with the active policy's integrity section, stores the
+verdicts, and shows them. Settlement applies the newest stored run that covers an epoch together with the
+moderators' decisions (see plaudit flag, plaudit moderate, docs/moderation.md).`,
+	}
+	cmd.AddCommand(integrityRunCmd(), integrityShowCmd(), integrityEpochCmd())
+	rootCmd.AddCommand(cmd)
+}
+
+// policyModeration is the moderation configuration of policy p's integrity section.
+func policyModeration(p *policy.Policy) moderation.Config {
+	m := p.Integrity.Moderation
+	return moderation.Config{Penalty: m.Penalty, PenaltyEpochs: m.PenaltyEpochs, EventMultiplier: m.EventMultiplier}
+}
+
+func integrityRunCmd() *cobra.Command {
+	var since, until, by string
+	var top int
+	cmd := &cobra.Command{
+		Use:   "run [--since T] [--until T]",
+		Short: "Run the integrity checks over the log and store the verdicts",
+		Long: `run checks the events of [--since, --until) (the whole log by default; identities always come from the
+whole log) with the active policy's integrity options (integrity.DefaultOptions when no policy is active),
+stores one verdict per event or member with a finding, and prints the flagged members with their top
+evidence. Runs are kept: plaudit integrity show SUBJECT lists every run's verdict on a subject.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var from, to time.Time
+			var err error
+			if since != "" {
+				if from, err = parseWhen(since, "--since"); err != nil {
+					return err
+				}
+			}
+			if until != "" {
+				if to, err = parseWhen(until, "--until"); err != nil {
+					return err
+				}
+			}
+			if !from.IsZero() && !to.IsZero() && !to.After(from) {
+				return plaudit.Errorf(plaudit.EINVALID, "--until %s is not after --since %s", until, since)
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			run, rep, err := runIntegrity(ctx, st, from, to, operatorName(by), time.Now().UTC().Truncate(time.Microsecond))
+			if err != nil {
+				return err
+			}
+			writeIntegritySummary(cmd.OutOrStdout(), run, rep, top)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "check events at or after this time (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&until, "until", "", "check events before this time")
+	cmd.Flags().StringVar(&by, "by", "", "who runs it, for the record (default $PLAUDIT_OPERATOR or $USER)")
+	cmd.Flags().IntVar(&top, "top", 3, "evidence lines to print per flagged member")
+	return cmd
+}
+
+// runIntegrity runs the checks over the events of [from, to) and stores the run.
+func runIntegrity(ctx context.Context, st plaudit.Store, from, to time.Time, by string, now time.Time) (*plaudit.VerdictRun, *integrity.Report, error) {
+	all, err := loadEvents(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := plaudit.BuildDirectory(all)
+	events := all
+	if !from.IsZero() || !to.IsZero() {
+		events = nil
+		for _, e := range all {
+			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
+				events = append(events, e)
+			}
+		}
+	}
+	opts, hash := integrity.DefaultOptions(), ""
+	if p, err := activePolicy(ctx, st); err == nil {
+		opts, hash = p.Integrity.Options(), p.Hash()
+	} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		return nil, nil, err
+	}
+	rep, err := integrity.Run(events, dir, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: len(events), By: by, At: now, Verdicts: rep.Verdicts}
+	if run.ID, err = st.SaveVerdictRun(ctx, run); err != nil {
+		return nil, nil, fmt.Errorf("store integrity run: %w", err)
+	}
+	return run, rep, nil
+}
+
+// writeIntegritySummary prints a run: counts, then each flagged member with its multiplier and top reasons.
+func writeIntegritySummary(w io.Writer, run *plaudit.VerdictRun, rep *integrity.Report, top int) {
+	policyNote := run.PolicyHash
+	if policyNote == "" {
+		policyNote = "no active policy: default options"
+	}
+	var events, members int
+	for _, v := range run.Verdicts {
+		if strings.HasPrefix(v.Subject, "member:") {
+			members++
+		} else {
+			events++
+		}
+	}
+	fmt.Fprintf(w, "integrity run %d over %d events (%s)\n", run.ID, run.Events, policyNote)
+	fmt.Fprintf(w, "verdicts    %d on events, %d on members; %d collusion rings, %d sybil signals\n", events, members, len(rep.Rings), len(rep.Sybil))
+	flagged := rep.Flagged()
+	fmt.Fprintf(w, "flagged     %d members\n", len(flagged))
+	bySubject := map[string]plaudit.Verdict{}
+	for _, v := range run.Verdicts {
+		bySubject[v.Subject] = v
+	}
+	for _, h := range flagged {
+		v := bySubject[plaudit.MemberSubject(h)]
+		fmt.Fprintf(w, "\n%s × %s\n", h, v.Multiplier)
+		writeReasons(w, v.Reasons, top)
+	}
+}
+
+// writeReasons prints up to top reasons (all when top ≤ 0), each with its evidence.
+func writeReasons(w io.Writer, rs []plaudit.Reason, top int) {
+	for i, r := range rs {
+		if top > 0 && i == top {
+			fmt.Fprintf(w, "    … and %d more reasons\n", len(rs)-top)
+			break
+		}
+		fmt.Fprintf(w, "    %-22s × %-8s %s\n", r.Check, r.Multiplier, r.Detail)
+		var ev []string
+		for _, x := range r.Evidence {
+			ev = append(ev, x.Name+"="+x.Value)
+		}
+		if len(ev) > 0 {
+			fmt.Fprintf(w, "        %s\n", clipText(strings.Join(ev, " "), 200))
+		}
+	}
+}
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func integrityShowCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show SUBJECT",
+		Short: "Show every stored verdict on an event (source/id) or member (a handle or member:HANDLE), and its flags",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			subject := args[0]
+			if !isEventKey(subject) && !strings.HasPrefix(subject, "member:") {
+				subject = plaudit.MemberSubject(subject)
+			}
+			out := cmd.OutOrStdout()
+			found, err := writeSubjectVerdicts(ctx, out, st, subject, 0)
+			if err != nil {
+				return err
+			}
+			if !found {
+				fmt.Fprintf(out, "no verdicts and no flags on %s\n", subject)
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
+// writeSubjectVerdicts prints the integrity runs' verdicts on subject (the newest limit runs; all when
+// limit ≤ 0) and the flags on it or against its member. It reports whether there was anything to print.
+func writeSubjectVerdicts(ctx context.Context, w io.Writer, st plaudit.Store, subject string, limit int) (bool, error) {
+	rvs, err := st.SubjectVerdicts(ctx, subject)
+	if err != nil {
+		return false, err
+	}
+	for i, rv := range rvs {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "… and %d earlier runs (plaudit integrity show %s)\n", len(rvs)-limit, subject)
+			break
+		}
+		fmt.Fprintf(w, "integrity run %d (%s, %s): %s × %s\n", rv.Run, rv.At.Format(time.RFC3339), orNone(rv.PolicyHash), subject, rv.Verdict.Multiplier)
+		writeReasons(w, rv.Verdict.Reasons, 0)
+	}
+	filter := plaudit.FlagFilter{Subject: subject}
+	if h, ok := moderation.IsMemberSubject(subject); ok {
+		filter = plaudit.FlagFilter{Member: h}
+	}
+	flags, err := st.Flags(ctx, filter)
+	if err != nil {
+		return false, err
+	}
+	for i := range flags {
+		writeFlag(w, &flags[i])
+	}
+	return len(rvs) > 0 || len(flags) > 0, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "default options"
+	}
+	return s
+}
+
+func integrityEpochCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "epoch EPOCH",
+		Short: "Show the verdicts a closed epoch was settled with",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.Epoch(ctx, args[0]); err != nil {
+				return err
+			}
+			vs, err := st.EpochVerdicts(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(vs) == 0 {
+				fmt.Fprintf(out, "epoch %s: settled without verdicts\n", args[0])
+			}
+			for _, v := range vs {
+				fmt.Fprintf(out, "%s × %s\n", v.Subject, v.Multiplier)
+				writeReasons(out, v.Reasons, 0)
+			}
+			return nil
+		},
+	}
+}
+
+// explainVerdicts is `plaudit explain`'s integrity section: the stored verdicts on subject (an event key or
+// a member handle) of the newest integrity run, and the flags on it. It prints nothing when there are none.
+func explainVerdicts(ctx context.Context, w io.Writer, st plaudit.Store, subject string) error {
+	if !isEventKey(subject) {
+		subject = plaudit.MemberSubject(subject)
+	}
+	var b strings.Builder
+	found, err := writeSubjectVerdicts(ctx, &b, st, subject, 1)
+	if err != nil || !found {
+		return err
+	}
+	fmt.Fprintf(w, "\nintegrity verdicts and flags on %s:\n%s", subject, b.String())
+	return nil
+}
+
+// epochVerdicts returns the verdicts settlement applies to epoch win when no --verdicts file is given: the
+// verdicts of the newest stored integrity run that covers the epoch, merged with the moderators' standing
+// flags (penalties and exclusions overlapping the epoch, confirmed flags on events), one per subject.
+func epochVerdicts(ctx context.Context, st plaudit.Store, win settle.Window) ([]plaudit.Verdict, error) {
+	runs, err := st.VerdictRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var stored []plaudit.Verdict
+	for i := range runs {
+		if runs[i].Covers(win.Start, win.End) {
+			r, err := st.VerdictRunByID(ctx, runs[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			stored = r.Verdicts
+			break
+		}
+	}
+	flags, err := st.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagConfirmed})
+	if err != nil {
+		return nil, err
+	}
+	return moderation.Merge(stored, moderation.Verdicts(flags, win.Start, win.End)), nil
+}
+
+// recordEpochVerdicts records the verdicts a just-closed epoch was settled with, so that its records show
+// them and `plaudit verify` rebuilds it with the same ones.
+func recordEpochVerdicts(ctx context.Context, st plaudit.Store, epoch string, vs []plaudit.Verdict) error {
+	if err := st.SaveEpochVerdicts(ctx, epoch, vs); err != nil {
+		return fmt.Errorf("record the verdicts of %s: %w", epoch, err)
+	}
+	return nil
+}
+
+// explainVerdictsOf is the hook `plaudit explain` calls after its breakdown: it opens the store and prints
+// explainVerdicts for subject, resolving an account key (x:123) to the member that holds it.
+func explainVerdictsOf(cmd *cobra.Command, subject string) error {
+	ctx := cmd.Context()
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if !isEventKey(subject) && strings.Contains(subject, ":") {
+		dir, err := storeDirectory(ctx, st)
+		if err != nil {
+			return err
+		}
+		if _, ok := dir.Member(subject); !ok {
+			if m := dir.MemberOf(subject); m != "" {
+				subject = m
+			}
+		}
+	}
+	return explainVerdicts(ctx, cmd.OutOrStdout(), st, subject)
+}

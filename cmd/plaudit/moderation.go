@@ -1,0 +1,690 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/moderation"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/settle"
+)
+
+// The moderation commands: flags on events and members, moderators' decisions, appeals, the moderator
+// role, and each epoch's audit sample. Every action is recorded with who did it and when; see
+// docs/moderation.md.
+
+func init() {
+	rootCmd.AddCommand(flagCmd(), flagsCmd(), moderateCmd(), appealCmd(), moderatorCmd(), auditCmd())
+}
+
+// actionTime is the time recorded for a moderation action: now, to the microsecond so that it reads the
+// same back from either database.
+func actionTime() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// knownMember resolves a --by or a flagged handle against the directory built from the log: a member
+// handle, or an account key (x:123) naming the member that holds it. An unknown one is ENOTFOUND.
+func knownMember(dir *plaudit.Directory, what, s string) (string, error) {
+	if s == "" {
+		return "", plaudit.Errorf(plaudit.EINVALID, "%s: missing member", what)
+	}
+	if m, ok := dir.Member(s); ok {
+		return m.Handle, nil
+	}
+	if h := dir.MemberOf(s); h != "" {
+		return h, nil
+	}
+	return "", plaudit.Errorf(plaudit.ENOTFOUND, "%s: unknown member %q (no such member or account in the event log)", what, s)
+}
+
+// storeDirectory builds the member directory from the store's whole log.
+func storeDirectory(ctx context.Context, st plaudit.Store) (*plaudit.Directory, error) {
+	events, err := loadEvents(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return plaudit.BuildDirectory(events), nil
+}
+
+// parseFlagID reads a flag id argument.
+func parseFlagID(s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, plaudit.Errorf(plaudit.EINVALID, "flag id %q: want a positive number (see `plaudit flags`)", s)
+	}
+	return id, nil
+}
+
+// moderationPolicy returns the active policy, or the default preset when none was activated, so that
+// exclusions line up with the epochs settlement will close.
+func moderationPolicy(ctx context.Context, st plaudit.Store) (*policy.Policy, error) {
+	p, err := activePolicy(ctx, st)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+		return policy.Load("preset:default")
+	}
+	return p, err
+}
+
+// moderationSetup returns the moderation configuration of the policy and the epoch function of its program.
+func moderationSetup(p *policy.Policy) (moderation.Config, moderation.EpochFunc, error) {
+	prog, err := settle.FromPolicy(p)
+	if err != nil {
+		return moderation.Config{}, nil, fmt.Errorf("policy %s: %w", p.Hash(), err)
+	}
+	epochAt := func(t time.Time) (time.Time, time.Time, error) {
+		w, err := prog.EpochAt(t)
+		return w.Start, w.End, err
+	}
+	return policyModeration(p), epochAt, nil
+}
+
+func flagCmd() *cobra.Command {
+	var by, reason string
+	cmd := &cobra.Command{
+		Use:   "flag SUBJECT --by MEMBER --reason R",
+		Short: "Flag an event (source/id) or a member (member:HANDLE) for moderators to review",
+		Long: `flag reports abuse for moderators to decide: SUBJECT is an event key, source/id (x/1790…), or a member,
+member:HANDLE (an account key such as member:x:12345 names the member holding it). A flag on an event is
+against the event's author. --by is the member who raises it; the event and both members must be in the
+event log, else nothing is recorded. A member may have one open flag per subject.`,
+		Example: `  plaudit flag x/1790123 --by alice --reason "copied reply"
+  plaudit flag member:bob --by alice --reason "runs a like ring with carol"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			f, err := raiseFlag(ctx, st, args[0], by, reason, actionTime())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "flag %d on %s against %s by %s: open\n", f.ID, f.Subject, f.Member, f.By)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "the member who raises the flag (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "what is wrong (required)")
+	return cmd
+}
+
+// raiseFlag checks a flag against the log — the event exists, the members are known — and stores it.
+func raiseFlag(ctx context.Context, st plaudit.Store, subject, by, reason string, at time.Time) (*plaudit.Flag, error) {
+	handle, src, id, err := moderation.ParseSubject(subject)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := storeDirectory(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	var member string
+	if handle != "" {
+		if member, err = knownMember(dir, "flag "+subject, handle); err != nil {
+			return nil, err
+		}
+		subject = plaudit.MemberSubject(member)
+	} else {
+		e, err := st.EventByKey(ctx, src, id)
+		if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+			return nil, plaudit.Errorf(plaudit.ENOTFOUND, "flag %s: no such event in the log (an event is source/id as imported)", subject)
+		} else if err != nil {
+			return nil, fmt.Errorf("flag %s: %w", subject, err)
+		}
+		member = dir.MemberOfActor(e)
+	}
+	if by, err = knownMember(dir, "flag "+subject+": --by", by); err != nil {
+		return nil, err
+	}
+	f, err := moderation.New(subject, member, by, reason, at)
+	if err != nil {
+		return nil, err
+	}
+	return st.AddFlag(ctx, f)
+}
+
+func flagsCmd() *cobra.Command {
+	var status, member string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "flags [FLAG]",
+		Short: "List flags, or show one flag with its whole history",
+		Long: `flags lists flags by id with their status, subject, the member they are against, who raised them and
+the decisions taken. With a FLAG id it shows that flag and every action on it: who, what, when, and their
+note.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if status != "" && !validStatus(status) {
+				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want open, confirmed or rejected", status)
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			out := cmd.OutOrStdout()
+			if len(args) == 1 {
+				id, err := parseFlagID(args[0])
+				if err != nil {
+					return err
+				}
+				f, err := st.Flag(ctx, id)
+				if err != nil {
+					return err
+				}
+				hist, err := st.FlagHistory(ctx, id)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(out, struct {
+						Flag    *plaudit.Flag        `json:"flag"`
+						History []plaudit.FlagAction `json:"history"`
+					}{f, hist})
+				}
+				writeFlag(out, f)
+				fmt.Fprintln(out, "history:")
+				for _, a := range hist {
+					note := ""
+					if a.Note != "" {
+						note = "  # " + a.Note
+					}
+					fmt.Fprintf(out, "  %s  %-8s by %s%s\n", a.At.Format(time.RFC3339), a.Action, a.By, note)
+				}
+				return nil
+			}
+			flags, err := st.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagStatus(status), Member: member})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if flags == nil {
+					flags = []plaudit.Flag{}
+				}
+				return writeJSON(out, flags)
+			}
+			if len(flags) == 0 {
+				fmt.Fprintln(out, "no flags")
+			}
+			for i := range flags {
+				writeFlag(out, &flags[i])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only flags with this status: open, confirmed or rejected")
+	cmd.Flags().StringVar(&member, "member", "", "only flags against this member")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func validStatus(s string) bool {
+	for _, x := range moderation.Statuses {
+		if string(x) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeFlag prints one flag: a header line, then its decision, effects and appeal.
+func writeFlag(w io.Writer, f *plaudit.Flag) {
+	fmt.Fprintf(w, "flag %d  %-9s %s  against %s  by %s at %s: %s\n", f.ID, f.Status, f.Subject, f.Member, f.By, f.At.Format(time.RFC3339), f.Reason)
+	if d := f.Decision; d != nil {
+		note := ""
+		if d.Note != "" {
+			note = ": " + d.Note
+		}
+		fmt.Fprintf(w, "    %s by %s at %s%s\n", f.Status, d.By, d.At.Format(time.RFC3339), note)
+	}
+	if e := f.Effects; e != nil {
+		fmt.Fprintf(w, "    penalty × %s until %s", e.Penalty, e.PenaltyUntil.Format(time.RFC3339))
+		if !moderationIsMember(f) {
+			fmt.Fprintf(w, "; event × %s", e.EventMultiplier)
+		}
+		if e.ExcludeEpochs > 0 {
+			fmt.Fprintf(w, "; excluded for %d epochs, %s – %s", e.ExcludeEpochs, e.From.Format(time.RFC3339), e.ExcludedUntil.Format(time.RFC3339))
+		}
+		fmt.Fprintln(w)
+	}
+	if a := f.Appeal; a != nil {
+		fmt.Fprintf(w, "    appealed at %s: %s\n", a.At.Format(time.RFC3339), a.Reason)
+		if a.Decision != nil {
+			fmt.Fprintf(w, "    appeal %s by %s at %s\n", a.Outcome, a.Decision.By, a.Decision.At.Format(time.RFC3339))
+		}
+	}
+}
+
+func moderationIsMember(f *plaudit.Flag) bool {
+	_, ok := moderation.IsMemberSubject(f.Subject)
+	return ok
+}
+
+func moderateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "moderate",
+		Short: "Decide flags and appeals (moderators only)",
+		Long: `moderate records a moderator's decision. A confirmed flag gives the member a reputation penalty for the
+epoch in progress (the policy's integrity.moderation.penalty, 0.5 by default), zeroes a flagged event, and
+with --exclude-epochs N excludes the member from rewards for N epochs starting with the one in progress.
+Nobody decides a flag they raised or one against themselves; another moderator than the one who confirmed
+decides an appeal.`,
+	}
+	var by, note string
+	var exclude int
+	decide := func(confirm bool) *cobra.Command {
+		verb := "reject"
+		if confirm {
+			verb = "confirm"
+		}
+		c := &cobra.Command{
+			Use:   verb + " FLAG --by MODERATOR",
+			Short: strings.ToUpper(verb[:1]) + verb[1:] + " an open flag",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ctx := cmd.Context()
+				id, err := parseFlagID(args[0])
+				if err != nil {
+					return err
+				}
+				if !confirm && cmd.Flags().Changed("exclude-epochs") {
+					return plaudit.Errorf(plaudit.EINVALID, "--exclude-epochs goes with confirm, not reject")
+				}
+				st, err := openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				p, err := moderationPolicy(ctx, st)
+				if err != nil {
+					return err
+				}
+				cfg, epochAt, err := moderationSetup(p)
+				if err != nil {
+					return err
+				}
+				at := actionTime()
+				f, err := st.UpdateFlag(ctx, id, by, func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+					actor := moderation.Actor{Handle: by, Moderator: isMod}
+					if !confirm {
+						return moderation.RejectAction(f, actor, at, note)
+					}
+					eff, err := cfg.Effects(epochAt, at, exclude)
+					if err != nil {
+						return plaudit.FlagAction{}, fmt.Errorf("confirm flag %d: %w", id, err)
+					}
+					return moderation.ConfirmAction(f, actor, at, note, eff)
+				})
+				if err != nil {
+					return err
+				}
+				writeFlag(cmd.OutOrStdout(), f)
+				return nil
+			},
+		}
+		c.Flags().StringVar(&by, "by", "", "the moderator deciding (required)")
+		c.Flags().StringVar(&note, "note", "", "why, for the record")
+		if confirm {
+			c.Flags().IntVar(&exclude, "exclude-epochs", 0, "exclude the member from rewards for this many epochs, starting with the one in progress")
+		}
+		return c
+	}
+	appeal := &cobra.Command{
+		Use:   "appeal FLAG uphold|overturn --by MODERATOR",
+		Short: "Decide the appeal of a confirmed flag: uphold keeps its effects, overturn lifts them",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			id, err := parseFlagID(args[0])
+			if err != nil {
+				return err
+			}
+			var o moderation.Outcome
+			switch args[1] {
+			case "uphold", "upheld":
+				o = moderation.Upheld
+			case "overturn", "overturned":
+				o = moderation.Overturned
+			default:
+				return plaudit.Errorf(plaudit.EINVALID, "appeal decision %q: want uphold or overturn", args[1])
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			at := actionTime()
+			f, err := st.UpdateFlag(ctx, id, by, func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+				return moderation.DecideAppealAction(f, moderation.Actor{Handle: by, Moderator: isMod}, at, o, note)
+			})
+			if err != nil {
+				return err
+			}
+			writeFlag(cmd.OutOrStdout(), f)
+			return nil
+		},
+	}
+	appeal.Flags().StringVar(&by, "by", "", "the moderator deciding (required)")
+	appeal.Flags().StringVar(&note, "note", "", "why, for the record")
+	cmd.AddCommand(decide(true), decide(false), appeal)
+	return cmd
+}
+
+func appealCmd() *cobra.Command {
+	var by, reason string
+	cmd := &cobra.Command{
+		Use:   "appeal FLAG --by MEMBER --reason R",
+		Short: "Appeal a confirmed flag against you (once)",
+		Long: `appeal records the flagged member's appeal of a confirmed flag, with a reason. A flag can be appealed
+once; a moderator other than the one who confirmed it upholds or overturns it (plaudit moderate appeal).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			id, err := parseFlagID(args[0])
+			if err != nil {
+				return err
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			dir, err := storeDirectory(ctx, st)
+			if err != nil {
+				return err
+			}
+			member, err := knownMember(dir, fmt.Sprintf("appeal flag %d: --by", id), by)
+			if err != nil {
+				return err
+			}
+			at := actionTime()
+			f, err := st.UpdateFlag(ctx, id, member, func(f *plaudit.Flag, _ bool) (plaudit.FlagAction, error) {
+				return moderation.AppealAction(f, member, at, reason)
+			})
+			if err != nil {
+				return err
+			}
+			writeFlag(cmd.OutOrStdout(), f)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "the flagged member (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why the flag is wrong (required)")
+	return cmd
+}
+
+func moderatorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "moderator",
+		Short: "Grant, revoke and list the moderator role",
+	}
+	var by, note string
+	change := func(grant bool) *cobra.Command {
+		verb := "remove"
+		if grant {
+			verb = "add"
+		}
+		c := &cobra.Command{
+			Use:   verb + " MEMBER --by OPERATOR",
+			Short: map[bool]string{true: "Make a member a moderator", false: "Take the moderator role from a member"}[grant],
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ctx := cmd.Context()
+				st, err := openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				member := args[0]
+				if grant {
+					dir, err := storeDirectory(ctx, st)
+					if err != nil {
+						return err
+					}
+					if member, err = knownMember(dir, "moderator add", member); err != nil {
+						return err
+					}
+				}
+				op := operatorName(by)
+				if err := st.SetModerator(ctx, plaudit.ModeratorChange{Member: member, Grant: grant, By: op, At: actionTime(), Note: note}); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "moderator %s %s by %s\n", member, map[bool]string{true: "added", false: "removed"}[grant], op)
+				return nil
+			},
+		}
+		c.Flags().StringVar(&by, "by", "", "the operator making the change (default $PLAUDIT_OPERATOR or $USER)")
+		c.Flags().StringVar(&note, "note", "", "why, for the record")
+		return c
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the moderators, and with --history every grant and revocation",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			out := cmd.OutOrStdout()
+			if hist, _ := cmd.Flags().GetBool("history"); hist {
+				h, err := st.ModeratorHistory(ctx)
+				if err != nil {
+					return err
+				}
+				for _, c := range h {
+					note := ""
+					if c.Note != "" {
+						note = "  # " + c.Note
+					}
+					fmt.Fprintf(out, "%s  %-6s %s by %s%s\n", c.At.Format(time.RFC3339), map[bool]string{true: "add", false: "remove"}[c.Grant], c.Member, c.By, note)
+				}
+				return nil
+			}
+			mods, err := st.Moderators(ctx)
+			if err != nil {
+				return err
+			}
+			for _, m := range mods {
+				fmt.Fprintln(out, m)
+			}
+			return nil
+		},
+	}
+	list.Flags().Bool("history", false, "print every grant and revocation with who and when")
+	cmd.AddCommand(change(true), change(false), list)
+	return cmd
+}
+
+func auditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Draw, list and review each epoch's random sample of rewarded events",
+		Long: `audit keeps each epoch's audit queue: a deterministic random sample of the events rewarded in the
+epoch, which moderators pass or fail. The sample is the events ranked by the hex SHA-256 of
+"EPOCH\x00source/id", lowest first: anyone with the epoch id and its rewarded events can draw it again.`,
+	}
+	var size int
+	var rate, by, note string
+	draw := &cobra.Command{
+		Use:   "draw EPOCH [--size N | --rate R]",
+		Short: "Draw an epoch's audit sample from its rewarded events",
+		Long: `draw samples EPOCH (an epoch id such as default@2026-11-16T00:00:00Z, see plaudit epoch list) from its
+rewarded events: the events with positive points in the epoch under the policy that closed it, or under the
+active policy when it is not closed yet. Drawing again gives the same sample and changes nothing.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if cmd.Flags().Changed("size") && cmd.Flags().Changed("rate") {
+				return plaudit.Errorf(plaudit.EINVALID, "--size and --rate: give one")
+			}
+			if size < 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "--size %d: want 0 or more", size)
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			keys, err := rewardedEvents(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			n := size
+			if rate != "" {
+				r, err := plaudit.ParsePoints(rate)
+				if err != nil || r < 0 || r > plaudit.PointsFromInt(1) {
+					return plaudit.Errorf(plaudit.EINVALID, "--rate %q: want a share between 0 and 1, e.g. 0.05", rate)
+				}
+				n = moderation.SampleSize(len(keys), plaudit.Ratio(r))
+			}
+			sample := moderation.Sample(args[0], keys, n)
+			op := operatorName(by)
+			if err := st.DrawAudit(ctx, args[0], sample, op, actionTime()); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "audit %s: %d of %d rewarded events drawn by %s\n", args[0], len(sample), len(keys), op)
+			for i, k := range sample {
+				fmt.Fprintf(out, "%3d  %s  %s\n", i, k, moderation.SampleRank(args[0], k)[:16])
+			}
+			return nil
+		},
+	}
+	draw.Flags().IntVar(&size, "size", 10, "how many events to draw")
+	draw.Flags().StringVar(&rate, "rate", "", "draw this share of the rewarded events instead, rounded up (e.g. 0.05)")
+	draw.Flags().StringVar(&by, "by", "", "who draws it, for the record (default $PLAUDIT_OPERATOR or $USER)")
+
+	var status string
+	list := &cobra.Command{
+		Use:   "list [EPOCH]",
+		Short: "List audit entries (of one epoch), with their status and reviewer",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			switch plaudit.AuditStatus(status) {
+			case "", plaudit.AuditPending, plaudit.AuditPassed, plaudit.AuditFailed:
+			default:
+				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want pending, passed or failed", status)
+			}
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			epoch := ""
+			if len(args) == 1 {
+				epoch = args[0]
+			}
+			entries, err := st.AuditEntries(ctx, epoch, plaudit.AuditStatus(status))
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(entries) == 0 {
+				fmt.Fprintln(out, "no audit entries")
+			}
+			for _, e := range entries {
+				fmt.Fprintf(out, "%s  %3d  %-8s %s", e.Epoch, e.Rank, e.Status, e.Event)
+				if e.Reviewer != "" {
+					fmt.Fprintf(out, "  by %s at %s", e.Reviewer, e.At.Format(time.RFC3339))
+				}
+				if e.Note != "" {
+					fmt.Fprintf(out, "  # %s", e.Note)
+				}
+				fmt.Fprintln(out)
+			}
+			return nil
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only entries with this status: pending, passed or failed")
+	review := func(st plaudit.AuditStatus, verb string) *cobra.Command {
+		c := &cobra.Command{
+			Use:   verb + " EPOCH EVENT --by MODERATOR",
+			Short: map[string]string{"pass": "Pass an audited event: it was rewarded rightly", "fail": "Fail an audited event: it should not have been rewarded (flag it to act)"}[verb],
+			Args:  cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				ctx := cmd.Context()
+				s, err := openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				if err := s.ReviewAudit(ctx, args[0], args[1], st, by, note, actionTime()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "audit of %s in %s: %s by %s\n", args[1], args[0], st, by)
+				return nil
+			},
+		}
+		c.Flags().StringVar(&by, "by", "", "the moderator reviewing (required)")
+		c.Flags().StringVar(&note, "note", "", "what the review found")
+		return c
+	}
+	cmd.AddCommand(draw, list, review(plaudit.AuditPassed, "pass"), review(plaudit.AuditFailed, "fail"))
+	return cmd
+}
+
+// rewardedEvents returns the distinct events with positive points in epoch id: under the policy that closed
+// it, or the active policy's program when it is still open.
+func rewardedEvents(ctx context.Context, st plaudit.Store, id string) ([]string, error) {
+	program, start, err := plaudit.ParseEpochID(id)
+	if err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "epoch %q: %v (want an id such as default@2026-11-16T00:00:00Z)", id, plaudit.ErrorMessage(err))
+	}
+	var hash string
+	var end time.Time
+	if ep, err := st.Epoch(ctx, id); err == nil {
+		hash, start, end = ep.PolicyHash, ep.Start, ep.End
+	} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		return nil, err
+	} else {
+		p, err := activePolicy(ctx, st)
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", id, err)
+		}
+		prog, err := programOf(p, program)
+		if err != nil {
+			return nil, err
+		}
+		w, err := prog.EpochAt(start)
+		if err != nil {
+			return nil, err
+		}
+		if w.ID != id {
+			return nil, plaudit.Errorf(plaudit.EINVALID, "epoch %q: not an epoch of program %s (the epoch at that time is %s)", id, program, w.ID)
+		}
+		hash, end = p.Hash(), w.End
+	}
+	scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hash, Since: start, Until: end})
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for _, s := range scores {
+		if s.Points > 0 && !seen[s.Event] {
+			seen[s.Event] = true
+			keys = append(keys, s.Event)
+		}
+	}
+	return keys, nil
+}
