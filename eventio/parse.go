@@ -23,9 +23,28 @@ var Fields = []string{"source", "id", "kind", "actor", "target", "target_author"
 // overwrite each other, where we must refuse both), errors that name the field and say which JSON type was
 // wanted, and speed (one pass, no reflection, strings without escapes copied once).
 type parser struct {
-	b   []byte
-	i   int
-	buf []byte // scratch for unescaping strings
+	b    []byte
+	i    int
+	buf  []byte            // scratch for unescaping strings
+	keys map[string]string // attrs keys seen before: the same few recur in every event of a file
+}
+
+// maxInterned bounds the attrs keys a parser remembers, so that a file of random keys cannot grow it.
+const maxInterned = 1024
+
+// key returns kb as a string, without allocating when the key has been seen before.
+func (p *parser) key(kb []byte) string {
+	if k, ok := p.keys[string(kb)]; ok {
+		return k
+	}
+	k := string(kb)
+	if p.keys == nil {
+		p.keys = make(map[string]string)
+	}
+	if len(p.keys) < maxInterned {
+		p.keys[k] = k
+	}
+	return k
 }
 
 // perr is a parse problem at a path relative to the value being parsed; callers prefix their own path as
@@ -470,7 +489,7 @@ func (p *parser) value(depth int) (any, *perr) {
 			if err != nil {
 				return nil, err.prefix("(key)")
 			}
-			k := string(kb)
+			k := p.key(kb)
 			if _, dup := m[k]; dup {
 				return nil, &perr{field: truncate(k, 40), reason: "duplicate key"}
 			}
