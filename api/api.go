@@ -244,8 +244,7 @@ type ErrorBody struct {
 }
 
 // WriteError answers with err's status and {"error":{"code","message"}}. Internal errors are answered with
-// a generic message (plaudit.ErrorMessage), so that nothing internal leaks; they are logged by ServeHTTP's
-// caller through the status.
+// a generic message (plaudit.ErrorMessage), so that nothing internal leaks: log them before calling it.
 func WriteError(w http.ResponseWriter, err error) {
 	code := plaudit.ErrorCode(err)
 	writeError(w, StatusOf(code), code, plaudit.ErrorMessage(err))
