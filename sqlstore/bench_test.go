@@ -194,3 +194,61 @@ func BenchmarkGenerate(b *testing.B) {
 		i++
 	}
 }
+
+// benchReappend imports benchEvents events, then measures importing them all again: every event a
+// duplicate, the cost of re-running a finished import.
+func benchReappend(b *testing.B, open func(b *testing.B) *sqlstore.DB) {
+	n := benchEvents(b)
+	b.StopTimer()
+	var total time.Duration
+	for range b.N {
+		db := open(b)
+		for pass := 0; pass < 2; pass++ {
+			g := newEventGen(42)
+			batch := make([]plaudit.Event, 0, benchBatch)
+			var took time.Duration
+			for i := 0; i < n; {
+				batch = batch[:0]
+				for ; len(batch) < benchBatch && i < n; i++ {
+					batch = append(batch, g.event(i))
+				}
+				start := time.Now()
+				res, err := db.AppendEvents(context.Background(), batch)
+				took += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if want := []plaudit.AppendStatus{plaudit.Accepted, plaudit.Duplicate}[pass]; res[0].Status != want {
+					b.Fatalf("pass %d: %s, want %s", pass, res[0].Status, want)
+				}
+			}
+			if pass == 1 {
+				total += took
+			}
+		}
+		db.Close()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "events/s")
+}
+
+// BenchmarkReappendSQLite measures re-importing events that are all stored already.
+func BenchmarkReappendSQLite(b *testing.B) {
+	benchReappend(b, func(b *testing.B) *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	})
+}
+
+// BenchmarkReappendPostgres measures re-importing events that are all stored already.
+func BenchmarkReappendPostgres(b *testing.B) {
+	benchReappend(b, func(b *testing.B) *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), testenv.Postgres(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	})
+}

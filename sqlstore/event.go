@@ -22,7 +22,7 @@ import (
 const (
 	sqliteChunk   = 1000
 	postgresChunk = 1000
-	lookupChunk   = 500 // keys per duplicate lookup
+	lookupChunk   = 500 // keys per duplicate lookup on SQLite
 )
 
 // appendLockID is the PostgreSQL advisory lock that appends hold for their transaction, so that sequence
@@ -340,21 +340,39 @@ func (db *DB) insertChunkPostgres(ctx context.Context, tx *sql.Tx, c chunk, resu
 // resolveDuplicates looks up the stored seq of each row in pending and marks it Duplicate.
 func (db *DB) resolveDuplicates(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult, pending []int) error {
 	for len(pending) > 0 {
-		part := pending[:min(lookupChunk, len(pending))]
-		pending = pending[len(part):]
-		var q strings.Builder
-		q.WriteString("SELECT seq, source, external_id FROM events WHERE (source, external_id) IN (VALUES ")
-		args := make([]any, 0, 2*len(part))
-		for j, i := range part {
-			if j > 0 {
-				q.WriteByte(',')
+		var (
+			part []int
+			q    string
+			args []any
+		)
+		if db.dialect == Postgres {
+			// Two arrays, whatever the count: one statement text, binary parameters.
+			part, pending = pending, nil
+			sources, ids := make([]string, len(part)), make([]string, len(part))
+			for j, i := range part {
+				sources[j], ids[j] = rows[i].source, rows[i].id
 			}
-			q.WriteString("(?,?)")
-			args = append(args, rows[i].source, rows[i].id)
+			q = "SELECT e.seq, e.source, e.external_id FROM events e JOIN unnest($1::text[], $2::text[]) AS k(source, external_id) " +
+				"ON e.source = k.source AND e.external_id = k.external_id"
+			args = []any{sources, ids}
+		} else {
+			part = pending[:min(lookupChunk, len(pending))]
+			pending = pending[len(part):]
+			var b strings.Builder
+			b.WriteString("SELECT seq, source, external_id FROM events WHERE (source, external_id) IN (VALUES ")
+			args = make([]any, 0, 2*len(part))
+			for j, i := range part {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString("(?,?)")
+				args = append(args, rows[i].source, rows[i].id)
+			}
+			b.WriteByte(')')
+			q = b.String()
 		}
-		q.WriteByte(')')
 		stored := make(map[string]int64, len(part))
-		res, err := tx.QueryContext(ctx, db.Rebind(q.String()), args...)
+		res, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("look up duplicate events: %w", err)
 		}
