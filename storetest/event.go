@@ -523,7 +523,7 @@ func testRoundTrip(t *testing.T, s plaudit.Store) {
 				"fid": "4242", "username": "zoë", "follower_count": json.Number(big), "negative": json.Number("-17"),
 				"ratio": json.Number("0.1"), "exp": json.Number("1e400"), "power_badge": true, "none": nil,
 				"mentioned": []any{"a", "b", json.Number("3")}, "nested": map[string]any{"z": json.Number("1"), "a": []any{}},
-				"html": "<b>&amp;</b>", "float": 1.5, "int": 42, "empty": "",
+				"html": "<b>&amp;</b>", "float": 1.5, "int": 42, "empty": "", "nul": "a\x00b",
 			},
 		},
 		{Source: plaudit.SourceGitHub, ExternalID: "issue/1", Kind: "issue", Actor: "octocat", Time: time.Date(2000, 1, 1, 0, 0, 0, 1, time.UTC)},
