@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/sqlstore"
+)
+
+const moderationEvents = `{"source":"discord","id":"l1","kind":"link","actor":"a1","time":"2026-11-02T10:00:00Z","attrs":{"member":"alice"}}
+{"source":"discord","id":"l2","kind":"link","actor":"b1","time":"2026-11-02T10:00:00Z","attrs":{"member":"bob"}}
+{"source":"discord","id":"l3","kind":"link","actor":"m1","time":"2026-11-02T10:00:00Z","attrs":{"member":"mod"}}
+{"source":"discord","id":"l4","kind":"link","actor":"m2","time":"2026-11-02T10:00:00Z","attrs":{"member":"mod2"}}
+{"source":"discord","id":"c1","kind":"comment","actor":"b1","content":"this is a thoughtful comment about the roadmap and the release plan","time":"2026-11-03T10:00:00Z"}
+{"source":"discord","id":"c2","kind":"comment","actor":"a1","content":"another thoughtful comment about governance proposals and voting","time":"2026-11-03T11:00:00Z"}
+`
+
+// moderationRecords reads every integrity record of the store at db, for checking that a refused command
+// wrote nothing.
+func moderationRecords(t *testing.T, db string) (flags []plaudit.Flag, hist []plaudit.FlagAction, mods []plaudit.ModeratorChange) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if flags, err = st.Flags(ctx, plaudit.FlagFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if hist, err = st.FlagHistory(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if mods, err = st.ModeratorHistory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return flags, hist, mods
+}
+
+// TestModerationCommands drives flags, moderation, appeals, exclusions, audits and the integrity verdicts of
+// an epoch end to end through the binary, refusals first.
+func TestModerationCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	evFile := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(evFile, []byte(moderationEvents), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pl := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, bin, append([]string{"--db", db}, args...)...)
+	}
+	ok := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := pl(args...)
+		if code != 0 {
+			t.Fatalf("plaudit %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	// refused runs a command that must fail with exit 2, a message containing want, and no new records.
+	refused := func(want string, args ...string) {
+		t.Helper()
+		f0, h0, m0 := moderationRecords(t, db)
+		_, errOut, code := pl(args...)
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("plaudit %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(args, " "), code, errOut, want)
+		}
+		f1, h1, m1 := moderationRecords(t, db)
+		if len(f1) != len(f0) || len(h1) != len(h0) || len(m1) != len(m0) {
+			t.Errorf("plaudit %s wrote records: flags %d→%d, history %d→%d, moderator changes %d→%d", strings.Join(args, " "), len(f0), len(f1), len(h0), len(h1), len(m0), len(m1))
+		}
+		if len(f1) > 0 && len(f0) > 0 && f1[0].Status != f0[0].Status {
+			t.Errorf("plaudit %s changed flag 1 from %s to %s", strings.Join(args, " "), f0[0].Status, f1[0].Status)
+		}
+	}
+	ok("import", evFile)
+
+	// A flag on an unknown event, by an unknown member, on an unknown member: clear errors, nothing written.
+	refused("flag discord/nope: no such event in the log", "flag", "discord/nope", "--by", "alice", "--reason", "spam")
+	refused(`unknown member "zed"`, "flag", "discord/c1", "--by", "zed", "--reason", "spam")
+	refused(`flag member:zed: unknown member "zed"`, "flag", "member:zed", "--by", "alice", "--reason", "spam")
+	refused("want an event key", "flag", "nosuch/1", "--by", "alice", "--reason", "spam")
+	refused("missing reason", "flag", "discord/c1", "--by", "alice")
+	refused(`unknown member "zed"`, "moderator", "add", "zed", "--by", "op")
+	if f, h, _ := moderationRecords(t, db); len(f) != 0 || len(h) != 0 {
+		t.Fatalf("refused flags were stored: %+v %+v", f, h)
+	}
+
+	// Raise; the member behind an account key is resolved.
+	if out := ok("flag", "discord/c1", "--by", "discord:a1", "--reason", "copied"); !strings.Contains(out, "flag 1 on discord/c1 against bob by alice: open") {
+		t.Errorf("flag: %q", out)
+	}
+	refused("already has open flag 1", "flag", "discord/c1", "--by", "alice", "--reason", "again")
+	refused("mod is not a moderator", "moderate", "confirm", "1", "--by", "mod")
+	ok("moderator", "add", "mod", "--by", "op")
+	ok("moderator", "add", "mod2", "--by", "op")
+	refused("already a moderator", "moderator", "add", "mod", "--by", "op")
+	ok("moderator", "add", "alice", "--by", "op")
+	refused("alice raised it", "moderate", "confirm", "1", "--by", "alice")
+	ok("moderator", "remove", "alice", "--by", "op", "--note", "only for the test")
+	refused("not a moderator", "moderator", "remove", "alice", "--by", "op")
+	refused("flag 9 not found", "moderate", "confirm", "9", "--by", "mod")
+	refused("exclude epochs", "moderate", "confirm", "1", "--by", "mod", "--exclude-epochs", "-1")
+	if out := ok("moderate", "confirm", "1", "--by", "mod", "--exclude-epochs", "2", "--note", "clear copy"); !strings.Contains(out, "excluded for 2 epochs") {
+		t.Errorf("confirm: %q", out)
+	}
+	refused("confirmed already", "moderate", "reject", "1", "--by", "mod2")
+
+	// Appeal: only bob, once; another moderator decides.
+	refused("only bob, the flagged member, may appeal", "appeal", "1", "--by", "alice", "--reason", "no")
+	refused("unknown member", "appeal", "1", "--by", "zed", "--reason", "no")
+	ok("appeal", "1", "--by", "bob", "--reason", "I wrote it")
+	refused("a flag can be appealed once", "appeal", "1", "--by", "bob", "--reason", "again")
+	refused("another moderator decides the appeal", "moderate", "appeal", "1", "overturn", "--by", "mod")
+	refused("want uphold or overturn", "moderate", "appeal", "1", "maybe", "--by", "mod2")
+	ok("moderate", "appeal", "1", "overturn", "--by", "mod2", "--note", "original text")
+
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, _ := st.FlagHistory(ctx, 1)
+	var got []string
+	for _, a := range hist {
+		got = append(got, a.Action+" "+a.By)
+		if a.At.IsZero() {
+			t.Errorf("history entry without time: %+v", a)
+		}
+	}
+	if want := "raise alice,confirm mod,appeal bob,overturn mod2"; strings.Join(got, ",") != want {
+		t.Errorf("history %v, want %s", got, want)
+	}
+	ex, _ := st.Exclusions(ctx, "bob")
+	if len(ex) != 1 || ex[0].By != "mod" || ex[0].LiftedBy != "mod2" || ex[0].LiftedAt.IsZero() {
+		t.Errorf("exclusion %+v", ex)
+	}
+	st.Close()
+
+	// A confirmed flag on an event zeroes it in the epoch it falls in: epoch close applies the stored
+	// verdicts, records them, and verify rebuilds the epoch with them.
+	ok("flag", "discord/c2", "--by", "bob", "--reason", "farmed")
+	ok("moderate", "confirm", "2", "--by", "mod2")
+	ok("policy", "activate", "preset:default")
+	ok("score")
+	if out := ok("integrity", "run"); !strings.Contains(out, "integrity run 1 over 6 events") {
+		t.Errorf("integrity run: %q", out)
+	}
+	ok("epoch", "close", "default", "--at", "2026-11-03")
+	const epoch = "default@2026-11-02T00:00:00Z"
+	if out := ok("integrity", "epoch", epoch); !strings.Contains(out, "discord/c2 × 0") || !strings.Contains(out, "moderation_flag") {
+		t.Errorf("epoch verdicts: %q", out)
+	}
+	if out := ok("verify", epoch); !strings.HasPrefix(out, "verified "+epoch) {
+		t.Errorf("verify: %q", out)
+	}
+	st, err = sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := st.Epoch(ctx, epoch)
+	st.Close()
+	if err != nil || ep.Events != 1 || ep.Excluded != 1 {
+		t.Errorf("epoch %+v, %v: want alice's flagged event at or below min score", ep, err)
+	}
+	if out := ok("explain", "alice"); !strings.Contains(out, "integrity verdicts and flags on member:alice") || !strings.Contains(out, "flag 2  confirmed discord/c2") {
+		t.Errorf("explain alice: %q", out)
+	}
+	if out := ok("integrity", "show", "discord/c2"); !strings.Contains(out, "flag 2") {
+		t.Errorf("integrity show: %q", out)
+	}
+
+	// Audit: a deterministic draw, reviewed by moderators only.
+	first := ok("audit", "draw", epoch, "--size", "1")
+	if again := ok("audit", "draw", epoch, "--size", "1"); again != first {
+		t.Errorf("second draw %q, first %q", again, first)
+	}
+	refused("a different sample", "audit", "draw", epoch, "--size", "2")
+	refused("not an epoch", "audit", "draw", "default@2026-11-03T00:00:00Z")
+	drawn := strings.Fields(strings.Split(first, "\n")[1])[1]
+	refused("alice is not a moderator", "audit", "fail", epoch, drawn, "--by", "alice")
+	ok("audit", "fail", epoch, drawn, "--by", "mod", "--note", "bought likes")
+	if out := ok("audit", "list", "--status", "failed"); !strings.Contains(out, drawn+"  by mod") {
+		t.Errorf("audit list: %q", out)
+	}
+}
