@@ -558,3 +558,37 @@ func TestConformanceAuthorship(t *testing.T) {
 			gc.Score.Authorship, gc.Score.Reward, got.Total, wc.CommentType, wc.Score.Authorship, wc.Score.Reward, want.Total)
 	}
 }
+
+// TestTreeBuilderOnRecordedComments checks the fast tree builder against the HTML parser on every recorded
+// comment, and counts how many take the fast path.
+func TestTreeBuilderOnRecordedComments(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	fast, total := 0, 0
+	for _, path := range resultFiles(t, dir) {
+		for _, u := range loadRecorded(t, path) {
+			for _, c := range u.Comments {
+				total++
+				out, raw, err := renderHTML(c.Content, newRenderBuf())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if raw {
+					continue
+				}
+				body, ok := buildTree(out)
+				if !ok {
+					continue
+				}
+				fast++
+				slow, err := parseBody(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := dumpTree(body), dumpTree(slow); a != b {
+					t.Errorf("comment %d: tree builder\n%s\nparser\n%s", c.ID, a, b)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d recorded comments take the fast tree builder", fast, total)
+}

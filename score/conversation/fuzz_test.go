@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"context"
+	"fmt"
+	"golang.org/x/net/html"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,7 +19,9 @@ func FuzzScoreComment(f *testing.F) {
 		"", "plain", "*a* **b** `c`", "See https://a.example/x). and www.b.example", "<details><summary>x</summary>y</details>",
 		"| a | b |\n|---|---|\n| 1 | 2 |", "- [ ] task\n- [x] done", "```go\nfunc main() {}\n```", "> quote\n\nbody",
 		"<img src=x onerror=alert(1)>", "<a href=\"/rel\">rel</a> <a href=\"mailto:a@b.c\">m</a>", "[^1]: note\n###### x [^1^]",
-		"<table><tr><td>unclosed", "ht<em>tp</em>s://split.example", "h<b>t</b>t<i>p</i>:<u>/</u>/x", "x http", "http:/ /", "\x00\xff\xfe", strings.Repeat("[", 100), strings.Repeat("*a* ", 50),
+		"<table><tr><td>unclosed", "ht<em>tp</em>s://split.example", "[see www.b.example](http://c.example)", "[![img](x.png)](https://y.example)",
+		"&amp; &copy; &#x41; &notanentity; &#0;", "a\r\nb\rc", "- [ ] x\n- [x] y", "| a |\n|:-:|\n| `b` |", "~~gone~~ **bold _both_**",
+		"[link](<url with spaces> \"title\")", "www.a.example/path_(x)", "`` ` ``", "\ttabbed code", "* a\n\n  b\n* c", "h<b>t</b>t<i>p</i>:<u>/</u>/x", "x http", "http:/ /", "\x00\xff\xfe", strings.Repeat("[", 100), strings.Repeat("*a* ", 50),
 	} {
 		f.Add(s)
 	}
@@ -40,6 +44,17 @@ func FuzzScoreComment(f *testing.F) {
 			}
 			if a.Formatting.Readability.Score < 0 || a.Formatting.Readability.Score > 1 {
 				t.Fatalf("readability %v", a.Formatting.Readability.Score)
+			}
+		}
+		if out, raw, err := renderHTML(md, newRenderBuf()); err == nil && !raw {
+			if fast, ok := buildTree(out); ok {
+				slow, err := parseBody(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := dumpTree(fast), dumpTree(slow); a != b {
+					t.Fatalf("tree builder disagrees with the HTML parser on %q:\n%s\nparser:\n%s", out, a, b)
+				}
 			}
 		}
 		if body, err := renderBody(md); err == nil {
@@ -146,4 +161,30 @@ func FuzzPurgeRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+// dumpTree writes a tree's elements, attributes and text, one node per line, for comparisons.
+func dumpTree(n *html.Node) string {
+	var b strings.Builder
+	var visit func(n *html.Node, depth int)
+	visit = func(n *html.Node, depth int) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			b.WriteString(strings.Repeat(" ", depth))
+			switch c.Type {
+			case html.ElementNode:
+				fmt.Fprintf(&b, "<%s", c.Data)
+				for _, a := range c.Attr {
+					fmt.Fprintf(&b, " %s=%q", a.Key, a.Val)
+				}
+				b.WriteString(">\n")
+				visit(c, depth+1)
+			case html.TextNode:
+				fmt.Fprintf(&b, "%q\n", c.Data)
+			default:
+				fmt.Fprintf(&b, "node type %d %q\n", c.Type, c.Data)
+			}
+		}
+	}
+	visit(n, 0)
+	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -27,31 +28,54 @@ type renderBuf struct {
 	w   *bufio.Writer
 }
 
-var bufPool = sync.Pool{New: func() any {
+var bufPool = sync.Pool{New: func() any { return newRenderBuf() }}
+
+func newRenderBuf() *renderBuf {
 	b := new(renderBuf)
 	b.w = bufio.NewWriterSize(&b.out, 4096)
 	return b
-}}
+}
 
 // MaxMarkdownLen bounds one comment's markdown; longer input is an error rather than a slow render.
 const MaxMarkdownLen = 1 << 20
 
-// renderBody renders markdown and parses the HTML into a document, returning its body element.
+// renderBody renders markdown and returns the body element of the resulting document.
 func renderBody(markdown string) (*html.Node, error) {
-	if len(markdown) > MaxMarkdownLen {
-		return nil, fmt.Errorf("markdown: %d bytes, at most %d", len(markdown), MaxMarkdownLen)
-	}
 	buf := bufPool.Get().(*renderBuf)
+	defer bufPool.Put(buf)
+	out, raw, err := renderHTML(markdown, buf)
+	if err != nil {
+		return nil, err
+	}
+	if !raw {
+		if body, ok := buildTree(out); ok {
+			return body, nil
+		}
+	}
+	return parseBody(out)
+}
+
+// renderHTML renders markdown to HTML in buf and reports whether the markdown holds raw HTML.
+func renderHTML(markdown string, buf *renderBuf) ([]byte, bool, error) {
+	if len(markdown) > MaxMarkdownLen {
+		return nil, false, fmt.Errorf("markdown: %d bytes, at most %d", len(markdown), MaxMarkdownLen)
+	}
 	buf.out.Reset()
 	buf.w.Reset(&buf.out)
-	defer bufPool.Put(buf)
-	if err := md.Convert([]byte(markdown), buf.w); err != nil {
-		return nil, fmt.Errorf("markdown: render: %w", err)
+	src := []byte(markdown)
+	doc := md.Parser().Parse(text.NewReader(src))
+	if err := md.Renderer().Render(buf.w, src, doc); err != nil {
+		return nil, false, fmt.Errorf("markdown: render: %w", err)
 	}
 	if err := buf.w.Flush(); err != nil {
-		return nil, fmt.Errorf("markdown: render: %w", err)
+		return nil, false, fmt.Errorf("markdown: render: %w", err)
 	}
-	doc, err := html.Parse(bytes.NewReader(buf.out.Bytes()))
+	return buf.out.Bytes(), hasRawHTML(doc), nil
+}
+
+// parseBody parses HTML as a browser would and returns its body element.
+func parseBody(b []byte) (*html.Node, error) {
+	doc, err := html.Parse(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("markdown: parse HTML: %w", err)
 	}
