@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -13,16 +14,19 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/sqlstore"
 )
 
-// runReputation runs `plaudit reputation args…` with its flags reset first, returning stdout and stderr.
+// runReputation runs `plaudit reputation args…` with its own flags reset first (not the global --db), returning
+// stdout and stderr.
 func runReputation(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	cmd, _, err := rootCmd.Find([]string{"reputation"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+	cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			_ = sv.Replace(nil)
 		} else {
@@ -102,5 +106,59 @@ func TestReputationEdges(t *testing.T) {
 	}
 	if _, _, err := runReputation(t, "--edges", edges, "--alpha", "1.5"); err == nil || exitCode(err) != 2 {
 		t.Errorf("alpha 1.5: %v", err)
+	}
+}
+
+func TestReputationMembers(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "rep.db")
+	st, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []plaudit.Event
+	if _, err := gen.Generate(gen.Config{Members: 200, Days: 3, Seed: 3}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for len(events) > 0 {
+		n := min(len(events), 1000)
+		res, err := st.AppendEvents(ctx, events[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Status != plaudit.Accepted {
+			t.Fatalf("append: %+v", res[0])
+		}
+		events = events[n:]
+	}
+	st.Close()
+
+	old := dbFlag
+	t.Cleanup(func() {
+		dbFlag = old
+		if f := rootCmd.PersistentFlags().Lookup("db"); f != nil {
+			f.Changed = false
+		}
+	})
+	out, errOut, err := runReputation(t, "--db", db, "--top", "5")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[0], "rank") || !strings.Contains(lines[0], "percentile") || !strings.HasPrefix(strings.TrimSpace(lines[1]), "1 ") {
+		t.Errorf("table:\n%s", out)
+	}
+	if !strings.Contains(errOut, "pre-trusted") || !strings.Contains(errOut, "iterations") {
+		t.Errorf("summary: %q", errOut)
+	}
+	again, _, err := runReputation(t, "--db", db, "--top", "5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != out {
+		t.Errorf("two runs differ:\n%s\n%s", out, again)
 	}
 }
