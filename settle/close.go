@@ -610,6 +610,8 @@ func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Alloca
 		fromPool.Add(fromPool, ep.Unspent)
 		toTreasury.Add(toTreasury, ep.Unspent)
 	}
+	var names arena
+	carryPrefix, memberPrefix, stakePrefix := plaudit.AccountCarry(p.Name, ""), plaudit.AccountMember(""), plaudit.AccountENGStake("")
 	settle := &plaudit.Posting{Origin: origin, Reason: "settle epoch " + ep.ID, Time: ep.End}
 	if fromPool.Sign() > 0 {
 		settle.Entries = append(settle.Entries, plaudit.Entry{Account: plaudit.AccountPool(p.Name), Asset: p.Token, Amount: fromPool.Neg(fromPool)})
@@ -618,10 +620,10 @@ func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Alloca
 		a := &allocs[k]
 		if a.CarryOut.Cmp(a.CarryIn) != 0 {
 			d := vals.next().Sub(a.CarryOut, a.CarryIn)
-			settle.Entries = append(settle.Entries, plaudit.Entry{Account: plaudit.AccountCarry(p.Name, a.Member), Asset: p.Token, Amount: d})
+			settle.Entries = append(settle.Entries, plaudit.Entry{Account: names.concat(carryPrefix, a.Member), Asset: p.Token, Amount: d})
 		}
 		if a.Paid.Sign() > 0 {
-			settle.Entries = append(settle.Entries, plaudit.Entry{Account: plaudit.AccountMember(a.Member), Asset: p.Token, Amount: a.Paid})
+			settle.Entries = append(settle.Entries, plaudit.Entry{Account: names.concat(memberPrefix, a.Member), Asset: p.Token, Amount: a.Paid})
 		}
 	}
 	if toTreasury.Sign() > 0 {
@@ -637,7 +639,7 @@ func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Alloca
 		for k := range allocs {
 			a := &allocs[k]
 			if a.ENG.Sign() > 0 && a.Kind != plaudit.MemberProject {
-				mint.Entries = append(mint.Entries, plaudit.Entry{Account: plaudit.AccountENGStake(a.Member), Asset: plaudit.AssetENG, Amount: a.ENG})
+				mint.Entries = append(mint.Entries, plaudit.Entry{Account: names.concat(stakePrefix, a.Member), Asset: plaudit.AssetENG, Amount: a.ENG})
 			}
 		}
 		if engProject.Sign() > 0 {
