@@ -62,6 +62,9 @@ func (c *Config) ScoreComment(in CommentInput) (*CommentScore, error) {
 		priority = 1
 	}
 	base := c.jsNum(mul(f.Total, authorship)) // a JavaScript number between the two modules there
+	if c.NoContentEvaluator {
+		return &CommentScore{Formatting: f, Relevance: decimal.NewFromInt(1), Priority: priority, Authorship: authorship, Reward: base}, nil
+	}
 	reward := round(mul(mul(base, relevance), decimal.NewFromInt(int64(priority))), 3)
 	return &CommentScore{Formatting: f, Relevance: relevance, Priority: priority, Authorship: authorship, Reward: reward}, nil
 }

@@ -27,6 +27,9 @@ type Config struct {
 	// Relevance holds fixed relevances per role (the specification's is usually 1); other comments get theirs
 	// from the relevance provider.
 	Relevance map[Role]decimal.Decimal
+	// NoContentEvaluator leaves relevance and priority out: a comment's reward is its formatting total times
+	// authorship, as in a Ubiquity configuration without the contentEvaluator module.
+	NoContentEvaluator bool
 	// OriginalAuthorWeight is the share of the specification's reward that goes to the author of the comment the
 	// specification was copied from.
 	OriginalAuthorWeight decimal.Decimal

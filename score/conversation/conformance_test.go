@@ -149,25 +149,18 @@ func TestConformanceComments(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				relevance := decN(rc.Score.Relevance)
-				withRelevance := rc.Score.Relevance != ""
-				if !withRelevance {
-					relevance = decimal.NewFromInt(1) // the formatting stage alone: no relevance, no priority
+				c := cfg
+				if rc.Score.Relevance == "" {
+					// The formatting stage alone (the recording ran without the content evaluator): no
+					// relevance, no priority.
+					c.NoContentEvaluator = true
 				}
-				priority := rc.Score.Priority
-				if !withRelevance {
-					priority = 1
-				}
-				got, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL,
-					Relevance: relevance, Priority: priority, Authorship: decN(rc.Score.Authorship)})
+				got, err := c.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL,
+					Relevance: decN(rc.Score.Relevance), Priority: rc.Score.Priority, Authorship: decN(rc.Score.Authorship)})
 				if err != nil {
 					t.Fatalf("%s %d: %v", name, rc.ID, err)
 				}
 				want := decN(rc.Score.Reward)
-				if !withRelevance {
-					// Without the content evaluator the reward is the formatting total times authorship.
-					got.Reward = mul(got.Formatting.Total, got.Authorship)
-				}
 				if msg := intermediates(got, rc); msg != "" {
 					t.Errorf("%s %s comment %d: %s", name, user, rc.ID, msg)
 				}
@@ -280,16 +273,11 @@ func TestConformanceTotals(t *testing.T) {
 					continue
 				}
 				role, _ := ParseRole(rc.CommentType)
-				rel, prio := decN(rc.Score.Relevance), rc.Score.Priority
-				if rc.Score.Relevance == "" {
-					rel, prio = decimal.NewFromInt(1), 1
-				}
-				s, err := cfg.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL, Relevance: rel, Priority: prio, Authorship: decN(rc.Score.Authorship)})
+				c := cfg
+				c.NoContentEvaluator = rc.Score.Relevance == "" // the formatting stage alone
+				s, err := c.ScoreComment(CommentInput{Markdown: rc.Content, Role: role, URL: rc.URL, Relevance: decN(rc.Score.Relevance), Priority: rc.Score.Priority, Authorship: decN(rc.Score.Authorship)})
 				if err != nil {
 					t.Fatal(err)
-				}
-				if rc.Score.Relevance == "" {
-					s.Reward = mul(s.Formatting.Total, s.Authorship)
 				}
 				u.Comments = append(u.Comments, &ScoredComment{ID: rc.ID, Score: s})
 			}
@@ -364,21 +352,25 @@ func TestConformanceConversation(t *testing.T) {
 		file   string
 		thread *Thread
 		scored bool // false: a stage before scoring, compare the purge only
+		noCE   bool // recorded without the content evaluator
 	}{
-		{"content-evaluator-results.json", issue5, true},
-		{"github-comment-results.json", issue5, true},
-		{"permit-generation-results.json", issue5, true},
-		{"review-incentivizer-results.json", issue5, true},
-		{"event-incentives-results.json", issue5, true},
-		{"data-purge-result.json", issue5, false},
-		{"external-content-results.json", issue5, false},
-		{"reward-split.json", issue69, true},
-		{"hidden-comment-purged.json", issue13, false},
+		{"formatting-evaluator-results.json", issue5, true, true},
+		{"content-evaluator-results.json", issue5, true, false},
+		{"github-comment-results.json", issue5, true, false},
+		{"permit-generation-results.json", issue5, true, false},
+		{"review-incentivizer-results.json", issue5, true, false},
+		{"event-incentives-results.json", issue5, true, false},
+		{"data-purge-result.json", issue5, false, false},
+		{"external-content-results.json", issue5, false, false},
+		{"reward-split.json", issue69, true, false},
+		{"hidden-comment-purged.json", issue13, false, false},
 	}
 	comments := 0
 	for _, tc := range cases {
 		rec := loadRecorded(t, filepath.Join(dir, "results", tc.file))
-		res, err := cfg.Score(context.Background(), tc.thread, Fixed(d("0.8")))
+		c := cfg
+		c.NoContentEvaluator = tc.noCE
+		res, err := c.Score(context.Background(), tc.thread, Fixed(d("0.8")))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -315,6 +315,8 @@ func (p *cfgParser) parse(root map[string]any) Config {
 	}
 	if v, ok := inc["contentEvaluator"]; ok && v != nil {
 		p.contentEvaluator(&c, v)
+	} else {
+		c.NoContentEvaluator = true // the module is off: no relevance, no priority
 	}
 	if v, ok := inc["formattingEvaluator"]; ok && v != nil {
 		p.formattingEvaluator(&c, v)
