@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func init() { register(40, "Integrity", testIntegrity) }
 func testIntegrity(t *testing.T, open Opener) {
 	t.Run("FlagLifecycle", func(t *testing.T) { testFlagLifecycle(t, open(t)) })
 	t.Run("FlagRefusals", func(t *testing.T) { testFlagRefusals(t, open(t)) })
+	t.Run("ConcurrentDecisions", func(t *testing.T) { testConcurrentDecisions(t, open(t)) })
 	t.Run("Moderators", func(t *testing.T) { testModerators(t, open(t)) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
 	t.Run("VerdictRuns", func(t *testing.T) { testVerdictRuns(t, open(t)) })
@@ -402,5 +404,63 @@ func testEpochVerdicts(t *testing.T, s plaudit.Store) {
 	}
 	if vs, _ := s.EpochVerdicts(ctx, "third"); vs != nil {
 		t.Errorf("refused verdicts were stored: %+v", vs)
+	}
+}
+
+// testConcurrentDecisions has several moderators decide one flag at once: exactly one decision wins, the
+// others see it and are refused, and the history holds one decision.
+func testConcurrentDecisions(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	if _, err := s.AppendEvents(ctx, events(0, 2)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	for i := range n {
+		grant(t, s, fmt.Sprintf("mod%d", i))
+	}
+	f := mustFlag(t, s, "x/e00001", "x:u1", "x:u2")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			by := fmt.Sprintf("mod%d", i)
+			at := modAt.Add(time.Duration(i+1) * time.Minute)
+			_, errs[i] = s.UpdateFlag(ctx, f.ID, by, func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+				actor := moderation.Actor{Handle: by, Moderator: isMod}
+				if i%2 == 0 {
+					return moderation.RejectAction(f, actor, at, "")
+				}
+				eff, err := moderation.DefaultConfig().Effects(weeklyEpochs, at, 1)
+				if err != nil {
+					return plaudit.FlagAction{}, err
+				}
+				return moderation.ConfirmAction(f, actor, at, "", eff)
+			})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch plaudit.ErrorCode(err) {
+		case "":
+			won++
+		case plaudit.ECONFLICT:
+		default:
+			t.Errorf("moderator %d: %v", i, err)
+		}
+	}
+	hist, err := s.FlagHistory(ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if won != 1 || len(hist) != 2 {
+		t.Fatalf("%d decisions won, history %+v; want exactly one", won, hist)
+	}
+	got, _ := s.Flag(ctx, f.ID)
+	ex, _ := s.Exclusions(ctx, "")
+	if (got.Status == plaudit.FlagConfirmed) != (len(ex) == 1) || got.Decision.By != hist[1].By {
+		t.Errorf("flag %+v, exclusions %+v, history %+v", got, ex, hist)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -41,14 +42,14 @@ func policyModeration(p *policy.Policy) moderation.Config {
 
 func integrityRunCmd() *cobra.Command {
 	var since, until, by string
-	var top int
+	var top, limit int
 	cmd := &cobra.Command{
 		Use:   "run [--since T] [--until T]",
 		Short: "Run the integrity checks over the log and store the verdicts",
 		Long: `run checks the events of [--since, --until) (the whole log by default; identities always come from the
 whole log) with the active policy's integrity options (integrity.DefaultOptions when no policy is active),
-stores one verdict per event or member with a finding, and prints the flagged members with their top
-evidence. Runs are kept: plaudit integrity show SUBJECT lists every run's verdict on a subject.`,
+stores one verdict per event or member with a finding, and prints the flagged members, the most penalised
+first, with their strongest reasons and evidence. Runs are kept: plaudit integrity show SUBJECT lists every run's verdict on a subject.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -76,14 +77,15 @@ evidence. Runs are kept: plaudit integrity show SUBJECT lists every run's verdic
 			if err != nil {
 				return err
 			}
-			writeIntegritySummary(cmd.OutOrStdout(), run, rep, top)
+			writeIntegritySummary(cmd.OutOrStdout(), run, rep, top, limit)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "check events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringVar(&until, "until", "", "check events before this time")
 	cmd.Flags().StringVar(&by, "by", "", "who runs it, for the record (default $PLAUDIT_OPERATOR or $USER)")
-	cmd.Flags().IntVar(&top, "top", 3, "evidence lines to print per flagged member")
+	cmd.Flags().IntVar(&top, "top", 3, "reasons to print per flagged member, strongest first (0: all)")
+	cmd.Flags().IntVar(&limit, "limit", 20, "flagged members to print, most penalised first (0: all)")
 	return cmd
 }
 
@@ -120,8 +122,9 @@ func runIntegrity(ctx context.Context, st plaudit.Store, from, to time.Time, by 
 	return run, rep, nil
 }
 
-// writeIntegritySummary prints a run: counts, then each flagged member with its multiplier and top reasons.
-func writeIntegritySummary(w io.Writer, run *plaudit.VerdictRun, rep *integrity.Report, top int) {
+// writeIntegritySummary prints a run: counts, then the flagged members, lowest multiplier first (ties by
+// handle), each with its strongest reasons.
+func writeIntegritySummary(w io.Writer, run *plaudit.VerdictRun, rep *integrity.Report, top, limit int) {
 	policyNote := run.PolicyHash
 	if policyNote == "" {
 		policyNote = "no active policy: default options"
@@ -142,10 +145,23 @@ func writeIntegritySummary(w io.Writer, run *plaudit.VerdictRun, rep *integrity.
 	for _, v := range run.Verdicts {
 		bySubject[v.Subject] = v
 	}
-	for _, h := range flagged {
+	sort.SliceStable(flagged, func(i, j int) bool {
+		a, b := bySubject[plaudit.MemberSubject(flagged[i])].Multiplier, bySubject[plaudit.MemberSubject(flagged[j])].Multiplier
+		if a != b {
+			return a < b
+		}
+		return flagged[i] < flagged[j]
+	})
+	for i, h := range flagged {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "\n… and %d more flagged members (--limit 0 lists all; plaudit integrity show HANDLE)\n", len(flagged)-limit)
+			break
+		}
 		v := bySubject[plaudit.MemberSubject(h)]
 		fmt.Fprintf(w, "\n%s × %s\n", h, v.Multiplier)
-		writeReasons(w, v.Reasons, top)
+		rs := append([]plaudit.Reason(nil), v.Reasons...)
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Multiplier < rs[j].Multiplier })
+		writeReasons(w, rs, top)
 	}
 }
 
