@@ -293,8 +293,11 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 	items := c.items(t)
 	// Commenters: a human with a non-empty body that is not a command.
 	for _, it := range items {
-		if it.user == nil || it.body == nil || *it.body == "" || it.user.Type != "User" {
+		if it.user == nil || it.body == nil || *it.body == "" {
 			continue
+		}
+		if it.user.Type != "User" && (c.Compat || it.user.Type != "") {
+			continue // bots and organisations; outside compatibility mode a missing type counts as a person
 		}
 		if strings.HasPrefix(strings.TrimFunc(*it.body, isJSSpace), "/") {
 			continue
