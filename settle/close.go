@@ -411,7 +411,7 @@ func splitPool(vals *ints, p *Program, avail *big.Int, handles []string, allocs 
 	R := new(big.Int).Set(avail)
 	capped := make([]bool, len(allocs))
 
-	if capAmt := capAmount(p, avail); capAmt != nil {
+	if capAmt := capAmount(p, avail); capAmt != nil && reachesCap(lines, R, W, capAmt) {
 		order := make([]int32, 0, len(allocs))
 		for k := range lines {
 			if lines[k].weight > 0 {
@@ -560,6 +560,18 @@ func (s *ints) next() *big.Int {
 	return v
 }
 
+// reachesCap reports whether the heaviest member's share of R reaches the cap: only then does anyone get
+// capped, and only then is it worth sorting the members by weight.
+func reachesCap(lines []line, R, W, capAmt *big.Int) bool {
+	var top uint64
+	for k := range lines {
+		top = max(top, lines[k].weight)
+	}
+	lhs := new(big.Int).SetUint64(top)
+	lhs.Mul(lhs, R)
+	return lhs.Cmp(new(big.Int).Mul(capAmt, W)) >= 0
+}
+
 // hiLo returns v (< 2^128) as two 64-bit words.
 func hiLo(v *big.Int) (hi, lo uint64) {
 	ws := v.Bits()
@@ -612,7 +624,7 @@ func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Alloca
 	}
 	var names arena
 	carryPrefix, memberPrefix, stakePrefix := plaudit.AccountCarry(p.Name, ""), plaudit.AccountMember(""), plaudit.AccountENGStake("")
-	settle := &plaudit.Posting{Origin: origin, Reason: "settle epoch " + ep.ID, Time: ep.End}
+	settle := &plaudit.Posting{Origin: origin, Reason: "settle epoch " + ep.ID, Time: ep.End, Entries: make([]plaudit.Entry, 0, 2*len(allocs)+2)}
 	if fromPool.Sign() > 0 {
 		settle.Entries = append(settle.Entries, plaudit.Entry{Account: plaudit.AccountPool(p.Name), Asset: p.Token, Amount: fromPool.Neg(fromPool)})
 	}
@@ -633,9 +645,8 @@ func postings(vals *ints, p *Program, ep *plaudit.Epoch, allocs []plaudit.Alloca
 		out = append(out, settle)
 	}
 	if ep.ENG.Sign() > 0 {
-		mint := &plaudit.Posting{Origin: origin, Reason: "mint ENG for epoch " + ep.ID, Time: ep.End, Entries: []plaudit.Entry{
-			{Account: plaudit.AccountENGIssuer, Asset: plaudit.AssetENG, Amount: new(big.Int).Neg(ep.ENG)},
-		}}
+		mint := &plaudit.Posting{Origin: origin, Reason: "mint ENG for epoch " + ep.ID, Time: ep.End, Entries: make([]plaudit.Entry, 1, len(allocs)+2)}
+		mint.Entries[0] = plaudit.Entry{Account: plaudit.AccountENGIssuer, Asset: plaudit.AssetENG, Amount: new(big.Int).Neg(ep.ENG)}
 		for k := range allocs {
 			a := &allocs[k]
 			if a.ENG.Sign() > 0 && a.Kind != plaudit.MemberProject {
