@@ -584,3 +584,22 @@ func TestTreeBuilderOnRecordedComments(t *testing.T) {
 	}
 	t.Logf("%d of %d recorded comments take the fast tree builder", fast, total)
 }
+
+// TestParseRecordedConfigurations loads both configurations of the recorded test suite.
+func TestParseRecordedConfigurations(t *testing.T) {
+	dir := testenv.Shared(t, "conformance/ubiquity")
+	for _, p := range []string{"results/valid-configuration.json", "configurations/custom-configuration.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ParseUbiquityConfig(b)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if !c.Compat || len(c.Formatting) == 0 {
+			t.Errorf("%s: %+v", p, c)
+		}
+	}
+}
