@@ -344,6 +344,14 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 	if len(t.Edits) > 0 && !issue.IsPull() {
 		shares = Authorship(t.Edits)
 	}
+	scorer := c
+	if c.Compat && (issue.Body == nil || *issue.Body == "") {
+		// The reference evaluates relevance only against a specification: without one, comments keep
+		// their formatting reward.
+		cc := *c
+		cc.NoContentEvaluator = true
+		scorer = &cc
+	}
 	for _, sc := range scored {
 		r, ok := relevances[sc.ID]
 		if !ok {
@@ -355,7 +363,7 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 				authorship = s
 			}
 		}
-		s, err := c.ScoreComment(CommentInput{Markdown: sc.Content, Role: sc.Role, URL: sc.URL, Relevance: r, Priority: priority, Authorship: authorship})
+		s, err := scorer.ScoreComment(CommentInput{Markdown: sc.Content, Role: sc.Role, URL: sc.URL, Relevance: r, Priority: priority, Authorship: authorship})
 		if err != nil {
 			return nil, fmt.Errorf("score conversation: comment %d: %w", sc.ID, err)
 		}
