@@ -47,42 +47,72 @@ func TestImportCrash(t *testing.T) {
 			// How long a whole import takes here, so that kills land anywhere in it, from start-up to the
 			// last commit.
 			start := time.Now()
-			if res := runImport(t, bin, newDSN(), file); res != [3]int{n, 0, 0} {
-				t.Fatalf("clean import: %v", res)
+			if res, err := importCounts(bin, newDSN(), file); err != nil || res != [3]int{n, 0, 0} {
+				t.Fatalf("clean import: %v %v", res, err)
 			}
 			full := time.Since(start)
 			t.Logf("a whole import takes %s", full.Round(time.Millisecond))
-			killedMidway := 0
-			for i := range 20 {
-				dsn := newDSN()
+
+			const runs, lanes = 20, 2 // two runs at a time: much of a run is waiting for the database
+			dsns, delays := make([]string, runs), make([]time.Duration, runs)
+			for i := range runs {
+				dsns[i] = newDSN()
 				// Even runs: anywhere in the run, start-up and migrations included. Odd runs: in its last
 				// 70%, where batches are being committed.
-				delay := time.Duration(rng.Int64N(int64(full)))
+				delays[i] = time.Duration(rng.Int64N(int64(full)))
 				if i%2 == 1 {
-					delay = full*3/10 + time.Duration(rng.Int64N(int64(full)*7/10))
+					delays[i] = full*3/10 + time.Duration(rng.Int64N(int64(full)*7/10))
 				}
-				cmd := exec.Command(bin, "--db", dsn, "import", "--batch", "1000", file)
-				var out bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, &out
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(delay)
-				cmd.Process.Signal(syscall.SIGKILL)
-				err := cmd.Wait()
-				killed := err != nil
-				res := runImport(t, bin, dsn, file)
-				if res[0]+res[1] != n || res[2] != 0 {
-					t.Fatalf("run %d (killed after %s): second import %v, want %d new + duplicate and 0 rejected", i, delay, res, n)
-				}
-				if killed && res[1] > 0 {
-					killedMidway++
-				}
-				checkStore(t, dsn, n)
 			}
-			t.Logf("%d of 20 kills landed after some batches were committed", killedMidway)
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			killedMidway := 0
+			next := 0
+			for range lanes {
+				wg.Go(func() {
+					for {
+						mu.Lock()
+						i := next
+						next++
+						mu.Unlock()
+						if i >= runs {
+							return
+						}
+						midway, err := crashAndResume(bin, dsns[i], file, n, delays[i])
+						mu.Lock()
+						if err != nil {
+							t.Errorf("run %d (killed after %s): %v", i, delays[i], err)
+						} else if midway {
+							killedMidway++
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			t.Logf("%d of %d kills landed after some batches were committed", killedMidway, runs)
 		})
 	}
+}
+
+// crashAndResume starts an import into dsn, kills it with SIGKILL after delay, runs the import again to the
+// end and checks the store. It reports whether the kill landed after some batches were committed.
+func crashAndResume(bin, dsn, file string, n int, delay time.Duration) (bool, error) {
+	cmd := exec.Command(bin, "--db", dsn, "import", "--batch", "1000", file)
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGKILL)
+	killed := cmd.Wait() != nil
+	res, err := importCounts(bin, dsn, file)
+	if err != nil {
+		return false, err
+	}
+	if res[0]+res[1] != n || res[2] != 0 {
+		return false, fmt.Errorf("second import %v, want %d new + duplicate and 0 rejected", res, n)
+	}
+	return killed && res[1] > 0, checkStore(dsn, n)
 }
 
 var (
@@ -157,7 +187,9 @@ func TestImportCommand(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(db); err == nil {
-		checkStore(t, db, 0)
+		if err := checkStore(db, 0); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// Standard input, CSV.
@@ -174,37 +206,35 @@ func TestImportCommand(t *testing.T) {
 
 var summary = regexp.MustCompile(`(?m)^imported (\d+) new, (\d+) duplicate, (\d+) rejected$`)
 
-// runImport runs a whole import and returns its counts from the summary line, which must be the last line
-// of standard output.
-func runImport(t *testing.T, bin, dsn, file string) [3]int {
-	t.Helper()
+// importCounts runs a whole import and returns its counts from the summary line, which must be the last
+// line of standard output.
+func importCounts(bin, dsn, file string) ([3]int, error) {
+	var res [3]int
 	cmd := exec.Command(bin, "--db", dsn, "import", file)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("plaudit import: %v\n%s%s", err, out, stderr.Bytes())
+		return res, fmt.Errorf("plaudit import: %v\n%s%s", err, out, stderr.Bytes())
 	}
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	m := summary.FindStringSubmatch(lines[len(lines)-1])
 	if m == nil {
-		t.Fatalf("last line of output is not the summary: %q", out)
+		return res, fmt.Errorf("last line of output is not the summary: %q", out)
 	}
-	var res [3]int
 	for i := range res {
 		res[i], _ = strconv.Atoi(m[i+1])
 	}
-	return res
+	return res, nil
 }
 
 // checkStore checks that the store at dsn holds exactly events 0…n-1 of writeEvents, each once, in
 // ascending seq.
-func checkStore(t *testing.T, dsn string, n int) {
-	t.Helper()
+func checkStore(dsn string, n int) error {
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer db.Close()
 	seen := make([]bool, n)
@@ -229,11 +259,12 @@ func checkStore(t *testing.T, dsn string, n int) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if count != n {
-		t.Fatalf("store holds %d events, want %d", count, n)
+		return fmt.Errorf("store holds %d events, want %d", count, n)
 	}
+	return nil
 }
 
 func init() {
