@@ -228,6 +228,9 @@ func closeEpoch(ctx context.Context, st plaudit.Store, r *settleRequest, operato
 	if plaudit.ErrorCode(err) == plaudit.ECONFLICT && strings.HasSuffix(plaudit.ErrorMessage(err), "already closed") {
 		return nil, true, nil
 	}
+	if err == nil { // the epoch's records keep the verdicts it was settled with (integrity.go)
+		err = recordEpochVerdicts(ctx, st, r.window.ID, r.verdicts)
+	}
 	return res, false, err
 }
 
@@ -304,9 +307,6 @@ ended yet cannot be closed.`,
 			if already {
 				fmt.Fprintf(out, "epoch %s already closed\n", win.ID)
 				return nil
-			}
-			if err := recordEpochVerdicts(ctx, st, win.ID, vs); err != nil { // integrity.go
-				return err
 			}
 			writeEpochSummary(out, res.Epoch)
 			return nil
