@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,36 +292,88 @@ func DefaultPath() (string, error) {
 	return filepath.Join(dir, "plaudit.db"), nil
 }
 
-// Redact returns dsn fit for a message or a log: a PostgreSQL URL with its password (in the user info or a
-// password query parameter) replaced by "xxxxx"; a SQLite path unchanged.
+// Redact returns dsn fit for a message or a log: a PostgreSQL URL with its passwords (in the user info, or a
+// password or sslpassword query parameter) replaced by "xxxxx"; a SQLite path unchanged. A malformed URL,
+// where a password could hide in a place a parser would not look, is shown as "postgres://(malformed URL)".
 func Redact(dsn string) string {
 	if !IsPostgres(dsn) {
 		return dsn
 	}
+	scheme, _, _ := strings.Cut(dsn, "://")
 	u, err := url.Parse(dsn)
+	if err != nil || u.Opaque != "" || u.Fragment != "" || strings.ContainsAny(u.Path, ":@") {
+		return scheme + "://(malformed URL)"
+	}
+	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		// Unparseable: keep the scheme only, since we cannot tell where a password is.
-		scheme, _, _ := strings.Cut(dsn, "://")
-		return scheme + "://(unparseable URL)"
+		return scheme + "://(malformed URL)"
+	}
+	for k := range q {
+		if !paramName.MatchString(k) {
+			return scheme + "://(malformed URL)"
+		}
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	q := u.Query()
-	changed := false
-	for _, k := range []string{"password", "sslpassword"} {
-		if q.Has(k) {
-			q.Set(k, "xxxxx")
-			changed = true
+	pairs := strings.Split(u.RawQuery, "&")
+	for i, p := range pairs {
+		if k, _, ok := strings.Cut(p, "="); ok && isPasswordKey(k) {
+			pairs[i] = k + "=xxxxx"
 		}
 	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = strings.Join(pairs, "&")
 	return u.String()
 }
 
-var userinfoPassword = regexp.MustCompile(`^[a-z]+://[^@/]*?:([^@/]*)@`)
+// isPasswordKey reports whether a query parameter's raw key may name a password (password, sslpassword):
+// any key ending in "password", to be safe with malformed URLs.
+func isPasswordKey(raw string) bool {
+	k, err := url.QueryUnescape(raw)
+	if err != nil {
+		k = raw
+	}
+	return strings.HasSuffix(strings.ToLower(k), "password")
+}
+
+var (
+	userinfoPassword = regexp.MustCompile(`^[a-z]+://[^@/]*?:([^@/]*)@`)
+	passwordParam    = regexp.MustCompile(`(?i)password=([^&]*)`)
+	paramName        = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+// secrets returns the passwords in dsn as they may appear in an error: as written, unescaped, and escaped
+// either way.
+func secrets(dsn string) []string {
+	var out []string
+	add := func(raw string, unescape func(string) (string, error)) {
+		if raw == "" {
+			return
+		}
+		dec, err := unescape(raw)
+		if err != nil {
+			dec = raw
+		}
+		out = append(out, raw, dec, url.QueryEscape(dec), url.PathEscape(dec))
+	}
+	if m := userinfoPassword.FindStringSubmatch(dsn); m != nil {
+		add(m[1], url.PathUnescape)
+	}
+	// Also whatever a lenient reader could take for user info in a malformed URL: the text after the first
+	// ':' and before the last '@'. (Not when it is so short that masking it would garble the message.)
+	if _, rest, ok := strings.Cut(dsn, "://"); ok {
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok && len(pw) >= 4 {
+				add(pw, url.PathUnescape)
+			}
+		}
+	}
+	// And the value of anything that looks like a password parameter, wherever it is.
+	for _, m := range passwordParam.FindAllStringSubmatch(dsn, -1) {
+		add(m[1], url.QueryUnescape)
+	}
+	return out
+}
 
 // scrub returns err with every password of dsn masked in its text: drivers and url.Parse quote connection
 // strings in their errors. The result still unwraps to err, for errors.Is and errors.As.
@@ -328,33 +381,25 @@ func scrub(err error, dsn string) error {
 	if err == nil || !IsPostgres(dsn) {
 		return err
 	}
-	var secrets []string
-	if m := userinfoPassword.FindStringSubmatch(dsn); m != nil && m[1] != "" {
-		secrets = append(secrets, m[1])
-		if dec, err := url.PathUnescape(m[1]); err == nil {
-			secrets = append(secrets, dec)
-		}
-	}
-	if _, query, ok := strings.Cut(dsn, "?"); ok {
-		if q, err := url.ParseQuery(query); err == nil {
-			for _, k := range []string{"password", "sslpassword"} {
-				for _, v := range q[k] {
-					secrets = append(secrets, v, url.QueryEscape(v))
-				}
-			}
-		}
-	}
 	msg := err.Error()
-	clean := msg
-	for _, s := range secrets {
-		if s != "" {
-			clean = strings.ReplaceAll(clean, s, "xxxxx")
-		}
-	}
+	clean := maskSecrets(strings.ReplaceAll(msg, dsn, Redact(dsn)), dsn)
 	if clean == msg {
 		return err
 	}
 	return &scrubbedError{msg: clean, err: err}
+}
+
+// maskSecrets replaces every password of dsn in s by "xxxxx", longest first, so that a short candidate
+// never splits a longer one.
+func maskSecrets(s, dsn string) string {
+	all := secrets(dsn)
+	slices.SortStableFunc(all, func(a, b string) int { return len(b) - len(a) })
+	for _, secret := range all {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "xxxxx")
+		}
+	}
+	return s
 }
 
 // scrubbedError is an error whose text had secrets removed.
