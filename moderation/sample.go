@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
@@ -22,16 +23,21 @@ func SampleRank(epochID, key string) string {
 //
 //	sort keys by hex(sha256(epochID + "\x00" + key)) ascending; take the first n.
 func Sample(epochID string, rewarded []string, n int) []string {
-	type ranked struct{ key, rank string }
+	type ranked struct {
+		key  string
+		rank [sha256.Size]byte // byte order is the order of the hex text
+	}
 	seen := make(map[string]bool, len(rewarded))
 	rs := make([]ranked, 0, len(rewarded))
+	buf := make([]byte, 0, len(epochID)+64)
 	for _, k := range rewarded {
 		if !seen[k] {
 			seen[k] = true
-			rs = append(rs, ranked{k, SampleRank(epochID, k)})
+			buf = append(append(append(buf[:0], epochID...), 0), k...)
+			rs = append(rs, ranked{k, sha256.Sum256(buf)})
 		}
 	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].rank < rs[j].rank })
+	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].rank[:], rs[j].rank[:]) < 0 })
 	n = max(0, min(n, len(rs)))
 	out := make([]string, n)
 	for i := range out {
