@@ -231,7 +231,8 @@ func (db *DB) Rebind(query string) string {
 //
 // fn must pass ctx to the statements it runs: cancelling ctx interrupts them, and a transaction whose ctx
 // is done when fn returns is rolled back. The COMMIT itself is never interrupted by ctx, since a commit cut
-// off in flight may still take effect on the server after the caller was told it failed.
+// off in flight may still take effect on the server after the caller was told it failed; nor is the wait
+// for SQLite's write lock at BEGIN (at most the 10 s busy timeout).
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := db.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
