@@ -144,6 +144,7 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 		r   plaudit.Reason
 	}
 	copies := map[string][]copyFinding{} // by member, in time order
+	texts := map[string]int{}            // by member: texts long enough to compare
 	var copiers []string
 	var idx *text.Index
 	if cfg.NearDuplicate > 0 {
@@ -170,6 +171,8 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 		if idx == nil || len(strings.Fields(e.Content)) < minDupWords {
 			continue
 		}
+		member := dir.MemberOfActor(e)
+		texts[member]++
 		matches := idx.Add(e.Key(), e.Content)
 		if len(matches) == 0 {
 			continue
@@ -179,7 +182,6 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 		if m.Corpus {
 			detail = fmt.Sprintf("%.0f%% similar to known spam %s", m.Similarity*100, m.ID)
 		}
-		member := dir.MemberOfActor(e)
 		if copies[member] == nil {
 			copiers = append(copiers, member)
 		}
@@ -191,15 +193,16 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 				{Name: "earlier_matches", Value: strconv.Itoa(len(matches))}},
 		}})
 	}
-	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin, since one or
-	// two echoes of a stock phrase ("can confirm, works for me now") are chance.
+	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin and CopyShare
+	// of the member's texts, since echoes of a stock phrase ("can confirm, works for me now") by someone who
+	// mostly writes their own words are chance.
 	for _, m := range copiers {
 		cs := copies[m]
-		if len(cs) < cfg.CopyMin {
+		if len(cs) < cfg.CopyMin || int64(len(cs))*int64(plaudit.One) < int64(cfg.CopyShare)*int64(texts[m]) {
 			continue
 		}
 		for _, c := range cs {
-			c.r.Detail += fmt.Sprintf(" (%d near-duplicates by this member)", len(cs))
+			c.r.Detail += fmt.Sprintf(" (%d of this member's %d texts are near-duplicates)", len(cs), texts[m])
 			f.AddEvent(c.key, c.r)
 		}
 	}

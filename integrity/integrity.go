@@ -40,6 +40,7 @@ type Config struct {
 	// Content checks on events with text.
 	NearDuplicate     plaudit.Ratio `yaml:"near_duplicate"`     // similarity at or above which a text is a copy; 0 turns it off
 	CopyMin           int           `yaml:"copy_min"`           // copies a member must make before they are penalised (copy-paste is a pattern)
+	CopyShare         plaudit.Ratio `yaml:"copy_share"`         // and the share of their texts that must be copies
 	CopyMultiplier    plaudit.Ratio `yaml:"copy_multiplier"`    // what a copy of an earlier text keeps
 	FarmMultiplier    plaudit.Ratio `yaml:"farm_multiplier"`    // what a farming reply ("gm", "wagmi") keeps
 	GenericMultiplier plaudit.Ratio `yaml:"generic_multiplier"` // what a generic reply ("great post") keeps
@@ -73,6 +74,7 @@ func DefaultConfig() Config {
 		DiminishAfter:     10,
 		NearDuplicate:     700_000,
 		CopyMin:           3,
+		CopyShare:         500_000,
 		CopyMultiplier:    0,
 		FarmMultiplier:    0,
 		GenericMultiplier: plaudit.One / 4,

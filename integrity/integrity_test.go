@@ -157,7 +157,7 @@ func TestCopyMin(t *testing.T) {
 		t.Errorf("a single echo must not be penalised: %v", f.Events["x/once"])
 	}
 	for i := 0; i < 3; i++ {
-		if rs := reasons(f, fmt.Sprint("x/spam", i), "near_duplicate"); len(rs) != 1 || !strings.Contains(rs[0].Detail, "3 near-duplicates") {
+		if rs := reasons(f, fmt.Sprint("x/spam", i), "near_duplicate"); len(rs) != 1 || !strings.Contains(rs[0].Detail, "3 of this member's 3 texts") {
 			t.Errorf("spam %d: %v", i, f.Events[fmt.Sprint("x/spam", i)])
 		}
 	}
