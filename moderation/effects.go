@@ -113,26 +113,28 @@ func Verdicts(flags []Flag, start, end time.Time) []plaudit.Verdict {
 			continue
 		}
 		e := f.Effects
-		ev := []plaudit.Input{
-			{Name: "flag", Value: fmt.Sprint(f.ID)},
-			{Name: "flagged_by", Value: f.By},
-			{Name: "confirmed_by", Value: f.Decision.By},
-			{Name: "confirmed_at", Value: f.Decision.At.Format(time.RFC3339)},
+		ev := func(extra ...plaudit.Input) []plaudit.Input {
+			return append([]plaudit.Input{
+				{Name: "flag", Value: fmt.Sprint(f.ID)},
+				{Name: "flagged_by", Value: f.By},
+				{Name: "confirmed_by", Value: f.Decision.By},
+				{Name: "confirmed_at", Value: f.Decision.At.Format(time.RFC3339)},
+			}, extra...)
 		}
 		member := plaudit.MemberSubject(f.Member)
 		if _, ok := IsMemberSubject(f.Subject); !ok {
 			reasons[f.Subject] = append(reasons[f.Subject], plaudit.Reason{Check: CheckFlag,
-				Detail: fmt.Sprintf("flag %d confirmed: %s", f.ID, f.Reason), Multiplier: e.EventMultiplier, Evidence: ev})
+				Detail: fmt.Sprintf("flag %d confirmed: %s", f.ID, f.Reason), Multiplier: e.EventMultiplier, Evidence: ev()})
 		}
 		if overlaps(e.From, e.PenaltyUntil) {
 			reasons[member] = append(reasons[member], plaudit.Reason{Check: CheckPenalty,
 				Detail: fmt.Sprintf("flag %d on %s confirmed: %s", f.ID, f.Subject, f.Reason), Multiplier: e.Penalty,
-				Evidence: append(ev, plaudit.Input{Name: "until", Value: e.PenaltyUntil.Format(time.RFC3339)})})
+				Evidence: ev(plaudit.Input{Name: "until", Value: e.PenaltyUntil.Format(time.RFC3339)})})
 		}
 		if e.ExcludeEpochs > 0 && overlaps(e.From, e.ExcludedUntil) {
 			reasons[member] = append(reasons[member], plaudit.Reason{Check: CheckExclusion,
 				Detail: fmt.Sprintf("excluded for %d epochs by flag %d", e.ExcludeEpochs, f.ID), Multiplier: 0,
-				Evidence: append(ev, plaudit.Input{Name: "until", Value: e.ExcludedUntil.Format(time.RFC3339)})})
+				Evidence: ev(plaudit.Input{Name: "until", Value: e.ExcludedUntil.Format(time.RFC3339)})})
 		}
 	}
 	out := make([]plaudit.Verdict, 0, len(reasons))
