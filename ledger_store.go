@@ -221,11 +221,15 @@ type Delegation struct {
 	RevokePostingID int64     `json:"revoke_posting_id,omitempty"`
 }
 
-// EpochClose is everything one close writes: the epoch (the commit marker), its allocations and postings.
+// EpochClose is everything one close writes: the epoch (the commit marker), its allocations and postings,
+// and the integrity verdicts it was settled with, exactly as settlement was given them (the records that
+// IntegrityStore.EpochVerdicts returns, written in the same transaction, so that a closed epoch can always be
+// verified from the store alone).
 type EpochClose struct {
 	Epoch       *Epoch
 	Allocations []Allocation
 	Postings    []*Posting
+	Verdicts    []Verdict
 }
 
 // PostingFilter selects postings. Zero values select everything.

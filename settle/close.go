@@ -36,6 +36,7 @@ type Result struct {
 	Epoch       *plaudit.Epoch
 	Allocations []plaudit.Allocation
 	Postings    []*plaudit.Posting
+	Verdicts    []plaudit.Verdict // the verdicts that applied: on a counted event, or on a member with a line
 }
 
 // memberTally is one member's running total.
@@ -63,6 +64,8 @@ type Tally struct {
 	outside    int
 	settledYet bool
 	sink       uint64 // keeps AddAll's touching loads from being optimised away
+	verdicts   []plaudit.Verdict
+	usedEvents map[string]bool // event verdicts that met a score of the epoch
 }
 
 // NewTally starts the tally of epoch w of program p. Verdicts on events ("source/id") scale that event's
@@ -77,7 +80,7 @@ func NewTally(p *Program, w Window, verdicts []plaudit.Verdict) (*Tally, error) 
 	t := &Tally{
 		prog: p, win: w,
 		eventMul: map[string]plaudit.Ratio{}, memberMul: map[string]plaudit.Ratio{}, memberWhy: map[string]string{},
-		members: newTable(0),
+		members: newTable(0), verdicts: verdicts, usedEvents: map[string]bool{},
 	}
 	for i, v := range verdicts {
 		if v.Multiplier < 0 || v.Multiplier > plaudit.One {
@@ -185,6 +188,7 @@ func (t *Tally) add(s *plaudit.Score, h uint64) error {
 		if r, ok := t.eventMul[s.Event]; ok {
 			p = scale(p, r)
 			reduced = r != plaudit.One
+			t.usedEvents[s.Event] = true
 		}
 	}
 	var m *memberTally
@@ -390,7 +394,17 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 	go func() { done <- Digest(ep, allocs) }()
 	ps := postings(vals, p, ep, allocs, engProject)
 	ep.Digest = <-done
-	return &Result{Epoch: ep, Allocations: allocs, Postings: ps}, nil
+	var used []plaudit.Verdict
+	for _, v := range t.verdicts {
+		if h, ok := strings.CutPrefix(v.Subject, "member:"); ok {
+			if _, found := slices.BinarySearch(handles, h); found {
+				used = append(used, v)
+			}
+		} else if t.usedEvents[v.Subject] {
+			used = append(used, v)
+		}
+	}
+	return &Result{Epoch: ep, Allocations: allocs, Postings: ps, Verdicts: used}, nil
 }
 
 // splitPool sets each allocation's Share and Capped and returns Σ shares. Members are capped in order of

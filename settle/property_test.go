@@ -198,6 +198,14 @@ func TestPropertyConservation(t *testing.T) {
 			if r2.Epoch.Digest != ep.Digest {
 				t.Fatalf("digest depends on score order: %s vs %s", r2.Epoch.Digest, ep.Digest)
 			}
+			// The verdicts the result says applied are enough to reproduce it (what verify relies on).
+			r4, err := settle.Close(w.prog, win, scores, r.Verdicts, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r4.Epoch.Digest != ep.Digest {
+				t.Fatalf("the applied verdicts (%d of %d) do not reproduce the epoch", len(r.Verdicts), len(w.verdicts))
+			}
 			// One score at a time (Add) is the same as in batches (AddAll, which Close uses).
 			tally, err := settle.NewTally(w.prog, win, w.verdicts)
 			if err != nil {

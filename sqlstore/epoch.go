@@ -72,6 +72,9 @@ func (db *DB) CloseEpoch(ctx context.Context, c *plaudit.EpochClose) error {
 			p.ID = id
 			phase()
 		}
+		if err := db.insertVerdicts(ctx, tx, ep.ID, c.Verdicts); err != nil {
+			return err
+		}
 		return db.insertEpoch(ctx, tx, ep)
 	})
 	if err != nil {
@@ -176,6 +179,22 @@ func (db *DB) insertAllocations(ctx context.Context, tx *sql.Tx, allocs []plaudi
 		}
 		if start <= half && half < end {
 			phase()
+		}
+	}
+	return nil
+}
+
+// insertVerdicts records the verdicts an epoch was settled with in epoch_verdicts (the integrity area's
+// table, read by EpochVerdicts), in the close's own transaction: a crash can never leave a closed epoch
+// without the verdicts that shaped it. Each row is the verdict's JSON, as SaveEpochVerdicts writes it.
+func (db *DB) insertVerdicts(ctx context.Context, tx *sql.Tx, epoch string, vs []plaudit.Verdict) error {
+	for i, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("record verdict %s of %s: %w", v.Subject, epoch, err)
+		}
+		if _, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epoch_verdicts (epoch, pos, subject, verdict) VALUES (?, ?, ?, ?)"), epoch, i, v.Subject, string(b)); err != nil {
+			return fmt.Errorf("record verdicts of %s: %w", epoch, err)
 		}
 	}
 	return nil

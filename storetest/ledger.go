@@ -69,12 +69,17 @@ func settleWeek(t *testing.T, s plaudit.Store, p *settle.Program, n int, scores 
 		sc.Time = sc.Time.Add(time.Duration(n) * 7 * 24 * time.Hour)
 		shifted[i] = sc
 	}
-	r, err := settle.Close(p, w, shifted, nil, in)
+	verdicts := []plaudit.Verdict{
+		{Subject: "discord/2", Multiplier: 500_000, Reasons: []plaudit.Reason{{Check: "velocity", Detail: "12 likes in a minute", Multiplier: 500_000, Evidence: []plaudit.Input{{Name: "window", Value: "60s"}}}}},
+		{Subject: plaudit.MemberSubject("bob"), Multiplier: 900_000},
+		{Subject: "discord/never", Multiplier: 0}, // no such score: not applied, not kept
+	}
+	r, err := settle.Close(p, w, shifted, verdicts, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Epoch.ClosedAt, r.Epoch.ClosedBy = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "test"
-	return &plaudit.EpochClose{Epoch: r.Epoch, Allocations: r.Allocations, Postings: r.Postings}
+	return &plaudit.EpochClose{Epoch: r.Epoch, Allocations: r.Allocations, Postings: r.Postings, Verdicts: verdicts}
 }
 
 func weekScores() []plaudit.Score {
@@ -160,6 +165,10 @@ func testCloseEpochRoundTrip(t *testing.T, s plaudit.Store) {
 	byAcct, err := s.Postings(ctx, plaudit.PostingFilter{Account: plaudit.AccountMember("alice")})
 	if err != nil || len(byAcct) != 1 {
 		t.Fatalf("postings of alice: %d %v", len(byAcct), err)
+	}
+	vs, err := s.EpochVerdicts(ctx, c.Epoch.ID)
+	if err != nil || len(vs) != 3 || mustJSON(t, vs) != mustJSON(t, c.Verdicts) {
+		t.Fatalf("verdicts round trip: %v\n got %s\nwant %s", err, mustJSON(t, vs), mustJSON(t, c.Verdicts))
 	}
 	eps, err := s.Epochs(ctx, "poe")
 	if err != nil || len(eps) != 1 || eps[0].ID != c.Epoch.ID {
@@ -257,6 +266,9 @@ func testCloseEpochAtomic(t *testing.T, s plaudit.Store) {
 	}
 	if bals := balanceMap(t, s); len(bals) != 0 {
 		t.Fatalf("balances after a failed close: %v", bals)
+	}
+	if vs, err := s.EpochVerdicts(ctx, c.Epoch.ID); err != nil || len(vs) != 0 {
+		t.Fatalf("verdicts after a failed close: %v %v", vs, err)
 	}
 	if ps, _ := s.Postings(ctx, plaudit.PostingFilter{}); len(ps) != 0 {
 		t.Fatalf("%d postings after a failed close", len(ps))

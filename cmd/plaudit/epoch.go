@@ -224,11 +224,13 @@ func closeEpoch(ctx context.Context, st plaudit.Store, r *settleRequest, operato
 		return nil, false, err
 	}
 	res.Epoch.ClosedAt, res.Epoch.ClosedBy = now.UTC(), operator
-	err = st.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: res.Epoch, Allocations: res.Allocations, Postings: res.Postings})
+	// The verdicts are recorded in the close's transaction; recordEpochVerdicts (integrity.go) then only
+	// confirms they are there.
+	err = st.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: res.Epoch, Allocations: res.Allocations, Postings: res.Postings, Verdicts: r.verdicts})
 	if plaudit.ErrorCode(err) == plaudit.ECONFLICT && strings.HasSuffix(plaudit.ErrorMessage(err), "already closed") {
 		return nil, true, nil
 	}
-	if err == nil { // the epoch's records keep the verdicts it was settled with (integrity.go)
+	if err == nil {
 		err = recordEpochVerdicts(ctx, st, r.window.ID, r.verdicts)
 	}
 	return res, false, err
