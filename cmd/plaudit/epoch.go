@@ -315,7 +315,7 @@ ended yet cannot be closed.`,
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "a time inside the epoch to close (RFC 3339 or YYYY-MM-DD, UTC)")
-	cmd.Flags().StringVar(&verdicts, "verdicts", "", "JSON file of integrity verdicts to apply ([{subject, multiplier, reasons}])")
+	cmd.Flags().StringVar(&verdicts, "verdicts", "", "JSON file of integrity verdicts to apply instead of the stored ones ([{subject, multiplier, reasons}])")
 	cmd.Flags().StringVar(&operator, "operator", "", "who closes it, for the audit log (default $PLAUDIT_OPERATOR or $USER)")
 	return cmd
 }
@@ -425,6 +425,11 @@ verdict multiplier and whether it counted.`,
 			if err != nil {
 				return err
 			}
+			if verdicts == "" {
+				if vs, err = st.EpochVerdicts(ctx, ep.ID); err != nil {
+					return err
+				}
+			}
 			lines := settle.Explain(prog, settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}, member, scores, vs)
 			fmt.Fprintf(out, "\nevents of %s in %s (%d):\n", member, ep.ID, len(lines))
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -436,7 +441,7 @@ verdict multiplier and whether it counted.`,
 		},
 	}
 	cmd.Flags().StringVar(&member, "member", "", "show this member's events behind the amount")
-	cmd.Flags().StringVar(&verdicts, "verdicts", "", "the JSON file of verdicts the epoch was closed with, to show their multipliers")
+	cmd.Flags().StringVar(&verdicts, "verdicts", "", "a JSON file of verdicts to show instead of the ones the epoch recorded")
 	return cmd
 }
 

@@ -18,10 +18,10 @@ func init() {
 		Use:   "verify EPOCH",
 		Short: "Rebuild a closed epoch from the event log and its recorded policy, and compare",
 		Long: `verify rebuilds a closed epoch from scratch: it loads the policy by the hash the epoch recorded, scores
-the event log with it, settles the epoch again with the carries the epoch recorded (what earlier epochs
-left) and the members' recorded wallets, and compares every member's line, the totals and the Merkle root
-with what is stored. It prints "verified EPOCH ROOT" when they agree, or the first member whose amount
-differs and why (exit status 2). Pass the same --verdicts file the epoch was closed with.`,
+the event log with it, settles the epoch again with the verdicts, carries (what earlier epochs left) and
+member wallets the epoch recorded, and compares every member's line, the totals and the Merkle root with
+what is stored. It prints "verified EPOCH ROOT" when they agree, or the first member whose amount differs
+and why (exit status 2). --verdicts replaces the recorded verdicts with a file's.`,
 		Example: "  plaudit verify default@2026-01-05T00:00:00Z",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,7 +51,7 @@ differs and why (exit status 2). Pass the same --verdicts file the epoch was clo
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&verdicts, "verdicts", "", "the JSON file of verdicts the epoch was closed with")
+	cmd.Flags().StringVar(&verdicts, "verdicts", "", "a JSON file of verdicts to use instead of the ones the epoch recorded")
 	rootCmd.AddCommand(cmd)
 }
 
