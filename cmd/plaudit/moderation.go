@@ -29,19 +29,9 @@ func init() {
 // same back from either database.
 func actionTime() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// knownMember resolves a --by or a flagged handle against the directory built from the log: a member
-// handle, or an account key (x:123) naming the member that holds it. An unknown one is ENOTFOUND.
+// knownMember resolves a member handle or account key against the directory (moderation.KnownMember).
 func knownMember(dir *plaudit.Directory, what, s string) (string, error) {
-	if s == "" {
-		return "", plaudit.Errorf(plaudit.EINVALID, "%s: missing member", what)
-	}
-	if m, ok := dir.Member(s); ok {
-		return m.Handle, nil
-	}
-	if h := dir.MemberOf(s); h != "" {
-		return h, nil
-	}
-	return "", plaudit.Errorf(plaudit.ENOTFOUND, "%s: unknown member %q (no such member or account in the event log)", what, s)
+	return moderation.KnownMember(dir, what, s)
 }
 
 // storeDirectory builds the member directory from the store's whole log.
@@ -119,33 +109,15 @@ event log, else nothing is recorded. A member may have one open flag per subject
 
 // raiseFlag checks a flag against the log — the event exists, the members are known — and stores it.
 func raiseFlag(ctx context.Context, st plaudit.Store, subject, by, reason string, at time.Time) (*plaudit.Flag, error) {
-	handle, src, id, err := moderation.ParseSubject(subject)
-	if err != nil {
-		return nil, err
+	if _, _, _, err := moderation.ParseSubject(subject); err != nil {
+		return nil, err // before reading the whole log
 	}
 	dir, err := storeDirectory(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	var member string
-	if handle != "" {
-		if member, err = knownMember(dir, "flag "+subject, handle); err != nil {
-			return nil, err
-		}
-		subject = plaudit.MemberSubject(member)
-	} else {
-		e, err := st.EventByKey(ctx, src, id)
-		if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
-			return nil, plaudit.Errorf(plaudit.ENOTFOUND, "flag %s: no such event in the log (an event is source/id as imported)", subject)
-		} else if err != nil {
-			return nil, fmt.Errorf("flag %s: %w", subject, err)
-		}
-		member = dir.MemberOfActor(e)
-	}
-	if by, err = knownMember(dir, "flag "+subject+": --by", by); err != nil {
-		return nil, err
-	}
-	f, err := moderation.New(subject, member, by, reason, at)
+	lookup := func(src plaudit.Source, id string) (*plaudit.Event, error) { return st.EventByKey(ctx, src, id) }
+	f, err := moderation.Raise(dir, lookup, subject, by, reason, at)
 	if err != nil {
 		return nil, err
 	}
