@@ -175,6 +175,9 @@ func TestModerationCommands(t *testing.T) {
 	if out := ok("explain", "alice"); !strings.Contains(out, "integrity verdicts and flags on member:alice") || !strings.Contains(out, "flag 2  confirmed discord/c2") {
 		t.Errorf("explain alice: %q", out)
 	}
+	if out := ok("explain", "discord/c2"); !strings.Contains(out, "integrity verdicts and flags on discord/c2") || !strings.Contains(out, "event × 0") {
+		t.Errorf("explain discord/c2: %q", out)
+	}
 	if out := ok("integrity", "show", "discord/c2"); !strings.Contains(out, "flag 2") {
 		t.Errorf("integrity show: %q", out)
 	}
