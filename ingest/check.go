@@ -64,6 +64,8 @@ func checkParallel(ctx context.Context, r io.Reader, workers int, progress func(
 			case jobs <- b:
 				return true
 			case <-ctx.Done():
+				b.err = ctx.Err() // the consumer waits for every block it was given
+				close(b.done)
 				return false
 			}
 		}, &offset)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit/eventio"
 )
@@ -79,5 +80,35 @@ func TestCheckParallelMatchesSerial(t *testing.T) {
 				t.Fatalf("trial %d, bad line %d:\nserial   %.200s\nparallel %.200s", trial, i, sbad[i].err, pbad[i].err)
 			}
 		}
+	}
+}
+
+// TestCheckParallelCancel cancels a check half-way: it must return the context's error, not hang.
+func TestCheckParallelCancel(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 4<<20; i++ {
+		fmt.Fprintf(&b, `{"source":"x","id":"%d","kind":"like","actor":"u","time":"2024-05-01T12:00:00Z"}`+"\n", i)
+	}
+	for trial := range 10 {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		done := make(chan error, 1)
+		go func() {
+			_, err := checkParallel(ctx, strings.NewReader(b.String()), 2, func(int64) {
+				if calls++; calls == 1+trial%3 {
+					cancel()
+				}
+			}, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != context.Canceled {
+				t.Fatalf("trial %d: err = %v, want context.Canceled", trial, err)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("trial %d: a cancelled check hangs", trial)
+		}
+		cancel()
 	}
 }
