@@ -30,6 +30,8 @@ type Params struct {
 	Iterations     int           // power iterations; 0 means DefaultIterations(n)
 	RankThreshold  float64       // flag degree-normalised trust below this share of its fully mixed value [0.15]
 	RankMultiplier plaudit.Ratio // [0.3]
+	RankMinTies    int           // members with fewer mutual ties are not judged by SybilRank: too little structure to tell a quiet member from a sybil [3]
+	RankAlone      float64       // below this ratio SybilRank flags on its own; above it (and below RankThreshold) only with another sybil signal [0.02]
 
 	WalletMultiplier plaudit.Ratio // a wallet shared with other members [0.2]
 	LinkedMultiplier plaudit.Ratio // an account that moved between members [0.5]
@@ -57,6 +59,12 @@ func (p Params) withDefaults() Params {
 	ratio(&p.LinkedMultiplier, 500_000)
 	ratio(&p.AgeMultiplier, 700_000)
 	ratio(&p.BurstMultiplier, 200_000)
+	if p.RankAlone == 0 {
+		p.RankAlone = 0.02
+	}
+	if p.RankMinTies == 0 {
+		p.RankMinTies = 3
+	}
 	if p.RankThreshold == 0 {
 		p.RankThreshold = 0.15
 	}
@@ -121,6 +129,7 @@ func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory,
 	created := reputation.AccountCreated(events)
 	out = append(out, ageSignals(events, dir, created, p)...)
 	out = append(out, burstSignals(g, dir, created, p)...)
+	corroborate(out, p)
 	sort.SliceStable(out, func(a, b int) bool {
 		if out[a].Member != out[b].Member {
 			return out[a].Member < out[b].Member
@@ -128,6 +137,32 @@ func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory,
 		return checkOrder[out[a].Check] < checkOrder[out[b].Check]
 	})
 	return out
+}
+
+// corroborate keeps a weak SybilRank finding (ratio at or above RankAlone) only as evidence — multiplier
+// one — unless another sybil signal names the same member. In a small or young community quiet honest
+// members sit at the edge of the trust graph too; on its own a middling SybilRank ratio says too little.
+func corroborate(sig []Signal, p Params) {
+	other := map[string]bool{}
+	for _, s := range sig {
+		if s.Check != CheckSybilRank {
+			other[s.Member] = true
+		}
+	}
+	for i := range sig {
+		s := &sig[i]
+		if s.Check != CheckSybilRank || other[s.Member] {
+			continue
+		}
+		for _, e := range s.Evidence {
+			if e.Name == "sybilrank_ratio" {
+				if r, err := strconv.ParseFloat(e.Value, 64); err == nil && r >= p.RankAlone {
+					s.Multiplier = plaudit.One
+					s.Detail += " (evidence only: no other sybil signal)"
+				}
+			}
+		}
+	}
 }
 
 // ProjectSeeds returns the project members of dir, each with weight 1: the natural SybilRank seeds.
@@ -156,6 +191,9 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 			continue
 		}
 		dst, _ := u.Out(int32(i))
+		if len(dst) < p.RankMinTies {
+			continue
+		}
 		out = append(out, Signal{
 			Member:     g.IDs[i],
 			Check:      CheckSybilRank,
