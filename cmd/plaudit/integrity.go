@@ -330,7 +330,9 @@ func epochVerdicts(ctx context.Context, st plaudit.Store, win settle.Window) ([]
 }
 
 // recordEpochVerdicts records the verdicts a just-closed epoch was settled with, so that its records show
-// them and `plaudit verify` rebuilds it with the same ones.
+// them and `plaudit verify` rebuilds it with the same ones. The close writes them in its own transaction
+// already (sqlstore's CloseEpoch), so this confirms they are there: a no-op, or ECONFLICT if other verdicts
+// were recorded for the epoch.
 func recordEpochVerdicts(ctx context.Context, st plaudit.Store, epoch string, vs []plaudit.Verdict) error {
 	if err := st.SaveEpochVerdicts(ctx, epoch, vs); err != nil {
 		return fmt.Errorf("record the verdicts of %s: %w", epoch, err)
