@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -194,5 +195,21 @@ func TestModerationCommands(t *testing.T) {
 	ok("audit", "fail", epoch, drawn, "--by", "mod", "--note", "bought likes")
 	if out := ok("audit", "list", "--status", "failed"); !strings.Contains(out, drawn+"  by mod") {
 		t.Errorf("audit list: %q", out)
+	}
+
+	// The active policy's integrity section sets what a confirmation costs.
+	src, err := policy.PresetSource("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	polFile := filepath.Join(dir, "strict.yml")
+	strict := strings.Replace(string(src), "name: default", "name: strict", 1) + "integrity:\n  moderation:\n    penalty: 0.8\n    penalty_epochs: 3\n"
+	if err := os.WriteFile(polFile, []byte(strict), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok("policy", "activate", polFile)
+	ok("flag", "member:bob", "--by", "alice", "--reason", "ring")
+	if out := ok("moderate", "confirm", "3", "--by", "mod"); !strings.Contains(out, "penalty × 0.8") {
+		t.Errorf("confirm under the strict policy: %q", out)
 	}
 }
