@@ -156,6 +156,10 @@ func TestModerationCommands(t *testing.T) {
 	if out := ok("integrity", "run"); !strings.Contains(out, "integrity run 1 over 6 events") {
 		t.Errorf("integrity run: %q", out)
 	}
+	if out := ok("integrity", "run", "--since", "2026-11-03T10:30:00Z", "--until", "2026-11-04"); !strings.Contains(out, "integrity run 2 over 1 events") {
+		t.Errorf("integrity run of a window: %q", out)
+	}
+	refused("is not after --since", "integrity", "run", "--since", "2026-11-04", "--until", "2026-11-03")
 	ok("epoch", "close", "default", "--at", "2026-11-03")
 	const epoch = "default@2026-11-02T00:00:00Z"
 	if out := ok("integrity", "epoch", epoch); !strings.Contains(out, "discord/c2 × 0") || !strings.Contains(out, "moderation_flag") {
