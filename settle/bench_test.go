@@ -87,21 +87,33 @@ func benchClose(b *testing.B, nMembers, nEvents int) {
 			b.Fatal(err)
 		}
 		tally.Reserve(nMembers)
-		// A page of scores at a time, fresh strings in each, as a store scan delivers them.
-		page := make([]plaudit.Score, 1024)
-		for i := 0; i < nEvents; {
-			n := min(len(page), nEvents-i)
-			for j := range page[:n] {
-				s := &page[j]
-				s.Event = "discord/" + strconv.Itoa(i+j)
-				s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(nMembers))
-				s.Points = plaudit.Points(rng.Int64N(100_000_000))
-				s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))
+		// Pages of scores, fresh strings in each, made by one goroutine as a store scan decodes rows, and
+		// counted by another, as plaudit epoch close pipelines them.
+		full, free := make(chan []plaudit.Score, 4), make(chan []plaudit.Score, 4)
+		for range 4 {
+			free <- make([]plaudit.Score, 4096)
+		}
+		go func() {
+			defer close(full)
+			for i := 0; i < nEvents; {
+				page := <-free
+				n := min(len(page), nEvents-i)
+				for j := range page[:n] {
+					s := &page[j]
+					s.Event = "discord/" + strconv.Itoa(i+j)
+					s.Member = "x:" + strconv.Itoa(1_000_000_000+rng.IntN(nMembers))
+					s.Points = plaudit.Points(rng.Int64N(100_000_000))
+					s.Time = monday.Add(time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))
+				}
+				full <- page[:n]
+				i += n
 			}
-			if err := tally.AddAll(page[:n]); err != nil {
+		}()
+		for page := range full {
+			if err := tally.AddAll(page); err != nil {
 				b.Fatal(err)
 			}
-			i += n
+			free <- page[:cap(page)]
 		}
 		r, err := tally.Settle(settle.Input{Members: members})
 		if err != nil {
