@@ -48,7 +48,7 @@ type FlagEffects struct {
 	Penalty         Ratio     `json:"penalty"`          // the member's multiplier until PenaltyUntil
 	From            time.Time `json:"from"`
 	PenaltyUntil    time.Time `json:"penalty_until"`
-	ExcludeEpochs   int       `json:"exclude_epochs"`           // epochs the member is excluded for (multiplier 0)
+	ExcludeEpochs   int       `json:"exclude_epochs"`          // epochs the member is excluded for (multiplier 0)
 	ExcludedUntil   time.Time `json:"excluded_until,omitzero"` // zero when ExcludeEpochs is 0
 }
 
