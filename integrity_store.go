@@ -62,6 +62,7 @@ type Flag struct {
 	Reason  string     `json:"reason"`
 	At      time.Time  `json:"at"`
 	Status  FlagStatus `json:"status"`
+	Event   string     `json:"event,omitempty"` // the log's flag event that raised it, if one did
 
 	Decision *Decision    `json:"decision,omitempty"` // the confirmation or rejection
 	Effects  *FlagEffects `json:"effects,omitempty"`  // set when confirmed

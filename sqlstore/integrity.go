@@ -82,14 +82,22 @@ func (db *DB) AddFlag(ctx context.Context, f *plaudit.Flag) (*plaudit.Flag, erro
 			}
 		}
 		var open int64
+		if f.Event != "" {
+			err := tx.QueryRowContext(ctx, db.Rebind("SELECT id FROM flags WHERE event = ?"), f.Event).Scan(&open)
+			if err == nil {
+				return plaudit.Errorf(plaudit.ECONFLICT, "flag %s: event %s raised flag %d already", f.Subject, f.Event, open)
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("add flag: %w", err)
+			}
+		}
 		err := tx.QueryRowContext(ctx, db.Rebind("SELECT id FROM flags WHERE subject = ? AND by_member = ? AND status = 'open'"), f.Subject, f.By).Scan(&open)
 		if err == nil {
 			return plaudit.Errorf(plaudit.ECONFLICT, "flag %s: %s already has open flag %d on it", f.Subject, f.By, open)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("add flag: %w", err)
 		}
-		q := "INSERT INTO flags (subject, member, by_member, reason, at_ns, status) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
-		if err := tx.QueryRowContext(ctx, db.Rebind(q), f.Subject, f.Member, f.By, f.Reason, nsOf(f.At), string(f.Status)).Scan(&out.ID); err != nil {
+		q := "INSERT INTO flags (subject, member, by_member, reason, at_ns, status, event) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+		if err := tx.QueryRowContext(ctx, db.Rebind(q), f.Subject, f.Member, f.By, f.Reason, nsOf(f.At), string(f.Status), f.Event).Scan(&out.ID); err != nil {
 			return fmt.Errorf("add flag on %s: %w", f.Subject, err)
 		}
 		return db.addFlagAction(ctx, tx, plaudit.FlagAction{Flag: out.ID, Action: "raise", By: f.By, At: f.At, Note: f.Reason})
@@ -130,7 +138,7 @@ func (db *DB) UpdateFlag(ctx context.Context, id int64, actor string, fn func(f 
 		if err != nil {
 			return err
 		}
-		if f.ID != before.ID || f.Subject != before.Subject || f.Member != before.Member || f.By != before.By || f.Reason != before.Reason || !f.At.Equal(before.At) {
+		if f.ID != before.ID || f.Subject != before.Subject || f.Member != before.Member || f.By != before.By || f.Reason != before.Reason || !f.At.Equal(before.At) || f.Event != before.Event {
 			return plaudit.Errorf(plaudit.EINVALID, "update flag %d: only its status, decision, effects and appeal may change", id)
 		}
 		if a.Action == "" || a.By == "" || a.At.IsZero() {
@@ -203,7 +211,7 @@ func (db *DB) isModerator(ctx context.Context, q querier, member string) (bool, 
 	return n > 0, nil
 }
 
-const flagSelect = "SELECT id, subject, member, by_member, reason, at_ns, status, decision, effects, appeal FROM flags"
+const flagSelect = "SELECT id, subject, member, by_member, reason, at_ns, status, decision, effects, appeal, event FROM flags"
 
 func scanFlag(row interface{ Scan(...any) error }) (*plaudit.Flag, error) {
 	var (
@@ -212,7 +220,7 @@ func scanFlag(row interface{ Scan(...any) error }) (*plaudit.Flag, error) {
 		status        string
 		dec, eff, app string
 	)
-	if err := row.Scan(&f.ID, &f.Subject, &f.Member, &f.By, &f.Reason, &at, &status, &dec, &eff, &app); err != nil {
+	if err := row.Scan(&f.ID, &f.Subject, &f.Member, &f.By, &f.Reason, &at, &status, &dec, &eff, &app, &f.Event); err != nil {
 		return nil, err
 	}
 	f.At, f.Status = timeOf(at), plaudit.FlagStatus(status)

@@ -200,6 +200,22 @@ func testFlagRefusals(t *testing.T, s plaudit.Store) {
 	if _, err := s.AddFlag(ctx, dup); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
 		t.Errorf("second open flag: %v, want ECONFLICT", err)
 	}
+	// A flag raised by a log event is raised once.
+	byEvent, _ := moderation.New("x/e00002", "x:u2", "x:u0", "spam", modAt)
+	byEvent.Event = "x/e00000"
+	stored, err := s.AddFlag(ctx, byEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Flag(ctx, stored.ID); got.Event != "x/e00000" {
+		t.Errorf("flag event %q", got.Event)
+	}
+	before = integritySnapshot(t, s)
+	again, _ := moderation.New("member:x:u2", "x:u2", "x:u0", "spam", modAt)
+	again.Event = "x/e00000"
+	if _, err := s.AddFlag(ctx, again); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Errorf("a second flag from one event: %v, want ECONFLICT", err)
+	}
 	// A flag that is not new.
 	if _, err := s.AddFlag(ctx, f); plaudit.ErrorCode(err) != plaudit.EINVALID {
 		t.Errorf("re-adding a stored flag: %v, want EINVALID", err)

@@ -197,7 +197,98 @@ note.`,
 	cmd.Flags().StringVar(&status, "status", "", "only flags with this status: open, confirmed or rejected")
 	cmd.Flags().StringVar(&member, "member", "", "only flags against this member")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(flagsImportCmd())
 	return cmd
+}
+
+func flagsImportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import",
+		Short: "Raise a flag for every flag event of the log (a member's /flag on a platform) not raised yet",
+		Long: `import turns the log's flag events — kind flag, target an event key source/id or member:HANDLE, attrs.reason
+— into open flags for moderators, each once: importing again raises only new ones. The flag is by the member
+holding the event's account, at the event's time. Operator flags (source plaudit) are moderators' own and
+are left alone. Flag events that cannot be raised (an unknown target, a second open flag by one member on
+one subject) are counted and the first few listed; they change nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			n, err := raiseFlagEvents(ctx, cmd.OutOrStdout(), st)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "raised %d new flags, %d already raised, %d refused\n", n.raised, n.already, n.refused)
+			return nil
+		},
+	}
+}
+
+type flagImport struct{ raised, already, refused int }
+
+// flagSubject returns the flag subject a flag event names: its target when that is an event key or a
+// member subject, else an event of the event's own source.
+func flagSubject(e *plaudit.Event) string {
+	if strings.HasPrefix(e.Target, "member:") || strings.Contains(e.Target, "/") {
+		return e.Target
+	}
+	return string(e.Source) + "/" + e.Target
+}
+
+// raiseFlagEvents raises the log's flag events as flags, once each.
+func raiseFlagEvents(ctx context.Context, w io.Writer, st plaudit.Store) (flagImport, error) {
+	var n flagImport
+	events, err := loadEvents(ctx, st)
+	if err != nil {
+		return n, err
+	}
+	dir := plaudit.BuildDirectory(events)
+	existing, err := st.Flags(ctx, plaudit.FlagFilter{})
+	if err != nil {
+		return n, err
+	}
+	raised := map[string]bool{}
+	for _, f := range existing {
+		if f.Event != "" {
+			raised[f.Event] = true
+		}
+	}
+	lookup := func(src plaudit.Source, id string) (*plaudit.Event, error) { return st.EventByKey(ctx, src, id) }
+	for i := range events {
+		e := &events[i]
+		if e.Kind != plaudit.KindFlag || e.Source == plaudit.SourcePlaudit {
+			continue
+		}
+		if raised[e.Key()] {
+			n.already++
+			continue
+		}
+		reason, _ := e.Attrs["reason"].(string)
+		if strings.TrimSpace(reason) == "" {
+			reason = "(no reason given)"
+		}
+		f, err := moderation.Raise(dir, lookup, flagSubject(e), dir.MemberOfActor(e), reason, e.Time)
+		if err == nil {
+			f.Event = e.Key()
+			_, err = st.AddFlag(ctx, f)
+		}
+		switch code := plaudit.ErrorCode(err); {
+		case err == nil:
+			n.raised++
+		case code == plaudit.EINVALID || code == plaudit.ENOTFOUND || code == plaudit.ECONFLICT:
+			if n.refused < 10 {
+				fmt.Fprintf(w, "event %s: %s\n", e.Key(), plaudit.ErrorMessage(err))
+			}
+			n.refused++
+		default:
+			return n, fmt.Errorf("import flag event %s: %w", e.Key(), err)
+		}
+	}
+	return n, nil
 }
 
 func validStatus(s string) bool {

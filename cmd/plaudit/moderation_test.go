@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
@@ -215,5 +216,43 @@ func TestModerationCommands(t *testing.T) {
 	ok("flag", "member:bob", "--by", "alice", "--reason", "ring")
 	if out := ok("moderate", "confirm", "3", "--by", "mod"); !strings.Contains(out, "penalty × 0.8") {
 		t.Errorf("confirm under the strict policy: %q", out)
+	}
+}
+
+// TestFlagsImport raises the log's flag events as flags, once each.
+func TestFlagsImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	evFile := filepath.Join(dir, "events.jsonl")
+	flagEvents := moderationEvents +
+		`{"source":"discord","id":"f1","kind":"flag","actor":"a1","target":"c1","time":"2026-11-03T12:00:00Z","attrs":{"reason":"copied"}}
+{"source":"discord","id":"f2","kind":"flag","actor":"a1","target":"member:bob","time":"2026-11-03T12:01:00Z","attrs":{"reason":"ring"}}
+{"source":"discord","id":"f3","kind":"flag","actor":"a1","target":"discord/nope","time":"2026-11-03T12:02:00Z"}
+{"source":"plaudit","id":"op1","kind":"flag","actor":"mod","target":"discord/c1","time":"2026-11-03T13:00:00Z"}
+`
+	if err := os.WriteFile(evFile, []byte(flagEvents), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", evFile}, "imported 10 new"},
+		{[]string{"flags", "import"}, "raised 2 new flags, 0 already raised, 1 refused"},
+		{[]string{"flags", "import"}, "raised 0 new flags, 2 already raised, 1 refused"},
+	} {
+		out, errOut, code := run(t, bin, append([]string{"--db", db}, step.args...)...)
+		if code != 0 || !strings.Contains(out, step.want) {
+			t.Fatalf("plaudit %s: exit %d, %q %q; want %q", strings.Join(step.args, " "), code, out, errOut, step.want)
+		}
+	}
+	flags, _, _ := moderationRecords(t, db)
+	if len(flags) != 2 || flags[0].Subject != "discord/c1" || flags[0].Event != "discord/f1" || flags[0].By != "alice" || flags[0].Reason != "copied" ||
+		flags[1].Subject != "member:bob" || flags[1].Event != "discord/f2" || !flags[1].At.Equal(time.Date(2026, 11, 3, 12, 1, 0, 0, time.UTC)) {
+		t.Errorf("flags %+v", flags)
 	}
 }
