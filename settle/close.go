@@ -8,8 +8,10 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/plaudit/plaudit"
 )
@@ -272,42 +274,54 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 	n := len(handles)
 	allocs := make([]plaudit.Allocation, n)
 	lines := make([]line, n)
+	minScore := p.MinScore.String()
+	// Build the lines in parallel chunks: each reads shared maps and writes only its own lines.
+	sums := parallel(n, func(lo, hi int) [2]uint64 {
+		var wHi, wLo uint64
+		for k := lo; k < hi; k++ {
+			h := handles[k]
+			a := &allocs[k]
+			a.Epoch, a.Member = t.win.ID, h
+			info, ok := in.Members[h]
+			if !ok || info.Kind == "" {
+				info.Kind = plaudit.MemberCommunity
+			}
+			a.Kind, a.Wallet = info.Kind, info.Wallet
+			if m, ok := t.members.lookup(h); ok {
+				a.Events, a.Excluded = int(m.events), int(m.excluded)
+				w, xw := m.points, m.xpoints
+				if r, ok := t.memberMul[h]; ok {
+					w, xw = scale(w, r), scale(xw, r)
+					a.Notes = append(a.Notes, "member verdict "+t.memberWhy[h])
+				}
+				if xw > 0 {
+					a.Notes = append(a.Notes, plaudit.Points(xw).String()+" points from X earn ENG only (x_payouts off)")
+				}
+				lines[k].eng = uint64(w) + uint64(xw)
+				if m.reduced > 0 {
+					a.Notes = append(a.Notes, count(int(m.reduced), "event")+" reduced by verdicts")
+				}
+				if a.Excluded > 0 {
+					a.Notes = append(a.Notes, count(a.Excluded, "event")+" at or below min score "+minScore)
+				}
+				a.Points = plaudit.Points(w)
+				lines[k].weight = uint64(w)
+				var c uint64
+				wLo, c = bits.Add64(wLo, uint64(w), 0)
+				wHi += c
+			}
+			a.CarryIn = zero
+			if c := in.CarryIn[h]; c != nil {
+				a.CarryIn = c
+			}
+		}
+		return [2]uint64{wHi, wLo}
+	})
 	var wHi, wLo uint64 // Σ weight, 128-bit
-	for k, h := range handles {
-		a := &allocs[k]
-		a.Epoch, a.Member = t.win.ID, h
-		info, ok := in.Members[h]
-		if !ok || info.Kind == "" {
-			info.Kind = plaudit.MemberCommunity
-		}
-		a.Kind, a.Wallet = info.Kind, info.Wallet
-		if m, ok := t.members.lookup(h); ok {
-			a.Events, a.Excluded = int(m.events), int(m.excluded)
-			w, xw := m.points, m.xpoints
-			if r, ok := t.memberMul[h]; ok {
-				w, xw = scale(w, r), scale(xw, r)
-				a.Notes = append(a.Notes, "member verdict "+t.memberWhy[h])
-			}
-			if xw > 0 {
-				a.Notes = append(a.Notes, plaudit.Points(xw).String()+" points from X earn ENG only (x_payouts off)")
-			}
-			lines[k].eng = uint64(w) + uint64(xw)
-			if m.reduced > 0 {
-				a.Notes = append(a.Notes, count(int(m.reduced), "event")+" reduced by verdicts")
-			}
-			if a.Excluded > 0 {
-				a.Notes = append(a.Notes, count(a.Excluded, "event")+" at or below min score "+p.MinScore.String())
-			}
-			a.Points = plaudit.Points(w)
-			lines[k].weight = uint64(w)
-			var c uint64
-			wLo, c = bits.Add64(wLo, uint64(w), 0)
-			wHi += c
-		}
-		a.CarryIn = zero
-		if c := in.CarryIn[h]; c != nil {
-			a.CarryIn = c
-		}
+	for _, sm := range sums {
+		var c uint64
+		wLo, c = bits.Add64(wLo, sm[1], 0)
+		wHi += sm[0] + c
 	}
 
 	avail := new(big.Int).Add(p.Pool, poolIn)
@@ -320,58 +334,72 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 	rateBig := big.NewInt(int64(rate))
 	oneBig := big.NewInt(int64(plaudit.One))
 	engRate := big.NewInt(int64(p.ENGPerPoint))
-	paid, fees, carriedIn, carriedOut, engTotal, engProject := new(big.Int), new(big.Int), new(big.Int), new(big.Int), new(big.Int), new(big.Int)
-	for k := range allocs {
-		a := &allocs[k]
-		due := a.Share
-		if a.CarryIn.Sign() > 0 {
-			due = vals.next().Add(a.Share, a.CarryIn)
-			carriedIn.Add(carriedIn, a.CarryIn)
-		}
-		a.Fee, a.Paid, a.CarryOut = zero, zero, zero
-		switch {
-		case due.Sign() == 0:
-		case a.Wallet == "":
-			a.CarryOut = due
-			a.Notes = append(a.Notes, "no wallet: carried")
-		case p.MinPayout != nil && due.Cmp(p.MinPayout) < 0:
-			a.CarryOut = due
-			a.Notes = append(a.Notes, "below min payout "+plaudit.FormatUnits(p.MinPayout, p.Decimals)+": carried")
-		default:
-			if rate > 0 {
-				fee := vals.next().Mul(due, rateBig)
-				fee.Quo(fee, oneBig)
-				if fee.Sign() > 0 {
-					a.Fee = fee
-					fees.Add(fees, fee)
-				}
-				a.Paid = vals.next().Sub(due, a.Fee)
-			} else {
-				a.Paid = due
-			}
-			paid.Add(paid, a.Paid)
-		}
-		carriedOut.Add(carriedOut, a.CarryOut)
-		a.ENG = zero
-		if p.ENGPerPoint > 0 && lines[k].eng > 0 {
-			e := vals.next().SetUint64(lines[k].eng)
-			e.Mul(e, engRate).Quo(e, oneBig)
-			if e.Sign() > 0 {
-				a.ENG = e
-				engTotal.Add(engTotal, e)
-				if a.Kind == plaudit.MemberProject {
-					engProject.Add(engProject, e)
-				}
-			}
-		}
+	minPayNote := ""
+	if p.MinPayout != nil {
+		minPayNote = "below min payout " + plaudit.FormatUnits(p.MinPayout, p.Decimals) + ": carried"
 	}
-	if rate > 0 && p.FeeRate != rate {
-		// Keep the exemption visible on the epoch's lines that would have paid a fee.
-		for k := range allocs {
-			if allocs[k].Paid.Sign() > 0 {
-				allocs[k].Notes = append(allocs[k].Notes, "fee-exempt token")
+	exempt := rate == 0 && p.FeeRate > 0
+	type totals struct{ paid, fees, carriedIn, carriedOut, eng, engProject big.Int }
+	parts := parallel(n, func(lo, hi int) *totals {
+		vals := &ints{} // one slab per chunk: ints is not safe for concurrent use
+		tot := &totals{}
+		for k := lo; k < hi; k++ {
+			a := &allocs[k]
+			due := a.Share
+			if a.CarryIn.Sign() > 0 {
+				due = vals.next().Add(a.Share, a.CarryIn)
+				tot.carriedIn.Add(&tot.carriedIn, a.CarryIn)
+			}
+			a.Fee, a.Paid, a.CarryOut = zero, zero, zero
+			switch {
+			case due.Sign() == 0:
+			case a.Wallet == "":
+				a.CarryOut = due
+				a.Notes = append(a.Notes, "no wallet: carried")
+			case p.MinPayout != nil && due.Cmp(p.MinPayout) < 0:
+				a.CarryOut = due
+				a.Notes = append(a.Notes, minPayNote)
+			default:
+				if rate > 0 {
+					fee := vals.next().Mul(due, rateBig)
+					fee.Quo(fee, oneBig)
+					if fee.Sign() > 0 {
+						a.Fee = fee
+						tot.fees.Add(&tot.fees, fee)
+					}
+					a.Paid = vals.next().Sub(due, a.Fee)
+				} else {
+					a.Paid = due
+					if exempt {
+						a.Notes = append(a.Notes, "fee-exempt token")
+					}
+				}
+				tot.paid.Add(&tot.paid, a.Paid)
+			}
+			tot.carriedOut.Add(&tot.carriedOut, a.CarryOut)
+			a.ENG = zero
+			if p.ENGPerPoint > 0 && lines[k].eng > 0 {
+				e := vals.next().SetUint64(lines[k].eng)
+				e.Mul(e, engRate).Quo(e, oneBig)
+				if e.Sign() > 0 {
+					a.ENG = e
+					tot.eng.Add(&tot.eng, e)
+					if a.Kind == plaudit.MemberProject {
+						tot.engProject.Add(&tot.engProject, e)
+					}
+				}
 			}
 		}
+		return tot
+	})
+	paid, fees, carriedIn, carriedOut, engTotal, engProject := new(big.Int), new(big.Int), new(big.Int), new(big.Int), new(big.Int), new(big.Int)
+	for _, t := range parts {
+		paid.Add(paid, &t.paid)
+		fees.Add(fees, &t.fees)
+		carriedIn.Add(carriedIn, &t.carriedIn)
+		carriedOut.Add(carriedOut, &t.carriedOut)
+		engTotal.Add(engTotal, &t.eng)
+		engProject.Add(engProject, &t.engProject)
 	}
 
 	// Conservation: what came in (pool, pool carry, member carries) is what went out, to the base unit.
@@ -558,6 +586,32 @@ func count(n int, thing string) string {
 		return "1 " + thing
 	}
 	return strconv.Itoa(n) + " " + thing + "s"
+}
+
+// parallelMin is the number of lines below which Settle does not bother with goroutines (a variable so that
+// tests can make every settlement parallel).
+var parallelMin = 1 << 15
+
+// parallel runs fn over [0, n) in up to GOMAXPROCS contiguous chunks at once and returns each chunk's
+// result, in chunk order. Small n runs in the caller's goroutine. Results must not depend on the chunking:
+// fn only writes its own lines and returns sums.
+func parallel[T any](n int, fn func(lo, hi int) T) []T {
+	parts := min(runtime.GOMAXPROCS(0), 8)
+	if n < parallelMin || parts < 2 {
+		return []T{fn(0, n)}
+	}
+	out := make([]T, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := i*n/parts, (i+1)*n/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // ints hands out big.Ints from slabs: a million-member epoch makes a few hundred allocations for its

@@ -1,6 +1,7 @@
 package settle
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -179,7 +180,7 @@ func TestFeesAndExemption(t *testing.T) {
 	}
 	p.FeeExempt = []string{"0xTOKEN"}
 	r = mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
-	if r.Epoch.Fees.Sign() != 0 || r.Epoch.Paid.Int64() != 1001 {
+	if r.Epoch.Fees.Sign() != 0 || r.Epoch.Paid.Int64() != 1001 || !strings.Contains(strings.Join(byMember(r)["a"].Notes, ";"), "fee-exempt token") {
 		t.Fatalf("exempt: fees %s paid %s", r.Epoch.Fees, r.Epoch.Paid)
 	}
 }
@@ -293,5 +294,52 @@ func TestMonthly(t *testing.T) {
 	s, e, err := p.Bounds(time.Date(2028, 2, 29, 23, 0, 0, 0, time.UTC))
 	if err != nil || !s.Equal(time.Date(2028, 2, 1, 0, 0, 0, 0, time.UTC)) || !e.Equal(time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("%s %s %v", s, e, err)
+	}
+}
+
+// TestParallelSameAsSequential settles the same large epoch with Settle's chunks in parallel and in one
+// goroutine: every line, posting and the digest must be the same.
+func TestParallelSameAsSequential(t *testing.T) {
+	p := testProgram()
+	p.Pool, _ = new(big.Int).SetString("123456789012345678901234567", 10)
+	p.FeeRate, p.Treasury, p.MinPayout, p.ENGPerPoint, p.CapShare = 30_000, "dao", big.NewInt(1_000_000_000), plaudit.One, 100
+	members := map[string]MemberInfo{}
+	carry := map[string]*big.Int{}
+	var scores []plaudit.Score
+	for i := 0; i < 3000; i++ {
+		h := fmt.Sprintf("m%05d", i)
+		if i%7 != 0 {
+			members[h] = MemberInfo{Kind: plaudit.MemberCommunity, Wallet: "0xabc"}
+		}
+		if i%11 == 0 {
+			carry[h] = big.NewInt(int64(i) * 1_000_000)
+		}
+		scores = append(scores, score(fmt.Sprintf("discord/%d", i), h, int64(1+i%97), t0), score(fmt.Sprintf("x/%d", i), h, int64(i%5), t0))
+	}
+	in := Input{Members: members, CarryIn: carry}
+	saved := parallelMin
+	defer func() { parallelMin = saved }()
+	parallelMin = 1 << 30
+	seq := mustClose(t, p, scores, nil, in)
+	parallelMin = 1
+	par := mustClose(t, p, scores, nil, in)
+	if seq.Epoch.Digest != par.Epoch.Digest || seq.Epoch.Paid.Cmp(par.Epoch.Paid) != 0 || seq.Epoch.ENG.Cmp(par.Epoch.ENG) != 0 {
+		t.Fatalf("parallel %s/%s, sequential %s/%s", par.Epoch.Digest, par.Epoch.Paid, seq.Epoch.Digest, seq.Epoch.Paid)
+	}
+	for i := range seq.Postings {
+		if len(seq.Postings[i].Entries) != len(par.Postings[i].Entries) {
+			t.Fatalf("posting %d differs", i)
+		}
+		for j, e := range seq.Postings[i].Entries {
+			f := par.Postings[i].Entries[j]
+			if e.Account != f.Account || e.Amount.Cmp(f.Amount) != 0 {
+				t.Fatalf("posting %d entry %d: %v vs %v", i, j, e, f)
+			}
+		}
+	}
+	for i := range seq.Allocations {
+		if strings.Join(seq.Allocations[i].Notes, "|") != strings.Join(par.Allocations[i].Notes, "|") {
+			t.Fatalf("notes of %s differ", seq.Allocations[i].Member)
+		}
 	}
 }
