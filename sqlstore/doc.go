@@ -22,5 +22,5 @@
 //     package run the whole suite against SQLite and PostgreSQL.
 //
 // Times are stored as Unix nanoseconds (UTC) in integer columns, since PostgreSQL's timestamptz keeps only
-// microseconds; JSON is stored as text (json, not jsonb, in PostgreSQL) so that it comes back byte for byte.
+// microseconds; JSON is stored as text (not jsonb in PostgreSQL) so that it comes back byte for byte.
 package sqlstore

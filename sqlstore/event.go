@@ -423,7 +423,7 @@ func sqliteInsertSQL(n int) string {
 // postgresInsertSQL inserts rows passed as nine arrays, one per column: one statement of fixed text for any
 // row count, sent in binary by pgx.
 const postgresInsertSQL = "INSERT INTO events (" + eventColumns + ") " +
-	"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::json[]) " +
+	"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) " +
 	"ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id"
 
 func postgresArgs(rows []eventRow) []any {
