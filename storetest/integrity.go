@@ -188,6 +188,15 @@ func testFlagRefusals(t *testing.T, s plaudit.Store) {
 	}
 	grant(t, s, "mod")
 	f := mustFlag(t, s, "x/e00001", "x:u1", "x:u2")
+	byEvent, _ := moderation.New("x/e00002", "x:u2", "x:u0", "spam", modAt)
+	byEvent.Event = "x/e00000"
+	stored, err := s.AddFlag(ctx, byEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Flag(ctx, stored.ID); got.Event != "x/e00000" {
+		t.Errorf("flag event %q", got.Event)
+	}
 	before := integritySnapshot(t, s)
 
 	// A flag on an event not in the log.
@@ -201,16 +210,6 @@ func testFlagRefusals(t *testing.T, s plaudit.Store) {
 		t.Errorf("second open flag: %v, want ECONFLICT", err)
 	}
 	// A flag raised by a log event is raised once.
-	byEvent, _ := moderation.New("x/e00002", "x:u2", "x:u0", "spam", modAt)
-	byEvent.Event = "x/e00000"
-	stored, err := s.AddFlag(ctx, byEvent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.Flag(ctx, stored.ID); got.Event != "x/e00000" {
-		t.Errorf("flag event %q", got.Event)
-	}
-	before = integritySnapshot(t, s)
 	again, _ := moderation.New("member:x:u2", "x:u2", "x:u0", "spam", modAt)
 	again.Event = "x/e00000"
 	if _, err := s.AddFlag(ctx, again); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
