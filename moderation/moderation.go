@@ -2,10 +2,13 @@
 // an event or a member, the moderators' decisions, the one appeal a flagged member may make, the
 // exclusions and reputation penalties a confirmed flag brings, and the audit sample drawn each epoch.
 //
-// It is a pure core: a Flag is a small state machine whose methods check who may do what and return
-// errors with plaudit's codes (EINVALID, EFORBIDDEN, ECONFLICT), and Verdicts turns the flags into the
-// plaudit.Verdicts that settlement applies alongside the automatic checks of package integrity. Package
-// sqlstore keeps the flags and the append-only history of every action; cmd/plaudit wires them together.
+// It is a pure core. A flag (plaudit.Flag, kept by stores) is a small state machine: Raise checks a new
+// flag against the log, and Confirm, Reject, FileAppeal and DecideAppeal check who may do what, returning
+// errors with plaudit's codes (EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT) and leaving the flag unchanged
+// when they refuse. Verdicts turns the flags into the plaudit.Verdicts that settlement applies alongside
+// the automatic checks of package integrity, and Sample draws an epoch's audit. Package sqlstore keeps the
+// flags and the append-only history of every action (plaudit.IntegrityStore); cmd/plaudit wires them
+// together.
 //
 // A flag moves through these states:
 //
