@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -130,6 +131,12 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 		return err
 	}
 	defer store.Close()
+
+	// An import's live heap is a few batches, but it allocates fast; collecting less often saves about a
+	// sixth of its CPU for some 80 MB more memory. GOGC, when set, still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 
 	opts := ingest.Options{Format: f, Batch: fl.batch, SkipInvalid: fl.skipInvalid}
 	var rw *lazyFile
