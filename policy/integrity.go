@@ -102,6 +102,7 @@ func (d *decoder) validateIntegrity(in *Integrity) {
 	nonNeg("integrity.checks.copy_min", c.CopyMin)
 	ratio("integrity.checks.diminish_factor", c.DiminishFactor)
 	ratio("integrity.checks.near_duplicate", c.NearDuplicate)
+	ratio("integrity.checks.copy_share", c.CopyShare)
 	ratio("integrity.checks.copy_multiplier", c.CopyMultiplier)
 	ratio("integrity.checks.farm_multiplier", c.FarmMultiplier)
 	ratio("integrity.checks.generic_multiplier", c.GenericMultiplier)

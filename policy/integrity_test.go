@@ -88,6 +88,7 @@ func TestIntegrityInvalid(t *testing.T) {
 		{"  checks:\n    velocity:\n      - kind: like\n        window: 1m\n        max: 0\n", "integrity.checks.velocity[0].max", "1 or more"},
 		{"  checks:\n    diminish_factor: 1.5\n", "integrity.checks.diminish_factor", "0 to 1"},
 		{"  checks:\n    copy_min: -1\n", "integrity.checks.copy_min", "negative"},
+		{"  checks:\n    copy_share: 1.01\n", "integrity.checks.copy_share", "0 to 1"},
 		{"  checks:\n    diminish_window: -1h\n", "integrity.checks.diminish_window", "negative"},
 		{"  checks:\n    spam_corpus: [\"\"]\n", "integrity.checks.spam_corpus[0]", "empty"},
 		{"  moderation:\n    penalty: 2\n", "integrity.moderation.penalty", "0 to 1"},
@@ -103,6 +104,31 @@ func TestIntegrityInvalid(t *testing.T) {
 		msg := err.Error()
 		if !strings.Contains(msg, "field "+c.field+": ") || !strings.Contains(msg, c.reason) || !strings.Contains(msg, "line ") {
 			t.Errorf("%s: %s", c.field, msg)
+		}
+	}
+}
+
+// TestIntegrityEveryFieldValidated sets every number of integrity.Config out of range in turn, so that a
+// field added to the checks without a validation here fails this test.
+func TestIntegrityEveryFieldValidated(t *testing.T) {
+	ct := reflect.TypeFor[integrity.Config]()
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		var bad string
+		switch {
+		case f.Type == reflect.TypeFor[plaudit.Ratio]():
+			bad = "1.5"
+		case f.Type == reflect.TypeFor[time.Duration]():
+			bad = "-1h"
+		case f.Type.Kind() == reflect.Int:
+			bad = "-1"
+		default:
+			continue
+		}
+		_, err := policy.Parse([]byte(integrityBase+"integrity:\n  checks:\n    "+tag+": "+bad+"\n"), "bad.yml")
+		if !policy.IsInvalid(err) || !strings.Contains(err.Error(), "field integrity.checks."+tag+": ") {
+			t.Errorf("integrity.checks.%s: %s: %v, want a validation error naming the field", tag, bad, err)
 		}
 	}
 }
