@@ -178,7 +178,7 @@ func TestEpochCloseCrash(t *testing.T) {
 				t.Fatalf("clean close: %v\n%s", err, out)
 			}
 			full := time.Since(start)
-			t.Logf("a slowed close takes %s", full.Round(time.Millisecond))
+			t.Logf("%s: a slowed close takes %s", backend, full.Round(time.Millisecond))
 
 			outcomes := map[string]int{}
 			for week := 1; week <= runs; week++ {
@@ -251,7 +251,7 @@ func TestEpochCloseCrash(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("outcomes over %d kills: %v", runs, outcomes)
+			t.Logf("%s: outcomes over %d kills: %v", backend, runs, outcomes)
 		})
 	}
 }
