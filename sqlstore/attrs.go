@@ -101,3 +101,143 @@ func plainInteger(s string) bool {
 	}
 	return true
 }
+
+// decodeAttrs parses stored attrs JSON into a map with json.Number numbers: exactly what a json.Decoder with
+// UseNumber gives. The compact, flat objects encodeAttrs writes take a fast path (decoding was two fifths
+// of the cost of scanning the log); anything else goes through encoding/json. FuzzDecodeAttrs holds the two
+// paths to the same result.
+func decodeAttrs(b []byte) (map[string]any, error) {
+	if m, ok := parseFlatAttrs(b); ok {
+		return m, nil
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseFlatAttrs parses b if it is a compact JSON object of plain strings, numbers, booleans and nulls, and
+// reports false for anything else (whitespace, escapes, non-ASCII, nesting), which the caller hands to
+// encoding/json.
+func parseFlatAttrs(b []byte) (map[string]any, bool) {
+	if len(b) < 2 || b[0] != '{' {
+		return nil, false
+	}
+	m := make(map[string]any, 8)
+	i := 1
+	if b[i] == '}' {
+		return m, i+1 == len(b)
+	}
+	for {
+		key, n, ok := plainJSONString(b[i:])
+		if !ok {
+			return nil, false
+		}
+		i += n
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i++
+		if i >= len(b) {
+			return nil, false
+		}
+		var v any
+		switch c := b[i]; {
+		case c == '"':
+			s, n, ok := plainJSONString(b[i:])
+			if !ok {
+				return nil, false
+			}
+			v, i = s, i+n
+		case c == 't' && bytes.HasPrefix(b[i:], []byte("true")):
+			v, i = true, i+4
+		case c == 'f' && bytes.HasPrefix(b[i:], []byte("false")):
+			v, i = false, i+5
+		case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
+			v, i = nil, i+4
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(b) && (b[j] == '-' || b[j] == '+' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || (b[j] >= '0' && b[j] <= '9')) {
+				j++
+			}
+			if !validJSONNumber(b[i:j]) {
+				return nil, false
+			}
+			v, i = json.Number(b[i:j]), j
+		default:
+			return nil, false
+		}
+		m[key] = v
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			return m, i+1 == len(b)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// plainJSONString reads a JSON string at the start of b made only of printable ASCII without escapes, and
+// returns it and the bytes it took.
+func plainJSONString(b []byte) (string, int, bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return "", 0, false
+	}
+	for j := 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return string(b[1:j]), j + 1, true
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return "", 0, false
+		}
+	}
+	return "", 0, false
+}
+
+// validJSONNumber reports whether b is a JSON number (the grammar of RFC 8259, as encoding/json checks it).
+func validJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(b)
+}

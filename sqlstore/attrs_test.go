@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -63,6 +64,54 @@ func BenchmarkEncodeAttrs(b *testing.B) {
 	var buf bytes.Buffer
 	for b.Loop() {
 		if _, err := encodeAttrs(attrs, &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// referenceDecode is what encoding/json gives for b, the result decodeAttrs must match.
+func referenceDecode(b []byte) (map[string]any, error) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	err := dec.Decode(&m)
+	return m, err
+}
+
+func TestDecodeAttrs(t *testing.T) {
+	for _, s := range []string{
+		`{}`, `{"a":"b"}`, `{"n":-0,"m":0,"big":123456789012345678901234567890,"d":1.50,"e":1e400,"E":-2.5E-3}`,
+		`{"t":true,"f":false,"z":null}`, `{"a":"x","a":"y"}`, `{"s":"zoë"}`, `{"s":"a\"b"}`, `{"s":"\u0000"}`,
+		`{"n":{"a":[1,"x"]}}`, `{ "a": 1 }`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`,
+		`{"a":1}x`, `{"a":1,}`, `{"a"}`, `{"a":`, `{`, `null`, `[]`, `{"a":"\t"}`, "{\"a\":\"\x7f\"}",
+	} {
+		want, werr := referenceDecode([]byte(s))
+		got, gerr := decodeAttrs([]byte(s))
+		if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeAttrs(%s) = %#v, %v; encoding/json gives %#v, %v", s, got, gerr, want, werr)
+		}
+	}
+}
+
+// FuzzDecodeAttrs checks that the fast path parses exactly as encoding/json does, on anything, and on what
+// encodeAttrs writes.
+func FuzzDecodeAttrs(f *testing.F) {
+	for _, s := range []string{`{"a":"b","n":12,"t":true,"z":null}`, `{"x":-0.5e+3}`, `{"a":[1]}`, `{"a":1}x`, `{ }`, `{"a":"\u00e9"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, werr := referenceDecode(b)
+		got, gerr := decodeAttrs(b)
+		if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeAttrs(%q) = %#v, %v; encoding/json gives %#v, %v", b, got, gerr, want, werr)
+		}
+	})
+}
+
+func BenchmarkDecodeAttrs(b *testing.B) {
+	s := []byte(`{"channel":"dev","fid":"4242","follower_count":31337,"likes_count":12,"power_badge":false,"username":"user4242"}`)
+	for b.Loop() {
+		if _, err := decodeAttrs(s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -252,3 +252,53 @@ func BenchmarkReappendPostgres(b *testing.B) {
 		return db
 	})
 }
+
+// benchScan appends benchEvents events once, then measures reading them all back with ScanEvents.
+func benchScan(b *testing.B, open func(b *testing.B) *sqlstore.DB) {
+	n := benchEvents(b)
+	db := open(b)
+	defer db.Close()
+	g := newEventGen(42)
+	for i := 0; i < n; {
+		batch := make([]plaudit.Event, 0, benchBatch)
+		for ; len(batch) < benchBatch && i < n; i++ {
+			batch = append(batch, g.event(i))
+		}
+		if _, err := db.AppendEvents(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		seen := 0
+		if err := db.ScanEvents(context.Background(), plaudit.EventFilter{}, func(*plaudit.Event) error { seen++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if seen != n {
+			b.Fatalf("scanned %d events, want %d", seen, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkScanSQLite measures reading the whole log back from SQLite.
+func BenchmarkScanSQLite(b *testing.B) {
+	benchScan(b, func(b *testing.B) *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	})
+}
+
+// BenchmarkScanPostgres measures reading the whole log back from PostgreSQL.
+func BenchmarkScanPostgres(b *testing.B) {
+	benchScan(b, func(b *testing.B) *sqlstore.DB {
+		db, err := sqlstore.Open(context.Background(), testenv.Postgres(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return db
+	})
+}

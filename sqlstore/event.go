@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -539,11 +538,11 @@ func scanEvent(s scanner) (*plaudit.Event, error) {
 	e.Source, e.Kind = plaudit.Source(source), plaudit.Kind(kind)
 	e.Time = time.Unix(0, timeNS).UTC()
 	if attrs != nil {
-		dec := json.NewDecoder(bytes.NewReader(attrs))
-		dec.UseNumber()
-		if err := dec.Decode(&e.Attrs); err != nil {
+		m, err := decodeAttrs(attrs)
+		if err != nil {
 			return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
 		}
+		e.Attrs = m
 	}
 	return &e, nil
 }
