@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -187,13 +188,29 @@ func (db *DB) insertAllocations(ctx context.Context, tx *sql.Tx, allocs []plaudi
 // insertVerdicts records the verdicts an epoch was settled with in epoch_verdicts (the integrity area's
 // table, read by EpochVerdicts), in the close's own transaction: a crash can never leave a closed epoch
 // without the verdicts that shaped it. Each row is the verdict's JSON, as SaveEpochVerdicts writes it.
+// Verdicts recorded for the epoch before (SaveEpochVerdicts) are kept when they are the same, and make the
+// close fail when they are not.
 func (db *DB) insertVerdicts(ctx context.Context, tx *sql.Tx, epoch string, vs []plaudit.Verdict) error {
+	texts := make([]string, len(vs))
 	for i, v := range vs {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("record verdict %s of %s: %w", v.Subject, epoch, err)
 		}
-		if _, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epoch_verdicts (epoch, pos, subject, verdict) VALUES (?, ?, ?, ?)"), epoch, i, v.Subject, string(b)); err != nil {
+		texts[i] = string(b)
+	}
+	have, err := db.epochVerdictTexts(ctx, tx, epoch)
+	if err != nil {
+		return err
+	}
+	if have != nil {
+		if slices.Equal(have, texts) {
+			return nil
+		}
+		return plaudit.Errorf(plaudit.ECONFLICT, "close epoch %s: other verdicts are recorded for it already", epoch)
+	}
+	for i, v := range vs {
+		if _, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epoch_verdicts (epoch, pos, subject, verdict) VALUES (?, ?, ?, ?)"), epoch, i, v.Subject, texts[i]); err != nil {
 			return fmt.Errorf("record verdicts of %s: %w", epoch, err)
 		}
 	}

@@ -22,6 +22,7 @@ func testLedger(t *testing.T, open Opener) {
 	t.Run("CloseEpochTwice", func(t *testing.T) { testCloseEpochTwice(t, open(t)) })
 	t.Run("CloseEpochCarries", func(t *testing.T) { testCloseEpochCarries(t, open(t)) })
 	t.Run("CloseEpochAtomic", func(t *testing.T) { testCloseEpochAtomic(t, open(t)) })
+	t.Run("CloseEpochRecordedVerdicts", func(t *testing.T) { testCloseEpochRecordedVerdicts(t, open(t)) })
 	t.Run("PostingRules", func(t *testing.T) { testPostingRules(t, open(t)) })
 	t.Run("ENGToggleAndDelegation", func(t *testing.T) { testENG(t, open(t)) })
 }
@@ -276,6 +277,39 @@ func testCloseEpochAtomic(t *testing.T, s plaudit.Store) {
 	// And the good close still goes through afterwards.
 	if err := s.CloseEpoch(ctx, settleWeek(t, s, ledgerProgram(), 0, weekScores())); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A close keeps verdicts recorded for its epoch before when they are the same, and refuses other ones.
+func testCloseEpochRecordedVerdicts(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	c := settleWeek(t, s, ledgerProgram(), 0, weekScores())
+	other := append([]plaudit.Verdict{}, c.Verdicts[:1]...)
+	if err := s.SaveEpochVerdicts(ctx, c.Epoch.ID, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseEpoch(ctx, c); plaudit.ErrorCode(err) != plaudit.ECONFLICT || !strings.Contains(err.Error(), "other verdicts") {
+		t.Fatalf("close over other recorded verdicts: %v", err)
+	}
+	if _, err := s.Epoch(ctx, c.Epoch.ID); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("epoch written: %v", err)
+	}
+	s2 := c.Epoch.ID + "x" // a second epoch id with the same verdicts recorded first: the close keeps them
+	c.Epoch.ID = s2
+	for _, p := range c.Postings {
+		p.Origin.ID = s2
+	}
+	for i := range c.Allocations {
+		c.Allocations[i].Epoch = s2
+	}
+	if err := s.SaveEpochVerdicts(ctx, s2, c.Verdicts); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseEpoch(ctx, c); err != nil {
+		t.Fatalf("close over the same recorded verdicts: %v", err)
+	}
+	if vs, err := s.EpochVerdicts(ctx, s2); err != nil || mustJSON(t, vs) != mustJSON(t, c.Verdicts) {
+		t.Fatalf("verdicts %v %v", vs, err)
 	}
 }
 
