@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -65,11 +66,28 @@ func loadVerdicts(path string) ([]plaudit.Verdict, error) {
 	if err != nil {
 		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "verdicts: %v", err)
 	}
+	return parseVerdicts(b, path)
+}
+
+// parseVerdicts reads a JSON array of verdicts, refusing unknown fields, trailing data, an empty subject and
+// a multiplier outside 0–1, naming the verdict.
+func parseVerdicts(b []byte, name string) ([]plaudit.Verdict, error) {
 	var vs []plaudit.Verdict
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&vs); err != nil {
-		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: %v", path, err)
+		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: %v", name, err)
+	}
+	if dec.More() {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: data after the array", name)
+	}
+	for i, v := range vs {
+		switch {
+		case v.Subject == "":
+			return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: verdict %d: missing subject", name, i)
+		case v.Multiplier < 0 || v.Multiplier > plaudit.One:
+			return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: verdict %d (%s): multiplier %s outside 0–1", name, i, v.Subject, v.Multiplier)
+		}
 	}
 	return vs, nil
 }
