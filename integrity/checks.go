@@ -149,6 +149,7 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 	var idx *text.Index
 	if cfg.NearDuplicate > 0 {
 		idx = text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
+		idx.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
 		for i, s := range cfg.SpamCorpus {
 			idx.AddCorpus("corpus:"+strconv.Itoa(i), s)
 		}
@@ -190,7 +191,7 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 			Detail:     detail,
 			Multiplier: cfg.CopyMultiplier,
 			Evidence: []plaudit.Input{{Name: "matched", Value: m.ID}, {Name: "similarity", Value: strconv.FormatFloat(m.Similarity, 'f', 3, 64)},
-				{Name: "earlier_matches", Value: strconv.Itoa(len(matches))}},
+				{Name: "earlier_matches", Value: atLeast(len(matches), idx.MaxMatches)}},
 		}})
 	}
 	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin and CopyShare
@@ -270,4 +271,12 @@ func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findi
 			Evidence:   []plaudit.Input{{Name: "penalised", Value: strconv.Itoa(c.hit)}, {Name: "events", Value: strconv.Itoa(c.total)}},
 		})
 	}
+}
+
+// atLeast formats a count that a limit may have cut short: "8+" when n reached the limit.
+func atLeast(n, limit int) string {
+	if limit > 0 && n >= limit {
+		return strconv.Itoa(n) + "+"
+	}
+	return strconv.Itoa(n)
 }

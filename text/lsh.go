@@ -22,6 +22,11 @@ type Match struct {
 // Index finds near-duplicates among texts added to it, incrementally: Add reports the earlier texts a new
 // one nearly duplicates. It is not safe for concurrent use.
 type Index struct {
+	// MaxMatches, when positive, stops a query once it has found that many matches: the matches returned are
+	// then the first found, most similar first among them. Near-duplicate spam puts thousands of copies in
+	// one bucket; a caller that needs only "is this a copy, and of what" sets it to keep a query's cost flat.
+	MaxMatches int
+
 	threshold float64
 	buckets   [Bands]map[uint64]int32 // band hash → last doc in the bucket
 	chain     []int32                 // chain[doc*Bands+band] → previous doc in the same bucket, or -1
@@ -98,6 +103,7 @@ func (x *Index) query(sig *Signature) []Match {
 		sim float64
 	}
 	var hits []hit
+scan:
 	for b := 0; b < Bands; b++ {
 		doc, ok := x.buckets[b][bandHash(sig, b)]
 		for ok && doc >= 0 {
@@ -105,6 +111,9 @@ func (x *Index) query(sig *Signature) []Match {
 				x.seen[doc] = x.stamp
 				if s := Similarity(sig, &x.sigs[doc]); s >= x.threshold {
 					hits = append(hits, hit{doc, s})
+					if x.MaxMatches > 0 && len(hits) >= x.MaxMatches {
+						break scan
+					}
 				}
 			}
 			doc = x.chain[int(doc)*Bands+b]

@@ -184,3 +184,19 @@ func BenchmarkIndexAdd(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 }
+
+func TestIndexMaxMatches(t *testing.T) {
+	x := NewIndex(0.5)
+	x.MaxMatches = 3
+	const s = "the same long enough spam text posted again and again in every thread"
+	for i := 0; i < 10; i++ {
+		x.Add(fmt.Sprint(i), s)
+	}
+	if m := x.Query(s); len(m) != 3 {
+		t.Fatalf("want 3 matches, got %d", len(m))
+	}
+	x.MaxMatches = 0
+	if m := x.Query(s); len(m) != 10 {
+		t.Fatalf("want all 10 matches, got %d", len(m))
+	}
+}
