@@ -151,16 +151,14 @@ func (db *DB) checkCarries(ctx context.Context, tx *sql.Tx, c *plaudit.EpochClos
 
 func (db *DB) insertAllocations(ctx context.Context, tx *sql.Tx, allocs []plaudit.Allocation, phase func()) error {
 	half := len(allocs) / 2
-	for start := 0; start < len(allocs); start += allocChunk {
-		end := min(start+allocChunk, len(allocs))
-		var q strings.Builder
-		q.WriteString("INSERT INTO allocations (epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes) VALUES ")
-		args := make([]any, 0, 15*(end-start))
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteString(", ")
+	err := db.chunkExec(ctx, tx, len(allocs), allocChunk,
+		func(rows int) string {
+			return "INSERT INTO allocations (epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes) VALUES " + valuesList(rows, 15)
+		},
+		func(args []any, i int) []any {
+			if i == half {
+				phase() // the crash test's pause, midway through the allocations
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			a := &allocs[i]
 			notes := ""
 			if len(a.Notes) > 0 {
@@ -171,16 +169,12 @@ func (db *DB) insertAllocations(ctx context.Context, tx *sql.Tx, allocs []plaudi
 			if a.Capped {
 				capped = 1
 			}
-			args = append(args, a.Epoch, a.Member, string(a.Kind), a.Wallet, a.Events, a.Excluded, int64(a.Points),
+			return append(args, a.Epoch, a.Member, string(a.Kind), a.Wallet, a.Events, a.Excluded, int64(a.Points),
 				amountText(a.Share), amountText(a.CarryIn), amountText(a.Fee), amountText(a.Paid), amountText(a.CarryOut),
 				amountText(a.ENG), capped, notes)
-		}
-		if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-			return fmt.Errorf("insert allocations: %w", err)
-		}
-		if start <= half && half < end {
-			phase()
-		}
+		})
+	if err != nil {
+		return fmt.Errorf("insert allocations: %w", err)
 	}
 	return nil
 }

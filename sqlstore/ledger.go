@@ -107,22 +107,16 @@ func (db *DB) post(ctx context.Context, tx *sql.Tx, p *plaudit.Posting) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("insert posting: %w", err)
 	}
-	for start := 0; start < len(p.Entries); start += ledgerChunk {
-		end := min(start+ledgerChunk, len(p.Entries))
-		var q strings.Builder
-		q.WriteString("INSERT INTO entries (posting_id, n, account, asset, amount) VALUES ")
-		args := make([]any, 0, 5*(end-start))
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?)")
+	err = db.chunkExec(ctx, tx, len(p.Entries), ledgerChunk,
+		func(rows int) string {
+			return "INSERT INTO entries (posting_id, n, account, asset, amount) VALUES " + valuesList(rows, 5)
+		},
+		func(args []any, i int) []any {
 			e := p.Entries[i]
-			args = append(args, id, i, e.Account, e.Asset, e.Amount.String())
-		}
-		if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-			return 0, fmt.Errorf("insert entries of posting %d: %w", id, err)
-		}
+			return append(args, id, i, e.Account, e.Asset, e.Amount.String())
+		})
+	if err != nil {
+		return 0, fmt.Errorf("insert entries of posting %d: %w", id, err)
 	}
 	keys := make([]ledger.Key, 0, len(next))
 	for k := range next {
@@ -134,24 +128,67 @@ func (db *DB) post(ctx context.Context, tx *sql.Tx, p *plaudit.Posting) (int64, 
 		}
 		return keys[i].Asset < keys[j].Asset
 	})
-	for start := 0; start < len(keys); start += ledgerChunk {
-		end := min(start+ledgerChunk, len(keys))
-		var q strings.Builder
-		q.WriteString("INSERT INTO balances (account, asset, amount) VALUES ")
-		args := make([]any, 0, 3*(end-start))
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?)")
-			args = append(args, keys[i].Account, keys[i].Asset, next[keys[i]].String())
-		}
-		q.WriteString(" ON CONFLICT (account, asset) DO UPDATE SET amount = excluded.amount")
-		if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-			return 0, fmt.Errorf("update balances of posting %d: %w", id, err)
-		}
+	err = db.chunkExec(ctx, tx, len(keys), ledgerChunk,
+		func(rows int) string {
+			return "INSERT INTO balances (account, asset, amount) VALUES " + valuesList(rows, 3) +
+				" ON CONFLICT (account, asset) DO UPDATE SET amount = excluded.amount"
+		},
+		func(args []any, i int) []any {
+			return append(args, keys[i].Account, keys[i].Asset, next[keys[i]].String())
+		})
+	if err != nil {
+		return 0, fmt.Errorf("update balances of posting %d: %w", id, err)
 	}
 	return id, nil
+}
+
+// valuesList returns "(?, …), (?, …)" for rows rows of cols placeholders.
+func valuesList(rows, cols int) string {
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	var b strings.Builder
+	b.Grow(rows * (len(one) + 2))
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// chunkExec inserts rows [0, n) with multi-row statements of up to size rows, preparing the full-size
+// statement once and reusing it (parsing a thousand-row statement again for every chunk costs more than
+// running it on SQLite); the last, shorter chunk runs on its own. add appends row i's arguments.
+func (db *DB) chunkExec(ctx context.Context, tx *sql.Tx, n, size int, stmt func(rows int) string, add func(args []any, i int) []any) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, 16*size)
+	for start := 0; start < n; start += size {
+		end := min(start+size, n)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = add(args, i)
+		}
+		var err error
+		if end-start == size && n > size {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, db.Rebind(stmt(size))); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, db.Rebind(stmt(end-start)), args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // balancesOf reads the current balances of the accounts entries touch.
