@@ -808,6 +808,9 @@ func Explain(p *Program, w Window, member string, scores []plaudit.Score, verdic
 		l := EventLine{Event: s.Event, Points: s.Points, Multiplier: r, Effective: eff, Eligible: eff > p.MinScore}
 		if l.Eligible {
 			l.Why = "counted: " + eff.String() + " > min score " + p.MinScore.String()
+			if !p.XPayouts && strings.HasPrefix(s.Event, "x/") {
+				l.Why += ", for ENG only (X activity earns no pool share: x_payouts off)"
+			}
 		} else {
 			l.Why = "excluded: " + eff.String() + " ≤ min score " + p.MinScore.String()
 		}

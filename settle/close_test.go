@@ -282,6 +282,9 @@ func TestXPointsEarnENGOnly(t *testing.T) {
 	if got["a"].Paid.Int64() != 100 || got["b"].Paid.Sign() != 0 || got["a"].ENG.Int64() != 4_000_000 || got["b"].ENG.Int64() != 4_000_000 {
 		t.Fatalf("a %+v\nb %+v", got["a"], got["b"])
 	}
+	if lines := Explain(p, Window{Start: t0, End: t0.Add(time.Hour)}, "a", scores, nil); len(lines) != 2 || !strings.Contains(lines[1].Why, "for ENG only") || strings.Contains(lines[0].Why, "ENG only") {
+		t.Fatalf("explain: %+v", lines)
+	}
 	p.XPayouts = true
 	r = mustClose(t, p, scores, nil, Input{Members: wallets("a", "b")})
 	if got := byMember(r); got["a"].Paid.Int64() != 50 || got["b"].Paid.Int64() != 50 {
