@@ -7,14 +7,11 @@ import (
 	"github.com/plaudit/plaudit/policy"
 )
 
-// FromPolicy returns the reward program of a validated policy.
-//
-// Where the policy's words and the settlement rules differ, settlement follows the issue that defined it:
-// min_score is tested per event (the PoE seed's "events … above a minimum threshold"), a cap's excess is
-// shared among the other members (only a pool nobody uncapped can take is unspent), and an amount below
-// min_payout carries to the member's next epoch. A policy has no ENG rate: ENG is minted at one ENG per
-// eligible point (6 decimals, so ENG base units equal Points units), as the DEM seed turns engagement value
-// into ENG.
+// FromPolicy returns the reward program of a validated policy: min_score is tested per event (the PoE seed's
+// "events … above a minimum threshold"), a cap's excess is shared among the other members (only a pool
+// nobody uncapped can take is unspent), and an amount below min_payout carries to the member's next epoch.
+// A policy has no ENG rate: ENG is minted at one ENG per eligible point (6 decimals, so ENG base units equal
+// Points units), as the DEM seed turns engagement value into ENG.
 func FromPolicy(p *policy.Policy) (*Program, error) {
 	g := &p.Program
 	name := g.Name
