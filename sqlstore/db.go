@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -47,6 +48,13 @@ type DB struct {
 
 	stmtMu     sync.Mutex
 	insertStmt *sql.Stmt // SQLite's INSERT of a full chunk of events, prepared on first use
+
+	// SQLite's WAL is checkpointed by a goroutine of its own, kicked after each commit, so that copying
+	// pages back into the database file happens beside the writer instead of inside its commit.
+	checkpointKick chan struct{}
+	checkpointStop chan struct{}
+	checkpointDone chan struct{}
+	checkpoints    atomic.Int64 // checkpoints run, for tests
 }
 
 var _ plaudit.Store = (*DB)(nil)
@@ -86,9 +94,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // synchronisation (a committed transaction survives a crash of the process; WAL keeps the file consistent
 // even on power loss), a generous busy timeout for concurrent writers, foreign keys, and a larger page cache
 // for bulk appends. Write transactions begin IMMEDIATE so that two writers queue on the busy timeout
-// instead of failing on a lock upgrade.
+// instead of failing on a lock upgrade. The background checkpointer (see checkpointLoop) keeps the WAL
+// short; the writer's own automatic checkpoint only steps in past 4096 pages (16 MB), should it fall behind.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(4096)" +
+	"&_txlock=immediate"
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	uri := path
@@ -114,7 +124,40 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{db: sdb, dialect: SQLite, name: path}, nil
+	db := &DB{db: sdb, dialect: SQLite, name: path,
+		checkpointKick: make(chan struct{}, 1), checkpointStop: make(chan struct{}), checkpointDone: make(chan struct{})}
+	go db.checkpointLoop()
+	return db, nil
+}
+
+// checkpointLoop runs a passive WAL checkpoint whenever a write transaction has committed, until Close. A
+// passive checkpoint never blocks the writer and copies what it can; the next kick copies the rest.
+func (db *DB) checkpointLoop() {
+	defer close(db.checkpointDone)
+	for {
+		select {
+		case <-db.checkpointStop:
+			return
+		case <-db.checkpointKick:
+		}
+		if _, err := db.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			// Not fatal: the writer's automatic checkpoint still bounds the WAL.
+			slog.Debug("sqlite checkpoint", "db", db.name, "err", err)
+			continue
+		}
+		db.checkpoints.Add(1)
+	}
+}
+
+// kickCheckpoint asks the checkpointer to run, without waiting.
+func (db *DB) kickCheckpoint() {
+	if db.checkpointKick == nil {
+		return
+	}
+	select {
+	case db.checkpointKick <- struct{}{}:
+	default:
+	}
 }
 
 // escapeURIPath escapes the characters that end or change the path part of a SQLite URI filename.
@@ -189,6 +232,11 @@ func (db *DB) String() string { return db.name }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.checkpointStop != nil {
+		close(db.checkpointStop)
+		<-db.checkpointDone
+		db.checkpointStop = nil
+	}
 	db.stmtMu.Lock()
 	if db.insertStmt != nil {
 		db.insertStmt.Close()
@@ -256,6 +304,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.kickCheckpoint()
 	return nil
 }
 
