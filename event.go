@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -69,6 +70,8 @@ func (e *Event) Validate() []*FieldError {
 			bad(field, "too long: %d bytes, at most %d", len(v), max)
 		case !utf8.ValidString(v):
 			bad(field, "invalid UTF-8")
+		case strings.IndexByte(v, 0) >= 0:
+			bad(field, "contains a NUL character, which no store can keep")
 		}
 	}
 	if e.Source == "" {

@@ -27,6 +27,7 @@ func TestEventValidate(t *testing.T) {
 		{"long target", func(e *Event) { e.Target = strings.Repeat("a", MaxIDLen+1) }, "target"},
 		{"long content", func(e *Event) { e.Content = strings.Repeat("a", MaxContentLen+1) }, "content"},
 		{"bad utf8", func(e *Event) { e.Content = "a\xffb" }, "content"},
+		{"nul", func(e *Event) { e.Actor = "a\x00b" }, "actor"},
 		{"zero time", func(e *Event) { e.Time = time.Time{} }, "time"},
 		{"far time", func(e *Event) { e.Time = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) }, "time"},
 		{"attr utf8", func(e *Event) { e.Attrs = map[string]any{"k": "\xff"} }, "attrs.k"},
