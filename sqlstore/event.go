@@ -15,13 +15,11 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// Rows per INSERT statement. SQLite binds nine parameters per row and allows 32766 per statement; PostgreSQL
-// binds nine arrays whatever the count, but a batch of several chunks lets the next chunk be encoded while
-// the server inserts the last. Both were tuned with BenchmarkAppendSQLite and BenchmarkAppendPostgres.
+// Rows per SQLite INSERT statement: SQLite binds nine parameters per row and allows 32766 per statement.
+// Tuned with BenchmarkAppendSQLite. (PostgreSQL appends with COPY, in chunks of postgresCopyChunk.)
 const (
-	sqliteChunk   = 1000
-	postgresChunk = 1000
-	lookupChunk   = 500 // keys per duplicate lookup on SQLite
+	sqliteChunk = 1000
+	lookupChunk = 500 // keys per duplicate lookup
 )
 
 // appendLockID is the PostgreSQL advisory lock that appends hold for their transaction, so that sequence
@@ -76,7 +74,7 @@ func encodeEvent(e *plaudit.Event, buf *bytes.Buffer) (eventRow, *plaudit.FieldE
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// chunk is part of a batch, encoded for its INSERT statement.
+// chunk is part of a batch, encoded for SQLite's INSERT statement.
 type chunk struct {
 	start int        // index in the batch of the first row
 	rows  []eventRow // the rows, for matching results
@@ -97,13 +95,7 @@ func (db *DB) encodeChunk(events []plaudit.Event, start int) chunk {
 		}
 		rows[i] = r
 	}
-	c := chunk{start: start, rows: rows}
-	if db.dialect == Postgres {
-		c.args = postgresArgs(rows)
-	} else {
-		c.args = sqliteArgs(rows)
-	}
-	return c
+	return chunk{start: start, rows: rows, args: sqliteArgs(rows)}
 }
 
 // AppendEvents stores events in one transaction, skipping those whose (source, id) is already stored or
@@ -112,17 +104,24 @@ func (db *DB) encodeChunk(events []plaudit.Event, start int) chunk {
 // time outside 1678–2262, attrs that are not JSON) fails the whole batch with an EINVALID error naming it,
 // and nothing is stored.
 //
-// A batch is written in chunks of one statement each; while the database works on one chunk, a second
-// goroutine encodes the next, so that a big batch keeps two cores busy.
+// On SQLite a batch is written in chunks of one statement each; while the database works on one chunk, a
+// second goroutine encodes the next, so that a big batch keeps two cores busy. PostgreSQL takes the new
+// events of a batch by COPY (see appendPostgres).
 func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
 	results := make([]plaudit.AppendResult, len(events))
 	if len(events) == 0 {
 		return results, nil
 	}
-	size := sqliteChunk
 	if db.dialect == Postgres {
-		size = postgresChunk
+		if err := db.appendPostgres(ctx, events, results); err != nil {
+			if plaudit.ErrorCode(err) == plaudit.EINVALID {
+				return nil, err
+			}
+			return nil, fmt.Errorf("append %d events to %s: %w", len(events), db.name, err)
+		}
+		return results, nil
 	}
+	size := sqliteChunk
 	chunks := make(chan chunk, 1)
 	if len(events) <= size {
 		c := db.encodeChunk(events, 0)
@@ -152,23 +151,11 @@ func (db *DB) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaud
 		}()
 	}
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(appendLockID)); err != nil {
-				return fmt.Errorf("lock the log: %w", err)
-			}
-		}
 		for c := range chunks {
 			if c.err != nil {
 				return c.err
 			}
-			res := results[c.start : c.start+len(c.rows)]
-			var err error
-			if db.dialect == Postgres {
-				err = db.insertChunkPostgres(ctx, tx, c, res)
-			} else {
-				err = db.insertChunkSQLite(ctx, tx, c, res)
-			}
-			if err != nil {
+			if err := db.insertChunkSQLite(ctx, tx, c, results[c.start:c.start+len(c.rows)]); err != nil {
 				return err
 			}
 		}
@@ -282,94 +269,23 @@ func (db *DB) sqliteInsertStmt(ctx context.Context) (*sql.Stmt, error) {
 	return db.insertStmt, nil
 }
 
-// insertChunkPostgres inserts rows with one INSERT … SELECT FROM unnest(arrays) … RETURNING. PostgreSQL
-// does not promise the order of RETURNING rows, so they are matched to the input in order while they agree
-// and by key after that; rows not returned were stored before and are looked up.
-func (db *DB) insertChunkPostgres(ctx context.Context, tx *sql.Tx, c chunk, results []plaudit.AppendResult) error {
-	rows := c.rows
-	res, err := tx.QueryContext(ctx, postgresInsertSQL, c.args...)
-	if err != nil {
-		return fmt.Errorf("insert events: %w", err)
-	}
-	defer res.Close()
-	var (
-		next     int // the first row not yet matched
-		inOrder  = true
-		inserted map[string]int64
-		seq      int64
-		src, id  sql.RawBytes
-	)
-	for res.Next() {
-		if err := res.Scan(&seq, &src, &id); err != nil {
-			return fmt.Errorf("read inserted events: %w", err)
-		}
-		if inOrder && next < len(rows) && string(src) == rows[next].source && string(id) == rows[next].id {
-			results[next] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: seq}
-			next++
-			continue
-		}
-		inOrder = false
-		if inserted == nil {
-			inserted = make(map[string]int64)
-		}
-		inserted[eventKey(string(src), string(id))] = seq
-	}
-	if err := res.Err(); err != nil {
-		return fmt.Errorf("read inserted events: %w", err)
-	}
-	if err := res.Close(); err != nil {
-		return fmt.Errorf("read inserted events: %w", err)
-	}
-	if next == len(rows) {
-		return nil
-	}
-	var pending []int // rows already stored before this statement: duplicates
-	for i := next; i < len(rows); i++ {
-		k := eventKey(rows[i].source, rows[i].id)
-		if s, ok := inserted[k]; ok {
-			results[i] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: s}
-			delete(inserted, k) // a second copy in the same batch is a duplicate of this one
-			continue
-		}
-		pending = append(pending, i)
-	}
-	return db.resolveDuplicates(ctx, tx, rows, results, pending)
-}
-
-// resolveDuplicates looks up the stored seq of each row in pending and marks it Duplicate.
+// resolveDuplicates looks up the stored seq of each row in pending and marks it Duplicate (SQLite).
 func (db *DB) resolveDuplicates(ctx context.Context, tx *sql.Tx, rows []eventRow, results []plaudit.AppendResult, pending []int) error {
 	for len(pending) > 0 {
-		var (
-			part []int
-			q    string
-			args []any
-		)
-		if db.dialect == Postgres {
-			// Two arrays, whatever the count: one statement text, binary parameters.
-			part, pending = pending, nil
-			sources, ids := make([]string, len(part)), make([]string, len(part))
-			for j, i := range part {
-				sources[j], ids[j] = rows[i].source, rows[i].id
+		part := pending[:min(lookupChunk, len(pending))]
+		pending = pending[len(part):]
+		var b strings.Builder
+		b.WriteString("SELECT seq, source, external_id FROM events WHERE (source, external_id) IN (VALUES ")
+		args := make([]any, 0, 2*len(part))
+		for j, i := range part {
+			if j > 0 {
+				b.WriteByte(',')
 			}
-			q = "SELECT e.seq, e.source, e.external_id FROM events e JOIN unnest($1::text[], $2::text[]) AS k(source, external_id) " +
-				"ON e.source = k.source AND e.external_id = k.external_id"
-			args = []any{sources, ids}
-		} else {
-			part = pending[:min(lookupChunk, len(pending))]
-			pending = pending[len(part):]
-			var b strings.Builder
-			b.WriteString("SELECT seq, source, external_id FROM events WHERE (source, external_id) IN (VALUES ")
-			args = make([]any, 0, 2*len(part))
-			for j, i := range part {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString("(?,?)")
-				args = append(args, rows[i].source, rows[i].id)
-			}
-			b.WriteByte(')')
-			q = b.String()
+			b.WriteString("(?,?)")
+			args = append(args, rows[i].source, rows[i].id)
 		}
+		b.WriteByte(')')
+		q := b.String()
 		stored := make(map[string]int64, len(part))
 		res, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -417,29 +333,6 @@ func sqliteInsertSQL(n int) string {
 	}
 	b.WriteString(" ON CONFLICT (source, external_id) DO NOTHING")
 	return b.String()
-}
-
-// postgresInsertSQL inserts rows passed as nine arrays, one per column: one statement of fixed text for any
-// row count, sent in binary by pgx.
-const postgresInsertSQL = "INSERT INTO events (" + eventColumns + ") " +
-	"SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) " +
-	"ON CONFLICT (source, external_id) DO NOTHING RETURNING seq, source, external_id"
-
-func postgresArgs(rows []eventRow) []any {
-	n := len(rows)
-	var (
-		source, id, kind, actor   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		target, targetAuthor, txt = make([]string, n), make([]string, n), make([]string, n)
-		timeNS                    = make([]int64, n)
-		attrs                     = make([]*string, n)
-	)
-	for i := range rows {
-		r := &rows[i]
-		source[i], id[i], kind[i], actor[i] = r.source, r.id, r.kind, r.actor
-		target[i], targetAuthor[i], txt[i] = r.target, r.targetAuthor, r.content
-		timeNS[i], attrs[i] = r.timeNS, r.attrs
-	}
-	return []any{source, id, kind, actor, target, targetAuthor, txt, timeNS, attrs}
 }
 
 const eventSelect = "SELECT seq, " + eventColumns + " FROM events"
