@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/plaudit/plaudit"
@@ -22,12 +23,11 @@ const postgresCopyChunk = 10_000
 // rows at a time (about half the server's work for a fresh import):
 //
 //  1. take the append lock (see appendLockID): no other append runs until this transaction ends;
-//  2. look the chunk's keys up in the log; those found are Duplicate with their stored seq;
+//  2. look the chunk's keys up in the log; those found are Duplicate with their stored seq (or, when the
+//     last chunk had none, skip the lookup and let a savepoint undo the copy should a key be stored);
 //  3. of the rest, the first copy of each key is new, later copies in the batch are its duplicates;
 //  4. COPY the new rows into events, in batch order: the identity column hands them seqs in that order;
-//  5. read the seqs back: since the lock keeps every other append out, the n new rows hold the n seqs up to
-//     the sequence's current value, in order. That is checked, not assumed: the rows in that range must be
-//     exactly the copied keys in order, or the batch fails and nothing is stored.
+//  5. work out their seqs from the sequence's current value, and check them (see copyRows).
 //
 // The transaction runs on the pgx connection under database/sql's, since database/sql has no COPY.
 func (db *DB) appendPostgres(ctx context.Context, events []plaudit.Event, results []plaudit.AppendResult) error {
@@ -98,15 +98,48 @@ func appendPgx(ctx context.Context, c *pgx.Conn, events []plaudit.Event, results
 const (
 	pgLookupSQL = "SELECT k.i, e.seq FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(source, external_id, i) " +
 		"CROSS JOIN LATERAL (SELECT seq FROM events WHERE source = k.source AND external_id = k.external_id LIMIT 1) AS e"
-	pgCopiedSQL = "SELECT seq, source, external_id FROM events " +
-		"WHERE seq > (SELECT currval(pg_get_serial_sequence('events', 'seq'))) - $1 " +
-		"AND seq <= (SELECT currval(pg_get_serial_sequence('events', 'seq'))) ORDER BY seq"
+	pgCopiedSQL = "SELECT currval(pg_get_serial_sequence('events', 'seq')), " +
+		"(SELECT seq FROM events WHERE source = $1 AND external_id = $2)"
 )
 
 var eventColumnNames = []string{"source", "external_id", "kind", "actor", "target", "target_author", "content", "time_ns", "attrs"}
 
+// lookupFirstKey marks, in a connection's custom data, that its last append found stored duplicates, so
+// that the next one looks its keys up before copying instead of trying the copy first.
+const lookupFirstKey = "plaudit.sqlstore.lookupFirst"
+
 // appendChunkPgx appends events, which start at index start of their batch, in tx; see appendPostgres.
+//
+// Most chunks of an import are all new: for them the key lookup is a fifth of the work for nothing. So
+// unless the connection's last chunk had duplicates, the chunk is first copied whole (less its repeats
+// within the chunk) under a savepoint, which a duplicate key rolls back; then the keys are looked up and
+// only the new rows copied.
 func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, start int, results []plaudit.AppendResult, src *copySource) error {
+	custom := tx.Conn().PgConn().CustomData()
+	if lookupFirst, _ := custom[lookupFirstKey].(bool); !lookupFirst {
+		fresh, firstOf := freshRows(events, results)
+		if _, err := tx.Exec(ctx, "SAVEPOINT plaudit_append"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		err := copyRows(ctx, tx, events, start, results, src, fresh, firstOf)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23505" || src.err != nil {
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT plaudit_append"); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
+			}
+			return nil
+		}
+		// A key is stored already: undo the copy and look them all up.
+		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT plaudit_append"); err != nil {
+			return fmt.Errorf("roll back to savepoint: %w", err)
+		}
+		clear(results)
+		custom[lookupFirstKey] = true
+	}
+
 	sources, ids := make([]string, len(events)), make([]string, len(events))
 	for i := range events {
 		sources[i], ids[i] = string(events[i].Source), events[i].ExternalID
@@ -125,18 +158,24 @@ func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, star
 	if err != nil {
 		return fmt.Errorf("look up duplicate events: %w", err)
 	}
+	if stored == 0 {
+		delete(custom, lookupFirstKey)
+	}
+	fresh, firstOf := freshRows(events, results)
+	return copyRows(ctx, tx, events, start, results, src, fresh, firstOf)
+}
 
-	// New rows: not stored, and the first copy of their key in the chunk. (A key repeated across chunks is
-	// found stored by the later chunk's lookup, since the transaction sees its own rows.) Later copies point
-	// at their first copy through firstOf until its seq is known.
-	fresh := make([]int, 0, len(events)-stored)
-	var firstOf map[int]int
-	seen := make(map[string]int, len(events)-stored)
+// freshRows returns the indexes of the events not yet marked Duplicate in results that are the first copy
+// of their key in events, and maps each later copy to its first. (A key repeated across chunks is found
+// stored by the later chunk's lookup, since the transaction sees its own rows.)
+func freshRows(events []plaudit.Event, results []plaudit.AppendResult) (fresh []int, firstOf map[int]int) {
+	fresh = make([]int, 0, len(events))
+	seen := make(map[string]int, len(events))
 	for i := range events {
 		if results[i].Status == plaudit.Duplicate {
 			continue
 		}
-		k := eventKey(sources[i], ids[i])
+		k := eventKey(string(events[i].Source), events[i].ExternalID)
 		if j, ok := seen[k]; ok {
 			if firstOf == nil {
 				firstOf = make(map[int]int)
@@ -147,10 +186,21 @@ func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, star
 		seen[k] = i
 		fresh = append(fresh, i)
 	}
+	return fresh, firstOf
+}
+
+// copyRows copies the events at the indexes in fresh into the log and sets their results: Accepted with
+// their seq, and Duplicate with that seq for the later copies in firstOf.
+//
+// COPY has no RETURNING. The seqs are known all the same: the identity column hands out the n rows of a
+// COPY strictly increasing seqs in row order, the last of them being the session's currval. So if the
+// first row's seq is currval − n + 1, the n rows hold exactly the n seqs up to currval, in order. That is
+// checked (the append lock should make it so, but another writer could take seqs without it): if it does
+// not hold, the batch fails and nothing is stored.
+func copyRows(ctx context.Context, tx pgx.Tx, events []plaudit.Event, start int, results []plaudit.AppendResult, src *copySource, fresh []int, firstOf map[int]int) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-
 	src.reset(events, fresh, start)
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventColumnNames, src)
 	if src.err != nil {
@@ -162,33 +212,16 @@ func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, star
 	if n != int64(len(fresh)) {
 		return fmt.Errorf("copy events: %d rows copied, want %d", n, len(fresh))
 	}
-
-	copied, err := tx.Query(ctx, pgCopiedSQL, n)
-	if err != nil {
+	first := &events[fresh[0]]
+	var last, firstSeq int64
+	if err := tx.QueryRow(ctx, pgCopiedSQL, string(first.Source), first.ExternalID).Scan(&last, &firstSeq); err != nil {
 		return fmt.Errorf("read the seqs of copied events: %w", err)
 	}
-	var (
-		j       int
-		s, id   string
-		prevSeq int64
-	)
-	_, err = pgx.ForEachRow(copied, []any{&seq, &s, &id}, func() error {
-		if j >= len(fresh) {
-			return errors.New("more rows than were copied")
-		}
-		if i := fresh[j]; s != sources[i] || id != ids[i] {
-			return fmt.Errorf("seq %d holds %s/%s, want %s/%s: another writer took seqs without the append lock", seq, s, id, sources[i], ids[i])
-		}
-		results[fresh[j]] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: seq}
-		j++
-		prevSeq = seq
-		return nil
-	})
-	if err == nil && j != len(fresh) {
-		err = fmt.Errorf("%d rows found, want %d (last seq %d)", j, len(fresh), prevSeq)
+	if firstSeq != last-n+1 {
+		return fmt.Errorf("copied %d events into seqs %d…%d, which are not consecutive: another writer took seqs without the append lock", n, firstSeq, last)
 	}
-	if err != nil {
-		return fmt.Errorf("read the seqs of copied events: %w", err)
+	for j, i := range fresh {
+		results[i] = plaudit.AppendResult{Status: plaudit.Accepted, Seq: firstSeq + int64(j)}
 	}
 	for i, first := range firstOf {
 		results[i] = plaudit.AppendResult{Status: plaudit.Duplicate, Seq: results[first].Seq}
