@@ -3,6 +3,7 @@ package plaudit
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,7 +55,8 @@ type tierChange struct {
 // Directory maps accounts to members by replaying the event log. It is a pure function of the events it is
 // given, in order: an account seen for the first time becomes a member of its own (handle = account key)
 // until a link event moves it; identity events change links, tiers and wallets; history is kept in
-// History. Events of source "plaudit" are operator actions whose actor is a member handle.
+// History. Events of source "plaudit" are operator actions whose actor is a member handle — or, for link
+// and unlink, the account key "source:id" they move.
 type Directory struct {
 	accounts map[string]*Account
 	members  map[string]*Member
@@ -121,6 +123,12 @@ func (d *Directory) account(src Source, id string, t time.Time) *Account {
 func (d *Directory) Apply(e *Event) {
 	var subject *Member
 	if e.Source == SourcePlaudit {
+		if e.Kind == KindLink || e.Kind == KindUnlink { // an operator's link names the account "source:id" as actor
+			if src, id, ok := strings.Cut(e.Actor, ":"); ok && id != "" && Source(src).Valid() && Source(src) != SourcePlaudit {
+				d.relink(e, d.account(Source(src), id, e.Time))
+			}
+			return
+		}
 		if e.Kind != KindMerge { // a merge names its members in attrs; its actor is the operator
 			subject = d.member(e.Actor, e.Time)
 		}

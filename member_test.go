@@ -62,3 +62,23 @@ func TestDirectoryUnlink(t *testing.T) {
 		t.Fatalf("after unlink = %q", got)
 	}
 }
+
+func TestDirectoryOperatorLink(t *testing.T) {
+	d := BuildDirectory([]Event{
+		{Source: SourceX, ExternalID: "1", Kind: KindPost, Actor: "a", Time: at(0)},
+		{Source: SourcePlaudit, ExternalID: "op1", Kind: KindLink, Actor: "x:a", Time: at(1), Attrs: map[string]any{"member": "acme", "member_kind": "project"}},
+		{Source: SourcePlaudit, ExternalID: "op2", Kind: KindLink, Actor: "discord:b", Time: at(2), Attrs: map[string]any{"member": "acme"}},
+		{Source: SourcePlaudit, ExternalID: "op3", Kind: KindLink, Actor: "malformed", Time: at(3), Attrs: map[string]any{"member": "acme"}},
+	})
+	m, ok := d.Member("acme")
+	if !ok || m.Kind != MemberProject || !reflect.DeepEqual(m.Accounts, []string{"discord:b", "x:a"}) {
+		t.Fatalf("acme = %+v", m)
+	}
+	if _, ok := d.Member("malformed"); ok {
+		t.Fatal("a malformed operator link must not create a member")
+	}
+	d.Apply(&Event{Source: SourcePlaudit, ExternalID: "op4", Kind: KindUnlink, Actor: "x:a", Time: at(4)})
+	if got := d.MemberOf("x:a"); got != "x:a" {
+		t.Fatalf("after operator unlink: %q", got)
+	}
+}

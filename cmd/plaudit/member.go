@@ -173,8 +173,8 @@ func recordIdentity(cmd *cobra.Command, e plaudit.Event, by, show string) error 
 func checkIdentityChange(dir *plaudit.Directory, e *plaudit.Event) error {
 	switch e.Kind {
 	case plaudit.KindUnlink:
-		if dir.MemberOf(e.AccountKey()) == "" {
-			return plaudit.Errorf(plaudit.ENOTFOUND, "unlink: account %s has never been seen", e.AccountKey())
+		if dir.MemberOf(e.Actor) == "" {
+			return plaudit.Errorf(plaudit.ENOTFOUND, "unlink: account %s has never been seen", e.Actor)
 		}
 	case plaudit.KindMerge:
 		for _, k := range []string{"from", "into"} {
@@ -226,7 +226,7 @@ func memberLinkCmd() *cobra.Command {
 			if kind != "" {
 				attrs["member_kind"] = kind
 			}
-			return recordIdentity(cmd, plaudit.Event{Source: src, Kind: plaudit.KindLink, Actor: id, Attrs: attrs}, by, args[1])
+			return recordIdentity(cmd, plaudit.Event{Source: plaudit.SourcePlaudit, Kind: plaudit.KindLink, Actor: string(src) + ":" + id, Attrs: attrs}, by, args[1])
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "member kind: project or community")
@@ -245,7 +245,7 @@ func memberUnlinkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return recordIdentity(cmd, plaudit.Event{Source: src, Kind: plaudit.KindUnlink, Actor: id}, by, args[0])
+			return recordIdentity(cmd, plaudit.Event{Source: plaudit.SourcePlaudit, Kind: plaudit.KindUnlink, Actor: string(src) + ":" + id}, by, args[0])
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", "", "operator (default $PLAUDIT_OPERATOR or $USER)")
