@@ -79,7 +79,8 @@ func appendPgx(ctx context.Context, c *pgx.Conn, events []plaudit.Event, results
 	defer bufPool.Put(src.buf)
 	for start := 0; start < len(events); start += postgresCopyChunk {
 		end := min(start+postgresCopyChunk, len(events))
-		if err := appendChunkPgx(ctx, tx, events[start:end], start, results[start:end], src); err != nil {
+		trySavepoint := start < maxSavepoints*postgresCopyChunk
+		if err := appendChunkPgx(ctx, tx, events[start:end], start, results[start:end], src, trySavepoint); err != nil {
 			return err
 		}
 	}
@@ -108,15 +109,20 @@ var eventColumnNames = []string{"source", "external_id", "kind", "actor", "targe
 // that the next one looks its keys up before copying instead of trying the copy first.
 const lookupFirstKey = "plaudit.sqlstore.lookupFirst"
 
+// maxSavepoints bounds the savepoints of one append: each that wrote rows holds a subtransaction id until
+// the transaction ends, and past 64 of them PostgreSQL's snapshots of every session get slower. The chunks
+// of a batch beyond these are looked up first.
+const maxSavepoints = 32
+
 // appendChunkPgx appends events, which start at index start of their batch, in tx; see appendPostgres.
 //
 // Most chunks of an import are all new: for them the key lookup is a fifth of the work for nothing. So
-// unless the connection's last chunk had duplicates, the chunk is first copied whole (less its repeats
-// within the chunk) under a savepoint, which a duplicate key rolls back; then the keys are looked up and
-// only the new rows copied.
-func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, start int, results []plaudit.AppendResult, src *copySource) error {
+// if trySavepoint and the connection's last chunk had no duplicates, the chunk is first copied whole (less
+// its repeats within the chunk) under a savepoint, which a duplicate key rolls back; then the keys are
+// looked up and only the new rows copied.
+func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, start int, results []plaudit.AppendResult, src *copySource, trySavepoint bool) error {
 	custom := tx.Conn().PgConn().CustomData()
-	if lookupFirst, _ := custom[lookupFirstKey].(bool); !lookupFirst {
+	if lookupFirst, _ := custom[lookupFirstKey].(bool); trySavepoint && !lookupFirst {
 		fresh, firstOf := freshRows(events, results)
 		if _, err := tx.Exec(ctx, "SAVEPOINT plaudit_append"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
@@ -170,12 +176,13 @@ func appendChunkPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, star
 // stored by the later chunk's lookup, since the transaction sees its own rows.)
 func freshRows(events []plaudit.Event, results []plaudit.AppendResult) (fresh []int, firstOf map[int]int) {
 	fresh = make([]int, 0, len(events))
-	seen := make(map[string]int, len(events))
+	type key struct{ source, id string }
+	seen := make(map[key]int, len(events))
 	for i := range events {
 		if results[i].Status == plaudit.Duplicate {
 			continue
 		}
-		k := eventKey(string(events[i].Source), events[i].ExternalID)
+		k := key{string(events[i].Source), events[i].ExternalID}
 		if j, ok := seen[k]; ok {
 			if firstOf == nil {
 				firstOf = make(map[int]int)
