@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"reflect"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/integrity"
@@ -54,9 +53,6 @@ func (in *Integrity) Options() integrity.Options {
 	o.Checks, o.Collusion, o.Sybil, o.Reputation = in.Checks, in.Collusion, in.Sybil, in.Reputation
 	return o
 }
-
-// isDefault reports whether the section is the defaults, which the hash leaves out.
-func (in *Integrity) isDefault() bool { return reflect.DeepEqual(*in, DefaultIntegrity()) }
 
 // maxModerationEpochs bounds penalty_epochs: ten years of weekly epochs.
 const maxModerationEpochs = 520

@@ -382,11 +382,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Node returns the effective policy as a YAML node: every field, defaults filled in, in a fixed order.
-func (p *Policy) Node() *yaml.Node { return p.node(true) }
-
-// node builds Node; the canonical form for the hash leaves out an integrity section equal to the defaults.
-func (p *Policy) node(defaultIntegrity bool) *yaml.Node {
+// Node returns the effective policy as a YAML node: every field, defaults filled in, in a fixed order. The
+// hash is taken over it, integrity section included, so that a change of any default — integrity's too —
+// changes the hash of every policy that relies on it.
+func (p *Policy) Node() *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	add := func(key string, v *yaml.Node) {
 		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
@@ -409,9 +408,7 @@ func (p *Policy) node(defaultIntegrity bool) *yaml.Node {
 		list.Content = append(list.Content, e)
 	}
 	add("scorers", list)
-	if defaultIntegrity || !p.Integrity.isDefault() {
-		add("integrity", encode(reflect.ValueOf(p.Integrity)))
-	}
+	add("integrity", encode(reflect.ValueOf(p.Integrity)))
 	return n
 }
 
@@ -443,7 +440,7 @@ func (p *Policy) YAML() []byte {
 
 func (p *Policy) canonical() string {
 	var b strings.Builder
-	canonical(&b, p.node(false))
+	canonical(&b, p.Node())
 	return b.String()
 }
 
