@@ -292,7 +292,9 @@ func (t *Tally) Settle(in Input) (*Result, error) {
 				w, xw := m.points, m.xpoints
 				if r, ok := t.memberMul[h]; ok {
 					w, xw = scale(w, r), scale(xw, r)
-					a.Notes = append(a.Notes, "member verdict "+t.memberWhy[h])
+					if r != plaudit.One { // a verdict of one is evidence only: it changes nothing to note
+						a.Notes = append(a.Notes, "member verdict "+t.memberWhy[h])
+					}
 				}
 				if xw > 0 {
 					a.Notes = append(a.Notes, plaudit.Points(xw).String()+" points from X earn ENG only (x_payouts off)")
