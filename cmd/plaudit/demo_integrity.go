@@ -1,16 +1,14 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
 	"github.com/plaudit/plaudit/integrity"
 )
 
@@ -83,22 +81,23 @@ func demoIntegrity(env *demoEnv) error {
 	}
 	tw.Flush()
 
-	labels, err := readLabels(filepath.Join(env.dir, "labels.csv"))
-	if err != nil || len(labels) == 0 {
-		return nil //nolint:nilerr // ground truth is optional: a demo on real data has none
+	// The generate stage keeps the ground truth it wrote; a demo on real data has none.
+	labels, _ := env.extra["labels"].([]gen.MemberLabel)
+	if len(labels) == 0 {
+		return nil
 	}
 	isFlagged := map[string]bool{}
 	for _, m := range flagged {
 		isFlagged[m] = true
 	}
 	var tp, fp, fn int
-	for m, l := range labels {
+	for _, l := range labels {
 		switch {
-		case isFlagged[m] && l != "honest":
+		case isFlagged[l.Member] && l.Label != gen.Honest:
 			tp++
-		case isFlagged[m]:
+		case isFlagged[l.Member]:
 			fp++
-		case l != "honest":
+		case l.Label != gen.Honest:
 			fn++
 		}
 	}
@@ -120,28 +119,4 @@ func truncateText(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// readLabels reads a generator labels file (member,label).
-func readLabels(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("read labels %s: %w", path, err)
-	}
-	out := map[string]string{}
-	for i, r := range rows {
-		if i == 0 && len(r) > 0 && r[0] == "member" {
-			continue
-		}
-		if len(r) != 2 {
-			return nil, fmt.Errorf("read labels %s: line %d: want member,label", path, i+1)
-		}
-		out[r[0]] = r[1]
-	}
-	return out, nil
 }

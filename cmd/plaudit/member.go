@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/moderation"
 )
 
 // Members are not a table of their own: they are replayed from the identity events of the log (link,
@@ -101,17 +102,14 @@ func writeMember(w io.Writer, m *plaudit.Member, history []plaudit.IdentityChang
 	return nil
 }
 
-// findMember resolves a handle or an account key ("x:1001") to its member.
+// findMember resolves a handle or an account key ("x:1001") to its member, as moderation does.
 func findMember(dir *plaudit.Directory, s string) (*plaudit.Member, error) {
-	if m, ok := dir.Member(s); ok {
-		return m, nil
+	h, err := moderation.KnownMember(dir, "member", s)
+	if err != nil {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no member or account %q (a member handle, or an account key such as x:1001)", s)
 	}
-	if h := dir.MemberOf(s); h != "" {
-		if m, ok := dir.Member(h); ok {
-			return m, nil
-		}
-	}
-	return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no member or account %q (a member handle, or an account key such as x:1001)", s)
+	m, _ := dir.Member(h)
+	return m, nil
 }
 
 // withDirectory opens the store, replays its log into the directory and runs fn.
