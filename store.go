@@ -66,8 +66,37 @@ type EventStore interface {
 	EventStats(ctx context.Context) (*EventStats, error)
 }
 
-// Store is everything Plaudit persists. Implementations: package sqlite (the embedded default) and package
-// postgres; both pass the shared suite in package storetest.
+// BulkEventStore is an EventStore that can also append many batches in one transaction. A transaction per
+// batch costs a database with a B-tree key index dearly when the keys are random: every commit writes every
+// index page the batch touched, and a few thousand random keys touch most of them. Importers use it when
+// the store offers it, and commit every so many events.
+type BulkEventStore interface {
+	EventStore
+
+	// BeginAppend starts a bulk append. While it is open the store's other writers wait, so an importer
+	// commits often enough (every few seconds of work) to let them in.
+	BeginAppend(ctx context.Context) (EventAppender, error)
+}
+
+// EventAppender appends batches of events in a transaction that stays open across them. It is not safe for
+// concurrent use.
+type EventAppender interface {
+	// AppendEvents appends a batch as EventStore.AppendEvents does, but within the open transaction: the
+	// batch is seen by later batches (a repeat is a duplicate) and becomes durable at the next Commit. A
+	// batch that fails leaves nothing of itself behind; the batches before it stay pending.
+	AppendEvents(ctx context.Context, events []Event) ([]AppendResult, error)
+
+	// Commit makes every batch appended so far durable and visible to readers, and opens a new
+	// transaction for the batches to come.
+	Commit(ctx context.Context) error
+
+	// Close discards whatever was appended since the last Commit and releases the store. It is safe to
+	// call after an error and more than once.
+	Close() error
+}
+
+// Store is everything Plaudit persists. The implementation is package sqlstore, over SQLite (the embedded
+// default) and PostgreSQL; both pass the shared suite in package storetest.
 type Store interface {
 	EventStore
 	ScoreStore

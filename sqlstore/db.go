@@ -46,6 +46,11 @@ type DB struct {
 	dialect Dialect
 	name    string // the DSN with any password masked, for messages
 
+	// PostgreSQL: the connection settings, for the connections a bulk append opens of its own, and the DSN,
+	// only to scrub its password from their errors.
+	pgConfig *pgx.ConnConfig
+	dsn      string
+
 	stmtMu     sync.Mutex
 	insertStmt *sql.Stmt // SQLite's INSERT of a full chunk of events, prepared on first use
 
@@ -87,18 +92,41 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", db.name, scrub(err, dsn))
 	}
+	if db.dialect == SQLite {
+		// Start the pool afresh: the connection that created a new database file (and so changed its page
+		// size to 16 KiB) held some 80 MB more than a fresh one through an import of a million events
+		// (peak 265 MB instead of 187), and the pool would hand it to the import.
+		db.db.SetMaxIdleConns(0)
+		db.db.SetMaxIdleConns(sqliteIdleConns)
+	}
 	return db, nil
 }
 
-// sqlitePragmas are set on every SQLite connection: WAL so that readers never block the writer, NORMAL
-// synchronisation (a committed transaction survives a crash of the process; WAL keeps the file consistent
-// even on power loss), a generous busy timeout for concurrent writers, foreign keys, and a larger page cache
-// for bulk appends. Write transactions begin IMMEDIATE so that two writers queue on the busy timeout
-// instead of failing on a lock upgrade. The background checkpointer (see checkpointLoop) keeps the WAL
-// short; the writer's own automatic checkpoint only steps in past 4096 pages (16 MB), should it fall behind.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(4096)" +
-	"&_txlock=immediate"
+// sqlitePragmas are set on every SQLite connection: 16 KiB pages for a new database (an existing one keeps
+// its own), WAL so that readers never block the writer, NORMAL synchronisation (a committed transaction
+// survives a crash of the process; WAL keeps the file consistent even on power loss), a generous busy
+// timeout for concurrent writers, foreign keys, and a larger page cache for bulk appends. Write
+// transactions begin IMMEDIATE so that two writers queue on the busy timeout instead of failing on a lock
+// upgrade. The background checkpointer (see checkpointLoop) keeps the WAL short; the writer's own automatic
+// checkpoint only steps in past 1024 pages (16 MiB), should it fall behind.
+//
+// 16 KiB rather than SQLite's 4 KiB pages: an import of a million generated events writes a quarter as many
+// WAL frames and runs 15–20% faster, and appends of 500 events at a time to a log of a million ran as fast
+// as with 4 KiB pages (docs/performance.md).
+//
+// The driver runs the _pragma list in alphabetical order and _journal_mode after it: page_size must come
+// before the switch to WAL, which writes the new database's first page.
+const sqlitePragmas = "_pragma=page_size(16384)&_pragma=busy_timeout(10000)&_journal_mode=WAL&_pragma=synchronous(NORMAL)" +
+	"&_pragma=foreign_keys(1)&_pragma=cache_size(-" + sqliteCacheKiB + ")&_pragma=temp_store(MEMORY)" +
+	"&_pragma=wal_autocheckpoint(" + sqliteAutocheckpoint + ")&_txlock=immediate"
+
+// The page cache (KiB) and automatic checkpoint (pages) of every SQLite connection; a bulk append turns
+// the automatic checkpoint off for its connection and restores it after.
+const (
+	sqliteCacheKiB       = "32768"
+	sqliteAutocheckpoint = "1024"
+	sqliteIdleConns      = 4
+)
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	uri := path
@@ -119,7 +147,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// Every connection holds its own page cache; a few idle ones are enough, since SQLite writes one at a
 	// time anyway.
-	sdb.SetMaxIdleConns(4)
+	sdb.SetMaxIdleConns(sqliteIdleConns)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -176,7 +204,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", name, scrub(err, dsn))
 	}
-	return &DB{db: sdb, dialect: Postgres, name: name}, nil
+	return &DB{db: sdb, dialect: Postgres, name: name, pgConfig: cfg, dsn: dsn}, nil
 }
 
 // migrate applies the embedded migrations of the DB's dialect that the database has not seen.

@@ -31,15 +31,8 @@ const postgresCopyChunk = 10_000
 //
 // The transaction runs on the pgx connection under database/sql's, since database/sql has no COPY.
 func (db *DB) appendPostgres(ctx context.Context, events []plaudit.Event, results []plaudit.AppendResult) error {
-	// Keys go to the server as parameters before the rows are encoded: refuse a NUL byte in them first,
-	// with the same error encodeEvent gives.
-	for i := range events {
-		e := &events[i]
-		if strings.IndexByte(string(e.Source), 0) >= 0 || strings.IndexByte(e.ExternalID, 0) >= 0 {
-			_, fe := encodeEvent(e, new(bytes.Buffer))
-			fe.Index = i
-			return &plaudit.Error{Code: plaudit.EINVALID, Message: "append events: " + fe.Error()}
-		}
+	if err := checkKeysPostgres(events); err != nil {
+		return err
 	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
@@ -53,6 +46,20 @@ func (db *DB) appendPostgres(ctx context.Context, events []plaudit.Event, result
 		}
 		return appendPgx(ctx, sc.Conn(), events, results)
 	})
+}
+
+// checkKeysPostgres refuses a NUL byte in the keys of events, with the same error encodeEvent gives: keys go
+// to the server as parameters before the rows are encoded.
+func checkKeysPostgres(events []plaudit.Event) error {
+	for i := range events {
+		e := &events[i]
+		if strings.IndexByte(string(e.Source), 0) >= 0 || strings.IndexByte(e.ExternalID, 0) >= 0 {
+			_, fe := encodeEvent(e, new(bytes.Buffer))
+			fe.Index = i
+			return &plaudit.Error{Code: plaudit.EINVALID, Message: "append events: " + fe.Error()}
+		}
+	}
+	return nil
 }
 
 // appendPgx runs appendPostgres's transaction on c. Like DB.InTx, it begins and commits without ctx, so
@@ -77,12 +84,8 @@ func appendPgx(ctx context.Context, c *pgx.Conn, events []plaudit.Event, results
 	}
 	src := &copySource{buf: bufPool.Get().(*bytes.Buffer)}
 	defer bufPool.Put(src.buf)
-	for start := 0; start < len(events); start += postgresCopyChunk {
-		end := min(start+postgresCopyChunk, len(events))
-		trySavepoint := start < maxSavepoints*postgresCopyChunk
-		if err := appendChunkPgx(ctx, tx, events[start:end], start, results[start:end], src, trySavepoint); err != nil {
-			return err
-		}
+	if _, err := appendBatchPgx(ctx, tx, events, results, src, 0); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -91,6 +94,21 @@ func appendPgx(ctx context.Context, c *pgx.Conn, events []plaudit.Event, results
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// appendBatchPgx appends events in tx, postgresCopyChunk at a time, after chunksBefore chunks appended
+// earlier in the same transaction, and returns the number of chunks it appended.
+func appendBatchPgx(ctx context.Context, tx pgx.Tx, events []plaudit.Event, results []plaudit.AppendResult, src *copySource, chunksBefore int) (int, error) {
+	n := 0
+	for start := 0; start < len(events); start += postgresCopyChunk {
+		end := min(start+postgresCopyChunk, len(events))
+		trySavepoint := chunksBefore+n < maxSavepoints
+		if err := appendChunkPgx(ctx, tx, events[start:end], start, results[start:end], src, trySavepoint); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Statements of appendChunkPgx. The lookup is a lateral join on a subquery with a LIMIT, which PostgreSQL
