@@ -207,3 +207,63 @@ func splitLines(ctx context.Context, r io.Reader, emit func(*block) bool, offset
 
 // numWorkers is how many goroutines check a file: one per core, at most 8.
 func numWorkers() int { return min(runtime.GOMAXPROCS(0), 8) }
+
+// Err returns nil for a file without bad lines, and otherwise a *plaudit.ValidationError naming input and
+// listing the bad lines found (the first MaxReported, then how many more).
+func (r *CheckResult) Err(input string) error {
+	if r.Bad == 0 {
+		return nil
+	}
+	ve := &plaudit.ValidationError{Input: input}
+	for _, le := range r.Invalid {
+		ve.Errors = append(ve.Errors, le.Errors...)
+	}
+	if r.Bad > int64(len(r.Invalid)) {
+		ve.Errors = append(ve.Errors, &plaudit.FieldError{Index: -1, Reason: fmt.Sprintf("and %d more bad lines", r.Bad-int64(len(r.Invalid)))})
+	}
+	return ve
+}
+
+// A Checker runs Check in the background, so that a file can be checked while it is imported: its Gate,
+// passed as Options.Gate, holds the import's first commit until the whole file is known to be good. On a
+// bulk store the import then costs little more than appending, instead of a read of the whole file first.
+type Checker struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	res    *CheckResult
+	err    error
+}
+
+// StartCheck starts checking r in format f (see Check); progress and onBad are called from the checking
+// goroutines. Wait or Stop must be called before r is closed.
+func StartCheck(ctx context.Context, r io.Reader, f eventio.Format, progress func(int64), onBad func(le *eventio.LineError, raw []byte)) *Checker {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &Checker{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(c.done)
+		c.res, c.err = Check(ctx, r, f, progress, onBad)
+	}()
+	return c
+}
+
+// Wait waits for the check to end and returns what Check returned.
+func (c *Checker) Wait() (*CheckResult, error) {
+	<-c.done
+	return c.res, c.err
+}
+
+// Stop ends the check early, if it has not ended, and waits for it.
+func (c *Checker) Stop() {
+	c.cancel()
+	<-c.done
+}
+
+// Gate waits for the check and returns nil if the input is good, its *plaudit.ValidationError if it has
+// bad lines, or the error that stopped the check.
+func (c *Checker) Gate() error {
+	res, err := c.Wait()
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	return res.Err("input")
+}

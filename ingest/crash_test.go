@@ -47,7 +47,7 @@ func TestImportCrash(t *testing.T) {
 			// How long a whole import takes here, so that kills land anywhere in it, from start-up to the
 			// last commit.
 			start := time.Now()
-			if res, err := importCounts(bin, newDSN(), file); err != nil || res != [3]int{n, 0, 0} {
+			if res, err := importCounts(bin, newDSN(), file, crashFlags...); err != nil || res != [3]int{n, 0, 0} {
 				t.Fatalf("clean import: %v %v", res, err)
 			}
 			full := time.Since(start)
@@ -95,10 +95,14 @@ func TestImportCrash(t *testing.T) {
 	}
 }
 
+// crashFlags make the imports that are killed commit in small steps, so that kills land between commits as
+// well as within them.
+var crashFlags = []string{"--batch", "1000", "--commit-every", "3000"}
+
 // crashAndResume starts an import into dsn, kills it with SIGKILL after delay, runs the import again to the
 // end and checks the store. It reports whether the kill landed after some batches were committed.
 func crashAndResume(bin, dsn, file string, n int, delay time.Duration) (bool, error) {
-	cmd := exec.Command(bin, "--db", dsn, "import", "--batch", "1000", file)
+	cmd := exec.Command(bin, append([]string{"--db", dsn, "import", file}, crashFlags...)...)
 	if err := cmd.Start(); err != nil {
 		return false, err
 	}
@@ -208,9 +212,9 @@ var summary = regexp.MustCompile(`(?m)^imported (\d+) new, (\d+) duplicate, (\d+
 
 // importCounts runs a whole import and returns its counts from the summary line, which must be the last
 // line of standard output.
-func importCounts(bin, dsn, file string) ([3]int, error) {
+func importCounts(bin, dsn, file string, flags ...string) ([3]int, error) {
 	var res [3]int
-	cmd := exec.Command(bin, "--db", dsn, "import", file)
+	cmd := exec.Command(bin, append([]string{"--db", dsn, "import", file}, flags...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

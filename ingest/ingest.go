@@ -27,15 +27,27 @@ import (
 // enough that a transaction's fixed cost is noise, small enough that a crash loses little work.
 const DefaultBatch = 5000
 
+// DefaultCommitEvery is how many events an import appends between commits when the store can append in
+// bulk (plaudit.BulkEventStore, such as SQLite): enough that the store's index is written out a few times
+// per million events rather than once per batch, few enough that other writers get the lock every second
+// or so and a crash loses little. Stores without bulk appends commit every batch.
+const DefaultCommitEvery = 250_000
+
 // Options control an import.
 type Options struct {
 	Format      eventio.Format // the input's format (JSONL or CSV)
-	Batch       int            // events per transaction; DefaultBatch if 0
+	Batch       int            // events per append; DefaultBatch if 0
+	CommitEvery int            // events per transaction on a bulk store; DefaultCommitEvery if 0
 	SkipInvalid bool           // append the good lines of a file with bad ones, instead of refusing it
 	// Rejects, if set, receives one JSON line per problem of each bad line (see Reject). Used with SkipInvalid.
 	Rejects io.Writer
 	// Progress, if set, is called now and then with the number of input bytes consumed so far.
 	Progress func(offset int64)
+	// Gate, if set, is called before the import makes anything durable: before its first commit on a bulk
+	// store, before its first append on any other. If it returns an error, the import stops with that
+	// error and nothing is stored. ImportFile passes a Checker's Gate, so that a file is checked while it
+	// is imported and yet nothing of a bad file is kept.
+	Gate func() error
 }
 
 // Result counts what an import did. New + Duplicate + Rejected is the number of events (non-blank lines or
@@ -129,11 +141,13 @@ type batch struct {
 	lines  []int
 }
 
-// Import decodes r and appends its events to store in batches, one transaction per batch, decoding the next
-// batch while the previous one is written. Bad lines stop the import with a *plaudit.ValidationError unless
-// opts.SkipInvalid is set, in which case they are counted, written to opts.Rejects, and skipped — so run
-// Check first when a file must be refused whole. On an error, the batches already appended stay appended;
-// running the same import again completes it.
+// Import decodes r and appends its events to store in batches, decoding the next batch while the previous
+// one is written. A store that can append in bulk (plaudit.BulkEventStore) gets the batches in one
+// transaction per opts.CommitEvery events; any other store commits each batch. Bad lines stop the import
+// with a *plaudit.ValidationError unless opts.SkipInvalid is set, in which case they are counted, written to
+// opts.Rejects, and skipped — so check the file first (or as it is imported, with opts.Gate) when it must be
+// refused whole. On an error, what was committed stays stored and the Result counts it; running the same
+// import again completes it.
 func Import(ctx context.Context, store plaudit.EventStore, r io.Reader, opts Options) (Result, error) {
 	size := opts.Batch
 	if size <= 0 {
@@ -152,13 +166,58 @@ func Import(ctx context.Context, store plaudit.EventStore, r io.Reader, opts Opt
 		decodeErr <- decode(ctx, r, opts, size, batches, &badLines, rejects)
 	}()
 
-	var appendErr error
+	var (
+		appendErr   error
+		pending     Result // counts of the batches appended since the last commit
+		uncommitted int
+	)
+	app, err := beginAppend(ctx, store)
+	if err != nil {
+		cancel()
+		for range batches { // let the decoder finish
+		}
+		<-decodeErr
+		return res, err
+	}
+	defer app.Close()
+	_, perBatch := app.(batchAppender)
+	bulk := !perBatch
+	gate := opts.Gate // called once, then nil
+	passGate := func() bool {
+		if gate == nil {
+			return true
+		}
+		g := gate
+		gate = nil
+		if appendErr = g(); appendErr != nil {
+			cancel()
+			return false
+		}
+		return true
+	}
+	commitEvery := opts.CommitEvery
+	if commitEvery <= 0 {
+		commitEvery = DefaultCommitEvery
+	}
+	commit := func() {
+		if bulk && !passGate() {
+			return
+		}
+		if appendErr = app.Commit(ctx); appendErr != nil {
+			cancel()
+			return
+		}
+		res.New += pending.New
+		res.Duplicate += pending.Duplicate
+		res.Rejected += pending.Rejected
+		pending, uncommitted = Result{}, 0
+	}
 batches:
 	for b := range batches {
-		if appendErr != nil {
+		if appendErr != nil || (!bulk && !passGate()) {
 			continue // drain, so that the decoder can finish
 		}
-		results, err := store.AppendEvents(ctx, b.events)
+		results, err := app.AppendEvents(ctx, b.events)
 		if err != nil {
 			appendErr = fmt.Errorf("append events of lines %d–%d: %w", b.lines[0], b.lines[len(b.lines)-1], err)
 			cancel()
@@ -167,9 +226,9 @@ batches:
 		for i, ar := range results {
 			switch ar.Status {
 			case plaudit.Accepted:
-				res.New++
+				pending.New++
 			case plaudit.Duplicate:
-				res.Duplicate++
+				pending.Duplicate++
 			default: // the store refused an event that passed validation
 				fe := ar.Error
 				if fe == nil {
@@ -181,12 +240,18 @@ batches:
 					cancel()
 					continue batches
 				}
-				res.Rejected++
+				pending.Rejected++
 				rejects.write(fe.Line, []*plaudit.FieldError{fe}, nil)
 			}
 		}
+		if uncommitted += len(b.events); !bulk || uncommitted >= commitEvery {
+			commit()
+		}
 	}
-	err := <-decodeErr
+	if appendErr == nil && uncommitted > 0 {
+		commit()
+	}
+	err = <-decodeErr
 	res.Rejected += badLines
 	if appendErr != nil {
 		return res, appendErr
@@ -199,6 +264,21 @@ batches:
 	}
 	return res, nil
 }
+
+// beginAppend starts a bulk append if store offers one, and otherwise returns an appender that commits each
+// batch as it goes.
+func beginAppend(ctx context.Context, store plaudit.EventStore) (plaudit.EventAppender, error) {
+	if bs, ok := store.(plaudit.BulkEventStore); ok {
+		return bs.BeginAppend(ctx)
+	}
+	return batchAppender{store}, nil
+}
+
+// batchAppender appends each batch in a transaction of its own.
+type batchAppender struct{ plaudit.EventStore }
+
+func (batchAppender) Commit(ctx context.Context) error { return ctx.Err() }
+func (batchAppender) Close() error                     { return nil }
 
 // decode is Import's producer: it sends batches of valid events and handles bad lines.
 func decode(ctx context.Context, r io.Reader, opts Options, size int, out chan<- batch, rejected *int64, rejects *rejectWriter) error {
@@ -284,35 +364,38 @@ func (rw *rejectWriter) write(line int, errs []*plaudit.FieldError, raw []byte) 
 }
 
 // ImportFile imports the file at path: with opts.SkipInvalid it appends the good lines and writes the bad
-// ones to opts.Rejects; otherwise it first checks the whole file and, if any line is bad, returns a
-// *plaudit.ValidationError listing them and appends nothing. onBad, if set, sees each bad line as the check
-// finds it.
+// ones to opts.Rejects; otherwise it checks the whole file as it imports it (see Checker) and, if any line
+// is bad, stores nothing and returns a *plaudit.ValidationError listing the bad lines, with Result.Rejected
+// counting them. onBad, if set, sees each bad line as the check finds it.
 func ImportFile(ctx context.Context, store plaudit.EventStore, path string, opts Options, onBad func(le *eventio.LineError, raw []byte)) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Result{}, plaudit.Errorf(plaudit.EINVALID, "open %s: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
+	var chk *Checker
 	if !opts.SkipInvalid {
-		chk, err := Check(ctx, f, opts.Format, opts.Progress, onBad)
+		g, err := os.Open(path)
 		if err != nil {
-			return Result{}, fmt.Errorf("check %s: %w", path, err)
+			return Result{}, plaudit.Errorf(plaudit.EINVALID, "open %s: %v", path, errors.Unwrap(err))
 		}
-		if chk.Bad > 0 {
-			ve := &plaudit.ValidationError{Input: path}
-			for _, le := range chk.Invalid {
-				ve.Errors = append(ve.Errors, le.Errors...)
-			}
-			if chk.Bad > int64(len(chk.Invalid)) {
-				ve.Errors = append(ve.Errors, &plaudit.FieldError{Index: -1, Reason: fmt.Sprintf("and %d more bad lines", chk.Bad-int64(len(chk.Invalid)))})
-			}
-			return Result{Rejected: chk.Bad}, ve
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return Result{}, fmt.Errorf("rewind %s: %w", path, err)
-		}
+		defer g.Close()
+		chk = StartCheck(ctx, g, opts.Format, nil, onBad)
+		defer chk.Stop()
+		opts.Gate = chk.Gate
 	}
 	res, err := Import(ctx, store, f, opts)
+	if chk != nil {
+		// The check's verdict on the file comes first: it lists every bad line, where the import stopped
+		// at the first, and it is why nothing was stored.
+		cres, cerr := chk.Wait()
+		if cerr != nil && ctx.Err() == nil {
+			return Result{}, fmt.Errorf("check %s: %w", path, cerr)
+		}
+		if cerr == nil && cres.Bad > 0 {
+			return Result{Rejected: cres.Bad}, cres.Err(path)
+		}
+	}
 	if err != nil {
 		var ve *plaudit.ValidationError
 		if errors.As(err, &ve) {

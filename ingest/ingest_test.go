@@ -17,6 +17,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
 	"github.com/plaudit/plaudit/ingest"
+	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -194,26 +195,74 @@ func TestImportCancelled(t *testing.T) {
 	path := writeEvents(t, 3000)
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	opts := ingest.Options{Format: eventio.JSONL, Batch: 100, Progress: func(int64) {
+	opts := ingest.Options{Format: eventio.JSONL, Batch: 100, CommitEvery: 500, Progress: func(int64) {
 		calls++
-		if calls == 5 {
+		if calls == 12 {
 			cancel()
 		}
 	}}
 	f, _ := os.Open(path)
 	defer f.Close()
-	_, err := ingest.Import(ctx, db, f, opts)
+	res, err := ingest.Import(ctx, db, f, opts)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	// Whatever was appended is whole batches; importing again completes the file.
+	// What was stored is whole commits, and the result counts exactly that; importing again completes
+	// the file.
 	n := len(keys(t, db))
-	if n%100 != 0 || n >= 3000 {
-		t.Fatalf("cancelled import left %d events", n)
+	if n%500 != 0 || n == 0 || n >= 3000 || res.New != int64(n) {
+		t.Fatalf("cancelled import left %d events and reported %v; want a multiple of 500 between, reported", n, res)
 	}
-	res, err := ingest.ImportFile(context.Background(), db, path, ingest.Options{Format: eventio.JSONL}, nil)
+	res, err = ingest.ImportFile(context.Background(), db, path, ingest.Options{Format: eventio.JSONL}, nil)
 	if err != nil || res.New != int64(3000-n) || res.Duplicate != int64(n) {
 		t.Fatalf("re-import: %v, %v", res, err)
+	}
+}
+
+// batchStore hides a store's bulk appends, so that an import commits every batch.
+type batchStore struct{ plaudit.EventStore }
+
+// TestImportRefusesBadFileAcrossCommits checks that a bad line found late refuses the whole file even when
+// the import has appended many commits' worth of events by then: on a bulk store (SQLite, PostgreSQL) the
+// first commit waits for the check, and on a store that commits every batch the first batch does.
+func TestImportRefusesBadFileAcrossCommits(t *testing.T) {
+	ctx := context.Background()
+	path := writeEvents(t, 20_000, `{"source":"x","id":"late","kind":"post","actor":"z","time":"yesterday"}`)
+	for _, tc := range []struct {
+		name  string
+		store func(t *testing.T) plaudit.EventStore
+	}{
+		{"sqlite", func(t *testing.T) plaudit.EventStore { return openSQLite(t) }},
+		{"postgres", func(t *testing.T) plaudit.EventStore {
+			db, err := sqlstore.Open(ctx, testenv.Postgres(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}},
+		{"per-batch", func(t *testing.T) plaudit.EventStore { return batchStore{openSQLite(t)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.store(t)
+			res, err := ingest.ImportFile(ctx, s, path, ingest.Options{Format: eventio.JSONL, Batch: 100, CommitEvery: 1000}, nil)
+			var ve *plaudit.ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), `line 20001: id "late": field time`) {
+				t.Fatalf("err = %v, want a ValidationError naming line 20001", err)
+			}
+			if res != (ingest.Result{Rejected: 1}) {
+				t.Fatalf("result %v, want 1 rejected", res)
+			}
+			if n := len(keys(t, s)); n != 0 {
+				t.Fatalf("a refused file stored %d events", n)
+			}
+			// The same file without its last line imports whole, in many commits.
+			good := writeEvents(t, 20_000)
+			res, err = ingest.ImportFile(ctx, s, good, ingest.Options{Format: eventio.JSONL, Batch: 100, CommitEvery: 1000}, nil)
+			if err != nil || res != (ingest.Result{New: 20_000}) {
+				t.Fatalf("good file: %v, %v", res, err)
+			}
+		})
 	}
 }
 
