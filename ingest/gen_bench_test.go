@@ -20,9 +20,10 @@ import (
 
 // BenchmarkImportGenSQLite is the issue's end-to-end import: a file made by the generator (what
 // `plaudit gen --events N --seed 1` writes: real-looking ids, most of them random, so the store's
-// (source, id) index is written all over) checked and imported by ImportFile into a fresh SQLite file, with
-// GOGC=400 as `plaudit import` sets it. The other import benchmarks use 100,000 small events with short
-// sequential ids, which the store appends far faster; this one shows what a user sees. The target is
+// (source, id) index is written all over) checked and imported by ImportFile into a fresh SQLite file. The
+// other import benchmarks use 100,000 small events with short
+// sequential ids, which the store appends far faster; this one shows what a user sees. Like `plaudit import`
+// it sets GOGC=400 and a soft heap limit of 128 MiB unless GOGC or GOMEMLIMIT say otherwise. The target is
 // 200,000 events/s with a peak RSS under 300 MB. PLAUDIT_BENCH_EVENTS sets the size (default 1,000,000);
 // run: go test -run '^$' -bench ImportGenSQLite -benchtime 1x -count 5 ./ingest
 func BenchmarkImportGenSQLite(b *testing.B) {
@@ -53,6 +54,9 @@ func BenchmarkImportGenSQLite(b *testing.B) {
 	f.Close()
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(128 << 20))
 	}
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // restart the peak RSS count
 	var total time.Duration
