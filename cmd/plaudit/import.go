@@ -49,7 +49,7 @@ line of standard output is always
 	cmd.Flags().StringVar(&format, "format", "", "input format: jsonl or csv (default: from the file extension)")
 	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "import the good lines of a file with bad ones, writing the bad ones to the rejects file")
 	cmd.Flags().IntVar(&batch, "batch", ingest.DefaultBatch, "events decoded and appended at a time")
-	cmd.Flags().IntVar(&commitEvery, "commit-every", ingest.DefaultCommitEvery, "events per transaction (at least one batch)")
+	cmd.Flags().IntVar(&commitEvery, "commit-every", ingest.DefaultCommitEvery, "events per transaction, rounded up to whole batches")
 	cmd.Flags().StringVar(&rejects, "rejects", "", "where --skip-invalid writes bad lines (default FILE.rejects.jsonl; stdin.rejects.jsonl for -)")
 	rootCmd.AddCommand(cmd)
 }
