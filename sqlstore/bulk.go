@@ -7,10 +7,22 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plaudit/plaudit"
+)
+
+// SQLite has no queue for its write lock: a writer that finds it taken sleeps and tries again (up to 100 ms
+// apart, for up to its busy timeout), so a bulk append that begins its next transaction the moment it
+// commits would keep everyone else out until it closes. So once it has held the lock for bulkHoldMax, a
+// bulk append leaves it free for bulkYield after its next commit — longer than a waiting writer's longest
+// sleep — and a writer waits at most about bulkHoldMax plus one commit's work, within the 10 s busy timeout. (On
+// PostgreSQL waiters queue on the append lock and get it in turn; no pause is needed.)
+var (
+	bulkHoldMax = 4 * time.Second
+	bulkYield   = 150 * time.Millisecond
 )
 
 // sqliteAppender is a bulk append on SQLite: one connection holding one write transaction, with the
@@ -19,8 +31,9 @@ import (
 type sqliteAppender struct {
 	db     *DB
 	conn   *sql.Conn
-	tx     *sql.Tx // nil after a failed append or Close
-	failed error   // why the appender can only be closed
+	tx     *sql.Tx   // nil after a failed append or Close
+	failed error     // why the appender can only be closed
+	held   time.Time // since when the appender has held the write lock without a pause
 }
 
 // pgAppender is a bulk append on PostgreSQL: a connection of its own (pgx, for COPY) holding one
@@ -37,9 +50,11 @@ type pgAppender struct {
 var _ plaudit.BulkEventStore = (*DB)(nil)
 
 // BeginAppend starts a bulk append (see plaudit.BulkEventStore). On SQLite it holds the database's write
-// lock until Close, except for the moment of each Commit; other writers wait on their busy timeout (10 s),
-// so commit at least every few seconds. On PostgreSQL it holds a connection of its own and the log's
-// append lock in the same way. If AppendEvents fails, everything since the last Commit is discarded and
+// lock from BeginAppend until Close, except between a Commit and the next batch, and after a Commit every
+// bulkHoldMax it leaves the lock free long enough for other writers to get in (see bulkHoldMax); they wait
+// on their busy timeout (10 s), so commit at least every second or so. On
+// PostgreSQL it holds a connection of its own and the log's append lock until Close, except at each Commit,
+// where writers waiting for the lock go first. If AppendEvents fails, everything since the last Commit is discarded and
 // the appender can only be closed.
 func (db *DB) BeginAppend(ctx context.Context) (plaudit.EventAppender, error) {
 	if db.dialect == Postgres {
@@ -49,7 +64,7 @@ func (db *DB) BeginAppend(ctx context.Context) (plaudit.EventAppender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin bulk append to %s: %w", db.name, err)
 	}
-	a := &sqliteAppender{db: db, conn: conn}
+	a := &sqliteAppender{db: db, conn: conn, held: time.Now()}
 	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		a.release()
 		return nil, fmt.Errorf("begin bulk append to %s: %w", db.name, err)
@@ -61,8 +76,17 @@ func (db *DB) BeginAppend(ctx context.Context) (plaudit.EventAppender, error) {
 	return a, nil
 }
 
-// begin opens the appender's next transaction. Like DB.InTx, it waits for the write lock without ctx.
+// begin opens the appender's next transaction, first letting go of the write lock for bulkYield if the
+// appender has held it for bulkHoldMax. Like DB.InTx, it waits for the write lock without ctx.
 func (a *sqliteAppender) begin(ctx context.Context) error {
+	if time.Since(a.held) >= bulkHoldMax {
+		select {
+		case <-time.After(bulkYield):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		a.held = time.Now()
+	}
 	tx, err := a.conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -73,12 +97,18 @@ func (a *sqliteAppender) begin(ctx context.Context) error {
 
 // AppendEvents appends events in the open transaction (see plaudit.EventAppender).
 func (a *sqliteAppender) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
-	if a.tx == nil {
+	if a.failed != nil {
 		return nil, a.closedErr()
 	}
 	results := make([]plaudit.AppendResult, len(events))
 	if len(events) == 0 {
 		return results, nil
+	}
+	if a.tx == nil { // the first batch after a Commit
+		if err := a.begin(ctx); err != nil {
+			a.failed = fmt.Errorf("bulk append to %s: %w", a.db.name, err)
+			return nil, a.failed
+		}
 	}
 	err := a.db.appendSQLite(ctx, a.tx, events, results)
 	if err == nil {
@@ -94,10 +124,14 @@ func (a *sqliteAppender) AppendEvents(ctx context.Context, events []plaudit.Even
 	return results, nil
 }
 
-// Commit commits the batches appended so far and begins the next transaction.
+// Commit commits the batches appended so far. The next transaction begins with the next batch, so that a
+// Commit just before Close leaves nothing to roll back.
 func (a *sqliteAppender) Commit(ctx context.Context) error {
-	if a.tx == nil {
+	if a.failed != nil {
 		return a.closedErr()
+	}
+	if a.tx == nil {
+		return ctx.Err() // nothing appended since the last Commit
 	}
 	if err := ctx.Err(); err != nil {
 		a.fail(err)
@@ -110,10 +144,6 @@ func (a *sqliteAppender) Commit(ctx context.Context) error {
 		return a.failed
 	}
 	a.db.kickCheckpoint()
-	if err := a.begin(ctx); err != nil {
-		a.failed = fmt.Errorf("bulk append to %s: %w", a.db.name, err)
-		return a.failed
-	}
 	return nil
 }
 

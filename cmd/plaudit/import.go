@@ -36,9 +36,9 @@ is committed until the check has passed every line.) With --skip-invalid the goo
 the bad ones are written, with their reasons, to FILE.rejects.jsonl (or --rejects).
 
 Events are appended in batches of --batch, and committed every --commit-every events; other writers of the
-store wait for each commit. Importing is idempotent: an event already stored (same source and id) counts
-as a duplicate and changes nothing, so an interrupted import is completed by running it again. The last
-line of standard output is always
+store wait meanwhile, a few seconds at most. Importing is idempotent: an event already stored (same source
+and id) counts as a duplicate and changes nothing, so an interrupted import is completed by running it
+again. The last line of standard output is always
 
   imported N new, M duplicate, K rejected`,
 		Args: cobra.ExactArgs(1),
