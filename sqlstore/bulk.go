@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,9 +22,17 @@ import (
 // bulk append leaves it free for bulkYield after its next commit — longer than a waiting writer's longest
 // sleep — and a writer waits at most about bulkHoldMax plus one commit's work, within the 10 s busy timeout. (On
 // PostgreSQL waiters queue on the append lock and get it in turn; no pause is needed.)
+//
+// The WAL starts over from its beginning only when a transaction begins after a checkpoint has copied all of
+// it back, and a bulk append begins its next transaction while the checkpointer is still copying the last
+// one: left alone, the WAL would grow as big as everything the append writes (a second copy of the
+// database, on disk, until the store closes). So once the WAL file has grown to bulkWALBytes, the next
+// transaction begins after a checkpoint that copies the rest and truncates the WAL. (Only for a store
+// opened by path: for a file: URI the WAL is left to grow.)
 var (
-	bulkHoldMax = 4 * time.Second
-	bulkYield   = 150 * time.Millisecond
+	bulkHoldMax  = 4 * time.Second
+	bulkYield    = 150 * time.Millisecond
+	bulkWALBytes = int64(512 << 20)
 )
 
 // sqliteAppender is a bulk append on SQLite: one connection holding one write transaction, with the
@@ -86,6 +96,19 @@ func (a *sqliteAppender) begin(ctx context.Context) error {
 			return ctx.Err()
 		}
 		a.held = time.Now()
+	}
+	if fi, err := os.Stat(a.db.walPath); err == nil && fi.Size() >= bulkWALBytes {
+		// SQLite refuses a checkpoint while another runs, without waiting: wait for the background one.
+		a.db.checkpointMu.Lock()
+		var busy, frames, copied int64
+		err := a.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+		a.db.checkpointMu.Unlock()
+		if err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy != 0 { // a reader of another process holds old frames: try again at the next transaction
+			slog.Debug("sqlite bulk append: WAL not truncated", "db", a.db.name, "bytes", fi.Size())
+		}
 	}
 	tx, err := a.conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {

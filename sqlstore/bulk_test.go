@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +64,58 @@ func TestBulkAppendLetsWritersIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestBulkAppendBoundsWAL checks that a long SQLite bulk append does not grow the WAL into a second copy of
+// everything it writes: once the WAL file has grown to bulkWALBytes, the next transaction begins after a
+// checkpoint that truncates it.
+func TestBulkAppendBoundsWAL(t *testing.T) {
+	defer func(n int64) { bulkWALBytes = n }(bulkWALBytes)
+	bulkWALBytes = 1 << 20
+
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "plaudit.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, err := db.BeginAppend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	content := strings.Repeat("words of a post ", 20)
+	var largest int64
+	for c := range 40 { // 40,000 events of ~400 bytes: some 16 MB of pages
+		batch := make([]plaudit.Event, 1000)
+		for i := range batch {
+			batch[i] = plaudit.Event{Source: plaudit.SourceX, ExternalID: fmt.Sprintf("%d-%d", c, i), Kind: plaudit.KindPost,
+				Actor: "a", Content: content, Time: time.Unix(1_800_000_000, int64(i))}
+		}
+		if _, err := a.AppendEvents(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			largest = max(largest, fi.Size())
+		}
+	}
+	if largest == 0 || largest > 3<<20 {
+		t.Fatalf("the WAL grew to %d bytes; want it truncated on the way, under 3 MiB", largest)
+	}
+	if n := storeCountOf(t, db); n != 40_000 {
+		t.Fatalf("the store holds %d events, want 40,000", n)
+	}
+}
+
+func storeCountOf(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRow("SELECT COUNT(*) FROM events").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

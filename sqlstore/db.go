@@ -60,6 +60,8 @@ type DB struct {
 	checkpointStop chan struct{}
 	checkpointDone chan struct{}
 	checkpoints    atomic.Int64 // checkpoints run, for tests
+	checkpointMu   sync.Mutex   // held by whoever of this DB runs a checkpoint
+	walPath        string       // SQLite's WAL file, when the DSN is a plain path ("" for a file: URI)
 }
 
 var _ plaudit.Store = (*DB)(nil)
@@ -152,7 +154,11 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db := &DB{db: sdb, dialect: SQLite, name: path,
+	walPath := ""
+	if !strings.HasPrefix(path, "file:") {
+		walPath = filepath.Clean(path) + "-wal"
+	}
+	db := &DB{db: sdb, dialect: SQLite, name: path, walPath: walPath,
 		checkpointKick: make(chan struct{}, 1), checkpointStop: make(chan struct{}), checkpointDone: make(chan struct{})}
 	go db.checkpointLoop()
 	return db, nil
@@ -168,7 +174,10 @@ func (db *DB) checkpointLoop() {
 			return
 		case <-db.checkpointKick:
 		}
-		if _, err := db.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		db.checkpointMu.Lock()
+		_, err := db.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		db.checkpointMu.Unlock()
+		if err != nil {
 			// Not fatal: the writer's automatic checkpoint still bounds the WAL.
 			slog.Debug("sqlite checkpoint", "db", db.name, "err", err)
 			continue
