@@ -20,12 +20,12 @@ import (
 // apart, for up to its busy timeout), so a bulk append that begins its next transaction the moment it
 // commits would keep everyone else out until it closes. So once it has held the lock for bulkHoldMax, a
 // bulk append leaves it free for bulkYield after its next commit — longer than a waiting writer's longest
-// sleep — and a writer waits at most about bulkHoldMax plus one commit's work, within the 10 s busy timeout. (On
-// PostgreSQL waiters queue on the append lock and get it in turn; no pause is needed.)
+// sleep — and a writer waits at most about bulkHoldMax plus one commit's work, within the 10 s busy
+// timeout. (On PostgreSQL waiters queue on the append lock and get it in turn; no pause is needed.)
 //
-// The WAL starts over from its beginning only when a transaction begins after a checkpoint has copied all of
-// it back, and a bulk append begins its next transaction while the checkpointer is still copying the last
-// one: left alone, the WAL would grow as big as everything the append writes (a second copy of the
+// The WAL starts over from its beginning only when a transaction begins after a checkpoint has copied all
+// of it back, and a bulk append begins its next transaction while the checkpointer is still copying the
+// last one: left alone, the WAL would grow as big as everything the append writes (a second copy of the
 // database, on disk, until the store closes). So once the WAL file has grown to bulkWALBytes, the next
 // transaction begins after a checkpoint that copies the rest and truncates the WAL. (Only for a store
 // opened by path: for a file: URI the WAL is left to grow.)
@@ -41,17 +41,17 @@ var (
 type sqliteAppender struct {
 	db     *DB
 	conn   *sql.Conn
-	tx     *sql.Tx   // nil after a failed append or Close
+	tx     *sql.Tx   // the open transaction; nil after a Commit until the next batch, and once failed
 	failed error     // why the appender can only be closed
 	held   time.Time // since when the appender has held the write lock without a pause
 }
 
-// pgAppender is a bulk append on PostgreSQL: a connection of its own (pgx, for COPY) holding one
-// transaction and the append lock (see appendLockID) between commits.
+// pgAppender is a bulk append on PostgreSQL: a connection of its own (pgx, for COPY) holding a transaction
+// and the append lock (see appendLockID) from the first batch after a commit to the next commit.
 type pgAppender struct {
 	db     *DB
 	conn   *pgx.Conn
-	tx     pgx.Tx // nil after a failed append or Close
+	tx     pgx.Tx // the open transaction; nil after a Commit until the next batch, and once failed
 	chunks int    // COPY chunks appended in tx, which bound its savepoints (see maxSavepoints)
 	src    *copySource
 	failed error
@@ -62,10 +62,9 @@ var _ plaudit.BulkEventStore = (*DB)(nil)
 // BeginAppend starts a bulk append (see plaudit.BulkEventStore). On SQLite it holds the database's write
 // lock from BeginAppend until Close, except between a Commit and the next batch, and after a Commit every
 // bulkHoldMax it leaves the lock free long enough for other writers to get in (see bulkHoldMax); they wait
-// on their busy timeout (10 s), so commit at least every second or so. On
-// PostgreSQL it holds a connection of its own and the log's append lock until Close, except at each Commit,
-// where writers waiting for the lock go first. If AppendEvents fails, everything since the last Commit is discarded and
-// the appender can only be closed.
+// on their busy timeout (10 s), so commit at least every second or so. On PostgreSQL it holds a connection
+// of its own, and the log's append lock likewise; writers waiting for the lock go first after a Commit. If AppendEvents fails, everything since the last Commit is discarded and the appender can
+// only be closed.
 func (db *DB) BeginAppend(ctx context.Context) (plaudit.EventAppender, error) {
 	if db.dialect == Postgres {
 		return db.beginAppendPostgres(ctx)
@@ -241,12 +240,18 @@ func (a *pgAppender) begin(ctx context.Context) error {
 
 // AppendEvents appends events in the open transaction (see plaudit.EventAppender).
 func (a *pgAppender) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
-	if a.tx == nil {
+	if a.failed != nil {
 		return nil, fmt.Errorf("bulk append to %s: not open: %w", a.db.name, a.failed)
 	}
 	results := make([]plaudit.AppendResult, len(events))
 	if len(events) == 0 {
 		return results, nil
+	}
+	if a.tx == nil { // the first batch after a Commit
+		if err := a.begin(ctx); err != nil {
+			a.failed = fmt.Errorf("bulk append to %s: %w", a.db.name, err)
+			return nil, a.failed
+		}
 	}
 	err := checkKeysPostgres(events)
 	if err == nil {
@@ -268,10 +273,13 @@ func (a *pgAppender) AppendEvents(ctx context.Context, events []plaudit.Event) (
 	return results, nil
 }
 
-// Commit commits the batches appended so far and begins the next transaction.
+// Commit commits the batches appended so far; as on SQLite, the next transaction begins with the next batch.
 func (a *pgAppender) Commit(ctx context.Context) error {
-	if a.tx == nil {
+	if a.failed != nil {
 		return fmt.Errorf("bulk append to %s: not open: %w", a.db.name, a.failed)
+	}
+	if a.tx == nil {
+		return ctx.Err() // nothing appended since the last Commit
 	}
 	if err := ctx.Err(); err != nil {
 		_ = a.tx.Rollback(context.Background())
@@ -282,10 +290,6 @@ func (a *pgAppender) Commit(ctx context.Context) error {
 	a.tx = nil
 	if err := tx.Commit(context.WithoutCancel(ctx)); err != nil {
 		a.failed = fmt.Errorf("commit bulk append to %s: %w", a.db.name, err)
-		return a.failed
-	}
-	if err := a.begin(ctx); err != nil {
-		a.failed = fmt.Errorf("bulk append to %s: %w", a.db.name, err)
 		return a.failed
 	}
 	return nil

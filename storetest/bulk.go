@@ -54,15 +54,6 @@ func bulkAppend(t *testing.T, a plaudit.EventAppender, evs []plaudit.Event) []pl
 	return res
 }
 
-func storeCount(t *testing.T, s plaudit.EventStore) int {
-	t.Helper()
-	n := 0
-	if err := s.ScanEvents(context.Background(), plaudit.EventFilter{}, func(*plaudit.Event) error { n++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // testBulkCommitAndClose checks what a bulk append promises: batches see the batches before them, nothing is
 // visible or durable before Commit, Commit makes everything so, and Close discards what was not committed.
 func testBulkCommitAndClose(t *testing.T, s plaudit.BulkEventStore) {
@@ -73,7 +64,7 @@ func testBulkCommitAndClose(t *testing.T, s plaudit.BulkEventStore) {
 			t.Fatalf("event %d: %+v after %+v; want accepted with increasing seqs", i, r, first[max(i-1, 0)])
 		}
 	}
-	if n := storeCount(t, s); n != 0 {
+	if n := count(t, s); n != 0 {
 		t.Fatalf("before Commit other readers see %d events, want 0", n)
 	}
 	// Half of the second batch was in the first: duplicates with the first batch's seqs. (Seqs may skip
@@ -95,7 +86,7 @@ func testBulkCommitAndClose(t *testing.T, s plaudit.BulkEventStore) {
 	if err := a.Commit(context.Background()); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
-	if n := storeCount(t, s); n != 150 {
+	if n := count(t, s); n != 150 {
 		t.Fatalf("after Commit the store holds %d events, want 150", n)
 	}
 	// After a Commit the appender goes on; what it appends and does not commit is gone with Close.
@@ -106,7 +97,7 @@ func testBulkCommitAndClose(t *testing.T, s plaudit.BulkEventStore) {
 	if err := a.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if n := storeCount(t, s); n != 150 {
+	if n := count(t, s); n != 150 {
 		t.Fatalf("after Close without Commit the store holds %d events, want 150", n)
 	}
 	if _, err := a.AppendEvents(context.Background(), events(200, 201)); err == nil {
@@ -142,7 +133,7 @@ func testBulkFailedBatch(t *testing.T, s plaudit.BulkEventStore) {
 	if err := a.Close(); err != nil {
 		t.Fatalf("Close after a failed batch: %v", err)
 	}
-	if n := storeCount(t, s); n != 10 {
+	if n := count(t, s); n != 10 {
 		t.Fatalf("the store holds %d events, want the 10 committed", n)
 	}
 }
@@ -165,7 +156,7 @@ func testBulkCancelled(t *testing.T, s plaudit.BulkEventStore) {
 		}
 		ctx.cancel()
 		a.Close()
-		n := storeCount(t, s)
+		n := count(t, s)
 		switch {
 		case err != nil && n == stored:
 			failed++
@@ -218,7 +209,7 @@ func testBulkOtherWriterWaits(t *testing.T, s plaudit.BulkEventStore) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the waiting writer did not finish after the bulk append closed")
 	}
-	if n := storeCount(t, s); n != 110 {
+	if n := count(t, s); n != 110 {
 		t.Fatalf("the store holds %d events, want 110", n)
 	}
 }

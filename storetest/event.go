@@ -80,7 +80,7 @@ func mustAppend(t *testing.T, s plaudit.Store, evs []plaudit.Event) []plaudit.Ap
 	return res
 }
 
-func scan(t *testing.T, s plaudit.Store, f plaudit.EventFilter) []plaudit.Event {
+func scan(t *testing.T, s plaudit.EventStore, f plaudit.EventFilter) []plaudit.Event {
 	t.Helper()
 	var out []plaudit.Event
 	if err := s.ScanEvents(context.Background(), f, func(e *plaudit.Event) error {
@@ -92,7 +92,7 @@ func scan(t *testing.T, s plaudit.Store, f plaudit.EventFilter) []plaudit.Event 
 	return out
 }
 
-func count(t *testing.T, s plaudit.Store) int {
+func count(t *testing.T, s plaudit.EventStore) int {
 	t.Helper()
 	return len(scan(t, s, plaudit.EventFilter{}))
 }
