@@ -129,9 +129,10 @@ type AuditEntry struct {
 type VerdictRun struct {
 	ID         int64     `json:"id"` // store-assigned
 	PolicyHash string    `json:"policy_hash"`
-	Since      time.Time `json:"since,omitzero"` // zero: the start of the log
-	Until      time.Time `json:"until,omitzero"` // zero: the end of the log
-	Events     int       `json:"events"`         // events checked
+	Since      time.Time `json:"since,omitzero"`        // zero: the start of the log
+	Until      time.Time `json:"until,omitzero"`        // zero: the end of the log
+	Events     int       `json:"events"`                // events checked
+	ThroughSeq int64     `json:"through_seq,omitempty"` // the highest event seq the run read (0: not recorded)
 	By         string    `json:"by"`
 	At         time.Time `json:"at"`
 	Verdicts   []Verdict `json:"verdicts,omitempty"`

@@ -167,6 +167,10 @@ type Epoch struct {
 	Root        string    `json:"root"`          // Merkle root over (wallet, paid), "" when nothing is paid
 	ClosedAt    time.Time `json:"closed_at"`
 	ClosedBy    string    `json:"closed_by"` // operator or job that closed it
+	// LogSeq is the log position the epoch was settled from: its scores, verdicts and members come from
+	// the events with seq ≤ LogSeq, and verify rebuilds it from those. 0 for epochs closed before it was
+	// recorded.
+	LogSeq int64 `json:"log_seq,omitempty"`
 }
 
 // Allocation is one member's line of an epoch: the points behind it, the share of the pool, and how the

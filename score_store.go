@@ -22,18 +22,39 @@ type ScoreFilter struct {
 	Member     string    // one member's scores
 	Since      time.Time // inclusive, by score time (the event's time)
 	Until      time.Time // exclusive
+	ThroughSeq int64     // only scores of events with seq ≤ ThroughSeq; 0 for no limit
+}
+
+// ScoreState says how far a policy's stored scores reach in the event log. Settlement needs whole-history
+// scores (score.Run) of exactly the log it settles from; streamed scores (one event at a time, as events
+// arrive) keep leaderboards current in between.
+type ScoreState struct {
+	PolicyHash string    `json:"policy_hash"`
+	FullSeq    int64     `json:"full_seq"`            // a whole-history run over the events with seq ≤ FullSeq wrote their scores; -1 while a rewrite is under way
+	ScoredSeq  int64     `json:"scored_seq"`          // every event with seq ≤ ScoredSeq has its scores, whole-history or streamed
+	FirstTime  time.Time `json:"first_time,omitzero"` // the earliest event time among the whole-history run's scores: where a program's first epoch begins
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }
 
 // ScoreStore keeps scores and the policies that made them.
 type ScoreStore interface {
-	// SaveScores stores scores made by the policy with hash policyHash, replacing in one transaction every
-	// score that policy had for the events the given scores are for. Saving the same scores twice changes
-	// nothing.
-	SaveScores(ctx context.Context, policyHash string, scores []Score) error
+	// SaveScores stores streamed scores made by the policy with hash policyHash, replacing in one
+	// transaction every score that policy had for the events the given scores are for. Scores of events a
+	// whole-history run already covers (seq ≤ the state's FullSeq) are left as they are. through > 0 says
+	// that every event up to that seq is now scored: the state's ScoredSeq moves up to it. Saving the same
+	// scores twice changes nothing.
+	SaveScores(ctx context.Context, policyHash string, through int64, scores []Score) error
 
-	// ReplaceScores replaces every score of the policy with hash policyHash by the given ones, in one
-	// transaction: what rescoring the whole log under a policy saves.
-	ReplaceScores(ctx context.Context, policyHash string, scores []Score) error
+	// ReplaceScores replaces every score of the policy with hash policyHash of the events with seq ≤ through
+	// by the given ones (sorted by seq), which a whole-history run over exactly those events made, and
+	// records FullSeq = through. It writes in bounded transactions, so that appends and other writers are
+	// never kept waiting for long; while it runs FullSeq is -1, and a concurrent rewrite of the same policy
+	// makes the older one fail with ECONFLICT. through 0 replaces every score of the policy and records no
+	// state (for scores made outside the log).
+	ReplaceScores(ctx context.Context, policyHash string, through int64, scores []Score) error
+
+	// ScoreState returns how far the policy's scores reach; a policy never scored has the zero state.
+	ScoreState(ctx context.Context, policyHash string) (*ScoreState, error)
 
 	// Scores returns the scores f selects, ordered by event sequence, event key and position.
 	Scores(ctx context.Context, f ScoreFilter) ([]Score, error)

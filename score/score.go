@@ -192,6 +192,12 @@ func (en *Engine) Add(e *plaudit.Event) []plaudit.Score {
 // is credited to the member it belongs to now, and tiers are taken at each event's time), shows every
 // event to the observers, then scores the events in order. The result is deterministic.
 func Run(p *policy.Policy, events []plaudit.Event, rep ReputationFunc) ([]plaudit.Score, *plaudit.Directory, error) {
+	return RunProgress(p, events, rep, nil)
+}
+
+// RunProgress is Run that reports, every few thousand events and at the end, how many of the events it has
+// scored, for a progress bar.
+func RunProgress(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int)) ([]plaudit.Score, *plaudit.Directory, error) {
 	dir := plaudit.BuildDirectory(events)
 	en, err := New(p, dir, rep)
 	if err != nil {
@@ -203,6 +209,12 @@ func Run(p *policy.Policy, events []plaudit.Event, rep ReputationFunc) ([]plaudi
 	var out []plaudit.Score
 	for i := range events {
 		out = append(out, en.Score(&events[i])...)
+		if progress != nil && (i+1)%8192 == 0 {
+			progress(i + 1)
+		}
+	}
+	if progress != nil {
+		progress(len(events))
 	}
 	if err := en.Err(); err != nil {
 		return nil, nil, err

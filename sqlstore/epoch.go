@@ -211,14 +211,14 @@ func (db *DB) insertVerdicts(ctx context.Context, tx *sql.Tx, epoch string, vs [
 	return nil
 }
 
-const epochColumns = "id, program, start_ns, end_ns, policy_hash, token, decimals, pool, pool_carry_in, shares, carried_in, paid, fees, carried_out, unspent, unspent_to, eng, members, events, excluded, digest, root, closed_ns, closed_by"
+const epochColumns = "id, program, start_ns, end_ns, policy_hash, token, decimals, pool, pool_carry_in, shares, carried_in, paid, fees, carried_out, unspent, unspent_to, eng, members, events, excluded, digest, root, closed_ns, closed_by, log_seq"
 
 func (db *DB) insertEpoch(ctx context.Context, tx *sql.Tx, ep *plaudit.Epoch) error {
-	_, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epochs ("+epochColumns+") VALUES (?"+strings.Repeat(", ?", 23)+")"),
+	_, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epochs ("+epochColumns+") VALUES (?"+strings.Repeat(", ?", 24)+")"),
 		ep.ID, ep.Program, ep.Start.UnixNano(), ep.End.UnixNano(), ep.PolicyHash, ep.Token, ep.Decimals,
 		amountText(ep.Pool), amountText(ep.PoolCarryIn), amountText(ep.Shares), amountText(ep.CarriedIn), amountText(ep.Paid),
 		amountText(ep.Fees), amountText(ep.CarriedOut), amountText(ep.Unspent), ep.UnspentTo, amountText(ep.ENG),
-		ep.Members, ep.Events, ep.Excluded, ep.Digest, ep.Root, ep.ClosedAt.UnixNano(), ep.ClosedBy)
+		ep.Members, ep.Events, ep.Excluded, ep.Digest, ep.Root, ep.ClosedAt.UnixNano(), ep.ClosedBy, ep.LogSeq)
 	if err != nil {
 		return fmt.Errorf("insert epoch %s: %w", ep.ID, err)
 	}
@@ -258,7 +258,7 @@ func (db *DB) queryEpochs(ctx context.Context, q string, args ...any) ([]*plaudi
 		var amts [11]string
 		if err := rows.Scan(&ep.ID, &ep.Program, &startNS, &endNS, &ep.PolicyHash, &ep.Token, &ep.Decimals,
 			&amts[0], &amts[1], &amts[2], &amts[3], &amts[4], &amts[5], &amts[6], &amts[7], &ep.UnspentTo, &amts[8],
-			&ep.Members, &ep.Events, &ep.Excluded, &ep.Digest, &ep.Root, &closedNS, &ep.ClosedBy); err != nil {
+			&ep.Members, &ep.Events, &ep.Excluded, &ep.Digest, &ep.Root, &closedNS, &ep.ClosedBy, &ep.LogSeq); err != nil {
 			return nil, fmt.Errorf("read epochs: %w", err)
 		}
 		ep.Start, ep.End, ep.ClosedAt = time.Unix(0, startNS).UTC(), time.Unix(0, endNS).UTC(), time.Unix(0, closedNS).UTC()

@@ -541,8 +541,8 @@ func (db *DB) SaveVerdictRun(ctx context.Context, r *plaudit.VerdictRun) (int64,
 	}
 	var id int64
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		q := "INSERT INTO integrity_runs (policy_hash, since_ns, until_ns, events, by_member, at_ns) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
-		if err := tx.QueryRowContext(ctx, db.Rebind(q), r.PolicyHash, nsOf(r.Since), nsOf(r.Until), r.Events, r.By, nsOf(r.At)).Scan(&id); err != nil {
+		q := "INSERT INTO integrity_runs (policy_hash, since_ns, until_ns, events, by_member, at_ns, through_seq) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+		if err := tx.QueryRowContext(ctx, db.Rebind(q), r.PolicyHash, nsOf(r.Since), nsOf(r.Until), r.Events, r.By, nsOf(r.At), r.ThroughSeq).Scan(&id); err != nil {
 			return fmt.Errorf("save integrity run: %w", err)
 		}
 		for _, v := range r.Verdicts {
@@ -560,12 +560,12 @@ func (db *DB) SaveVerdictRun(ctx context.Context, r *plaudit.VerdictRun) (int64,
 	return id, err
 }
 
-const runSelect = "SELECT id, policy_hash, since_ns, until_ns, events, by_member, at_ns FROM integrity_runs"
+const runSelect = "SELECT id, policy_hash, since_ns, until_ns, events, by_member, at_ns, through_seq FROM integrity_runs"
 
 func scanRun(row interface{ Scan(...any) error }) (*plaudit.VerdictRun, error) {
 	var r plaudit.VerdictRun
 	var since, until, at int64
-	if err := row.Scan(&r.ID, &r.PolicyHash, &since, &until, &r.Events, &r.By, &at); err != nil {
+	if err := row.Scan(&r.ID, &r.PolicyHash, &since, &until, &r.Events, &r.By, &at, &r.ThroughSeq); err != nil {
 		return nil, err
 	}
 	r.Since, r.Until, r.At = timeOf(since), timeOf(until), timeOf(at)

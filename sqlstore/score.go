@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,19 +21,32 @@ var _ plaudit.ScoreStore = (*DB)(nil)
 const scoreRowsPerInsert = 200
 
 // SaveScores implements plaudit.ScoreStore.
-func (db *DB) SaveScores(ctx context.Context, policyHash string, scores []plaudit.Score) error {
+func (db *DB) SaveScores(ctx context.Context, policyHash string, through int64, scores []plaudit.Score) error {
 	if err := checkScores(policyHash, scores); err != nil {
 		return err
 	}
-	var events []string
-	seen := map[string]bool{}
-	for _, s := range scores {
-		if !seen[s.Event] {
-			seen[s.Event] = true
-			events = append(events, s.Event)
-		}
-	}
 	return db.InTx(ctx, func(tx *sql.Tx) error {
+		st, err := db.scoreState(ctx, tx, policyHash)
+		if err != nil {
+			return err
+		}
+		if st.FullSeq > 0 { // a whole-history run's scores are not replaced by streamed ones
+			kept := scores[:0:0]
+			for _, s := range scores {
+				if s.Seq > st.FullSeq {
+					kept = append(kept, s)
+				}
+			}
+			scores = kept
+		}
+		var events []string
+		seen := map[string]bool{}
+		for _, s := range scores {
+			if !seen[s.Event] {
+				seen[s.Event] = true
+				events = append(events, s.Event)
+			}
+		}
 		for len(events) > 0 {
 			n := min(len(events), 500)
 			args := []any{policyHash}
@@ -44,21 +59,152 @@ func (db *DB) SaveScores(ctx context.Context, policyHash string, scores []plaudi
 			}
 			events = events[n:]
 		}
-		return db.insertScores(ctx, tx, policyHash, scores)
+		if err := db.insertScores(ctx, tx, policyHash, scores); err != nil {
+			return err
+		}
+		if through > st.ScoredSeq {
+			st.ScoredSeq = through
+			return db.putScoreState(ctx, tx, st, st.rewriter)
+		}
+		return nil
 	})
 }
 
+// scoreRewriteChunk is about how many scores one transaction of a rewrite writes: a few tenths of a second
+// of SQLite's time, so that an append waiting for the write lock is let in soon.
+const scoreRewriteChunk = 5000
+
 // ReplaceScores implements plaudit.ScoreStore.
-func (db *DB) ReplaceScores(ctx context.Context, policyHash string, scores []plaudit.Score) error {
+func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int64, scores []plaudit.Score) error {
 	if err := checkScores(policyHash, scores); err != nil {
 		return err
 	}
-	return db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ?"), policyHash); err != nil {
-			return fmt.Errorf("replace scores: delete old: %w", err)
+	if through <= 0 {
+		return db.InTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ?"), policyHash); err != nil {
+				return fmt.Errorf("replace scores: delete old: %w", err)
+			}
+			return db.insertScores(ctx, tx, policyHash, scores)
+		})
+	}
+	for i := 1; i < len(scores); i++ {
+		if scores[i].Seq < scores[i-1].Seq {
+			return plaudit.Errorf(plaudit.EINVALID, "replace scores: score %d (event %s, seq %d) comes after seq %d: scores must be sorted by seq", i, scores[i].Event, scores[i].Seq, scores[i-1].Seq)
 		}
-		return db.insertScores(ctx, tx, policyHash, scores)
+	}
+	if n := len(scores); n > 0 && scores[n-1].Seq > through {
+		return plaudit.Errorf(plaudit.EINVALID, "replace scores: event %s has seq %d, past the run's end %d", scores[n-1].Event, scores[n-1].Seq, through)
+	}
+	var first time.Time
+	for _, s := range scores {
+		if first.IsZero() || s.Time.Before(first) {
+			first = s.Time
+		}
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	// Mark the rewrite: from here until the last transaction, FullSeq is -1 and nobody settles.
+	if err := db.InTx(ctx, func(tx *sql.Tx) error {
+		st, err := db.scoreState(ctx, tx, policyHash)
+		if err != nil {
+			return err
+		}
+		st.FullSeq = -1
+		return db.putScoreState(ctx, tx, st, token)
+	}); err != nil {
+		return fmt.Errorf("replace scores of %s: %w", policyHash, err)
+	}
+	var lo int64 // scores of events with lo < seq ≤ hi are rewritten in one transaction
+	for {
+		n := min(len(scores), scoreRewriteChunk)
+		for n < len(scores) && n > 0 && scores[n].Seq == scores[n-1].Seq {
+			n++ // one event's scores stay together
+		}
+		last := n == len(scores)
+		hi := through
+		if !last {
+			hi = scores[n-1].Seq
+		}
+		chunk := scores[:n]
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			st, err := db.scoreState(ctx, tx, policyHash)
+			if err != nil {
+				return err
+			}
+			if st.rewriter != token {
+				return plaudit.Errorf(plaudit.ECONFLICT, "replace scores of %s: another rescore of the policy took over", policyHash)
+			}
+			if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), policyHash, lo, hi); err != nil {
+				return fmt.Errorf("delete old: %w", err)
+			}
+			if err := db.insertScores(ctx, tx, policyHash, chunk); err != nil {
+				return err
+			}
+			if !last {
+				return nil
+			}
+			st.FullSeq, st.ScoredSeq, st.FirstTime = through, max(st.ScoredSeq, through), first
+			return db.putScoreState(ctx, tx, st, "")
+		})
+		if err != nil {
+			return fmt.Errorf("replace scores of %s: %w", policyHash, err)
+		}
+		if last {
+			return nil
+		}
+		scores, lo = scores[n:], hi
+	}
+}
+
+// scoreStateRow is a policy's score state and the rewrite under way, if any.
+type scoreStateRow struct {
+	plaudit.ScoreState
+	rewriter string
+}
+
+// scoreState reads a policy's score state inside tx; a policy never scored has the zero state.
+func (db *DB) scoreState(ctx context.Context, tx *sql.Tx, policyHash string) (*scoreStateRow, error) {
+	st := &scoreStateRow{ScoreState: plaudit.ScoreState{PolicyHash: policyHash}}
+	var ns, firstNS int64
+	err := tx.QueryRowContext(ctx, db.Rebind("SELECT full_seq, scored_seq, first_ns, rewriter, updated_ns FROM score_state WHERE policy_hash = ?"), policyHash).
+		Scan(&st.FullSeq, &st.ScoredSeq, &firstNS, &st.rewriter, &ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("score state of %s: %w", policyHash, err)
+	}
+	st.UpdatedAt = time.Unix(0, ns).UTC()
+	if firstNS != 0 {
+		st.FirstTime = time.Unix(0, firstNS).UTC()
+	}
+	return st, nil
+}
+
+// putScoreState writes a policy's score state.
+func (db *DB) putScoreState(ctx context.Context, tx *sql.Tx, st *scoreStateRow, rewriter string) error {
+	_, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO score_state (policy_hash, full_seq, scored_seq, first_ns, rewriter, updated_ns) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (policy_hash) DO UPDATE SET full_seq = excluded.full_seq, scored_seq = excluded.scored_seq, first_ns = excluded.first_ns,
+		rewriter = excluded.rewriter, updated_ns = excluded.updated_ns`),
+		st.PolicyHash, st.FullSeq, st.ScoredSeq, nsOf(st.FirstTime), rewriter, time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("score state of %s: %w", st.PolicyHash, err)
+	}
+	return nil
+}
+
+// ScoreState implements plaudit.ScoreStore.
+func (db *DB) ScoreState(ctx context.Context, policyHash string) (*plaudit.ScoreState, error) {
+	var out *plaudit.ScoreState
+	err := db.ReadTx(ctx, func(tx *sql.Tx) error {
+		st, err := db.scoreState(ctx, tx, policyHash)
+		if err == nil {
+			out = &st.ScoreState
+		}
+		return err
 	})
+	return out, err
 }
 
 // checkScores refuses scores that do not belong to the policy or lack an event or member: nothing is
@@ -126,6 +272,10 @@ func (db *DB) Scores(ctx context.Context, f plaudit.ScoreFilter) ([]plaudit.Scor
 	if !f.Until.IsZero() {
 		q += " AND time_ns < ?"
 		args = append(args, f.Until.UnixNano())
+	}
+	if f.ThroughSeq > 0 {
+		q += " AND seq <= ?"
+		args = append(args, f.ThroughSeq)
 	}
 	q += " ORDER BY seq, event, pos"
 	return db.queryScores(ctx, f.PolicyHash, q, args...)

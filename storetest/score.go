@@ -18,6 +18,99 @@ func testScores(t *testing.T, open Opener) {
 	t.Run("ReplaceAll", func(t *testing.T) { testReplaceAll(t, open(t)) })
 	t.Run("RejectsBadScores", func(t *testing.T) { testRejectsBadScores(t, open(t)) })
 	t.Run("ActivePolicy", func(t *testing.T) { testActivePolicy(t, open(t)) })
+	t.Run("State", func(t *testing.T) { testScoreState(t, open(t)) })
+}
+
+// testScoreState checks how far scores reach: a whole-history rewrite (in many bounded transactions)
+// replaces exactly the scores up to its end and records FullSeq; streamed scores move ScoredSeq and never
+// replace a whole-history run's scores; ThroughSeq filters by seq.
+func testScoreState(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	state := func() plaudit.ScoreState {
+		t.Helper()
+		s, err := st.ScoreState(ctx, hashA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *s
+	}
+	if s := state(); s.FullSeq != 0 || s.ScoredSeq != 0 {
+		t.Fatalf("a policy never scored: state %+v, want zero", s)
+	}
+	// Streamed scores of events 1..3, and of 30 (beyond the run below).
+	if err := st.SaveScores(ctx, hashA, 3, []plaudit.Score{score(hashA, 1, "old", 1), score(hashA, 3, "old", 3)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveScores(ctx, hashA, 30, []plaudit.Score{score(hashA, 30, "streamed", 30)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.FullSeq != 0 || s.ScoredSeq != 30 {
+		t.Fatalf("after streaming: state %+v, want full 0, scored 30", s)
+	}
+	// A whole-history run through seq 20_000 with 12,001 scores: several transactions.
+	var run []plaudit.Score
+	for i := int64(2); i <= 20_000; i++ {
+		if i%5 == 0 {
+			continue
+		}
+		run = append(run, score(hashA, i, "new", plaudit.Points(i)))
+		if i == 7 { // two scores for one event straddle nothing: they stay in one transaction
+			run = append(run, score(hashA, i, "new2", plaudit.Points(i)))
+		}
+	}
+	if err := st.ReplaceScores(ctx, hashA, 20_000, run); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.FullSeq != 20_000 || s.ScoredSeq != 20_000 || !s.FirstTime.Equal(run[0].Time) {
+		t.Fatalf("after the rewrite: state %+v, want full 20000, scored 20000, first %s", s, run[0].Time)
+	}
+	all, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(run) {
+		t.Fatalf("after the rewrite: %d scores, want the run's %d (old ones of seq 1 and 3 and the streamed 30 replaced)", len(all), len(run))
+	}
+	for _, s := range all {
+		if s.Member != "new" && s.Member != "new2" {
+			t.Fatalf("score of %s by %s survived the rewrite", s.Event, s.Member)
+		}
+	}
+	// Streamed scores of events the run covers are ignored; later ones land.
+	if err := st.SaveScores(ctx, hashA, 20_002, []plaudit.Score{score(hashA, 10, "late", 1), score(hashA, 20_001, "streamed", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.ScoresByEvent(ctx, hashA, score(hashA, 10, "", 0).Event); len(got) != 0 {
+		t.Fatalf("a streamed score replaced nothing-scored event 10 of a whole-history run: %+v", got)
+	}
+	if got, _ := st.ScoresByEvent(ctx, hashA, score(hashA, 20_001, "", 0).Event); len(got) != 1 || got[0].Member != "streamed" {
+		t.Fatalf("streamed score past the run: %+v", got)
+	}
+	if s := state(); s.FullSeq != 20_000 || s.ScoredSeq != 20_002 {
+		t.Fatalf("state %+v, want full 20000, scored 20002", s)
+	}
+	upTo, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA, ThroughSeq: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range upTo {
+		if s.Seq > 100 {
+			t.Fatalf("ThroughSeq 100 gave seq %d", s.Seq)
+		}
+	}
+	if len(upTo) != 80 { // 2..100 less the multiples of 5, and event 7 twice
+		t.Fatalf("ThroughSeq 100: %d scores, want 80", len(upTo))
+	}
+	// Unsorted or out-of-range runs are refused and change nothing.
+	if err := st.ReplaceScores(ctx, hashA, 5, []plaudit.Score{score(hashA, 3, "x", 1), score(hashA, 2, "x", 1)}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("unsorted run: %v, want EINVALID", err)
+	}
+	if err := st.ReplaceScores(ctx, hashA, 5, []plaudit.Score{score(hashA, 6, "x", 1)}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("run past its end: %v, want EINVALID", err)
+	}
+	if s := state(); s.FullSeq != 20_000 {
+		t.Fatalf("a refused run changed the state: %+v", s)
+	}
 }
 
 const (
@@ -43,10 +136,10 @@ func testSaveAndQuery(t *testing.T, st plaudit.Store) {
 	extra := score(hashA, 7, "m9", plaudit.PointsFromInt(-2))
 	extra.Lines = nil
 	in = append(in, extra)
-	if err := st.SaveScores(ctx, hashA, in); err != nil {
+	if err := st.SaveScores(ctx, hashA, 0, in); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveScores(ctx, hashB, []plaudit.Score{score(hashB, 1, "m1", 5)}); err != nil {
+	if err := st.SaveScores(ctx, hashB, 0, []plaudit.Score{score(hashB, 1, "m1", 5)}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
@@ -92,10 +185,10 @@ func testSaveAndQuery(t *testing.T, st plaudit.Store) {
 func testSaveReplacesPerEvent(t *testing.T, st plaudit.Store) {
 	ctx := context.Background()
 	first := []plaudit.Score{score(hashA, 1, "m1", 10), score(hashA, 1, "m2", 20), score(hashA, 2, "m1", 30)}
-	if err := st.SaveScores(ctx, hashA, first); err != nil {
+	if err := st.SaveScores(ctx, hashA, 0, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveScores(ctx, hashA, first); err != nil { // idempotent
+	if err := st.SaveScores(ctx, hashA, 0, first); err != nil { // idempotent
 		t.Fatal(err)
 	}
 	all, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
@@ -103,7 +196,7 @@ func testSaveReplacesPerEvent(t *testing.T, st plaudit.Store) {
 		t.Fatalf("after saving twice: %d scores", len(all))
 	}
 	// Rescoring event 1 replaces both of its scores and leaves event 2 alone.
-	if err := st.SaveScores(ctx, hashA, []plaudit.Score{score(hashA, 1, "m3", 99)}); err != nil {
+	if err := st.SaveScores(ctx, hashA, 0, []plaudit.Score{score(hashA, 1, "m3", 99)}); err != nil {
 		t.Fatal(err)
 	}
 	all, _ = st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
@@ -114,13 +207,13 @@ func testSaveReplacesPerEvent(t *testing.T, st plaudit.Store) {
 
 func testReplaceAll(t *testing.T, st plaudit.Store) {
 	ctx := context.Background()
-	if err := st.SaveScores(ctx, hashA, []plaudit.Score{score(hashA, 1, "m1", 10), score(hashA, 2, "m1", 20)}); err != nil {
+	if err := st.SaveScores(ctx, hashA, 0, []plaudit.Score{score(hashA, 1, "m1", 10), score(hashA, 2, "m1", 20)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveScores(ctx, hashB, []plaudit.Score{score(hashB, 1, "m1", 10)}); err != nil {
+	if err := st.SaveScores(ctx, hashB, 0, []plaudit.Score{score(hashB, 1, "m1", 10)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.ReplaceScores(ctx, hashA, []plaudit.Score{score(hashA, 3, "m2", 5)}); err != nil {
+	if err := st.ReplaceScores(ctx, hashA, 0, []plaudit.Score{score(hashA, 3, "m2", 5)}); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
@@ -128,7 +221,7 @@ func testReplaceAll(t *testing.T, st plaudit.Store) {
 	if len(a) != 1 || a[0].Seq != 3 || len(b) != 1 {
 		t.Errorf("after replace: A %+v, B %+v", a, b)
 	}
-	if err := st.ReplaceScores(ctx, hashA, nil); err != nil {
+	if err := st.ReplaceScores(ctx, hashA, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA}); len(a) != 0 {
@@ -142,10 +235,10 @@ func testRejectsBadScores(t *testing.T, st plaudit.Store) {
 	wrongHash := score(hashB, 2, "m1", 10)
 	noMember := score(hashA, 3, "", 10)
 	for name, batch := range map[string][]plaudit.Score{"wrong hash": {good, wrongHash}, "no member": {good, noMember}} {
-		if err := st.SaveScores(ctx, hashA, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		if err := st.SaveScores(ctx, hashA, 0, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
 			t.Errorf("%s: %v", name, err)
 		}
-		if err := st.ReplaceScores(ctx, hashA, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		if err := st.ReplaceScores(ctx, hashA, 0, batch); plaudit.ErrorCode(err) != plaudit.EINVALID {
 			t.Errorf("%s (replace): %v", name, err)
 		}
 	}

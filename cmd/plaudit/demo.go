@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 )
 
 // demoEnv is what the demo's steps share: each step reads what earlier steps left and adds its own.
@@ -27,6 +28,16 @@ type demoEnv struct {
 	scores    []plaudit.Score   // set by the scoring step
 	verdicts  []plaudit.Verdict // set by the integrity step
 	extra     map[string]any    // anything else a later step needs from an earlier one
+	svc       *service.Service
+}
+
+// service returns the application layer over the demo's store: every stage that touches the store goes
+// through it, as the CLI and the server do.
+func (env *demoEnv) service() *service.Service {
+	if env.svc == nil {
+		env.svc = newService(env.store)
+	}
+	return env.svc
 }
 
 // demoStep is one stage of the demo: generate, import, summarise, score, check, settle, verify.
@@ -54,7 +65,9 @@ func init() {
 		Short: "Generate a community, import it into an embedded store and show the whole pipeline",
 		Long: `demo needs no set-up: it generates a synthetic community with planted attackers, imports it into a
 fresh embedded store (a temporary SQLite file unless --db is given), and prints what Plaudit knows, then runs
-every later stage of the pipeline on it.`,
+every later stage of the pipeline on it, through the same application layer as every other command. It
+refuses a --db store that already holds events: the demo activates its own policies and closes epochs, which
+have no place in a real store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := &demoEnv{cmd: cmd, out: cmd.OutOrStdout(), members: members, days: days, seed: seed, dir: dir, extra: map[string]any{}}

@@ -75,8 +75,17 @@ func demoImport(env *demoEnv) error {
 		if err != nil {
 			return err
 		}
-		env.store = s
 		where = sqlstore.Redact(dbFlag)
+		stats, err := s.EventStats(ctx)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		if stats.Total > 0 {
+			s.Close()
+			return plaudit.Errorf(plaudit.EINVALID, "the store %s already holds %d events: the demo imports a generated community, activates its own policies and closes epochs, so it runs only on an empty store (point --db at a new file, or leave --db out for a temporary one)", where, stats.Total)
+		}
+		env.store = s
 	}
 	path := filepath.Join(env.dir, eventsFile)
 	res, err := ingest.ImportFile(ctx, env.store, path, ingest.Options{Format: eventio.JSONL}, nil)

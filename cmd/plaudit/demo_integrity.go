@@ -10,6 +10,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
 	"github.com/plaudit/plaudit/integrity"
+	"github.com/plaudit/plaudit/service"
 )
 
 // The demo's integrity stage: every check over the generated community, the verdicts handed to settlement,
@@ -24,9 +25,18 @@ func demoIntegrity(env *demoEnv) error {
 		return nil
 	}
 	began := time.Now()
-	rep, err := integrity.Run(env.events, env.directory, integrity.DefaultOptions())
-	if err != nil {
-		return err
+	var rep *integrity.Report
+	if env.store != nil {
+		res, err := env.service().RunIntegrity(env.context(), service.IntegrityRequest{By: "demo"})
+		if err != nil {
+			return err
+		}
+		rep = res.Report
+	} else {
+		var err error
+		if rep, err = integrity.Run(env.events, env.directory, integrity.DefaultOptions()); err != nil {
+			return err
+		}
 	}
 	env.verdicts = rep.Verdicts
 	env.extra["integrity"] = rep

@@ -19,30 +19,34 @@ func init() {
 
 func demoScore(env *demoEnv) error {
 	began := time.Now()
-	p, err := policy.Preset("default")
+	doc, err := policy.PresetSource("default")
 	if err != nil {
 		return err
 	}
-	scores, dir, err := score.Run(p, env.events, nil)
-	if err != nil {
-		return err
-	}
-	env.scores = scores
-	if env.directory == nil {
-		env.directory = dir
-	}
-	env.extra["policy"] = p
+	var p *policy.Policy
+	var scores []plaudit.Score
 	if env.store != nil {
+		// The store's way: activate the preset, then score the whole log under it.
+		svc := env.service()
 		ctx := env.context()
-		doc, _ := policy.PresetSource("default")
-		rec := &plaudit.PolicyRecord{Hash: p.Hash(), Name: p.Name, Version: p.Version, Document: string(doc), ActivatedAt: time.Now().UTC(), ActivatedBy: "demo"}
-		if err := env.store.SetActivePolicy(ctx, rec); err != nil {
+		if p, err = svc.ActivatePolicy(ctx, doc, "preset:default", "demo"); err != nil {
 			return fmt.Errorf("activate the default policy: %w", err)
 		}
-		if err := env.store.ReplaceScores(ctx, p.Hash(), scores); err != nil {
-			return fmt.Errorf("save scores: %w", err)
+		res, err := svc.Rescore(ctx, nil)
+		if err != nil {
+			return err
+		}
+		scores = res.Scores
+	} else {
+		if p, err = policy.Preset("default"); err != nil {
+			return err
+		}
+		if scores, env.directory, err = score.Run(p, env.events, nil); err != nil {
+			return err
 		}
 	}
+	env.scores = scores
+	env.extra["policy"] = p
 	byScorer := map[string]int{}
 	pointsBy := map[string]plaudit.Points{}
 	for _, s := range scores {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -63,60 +64,42 @@ func demoSettle(env *demoEnv) error {
 	}
 	ctx := env.context()
 	began := time.Now()
-	pol, doc, err := demoPolicy(env)
+	_, doc, err := demoPolicy(env)
 	if err != nil {
 		return err
 	}
-	prog, err := programOf(pol, "")
-	if err != nil {
-		return err
+	// The same scorers, so the same points, under a program with a pool: activating it makes the scores
+	// stale, and the close rescores the log under it, runs the integrity checks over each week's events,
+	// and closes every week in order.
+	svc := env.service()
+	if _, err := svc.ActivatePolicy(ctx, []byte(doc), "demo:default", "demo"); err != nil {
+		return fmt.Errorf("activate the demo policy: %w", err)
 	}
-	// Same scorers, so the same points: store them under the demo policy's hash and make it active.
-	scores := make([]plaudit.Score, len(env.scores))
-	first, last := env.scores[0].Time, env.scores[0].Time
-	for i, s := range env.scores {
-		s.PolicyHash = pol.Hash()
-		scores[i] = s
-		if s.Time.Before(first) {
-			first = s.Time
-		}
+	last := env.scores[0].Time
+	for _, s := range env.scores {
 		if s.Time.After(last) {
 			last = s.Time
 		}
 	}
-	rec := &plaudit.PolicyRecord{Hash: pol.Hash(), Name: pol.Name, Version: pol.Version, Document: doc, ActivatedAt: time.Now().UTC(), ActivatedBy: "demo"}
-	if err := env.store.SetActivePolicy(ctx, rec); err != nil {
-		return fmt.Errorf("activate the demo policy: %w", err)
+	res, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: last, Operator: "demo"})
+	if err != nil {
+		return err
 	}
-	if err := env.store.ReplaceScores(ctx, pol.Hash(), scores); err != nil {
-		return fmt.Errorf("save scores: %w", err)
-	}
-	dir := env.directory
-	if dir == nil {
-		dir = plaudit.BuildDirectory(env.events)
-	}
-	members := memberInfos(dir)
+	prog := res.Program
 	var closed []*settle.Result
-	for t := first; !t.After(last); {
-		win, err := prog.EpochAt(t)
-		if err != nil {
-			return err
+	verdicts := 0
+	for _, ce := range res.Epochs {
+		if ce.Already {
+			fmt.Fprintf(env.out, "epoch %s already closed\n", ce.Window.ID)
+			continue
 		}
-		res, already, err := closeEpoch(ctx, env.store, &settleRequest{policy: pol, program: prog, window: win, members: members, verdicts: env.verdicts, scores: scores}, "demo", time.Now())
-		if err != nil {
-			return fmt.Errorf("close %s: %w", win.ID, err)
-		}
-		if already {
-			fmt.Fprintf(env.out, "epoch %s already closed\n", win.ID)
-		} else {
-			closed = append(closed, res)
-		}
-		t = win.End
+		closed = append(closed, ce.Result)
+		verdicts += ce.Verdicts
 	}
 	env.extra["epochs"] = closed
 	verdictNote := "no integrity verdicts"
-	if len(env.verdicts) > 0 {
-		verdictNote = fmt.Sprintf("%d integrity verdicts applied", len(env.verdicts))
+	if verdicts > 0 {
+		verdictNote = fmt.Sprintf("%d integrity verdicts applied from each week's own integrity run", verdicts)
 	}
 	fmt.Fprintf(env.out, "== Settled %d weekly epochs of program %q (%s) in %s\n", len(closed), prog.Name, verdictNote, time.Since(began).Round(time.Millisecond))
 	fmt.Fprintf(env.out, "pool %s USDC a week, fee %s to treasury, cap %s of the pool, payouts under %s USDC carried, X points earn ENG only\n",
@@ -179,10 +162,15 @@ func demoVerify(env *demoEnv) error {
 	}
 	began := time.Now()
 	fmt.Fprintln(env.out, "== Verify: each epoch rebuilt from the event log and its recorded policy")
+	svc := env.service()
+	log, err := svc.ReadLog(env.context(), nil)
+	if err != nil {
+		return err
+	}
 	for _, r := range closed {
-		line, err := verifyEpoch(env.context(), env.store, r.Epoch.ID, env.events, env.verdicts)
-		if line != "" {
-			fmt.Fprintln(env.out, line)
+		res, err := svc.Verify(env.context(), r.Epoch.ID, nil, log)
+		if res != nil && res.Line != "" {
+			fmt.Fprintln(env.out, res.Line)
 		}
 		if err != nil {
 			return err

@@ -18,8 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/payout"
-	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -46,13 +45,13 @@ func operatorName(flag string) string {
 	return "cli"
 }
 
-// parseWhen reads an RFC 3339 time or a date (2026-11-16, midnight UTC).
+// parseWhen reads an RFC 3339 time or a date (2026-11-16, midnight UTC), refusing years outside 2000–2200.
 func parseWhen(s, flag string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+		return t.UTC(), service.CheckTime(t, flag)
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
+		return t, service.CheckTime(t, flag)
 	}
 	return time.Time{}, plaudit.Errorf(plaudit.EINVALID, "%s %q: want an RFC 3339 time (2026-11-16T12:00:00Z) or a date (2026-11-16)", flag, s)
 }
@@ -92,250 +91,119 @@ func parseVerdicts(b []byte, name string) ([]plaudit.Verdict, error) {
 	return vs, nil
 }
 
-// programOf returns the program of policy p, checking that it is the one named (name "" takes any).
-func programOf(p *policy.Policy, name string) (*settle.Program, error) {
-	prog, err := settle.FromPolicy(p)
-	if err != nil {
-		return nil, fmt.Errorf("policy %s: %w", p.Hash(), err)
-	}
-	if name != "" && prog.Name != name {
-		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "program %q: the active policy %s (%s) runs program %q", name, p.Name, p.Hash(), prog.Name)
-	}
-	return prog, nil
-}
-
-// memberInfos returns every member's kind and payout wallet: the last wallet event of the member (after
-// merges) that holds a valid address. A member without one is paid nothing now; their amount carries.
-func memberInfos(d *plaudit.Directory) map[string]settle.MemberInfo {
-	out := make(map[string]settle.MemberInfo, d.Len())
-	for _, m := range d.Members() {
-		out[m.Handle] = settle.MemberInfo{Kind: m.Kind}
-	}
-	for _, ch := range d.History {
-		if ch.Kind != plaudit.KindWallet {
-			continue
-		}
-		m, ok := d.Member(ch.Member)
-		if !ok {
-			continue
-		}
-		if _, err := payout.ParseAddress(ch.Detail); err != nil {
-			continue
-		}
-		info := out[m.Handle]
-		info.Wallet = strings.ToLower(ch.Detail)
-		out[m.Handle] = info
-	}
-	return out
-}
-
-// ledgerCarries reads what earlier epochs of prog left: the pool's balance and each member's carry.
-func ledgerCarries(ctx context.Context, st plaudit.LedgerStore, prog *settle.Program) (*big.Int, map[string]*big.Int, error) {
-	pool := new(big.Int)
-	bals, err := st.Balances(ctx, plaudit.AccountPool(prog.Name))
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, b := range bals {
-		if b.Account == plaudit.AccountPool(prog.Name) && b.Asset == prog.Token {
-			pool = b.Amount
-		}
-	}
-	prefix := plaudit.AccountCarry(prog.Name, "")
-	bals, err = st.Balances(ctx, prefix)
-	if err != nil {
-		return nil, nil, err
-	}
-	carries := map[string]*big.Int{}
-	for _, b := range bals {
-		if b.Asset == prog.Token {
-			carries[strings.TrimPrefix(b.Account, prefix)] = b.Amount
-		}
-	}
-	return pool, carries, nil
-}
-
-// epochRoot returns the Merkle root (OpenZeppelin StandardMerkleTree over (address, uint256)) of an epoch's
-// payouts, or "" when nobody is paid.
-func epochRoot(allocs []plaudit.Allocation) (string, error) {
-	var leaves []payout.Leaf
-	for i := range allocs {
-		a := &allocs[i]
-		if a.Paid.Sign() == 0 {
-			continue
-		}
-		addr, err := payout.ParseAddress(a.Wallet)
-		if err != nil {
-			return "", fmt.Errorf("member %s: wallet: %w", a.Member, err)
-		}
-		leaves = append(leaves, payout.Leaf{Address: addr, Amount: a.Paid})
-	}
-	if len(leaves) == 0 {
-		return "", nil
-	}
-	root, _, err := payout.Root(leaves)
-	if err != nil {
-		return "", err
-	}
-	return root.String(), nil
-}
-
-// settleRequest is one epoch to settle: the policy and its program, the window, the members and verdicts.
-type settleRequest struct {
-	policy   *policy.Policy
-	program  *settle.Program
-	window   settle.Window
-	members  map[string]settle.MemberInfo
-	verdicts []plaudit.Verdict
-	scores   []plaudit.Score // nil: read the policy's scores in the window from the store
-	// carries given instead of read from the ledger (verify uses the recorded ones)
-	poolIn   *big.Int
-	carryIn  map[string]*big.Int
-	noLedger bool
-}
-
-// settleEpoch computes an epoch: scores from the store (or given), carries from the ledger (or given),
-// the split, the Merkle root. It writes nothing.
-func settleEpoch(ctx context.Context, st plaudit.Store, r *settleRequest) (*settle.Result, error) {
-	in := settle.Input{PolicyHash: r.policy.Hash(), Members: r.members, PoolCarryIn: r.poolIn, CarryIn: r.carryIn}
-	if !r.noLedger {
-		var err error
-		if in.PoolCarryIn, in.CarryIn, err = ledgerCarries(ctx, st, r.program); err != nil {
-			return nil, err
-		}
-	}
-	t, err := settle.NewTally(r.program, r.window, r.verdicts)
-	if err != nil {
-		return nil, err
-	}
-	t.Reserve(len(r.members))
-	scores := r.scores
-	if scores == nil {
-		scores, err = st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: r.policy.Hash(), Since: r.window.Start, Until: r.window.End})
-		if err != nil {
-			return nil, fmt.Errorf("read scores of %s: %w", r.window.ID, err)
-		}
-	}
-	if err := t.AddAll(scores); err != nil {
-		return nil, err
-	}
-	res, err := t.Settle(in)
-	if err != nil {
-		return nil, err
-	}
-	if res.Epoch.Root, err = epochRoot(res.Allocations); err != nil {
-		return nil, fmt.Errorf("merkle root of %s: %w", r.window.ID, err)
-	}
-	return res, nil
-}
-
-// closeEpoch settles and closes r's epoch. already reports an epoch that was closed before (nothing is
-// written then).
-func closeEpoch(ctx context.Context, st plaudit.Store, r *settleRequest, operator string, now time.Time) (res *settle.Result, already bool, err error) {
-	if _, err := st.Epoch(ctx, r.window.ID); err == nil {
-		return nil, true, nil
-	} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
-		return nil, false, err
-	}
-	res, err = settleEpoch(ctx, st, r)
-	if err != nil {
-		return nil, false, err
-	}
-	res.Epoch.ClosedAt, res.Epoch.ClosedBy = now.UTC(), operator
-	// The verdicts are recorded in the close's transaction; recordEpochVerdicts (integrity.go) then only
-	// confirms they are there.
-	err = st.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: res.Epoch, Allocations: res.Allocations, Postings: res.Postings, Verdicts: r.verdicts})
-	if plaudit.ErrorCode(err) == plaudit.ECONFLICT && strings.HasSuffix(plaudit.ErrorMessage(err), "already closed") {
-		return nil, true, nil
-	}
-	if err == nil {
-		err = recordEpochVerdicts(ctx, st, r.window.ID, r.verdicts)
-	}
-	return res, false, err
-}
-
 func epochCloseCmd() *cobra.Command {
-	var at, verdicts, operator string
+	var at, through, verdicts, operator string
+	var noRescore bool
 	cmd := &cobra.Command{
 		Use:   "close PROGRAM",
-		Short: "Close the epoch of PROGRAM that contains --at (default: the last epoch that has ended)",
-		Long: `close settles one epoch of PROGRAM, the program of the active policy: it reads the policy's scores
-of the epoch, keeps the events whose points (after their verdicts) are strictly above min_score, splits the
-pool pro rata to the members' points by largest remainder (ties to the smaller handle), caps members and
-shares the excess among the others, takes the fee, carries amounts below min_payout or without a wallet to
-the member's next epoch, mints ENG, and writes the allocations, the postings and the epoch in one
-transaction. It prints the totals and the Merkle root of the payouts.
+		Short: "Close the next pending epoch of PROGRAM (or the one containing --at, or every pending one through --through)",
+		Long: `close settles epochs of PROGRAM, the program of the active policy, in order. The program's first epoch
+is the one that holds its first scored event; each close settles the epoch after the last closed one.
+Without flags it closes the next pending epoch, if it has ended; --at DATE closes the epoch containing DATE,
+which must be that next one; --through DATE closes every pending epoch that starts at or before DATE and
+has ended, in order, each in its own transaction.
 
-Closing an epoch that is closed already changes nothing and says so (exit status 0). An epoch that has not
-ended yet cannot be closed.`,
+A close settles only from whole-history scores of exactly the log it reads: when the stored scores are stale
+(events arrived, or the policy changed, since the last full scoring) it rescores first, or with
+--no-rescore refuses and says what to run. It applies the integrity run over exactly the epoch's events
+(running one when none fits) and the moderators' standing flags, unless --verdicts gives verdicts to apply
+instead. It records the log position it settled from, so that plaudit verify rebuilds the epoch from the
+log as it stood at the close.
+
+Settling reads the policy's scores of the epoch, keeps the events whose points (after their verdicts) are
+strictly above min_score, splits the pool pro rata to the members' points by largest remainder (ties to the
+smaller handle), caps members and shares the excess among the others, takes the fee, carries amounts below
+min_payout or without a wallet to the member's next epoch, mints ENG, and writes the allocations, the
+postings and the epoch in one transaction. It prints the totals and the Merkle root of the payouts.
+
+Closing an epoch that is closed already changes nothing and says so (exit status 0).`,
 		Example: `  plaudit epoch close default
   plaudit epoch close default --at 2026-01-07
+  plaudit epoch close default --through 2026-03-01
   plaudit epoch close default --verdicts verdicts.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			now := time.Now().UTC()
 			tuneGCForClose()
-			vs, err := loadVerdicts(verdicts)
-			if err != nil {
-				return err
+			req := service.CloseRequest{Program: args[0], NoRescore: noRescore, Operator: operatorName(operator)}
+			var err error
+			if at != "" && through != "" {
+				return plaudit.Errorf(plaudit.EINVALID, "--at and --through: give one of them")
+			}
+			if at != "" {
+				if req.At, err = parseWhen(at, "--at"); err != nil {
+					return err
+				}
+			}
+			if through != "" {
+				if req.Through, err = parseWhen(through, "--through"); err != nil {
+					return err
+				}
+			}
+			if verdicts != "" {
+				if req.Verdicts, err = loadVerdicts(verdicts); err != nil {
+					return err
+				}
+				if req.Verdicts == nil {
+					req.Verdicts = []plaudit.Verdict{}
+				}
 			}
 			st, err := openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			pol, err := activePolicy(ctx, st)
-			if err != nil {
-				return fmt.Errorf("epoch close: %w", err)
-			}
-			prog, err := programOf(pol, args[0])
-			if err != nil {
-				return err
-			}
-			var win settle.Window
-			if at != "" {
-				t, err := parseWhen(at, "--at")
-				if err != nil {
-					return err
-				}
-				win, err = prog.EpochAt(t)
-				if err != nil {
-					return err
-				}
-			} else if win, err = prog.LastEnded(now); err != nil {
-				return err
-			}
-			if win.End.After(now) {
-				return plaudit.Errorf(plaudit.EINVALID, "epoch %s is still open: it ends at %s", win.ID, win.End.Format(time.RFC3339))
-			}
-			events, err := loadEvents(ctx, st)
-			if err != nil {
-				return err
-			}
-			dir := plaudit.BuildDirectory(events)
-			if verdicts == "" { // integrity.go: the stored integrity run's and the moderators' verdicts
-				if vs, err = epochVerdicts(ctx, st, win); err != nil {
-					return fmt.Errorf("epoch close %s: %w", win.ID, err)
-				}
-			}
-			res, already, err := closeEpoch(ctx, st, &settleRequest{policy: pol, program: prog, window: win, members: memberInfos(dir), verdicts: vs}, operatorName(operator), now)
-			if err != nil {
-				return fmt.Errorf("epoch close %s: %w", win.ID, err)
-			}
+			progress, done := stageProgress()
+			req.Progress = progress
+			res, err := newService(st).CloseEpochs(ctx, req)
+			done()
 			out := cmd.OutOrStdout()
-			if already {
-				fmt.Fprintf(out, "epoch %s already closed\n", win.ID)
-				return nil
+			if res != nil {
+				writeCloseResult(out, res)
 			}
-			writeEpochSummary(out, res.Epoch)
-			return nil
+			return err
 		},
 	}
-	cmd.Flags().StringVar(&at, "at", "", "a time inside the epoch to close (RFC 3339 or YYYY-MM-DD, UTC)")
-	cmd.Flags().StringVar(&verdicts, "verdicts", "", "JSON file of integrity verdicts to apply instead of the stored ones ([{subject, multiplier, reasons}])")
+	cmd.Flags().StringVar(&at, "at", "", "a time inside the epoch to close (RFC 3339 or YYYY-MM-DD, UTC); it must be the next pending epoch")
+	cmd.Flags().StringVar(&through, "through", "", "close every pending epoch that starts at or before this time and has ended, in order")
+	cmd.Flags().BoolVar(&noRescore, "no-rescore", false, "refuse to close from stale scores instead of rescoring the log first")
+	cmd.Flags().StringVar(&verdicts, "verdicts", "", "JSON file of integrity verdicts to apply instead of the integrity run and flags ([{subject, multiplier, reasons}])")
 	cmd.Flags().StringVar(&operator, "operator", "", "who closes it, for the audit log (default $PLAUDIT_OPERATOR or $USER)")
 	return cmd
+}
+
+// writeCloseResult prints what a close did: a rescore, then each epoch's summary (or "already closed"),
+// then the next epoch when it is still open.
+func writeCloseResult(w io.Writer, res *service.CloseResult) {
+	if res.Rescored {
+		fmt.Fprintf(w, "rescored the log through event %d under %s: the scores were stale\n", res.LogSeq, res.Policy.Hash())
+	}
+	for i, ce := range res.Epochs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if ce.Already {
+			fmt.Fprintf(w, "epoch %s already closed\n", ce.Window.ID)
+			continue
+		}
+		writeEpochSummary(w, ce.Epoch)
+		switch {
+		case ce.IntegrityRun == nil:
+			fmt.Fprintf(w, "verdicts    %d integrity verdicts applied (given)\n", ce.Verdicts)
+		case ce.IntegrityRan:
+			fmt.Fprintf(w, "verdicts    %d integrity verdicts applied (integrity run %d, run now over the epoch's %d events)\n", ce.Verdicts, ce.IntegrityRun.ID, ce.IntegrityRun.Events)
+		default:
+			fmt.Fprintf(w, "verdicts    %d integrity verdicts applied (integrity run %d)\n", ce.Verdicts, ce.IntegrityRun.ID)
+		}
+	}
+	if res.Open != nil {
+		if len(res.Epochs) > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "epoch %s is still open: it ends at %s\n", res.Open.ID, res.Open.End.Format(time.RFC3339))
+	} else if len(res.Epochs) == 0 {
+		fmt.Fprintf(w, "no pending epoch of %s to close\n", res.Program.Name)
+	}
 }
 
 // tuneGCForClose makes the collector run less often during a close, whose tally and allocations stay live
@@ -431,7 +299,7 @@ verdict multiplier and whether it counted.`,
 			if err != nil {
 				return err
 			}
-			prog, err := programOf(pol, ep.Program)
+			prog, err := service.ProgramOf(pol, ep.Program)
 			if err != nil {
 				return err
 			}

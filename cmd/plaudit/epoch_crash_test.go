@@ -17,7 +17,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/testenv"
-	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -62,13 +62,23 @@ program:
   fee_rate: 0.05
   treasury: "0x00000000000000000000000000000000000000bb"
 scorers:
-  - scorer: poe
+  - scorer: cast
+    sources: [farcaster]
+    kinds: [post]
 `
 
 var crashMonday = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) // a Monday, and every week of the test has ended
 
-// prepareCrashStore fills a store with members (most with a wallet), the crash policy as the active
-// policy, and scores for weeks weeks.
+// crashWords make the casts of the crash store differ in length and so in points.
+var crashWords = strings.Fields(`the docs now explain how epochs close in order and why a verify rebuilds each one from the log as it
+stood then release notes mention ledger carries fees treasury governance weight payouts claims merkle roots
+permit signatures scoring policies reputation sybil rings velocity checks moderation appeals audits witnesses
+community members projects replies reviews shares flags curation feedback threads channels casts weekly daily
+monthly pools tokens wallets links merges tiers operators jobs schedules metrics health readiness signals`)
+
+// prepareCrashStore fills a store with members (a Farcaster account each, linked to handle m0000…, most
+// with a wallet), three casts per member and week for weeks weeks, the crash policy (the cast scorer) as the
+// active policy, and the log's whole-history scores under it, as `plaudit score` leaves them.
 func prepareCrashStore(t *testing.T, dsn string, members, weeks int) {
 	t.Helper()
 	ctx := context.Background()
@@ -77,36 +87,44 @@ func prepareCrashStore(t *testing.T, dsn string, members, weeks int) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	pol, err := policy.Parse([]byte(crashPolicy), "crash.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetActivePolicy(ctx, &plaudit.PolicyRecord{Hash: pol.Hash(), Name: pol.Name, Version: 1, Document: crashPolicy, ActivatedAt: crashMonday, ActivatedBy: "test"}); err != nil {
+	svc := service.New(st, service.Options{Now: func() time.Time { return crashMonday }})
+	if _, err := svc.ActivatePolicy(ctx, []byte(crashPolicy), "crash.yml", "test"); err != nil {
 		t.Fatal(err)
 	}
 	var events []plaudit.Event
 	for i := 0; i < members; i++ {
+		fid := fmt.Sprint(1000 + i)
+		events = append(events, plaudit.Event{Source: plaudit.SourceFarcaster, ExternalID: "link-" + fid, Kind: plaudit.KindLink, Actor: fid,
+			Time: crashMonday.Add(-2 * time.Hour), Attrs: map[string]any{"member": fmt.Sprintf("m%04d", i)}})
 		if i%9 == 0 {
 			continue // no wallet: carried
 		}
 		events = append(events, plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: fmt.Sprintf("wallet-%d", i), Kind: plaudit.KindWallet,
 			Actor: fmt.Sprintf("m%04d", i), Time: crashMonday.Add(-time.Hour), Attrs: map[string]any{"address": fmt.Sprintf("0x%040x", i+1)}})
 	}
-	if _, err := st.AppendEvents(ctx, events); err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	var scores []plaudit.Score
 	for w := 0; w < weeks; w++ {
 		for i := 0; i < members; i++ {
 			for k := 0; k < 3; k++ {
-				scores = append(scores, plaudit.Score{Event: fmt.Sprintf("discord/%d-%d-%d", w, i, k), Member: fmt.Sprintf("m%04d", i), Scorer: "poe",
-					Points: plaudit.Points(rng.Int64N(20_000_000)), PolicyHash: pol.Hash(),
-					Time: crashMonday.Add(time.Duration(w)*7*24*time.Hour + time.Duration(rng.Int64N(int64(7*24*time.Hour))))})
+				text := make([]string, 6+rng.IntN(18))
+				for j := range text {
+					text[j] = crashWords[rng.IntN(len(crashWords))]
+				}
+				events = append(events, plaudit.Event{Source: plaudit.SourceFarcaster, ExternalID: fmt.Sprintf("0x%x%04x%d", w, i, k), Kind: plaudit.KindPost,
+					Actor: fmt.Sprint(1000 + i), Content: strings.Join(text, " ") + ".",
+					Time:  crashMonday.Add(time.Duration(w)*7*24*time.Hour + time.Duration(rng.Int64N(int64(7*24*time.Hour)))),
+					Attrs: map[string]any{"likes_count": rng.IntN(40), "recasts_count": rng.IntN(5), "replies_count": rng.IntN(8), "follower_count": 10 + rng.IntN(900)}})
 			}
 		}
 	}
-	if err := st.ReplaceScores(ctx, pol.Hash(), scores); err != nil {
+	for len(events) > 0 {
+		n := min(len(events), 5000)
+		if _, err := st.AppendEvents(ctx, events[:n]); err != nil {
+			t.Fatal(err)
+		}
+		events = events[n:]
+	}
+	if _, err := svc.Rescore(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/plaudit/plaudit/integrity"
 	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/policy"
-	"github.com/plaudit/plaudit/settle"
+	"github.com/plaudit/plaudit/service"
 )
 
 // The integrity commands run the automatic checks over the log and store their verdicts, and show the
@@ -73,11 +73,13 @@ first, with their strongest reasons and evidence. Runs are kept: plaudit integri
 				return err
 			}
 			defer st.Close()
-			run, rep, err := runIntegrity(ctx, st, from, to, operatorName(by), time.Now().UTC().Truncate(time.Microsecond))
+			progress, done := stageProgress()
+			res, err := newService(st).RunIntegrity(ctx, service.IntegrityRequest{Since: from, Until: to, By: operatorName(by), Progress: progress})
+			done()
 			if err != nil {
 				return err
 			}
-			writeIntegritySummary(cmd.OutOrStdout(), run, rep, top, limit)
+			writeIntegritySummary(cmd.OutOrStdout(), res.Run, res.Report, top, limit)
 			return nil
 		},
 	}
@@ -87,39 +89,6 @@ first, with their strongest reasons and evidence. Runs are kept: plaudit integri
 	cmd.Flags().IntVar(&top, "top", 3, "reasons to print per flagged member, strongest first (0: all)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "flagged members to print, most penalised first (0: all)")
 	return cmd
-}
-
-// runIntegrity runs the checks over the events of [from, to) and stores the run.
-func runIntegrity(ctx context.Context, st plaudit.Store, from, to time.Time, by string, now time.Time) (*plaudit.VerdictRun, *integrity.Report, error) {
-	all, err := loadEvents(ctx, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	dir := plaudit.BuildDirectory(all)
-	events := all
-	if !from.IsZero() || !to.IsZero() {
-		events = nil
-		for _, e := range all {
-			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
-				events = append(events, e)
-			}
-		}
-	}
-	opts, hash := integrity.DefaultOptions(), ""
-	if p, err := activePolicy(ctx, st); err == nil {
-		opts, hash = p.Integrity.Options(), p.Hash()
-	} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
-		return nil, nil, err
-	}
-	rep, err := integrity.Run(events, dir, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: len(events), By: by, At: now, Verdicts: rep.Verdicts}
-	if run.ID, err = st.SaveVerdictRun(ctx, run); err != nil {
-		return nil, nil, fmt.Errorf("store integrity run: %w", err)
-	}
-	return run, rep, nil
 }
 
 // writeIntegritySummary prints a run: counts, then the flagged members, lowest multiplier first (ties by
@@ -300,43 +269,6 @@ func explainVerdicts(ctx context.Context, w io.Writer, st plaudit.Store, subject
 		return err
 	}
 	fmt.Fprintf(w, "\nintegrity verdicts and flags on %s:\n%s", subject, b.String())
-	return nil
-}
-
-// epochVerdicts returns the verdicts settlement applies to epoch win when no --verdicts file is given: the
-// verdicts of the newest stored integrity run that covers the epoch, merged with the moderators' standing
-// flags (penalties and exclusions overlapping the epoch, confirmed flags on events), one per subject.
-func epochVerdicts(ctx context.Context, st plaudit.Store, win settle.Window) ([]plaudit.Verdict, error) {
-	runs, err := st.VerdictRuns(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var stored []plaudit.Verdict
-	for i := range runs {
-		if runs[i].Covers(win.Start, win.End) {
-			r, err := st.VerdictRunByID(ctx, runs[i].ID)
-			if err != nil {
-				return nil, err
-			}
-			stored = r.Verdicts
-			break
-		}
-	}
-	flags, err := st.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagConfirmed})
-	if err != nil {
-		return nil, err
-	}
-	return moderation.Merge(stored, moderation.Verdicts(flags, win.Start, win.End)), nil
-}
-
-// recordEpochVerdicts records the verdicts a just-closed epoch was settled with, so that its records show
-// them and `plaudit verify` rebuilds it with the same ones. The close writes them in its own transaction
-// already (sqlstore's CloseEpoch), so this confirms they are there: a no-op, or ECONFLICT if other verdicts
-// were recorded for the epoch.
-func recordEpochVerdicts(ctx context.Context, st plaudit.Store, epoch string, vs []plaudit.Verdict) error {
-	if err := st.SaveEpochVerdicts(ctx, epoch, vs); err != nil {
-		return fmt.Errorf("record the verdicts of %s: %w", epoch, err)
-	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -724,7 +725,7 @@ func rewardedEvents(ctx context.Context, st plaudit.Store, id string) ([]string,
 		if err != nil {
 			return nil, fmt.Errorf("audit %s: %w", id, err)
 		}
-		prog, err := programOf(p, program)
+		prog, err := service.ProgramOf(p, program)
 		if err != nil {
 			return nil, err
 		}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	_ "github.com/plaudit/plaudit/score" // registers the scorers policies name
+	"github.com/plaudit/plaudit/service"
 )
 
 // loadPolicy reads a policy file, or a shipped preset given as "preset:NAME", and returns it with the text
@@ -48,15 +48,7 @@ func unwrapPathError(err error) error {
 // a Plaudit version whose scorer defaults changed would otherwise score under a policy that is not the one
 // recorded.
 func policyFromRecord(rec *plaudit.PolicyRecord) (*policy.Policy, error) {
-	p, err := policy.Parse([]byte(rec.Document), "active policy "+rec.Name)
-	if err != nil {
-		return nil, fmt.Errorf("load active policy: %w", err)
-	}
-	if p.Hash() != rec.Hash {
-		return nil, plaudit.Errorf(plaudit.ECONFLICT, "the active policy %s was stored as %s but now hashes to %s (this version of plaudit fills in different defaults): review it with `plaudit policy show` and activate it again",
-			rec.Name, rec.Hash, p.Hash())
-	}
-	return p, nil
+	return service.PolicyFromRecord(rec)
 }
 
 func init() {
@@ -127,7 +119,7 @@ See docs/scoring.md.`,
 		Short: "Make a policy the active one: `plaudit score` scores under it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, doc, err := loadPolicy(args[0])
+			_, doc, err := loadPolicy(args[0])
 			if err != nil {
 				return err
 			}
@@ -137,12 +129,11 @@ See docs/scoring.md.`,
 				return err
 			}
 			defer st.Close()
-			rec := &plaudit.PolicyRecord{Hash: p.Hash(), Name: p.Name, Version: p.Version, Document: string(doc),
-				ActivatedAt: time.Now().UTC(), ActivatedBy: by}
-			if err := st.SetActivePolicy(ctx, rec); err != nil {
+			p, err := newService(st).ActivatePolicy(ctx, doc, args[0], by)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "active policy: %s version %d, %s\nrun `plaudit score` to score the log under it\n", p.Name, p.Version, p.Hash())
+			fmt.Fprintf(cmd.OutOrStdout(), "active policy: %s version %d, %s\nrun `plaudit score` to score the log under it (a running `plaudit serve` rescores by itself; an epoch close rescores when it must)\n", p.Name, p.Version, p.Hash())
 			return nil
 		},
 	}

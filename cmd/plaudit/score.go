@@ -100,11 +100,7 @@ func loadEvents(ctx context.Context, st plaudit.Store) ([]plaudit.Event, error) 
 
 // activePolicy loads the store's active policy.
 func activePolicy(ctx context.Context, st plaudit.Store) (*policy.Policy, error) {
-	rec, err := st.ActivePolicy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return policyFromRecord(rec)
+	return newService(st).ActivePolicy(ctx)
 }
 
 func scoreRun(cmd *cobra.Command) error {
@@ -114,24 +110,16 @@ func scoreRun(cmd *cobra.Command) error {
 		return err
 	}
 	defer st.Close()
-	p, err := activePolicy(ctx, st)
+	progress, done := stageProgress()
+	res, err := newService(st).Rescore(ctx, progress)
+	done()
 	if err != nil {
-		return err
-	}
-	events, err := loadEvents(ctx, st)
-	if err != nil {
-		return err
-	}
-	scores, _, err := score.Run(p, events, nil)
-	if err != nil {
-		return err
-	}
-	if err := st.ReplaceScores(ctx, p.Hash(), scores); err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	totals := score.Totals(scores)
-	fmt.Fprintf(out, "scored %d events under %s version %d (%s): %d scores, %d members\n\n", len(events), p.Name, p.Version, p.Hash(), len(scores), len(totals))
+	p := res.Policy
+	totals := score.Totals(res.Scores)
+	fmt.Fprintf(out, "scored %d events under %s version %d (%s): %d scores, %d members\n\n", res.Events, p.Name, p.Version, p.Hash(), len(res.Scores), len(totals))
 	return writeLeaderboard(out, totals, 10, 3)
 }
 

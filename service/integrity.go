@@ -1,0 +1,125 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/integrity"
+	"github.com/plaudit/plaudit/moderation"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/settle"
+)
+
+// IntegrityRequest asks for an integrity run over the events of [Since, Until) (zero: unbounded).
+type IntegrityRequest struct {
+	Since, Until time.Time
+	By           string // who runs it, for the record
+	Progress     Progress
+}
+
+// IntegrityResult is a stored integrity run and the report behind it (rings, sybil signals, flagged members).
+type IntegrityResult struct {
+	Run    *plaudit.VerdictRun
+	Report *integrity.Report
+}
+
+// RunIntegrity runs the integrity checks over the events of the request's window with the active policy's
+// integrity options (integrity.DefaultOptions when no policy is active), identities taken from the whole
+// log, and stores the run.
+func (s *Service) RunIntegrity(ctx context.Context, req IntegrityRequest) (*IntegrityResult, error) {
+	if !req.Since.IsZero() && !req.Until.IsZero() && !req.Until.After(req.Since) {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "integrity: until %s is not after since %s", req.Until.Format(time.RFC3339), req.Since.Format(time.RFC3339))
+	}
+	pol, err := s.ActivePolicy(ctx)
+	if err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		return nil, err
+	}
+	log, err := s.ReadLog(ctx, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return s.integrityRun(ctx, pol, log, req.Since, req.Until, req.By)
+}
+
+// integrityRun checks the events of log in [from, to) under pol (nil: default options) with the directory
+// of the whole log, and stores the run with the log position it read.
+func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *Log, from, to time.Time, by string) (*IntegrityResult, error) {
+	events := log.Events
+	if !from.IsZero() || !to.IsZero() {
+		events = nil
+		for _, e := range log.Events {
+			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
+				events = append(events, e)
+			}
+		}
+	}
+	opts, hash := integrity.DefaultOptions(), ""
+	if pol != nil {
+		opts, hash = pol.Integrity.Options(), pol.Hash()
+	}
+	rep, err := integrity.Run(events, log.Directory(0), opts)
+	if err != nil {
+		return nil, err
+	}
+	if by == "" {
+		by = "plaudit"
+	}
+	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: len(events), ThroughSeq: log.Seq, By: by,
+		At: s.now().UTC().Truncate(time.Microsecond), Verdicts: rep.Verdicts}
+	if run.ID, err = s.store.SaveVerdictRun(ctx, run); err != nil {
+		return nil, fmt.Errorf("store integrity run: %w", err)
+	}
+	return &IntegrityResult{Run: run, Report: rep}, nil
+}
+
+// epochIntegrity is what a close applies to window win of log: the stored integrity run over exactly the
+// window's events under pol — one that read the log up to a point after which no event of the window and no
+// identity change was recorded — or, when there is none, a new run over them; merged with the moderators'
+// standing flags. It returns the verdicts, the run used, and whether it ran it now.
+func (s *Service) epochIntegrity(ctx context.Context, pol *policy.Policy, log *Log, win settle.Window, by string) ([]plaudit.Verdict, *plaudit.VerdictRun, bool, error) {
+	runs, err := s.store.VerdictRuns(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var use *plaudit.VerdictRun
+	ran := false
+	for i := range runs { // newest first
+		r := &runs[i]
+		if r.PolicyHash != pol.Hash() || !r.Since.Equal(win.Start) || !r.Until.Equal(win.End) || r.ThroughSeq <= 0 || r.ThroughSeq > log.Seq {
+			continue
+		}
+		if changedSince(log, r.ThroughSeq, win) {
+			continue
+		}
+		if use, err = s.store.VerdictRunByID(ctx, r.ID); err != nil {
+			return nil, nil, false, err
+		}
+		break
+	}
+	if use == nil {
+		res, err := s.integrityRun(ctx, pol, log, win.Start, win.End, by)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("integrity run for %s: %w", win.ID, err)
+		}
+		use, ran = res.Run, true
+	}
+	flags, err := s.store.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagConfirmed})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return moderation.Merge(use.Verdicts, moderation.Verdicts(flags, win.Start, win.End)), use, ran, nil
+}
+
+// changedSince reports whether log holds, after seq, an event of window win or an identity change: either
+// would change an integrity run over the window.
+func changedSince(log *Log, seq int64, win settle.Window) bool {
+	for i := len(log.Events) - 1; i >= 0 && log.Events[i].Seq > seq; i-- {
+		e := &log.Events[i]
+		if e.Kind.IsIdentity() || (!e.Time.Before(win.Start) && e.Time.Before(win.End)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/score"
+)
+
+// ScoreResult says what a scoring run did.
+type ScoreResult struct {
+	Policy *policy.Policy
+	// Full is true for a whole-history run (every event rescored), false for a catch-up that streamed only
+	// the events that arrived since the last run.
+	Full bool
+	// Events is how many events were scored: the whole log for a full run, the new ones for a catch-up.
+	Events int
+	// Through is the log position the policy's scores now reach.
+	Through int64
+	// Scores are the scores made: every score of the log for a full run, the new ones for a catch-up.
+	Scores []plaudit.Score
+}
+
+// Rescore scores the whole log under the active policy and replaces that policy's stored scores with the
+// result (in bounded transactions, so appends are not kept waiting). This is what settlement needs: the
+// whole-history scores of exactly the log it settles from.
+func (s *Service) Rescore(ctx context.Context, progress Progress) (*ScoreResult, error) {
+	pol, err := s.ActivePolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log, err := s.ReadLog(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	s.scoreMu.Lock()
+	defer s.scoreMu.Unlock()
+	scores, err := s.rescoreLocked(ctx, pol, log, progress)
+	if err != nil {
+		return nil, err
+	}
+	return &ScoreResult{Policy: pol, Full: true, Events: len(log.Events), Through: log.Seq, Scores: scores}, nil
+}
+
+// rescoreLocked scores log under pol with the whole-history engine and stores the result as the policy's
+// scores through log.Seq. The caller holds scoreMu.
+func (s *Service) rescoreLocked(ctx context.Context, pol *policy.Policy, log *Log, progress Progress) ([]plaudit.Score, error) {
+	total := int64(len(log.Events))
+	scores, _, err := score.RunProgress(pol, log.Events, nil, func(done int) { progress.report("scored", int64(done), total) })
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.ReplaceScores(ctx, pol.Hash(), log.Seq, scores); err != nil {
+		return nil, fmt.Errorf("save the scores of %s: %w", pol.Hash(), err)
+	}
+	s.live = nil // the streaming engine starts again from the new state
+	s.log.Info("rescored the log", "policy", pol.Hash(), "events", len(log.Events), "scores", len(scores), "through", log.Seq)
+	return scores, nil
+}
+
+// CatchUp scores the events that arrived since the active policy's scores were last brought up to date,
+// with the streaming engine (each event scored as it arrives, seeing only what came before it). A policy
+// never scored gets a whole-history run instead. A catch-up with nothing new does nothing.
+//
+// Streamed scores keep leaderboards current; an epoch close still settles only from whole-history scores
+// (CloseEpochs rescores first when the log has grown), because a like or a reply that arrives later can
+// change what an earlier event is worth.
+func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
+	pol, err := s.ActivePolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.scoreMu.Lock()
+	defer s.scoreMu.Unlock()
+	hash := pol.Hash()
+	state, err := s.store.ScoreState(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	res := &ScoreResult{Policy: pol, Through: state.ScoredSeq}
+	var fresh []plaudit.Event
+	if s.live == nil || s.live.hash != hash || s.live.seq != state.ScoredSeq {
+		// Build the streaming engine from the log the scores already cover.
+		log, err := s.ReadLog(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if state.ScoredSeq <= 0 || state.FullSeq < 0 {
+			scores, err := s.rescoreLocked(ctx, pol, log, nil)
+			if err != nil {
+				return nil, err
+			}
+			res.Full, res.Events, res.Through, res.Scores = true, len(log.Events), log.Seq, scores
+			return res, nil
+		}
+		en, err := score.New(pol, plaudit.NewDirectory(), nil)
+		if err != nil {
+			return nil, err
+		}
+		old := log.Through(state.ScoredSeq)
+		for i := range old {
+			en.Add(&old[i])
+		}
+		s.live = &liveEngine{hash: hash, seq: state.ScoredSeq, en: en}
+		fresh = log.Events[len(old):]
+	} else {
+		err := s.store.ScanEvents(ctx, plaudit.EventFilter{AfterSeq: s.live.seq}, func(e *plaudit.Event) error {
+			fresh = append(fresh, *e)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read new events: %w", err)
+		}
+	}
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	var scores []plaudit.Score
+	for i := range fresh {
+		scores = append(scores, s.live.en.Add(&fresh[i])...)
+	}
+	if err := s.live.en.Err(); err != nil {
+		s.live = nil
+		return nil, err
+	}
+	through := fresh[len(fresh)-1].Seq
+	if err := s.store.SaveScores(ctx, hash, through, scores); err != nil {
+		s.live = nil
+		return nil, fmt.Errorf("save streamed scores: %w", err)
+	}
+	s.live.seq = through
+	res.Events, res.Through, res.Scores = len(fresh), through, scores
+	return res, nil
+}
+
+// currentScores makes sure the stored scores of pol are the whole-history scores of exactly log, rescoring
+// when they are not (or, with noRescore, refusing with a message that says what to run). It reports
+// whether it rescored. A log that another process has since rescored past returns errLogMoved: read it
+// again.
+func (s *Service) currentScores(ctx context.Context, pol *policy.Policy, log *Log, noRescore bool, progress Progress) (bool, error) {
+	state, err := s.store.ScoreState(ctx, pol.Hash())
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case state.FullSeq == log.Seq:
+		return false, nil
+	case state.FullSeq > log.Seq:
+		return false, errLogMoved
+	case noRescore:
+		have := "no whole-history scores"
+		if state.FullSeq > 0 {
+			have = fmt.Sprintf("whole-history scores through event seq %d", state.FullSeq)
+		} else if state.FullSeq < 0 {
+			have = "a rescore under way"
+		}
+		return false, plaudit.Errorf(plaudit.ECONFLICT, "the scores under policy %s are stale: it has %s, but the log holds events through seq %d: run `plaudit score` first (or close without --no-rescore)",
+			pol.Hash(), have, log.Seq)
+	}
+	s.scoreMu.Lock()
+	defer s.scoreMu.Unlock()
+	if _, err := s.rescoreLocked(ctx, pol, log, progress); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// errLogMoved says that the log grew and was rescored by someone else while a close read it.
+var errLogMoved = plaudit.Errorf(plaudit.ECONFLICT, "the log was rescored past what this close read: read it again")
