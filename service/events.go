@@ -1,0 +1,45 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/plaudit/plaudit"
+)
+
+// AppendEvents appends a batch of events to the log: each is validated on its own (a bad event is
+// rejected with its field and reason, and does not stop the good ones beside it), the valid ones are
+// appended in one transaction (a repeat of a stored (source, id) is a duplicate and changes nothing), and
+// whoever schedules scoring is told how many were accepted. It returns one result per event, in order.
+func (s *Service) AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error) {
+	out := make([]plaudit.AppendResult, len(events))
+	valid := make([]plaudit.Event, 0, len(events))
+	index := make([]int, 0, len(events))
+	for i := range events {
+		if errs := events[i].Validate(); len(errs) > 0 {
+			out[i] = plaudit.AppendResult{Status: plaudit.Rejected, Error: errs[0]}
+			continue
+		}
+		valid = append(valid, events[i])
+		index = append(index, i)
+	}
+	if len(valid) == 0 {
+		return out, nil
+	}
+	results, err := s.store.AppendEvents(ctx, valid)
+	if err != nil {
+		return nil, fmt.Errorf("append %d events: %w", len(valid), err)
+	}
+	accepted := 0
+	for j, r := range results {
+		out[index[j]] = r
+		if r.Status == plaudit.Accepted {
+			accepted++
+		}
+	}
+	if accepted > 0 && s.notify != nil {
+		s.notify.EventsAppended(accepted)
+	}
+	return out, nil
+}
+
