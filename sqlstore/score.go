@@ -70,9 +70,14 @@ func (db *DB) SaveScores(ctx context.Context, policyHash string, through int64, 
 	})
 }
 
-// scoreRewriteChunk is about how many scores one transaction of a rewrite writes: a few tenths of a second
-// of SQLite's time, so that an append waiting for the write lock is let in soon.
-const scoreRewriteChunk = 5000
+// scoreRewriteChunk is about how many scores one transaction of a rewrite writes: a few hundredths of a
+// second of SQLite's time. SQLite does not queue writers (see bulkHoldMax), so on SQLite a rewrite that has
+// held the write lock for rewriteHoldMax across its transactions also leaves it free for bulkYield, longer
+// than a waiting writer sleeps: an append waits for a rescore about rewriteHoldMax at most.
+var (
+	scoreRewriteChunk = 1000
+	rewriteHoldMax    = 500 * time.Millisecond
+)
 
 // ReplaceScores implements plaudit.ScoreStore.
 func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int64, scores []plaudit.Score) error {
@@ -116,7 +121,16 @@ func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int6
 		return fmt.Errorf("replace scores of %s: %w", policyHash, err)
 	}
 	var lo int64 // scores of events with lo < seq ≤ hi are rewritten in one transaction
+	held := time.Now()
 	for {
+		if db.dialect == SQLite && time.Since(held) >= rewriteHoldMax {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("replace scores of %s: %w", policyHash, ctx.Err())
+			case <-time.After(bulkYield):
+			}
+			held = time.Now()
+		}
 		n := min(len(scores), scoreRewriteChunk)
 		for n < len(scores) && n > 0 && scores[n].Seq == scores[n-1].Seq {
 			n++ // one event's scores stay together
