@@ -42,4 +42,3 @@ func (s *Service) AppendEvents(ctx context.Context, events []plaudit.Event) ([]p
 	}
 	return out, nil
 }
-
