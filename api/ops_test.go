@@ -211,4 +211,3 @@ func postRaw(t *testing.T, url, body string) (status int, retryAfter, text strin
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
 }
-
