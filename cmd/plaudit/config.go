@@ -76,4 +76,3 @@ func serveStoreDSN(cfg *config.Config) (dsn, from string, err error) {
 	}
 	return dsn, "from " + from, nil
 }
-
