@@ -1,5 +1,6 @@
 // Package api serves Plaudit's REST API over HTTP: events in (POST /v1/events), events and statistics out
-// (GET /v1/events, GET /v1/stats), and a health check (GET /healthz).
+// (GET /v1/events, GET /v1/stats), health and readiness checks (GET /healthz, GET /readyz) and Prometheus
+// metrics (GET /metrics).
 //
 // A Server is an http.Handler on the standard library's ServeMux (Go 1.22 patterns such as
 // "GET /v1/events/{key}"), wrapped in bearer-token authentication and request logging. Every error is JSON,
@@ -28,7 +29,16 @@
 // With tokens configured (PLAUDIT_API_TOKENS, comma-separated, in `plaudit serve`), every non-public request
 // needs "Authorization: Bearer TOKEN" matching one of them, compared in constant time; otherwise it gets 401.
 // With no tokens, the server answers only clients on the loopback interface (and `plaudit serve` refuses to
-// listen anywhere else), so that a forgotten setting never exposes an open API.
+// listen anywhere else), so that a forgotten setting never exposes an open API. GET /healthz and GET /readyz
+// need no token; GET /metrics needs one like every other route, since it describes the traffic.
+//
+// # Operations
+//
+// GET /readyz runs the store's readiness check (ping, migrations applied) and every ReadyCheck given in
+// Options.Ready or added with AddReadyCheck, and answers 503 naming the checks that failed. GET /metrics
+// serves Options.Registry (NewRegistry if nil), into which other components register their collectors.
+// When the store is busy (sqlstore.IsBusy) or does not answer within Options.StoreTimeout, the API answers
+// 503 {"error":{"code":"unavailable"}} with Retry-After instead of an internal error.
 package api
 
 import (
@@ -44,29 +54,61 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/sqlstore"
 )
 
 // DefaultMaxBody is the largest request body accepted unless Options.MaxBodyBytes says otherwise: room for
 // a full batch of plaudit.MaxBatch typical events (a few hundred bytes each) with margin.
 const DefaultMaxBody = 32 << 20
 
+// DefaultStoreTimeout is how long POST /v1/events waits on the store unless Options.StoreTimeout says
+// otherwise: well under the HTTP server's write timeout, so that a client stuck behind a busy store hears
+// 503 and retries instead of waiting for a connection to be cut.
+const DefaultStoreTimeout = 5 * time.Second
+
+// RetryAfter is the Retry-After header (in seconds) of a 503 answer to a busy store.
+const RetryAfter = "1"
+
+// CodeUnavailable is the error code of a 503 answer: the store is busy or slow; try again after the
+// Retry-After header's number of seconds.
+const CodeUnavailable = "unavailable"
+
 // Options configure a Server.
 type Options struct {
 	Tokens       []string     // accepted bearer tokens; none means loopback clients only
 	Logger       *slog.Logger // request log; slog.Default() if nil
 	MaxBodyBytes int64        // request body limit; DefaultMaxBody if 0
+
+	// Registry receives the API's metrics and is what GET /metrics serves; NewRegistry() if nil. Pass the
+	// registry the process's other components register into.
+	Registry *prometheus.Registry
+	// Ready are readiness checks GET /readyz runs besides the store's own.
+	Ready []ReadyCheck
+	// StoreTimeout bounds the wait on the store of each POST /v1/events; DefaultStoreTimeout if 0.
+	StoreTimeout time.Duration
+	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout if 0.
+	ReadyTimeout time.Duration
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
 type Server struct {
-	Store  plaudit.Store
-	Logger *slog.Logger
+	Store    plaudit.Store
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // the registry GET /metrics serves; register more collectors into it
 
-	maxBody int64
-	tokens  [][sha256.Size]byte
-	mux     *http.ServeMux
-	public  map[string]bool // patterns that need no token
+	maxBody      int64
+	storeTimeout time.Duration
+	readyTimeout time.Duration
+	tokens       [][sha256.Size]byte
+	mux          *http.ServeMux
+	public       map[string]bool // patterns that need no token
+	metrics      *metrics
+
+	readyMu sync.Mutex
+	ready   []ReadyCheck
 }
 
 var (
@@ -85,11 +127,15 @@ func Register(fn func(*Server)) {
 // NewServer returns a Server over store with the built-in routes and every Register-ed hook applied.
 func NewServer(store plaudit.Store, opts Options) *Server {
 	s := &Server{
-		Store:   store,
-		Logger:  opts.Logger,
-		maxBody: opts.MaxBodyBytes,
-		mux:     http.NewServeMux(),
-		public:  map[string]bool{},
+		Store:        store,
+		Logger:       opts.Logger,
+		Registry:     opts.Registry,
+		maxBody:      opts.MaxBodyBytes,
+		storeTimeout: opts.StoreTimeout,
+		readyTimeout: opts.ReadyTimeout,
+		mux:          http.NewServeMux(),
+		public:       map[string]bool{},
+		ready:        append([]ReadyCheck(nil), opts.Ready...),
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
@@ -97,12 +143,24 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody
 	}
+	if s.storeTimeout <= 0 {
+		s.storeTimeout = DefaultStoreTimeout
+	}
+	if s.readyTimeout <= 0 {
+		s.readyTimeout = DefaultReadyTimeout
+	}
+	if s.Registry == nil {
+		s.Registry = NewRegistry()
+	}
+	s.metrics = newMetrics(s.Registry)
 	for _, t := range opts.Tokens {
 		if t = strings.TrimSpace(t); t != "" {
 			s.tokens = append(s.tokens, sha256.Sum256([]byte(t)))
 		}
 	}
 	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
+	s.HandlePublic("GET /readyz", http.HandlerFunc(s.readyz))
+	s.Handle("GET /metrics", s.metricsHandler())
 	s.HandleFunc("POST /v1/events", s.postEvents)
 	s.HandleFunc("GET /v1/events", s.getEvents)
 	s.HandleFunc("GET /v1/stats", s.getStats)
@@ -135,6 +193,7 @@ func (s *Server) AuthRequired() bool { return len(s.tokens) > 0 }
 // ServeHTTP authenticates the request, routes it and logs it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	var pattern string // the route that matched, for the metrics
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if v := recover(); v != nil {
@@ -149,10 +208,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The query is left out: it holds filters, never secrets, but nothing requires it; the
 		// Authorization header is never logged.
+		took := time.Since(start)
 		s.Logger.Log(r.Context(), level, "api request", "method", r.Method, "path", r.URL.Path, "status", rw.status,
-			"bytes", rw.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+			"bytes", rw.bytes, "duration", took.Round(time.Microsecond), "remote", r.RemoteAddr)
+		s.metrics.observe(pattern, rw.status, took)
 	}()
-	h, pattern := s.mux.Handler(r)
+	var h http.Handler
+	h, pattern = s.mux.Handler(r)
 	if pattern == "" {
 		// No route: let the mux decide between 404 and 405 (and set Allow), but answer in JSON.
 		cw := &captureWriter{header: http.Header{}}
@@ -231,6 +293,8 @@ func StatusOf(code string) int {
 		return http.StatusNotFound
 	case plaudit.ECONFLICT:
 		return http.StatusConflict
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -268,14 +332,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// internal logs err (which may hold details that must not reach the client) and answers 500.
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
+// internal logs err (which may hold details that must not reach the client) and answers 500, or 503 with
+// Retry-After when the store was busy (sqlstore.IsBusy) or ran out of time (ctx, the context the store was
+// called with, ended while the request's own did not).
+func (s *Server) internal(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
 		return // the client went away
+	}
+	if sqlstore.IsBusy(err) || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		s.Logger.Warn("api: store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", RetryAfter)
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the store is busy: try again in a moment")
+		return
 	}
 	if plaudit.ErrorCode(err) == plaudit.EINTERNAL {
 		s.Logger.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -66,6 +67,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		resp.Results[i].Index = i
 		var ev plaudit.Event
 		if errs := eventio.ParseEvent(raw, &ev); errs != nil {
+			s.metrics.event(ev.Source, string(plaudit.Rejected))
 			field, reason := eventio.BatchError(errs)
 			resp.Results[i].Status = string(plaudit.Rejected)
 			resp.Results[i].Error = &ResultError{Field: field, Reason: reason}
@@ -76,12 +78,16 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		index = append(index, i)
 	}
 	if len(valid) > 0 {
-		results, err := s.Store.AppendEvents(r.Context(), valid)
+		ctx, cancel := context.WithTimeout(r.Context(), s.storeTimeout)
+		results, err := s.Store.AppendEvents(ctx, valid)
 		if err != nil {
-			s.internal(w, r, err)
+			s.internal(ctx, w, r, err)
+			cancel()
 			return
 		}
+		cancel()
 		for j, ar := range results {
+			s.metrics.event(valid[j].Source, string(ar.Status))
 			res := &resp.Results[index[j]]
 			res.Status, res.Seq = string(ar.Status), ar.Seq
 			switch ar.Status {
@@ -130,7 +136,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.internal(w, r, err)
+		s.internal(r.Context(), w, r, err)
 		return
 	}
 	if len(page.Events) == f.Limit {
@@ -204,7 +210,7 @@ func list(vs []string) []string {
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 	st, err := s.Store.EventStats(r.Context())
 	if err != nil {
-		s.internal(w, r, err)
+		s.internal(r.Context(), w, r, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, st)

@@ -1,0 +1,204 @@
+// Package config reads the configuration file of `plaudit serve`: where the store is, where to listen,
+// the public URL, the log format, the API's tokens, the shutdown grace and the background jobs' intervals.
+//
+// Decoding is strict, like policies': an unknown key, a repeated key, a value of the wrong type or an
+// invalid duration, URL or address is an error naming the file, the line and the field, and every problem
+// is reported at once (a *plaudit.ValidationError, which the CLI answers with exit status 2).
+//
+// Secrets never live in the file: a secret is written env:NAME and read from the environment variable NAME
+// when the file is loaded (see Secret). The store may be written either way, since a PostgreSQL URL can hold
+// a password.
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/sqlstore"
+)
+
+// Defaults of the settings a file leaves out.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultLogFormat       = "text"
+	DefaultShutdownGrace   = 30 * time.Second
+	DefaultStoreTimeout    = 5 * time.Second
+	DefaultScoreEvery      = time.Minute
+	DefaultIntegrityEvery  = 6 * time.Hour
+	DefaultEpochCloseGrace = time.Hour
+)
+
+// MaxSize is the largest configuration file accepted: far more than any real one, small enough that a
+// wrong file (a database, a log) is refused at once.
+const MaxSize = 1 << 20
+
+// TokensEnv is the environment variable that holds the API's tokens, comma-separated, when the file lists
+// none under api.tokens: how tokens were given before there was a file, and still work.
+const TokensEnv = "PLAUDIT_API_TOKENS"
+
+// Example is the commented example configuration that `plaudit config example` prints; the repository's
+// plaudit.example.yml is a copy of it.
+//
+//go:embed plaudit.example.yml
+var Example []byte
+
+// Config is a configuration file of `plaudit serve`, decoded, checked and with its defaults filled in.
+type Config struct {
+	// File names the file the configuration was read from, for messages.
+	File string
+	// Store is the store's DSN: a SQLite path or a postgres:// URL, which may hold a password (show it with
+	// sqlstore.Redact). Empty when the file does not say: then PLAUDIT_DATABASE_URL, else plaudit.db in the
+	// user data directory.
+	Store string
+	// Listen is the API's host:port.
+	Listen string
+	// PublicURL is the address people and bots reach the server at, for the links they hand out; nil when
+	// not given.
+	PublicURL *url.URL
+	// LogFormat is text or json.
+	LogFormat string
+	// ShutdownGrace is how long requests in flight may take to finish after SIGTERM or SIGINT.
+	ShutdownGrace time.Duration
+	// API configures the HTTP API.
+	API API
+	// Jobs holds the background jobs' intervals.
+	Jobs Jobs
+}
+
+// API is the api section: who may call the API and how long it waits on the store.
+type API struct {
+	// Tokens are the accepted bearer tokens; when empty, PLAUDIT_API_TOKENS is used (see Config.APITokens).
+	Tokens []Secret
+	// StoreTimeout bounds the wait on the store of each request that writes events; past it the client is
+	// told 503 and to retry.
+	StoreTimeout time.Duration
+}
+
+// Jobs is the jobs section: how often the scheduler runs each background job.
+type Jobs struct {
+	ScoreEvery      time.Duration // score new events under the active policy this often
+	IntegrityEvery  time.Duration // run the integrity checks this often
+	EpochCloseGrace time.Duration // close an epoch this long after it ends, so that late events count
+}
+
+// Default returns the configuration of a file that sets nothing.
+func Default() *Config {
+	return &Config{
+		Listen:        DefaultListen,
+		LogFormat:     DefaultLogFormat,
+		ShutdownGrace: DefaultShutdownGrace,
+		API:           API{StoreTimeout: DefaultStoreTimeout},
+		Jobs:          Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace},
+	}
+}
+
+// Load reads and checks the configuration file at path.
+func Load(path string) (*Config, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "read config %s: %v", path, err)
+	}
+	if fi.Size() > MaxSize {
+		return nil, tooLarge(path, fi.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "read config %s: %v", path, err)
+	}
+	return Parse(data, path)
+}
+
+func tooLarge(file string, size int64) error {
+	return &plaudit.ValidationError{Input: file, Errors: []*plaudit.FieldError{{Index: -1,
+		Reason: fmt.Sprintf("too large for a configuration file: %d bytes, at most %d", size, MaxSize)}}}
+}
+
+// Parse decodes and checks a configuration file; file names it in errors. Secrets are read from the
+// environment now, so that a missing variable is found before the server starts. A file with problems
+// gives a *plaudit.ValidationError listing each with its line and field; an empty file is the defaults.
+func Parse(data []byte, file string) (*Config, error) {
+	return parse(data, file, os.LookupEnv)
+}
+
+// APITokens returns the API's bearer tokens: those of api.tokens, or else the comma-separated ones of
+// $PLAUDIT_API_TOKENS. None means the API has no authentication.
+func (c *Config) APITokens() []string {
+	var out []string
+	for _, s := range c.API.Tokens {
+		out = append(out, s.Value())
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, t := range strings.Split(os.Getenv(TokensEnv), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// String describes the configuration with every secret left out and the store's password masked.
+func (c Config) String() string {
+	store := "(default)"
+	if c.Store != "" {
+		store = sqlstore.Redact(c.Store)
+	}
+	public := ""
+	if c.PublicURL != nil {
+		public = c.PublicURL.String()
+	}
+	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s",
+		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout,
+		c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace)
+}
+
+// GoString is String, so that %#v cannot print a secret either.
+func (c Config) GoString() string { return "config.Config{" + c.String() + "}" }
+
+// LogValue logs the configuration as String does: no secret, no password.
+func (c Config) LogValue() slog.Value {
+	store := "(default)"
+	if c.Store != "" {
+		store = sqlstore.Redact(c.Store)
+	}
+	attrs := []slog.Attr{slog.String("file", c.File), slog.String("store", store), slog.String("listen", c.Listen)}
+	if c.PublicURL != nil {
+		attrs = append(attrs, slog.String("public_url", c.PublicURL.String()))
+	}
+	attrs = append(attrs, slog.String("log_format", c.LogFormat), slog.Duration("shutdown_grace", c.ShutdownGrace),
+		slog.Int("api_tokens", len(c.API.Tokens)))
+	return slog.GroupValue(attrs...)
+}
+
+// Secret is a value read from the environment: written env:NAME in the file, it holds the value of the
+// variable NAME. It never shows the value: String, GoString, LogValue and MarshalText give env:NAME, so a
+// Secret can be logged or printed by mistake without harm. Value returns the secret itself.
+type Secret struct {
+	env   string
+	value string
+}
+
+// Value returns the secret.
+func (s Secret) Value() string { return s.value }
+
+// Env returns the name of the environment variable the secret came from.
+func (s Secret) Env() string { return s.env }
+
+// String returns env:NAME, never the value.
+func (s Secret) String() string { return "env:" + s.env }
+
+// GoString returns env:NAME, never the value.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue logs env:NAME, never the value.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText encodes env:NAME, never the value, so that JSON or YAML of a configuration stays clean.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

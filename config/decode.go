@@ -1,0 +1,389 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/sqlstore"
+)
+
+// decoder walks a YAML node tree into a Config, collecting every problem with its line and field. It works
+// on nodes rather than through yaml.v3's Decode, which cannot refuse unknown keys of a node or name lines.
+type decoder struct {
+	errs   []*plaudit.FieldError
+	lookup func(string) (string, bool) // the environment
+}
+
+// field decodes the value node of one key; path is the field's dotted path, for errors.
+type field func(n *yaml.Node, path string)
+
+func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	d.errs = append(d.errs, &plaudit.FieldError{Line: line, Index: -1, Field: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+func parse(data []byte, file string, lookup func(string) (string, bool)) (*Config, error) {
+	if len(data) > MaxSize {
+		return nil, tooLarge(file, int64(len(data)))
+	}
+	c := Default()
+	c.File = file
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return c, nil // an empty file (or only comments): the defaults
+	} else if err != nil {
+		return nil, &plaudit.ValidationError{Input: file, Errors: []*plaudit.FieldError{yamlError(err)}}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := extra.Line
+		if err != nil {
+			line = 0
+		}
+		return nil, &plaudit.ValidationError{Input: file, Errors: []*plaudit.FieldError{{Line: line, Index: -1, Reason: "more than one YAML document"}}}
+	}
+	d := &decoder{lookup: lookup}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	d.mapping(root, "", map[string]field{
+		"store":          func(n *yaml.Node, p string) { d.store(n, p, &c.Store) },
+		"listen":         func(n *yaml.Node, p string) { d.listen(n, p, &c.Listen) },
+		"public_url":     func(n *yaml.Node, p string) { d.publicURL(n, p, &c.PublicURL) },
+		"log_format":     func(n *yaml.Node, p string) { d.oneOf(n, p, &c.LogFormat, "text", "json") },
+		"shutdown_grace": func(n *yaml.Node, p string) { d.duration(n, p, &c.ShutdownGrace) },
+		"api": func(n *yaml.Node, p string) {
+			d.mapping(n, p, map[string]field{
+				"tokens":        func(n *yaml.Node, p string) { d.secrets(n, p, &c.API.Tokens) },
+				"store_timeout": func(n *yaml.Node, p string) { d.duration(n, p, &c.API.StoreTimeout) },
+			})
+		},
+		"jobs": func(n *yaml.Node, p string) {
+			d.mapping(n, p, map[string]field{
+				"score_every":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.ScoreEvery) },
+				"integrity_every":   func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.IntegrityEvery) },
+				"epoch_close_grace": func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.EpochCloseGrace) },
+			})
+		},
+	})
+	if len(d.errs) > 0 {
+		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
+	}
+	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a YAML syntax error into a FieldError with its line.
+func yamlError(err error) *plaudit.FieldError {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &plaudit.FieldError{Line: line, Index: -1, Reason: "YAML syntax: " + m[2]}
+	}
+	return &plaudit.FieldError{Index: -1, Reason: "YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// usable reports whether n holds a value to decode: an alias is refused, and null ("key:" with nothing
+// after it) keeps the default.
+func (d *decoder) usable(n *yaml.Node, path string) bool {
+	if n.Kind == yaml.AliasNode {
+		d.fail(n, path, "aliases are not allowed in a configuration file: write the value out")
+		return false
+	}
+	return !(n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+// mapping decodes a mapping whose keys must be those of fields, each at most once.
+func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]field) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "want a mapping, got %s", kindName(n))
+		return
+	}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.fail(k, path, "want a plain key, got %s", kindName(k))
+			continue
+		}
+		fp := k.Value
+		if path != "" {
+			fp = path + "." + k.Value
+		}
+		fn, ok := fields[k.Value]
+		switch {
+		case !ok:
+			d.fail(k, fp, "unknown field (known: %s)", strings.Join(names, ", "))
+		case seen[k.Value]:
+			d.fail(k, fp, "given twice")
+		default:
+			seen[k.Value] = true
+			fn(v, fp)
+		}
+	}
+}
+
+// str returns n's text when n is a string; a number, a boolean, a list or a mapping is an error.
+func (d *decoder) str(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *decoder) duration(n *yaml.Node, path string, dst *time.Duration) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "a duration such as 90s, 5m or 6h"
+	s, ok := d.str(n, path, want)
+	if !ok {
+		return
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		d.fail(n, path, "want %s, got %q", want, truncate(s, 40))
+		return
+	}
+	if v <= 0 {
+		d.fail(n, path, "want a positive duration, got %s", s)
+		return
+	}
+	*dst = v
+}
+
+func (d *decoder) oneOf(n *yaml.Node, path string, dst *string, choices ...string) {
+	if !d.usable(n, path) {
+		return
+	}
+	want := strings.Join(choices, " or ")
+	s, ok := d.str(n, path, want)
+	if !ok {
+		return
+	}
+	for _, c := range choices {
+		if s == c {
+			*dst = s
+			return
+		}
+	}
+	d.fail(n, path, "want %s, got %q", want, truncate(s, 40))
+}
+
+var hostname = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// listen checks a host:port to listen on: the host empty (every interface), an IP address or a host name;
+// the port a number from 0 to 65535.
+func (d *decoder) listen(n *yaml.Node, path string, dst *string) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "an address host:port such as 127.0.0.1:8080"
+	s, ok := d.str(n, path, want)
+	if !ok {
+		return
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		d.fail(n, path, "want %s, got %q", want, truncate(s, 40))
+		return
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || port != strconv.Itoa(p) {
+		d.fail(n, path, "want a port number from 0 to 65535, got %q", truncate(port, 40))
+		return
+	}
+	if host != "" && net.ParseIP(host) == nil && !hostname.MatchString(host) {
+		d.fail(n, path, "want an IP address or a host name before the port, got %q", truncate(host, 40))
+		return
+	}
+	*dst = s
+}
+
+// publicURL checks an absolute http or https URL without credentials, query or fragment.
+func (d *decoder) publicURL(n *yaml.Node, path string, dst **url.URL) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "an http:// or https:// URL such as https://rewards.example.org"
+	s, ok := d.str(n, path, want)
+	if !ok {
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
+		d.fail(n, path, "want %s, got %q", want, truncate(s, 60))
+	case u.User != nil:
+		d.fail(n, path, "must not hold a user name or password: it is shown in links")
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		d.fail(n, path, "must not have a query or fragment, got %q", truncate(s, 60))
+	default:
+		if u.Port() != "" {
+			if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+				d.fail(n, path, "want a port number from 1 to 65535, got %q", truncate(u.Port(), 40))
+				return
+			}
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		*dst = u
+	}
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// envRef reads an env:NAME reference: it returns the variable's value, or records why it cannot. A value
+// read from the environment never appears in an error.
+func (d *decoder) envRef(n *yaml.Node, path, s string) (Secret, bool) {
+	name := strings.TrimPrefix(s, "env:")
+	if !envName.MatchString(name) {
+		d.fail(n, path, "want env:NAME with NAME an environment variable's name (letters, digits, _), got %q", truncate(s, 60))
+		return Secret{}, false
+	}
+	v, ok := d.lookup(name)
+	if !ok {
+		d.fail(n, path, "environment variable %s is not set", name)
+		return Secret{}, false
+	}
+	if strings.TrimSpace(v) == "" {
+		d.fail(n, path, "environment variable %s is empty", name)
+		return Secret{}, false
+	}
+	return Secret{env: name, value: v}, true
+}
+
+// store reads the store: a SQLite path or a postgres:// URL, written out or as env:NAME.
+func (d *decoder) store(n *yaml.Node, path string, dst *string) {
+	if !d.usable(n, path) {
+		return
+	}
+	s, ok := d.str(n, path, "a SQLite file path or a postgres:// URL")
+	if !ok {
+		return
+	}
+	fromEnv := strings.HasPrefix(s, "env:")
+	if fromEnv {
+		sec, ok := d.envRef(n, path, s)
+		if !ok {
+			return
+		}
+		s = sec.Value()
+	}
+	from := ""
+	if fromEnv {
+		from = " (from the environment)"
+	}
+	switch {
+	case strings.TrimSpace(s) == "":
+		d.fail(n, path, "want a SQLite file path or a postgres:// URL, got an empty string")
+		return
+	case sqlstore.IsPostgres(s) && strings.HasSuffix(sqlstore.Redact(s), "(malformed URL)"):
+		d.fail(n, path, "malformed postgres:// URL%s", from) // never the URL itself: it may hold a password
+		return
+	case strings.ContainsRune(s, 0):
+		d.fail(n, path, "a path cannot hold a NUL byte%s", from)
+		return
+	}
+	*dst = s
+}
+
+// secrets reads a list of env:NAME secrets.
+func (d *decoder) secrets(n *yaml.Node, path string, dst *[]Secret) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "want a list of env:NAME secrets, got %s", kindName(n))
+		return
+	}
+	var out []Secret
+	seen := map[string]bool{}
+	for i, c := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		if c.Kind == yaml.AliasNode {
+			d.usable(c, ip)
+			continue
+		}
+		if c.Kind != yaml.ScalarNode || c.Tag != "!!str" {
+			// Not kindName: a number here may be the secret itself.
+			d.fail(c, ip, "want env:NAME, got a value that is not a string")
+			continue
+		}
+		s := c.Value
+		if !strings.HasPrefix(s, "env:") {
+			// Not quoted back: it may be the secret itself.
+			d.fail(c, ip, "write secrets as env:NAME and set the variable NAME: a secret in the file would be readable by whoever can read the file")
+			continue
+		}
+		sec, ok := d.envRef(c, ip, s)
+		if !ok {
+			continue
+		}
+		if seen[sec.env] {
+			d.fail(c, ip, "environment variable %s given twice", sec.env)
+			continue
+		}
+		seen[sec.env] = true
+		out = append(out, sec)
+	}
+	*dst = out
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.Tag {
+	case "!!null":
+		return "null"
+	case "!!int", "!!float":
+		return fmt.Sprintf("the number %s", truncate(n.Value, 40))
+	case "!!bool":
+		return fmt.Sprintf("the boolean %s", truncate(n.Value, 40))
+	}
+	return fmt.Sprintf("%q", truncate(n.Value, 40))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
