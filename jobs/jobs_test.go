@@ -480,3 +480,5 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatal("invalid kind name accepted")
 	}
 }
+
+func openStoreErr(ctx context.Context, dsn string) (*sqlstore.DB, error) { return sqlstore.Open(ctx, dsn) }
