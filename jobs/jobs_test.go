@@ -481,4 +481,6 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-func openStoreErr(ctx context.Context, dsn string) (*sqlstore.DB, error) { return sqlstore.Open(ctx, dsn) }
+func openStoreErr(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+	return sqlstore.Open(ctx, dsn)
+}
