@@ -108,6 +108,7 @@ func TestEpochCloseCrash(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			tChild := time.Now()
 			lines := make(chan string, 4)
 			go func() {
 				sc := bufio.NewScanner(out)
@@ -144,7 +145,11 @@ func TestEpochCloseCrash(t *testing.T) {
 			if err := s.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
+			tRescue := time.Now()
 			rescued := waitRescued(t, s, j.ID)
+			if os.Getenv("PLAUDIT_JOBS_CRASH_TIMES") != "" {
+				t.Logf("run %d: child worked after %s, rescued in %s", i, tRescue.Sub(tChild), time.Since(tRescue))
+			}
 			switch {
 			case j.Status == jobs.StatusSucceeded:
 				outcomes["finished before the kill"]++
