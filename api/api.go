@@ -57,6 +57,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -91,11 +92,16 @@ type Options struct {
 	StoreTimeout time.Duration
 	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout if 0.
 	ReadyTimeout time.Duration
+	// Service is the application layer the API's use cases go through (appending events, …); a Service
+	// over the store with default options if nil. Pass the process's own, so that appends reach its
+	// scheduler.
+	Service *service.Service
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
 type Server struct {
 	Store    plaudit.Store
+	Service  *service.Service // the application layer every use case goes through
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // the registry GET /metrics serves; register more collectors into it
 
@@ -128,6 +134,7 @@ func Register(fn func(*Server)) {
 func NewServer(store plaudit.Store, opts Options) *Server {
 	s := &Server{
 		Store:        store,
+		Service:      opts.Service,
 		Logger:       opts.Logger,
 		Registry:     opts.Registry,
 		maxBody:      opts.MaxBodyBytes,
@@ -139,6 +146,9 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
+	}
+	if s.Service == nil {
+		s.Service = service.New(store, service.Options{Logger: s.Logger})
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody

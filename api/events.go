@@ -79,7 +79,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(valid) > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), s.storeTimeout)
-		results, err := s.Store.AppendEvents(ctx, valid)
+		results, err := s.Service.AppendEvents(ctx, valid)
 		if err != nil {
 			s.internal(ctx, w, r, err)
 			cancel()

@@ -32,6 +32,8 @@ const (
 	DefaultScoreEvery      = time.Minute
 	DefaultIntegrityEvery  = 6 * time.Hour
 	DefaultEpochCloseGrace = time.Hour
+	DefaultJobTimeout      = time.Hour
+	DefaultRescueAfter     = time.Hour + 15*time.Minute
 )
 
 // MaxSize is the largest configuration file accepted: far more than any real one, small enough that a
@@ -85,6 +87,8 @@ type Jobs struct {
 	ScoreEvery      time.Duration // score new events under the active policy this often
 	IntegrityEvery  time.Duration // run the integrity checks this often
 	EpochCloseGrace time.Duration // close an epoch this long after it ends, so that late events count
+	JobTimeout      time.Duration // one attempt of a job may run this long before it is cancelled
+	RescueAfter     time.Duration // a job still "running" this long after it began is taken for dead (its process crashed) and retried
 }
 
 // Default returns the configuration of a file that sets nothing.
@@ -94,7 +98,8 @@ func Default() *Config {
 		LogFormat:     DefaultLogFormat,
 		ShutdownGrace: DefaultShutdownGrace,
 		API:           API{StoreTimeout: DefaultStoreTimeout},
-		Jobs:          Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace},
+		Jobs:          Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
+			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
 	}
 }
 
@@ -154,9 +159,9 @@ func (c Config) String() string {
 	if c.PublicURL != nil {
 		public = c.PublicURL.String()
 	}
-	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s",
+	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s",
 		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout,
-		c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace)
+		c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.JobTimeout, c.Jobs.RescueAfter)
 }
 
 // GoString is String, so that %#v cannot print a secret either.

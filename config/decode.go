@@ -80,7 +80,12 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				"score_every":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.ScoreEvery) },
 				"integrity_every":   func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.IntegrityEvery) },
 				"epoch_close_grace": func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.EpochCloseGrace) },
+				"job_timeout":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.JobTimeout) },
+				"rescue_after":      func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.RescueAfter) },
 			})
+			if c.Jobs.RescueAfter > 0 && c.Jobs.RescueAfter <= c.Jobs.JobTimeout {
+				d.fail(n, p+".rescue_after", "must be longer than job_timeout (%s): a job still within its time is not dead", c.Jobs.JobTimeout)
+			}
 		},
 	})
 	if len(d.errs) > 0 {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,8 +186,7 @@ func (s *Scheduler) riverConfig(serving bool) *river.Config {
 		Queues:                      map[string]river.QueueConfig{queueManual: {MaxWorkers: c.Workers}},
 	}
 	if cfg.ID == "" {
-		host, _ := os.Hostname()
-		cfg.ID = fmt.Sprintf("plaudit-%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
+		cfg.ID = clientID()
 	}
 	if !serving {
 		cfg.ID += "-run"
@@ -260,6 +258,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	if s.started {
 		return nil
+	}
+	if n, err := s.rescueDeadLocal(ctx); err != nil {
+		s.log.Warn("jobs: could not rescue the jobs of dead processes now; river's rescuer will", "err", err)
+	} else if n > 0 {
+		s.log.Info("jobs: rescued jobs of processes that are gone", "jobs", n)
 	}
 	// The client lives until Stop, not until the caller's ctx ends.
 	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {

@@ -198,6 +198,17 @@ func Run(p *policy.Policy, events []plaudit.Event, rep ReputationFunc) ([]plaudi
 // RunProgress is Run that reports, every few thousand events and at the end, how many of the events it has
 // scored, for a progress bar.
 func RunProgress(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int)) ([]plaudit.Score, *plaudit.Directory, error) {
+	scores, en, err := RunEngine(p, events, rep, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return scores, en.ctx.Dir, nil
+}
+
+// RunEngine is Run that also returns its engine, which has seen every event: Add then streams the events
+// that come after them, each scored seeing only what came before it, without replaying the whole stream
+// one event at a time (which costs a conversation a rescore per comment).
+func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int)) ([]plaudit.Score, *Engine, error) {
 	dir := plaudit.BuildDirectory(events)
 	en, err := New(p, dir, rep)
 	if err != nil {
@@ -219,7 +230,7 @@ func RunProgress(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, p
 	if err := en.Err(); err != nil {
 		return nil, nil, err
 	}
-	return out, dir, nil
+	return out, en, nil
 }
 
 // MemberTotal is a member's points over a set of scores, with the rules that earned the most.

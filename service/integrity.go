@@ -123,3 +123,64 @@ func changedSince(log *Log, seq int64, win settle.Window) bool {
 	}
 	return false
 }
+
+// EpochIntegrityResult is what EpochIntegrity did for one epoch window.
+type EpochIntegrityResult struct {
+	Window settle.Window
+	Run    *plaudit.VerdictRun
+	Ran    bool // false when a stored run over the window was still current
+}
+
+// EpochIntegrity keeps the integrity runs of the active policy's program current, as the scheduler's
+// integrity job does: for the epoch in progress and each pending epoch that has ended (at most limit of
+// them, oldest first), it runs the checks over exactly the epoch's events unless a stored run over them is
+// still current. A close then finds its run ready. No active policy, or a program without scored events,
+// is nothing to do.
+func (s *Service) EpochIntegrity(ctx context.Context, by string, limit int) ([]EpochIntegrityResult, error) {
+	pol, err := s.ActivePolicy(ctx)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	prog, err := ProgramOf(pol, "")
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	current, err := prog.EpochAt(now)
+	if err != nil {
+		return nil, err
+	}
+	closed, err := s.store.Epochs(ctx, prog.Name)
+	if err != nil {
+		return nil, err
+	}
+	wins := []settle.Window{}
+	if len(closed) > 0 {
+		w, err := nextAfter(prog, closed[len(closed)-1])
+		if err != nil {
+			return nil, err
+		}
+		for ; w.End.Before(current.End) && len(wins) < limit; w, err = prog.EpochAt(w.End) {
+			if err != nil {
+				return nil, err
+			}
+			wins = append(wins, w)
+		}
+	}
+	wins = append(wins, current)
+	log, err := s.ReadLog(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []EpochIntegrityResult
+	for _, w := range wins {
+		_, run, ran, err := s.epochIntegrity(ctx, pol, log, w, by)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, EpochIntegrityResult{Window: w, Run: run, Ran: ran})
+	}
+	return out, nil
+}

@@ -48,14 +48,16 @@ func (s *Service) Rescore(ctx context.Context, progress Progress) (*ScoreResult,
 // scores through log.Seq. The caller holds scoreMu.
 func (s *Service) rescoreLocked(ctx context.Context, pol *policy.Policy, log *Log, progress Progress) ([]plaudit.Score, error) {
 	total := int64(len(log.Events))
-	scores, _, err := score.RunProgress(pol, log.Events, nil, func(done int) { progress.report("scored", int64(done), total) })
+	scores, en, err := score.RunEngine(pol, log.Events, nil, func(done int) { progress.report("scored", int64(done), total) })
 	if err != nil {
 		return nil, err
 	}
+	s.live = nil
 	if err := s.store.ReplaceScores(ctx, pol.Hash(), log.Seq, scores); err != nil {
 		return nil, fmt.Errorf("save the scores of %s: %w", pol.Hash(), err)
 	}
-	s.live = nil // the streaming engine starts again from the new state
+	// The engine has seen the whole log: catch-ups stream from it.
+	s.live = &liveEngine{hash: pol.Hash(), seq: log.Seq, en: en}
 	s.log.Info("rescored the log", "policy", pol.Hash(), "events", len(log.Events), "scores", len(scores), "through", log.Seq)
 	return scores, nil
 }
@@ -95,13 +97,12 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 			res.Full, res.Events, res.Through, res.Scores = true, len(log.Events), log.Seq, scores
 			return res, nil
 		}
-		en, err := score.New(pol, plaudit.NewDirectory(), nil)
+		// A whole-history pass over what is scored already (its scores are not saved) leaves an engine that
+		// has seen it all, from which the new events stream.
+		old := log.Through(state.ScoredSeq)
+		_, en, err := score.RunEngine(pol, old, nil, nil)
 		if err != nil {
 			return nil, err
-		}
-		old := log.Through(state.ScoredSeq)
-		for i := range old {
-			en.Add(&old[i])
 		}
 		s.live = &liveEngine{hash: hash, seq: state.ScoredSeq, en: en}
 		fresh = log.Events[len(old):]

@@ -16,6 +16,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/api"
 	"github.com/plaudit/plaudit/config"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -73,6 +74,8 @@ type serveEnv struct {
 	Logger   *slog.Logger         // serve's logger
 	Registry *prometheus.Registry // the registry GET /metrics serves: register the component's collectors here
 	API      *api.Server          // the API, to add routes or readiness checks
+	Service  *service.Service     // the application layer every component calls
+	Notify   *jobNotifier         // tells the scheduler of appends and policy changes, once it is set
 }
 
 // componentBuilder makes one component of serve.
@@ -135,8 +138,10 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	}()
 
 	registry := api.NewRegistry()
-	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout})
-	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer}
+	notify := newJobNotifier()
+	svc := service.New(store, service.Options{Logger: logger, Notify: notify})
+	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc})
+	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
 
 	// Components run under a context of their own, which ends only after they were asked to stop.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
