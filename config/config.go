@@ -98,7 +98,7 @@ func Default() *Config {
 		LogFormat:     DefaultLogFormat,
 		ShutdownGrace: DefaultShutdownGrace,
 		API:           API{StoreTimeout: DefaultStoreTimeout},
-		Jobs:          Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
+		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
 			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
 	}
 }

@@ -235,4 +235,3 @@ func TestServeEpochCloseJobCrash(t *testing.T) {
 		})
 	}
 }
-
