@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -34,31 +31,11 @@ var errLockHeld = errors.New("lock held elsewhere")
 // MigrationLockPath returns the file whose lock Open holds while it migrates the SQLite database at dsn (a
 // path or a file: URI), or "" for an in-memory database, which no other process can open.
 func MigrationLockPath(dsn string) string {
-	path := dsn
-	if rest, ok := strings.CutPrefix(dsn, "file:"); ok {
-		rest, query, _ := strings.Cut(rest, "?")
-		rest, _, _ = strings.Cut(rest, "#")
-		if q, err := url.ParseQuery(query); err == nil && q.Get("mode") == "memory" {
-			return ""
-		}
-		// file://host/path: the authority is empty or localhost for a local file.
-		if after, ok := strings.CutPrefix(rest, "//"); ok {
-			if i := strings.IndexByte(after, '/'); i >= 0 {
-				rest = after[i:]
-			} else {
-				rest = ""
-			}
-		}
-		p, err := url.PathUnescape(rest)
-		if err != nil {
-			p = rest
-		}
-		path = p
-	}
-	if path == "" || path == ":memory:" {
+	path := SQLitePath(dsn)
+	if path == "" {
 		return ""
 	}
-	return filepath.Clean(path) + ".lock"
+	return path + ".lock"
 }
 
 // fileLock is an exclusive lock held on an open file.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -60,5 +61,16 @@ func TestMigrationLockWaits(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("second lock not taken after the first was released")
+	}
+}
+
+func TestSQLiteFiles(t *testing.T) {
+	if got := SQLiteFiles("postgres://u@h/db"); got != nil {
+		t.Errorf("SQLiteFiles of a PostgreSQL URL: %q", got)
+	}
+	got := SQLiteFiles("file:/d/p.db?_pragma=x")
+	want := []string{"/d/p.db", "/d/p.db-wal", "/d/p.db-shm", "/d/p.db-journal", "/d/p.db.lock"}
+	if !slices.Equal(got, want) {
+		t.Errorf("SQLiteFiles = %q, want %q", got, want)
 	}
 }
