@@ -52,9 +52,16 @@ func lockMigrations(ctx context.Context, dsn string) (*fileLock, error) {
 		return nil, nil
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil && errors.Is(err, os.ErrPermission) {
+	if err != nil && (errors.Is(err, os.ErrPermission) || isReadOnlyFS(err)) {
 		// A lock file made by another user: locking needs only a handle, not the right to write.
 		f, err = os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			// A folder we may not write to (a store opened to read, on read-only media): we cannot create
+			// the database there either, and whoever can write will have created the lock file when it
+			// migrated. Go on without the lock rather than refuse to open the store.
+			slog.Debug("no migration lock: the folder is read-only", "db", dsn, "lock", path)
+			return nil, nil
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("migration lock %s: %w", path, err)

@@ -10,3 +10,6 @@ func tryLockFile(*os.File) error { return nil }
 
 // unlockFile does nothing, as tryLockFile.
 func unlockFile(*os.File) error { return nil }
+
+// isReadOnlyFS reports false: without locks there is no lock file to create.
+func isReadOnlyFS(error) bool { return false }

@@ -32,3 +32,6 @@ func tryLockFile(f *os.File) error {
 func unlockFile(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }
+
+// isReadOnlyFS reports whether err says the file system is mounted read-only.
+func isReadOnlyFS(err error) bool { return errors.Is(err, unix.EROFS) }

@@ -24,3 +24,6 @@ func unlockFile(f *os.File) error {
 	var ov windows.Overlapped
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, &ov)
 }
+
+// isReadOnlyFS reports whether err says the medium is read-only.
+func isReadOnlyFS(err error) bool { return errors.Is(err, windows.ERROR_WRITE_PROTECT) }
