@@ -62,6 +62,10 @@ type DB struct {
 	checkpoints    atomic.Int64 // checkpoints run, for tests
 	checkpointMu   sync.Mutex   // held by whoever of this DB runs a checkpoint
 	walPath        string       // SQLite's WAL file, when the DSN is a plain path ("" for a file: URI)
+
+	// SQLite: the lock that keeps other processes from migrating the file at the same time, held from
+	// before the first connection until the migrations are done (see migrate_lock.go).
+	migrationLock *fileLock
 }
 
 var _ plaudit.Store = (*DB)(nil)
@@ -90,8 +94,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.migrate(ctx); err != nil {
-		db.db.Close()
+	err = db.migrate(ctx)
+	db.migrationLock.unlock() // SQLite: taken by openSQLite before its first connection
+	db.migrationLock = nil
+	if err != nil {
+		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", db.name, scrub(err, dsn))
 	}
 	if db.dialect == SQLite {
@@ -143,8 +150,16 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if strings.Contains(uri, "?") {
 		sep = "&"
 	}
+	// Two processes opening a fresh file at once would both migrate it: the lock makes the second wait until
+	// the first is done, from before the first connection (which sets the page size and WAL mode of a new
+	// file) until Open has migrated the file.
+	lk, err := lockMigrations(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	sdb, err := sql.Open("sqlite", uri+sep+sqlitePragmas)
 	if err != nil {
+		lk.unlock()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	// Every connection holds its own page cache; a few idle ones are enough, since SQLite writes one at a
@@ -152,13 +167,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxIdleConns(sqliteIdleConns)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
+		lk.unlock()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	walPath := ""
 	if !strings.HasPrefix(path, "file:") {
 		walPath = filepath.Clean(path) + "-wal"
 	}
-	db := &DB{db: sdb, dialect: SQLite, name: path, walPath: walPath,
+	db := &DB{db: sdb, dialect: SQLite, name: path, walPath: walPath, migrationLock: lk,
 		checkpointKick: make(chan struct{}, 1), checkpointStop: make(chan struct{}), checkpointDone: make(chan struct{})}
 	go db.checkpointLoop()
 	return db, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +19,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
 	"github.com/plaudit/plaudit/ingest"
+	"github.com/plaudit/plaudit/sqlstore"
 )
 
 func init() {
@@ -83,6 +85,22 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 	if err != nil {
 		return err
 	}
+	rpath := ""
+	if fl.skipInvalid {
+		rpath = fl.rejects
+		if rpath == "" {
+			if path == "-" {
+				rpath = "stdin.rejects.jsonl"
+			} else {
+				rpath = path + ".rejects.jsonl"
+			}
+		}
+		// The rejects file is replaced at the end: refuse, before anything is read or opened, a path that
+		// names the input or the store.
+		if err := checkRejectsPath(rpath, path); err != nil {
+			return err
+		}
+	}
 
 	// Standard input can be read only once, and an import reads twice (the check and the append, side by
 	// side): spool it to a temporary file first, streaming, so that even a huge pipe is never held in memory.
@@ -124,21 +142,10 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 	}
 
 	opts := ingest.Options{Format: f, Batch: fl.batch, CommitEvery: fl.commitEvery, SkipInvalid: fl.skipInvalid}
-	var rw *lazyFile
+	var rw *rejectsFile
 	if fl.skipInvalid {
-		rpath := fl.rejects
-		if rpath == "" {
-			if name == "stdin" {
-				rpath = "stdin.rejects.jsonl"
-			} else {
-				rpath = name + ".rejects.jsonl"
-			}
-		}
-		// A rejects file left by an earlier run would describe that run, not this one.
-		if err := os.Remove(rpath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("remove old rejects file: %w", err)
-		}
-		rw = &lazyFile{path: rpath}
+		rw = &rejectsFile{path: rpath}
+		defer rw.discard()
 		opts.Rejects = rw
 	}
 	bar := newProgress(st.Size(), "importing")
@@ -181,11 +188,13 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 			return plaudit.Errorf(plaudit.EINVALID, "%s: %d bad lines (listed above); nothing imported — fix them, or pass --skip-invalid to import the rest", name, cres.Bad)
 		}
 	}
-	if rw != nil {
-		if cerr := rw.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("write rejects: %w", cerr)
-		}
-		if rw.f != nil {
+	if rw != nil && err == nil {
+		// Only a finished import replaces the rejects file: an interrupted one, run again, rejects the same
+		// lines again.
+		wrote := rw.f != nil
+		if err = rw.commit(); err != nil {
+			err = fmt.Errorf("write rejects: %w", err)
+		} else if wrote {
 			fmt.Fprintf(stderr, "%s: %d rejected lines written to %s\n", name, res.Rejected, filepath.Clean(rw.path))
 		}
 	}
@@ -216,28 +225,107 @@ func spoolStdin(r io.Reader) (string, error) {
 	return tmp.Name(), nil
 }
 
-// lazyFile creates its file on the first write, so that a clean import leaves no empty rejects file.
-type lazyFile struct {
+// checkRejectsPath refuses a rejects path that names the input file or a file of the store (the database,
+// its WAL, shared-memory or journal file, its migration lock): import replaces the rejects file, and must
+// never replace what it was not asked to write. Paths are compared as files (os.SameFile) when both exist,
+// else by their absolute paths with symbolic links in the folder resolved.
+func checkRejectsPath(rejects, input string) error {
+	if input != "-" && samePath(rejects, input) {
+		return plaudit.Errorf(plaudit.EINVALID, "the rejects file %s is the input file %s: pass --rejects with another path", rejects, input)
+	}
+	dsn, _, err := storeDSN()
+	if err != nil {
+		return fmt.Errorf("check the rejects path: %w", err)
+	}
+	for _, f := range sqlstore.SQLiteFiles(dsn) {
+		if samePath(rejects, f) {
+			return plaudit.Errorf(plaudit.EINVALID, "the rejects file %s is a file of the store %s (%s): pass --rejects with another path", rejects, sqlstore.Redact(dsn), f)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name the same file: the same file on disk when both exist, else the
+// same absolute path once the symbolic links of their folders are resolved.
+func samePath(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	return canonicalPath(a) == canonicalPath(b)
+}
+
+// canonicalPath returns p absolute and cleaned, with its folder's symbolic links resolved when it exists.
+func canonicalPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
+// rejectsFile writes the rejects to a temporary file beside path, created on the first write, and commit
+// puts it in place of path; an import that rejected nothing removes path instead, since a rejects file left
+// by an earlier run would describe that run. discard removes the temporary file, so that an import that
+// fails leaves path as it was.
+type rejectsFile struct {
 	path string
+	tmp  string
 	f    *os.File
 }
 
-func (l *lazyFile) Write(p []byte) (int, error) {
-	if l.f == nil {
-		f, err := os.Create(l.path)
-		if err != nil {
-			return 0, err
+func (r *rejectsFile) Write(p []byte) (int, error) {
+	if r.f == nil {
+		// O_EXCL with a name of our own rather than os.CreateTemp, which makes the file 0600: the rejects
+		// file gets the mode the user's umask gives any new file.
+		for i := 0; ; i++ {
+			tmp := fmt.Sprintf("%s.tmp-%d-%d", r.path, os.Getpid(), i)
+			f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+			if errors.Is(err, fs.ErrExist) && i < 100 {
+				continue
+			}
+			if err != nil {
+				return 0, err
+			}
+			r.f, r.tmp = f, tmp
+			break
 		}
-		l.f = f
 	}
-	return l.f.Write(p)
+	return r.f.Write(p)
 }
 
-func (l *lazyFile) Close() error {
-	if l.f == nil {
+// commit puts the rejects in place of path, or removes path when nothing was rejected.
+func (r *rejectsFile) commit() error {
+	if r.f == nil {
+		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the old rejects file: %w", err)
+		}
 		return nil
 	}
-	return l.f.Close()
+	f := r.f
+	r.f = nil
+	if err := f.Close(); err != nil {
+		os.Remove(r.tmp)
+		return err
+	}
+	if err := os.Rename(r.tmp, r.path); err != nil {
+		os.Remove(r.tmp)
+		return err
+	}
+	return nil
+}
+
+// discard removes the temporary file, if commit has not put it in place.
+func (r *rejectsFile) discard() {
+	if r.f != nil {
+		r.f.Close()
+		os.Remove(r.tmp)
+		r.f = nil
+	}
 }
 
 // progress is a byte progress bar on standard error, shown only when standard error is a terminal, so that
