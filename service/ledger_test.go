@@ -220,11 +220,11 @@ func TestENGDelegation(t *testing.T) {
 		}
 
 		for from, want := range map[string]string{
-			m:                                    "community ENG is non-transferable: " + m + "'s ENG",
-			"nobody-at-all":                      "community ENG is non-transferable",
-			proj:                                 "project ENG is not transferred",
-			"project":                            "project ENG is not transferred",
-			plaudit.AccountENGDelegated(m):       "delegated ENG is not transferable",
+			m:                              "community ENG is non-transferable: " + m + "'s ENG",
+			"nobody-at-all":                "community ENG is non-transferable",
+			proj:                           "project ENG is not transferred",
+			"project":                      "project ENG is not transferred",
+			plaudit.AccountENGDelegated(m): "delegated ENG is not transferable",
 		} {
 			err := svc.TransferENG(ctx, from, "someone", big.NewInt(1))
 			if plaudit.ErrorCode(err) != plaudit.EFORBIDDEN || !strings.Contains(plaudit.ErrorMessage(err), want) {
