@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/service"
-	"github.com/plaudit/plaudit/settle"
 )
 
 func init() {
@@ -239,13 +237,6 @@ func writeEpochSummary(w io.Writer, ep *plaudit.Epoch) {
 	fmt.Fprintf(w, "root        %s\n", root)
 }
 
-// readAllocations loads an epoch's allocations.
-func readAllocations(ctx context.Context, st plaudit.LedgerStore, id string) ([]plaudit.Allocation, error) {
-	var out []plaudit.Allocation
-	err := st.ScanAllocations(ctx, id, func(a *plaudit.Allocation) error { out = append(out, *a); return nil })
-	return out, err
-}
-
 func epochShowCmd() *cobra.Command {
 	var member, verdicts string
 	cmd := &cobra.Command{
@@ -259,68 +250,45 @@ verdict multiplier and whether it counted.`,
   plaudit epoch show default@2026-01-05T00:00:00Z --member alice`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var vs []plaudit.Verdict // given in a file, they replace the recorded ones (nil: the recorded ones)
+			if member != "" {
+				var err error
+				if vs, err = loadVerdicts(verdicts); err != nil {
+					return err
+				}
+				if verdicts != "" && vs == nil {
+					vs = []plaudit.Verdict{}
+				}
+			}
 			ctx := cmd.Context()
 			st, err := openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ep, err := st.Epoch(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			allocs, err := readAllocations(ctx, st, ep.ID)
-			if err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
-			writeEpochSummary(out, ep)
-			fmt.Fprintln(out)
 			if member == "" {
-				return writeAllocations(out, ep, allocs, 0)
-			}
-			var mine []plaudit.Allocation
-			for _, a := range allocs {
-				if a.Member == member {
-					mine = append(mine, a)
-				}
-			}
-			if len(mine) == 0 {
-				return plaudit.Errorf(plaudit.ENOTFOUND, "member %s has no allocation in epoch %s", member, ep.ID)
-			}
-			if err := writeAllocations(out, ep, mine, 0); err != nil {
-				return err
-			}
-			rec, err := st.PolicyByHash(ctx, ep.PolicyHash)
-			if err != nil {
-				return err
-			}
-			pol, err := policyFromRecord(rec)
-			if err != nil {
-				return err
-			}
-			prog, err := service.ProgramOf(pol, ep.Program)
-			if err != nil {
-				return err
-			}
-			scores, err := st.ScoresByMember(ctx, ep.PolicyHash, member)
-			if err != nil {
-				return err
-			}
-			vs, err := loadVerdicts(verdicts)
-			if err != nil {
-				return err
-			}
-			if verdicts == "" {
-				if vs, err = st.EpochVerdicts(ctx, ep.ID); err != nil {
+				ce, err := newService(st).Epoch(ctx, args[0])
+				if err != nil {
 					return err
 				}
+				writeEpochSummary(out, ce.Epoch)
+				fmt.Fprintln(out)
+				return writeAllocations(out, ce.Epoch, ce.Allocations, 0)
 			}
-			lines := settle.Explain(prog, settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}, member, scores, vs)
-			fmt.Fprintf(out, "\nevents of %s in %s (%d):\n", member, ep.ID, len(lines))
+			x, err := newService(st).EpochExplain(ctx, args[0], member, vs)
+			if err != nil {
+				return err
+			}
+			writeEpochSummary(out, x.Epoch)
+			fmt.Fprintln(out)
+			if err := writeAllocations(out, x.Epoch, []plaudit.Allocation{x.Allocation}, 0); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\nevents of %s in %s (%d):\n", member, x.Epoch.ID, len(x.Lines))
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "EVENT\tPOINTS\tRULE")
-			for _, l := range lines {
+			for _, l := range x.Lines {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Event, l.Effective, l.Why)
 			}
 			return tw.Flush()
@@ -362,7 +330,7 @@ func epochListCmd() *cobra.Command {
 			if len(args) == 1 {
 				program = args[0]
 			}
-			eps, err := st.Epochs(ctx, program)
+			eps, err := newService(st).Epochs(ctx, program)
 			if err != nil {
 				return err
 			}
@@ -471,14 +439,11 @@ func epochExportCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			ep, err := st.Epoch(ctx, args[0])
+			ce, err := newService(st).Epoch(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			allocs, err := readAllocations(ctx, st, ep.ID)
-			if err != nil {
-				return err
-			}
+			ep, allocs := ce.Epoch, ce.Allocations
 			if out == "" || out == "-" {
 				return writeExport(cmd.OutOrStdout(), format, ep, allocs)
 			}
@@ -513,3 +478,8 @@ func dirOf(path string) string {
 	}
 	return "."
 }
+
+// policyFromRecord (policy.go, which branch svc1 converts) lost its last caller when epoch show moved to
+// the service. This reference keeps staticcheck clean on this branch without editing that file; delete
+// it together with the helper when the branches are merged.
+var _ = policyFromRecord

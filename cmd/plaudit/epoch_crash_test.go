@@ -312,3 +312,10 @@ func sameBalances(a, b map[string]*big.Int) bool {
 	}
 	return true
 }
+
+// readAllocations loads an epoch's allocations.
+func readAllocations(ctx context.Context, st plaudit.LedgerStore, id string) ([]plaudit.Allocation, error) {
+	var out []plaudit.Allocation
+	err := st.ScanAllocations(ctx, id, func(a *plaudit.Allocation) error { out = append(out, *a); return nil })
+	return out, err
+}

@@ -45,7 +45,7 @@ func ledgerBalancesCmd() *cobra.Command {
 			if len(args) == 1 {
 				prefix = args[0]
 			}
-			bals, err := st.Balances(ctx, prefix)
+			bals, err := newService(st).Balances(ctx, prefix)
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ func ledgerPostingsCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			ps, err := st.Postings(ctx, f)
+			ps, err := newService(st).Postings(ctx, f)
 			if err != nil {
 				return err
 			}
@@ -124,13 +124,8 @@ the operator. A posting can be reversed once; a reversal that would take a balan
 				return err
 			}
 			defer st.Close()
-			orig, err := st.Posting(ctx, id)
+			rev, err := newService(st).ReversePosting(ctx, id, reason, operatorName(operator))
 			if err != nil {
-				return err
-			}
-			op := operatorName(operator)
-			rev := orig.Reversal(plaudit.Origin{Kind: plaudit.OriginOperator, ID: op}, fmt.Sprintf("reverse posting %d: %s", id, reason), time.Now().UTC())
-			if _, err := st.AppendPosting(ctx, rev); err != nil {
 				return err
 			}
 			writePosting(cmd.OutOrStdout(), rev)
@@ -168,19 +163,6 @@ func governanceFromFlags(model, cooldown string) (ledger.Governance, error) {
 	return g, g.Validate()
 }
 
-// memberKind returns the kind of a member named in the log, or ENOTFOUND.
-func memberKind(cmd *cobra.Command, st plaudit.Store, handle string) (plaudit.MemberKind, error) {
-	events, err := loadEvents(cmd.Context(), st)
-	if err != nil {
-		return "", err
-	}
-	m, ok := plaudit.BuildDirectory(events).Member(handle)
-	if !ok {
-		return "", plaudit.Errorf(plaudit.ENOTFOUND, "member %s not found in the event log", handle)
-	}
-	return m.Kind, nil
-}
-
 func ledgerENGCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eng",
@@ -204,34 +186,18 @@ can be delegated, to community members, and the project can revoke a delegation.
 				return err
 			}
 			defer st.Close()
-			h := args[0]
-			hist, err := st.ENGToggles(ctx, h)
+			es, err := newService(st).ENGStatus(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			for _, acct := range []string{plaudit.AccountENGStake(h), plaudit.AccountENGDelegated(h)} {
-				bals, err := st.Balances(ctx, acct)
-				if err != nil {
-					return err
-				}
-				amt := "0"
-				for _, b := range bals {
-					if b.Account == acct && b.Asset == plaudit.AssetENG {
-						amt = plaudit.FormatUnits(b.Amount, 6)
-					}
-				}
-				fmt.Fprintf(out, "%-10s %s ENG\n", strings.SplitN(strings.TrimPrefix(acct, "eng:"), ":", 2)[0], amt)
-			}
-			fmt.Fprintf(out, "mode       %s\n", ledger.Mode(hist))
-			for _, t := range hist {
+			fmt.Fprintf(out, "%-10s %s ENG\n", "stake", plaudit.FormatUnits(es.Stake, 6))
+			fmt.Fprintf(out, "%-10s %s ENG\n", "delegated", plaudit.FormatUnits(es.Delegated, 6))
+			fmt.Fprintf(out, "mode       %s\n", es.Mode)
+			for _, t := range es.Toggles {
 				fmt.Fprintf(out, "toggled    %s %s → %s by %s\n", t.Time.Format(time.RFC3339), t.From, t.To, t.Operator)
 			}
-			ds, err := st.Delegations(ctx, h)
-			if err != nil {
-				return err
-			}
-			for _, d := range ds {
+			for _, d := range es.Delegations {
 				writeDelegation(out, d)
 			}
 			return nil
@@ -252,19 +218,8 @@ can be delegated, to community members, and the project can revoke a delegation.
 				return err
 			}
 			defer st.Close()
-			kind, err := memberKind(cmd, st, args[0])
+			t, err := newService(st).ToggleENG(ctx, g, args[0], operatorName(operator))
 			if err != nil {
-				return err
-			}
-			hist, err := st.ENGToggles(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			t, err := ledger.Toggle(g, args[0], kind, hist, time.Now().UTC(), operatorName(operator))
-			if err != nil {
-				return err
-			}
-			if err := st.AddENGToggle(ctx, t); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "member %s ENG now counts for %s (was %s)\n", t.Member, t.To, t.From)
@@ -289,17 +244,8 @@ can be delegated, to community members, and the project can revoke a delegation.
 				return err
 			}
 			defer st.Close()
-			kind, err := memberKind(cmd, st, args[0])
+			d, err := newService(st).DelegateENG(ctx, args[0], amt, operatorName(operator), reason)
 			if err != nil {
-				return err
-			}
-			now, op := time.Now().UTC(), operatorName(operator)
-			p, err := ledger.Delegation(args[0], kind, amt, op, reason, now)
-			if err != nil {
-				return err
-			}
-			d := &plaudit.Delegation{Member: args[0], Amount: amt, Time: now, Operator: op, Reason: reason}
-			if err := st.Delegate(ctx, d, p); err != nil {
 				return err
 			}
 			writeDelegation(cmd.OutOrStdout(), d)
@@ -321,28 +267,10 @@ can be delegated, to community members, and the project can revoke a delegation.
 				return err
 			}
 			defer st.Close()
-			ds, err := st.Delegations(ctx, "")
+			d, err := newService(st).RevokeDelegation(ctx, id, operatorName(operator), reason)
 			if err != nil {
 				return err
 			}
-			var d *plaudit.Delegation
-			for _, x := range ds {
-				if x.ID == id {
-					d = x
-				}
-			}
-			if d == nil {
-				return plaudit.Errorf(plaudit.ENOTFOUND, "delegation %d not found", id)
-			}
-			now := time.Now().UTC()
-			p, err := ledger.Revocation(d, operatorName(operator), reason, now)
-			if err != nil {
-				return err
-			}
-			if err := st.RevokeDelegation(ctx, id, now, p); err != nil {
-				return err
-			}
-			d.Revoked, d.RevokePostingID = now, p.ID
 			writeDelegation(cmd.OutOrStdout(), d)
 			return nil
 		},
@@ -362,7 +290,7 @@ can be delegated, to community members, and the project can revoke a delegation.
 			if len(args) == 1 {
 				member = args[0]
 			}
-			ds, err := st.Delegations(ctx, member)
+			ds, err := newService(st).Delegations(ctx, member)
 			if err != nil {
 				return err
 			}
@@ -381,19 +309,17 @@ can be delegated, to community members, and the project can revoke a delegation.
 			if err != nil {
 				return plaudit.Errorf(plaudit.EINVALID, "transfer: %v", err)
 			}
-			kind := plaudit.MemberCommunity
-			if args[0] != "project" && args[0] != plaudit.AccountProjectWallet {
-				ctx := cmd.Context()
-				st, err := openStore(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if k, err := memberKind(cmd, st, args[0]); err == nil {
-					kind = k
-				}
+			if args[0] == "project" || args[0] == plaudit.AccountProjectWallet {
+				// Refused without a store: project ENG moves only by delegation.
+				return ledger.Transfer(args[0], plaudit.MemberProject, args[1], amt)
 			}
-			return ledger.Transfer(args[0], kind, args[1], amt)
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return newService(st).TransferENG(ctx, args[0], args[1], amt)
 		},
 	}
 	for _, c := range []*cobra.Command{delegate, revoke} {

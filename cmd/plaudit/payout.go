@@ -14,6 +14,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/payout"
+	"github.com/plaudit/plaudit/service"
 )
 
 func init() {
@@ -152,7 +153,11 @@ repository, --repo-id. The key is never printed.`,
 			if chainID == 0 {
 				return plaudit.Errorf(plaudit.EINVALID, "--chain-id: must be positive")
 			}
-			signer, err := signerFromEnv(cmd, ownerID, repoID)
+			key, err := signerConfig(cmd, ownerID, repoID)
+			if err != nil {
+				return err
+			}
+			signer, err := key.Signer()
 			if err != nil {
 				return err
 			}
@@ -235,33 +240,13 @@ lines with amount 0 are skipped. The key comes from the environment as for payou
 			if err != nil {
 				return err
 			}
-			if dups := payout.Duplicates(rows); len(dups) > 0 {
-				return plaudit.Errorf(plaudit.EINVALID, "%s: lines %s pay the same address: merge them into one line", in, joinInts(dups[0]))
-			}
-			signer, err := signerFromEnv(cmd, ownerID, repoID)
+			key, err := signerConfig(cmd, ownerID, repoID)
 			if err != nil {
 				return err
 			}
-			defer signer.Destroy()
-			signed, err := payout.SignClaims(cmd.Context(), signer, opts, payout.Claims(payout.Leaves(rows)))
+			doc, err := service.SignClaims(cmd.Context(), key, opts, rows, in)
 			if err != nil {
 				return err
-			}
-			type claimOut struct {
-				Line int `json:"line"`
-				payout.SignedClaim
-			}
-			doc := struct {
-				Format  string         `json:"format"`
-				ChainID uint64         `json:"chainId"`
-				Permit2 payout.Address `json:"permit2"`
-				Owner   payout.Address `json:"owner"`
-				Program string         `json:"program"`
-				Epoch   string         `json:"epoch"`
-				Claims  []claimOut     `json:"claims"`
-			}{"plaudit-permit2-claims-v1", chainID, opts.Domain.Permit2, signer.Address(), program, epoch, make([]claimOut, len(signed))}
-			for i, c := range signed {
-				doc.Claims[i] = claimOut{rows[c.Index].Line, c}
 			}
 			outPath := outPath
 			if outPath == "" {
@@ -276,9 +261,9 @@ lines with amount 0 are skipped. The key comes from the environment as for payou
 				return fmt.Errorf("payout claims: write: %w", err)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "claims   %d (of %d lines)\n", len(signed), len(rows))
+			fmt.Fprintf(out, "claims   %d (of %d lines)\n", len(doc.Claims), len(rows))
 			fmt.Fprintf(out, "written  %s\n", outPath)
-			fmt.Fprintf(out, "owner    %s\n", signer.Address())
+			fmt.Fprintf(out, "owner    %s\n", doc.Owner)
 			return nil
 		},
 	}
@@ -298,11 +283,12 @@ lines with amount 0 are skipped. The key comes from the environment as for payou
 	return cmd
 }
 
-// signerFromEnv loads the signing key from the environment; flags override the owner and repository ids.
-func signerFromEnv(cmd *cobra.Command, ownerID, repoID int64) (*payout.Signer, error) {
+// signerConfig reads where the signing key comes from out of the environment; flags override the owner and
+// repository ids.
+func signerConfig(cmd *cobra.Command, ownerID, repoID int64) (payout.SignerConfig, error) {
 	c, err := payout.SignerConfigFromEnv(os.Getenv)
 	if err != nil {
-		return nil, err
+		return c, err
 	}
 	if cmd.Flags().Changed("owner-id") {
 		c.OwnerID = ownerID
@@ -310,7 +296,7 @@ func signerFromEnv(cmd *cobra.Command, ownerID, repoID int64) (*payout.Signer, e
 	if cmd.Flags().Changed("repo-id") {
 		c.RepoID = repoID
 	}
-	return c.Signer()
+	return c, nil
 }
 
 func payoutVerifyProofCmd() *cobra.Command {
@@ -402,22 +388,8 @@ PLAUDIT_X25519_PRIVATE_KEY) and prints the ciphertext in URL-safe base64, the va
 or Ubiquity's evmPrivateEncrypted. The key is read from PLAUDIT_SIGNER_KEY and never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			key := os.Getenv(payout.EnvSignerKey)
-			if key == "" {
-				return plaudit.Errorf(plaudit.EINVALID, "seal: set %s to the key to seal", payout.EnvSignerKey)
-			}
-			to := to
-			if to == "" {
-				priv := os.Getenv(payout.EnvX25519Key)
-				if priv == "" {
-					return plaudit.Errorf(plaudit.EINVALID, "seal: give --to or set %s", payout.EnvX25519Key)
-				}
-				var err error
-				if to, err = payout.X25519PublicKey(priv); err != nil {
-					return err
-				}
-			}
-			sealed, err := payout.SealKey(key, payout.SealedKeyBinding{OwnerID: ownerID, RepoID: repoID}, to)
+			sealed, err := service.SealSigningKey(os.Getenv(payout.EnvSignerKey), payout.SealedKeyBinding{OwnerID: ownerID, RepoID: repoID},
+				to, os.Getenv(payout.EnvX25519Key))
 			if err != nil {
 				return err
 			}

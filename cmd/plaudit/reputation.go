@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/graph"
 	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/service"
 )
 
 func init() {
@@ -60,11 +60,11 @@ handles in --pretrust), and prints a ranked table.`,
 			if len(edges) > 0 {
 				return reputationEdges(cmd, edges, seeds, params, out)
 			}
-			var opt graph.EventOptions
+			req := service.ReputationRequest{Pretrust: seeds, Params: params}
 			for _, f := range []struct {
 				flag, value string
 				dst         *time.Time
-			}{{"since", since, &opt.Since}, {"until", until, &opt.Until}} {
+			}{{"since", since, &req.Since}, {"until", until, &req.Until}} {
 				if f.value == "" {
 					continue
 				}
@@ -74,7 +74,7 @@ handles in --pretrust), and prints a ranked table.`,
 				}
 				*f.dst = t
 			}
-			return reputationMembers(cmd, opt, seeds, params, top)
+			return reputationMembers(cmd, req, top)
 		},
 	}
 	f := cmd.Flags()
@@ -156,34 +156,18 @@ func writeAtomic(stdout io.Writer, path string, fn func(io.Writer) error) error 
 }
 
 // reputationMembers computes member reputation from the store's events and prints a ranked table.
-func reputationMembers(cmd *cobra.Command, opt graph.EventOptions, seeds map[string]float64, params reputation.Params, top int) error {
+func reputationMembers(cmd *cobra.Command, req service.ReputationRequest, top int) error {
 	ctx := cmd.Context()
 	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var events []plaudit.Event
-	if err := st.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read events: %w", err)
-	}
-	if len(events) == 0 {
-		return plaudit.Errorf(plaudit.EINVALID, "the store has no events: import some first")
-	}
-	dir := plaudit.BuildDirectory(events)
-	if seeds == nil {
-		seeds = reputation.DerivePretrust(events, dir, reputation.PretrustParams{At: opt.Until})
-		if len(seeds) == 0 {
-			return plaudit.Errorf(plaudit.EINVALID, "no project members and no long-standing members to pre-trust: name some with --pretrust (handle weight lines)")
-		}
-	}
-	r, g, err := reputation.Members(events, dir, opt, seeds, params)
+	rep, err := newService(st).Reputation(ctx, req)
 	if err != nil {
 		return err
 	}
+	r := rep.Result
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "rank\tmember\tscore\tpercentile\tpre-trusted\t")
 	for i, p := range r.Profiles() {
@@ -191,7 +175,7 @@ func reputationMembers(cmd *cobra.Command, opt graph.EventOptions, seeds map[str
 			break
 		}
 		pt := ""
-		if seeds[p.Member] > 0 {
+		if rep.Pretrust[p.Member] > 0 {
 			pt = "yes"
 		}
 		fmt.Fprintf(w, "%d\t%s\t%.6f\t%.1f\t%s\t\n", p.Rank, p.Member, p.Score, p.Percentile, pt)
@@ -200,6 +184,6 @@ func reputationMembers(cmd *cobra.Command, opt graph.EventOptions, seeds map[str
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "%d members, %d interaction edges, %d pre-trusted; %d iterations to an L1 change of %.3g (alpha %v)\n",
-		g.Len(), g.Edges(), len(seeds), r.Iterations, r.Delta, r.Alpha)
+		rep.Members, rep.Edges, len(rep.Pretrust), r.Iterations, r.Delta, r.Alpha)
 	return nil
 }
