@@ -48,17 +48,22 @@ func decode(t testing.TB, jsonl string) []plaudit.Event {
 	}
 }
 
-// tickingService returns a service over st whose clock starts at testNow and moves a second on every
-// reading, so that operator events recorded one after another get distinct ids.
+// tickingService returns a service over st with a tickingClock.
 func tickingService(st plaudit.Store) *service.Service {
+	return service.New(st, service.Options{Now: tickingClock()})
+}
+
+// tickingClock starts at testNow and moves a second on every reading, so that operator events recorded one
+// after another get distinct ids.
+func tickingClock() func() time.Time {
 	var mu sync.Mutex
 	now := testNow
-	return service.New(st, service.Options{Now: func() time.Time {
+	return func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		now = now.Add(time.Second)
 		return now
-	}})
+	}
 }
 
 // wantCode fails unless err has the plaudit error code want.
