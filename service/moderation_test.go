@@ -3,8 +3,8 @@ package service_test
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
