@@ -15,8 +15,8 @@ import (
 )
 
 // The integrity commands run the automatic checks over the log and store their verdicts, and show the
-// verdicts on a subject. This file also holds the hooks through which `plaudit explain` shows verdicts and
-// `plaudit epoch close` applies and records them.
+// verdicts on a subject, through the service; this file also prints the verdicts and flags that
+// `plaudit explain` shows.
 
 func init() {
 	cmd := &cobra.Command{

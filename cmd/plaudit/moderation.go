@@ -16,8 +16,8 @@ import (
 )
 
 // The moderation commands: flags on events and members, moderators' decisions, appeals, the moderator
-// role, and each epoch's audit sample. Every action is recorded with who did it and when; see
-// docs/moderation.md.
+// role, and each epoch's audit sample, each one call of the service's moderation use cases
+// (service/moderation.go). Every action is recorded with who did it and when; see docs/moderation.md.
 
 func init() {
 	rootCmd.AddCommand(flagCmd(), flagsCmd(), moderateCmd(), appealCmd(), moderatorCmd(), auditCmd())
