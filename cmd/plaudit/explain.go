@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
-	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/service"
 )
 
 func init() {
@@ -25,10 +24,25 @@ account key such as x:12345, which names the member holding it). Scores are thos
 ` + "`plaudit score`" + ` under the active policy; with --policy, or when none are stored, the log is scored afresh.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := explain(cmd, args[0], policyName, limit); err != nil {
+			var pol *policy.Policy
+			if policyName != "" {
+				var err error
+				if pol, _, err = loadPolicy(policyName); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
 				return err
 			}
-			return explainVerdictsOf(cmd, args[0]) // integrity.go: stored verdicts and flags
+			defer st.Close()
+			x, err := newService(st).Explain(ctx, args[0], pol)
+			if err != nil {
+				return err
+			}
+			writeExplanation(cmd.OutOrStdout(), x, limit)
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&policyName, "policy", "", "explain under this policy instead of the active one (a file or preset:NAME)")
@@ -36,117 +50,45 @@ account key such as x:12345, which names the member holding it). Scores are thos
 	rootCmd.AddCommand(cmd)
 }
 
-// isEventKey reports whether s looks like "source/id" with a known source.
-func isEventKey(s string) bool {
-	src, id, ok := strings.Cut(s, "/")
-	return ok && id != "" && plaudit.Source(src).Valid()
-}
-
-func explain(cmd *cobra.Command, subject, policyName string, limit int) error {
-	ctx := cmd.Context()
-	st, err := openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var p *policy.Policy
-	if policyName != "" {
-		if p, _, err = loadPolicy(policyName); err != nil {
-			return err
-		}
-	} else if p, err = activePolicy(ctx, st); err != nil {
-		return err
-	}
-	events, err := loadEvents(ctx, st)
-	if err != nil {
-		return err
-	}
-	dir := plaudit.BuildDirectory(events)
-
-	// Stored scores when there are any under this policy; otherwise score the log now.
-	stored, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: p.Hash()})
-	if err != nil {
-		return err
-	}
-	scores, source := stored, "stored scores"
-	if len(stored) == 0 {
-		if scores, _, err = score.Run(p, events, nil); err != nil {
-			return err
-		}
+// writeExplanation prints an explanation: the policy, then the event's scores or the member's total by
+// rule and its largest scores (limit of them; all when limit ≤ 0), each with its breakdown, then the
+// integrity verdicts and flags on the subject.
+func writeExplanation(out io.Writer, x *service.Explanation, limit int) {
+	p, source := x.Policy, "stored scores"
+	if !x.Stored {
 		source = "scored now (no stored scores under this policy: run `plaudit score`)"
 	}
-	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "policy %s version %d, %s; %s\n\n", p.Name, p.Version, p.Hash(), source)
-
-	if isEventKey(subject) {
-		src, id, _ := strings.Cut(subject, "/")
-		e, err := st.EventByKey(ctx, plaudit.Source(src), id)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "event %s: %s by %s (member %s) at %s\n", e.Key(), e.Kind, e.AccountKey(), dir.MemberOfActor(e), e.Time.UTC().Format("2006-01-02 15:04:05Z"))
-		var mine []plaudit.Score
-		for _, s := range scores {
-			if s.Event == subject {
-				mine = append(mine, s)
-			}
-		}
-		if len(mine) == 0 {
+	switch e := x.Event; {
+	case e != nil:
+		fmt.Fprintf(out, "event %s: %s by %s (member %s) at %s\n", e.Key(), e.Kind, e.AccountKey(), x.Member, e.Time.UTC().Format("2006-01-02 15:04:05Z"))
+		if len(x.Scores) == 0 {
 			fmt.Fprintln(out, "no score: no scorer of the policy awarded this event (not a kind it reads, or a rule such as once-per-post, the window or self-engagement withheld it)")
-			return nil
 		}
-		for _, s := range mine {
-			writeScore(out, &s)
+		for i := range x.Scores {
+			writeScore(out, &x.Scores[i])
 		}
-		return nil
-	}
-
-	member := subject
-	if strings.Contains(subject, ":") {
-		if m := dir.MemberOf(subject); m != "" {
-			member = m
+	case x.Total == nil:
+		fmt.Fprintf(out, "member %s: no scores under this policy\n", x.Member)
+	default:
+		t := x.Total
+		fmt.Fprintf(out, "member %s: %s points from %d scores\n\nby rule:\n", x.Member, t.Points, t.Scores)
+		for _, r := range t.Reasons {
+			fmt.Fprintf(out, "  %-40s %12s  (%d×)\n", r.Rule, r.Points, r.Count)
 		}
-	}
-	if _, ok := dir.Member(member); !ok {
-		return plaudit.Errorf(plaudit.ENOTFOUND, "no member or event %q (an event is source/id, e.g. x/123)", subject)
-	}
-	var mine []plaudit.Score
-	for _, s := range scores {
-		if s.Member == member {
-			mine = append(mine, s)
+		fmt.Fprintf(out, "\nlargest scores:\n")
+		for i := range x.Scores {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(out, "… and %d more (--limit 0 lists all)\n", len(x.Scores)-limit)
+				break
+			}
+			writeScore(out, &x.Scores[i])
 		}
 	}
-	totals := score.Totals(mine)
-	if len(totals) == 0 {
-		fmt.Fprintf(out, "member %s: no scores under this policy\n", member)
-		return nil
+	if !x.Integrity.Empty() {
+		fmt.Fprintf(out, "\nintegrity verdicts and flags on %s:\n", x.Integrity.Subject)
+		writeSubjectIntegrity(out, x.Integrity, 1)
 	}
-	t := totals[0]
-	fmt.Fprintf(out, "member %s: %s points from %d scores\n\nby rule:\n", member, t.Points, t.Scores)
-	for _, r := range t.Reasons {
-		fmt.Fprintf(out, "  %-40s %12s  (%d×)\n", r.Rule, r.Points, r.Count)
-	}
-	// The largest scores, each with its breakdown.
-	sortScores(mine)
-	fmt.Fprintf(out, "\nlargest scores:\n")
-	for i := range mine {
-		if limit > 0 && i == limit {
-			fmt.Fprintf(out, "… and %d more (--limit 0 lists all)\n", len(mine)-limit)
-			break
-		}
-		writeScore(out, &mine[i])
-	}
-	return nil
-}
-
-// sortScores orders scores by points, largest first, then by event.
-func sortScores(s []plaudit.Score) {
-	sort.SliceStable(s, func(i, j int) bool {
-		if s[i].Points != s[j].Points {
-			return s[i].Points > s[j].Points
-		}
-		return s[i].Event < s[j].Event
-	})
 }
 
 // writeScore prints one score and its lines: rule, inputs, points, note.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -12,14 +11,12 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/integrity"
-	"github.com/plaudit/plaudit/moderation"
-	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/service"
 )
 
 // The integrity commands run the automatic checks over the log and store their verdicts, and show the
-// verdicts on a subject. This file also holds the hooks through which `plaudit explain` shows verdicts and
-// `plaudit epoch close` applies and records them.
+// verdicts on a subject, through the service; this file also prints the verdicts and flags that
+// `plaudit explain` shows.
 
 func init() {
 	cmd := &cobra.Command{
@@ -32,12 +29,6 @@ moderators' decisions (see plaudit flag, plaudit moderate, docs/moderation.md).`
 	}
 	cmd.AddCommand(integrityRunCmd(), integrityShowCmd(), integrityEpochCmd())
 	rootCmd.AddCommand(cmd)
-}
-
-// policyModeration is the moderation configuration of policy p's integrity section.
-func policyModeration(p *policy.Policy) moderation.Config {
-	m := p.Integrity.Moderation
-	return moderation.Config{Penalty: m.Penalty, PenaltyEpochs: m.PenaltyEpochs, EventMultiplier: m.EventMultiplier}
 }
 
 func integrityRunCmd() *cobra.Command {
@@ -171,51 +162,35 @@ func integrityShowCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			subject := args[0]
-			if !isEventKey(subject) && !strings.HasPrefix(subject, "member:") {
-				subject = plaudit.MemberSubject(subject)
-			}
-			out := cmd.OutOrStdout()
-			found, err := writeSubjectVerdicts(ctx, out, st, subject, 0)
+			si, err := newService(st).SubjectIntegrity(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			if !found {
-				fmt.Fprintf(out, "no verdicts and no flags on %s\n", subject)
+			out := cmd.OutOrStdout()
+			if si.Empty() {
+				fmt.Fprintf(out, "no verdicts and no flags on %s\n", si.Subject)
 			}
+			writeSubjectIntegrity(out, si, 0)
 			return nil
 		},
 	}
 	return cmd
 }
 
-// writeSubjectVerdicts prints the integrity runs' verdicts on subject (the newest limit runs; all when
-// limit ≤ 0) and the flags on it or against its member. It reports whether there was anything to print.
-func writeSubjectVerdicts(ctx context.Context, w io.Writer, st plaudit.Store, subject string, limit int) (bool, error) {
-	rvs, err := st.SubjectVerdicts(ctx, subject)
-	if err != nil {
-		return false, err
-	}
-	for i, rv := range rvs {
+// writeSubjectIntegrity prints the integrity runs' verdicts on a subject (the newest limit runs; all when
+// limit ≤ 0) and the flags on it or against its member.
+func writeSubjectIntegrity(w io.Writer, si *service.SubjectIntegrity, limit int) {
+	for i, rv := range si.Runs {
 		if limit > 0 && i == limit {
-			fmt.Fprintf(w, "… and %d earlier runs (plaudit integrity show %s)\n", len(rvs)-limit, subject)
+			fmt.Fprintf(w, "… and %d earlier runs (plaudit integrity show %s)\n", len(si.Runs)-limit, si.Subject)
 			break
 		}
-		fmt.Fprintf(w, "integrity run %d (%s, %s): %s × %s\n", rv.Run, rv.At.Format(time.RFC3339), orNone(rv.PolicyHash), subject, rv.Verdict.Multiplier)
+		fmt.Fprintf(w, "integrity run %d (%s, %s): %s × %s\n", rv.Run, rv.At.Format(time.RFC3339), orNone(rv.PolicyHash), si.Subject, rv.Verdict.Multiplier)
 		writeReasons(w, rv.Verdict.Reasons, 0)
 	}
-	filter := plaudit.FlagFilter{Subject: subject}
-	if h, ok := moderation.IsMemberSubject(subject); ok {
-		filter = plaudit.FlagFilter{Member: h}
+	for i := range si.Flags {
+		writeFlag(w, &si.Flags[i])
 	}
-	flags, err := st.Flags(ctx, filter)
-	if err != nil {
-		return false, err
-	}
-	for i := range flags {
-		writeFlag(w, &flags[i])
-	}
-	return len(rvs) > 0 || len(flags) > 0, nil
 }
 
 func orNone(s string) string {
@@ -237,10 +212,7 @@ func integrityEpochCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if _, err := st.Epoch(ctx, args[0]); err != nil {
-				return err
-			}
-			vs, err := st.EpochVerdicts(ctx, args[0])
+			vs, err := newService(st).EpochVerdicts(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -255,42 +227,4 @@ func integrityEpochCmd() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// explainVerdicts is `plaudit explain`'s integrity section: the stored verdicts on subject (an event key or
-// a member handle) of the newest integrity run, and the flags on it. It prints nothing when there are none.
-func explainVerdicts(ctx context.Context, w io.Writer, st plaudit.Store, subject string) error {
-	if !isEventKey(subject) {
-		subject = plaudit.MemberSubject(subject)
-	}
-	var b strings.Builder
-	found, err := writeSubjectVerdicts(ctx, &b, st, subject, 1)
-	if err != nil || !found {
-		return err
-	}
-	fmt.Fprintf(w, "\nintegrity verdicts and flags on %s:\n%s", subject, b.String())
-	return nil
-}
-
-// explainVerdictsOf is the hook `plaudit explain` calls after its breakdown: it opens the store and prints
-// explainVerdicts for subject, resolving an account key (x:123) to the member that holds it.
-func explainVerdictsOf(cmd *cobra.Command, subject string) error {
-	ctx := cmd.Context()
-	st, err := openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if !isEventKey(subject) && strings.Contains(subject, ":") {
-		dir, err := storeDirectory(ctx, st)
-		if err != nil {
-			return err
-		}
-		if _, ok := dir.Member(subject); !ok {
-			if m := dir.MemberOf(subject); m != "" {
-				subject = m
-			}
-		}
-	}
-	return explainVerdicts(ctx, cmd.OutOrStdout(), st, subject)
 }

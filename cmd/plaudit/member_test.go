@@ -86,11 +86,11 @@ func TestMemberCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	d, err := storeDirectory(context.Background(), st)
+	log, err := newService(st).ReadLog(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d.MemberOf("discord:b1"); got != "alice" {
+	if got := log.Directory(0).MemberOf("discord:b1"); got != "alice" {
 		t.Fatalf("replayed directory: discord:b1 belongs to %q", got)
 	}
 	var ops int

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,35 +12,15 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/moderation"
-	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/service"
-	"github.com/plaudit/plaudit/settle"
 )
 
 // The moderation commands: flags on events and members, moderators' decisions, appeals, the moderator
-// role, and each epoch's audit sample. Every action is recorded with who did it and when; see
-// docs/moderation.md.
+// role, and each epoch's audit sample, each one call of the service's moderation use cases
+// (service/moderation.go). Every action is recorded with who did it and when; see docs/moderation.md.
 
 func init() {
 	rootCmd.AddCommand(flagCmd(), flagsCmd(), moderateCmd(), appealCmd(), moderatorCmd(), auditCmd())
-}
-
-// actionTime is the time recorded for a moderation action: now, to the microsecond so that it reads the
-// same back from either database.
-func actionTime() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// knownMember resolves a member handle or account key against the directory (moderation.KnownMember).
-func knownMember(dir *plaudit.Directory, what, s string) (string, error) {
-	return moderation.KnownMember(dir, what, s)
-}
-
-// storeDirectory builds the member directory from the store's whole log.
-func storeDirectory(ctx context.Context, st plaudit.Store) (*plaudit.Directory, error) {
-	events, err := loadEvents(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	return plaudit.BuildDirectory(events), nil
 }
 
 // parseFlagID reads a flag id argument.
@@ -51,29 +30,6 @@ func parseFlagID(s string) (int64, error) {
 		return 0, plaudit.Errorf(plaudit.EINVALID, "flag id %q: want a positive number (see `plaudit flags`)", s)
 	}
 	return id, nil
-}
-
-// moderationPolicy returns the active policy, or the default preset when none was activated, so that
-// exclusions line up with the epochs settlement will close.
-func moderationPolicy(ctx context.Context, st plaudit.Store) (*policy.Policy, error) {
-	p, err := activePolicy(ctx, st)
-	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
-		return policy.Load("preset:default")
-	}
-	return p, err
-}
-
-// moderationSetup returns the moderation configuration of the policy and the epoch function of its program.
-func moderationSetup(p *policy.Policy) (moderation.Config, moderation.EpochFunc, error) {
-	prog, err := settle.FromPolicy(p)
-	if err != nil {
-		return moderation.Config{}, nil, fmt.Errorf("policy %s: %w", p.Hash(), err)
-	}
-	epochAt := func(t time.Time) (time.Time, time.Time, error) {
-		w, err := prog.EpochAt(t)
-		return w.Start, w.End, err
-	}
-	return policyModeration(p), epochAt, nil
 }
 
 func flagCmd() *cobra.Command {
@@ -95,7 +51,7 @@ event log, else nothing is recorded. A member may have one open flag per subject
 				return err
 			}
 			defer st.Close()
-			f, err := raiseFlag(ctx, st, args[0], by, reason, actionTime())
+			f, err := newService(st).RaiseFlag(ctx, args[0], by, reason)
 			if err != nil {
 				return err
 			}
@@ -106,23 +62,6 @@ event log, else nothing is recorded. A member may have one open flag per subject
 	cmd.Flags().StringVar(&by, "by", "", "the member who raises the flag (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "what is wrong (required)")
 	return cmd
-}
-
-// raiseFlag checks a flag against the log — the event exists, the members are known — and stores it.
-func raiseFlag(ctx context.Context, st plaudit.Store, subject, by, reason string, at time.Time) (*plaudit.Flag, error) {
-	if _, _, _, err := moderation.ParseSubject(subject); err != nil {
-		return nil, err // before reading the whole log
-	}
-	dir, err := storeDirectory(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	lookup := func(src plaudit.Source, id string) (*plaudit.Event, error) { return st.EventByKey(ctx, src, id) }
-	f, err := moderation.Raise(dir, lookup, subject, by, reason, at)
-	if err != nil {
-		return nil, err
-	}
-	return st.AddFlag(ctx, f)
 }
 
 func flagsCmd() *cobra.Command {
@@ -137,7 +76,7 @@ note.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if status != "" && !validStatus(status) {
+			if status != "" && !service.ValidFlagStatus(plaudit.FlagStatus(status)) {
 				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want open, confirmed or rejected", status)
 			}
 			st, err := openStore(ctx)
@@ -145,29 +84,23 @@ note.`,
 				return err
 			}
 			defer st.Close()
+			svc := newService(st)
 			out := cmd.OutOrStdout()
 			if len(args) == 1 {
 				id, err := parseFlagID(args[0])
 				if err != nil {
 					return err
 				}
-				f, err := st.Flag(ctx, id)
-				if err != nil {
-					return err
-				}
-				hist, err := st.FlagHistory(ctx, id)
+				d, err := svc.Flag(ctx, id)
 				if err != nil {
 					return err
 				}
 				if asJSON {
-					return writeJSON(out, struct {
-						Flag    *plaudit.Flag        `json:"flag"`
-						History []plaudit.FlagAction `json:"history"`
-					}{f, hist})
+					return writeJSON(out, d)
 				}
-				writeFlag(out, f)
+				writeFlag(out, d.Flag)
 				fmt.Fprintln(out, "history:")
-				for _, a := range hist {
+				for _, a := range d.History {
 					note := ""
 					if a.Note != "" {
 						note = "  # " + a.Note
@@ -176,7 +109,7 @@ note.`,
 				}
 				return nil
 			}
-			flags, err := st.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagStatus(status), Member: member})
+			flags, err := svc.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagStatus(status), Member: member})
 			if err != nil {
 				return err
 			}
@@ -219,86 +152,18 @@ one subject) are counted and the first few listed; they change nothing.`,
 				return err
 			}
 			defer st.Close()
-			n, err := raiseFlagEvents(ctx, cmd.OutOrStdout(), st)
+			n, err := newService(st).ImportFlagEvents(ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "raised %d new flags, %d already raised, %d refused\n", n.raised, n.already, n.refused)
+			out := cmd.OutOrStdout()
+			for _, r := range n.Refusals {
+				fmt.Fprintf(out, "event %s: %s\n", r.Event, plaudit.ErrorMessage(r.Err))
+			}
+			fmt.Fprintf(out, "raised %d new flags, %d already raised, %d refused\n", n.Raised, n.Already, n.Refused)
 			return nil
 		},
 	}
-}
-
-type flagImport struct{ raised, already, refused int }
-
-// flagSubject returns the flag subject a flag event names: its target when that is an event key or a
-// member subject, else an event of the event's own source.
-func flagSubject(e *plaudit.Event) string {
-	if strings.HasPrefix(e.Target, "member:") || strings.Contains(e.Target, "/") {
-		return e.Target
-	}
-	return string(e.Source) + "/" + e.Target
-}
-
-// raiseFlagEvents raises the log's flag events as flags, once each.
-func raiseFlagEvents(ctx context.Context, w io.Writer, st plaudit.Store) (flagImport, error) {
-	var n flagImport
-	events, err := loadEvents(ctx, st)
-	if err != nil {
-		return n, err
-	}
-	dir := plaudit.BuildDirectory(events)
-	existing, err := st.Flags(ctx, plaudit.FlagFilter{})
-	if err != nil {
-		return n, err
-	}
-	raised := map[string]bool{}
-	for _, f := range existing {
-		if f.Event != "" {
-			raised[f.Event] = true
-		}
-	}
-	lookup := func(src plaudit.Source, id string) (*plaudit.Event, error) { return st.EventByKey(ctx, src, id) }
-	for i := range events {
-		e := &events[i]
-		if e.Kind != plaudit.KindFlag || e.Source == plaudit.SourcePlaudit {
-			continue
-		}
-		if raised[e.Key()] {
-			n.already++
-			continue
-		}
-		reason, _ := e.Attrs["reason"].(string)
-		if strings.TrimSpace(reason) == "" {
-			reason = "(no reason given)"
-		}
-		f, err := moderation.Raise(dir, lookup, flagSubject(e), dir.MemberOfActor(e), reason, e.Time)
-		if err == nil {
-			f.Event = e.Key()
-			_, err = st.AddFlag(ctx, f)
-		}
-		switch code := plaudit.ErrorCode(err); {
-		case err == nil:
-			n.raised++
-		case code == plaudit.EINVALID || code == plaudit.ENOTFOUND || code == plaudit.ECONFLICT:
-			if n.refused < 10 {
-				fmt.Fprintf(w, "event %s: %s\n", e.Key(), plaudit.ErrorMessage(err))
-			}
-			n.refused++
-		default:
-			return n, fmt.Errorf("import flag event %s: %w", e.Key(), err)
-		}
-	}
-	return n, nil
-}
-
-func validStatus(s string) bool {
-	for _, x := range moderation.Statuses {
-		if string(x) == s {
-			return true
-		}
-	}
-	return false
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -375,26 +240,12 @@ decides an appeal.`,
 					return err
 				}
 				defer st.Close()
-				p, err := moderationPolicy(ctx, st)
-				if err != nil {
-					return err
+				var f *plaudit.Flag
+				if confirm {
+					f, err = newService(st).ConfirmFlag(ctx, id, by, note, exclude)
+				} else {
+					f, err = newService(st).RejectFlag(ctx, id, by, note)
 				}
-				cfg, epochAt, err := moderationSetup(p)
-				if err != nil {
-					return err
-				}
-				at := actionTime()
-				f, err := st.UpdateFlag(ctx, id, by, func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
-					actor := moderation.Actor{Handle: by, Moderator: isMod}
-					if !confirm {
-						return moderation.RejectAction(f, actor, at, note)
-					}
-					eff, err := cfg.Effects(epochAt, at, exclude)
-					if err != nil {
-						return plaudit.FlagAction{}, fmt.Errorf("confirm flag %d: %w", id, err)
-					}
-					return moderation.ConfirmAction(f, actor, at, note, eff)
-				})
 				if err != nil {
 					return err
 				}
@@ -433,10 +284,7 @@ decides an appeal.`,
 				return err
 			}
 			defer st.Close()
-			at := actionTime()
-			f, err := st.UpdateFlag(ctx, id, by, func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
-				return moderation.DecideAppealAction(f, moderation.Actor{Handle: by, Moderator: isMod}, at, o, note)
-			})
+			f, err := newService(st).DecideAppeal(ctx, id, by, o, note)
 			if err != nil {
 				return err
 			}
@@ -469,18 +317,7 @@ once; a moderator other than the one who confirmed it upholds or overturns it (p
 				return err
 			}
 			defer st.Close()
-			dir, err := storeDirectory(ctx, st)
-			if err != nil {
-				return err
-			}
-			member, err := knownMember(dir, fmt.Sprintf("appeal flag %d: --by", id), by)
-			if err != nil {
-				return err
-			}
-			at := actionTime()
-			f, err := st.UpdateFlag(ctx, id, member, func(f *plaudit.Flag, _ bool) (plaudit.FlagAction, error) {
-				return moderation.AppealAction(f, member, at, reason)
-			})
+			f, err := newService(st).AppealFlag(ctx, id, by, reason)
 			if err != nil {
 				return err
 			}
@@ -515,18 +352,13 @@ func moderatorCmd() *cobra.Command {
 					return err
 				}
 				defer st.Close()
-				member := args[0]
+				svc, member, op := newService(st), args[0], operatorName(by)
 				if grant {
-					dir, err := storeDirectory(ctx, st)
-					if err != nil {
-						return err
-					}
-					if member, err = knownMember(dir, "moderator add", member); err != nil {
-						return err
-					}
+					member, err = svc.GrantModerator(ctx, member, op, note)
+				} else {
+					err = svc.RevokeModerator(ctx, member, op, note)
 				}
-				op := operatorName(by)
-				if err := st.SetModerator(ctx, plaudit.ModeratorChange{Member: member, Grant: grant, By: op, At: actionTime(), Note: note}); err != nil {
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "moderator %s %s by %s\n", member, map[bool]string{true: "added", false: "removed"}[grant], op)
@@ -548,9 +380,10 @@ func moderatorCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			svc := newService(st)
 			out := cmd.OutOrStdout()
 			if hist, _ := cmd.Flags().GetBool("history"); hist {
-				h, err := st.ModeratorHistory(ctx)
+				h, err := svc.ModeratorHistory(ctx)
 				if err != nil {
 					return err
 				}
@@ -563,7 +396,7 @@ func moderatorCmd() *cobra.Command {
 				}
 				return nil
 			}
-			mods, err := st.Moderators(ctx)
+			mods, err := svc.Moderators(ctx)
 			if err != nil {
 				return err
 			}
@@ -603,31 +436,27 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 			if size < 0 {
 				return plaudit.Errorf(plaudit.EINVALID, "--size %d: want 0 or more", size)
 			}
-			st, err := openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			keys, err := rewardedEvents(ctx, st, args[0])
-			if err != nil {
-				return err
-			}
-			n := size
+			req := service.AuditDrawRequest{Epoch: args[0], Size: size, By: operatorName(by)}
 			if rate != "" {
 				r, err := plaudit.ParsePoints(rate)
 				if err != nil || r < 0 || r > plaudit.PointsFromInt(1) {
 					return plaudit.Errorf(plaudit.EINVALID, "--rate %q: want a share between 0 and 1, e.g. 0.05", rate)
 				}
-				n = moderation.SampleSize(len(keys), plaudit.Ratio(r))
+				ratio := plaudit.Ratio(r)
+				req.Rate = &ratio
 			}
-			sample := moderation.Sample(args[0], keys, n)
-			op := operatorName(by)
-			if err := st.DrawAudit(ctx, args[0], sample, op, actionTime()); err != nil {
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d, err := newService(st).DrawAudit(ctx, req)
+			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "audit %s: %d of %d rewarded events drawn by %s\n", args[0], len(sample), len(keys), op)
-			for i, k := range sample {
+			fmt.Fprintf(out, "audit %s: %d of %d rewarded events drawn by %s\n", d.Epoch, len(d.Sample), d.Rewarded, d.By)
+			for i, k := range d.Sample {
 				fmt.Fprintf(out, "%3d  %s  %s\n", i, k, moderation.SampleRank(args[0], k)[:16])
 			}
 			return nil
@@ -658,7 +487,7 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 			if len(args) == 1 {
 				epoch = args[0]
 			}
-			entries, err := st.AuditEntries(ctx, epoch, plaudit.AuditStatus(status))
+			entries, err := newService(st).AuditEntries(ctx, epoch, plaudit.AuditStatus(status))
 			if err != nil {
 				return err
 			}
@@ -692,7 +521,7 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 					return err
 				}
 				defer s.Close()
-				if err := s.ReviewAudit(ctx, args[0], args[1], st, by, note, actionTime()); err != nil {
+				if err := newService(s).ReviewAudit(ctx, args[0], args[1], st, by, note); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "audit of %s in %s: %s by %s\n", args[1], args[0], st, by)
@@ -705,50 +534,4 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 	}
 	cmd.AddCommand(draw, list, review(plaudit.AuditPassed, "pass"), review(plaudit.AuditFailed, "fail"))
 	return cmd
-}
-
-// rewardedEvents returns the distinct events with positive points in epoch id: under the policy that closed
-// it, or the active policy's program when it is still open.
-func rewardedEvents(ctx context.Context, st plaudit.Store, id string) ([]string, error) {
-	program, start, err := plaudit.ParseEpochID(id)
-	if err != nil {
-		return nil, plaudit.Errorf(plaudit.EINVALID, "epoch %q: %v (want an id such as default@2026-11-16T00:00:00Z)", id, plaudit.ErrorMessage(err))
-	}
-	var hash string
-	var end time.Time
-	if ep, err := st.Epoch(ctx, id); err == nil {
-		hash, start, end = ep.PolicyHash, ep.Start, ep.End
-	} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
-		return nil, err
-	} else {
-		p, err := activePolicy(ctx, st)
-		if err != nil {
-			return nil, fmt.Errorf("audit %s: %w", id, err)
-		}
-		prog, err := service.ProgramOf(p, program)
-		if err != nil {
-			return nil, err
-		}
-		w, err := prog.EpochAt(start)
-		if err != nil {
-			return nil, err
-		}
-		if w.ID != id {
-			return nil, plaudit.Errorf(plaudit.EINVALID, "epoch %q: not an epoch of program %s (the epoch at that time is %s)", id, program, w.ID)
-		}
-		hash, end = p.Hash(), w.End
-	}
-	scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hash, Since: start, Until: end})
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	seen := map[string]bool{}
-	for _, s := range scores {
-		if s.Points > 0 && !seen[s.Event] {
-			seen[s.Event] = true
-			keys = append(keys, s.Event)
-		}
-	}
-	return keys, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/score/cast"
+	"github.com/plaudit/plaudit/service"
 )
 
 // The score command and its subcommands run, replay and cast. Other files (score_conversation.go) attach
@@ -85,7 +84,8 @@ account. Every line is checked before anything is written: a bad line is an erro
 	rootCmd.AddCommand(cmd)
 }
 
-// loadEvents reads the whole log in sequence order.
+// loadEvents reads the whole log in sequence order. Only ledger.go still calls it: delete it when that file
+// reads the log through the service (service.Service.ReadLog).
 func loadEvents(ctx context.Context, st plaudit.Store) ([]plaudit.Event, error) {
 	var events []plaudit.Event
 	err := st.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
@@ -96,11 +96,6 @@ func loadEvents(ctx context.Context, st plaudit.Store) ([]plaudit.Event, error) 
 		return nil, fmt.Errorf("read the event log: %w", err)
 	}
 	return events, nil
-}
-
-// activePolicy loads the store's active policy.
-func activePolicy(ctx context.Context, st plaudit.Store) (*policy.Policy, error) {
-	return newService(st).ActivePolicy(ctx)
 }
 
 func scoreRun(cmd *cobra.Command) error {
@@ -153,39 +148,29 @@ func parseWeek(s string) (year, week int, err error) {
 
 func scoreLeaderboard(cmd *cobra.Command, week string, limit, reasons int, asJSON bool) error {
 	ctx := cmd.Context()
-	var year, wk int
+	var req service.LeaderboardRequest
 	if week != "" {
 		var err error
-		if year, wk, err = parseWeek(week); err != nil {
+		if req.Year, req.Week, err = parseWeek(week); err != nil {
 			return err
 		}
+	}
+	if limit > 0 {
+		req.Limit = limit
 	}
 	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rec, err := st.ActivePolicy(ctx)
+	b, err := newService(st).Leaderboard(ctx, req)
 	if err != nil {
 		return err
-	}
-	scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: rec.Hash})
-	if err != nil {
-		return err
-	}
-	var totals []score.MemberTotal
-	if week != "" {
-		totals = score.WeeklyTotals(scores, year, wk)
-	} else {
-		totals = score.Totals(scores)
-	}
-	if limit <= 0 || limit > len(totals) {
-		limit = len(totals)
 	}
 	out := cmd.OutOrStdout()
 	if asJSON {
 		enc := json.NewEncoder(out)
-		for _, t := range totals[:limit] {
+		for _, t := range b.Totals {
 			if len(t.Reasons) > reasons {
 				t.Reasons = t.Reasons[:reasons]
 			}
@@ -197,58 +182,14 @@ func scoreLeaderboard(cmd *cobra.Command, week string, limit, reasons int, asJSO
 	}
 	when := "all time"
 	if week != "" {
-		when = fmt.Sprintf("week %d-W%02d", year, wk)
+		when = fmt.Sprintf("week %d-W%02d", b.Year, b.Week)
 	}
-	fmt.Fprintf(out, "%s v%d (%s), %s: %d members with scores\n\n", rec.Name, rec.Version, rec.Hash, when, len(totals))
-	if len(scores) == 0 {
+	rec := b.Policy
+	fmt.Fprintf(out, "%s v%d (%s), %s: %d members with scores\n\n", rec.Name, rec.Version, rec.Hash, when, b.Members)
+	if b.Scores == 0 {
 		fmt.Fprintln(out, "no stored scores under the active policy: run `plaudit score`")
 	}
-	return writeLeaderboard(out, totals, limit, reasons)
-}
-
-// ReplayRow is one member's points under the active policy and under the new one.
-type ReplayRow struct {
-	Member string         `json:"member"`
-	Active plaudit.Points `json:"active"`
-	New    plaudit.Points `json:"new"`
-	Change plaudit.Points `json:"change"`
-}
-
-// replayRows compares two sets of totals member by member, largest absolute change first.
-func replayRows(active, next []score.MemberTotal) []ReplayRow {
-	rows := map[string]*ReplayRow{}
-	get := func(m string) *ReplayRow {
-		r := rows[m]
-		if r == nil {
-			r = &ReplayRow{Member: m}
-			rows[m] = r
-		}
-		return r
-	}
-	for _, t := range active {
-		get(t.Member).Active = t.Points
-	}
-	for _, t := range next {
-		get(t.Member).New = t.Points
-	}
-	out := make([]ReplayRow, 0, len(rows))
-	for _, r := range rows {
-		r.Change = r.New - r.Active
-		out = append(out, *r)
-	}
-	abs := func(p plaudit.Points) plaudit.Points {
-		if p < 0 {
-			return -p
-		}
-		return p
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if a, b := abs(out[i].Change), abs(out[j].Change); a != b {
-			return a > b
-		}
-		return out[i].Member < out[j].Member
-	})
-	return out
+	return writeLeaderboard(out, b.Totals, len(b.Totals), reasons)
 }
 
 func scoreReplay(cmd *cobra.Command, newPolicy string, limit int, asJSON bool) error {
@@ -262,53 +203,35 @@ func scoreReplay(cmd *cobra.Command, newPolicy string, limit int, asJSON bool) e
 		return err
 	}
 	defer st.Close()
-	cur, err := activePolicy(ctx, st)
+	r, err := newService(st).Replay(ctx, next)
 	if err != nil {
 		return err
 	}
-	events, err := loadEvents(ctx, st)
-	if err != nil {
-		return err
-	}
-	a, _, err := score.Run(cur, events, nil)
-	if err != nil {
-		return err
-	}
-	b, _, err := score.Run(next, events, nil)
-	if err != nil {
-		return err
-	}
-	rows := replayRows(score.Totals(a), score.Totals(b))
+	rows := r.Rows
 	if limit > 0 && len(rows) > limit {
 		rows = rows[:limit]
 	}
 	out := cmd.OutOrStdout()
 	if asJSON {
 		enc := json.NewEncoder(out)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
+		for _, row := range rows {
+			if err := enc.Encode(row); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	var sumA, sumB plaudit.Points
-	for _, s := range a {
-		sumA += s.Points
-	}
-	for _, s := range b {
-		sumB += s.Points
-	}
+	cur := r.Active
 	fmt.Fprintf(out, "%d events; active %s v%d (%s): %s points; new %s v%d (%s): %s points\n\n",
-		len(events), cur.Name, cur.Version, cur.Hash(), sumA, next.Name, next.Version, next.Hash(), sumB)
+		r.Events, cur.Name, cur.Version, cur.Hash(), r.ActivePoints, next.Name, next.Version, next.Hash(), r.NewPoints)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "member\tactive\tnew\tchange\t")
-	for _, r := range rows {
+	for _, row := range rows {
 		sign := ""
-		if r.Change > 0 {
+		if row.Change > 0 {
 			sign = "+"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t\n", r.Member, r.Active, r.New, sign, r.Change)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t\n", row.Member, row.Active, row.New, sign, row.Change)
 	}
 	return tw.Flush()
 }

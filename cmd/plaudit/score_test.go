@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/score"
 )
 
 // run executes `plaudit args…` with the flags of the command reached reset first.
@@ -99,22 +98,6 @@ func TestPolicyCommands(t *testing.T) {
 	out, _ = runPlaudit(t, "", "policy", "diff", a, "preset:tiered")
 	if !strings.HasSuffix(out, "no differences\n") {
 		t.Errorf("the shown policy differs from its preset:\n%s", out)
-	}
-}
-
-func TestReplayRows(t *testing.T) {
-	p := plaudit.PointsFromInt
-	rows := replayRows(
-		[]score.MemberTotal{{Member: "a", Points: p(10)}, {Member: "b", Points: p(5)}, {Member: "c", Points: p(1)}},
-		[]score.MemberTotal{{Member: "a", Points: p(12)}, {Member: "b", Points: p(1)}, {Member: "d", Points: p(4)}},
-	)
-	var got []string
-	for _, r := range rows {
-		got = append(got, r.Member+" "+r.Active.String()+" "+r.New.String()+" "+r.Change.String())
-	}
-	want := []string{"b 5 1 -4", "d 0 4 4", "a 10 12 2", "c 1 0 -1"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("rows %v, want %v", got, want)
 	}
 }
 
