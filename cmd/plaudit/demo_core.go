@@ -92,13 +92,11 @@ func demoImport(env *demoEnv) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
-	env.events = env.events[:0]
-	if err := env.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
-		env.events = append(env.events, *e)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("load events: %w", err)
+	log, err := env.service().ReadLog(ctx, nil)
+	if err != nil {
+		return err
 	}
+	env.events = log.Events
 	env.directory = plaudit.BuildDirectory(env.events)
 	fmt.Fprintf(env.out, "== Imported into %s in %s\n%s; the log holds %d events\n\n", where,
 		time.Since(began).Round(time.Millisecond), res, len(env.events))

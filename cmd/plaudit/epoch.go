@@ -478,8 +478,3 @@ func dirOf(path string) string {
 	}
 	return "."
 }
-
-// policyFromRecord (policy.go, which branch svc1 converts) lost its last caller when epoch show moved to
-// the service. This reference keeps staticcheck clean on this branch without editing that file; delete
-// it together with the helper when the branches are merged.
-var _ = policyFromRecord

@@ -11,7 +11,6 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	_ "github.com/plaudit/plaudit/score" // registers the scorers policies name
-	"github.com/plaudit/plaudit/service"
 )
 
 // loadPolicy reads a policy file, or a shipped preset given as "preset:NAME", and returns it with the text
@@ -42,13 +41,6 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// policyFromRecord parses a stored policy and checks that it still hashes to the hash it was stored under:
-// a Plaudit version whose scorer defaults changed would otherwise score under a policy that is not the one
-// recorded.
-func policyFromRecord(rec *plaudit.PolicyRecord) (*policy.Policy, error) {
-	return service.PolicyFromRecord(rec)
 }
 
 func init() {

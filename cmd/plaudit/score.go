@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -82,20 +81,6 @@ account. Every line is checked before anything is written: a bad line is an erro
 	board.Flags().BoolVar(&boardJSON, "json", false, "print one JSON object per member")
 	cmd.AddCommand(run, replay, castCmd, board)
 	rootCmd.AddCommand(cmd)
-}
-
-// loadEvents reads the whole log in sequence order. Only ledger.go still calls it: delete it when that file
-// reads the log through the service (service.Service.ReadLog).
-func loadEvents(ctx context.Context, st plaudit.Store) ([]plaudit.Event, error) {
-	var events []plaudit.Event
-	err := st.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the event log: %w", err)
-	}
-	return events, nil
 }
 
 func scoreRun(cmd *cobra.Command) error {

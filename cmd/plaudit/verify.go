@@ -35,7 +35,14 @@ and why (exit status 2). --verdicts replaces the recorded verdicts with a file's
 				return err
 			}
 			defer st.Close()
-			res, err := newService(st).Verify(ctx, args[0], vs, nil)
+			svc := newService(st)
+			progress, done := stageProgress()
+			log, err := svc.ReadLog(ctx, progress)
+			done()
+			if err != nil {
+				return err
+			}
+			res, err := svc.Verify(ctx, args[0], vs, log)
 			if res != nil && res.Line != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), res.Line)
 			}
