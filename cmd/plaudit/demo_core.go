@@ -69,7 +69,7 @@ func demoImport(env *demoEnv) error {
 		if err != nil {
 			return fmt.Errorf("open demo store: %w", err)
 		}
-		env.store = db
+		env.store, env.svc = db, nil
 	} else {
 		s, err := openStore(ctx)
 		if err != nil {
@@ -85,7 +85,7 @@ func demoImport(env *demoEnv) error {
 			s.Close()
 			return plaudit.Errorf(plaudit.EINVALID, "the store %s already holds %d events: the demo imports a generated community, activates its own policies and closes epochs, so it runs only on an empty store (point --db at a new file, or leave --db out for a temporary one)", where, stats.Total)
 		}
-		env.store = s
+		env.store, env.svc = s, nil
 	}
 	path := filepath.Join(env.dir, eventsFile)
 	res, err := ingest.ImportFile(ctx, env.store, path, ingest.Options{Format: eventio.JSONL}, nil)

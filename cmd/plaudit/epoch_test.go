@@ -190,6 +190,14 @@ func TestDemoSettlesAndVerifies(t *testing.T) {
 	if out, _, code = run(t, bin, "--db", db, "verify", m[1]); code != 0 || strings.TrimSpace(out) != m[0] {
 		t.Fatalf("verify: %d %s", code, out)
 	}
+	// The demo refuses a store that holds events already, and leaves it as it was.
+	before, _, _ := run(t, bin, "--db", db, "epoch", "list")
+	if out, errOut, code := run(t, bin, "--db", db, "demo", "--members", "20", "--days", "2"); code != 2 || !strings.Contains(errOut, "already holds") || strings.Contains(out, "Imported") {
+		t.Fatalf("demo on a store with events: %d\n%s%s", code, out, errOut)
+	}
+	if after, _, _ := run(t, bin, "--db", db, "epoch", "list"); after != before {
+		t.Fatalf("the refused demo changed the store's epochs:\n%s\n%s", before, after)
+	}
 	st, err := sqlstore.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/plaudit/plaudit/config"
 	"github.com/plaudit/plaudit/jobs"
 	"github.com/plaudit/plaudit/service"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The scheduled jobs' work is the application layer's: scoring, integrity and closing epochs, each a
@@ -20,7 +21,9 @@ func init() {
 		return serviceWork{svc: newService(st)}
 	}
 	addServeComponent("jobs", func(ctx context.Context, env *serveEnv) (serveComponent, error) {
-		s, err := jobs.New(ctx, env.Store, serviceWork{svc: env.Service}, jobsConfig(env.Config.Jobs), env.Logger)
+		m := newScoringMetrics()
+		env.Registry.MustRegister(m.seconds, m.events)
+		s, err := jobs.New(ctx, env.Store, serviceWork{svc: env.Service, metrics: m}, jobsConfig(env.Config.Jobs), env.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -37,7 +40,40 @@ func jobsConfig(c config.Jobs) jobs.Config {
 }
 
 // serviceWork is jobs.Work over the service layer.
-type serviceWork struct{ svc *service.Service }
+type serviceWork struct {
+	svc     *service.Service
+	metrics *scoringMetrics // nil outside serve
+}
+
+// scoringMetrics are serve's scoring latency and volume: how long each scoring run took and how many events
+// it scored, by mode (streamed catch-up or whole-history run).
+type scoringMetrics struct {
+	seconds *prometheus.HistogramVec
+	events  *prometheus.CounterVec
+}
+
+func newScoringMetrics() *scoringMetrics {
+	return &scoringMetrics{
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "plaudit_scoring_duration_seconds",
+			Help:    "How long a scoring run took, by mode: streamed (a catch-up of new events) or full (the whole log).",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300}}, []string{"mode"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plaudit_scored_events_total",
+			Help: "Events scored, by mode: streamed or full."}, []string{"mode"}),
+	}
+}
+
+// observe records a scoring run that began at start.
+func (m *scoringMetrics) observe(start time.Time, res *service.ScoreResult) {
+	if m == nil || res == nil {
+		return
+	}
+	mode := "streamed"
+	if res.Full {
+		mode = "full"
+	}
+	m.seconds.WithLabelValues(mode).Observe(time.Since(start).Seconds())
+	m.events.WithLabelValues(mode).Add(float64(res.Events))
+}
 
 // nothingToDo reports the errors that mean a job has nothing to work on yet: no active policy, or a program
 // without scored events.
@@ -45,7 +81,9 @@ func nothingToDo(err error) bool { return plaudit.ErrorCode(err) == plaudit.ENOT
 
 // Score catches up on the events that arrived since the last run (service.CatchUp).
 func (w serviceWork) Score(ctx context.Context) (jobs.Outcome, error) {
+	start := time.Now()
 	res, err := w.svc.CatchUp(ctx)
+	w.metrics.observe(start, res)
 	if nothingToDo(err) {
 		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
 	} else if err != nil {
@@ -61,7 +99,9 @@ func (w serviceWork) Score(ctx context.Context) (jobs.Outcome, error) {
 
 // Rescore scores the whole log under the active policy (service.Rescore).
 func (w serviceWork) Rescore(ctx context.Context) (jobs.Outcome, error) {
+	start := time.Now()
 	res, err := w.svc.Rescore(ctx, nil)
+	w.metrics.observe(start, res)
 	if nothingToDo(err) {
 		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
 	} else if err != nil {
