@@ -114,7 +114,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	if opts.addrSet || opts.configFile == "" {
 		addr = opts.addr
 	}
-	logger := serveLogger(cmd.ErrOrStderr(), cfg.LogFormat)
+	format := cfg.LogFormat
+	if f := cmd.Flags().Lookup("log-format"); f != nil && f.Changed {
+		format = string(logFormat) // the global --log-format flag wins over the file's log_format
+	}
+	logger := serveLogger(cmd.ErrOrStderr(), format)
 	tokens := cfg.APITokens()
 	if len(tokens) == 0 {
 		if !loopbackAddr(addr) {
