@@ -57,7 +57,9 @@ func (s *Service) rescoreLocked(ctx context.Context, pol *policy.Policy, log *Lo
 		return nil, fmt.Errorf("save the scores of %s: %w", pol.Hash(), err)
 	}
 	// The engine has seen the whole log: catch-ups stream from it.
-	s.live = &liveEngine{hash: pol.Hash(), seq: log.Seq, en: en}
+	if s.stream {
+		s.live = &liveEngine{hash: pol.Hash(), seq: log.Seq, en: en}
+	}
 	s.log.Info("rescored the log", "policy", pol.Hash(), "events", len(log.Events), "scores", len(scores), "through", log.Seq)
 	return scores, nil
 }
@@ -132,6 +134,9 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 		return nil, fmt.Errorf("save streamed scores: %w", err)
 	}
 	s.live.seq = through
+	if !s.stream {
+		s.live = nil
+	}
 	res.Events, res.Through, res.Scores = len(fresh), through, scores
 	return res, nil
 }

@@ -28,6 +28,7 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	notify Notifier
+	stream bool
 
 	scoreMu sync.Mutex // one scoring run (streamed or whole-history) at a time
 	live    *liveEngine
@@ -42,6 +43,10 @@ type Options struct {
 	// Notify is told when events are appended and when a policy is activated, so that a scheduler can
 	// score them soon; nil tells nobody.
 	Notify Notifier
+	// Streaming keeps the scoring engine of the last run in memory, so that each CatchUp scores only the
+	// events that arrived since (a long-running server wants it; a command that scores once does not, and
+	// saves the memory).
+	Streaming bool
 }
 
 // Notifier hears of changes that call for scoring: the server's scheduler implements it.
@@ -54,7 +59,7 @@ type Notifier interface {
 
 // New returns a Service over st. The caller keeps st and closes it.
 func New(st plaudit.Store, o Options) *Service {
-	s := &Service{store: st, now: o.Now, log: o.Logger, notify: o.Notify}
+	s := &Service{store: st, now: o.Now, log: o.Logger, notify: o.Notify, stream: o.Streaming}
 	if s.now == nil {
 		s.now = time.Now
 	}

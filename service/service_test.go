@@ -332,7 +332,7 @@ func TestCatchUpStreams(t *testing.T) {
 		events := communityOf(t, 30, 10) // streaming a conversation rescores it per comment: keep it small
 		half := len(events) / 2
 		appendAll(t, st, events[:half])
-		svc := newService(st)
+		svc := service.New(st, service.Options{Now: func() time.Time { return testNow }, Streaming: true})
 		pol, err := svc.ActivatePolicy(ctx, testPolicy(t), "test.yml", "test")
 		if err != nil {
 			t.Fatal(err)

@@ -143,7 +143,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 
 	registry := api.NewRegistry()
 	notify := newJobNotifier()
-	svc := service.New(store, service.Options{Logger: logger, Notify: notify})
+	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true})
 	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc})
 	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
 
