@@ -16,6 +16,7 @@ import (
 // list, that usage errors exit 2, and that a revoked key stops authenticating.
 func TestKeyCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "plaudit.db")
+	t.Cleanup(func() { dbFlag = "" }) // execute leaves --db set for the next test of the process
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, db)
 	if err != nil {
