@@ -102,5 +102,6 @@ type Store interface {
 	ScoreStore
 	LedgerStore
 	IntegrityStore
+	KeyStore
 	Close() error
 }

@@ -3,7 +3,7 @@
 // metrics (GET /metrics).
 //
 // A Server is an http.Handler on the standard library's ServeMux (Go 1.22 patterns such as
-// "GET /v1/events/{key}"), wrapped in bearer-token authentication and request logging. Every error is JSON,
+// "GET /v1/events/{key}"), wrapped in API-key authentication, role checks, rate limits and request logging. Every error is JSON,
 // {"error":{"code":"invalid","message":"..."}}, with the HTTP status chosen from the plaudit error code
 // (StatusOf), so that clients branch on the code and show the message.
 //
@@ -20,17 +20,23 @@
 //
 //   - From outside (cmd/plaudit), call s.Handle on the Server that NewServer returned before serving it.
 //
-// Routes added with Handle and HandleFunc require a token like the built-in ones; HandlePublic adds a route
-// that does not (health checks, webhooks that carry their own signature). Handlers use s.Store, and answer
+// Routes added with Route declare their roles; Handle and HandleFunc (deprecated) admit admins only;
+// HandlePublic adds a route that needs no key (health checks, webhooks that carry their own signature). Handlers use s.Store, and answer
 // with WriteJSON and WriteError.
 //
-// # Authentication
+// # Authentication and roles
 //
-// With tokens configured (PLAUDIT_API_TOKENS, comma-separated, in `plaudit serve`), every non-public request
-// needs "Authorization: Bearer TOKEN" matching one of them, compared in constant time; otherwise it gets 401.
-// With no tokens, the server answers only clients on the loopback interface (and `plaudit serve` refuses to
-// listen anywhere else), so that a forgotten setting never exposes an open API. GET /healthz and GET /readyz
-// need no token; GET /metrics needs one like every other route, since it describes the traffic.
+// Every non-public request needs "Authorization: Bearer KEY": an API key from the store (plaudit key
+// create, POST /v1/keys; its caller has the key's role and, for a member key, its member) or one of the
+// PLAUDIT_API_TOKENS tokens, which act as admin keys; otherwise it gets 401. A key in the query string
+// (?token=, ?key=, ?access_token=) or a cookie is refused with 401. With neither tokens nor keys the server
+// answers only clients on the loopback interface, as admin (and `plaudit serve` refuses to listen anywhere
+// else). GET /healthz and GET /readyz need no key.
+//
+// Every authenticated route is added with Route and the roles it admits (Server.Roles is the table); a
+// caller of another role gets 403 naming its role. Each caller has a token bucket (Options.RateLimit;
+// 429 with Retry-After past it), and the request bodies received at once are bounded
+// (Options.MaxBodyInFlight; 503 with Retry-After past it).
 //
 // # Operations
 //
@@ -44,7 +50,6 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -52,6 +57,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,7 +85,7 @@ const CodeUnavailable = "unavailable"
 
 // Options configure a Server.
 type Options struct {
-	Tokens       []string     // accepted bearer tokens; none means loopback clients only
+	Tokens       []string     // admin bearer tokens (PLAUDIT_API_TOKENS); with none and no keys in the store, loopback clients only
 	Logger       *slog.Logger // request log; slog.Default() if nil
 	MaxBodyBytes int64        // request body limit; DefaultMaxBody if 0
 
@@ -96,6 +102,11 @@ type Options struct {
 	// over the store with default options if nil. Pass the process's own, so that appends reach its
 	// scheduler.
 	Service *service.Service
+	// RateLimit is every caller's token bucket; DefaultRateLimit where zero.
+	RateLimit RateLimit
+	// MaxBodyInFlight bounds the bytes of request bodies received at once; past it a request with a body
+	// is answered 503 with Retry-After. DefaultMaxBodyInFlight if 0.
+	MaxBodyInFlight int64
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
@@ -113,6 +124,9 @@ type Server struct {
 	public       map[string]bool           // patterns that need no token
 	roles        map[string][]plaudit.Role // the roles each authenticated pattern admits
 	metrics      *metrics
+	limiter      *limiter
+	bodies       bodyBudget
+	keysSeen     atomic.Bool // the store holds API keys (once it does, it always will)
 
 	readyMu sync.Mutex
 	ready   []ReadyCheck
@@ -145,6 +159,11 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 		public:       map[string]bool{},
 		roles:        map[string][]plaudit.Role{},
 		ready:        append([]ReadyCheck(nil), opts.Ready...),
+		limiter:      newLimiter(opts.RateLimit),
+		bodies:       bodyBudget{max: opts.MaxBodyInFlight},
+	}
+	if s.bodies.max <= 0 {
+		s.bodies.max = DefaultMaxBodyInFlight
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()
@@ -172,10 +191,11 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	}
 	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
 	s.HandlePublic("GET /readyz", http.HandlerFunc(s.readyz))
-	s.Handle("GET /metrics", s.metricsHandler())
-	s.HandleFunc("POST /v1/events", s.postEvents)
-	s.HandleFunc("GET /v1/events", s.getEvents)
-	s.HandleFunc("GET /v1/stats", s.getStats)
+	s.Route("GET /metrics", s.metricsHandler().ServeHTTP, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
+	s.Route("POST /v1/events", s.postEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest)
+	s.Route("GET /v1/events", s.getEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
+	s.Route("GET /v1/stats", s.getStats, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
+	s.routeKeys()
 	hooksMu.Lock()
 	defer hooksMu.Unlock()
 	for _, fn := range hooks {
@@ -226,7 +246,8 @@ func (s *Server) HandlePublic(pattern string, h http.Handler) {
 	s.mux.Handle(pattern, h)
 }
 
-// AuthRequired reports whether the server was given tokens.
+// AuthRequired reports whether the server was given tokens (API keys in the store require authentication
+// too; see authenticate).
 func (s *Server) AuthRequired() bool { return len(s.tokens) > 0 }
 
 // ServeHTTP authenticates the request, routes it and logs it.
@@ -275,41 +296,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.public[pattern] {
-		if err := s.authenticate(r); err != nil {
-			if plaudit.ErrorCode(err) == plaudit.EUNAUTHORIZED {
+		c, err := s.authenticate(r)
+		if err != nil {
+			switch plaudit.ErrorCode(err) {
+			case plaudit.EUNAUTHORIZED:
 				rw.Header().Set("WWW-Authenticate", `Bearer realm="plaudit"`)
+			case plaudit.EINTERNAL:
+				s.internal(r.Context(), rw, r, err)
+				return
 			}
 			WriteError(rw, err)
 			return
 		}
-		// PLAUDIT_API_TOKENS and loopback clients of a server without tokens act as admin.
-		r = r.WithContext(WithCaller(r.Context(), &Caller{Role: plaudit.RoleAdmin}))
+		if ok, wait := s.limiter.allow(c.limitKey); !ok {
+			rw.Header().Set("Retry-After", retryAfter(wait))
+			writeError(rw, http.StatusTooManyRequests, CodeRateLimited, "rate limit of this key exceeded: retry after "+retryAfter(wait)+" s")
+			return
+		}
+		if roles := s.roles[pattern]; !admits(roles, c.Role) {
+			WriteError(rw, forbiddenRole(c, pattern, roles))
+			return
+		}
+		r = r.WithContext(WithCaller(r.Context(), c))
+	}
+	if n := s.bodyReservation(r); n > 0 {
+		if !s.bodies.acquire(n) {
+			rw.Header().Set("Retry-After", RetryAfter)
+			writeError(rw, http.StatusServiceUnavailable, CodeUnavailable, "too many large requests in flight: try again in a moment")
+			return
+		}
+		defer s.bodies.release(n)
+		r.Body = http.MaxBytesReader(rw, r.Body, s.maxBody)
 	}
 	s.mux.ServeHTTP(rw, r)
-}
-
-// authenticate checks the bearer token, or, with no tokens configured, that the client is on loopback.
-func (s *Server) authenticate(r *http.Request) error {
-	if len(s.tokens) == 0 {
-		if !isLoopback(r.RemoteAddr) {
-			return plaudit.Errorf(plaudit.EFORBIDDEN, "this server has no API tokens configured and answers only local clients")
-		}
-		return nil
-	}
-	auth := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return plaudit.Errorf(plaudit.EUNAUTHORIZED, "missing bearer token: send Authorization: Bearer TOKEN")
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	match := 0
-	for i := range s.tokens { // no early exit: the time taken does not depend on which token matched
-		match |= subtle.ConstantTimeCompare(sum[:], s.tokens[i][:])
-	}
-	if match != 1 {
-		return plaudit.Errorf(plaudit.EUNAUTHORIZED, "invalid bearer token")
-	}
-	return nil
 }
 
 func isLoopback(remoteAddr string) bool {

@@ -14,6 +14,8 @@ type Caller struct {
 	Name   string       `json:"name,omitempty"`
 	Role   plaudit.Role `json:"role"`
 	Member string       `json:"member,omitempty"` // the member a member key is bound to
+
+	limitKey string // the rate limiter's bucket
 }
 
 type callerKey struct{}

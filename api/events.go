@@ -74,6 +74,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 			resp.Rejected++
 			continue
 		}
+		if refusal := appendRefusal(CallerOf(r.Context()), &ev); refusal != nil {
+			s.metrics.event(ev.Source, string(plaudit.Rejected))
+			resp.Results[i].Status = string(plaudit.Rejected)
+			resp.Results[i].Error = refusal
+			resp.Rejected++
+			continue
+		}
 		valid = append(valid, ev)
 		index = append(index, i)
 	}

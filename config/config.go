@@ -34,6 +34,8 @@ const (
 	DefaultEpochCloseGrace = time.Hour
 	DefaultJobTimeout      = time.Hour
 	DefaultRescueAfter     = time.Hour + 15*time.Minute
+	DefaultRatePerSecond   = 50
+	DefaultRateBurst       = 100
 )
 
 // MaxSize is the largest configuration file accepted: far more than any real one, small enough that a
@@ -80,6 +82,15 @@ type API struct {
 	// StoreTimeout bounds the wait on the store of each request that writes events; past it the client is
 	// told 503 and to retry.
 	StoreTimeout time.Duration
+	// RateLimit is each API key's token bucket (api.rate_limit).
+	RateLimit RateLimit
+}
+
+// RateLimit is the api.rate_limit section: every API key (and token) may make PerSecond requests a second
+// on average, in bursts of up to Burst; past it the API answers 429 with Retry-After.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
 }
 
 // Jobs is the jobs section: how often the scheduler runs each background job.
@@ -97,7 +108,7 @@ func Default() *Config {
 		Listen:        DefaultListen,
 		LogFormat:     DefaultLogFormat,
 		ShutdownGrace: DefaultShutdownGrace,
-		API:           API{StoreTimeout: DefaultStoreTimeout},
+		API:           API{StoreTimeout: DefaultStoreTimeout, RateLimit: RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultRateBurst}},
 		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
 			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
 	}
@@ -159,8 +170,8 @@ func (c Config) String() string {
 	if c.PublicURL != nil {
 		public = c.PublicURL.String()
 	}
-	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s",
-		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout,
+	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s api.rate_limit=%g/s,burst=%d jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s",
+		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout, c.API.RateLimit.PerSecond, c.API.RateLimit.Burst,
 		c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.JobTimeout, c.Jobs.RescueAfter)
 }
 

@@ -73,6 +73,12 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 			d.mapping(n, p, map[string]field{
 				"tokens":        func(n *yaml.Node, p string) { d.secrets(n, p, &c.API.Tokens) },
 				"store_timeout": func(n *yaml.Node, p string) { d.duration(n, p, &c.API.StoreTimeout) },
+				"rate_limit": func(n *yaml.Node, p string) {
+					d.mapping(n, p, map[string]field{
+						"per_second": func(n *yaml.Node, p string) { d.positiveNumber(n, p, &c.API.RateLimit.PerSecond) },
+						"burst":      func(n *yaml.Node, p string) { d.positiveInt(n, p, &c.API.RateLimit.Burst) },
+					})
+				},
 			})
 		},
 		"jobs": func(n *yaml.Node, p string) {
@@ -179,6 +185,42 @@ func (d *decoder) duration(n *yaml.Node, path string, dst *time.Duration) {
 	}
 	if v <= 0 {
 		d.fail(n, path, "want a positive duration, got %s", s)
+		return
+	}
+	*dst = v
+}
+
+// positiveNumber decodes a number greater than 0 (at most a million).
+func (d *decoder) positiveNumber(n *yaml.Node, path string, dst *float64) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "a number greater than 0 and at most 1000000"
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil || !(v > 0 && v <= 1e6) {
+		d.fail(n, path, "want %s, got %s", want, truncate(n.Value, 40))
+		return
+	}
+	*dst = v
+}
+
+// positiveInt decodes a whole number greater than 0 (at most a million).
+func (d *decoder) positiveInt(n *yaml.Node, path string, dst *int) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "a whole number from 1 to 1000000"
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil || v < 1 || v > 1e6 {
+		d.fail(n, path, "want %s, got %s", want, truncate(n.Value, 40))
 		return
 	}
 	*dst = v

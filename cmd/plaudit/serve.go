@@ -40,9 +40,9 @@ config check validates one). The global --db flag, when given, wins over the fil
 its listen. Without --config, serve uses the defaults: the store of --db or PLAUDIT_DATABASE_URL, else the
 user data directory, and --addr.
 
-Clients authenticate with a bearer token: the file's api.tokens (env:NAME secrets), else PLAUDIT_API_TOKENS
-(comma-separated). Without tokens the API has no authentication, so serve then listens only on a loopback
-address and logs a warning.
+Clients authenticate with an API key (plaudit key create) as a bearer token; the file's api.tokens (env:NAME
+secrets), else PLAUDIT_API_TOKENS (comma-separated), act as admin keys. Without keys or tokens the API has no
+authentication, so serve then listens only on a loopback address and logs a warning.
 
 On SIGTERM or SIGINT serve stops accepting connections, lets requests in flight finish within the file's
 shutdown_grace (default 30s), stops its background components, closes the store and exits with status 0.`,
@@ -120,12 +120,6 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	}
 	logger := serveLogger(cmd.ErrOrStderr(), format)
 	tokens := cfg.APITokens()
-	if len(tokens) == 0 {
-		if !loopbackAddr(addr) {
-			return plaudit.Errorf(plaudit.EINVALID, "refusing to serve on %s without authentication: set PLAUDIT_API_TOKENS or api.tokens in the config file, or listen on a loopback address such as 127.0.0.1:8080", addr)
-		}
-		logger.Warn("no API tokens (PLAUDIT_API_TOKENS or api.tokens): the API has no authentication and answers only loopback clients")
-	}
 
 	dsn, from, err := serveStoreDSN(cfg)
 	if err != nil {
@@ -144,7 +138,18 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	registry := api.NewRegistry()
 	notify := newJobNotifier()
 	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true})
-	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc})
+	hasKeys, err := svc.HasKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if len(tokens) == 0 && !hasKeys {
+		if !loopbackAddr(addr) {
+			return plaudit.Errorf(plaudit.EINVALID, "refusing to serve on %s without authentication: create an API key (plaudit key create --role admin), set PLAUDIT_API_TOKENS or api.tokens in the config file, or listen on a loopback address such as 127.0.0.1:8080", addr)
+		}
+		logger.Warn("no API keys or tokens (plaudit key create, PLAUDIT_API_TOKENS or api.tokens): the API has no authentication and answers only loopback clients until a key is created")
+	}
+	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc,
+		RateLimit: api.RateLimit{PerSecond: cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst}})
 	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
 
 	// Components run under a context of their own, which ends only after they were asked to stop.
@@ -199,7 +204,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	attrs := []any{"url", "http://" + ln.Addr().String(), "auth", len(tokens) > 0, "store", sqlstore.Redact(dsn)}
+	attrs := []any{"url", "http://" + ln.Addr().String(), "auth", len(tokens) > 0 || hasKeys, "store", sqlstore.Redact(dsn)}
 	if cfg.PublicURL != nil {
 		attrs = append(attrs, "public_url", cfg.PublicURL.String())
 	}

@@ -37,6 +37,8 @@ func TestLoopbackAddr(t *testing.T) {
 
 func TestServeRefusesOpenAPIOnAllInterfaces(t *testing.T) {
 	t.Setenv("PLAUDIT_API_TOKENS", "")
+	t.Setenv("PLAUDIT_DATABASE_URL", "")
+	t.Setenv("XDG_DATA_HOME", t.TempDir()) // serve looks for API keys in the (default) store first
 	cmd := &cobra.Command{}
 	var stderr bytes.Buffer
 	cmd.SetErr(&stderr)
