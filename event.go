@@ -134,8 +134,8 @@ func (e *Event) validateIdentity() []*FieldError {
 			if !ok || id == "" || !Source(src).Valid() || Source(src) == SourcePlaudit {
 				bad("actor", "want the account key SOURCE:ID with a platform source (x, discord, github, farcaster, api, file), got %s", quoteClip(e.Actor))
 			}
-		default: // the actor is a member handle (for a merge, the operator's)
-			if p := handleProblem(e.Actor); p != "" {
+		default: // the actor is a member handle (for a merge, the operator's); unsafe characters are reported already
+			if p := handleProblem(e.Actor); p != "" && e.Actor != "" && safeText(e.Actor) == "" {
 				bad("actor", "member handle %s: %s", quoteClip(e.Actor), p)
 			}
 		}

@@ -105,11 +105,11 @@ func CheckAddress(s string) error {
 // ChecksumAddress returns the EIP-55 mixed-case form of the address s ("0x" and 40 hex digits in any case).
 func ChecksumAddress(s string) (string, error) {
 	if len(s) != 42 || s[:2] != "0x" {
-		return "", Errorf(EINVALID, "wallet %s: want 0x followed by 40 hex digits", quoteClip(s))
+		return "", Errorf(EINVALID, "wallet %s: want 0x and 40 hex digits", quoteClip(s))
 	}
 	var raw [20]byte
 	if _, err := hex.Decode(raw[:], []byte(s[2:])); err != nil {
-		return "", Errorf(EINVALID, "wallet %s: want 0x followed by 40 hex digits", quoteClip(s))
+		return "", Errorf(EINVALID, "wallet %s: want 0x and 40 hex digits", quoteClip(s))
 	}
 	return eip55(strings.ToLower(s[2:])), nil
 }
@@ -138,7 +138,7 @@ func eip55(lower string) string {
 
 func addressProblem(s string) string {
 	if len(s) != 42 || s[:2] != "0x" {
-		return "want 0x followed by 40 hex digits"
+		return "want 0x and 40 hex digits"
 	}
 	lower, upper := true, true
 	for i := 2; i < len(s); i++ {
@@ -149,7 +149,7 @@ func addressProblem(s string) string {
 		case c >= 'A' && c <= 'F':
 			lower = false
 		default:
-			return "want 0x followed by 40 hex digits"
+			return "want 0x and 40 hex digits"
 		}
 	}
 	if lower || upper {
@@ -458,6 +458,13 @@ func (e *Event) validateAttrs(bad func(field, format string, args ...any)) {
 		switch e.Kind {
 		case "issue", "pull_request":
 			names("labels", "assignees")
+			if a, ok := e.Attrs["assignees"].([]any); ok {
+				for i, x := range a {
+					if x == "" {
+						bad(fmt.Sprintf("attrs.assignees[%d]", i), "an empty login")
+					}
+				}
+			}
 		case KindComment:
 			needTarget("issue or pull request id")
 		case KindReview:

@@ -147,6 +147,7 @@ func TestValidateAtTheDoor(t *testing.T) {
 		{fmt.Sprintf(issue, `"Priority: 2"`), "attrs.labels"},
 		{fmt.Sprintf(issue, `["Priority: 2",3]`), "attrs.labels[1]"},
 		{`{"source":"github","id":"I_2","kind":"issue","actor":"carol","time":"2024-05-03T08:00:00Z","attrs":{"assignees":["dave","e\u202Ev"]}}`, "attrs.assignees[1]"},
+		{`{"source":"github","id":"I_3","kind":"issue","actor":"carol","time":"2024-05-03T08:00:00Z","attrs":{"assignees":["dave",""]}}`, "attrs.assignees[1]"},
 		{fmt.Sprintf(wallet, "alice", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), ""},
 		{fmt.Sprintf(wallet, "alice", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), ""},
 		{fmt.Sprintf(wallet, "alice", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"), "attrs.address"},
