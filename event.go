@@ -56,7 +56,11 @@ func (e *Event) TargetAccountKey() string {
 }
 
 // Validate checks every field and returns all problems found, in field order. Index and Line of the returned
-// errors are left for the caller to fill in.
+// errors are left for the caller to fill in. Besides limits, UTF-8 and NUL, it refuses control and
+// bidirectional-override characters in ids, member handles that break the handle rule (CheckHandle), wallet
+// addresses that are not addresses or carry a wrong EIP-55 checksum (CheckAddress), and attributes that a
+// scorer or check reads when they have the wrong type or range, per source and kind (docs/events.md). Every
+// way into the log (import, the API, the CLI's member commands) calls it.
 func (e *Event) Validate() []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
