@@ -56,7 +56,11 @@ func (e *Event) TargetAccountKey() string {
 }
 
 // Validate checks every field and returns all problems found, in field order. Index and Line of the returned
-// errors are left for the caller to fill in.
+// errors are left for the caller to fill in. Besides limits, UTF-8 and NUL, it refuses control and
+// bidirectional-override characters in ids, member handles that break the handle rule (CheckHandle), wallet
+// addresses that are not addresses or carry a wrong EIP-55 checksum (CheckAddress), and attributes that a
+// scorer or check reads when they have the wrong type or range, per source and kind (docs/events.md). Every
+// way into the log (import, the API, the CLI's member commands) calls it.
 func (e *Event) Validate() []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
@@ -72,6 +76,10 @@ func (e *Event) Validate() []*FieldError {
 			bad(field, "invalid UTF-8")
 		case strings.IndexByte(v, 0) >= 0:
 			bad(field, "contains a NUL character, which no store can keep")
+		case field != "content":
+			if p := safeText(v); p != "" {
+				bad(field, "%s", p)
+			}
 		}
 	}
 	if e.Source == "" {
@@ -103,34 +111,59 @@ func (e *Event) Validate() []*FieldError {
 			}
 		}
 	}
+	e.validateAttrs(bad)
 	errs = append(errs, e.validateIdentity()...)
 	return errs
 }
 
-// validateIdentity checks the attributes that identity kinds need.
+// validateIdentity checks the attributes that identity kinds need, and the member handles that events of
+// source plaudit name.
 func (e *Event) validateIdentity() []*FieldError {
 	var errs []*FieldError
-	need := func(key string) {
-		if s, ok := e.Attrs[key].(string); !ok || s == "" {
-			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs." + key, Reason: fmt.Sprintf("missing: kind %s needs a string attrs.%s", e.Kind, key)})
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	handle := func(key string) {
+		s, ok := e.Attrs[key].(string)
+		if !ok || s == "" {
+			bad("attrs."+key, "missing: kind %s needs a string attrs.%s", e.Kind, key)
+		} else if p := handleProblem(s); p != "" {
+			bad("attrs."+key, "member handle %s: %s", quoteClip(s), p)
+		}
+	}
+	if e.Source == SourcePlaudit {
+		switch e.Kind {
+		case KindLink, KindUnlink: // the actor is the account key "source:id" the operator moves
+			src, id, ok := strings.Cut(e.Actor, ":")
+			if !ok || id == "" || !Source(src).Valid() || Source(src) == SourcePlaudit {
+				bad("actor", "want the account key SOURCE:ID with a platform source (x, discord, github, farcaster, api, file), got %s", quoteClip(e.Actor))
+			}
+		default: // the actor is a member handle (for a merge, the operator's); unsafe characters are reported already
+			if p := handleProblem(e.Actor); p != "" && e.Actor != "" && safeText(e.Actor) == "" {
+				bad("actor", "member handle %s: %s", quoteClip(e.Actor), p)
+			}
 		}
 	}
 	switch e.Kind {
 	case KindLink:
-		need("member")
+		handle("member")
 		if k, ok := e.Attrs["member_kind"]; ok {
 			if s, _ := k.(string); s != string(MemberProject) && s != string(MemberCommunity) {
-				errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs.member_kind", Reason: `must be "project" or "community"`})
+				bad("attrs.member_kind", `must be "project" or "community"`)
 			}
 		}
 	case KindMerge:
-		need("from")
-		need("into")
+		handle("from")
+		handle("into")
 	case KindWallet:
-		need("address")
+		if s, ok := e.Attrs["address"].(string); !ok || s == "" {
+			bad("attrs.address", "missing: kind wallet needs a string attrs.address")
+		} else if p := addressProblem(s); p != "" {
+			bad("attrs.address", "wallet %s: %s", quoteClip(s), p)
+		}
 	case KindTier:
 		if n, ok := e.AttrInt("tier"); !ok || n < 1 || n > 100 {
-			errs = append(errs, &FieldError{Index: -1, ID: printableID(e.ExternalID), Field: "attrs.tier", Reason: "missing or not an integer from 1 to 100"})
+			bad("attrs.tier", "missing or not an integer from 1 to 100")
 		}
 	}
 	return errs

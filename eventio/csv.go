@@ -195,7 +195,7 @@ func (c *csvDecoder) event(rec []string, ev *plaudit.Event) []*plaudit.FieldErro
 		case 7:
 			t, err := parseTime([]byte(v))
 			if err != nil {
-				return bad(name, "not an RFC3339 time: %q", truncate(v, 40))
+				return bad(name, "not an RFC3339 time: %q (%s)", truncate(v, 40), timeReason(err))
 			}
 			ev.Time = t
 		case 8:

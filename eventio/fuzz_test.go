@@ -148,17 +148,24 @@ func BenchmarkDecodeJSONL(b *testing.B) {
 }
 
 func FuzzParseTime(f *testing.F) {
-	for _, s := range []string{"2024-05-01T12:00:00Z", "2024-02-29T23:59:59.999999999Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00.1234567890Z", "2024-05-01T24:00:00Z", "2024-05-01t12:00:00z", "0000-01-01T00:00:00Z"} {
+	for _, s := range []string{"2024-05-01T12:00:00Z", "2024-02-29T23:59:59.999999999Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00.1234567890Z", "2024-05-01T24:00:00Z", "2024-05-01t12:00:00z", "0000-01-01T00:00:00Z",
+		"2024-05-01T1:00:00Z", "2024-05-01T12:00:00+24:00", "2024-05-01T12:00:00-23:59", "2024-05-01T12:00:00.5+01:00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parseUTC([]byte(s))
-		if !ok {
+		// parseTime (fast path and all) is plaudit.ParseTime, the strict rule; and a strict time is one
+		// time.Parse reads the same.
+		got, err := parseTime([]byte(s))
+		strict, serr := plaudit.ParseTime(s)
+		if (err == nil) != (serr == nil) || err == nil && !got.Equal(strict) {
+			t.Fatalf("parseTime(%q) = %v, %v; plaudit.ParseTime = %v, %v", s, got, err, strict, serr)
+		}
+		if err != nil {
 			return
 		}
-		want, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil || !want.Equal(got) || got.Location() != time.UTC {
-			t.Fatalf("parseUTC(%q) = %v; time.Parse = %v, %v", s, got, want, err)
+		want, perr := time.Parse(time.RFC3339Nano, s)
+		if perr != nil || !want.Equal(got) || got.Location() != time.UTC {
+			t.Fatalf("parseTime(%q) = %v; time.Parse = %v, %v", s, got, want, perr)
 		}
 	})
 }

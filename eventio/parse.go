@@ -2,6 +2,7 @@ package eventio
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -194,7 +195,7 @@ func (p *parser) field(idx int, ev *plaudit.Event) *perr {
 		}
 		t, terr := parseTime(s)
 		if terr != nil {
-			return errf("not an RFC3339 time: %q", truncate(string(s), 40))
+			return errf("not an RFC3339 time: %q (%s)", truncate(string(s), 40), timeReason(terr))
 		}
 		ev.Time = t
 		return nil
@@ -268,18 +269,24 @@ func internKind(s []byte) plaudit.Kind {
 	return plaudit.Kind(s)
 }
 
-// parseTime parses an RFC3339 time (with or without fractional seconds) and returns it in UTC, so that the
-// same instant always gives the same bytes out. The common UTC form "2006-01-02T15:04:05.999Z" is parsed
-// here without allocating; anything else goes to time.Parse.
+// parseTime parses a strict RFC 3339 time (plaudit.ParseTime: two-digit fields, at most nine fractional
+// digits, offsets within ±23:59) and returns it in UTC, so that the same instant always gives the same bytes
+// out. The common UTC form "2006-01-02T15:04:05.999Z" is parsed here without allocating; anything else goes
+// to plaudit.ParseTime.
 func parseTime(s []byte) (time.Time, error) {
 	if t, ok := parseUTC(s); ok {
 		return t, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(s))
-	if err != nil {
-		return time.Time{}, err
+	return plaudit.ParseTime(string(s))
+}
+
+// timeReason returns what is wrong with a time parseTime refused.
+func timeReason(err error) string {
+	var te *plaudit.TimeError
+	if errors.As(err, &te) {
+		return te.Reason
 	}
-	return t.UTC(), nil
+	return err.Error()
 }
 
 // parseUTC parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z", reporting false for any other shape or an

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -86,7 +85,7 @@ func (s *Service) LinkAccount(ctx context.Context, account, handle string, kind 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkHandle(handle); err != nil {
+	if err := plaudit.CheckHandle(handle); err != nil {
 		return nil, err
 	}
 	attrs := map[string]any{"member": handle}
@@ -123,16 +122,15 @@ func (s *Service) SetTier(ctx context.Context, member string, tier int, by strin
 	return s.recordIdentity(ctx, e, by, member)
 }
 
-var walletPattern = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
+// ValidWallet reports whether address is a wallet address Plaudit pays: the rule of plaudit.CheckAddress
+// (0x and 40 hex digits; mixed case only with a valid EIP-55 checksum), which every way in shares.
+func ValidWallet(address string) bool { return plaudit.CheckAddress(address) == nil }
 
-// ValidWallet reports whether address is a wallet address Plaudit pays: 0x and 40 hex digits.
-func ValidWallet(address string) bool { return walletPattern.MatchString(address) }
-
-// AddWallet adds the wallet address (0x and 40 hex digits, stored lower-case) to member: payouts go to its
-// newest wallet.
+// AddWallet adds the wallet address (0x and 40 hex digits, mixed case only with a valid EIP-55 checksum;
+// stored lower-case) to member: payouts go to its newest wallet.
 func (s *Service) AddWallet(ctx context.Context, member, address, by string) (*IdentityChange, error) {
-	if !ValidWallet(address) {
-		return nil, plaudit.Errorf(plaudit.EINVALID, "wallet %q: want 0x and 40 hex digits", address)
+	if err := plaudit.CheckAddress(address); err != nil {
+		return nil, err
 	}
 	e := plaudit.Event{Kind: plaudit.KindWallet, Actor: member, Attrs: map[string]any{"address": strings.ToLower(address)}}
 	return s.recordIdentity(ctx, e, by, member)
@@ -145,15 +143,6 @@ func accountKey(s string) (string, error) {
 		return "", plaudit.Errorf(plaudit.EINVALID, "account %q: want SOURCE:ID with a platform source (x, discord, github, farcaster, api, file)", s)
 	}
 	return s, nil
-}
-
-var handlePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$`)
-
-func checkHandle(h string) error {
-	if !handlePattern.MatchString(h) {
-		return plaudit.Errorf(plaudit.EINVALID, "member handle %q: want letters, digits, '.', '_', '-', ':' or '@' (at most 128)", h)
-	}
-	return nil
 }
 
 // recordIdentity validates an operator's identity event e, checks it against the directory so that a typo

@@ -195,7 +195,7 @@ func memberWalletCmd() *cobra.Command {
 	var by string
 	cmd := &cobra.Command{
 		Use:   "wallet MEMBER ADDRESS",
-		Short: "Add a wallet (0x + 40 hex) to a member: payouts go to it",
+		Short: "Add a wallet (0x + 40 hex; mixed case must be EIP-55) to a member: payouts go to it",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return recordIdentity(cmd, func(ctx context.Context, svc *service.Service) (*service.IdentityChange, error) {

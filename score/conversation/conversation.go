@@ -337,7 +337,7 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 		var err error
 		relevances, err = rel.Relevance(ctx, spec, toRate)
 		if err != nil {
-			return nil, fmt.Errorf("score conversation: relevance: %w", err)
+			return nil, fmt.Errorf("score conversation: relevance: %w", &relevanceError{err})
 		}
 	}
 	var shares map[string]decimal.Decimal
@@ -655,3 +655,10 @@ func (c *Config) reviewReward(additions, deletions, priority int) decimal.Decima
 	n := float64(additions+deletions) * float64(priority)
 	return fromFloat(n / toFloat(c.ReviewBaseRate))
 }
+
+// relevanceError is a failure of the relevance provider (a model out of reach), not of the conversation: a
+// caller may try again, so it is returned rather than scored.
+type relevanceError struct{ err error }
+
+func (e *relevanceError) Error() string { return e.err.Error() }
+func (e *relevanceError) Unwrap() error { return e.err }

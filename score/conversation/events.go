@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -38,6 +39,11 @@ type threadEvents struct {
 // kinds are ignored. It returns one score per rewarded comment (the issue body included), per assignee's task
 // and per review, each with its explanation, in event order. Points are exact: rewards have at most three
 // decimals.
+//
+// An event it cannot read (a review without a target, additions that are not a whole number, labels that
+// are not an array of strings, a thread it cannot score) scores 0 with one line of rule InvalidRule saying
+// why, and the other conversations are scored as usual: one bad event never stops the log. Only a failure of
+// the relevance provider or of ctx is an error.
 func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt EventOptions) ([]plaudit.Score, error) {
 	rel := opt.Relevance
 	if rel == nil {
@@ -54,40 +60,108 @@ func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt Ev
 		}
 		return t
 	}
+	var out []plaudit.Score
 	for i := range events {
 		e := &events[i]
 		if e.Source != plaudit.SourceGitHub {
 			continue
 		}
 		switch e.Kind {
+		case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview:
+		default:
+			continue
+		}
+		if err := checkEvent(e); err != nil {
+			out = append(out, invalidScore(e, err))
+			continue
+		}
+		switch e.Kind {
 		case "issue", "pull_request":
 			t := thread(e.ExternalID)
 			if t.post != nil {
-				return nil, fmt.Errorf("conversation: event %s: a second %s with id %s", e.Key(), e.Kind, e.ExternalID)
+				out = append(out, invalidScore(e, fmt.Errorf("a second issue or pull request with id %s (the first is %s)", e.ExternalID, t.post.Key())))
+				continue
 			}
 			t.post = e
 		case plaudit.KindComment:
-			if e.Target == "" {
-				return nil, fmt.Errorf("conversation: event %s: target: missing (the issue id)", e.Key())
-			}
 			thread(e.Target).comments = append(thread(e.Target).comments, e)
 		case plaudit.KindReview:
-			if e.Target == "" {
-				return nil, fmt.Errorf("conversation: event %s: target: missing (the pull request id)", e.Key())
-			}
 			thread(e.Target).reviews = append(thread(e.Target).reviews, e)
 		}
 	}
-	var out []plaudit.Score
 	for _, id := range order {
-		scores, err := c.scoreThread(ctx, id, threads[id], rel, opt.Member)
+		te := threads[id]
+		scores, err := c.scoreThread(ctx, id, te, rel, opt.Member)
+		var re *relevanceError
+		if err != nil && (ctx.Err() != nil || errors.As(err, &re)) {
+			return nil, err // not the events' fault: the caller may try again
+		}
 		if err != nil {
-			return nil, err
+			// A thread the scorer cannot read scores 0, each of its events with the reason, rather than stop
+			// the whole log (which is append-only: a failure here would be a failure for good).
+			for _, e := range te.events() {
+				out = append(out, invalidScore(e, err))
+			}
+			continue
 		}
 		out = append(out, scores...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out, nil
+}
+
+// InvalidRule is the rule of the line that explains why an event scored 0: it could not be read.
+const InvalidRule = ScorerName + ".invalid"
+
+// invalidScore is the zero score of an event the scorer cannot read, with the reason.
+func invalidScore(e *plaudit.Event, err error) plaudit.Score {
+	return plaudit.Score{Event: e.Key(), Time: e.Time, Scorer: ScorerName,
+		Lines: []plaudit.Line{{Rule: InvalidRule, Note: err.Error() + ": scored 0"}}}
+}
+
+// checkEvent checks what the scorer reads of a GitHub conversation event (the rules Event.Validate applies
+// at the door; the log may hold events from before them): a comment's and a review's target, the labels and
+// assignees of an issue or pull request, the size of a review.
+func checkEvent(e *plaudit.Event) error {
+	switch e.Kind {
+	case "issue", "pull_request":
+		if _, err := attrStrings(e, "labels"); err != nil {
+			return err
+		}
+		assignees, err := attrStrings(e, "assignees")
+		if err != nil {
+			return err
+		}
+		for i, a := range assignees {
+			if a == "" {
+				return fmt.Errorf("attrs.assignees[%d]: an empty login", i)
+			}
+		}
+	case plaudit.KindComment:
+		if e.Target == "" {
+			return fmt.Errorf("target: missing (the issue id)")
+		}
+	case plaudit.KindReview:
+		if e.Target == "" {
+			return fmt.Errorf("target: missing (the pull request id)")
+		}
+		for _, k := range []string{"additions", "deletions"} {
+			if _, _, err := attrInt(e, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// events returns every event of the thread.
+func (te *threadEvents) events() []*plaudit.Event {
+	var out []*plaudit.Event
+	if te.post != nil {
+		out = append(out, te.post)
+	}
+	out = append(out, te.comments...)
+	return append(out, te.reviews...)
 }
 
 // scoreThread builds a Thread from one conversation's events, scores it, and maps the results back.
@@ -273,13 +347,13 @@ func attrStrings(e *plaudit.Event, key string) ([]string, error) {
 		for i, x := range a {
 			s, ok := x.(string)
 			if !ok {
-				return nil, fmt.Errorf("conversation: event %s: attrs.%s[%d]: want a string", e.Key(), key, i)
+				return nil, fmt.Errorf("attrs.%s[%d]: want a string", key, i)
 			}
 			out = append(out, s)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("conversation: event %s: attrs.%s: want an array of strings", e.Key(), key)
+	return nil, fmt.Errorf("attrs.%s: want an array of strings", key)
 }
 
 // attrInt reads a non-negative integer attribute.
@@ -309,7 +383,7 @@ func attrInt(e *plaudit.Event, key string) (int, bool, error) {
 		err = fmt.Errorf("out of range")
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("conversation: event %s: attrs.%s: %v", e.Key(), key, err)
+		return 0, false, fmt.Errorf("attrs.%s: %v", key, err)
 	}
 	return int(n), true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,13 +139,37 @@ func TestScoreEventsReviewsAndErrors(t *testing.T) {
 	if review == nil || review.Points != plaudit.Points(4_500_000) {
 		t.Fatalf("review score %+v, want 4.5", review)
 	}
-	bad := []plaudit.Event{{Source: plaudit.SourceGitHub, ExternalID: "r2", Kind: plaudit.KindReview, Actor: "rev", Target: "pr1", Time: t0,
-		Attrs: map[string]any{"additions": "many"}}}
-	if _, err := cfg.ScoreEvents(context.Background(), append(evs[:1:1], bad...), EventOptions{}); err == nil {
-		t.Fatal("bad additions: want an error naming the field")
+	// Events the scorer cannot read score 0 with the reason, and the rest of the log is scored as before.
+	bad := []plaudit.Event{
+		{Source: plaudit.SourceGitHub, ExternalID: "r2", Kind: plaudit.KindReview, Actor: "rev", Target: "pr1", Time: t0, Attrs: map[string]any{"additions": "many"}},
+		{Source: plaudit.SourceGitHub, ExternalID: "r3", Kind: plaudit.KindReview, Actor: "rev", Target: "pr1", Time: t0, Attrs: map[string]any{"deletions": json.Number("1.5")}},
+		{Source: plaudit.SourceGitHub, ExternalID: "r4", Kind: plaudit.KindReview, Actor: "rev", Time: t0},
+		{Source: plaudit.SourceGitHub, ExternalID: "c1", Kind: plaudit.KindComment, Actor: "a", Time: t0},
+		{Source: plaudit.SourceGitHub, ExternalID: "i9", Kind: "issue", Actor: "a", Time: t0, Attrs: map[string]any{"labels": "Priority: 2"}},
+		{Source: plaudit.SourceGitHub, ExternalID: "i8", Kind: "issue", Actor: "a", Time: t0, Attrs: map[string]any{"assignees": []any{""}}},
 	}
-	noTarget := []plaudit.Event{{Source: plaudit.SourceGitHub, ExternalID: "c1", Kind: plaudit.KindComment, Actor: "a", Time: t0}}
-	if _, err := cfg.ScoreEvents(context.Background(), noTarget, EventOptions{}); err == nil {
-		t.Fatal("comment without target: want an error")
+	want := map[string]string{"github/r2": "attrs.additions", "github/r3": "attrs.deletions", "github/r4": "target", "github/c1": "target",
+		"github/i9": "attrs.labels", "github/i8": "attrs.assignees[0]"}
+	mixed, err := cfg.ScoreEvents(context.Background(), append(append([]plaudit.Event{}, evs...), bad...), EventOptions{})
+	if err != nil {
+		t.Fatalf("a malformed event stopped the run: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, s := range mixed {
+		field, isBad := want[s.Event]
+		switch {
+		case s.Event == "github/r1":
+			if s.Points != review.Points {
+				t.Errorf("the good review scored %s beside bad events, want %s", s.Points, review.Points)
+			}
+		case isBad:
+			seen[s.Event] = true
+			if s.Points != 0 || len(s.Lines) != 1 || s.Lines[0].Rule != InvalidRule || !strings.Contains(s.Lines[0].Note, field) {
+				t.Errorf("%s: score %+v, want 0 with a %s line naming %s", s.Event, s, InvalidRule, field)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("invalid scores for %v, want one for each of %v", seen, want)
 	}
 }
