@@ -97,6 +97,8 @@ type Options struct {
 	// over the store with default options if nil. Pass the process's own, so that appends reach its
 	// scheduler.
 	Service *service.Service
+	// Jobs is the job scheduler behind /v1/jobs (history and trigger); those routes answer 503 when nil.
+	Jobs JobsAPI
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
@@ -105,6 +107,7 @@ type Server struct {
 	Service  *service.Service // the application layer every use case goes through
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // the registry GET /metrics serves; register more collectors into it
+	Jobs     JobsAPI              // the job scheduler behind /v1/jobs; nil when the process runs none
 
 	maxBody      int64
 	storeTimeout time.Duration
@@ -139,6 +142,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 		Service:      opts.Service,
 		Logger:       opts.Logger,
 		Registry:     opts.Registry,
+		Jobs:         opts.Jobs,
 		maxBody:      opts.MaxBodyBytes,
 		storeTimeout: opts.StoreTimeout,
 		readyTimeout: opts.ReadyTimeout,

@@ -132,3 +132,6 @@ func (s *Service) Credential(ctx context.Context, req CredentialRequest) (*Crede
 	c.Eligible = c.Points >= req.MinPoints
 	return c, nil
 }
+
+// Now returns the service's clock's time: what windows relative to now ("7d") count back from.
+func (s *Service) Now() time.Time { return s.now() }
