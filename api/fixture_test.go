@@ -47,7 +47,7 @@ func fixturePolicy(t testing.TB) []byte {
 // Monday 2026-01-05), scored under fixturePolicy, with both weekly epochs closed.
 type fixture struct {
 	t   *testing.T
-	st  plaudit.Store
+	st  *sqlstore.DB
 	svc *service.Service
 	srv *Server
 	url string

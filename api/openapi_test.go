@@ -162,6 +162,23 @@ func TestResponsesMatchSchemas(t *testing.T) {
 	if err != nil || len(x.Scores) == 0 {
 		t.Fatalf("explain %s: %v", top, err)
 	}
+	eps, err := f.svc.Epochs(t.Context(), "")
+	if err != nil || len(eps) == 0 {
+		t.Fatalf("epochs: %v", err)
+	}
+	epoch := "/v1/epochs/" + url.PathEscape(eps[0].ID)
+	ce, err := f.svc.Epoch(t.Context(), eps[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := ""
+	for _, a := range ce.Allocations {
+		if a.Paid != nil && a.Paid.Sign() > 0 {
+			paid = a.Member
+			break
+		}
+	}
+	doc := string(fixturePolicy(t))
 	for _, tc := range []struct {
 		method, path, ct, body string
 		status                 int
@@ -179,6 +196,29 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"GET", "/v1/leaderboard?week=2026-W54", "", "", 400},
 		{"GET", "/v1/explanations/members/" + top, "", "", 200},
 		{"GET", "/v1/explanations/events/" + escapeEventKey(x.Scores[0].Event), "", "", 200},
+		{"GET", "/v1/explanations/events/x/nope", "", "", 404},
+		{"GET", "/v1/epochs?limit=1", "", "", 200},
+		{"GET", epoch, "", "", 200},
+		{"GET", epoch + "/allocations?limit=3", "", "", 200},
+		{"GET", epoch + "/export?format=json", "", "", 200},
+		{"GET", epoch + "/export?format=csv", "", "", 200},
+		{"GET", epoch + "/export?format=xml", "", "", 400},
+		{"GET", epoch + "/verdicts?limit=3", "", "", 200},
+		{"GET", epoch + "/proofs/" + paid, "", "", 200},
+		{"GET", "/v1/epochs/acme@2031-01-06T00:00:00Z", "", "", 404},
+		{"GET", "/v1/policies/active", "", "", 200},
+		{"GET", "/v1/policies/" + b.Policy.Hash, "", "", 200},
+		{"POST", "/v1/policies/validate", "application/yaml", doc, 200},
+		{"POST", "/v1/policies/validate", "application/yaml", "name: [", 400},
+		{"POST", "/v1/policies/preview?limit=2", "application/yaml", doc, 200},
+		{"GET", "/v1/credentials/" + top + "?min_points=10&window=2026-W02", "", "", 200},
+		{"GET", "/v1/flags?status=open", "", "", 200},
+		{"GET", "/v1/flags/12345", "", "", 404},
+		{"GET", "/v1/ledger/balances?limit=3", "", "", 200},
+		{"GET", "/v1/ledger/postings?limit=2", "", "", 200},
+		{"GET", "/v1/audits/" + url.PathEscape(eps[0].ID), "", "", 200},
+		{"POST", "/v1/jobs", "application/json", `{"kind":"score"}`, 503},
+		{"GET", "/v1/openapi.json", "", "", 200},
 	} {
 		req, resp, body := f.do(tc.method, tc.path, tc.ct, tc.body)
 		if resp.StatusCode != tc.status {
