@@ -39,6 +39,10 @@ func ParseQuery(r *http.Request, allowed ...string) *Query {
 	}
 	q.vals = vals
 	var unknown []string
+	if _, ok := vals[""]; ok {
+		q.fail("", "a parameter without a name (%q)", "="+vals.Get(""))
+		delete(vals, "")
+	}
 	for name := range vals {
 		if !q.allowed[name] {
 			unknown = append(unknown, name)
