@@ -3,9 +3,10 @@
 // metrics (GET /metrics).
 //
 // A Server is an http.Handler on the standard library's ServeMux (Go 1.22 patterns such as
-// "GET /v1/events/{key}"), wrapped in API-key authentication, role checks, rate limits and request logging. Every error is JSON,
-// {"error":{"code":"invalid","message":"..."}}, with the HTTP status chosen from the plaudit error code
-// (StatusOf), so that clients branch on the code and show the message.
+// "GET /v1/events/{key}"), wrapped in API-key authentication, role checks, rate limits and request
+// logging. Every error is an RFC 9457 problem (application/problem+json, see Problem) with the HTTP status
+// chosen from the plaudit error code (StatusOf) and the code itself in "code", so that clients branch on
+// the code and show the detail.
 //
 // # Adding routes
 //
@@ -44,7 +45,7 @@
 // Options.Ready or added with AddReadyCheck, and answers 503 naming the checks that failed. GET /metrics
 // serves Options.Registry (NewRegistry if nil), into which other components register their collectors.
 // When the store is busy (sqlstore.IsBusy) or does not answer within Options.StoreTimeout, the API answers
-// 503 {"error":{"code":"unavailable"}} with Retry-After instead of an internal error.
+// 503 with code "unavailable" and Retry-After instead of an internal error.
 package api
 
 import (
@@ -107,6 +108,8 @@ type Options struct {
 	// MaxBodyInFlight bounds the bytes of request bodies received at once; past it a request with a body
 	// is answered 503 with Retry-After. DefaultMaxBodyInFlight if 0.
 	MaxBodyInFlight int64
+	// Jobs is the job scheduler behind /v1/jobs (history and trigger); those routes answer 503 when nil.
+	Jobs JobsAPI
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
@@ -115,6 +118,7 @@ type Server struct {
 	Service  *service.Service // the application layer every use case goes through
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // the registry GET /metrics serves; register more collectors into it
+	Jobs     JobsAPI              // the job scheduler behind /v1/jobs; nil when the process runs none
 
 	maxBody      int64
 	storeTimeout time.Duration
@@ -152,6 +156,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 		Service:      opts.Service,
 		Logger:       opts.Logger,
 		Registry:     opts.Registry,
+		Jobs:         opts.Jobs,
 		maxBody:      opts.MaxBodyBytes,
 		storeTimeout: opts.StoreTimeout,
 		readyTimeout: opts.ReadyTimeout,
@@ -359,33 +364,101 @@ func StatusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// ErrorBody is the JSON of every error response.
-type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+// ProblemType is the prefix of every problem's type URI: the type of a problem with code "invalid" is
+// "urn:plaudit:problem:invalid". docs/api.md lists the codes.
+const ProblemType = "urn:plaudit:problem:"
+
+// ProblemContentType is the media type of every error response (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is the body of every error response, an RFC 9457 problem document: type and title name the kind of
+// problem, status is the HTTP status, detail says what was wrong (naming the field or parameter), code is
+// the plaudit error code clients branch on, and Errors lists every field of a request that failed
+// validation, with the line of a posted document when it has lines.
+type Problem struct {
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail"`
+	Code   string         `json:"code"`
+	Errors []ProblemField `json:"errors,omitempty"`
 }
 
-// WriteError answers with err's status and {"error":{"code","message"}}. Internal errors are answered with
-// a generic message (plaudit.ErrorMessage), so that nothing internal leaks: log them before calling it.
+// ProblemField is one invalid field of a request: its name (a JSON path such as "attrs.tier", or a query
+// parameter), why, and the 1-based line of a posted document (0, left out, when the input has no lines).
+type ProblemField struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+	Line   int    `json:"line,omitempty"`
+}
+
+// problemTitles are the titles of the problem types, by code.
+var problemTitles = map[string]string{
+	plaudit.EINVALID:      "Invalid request",
+	plaudit.EUNAUTHORIZED: "Unauthorized",
+	plaudit.EFORBIDDEN:    "Forbidden",
+	plaudit.ENOTFOUND:     "Not found",
+	plaudit.ECONFLICT:     "Conflict",
+	CodeUnavailable:       "Service unavailable",
+	plaudit.EINTERNAL:     "Internal error",
+}
+
+// WriteError answers with err's status and an application/problem+json body (Problem). A
+// *plaudit.ValidationError or *plaudit.FieldError in err's chain is invalid input, answered 400 with every
+// field in errors. Internal errors are answered with a generic detail (plaudit.ErrorMessage), so that nothing
+// internal leaks: log them before calling it.
 func WriteError(w http.ResponseWriter, err error) {
-	code := plaudit.ErrorCode(err)
-	writeError(w, StatusOf(code), code, plaudit.ErrorMessage(err))
+	var ve *plaudit.ValidationError
+	var fe *plaudit.FieldError
+	var fields []ProblemField
+	code, detail := plaudit.ErrorCode(err), plaudit.ErrorMessage(err)
+	switch {
+	case errors.As(err, &ve) && code == plaudit.EINTERNAL:
+		code = plaudit.EINVALID
+		msgs := make([]string, 0, len(ve.Errors))
+		for _, f := range ve.Errors {
+			fields = append(fields, ProblemField{Field: f.Field, Reason: f.Reason, Line: f.Line})
+			msgs = append(msgs, f.Error())
+		}
+		detail = ve.Input + ": " + strings.Join(msgs, "; ")
+	case errors.As(err, &fe) && code == plaudit.EINTERNAL:
+		code, detail = plaudit.EINVALID, fe.Error()
+		fields = []ProblemField{{Field: fe.Field, Reason: fe.Reason, Line: fe.Line}}
+	}
+	writeProblem(w, Problem{Status: StatusOf(code), Code: code, Detail: detail, Errors: fields})
 }
 
+// writeError answers with status and a problem of code with detail message.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	var body ErrorBody
-	body.Error.Code, body.Error.Message = code, message
-	WriteJSON(w, status, body)
+	writeProblem(w, Problem{Status: status, Code: code, Detail: message})
+}
+
+// writeProblem fills in the problem's type and title and writes it.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Code == "" {
+		p.Code = plaudit.EINTERNAL
+	}
+	p.Type = ProblemType + p.Code
+	if p.Title = problemTitles[p.Code]; p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	b, err := json.Marshal(p)
+	if err != nil { // cannot happen: a Problem is strings and numbers
+		b = []byte(`{"type":"` + ProblemType + `internal","title":"Internal error","status":500,"detail":"internal error","code":"internal"}`)
+		p.Status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", ProblemContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	w.Write(append(b, '\n'))
 }
 
 // WriteJSON answers with status and v as JSON.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+		writeError(w, http.StatusInternalServerError, plaudit.EINTERNAL, "internal error")
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

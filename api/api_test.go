@@ -55,8 +55,12 @@ func (c *client) do(method, path, contentType, body string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		c.t.Errorf("%s %s: Content-Type %q", method, path, ct)
+	want := "application/json"
+	if resp.StatusCode >= 400 && path != "/readyz" { // a failing /readyz is a report, not a problem
+		want = api.ProblemContentType
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != want {
+		c.t.Errorf("%s %s: %d with Content-Type %q, want %q", method, path, resp.StatusCode, ct, want)
 	}
 	return resp.StatusCode, string(b)
 }

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
@@ -153,68 +152,44 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func eventFilter(r *http.Request) (plaudit.EventFilter, error) {
-	q := r.URL.Query()
-	for name := range q {
-		switch name {
-		case "source", "kind", "since", "until", "after", "limit":
-		default:
-			return plaudit.EventFilter{}, plaudit.Errorf(plaudit.EINVALID, "unknown query parameter %q (want source, kind, since, until, after, limit)", name)
-		}
-	}
+	q := ParseQuery(r, "source", "kind", "since", "until", "after", "limit")
 	f := plaudit.EventFilter{Limit: DefaultLimit}
-	for _, v := range list(q["source"]) {
+	for _, v := range q.List("source") {
 		src := plaudit.Source(v)
 		if !src.Valid() {
-			return f, plaudit.Errorf(plaudit.EINVALID, "source: unknown source %q", v)
+			q.fail("source", "unknown source %q", v)
+			continue
 		}
 		f.Sources = append(f.Sources, src)
 	}
-	for _, v := range list(q["kind"]) {
+	for _, v := range q.List("kind") {
+		if !anyKnownKind(plaudit.Kind(v)) {
+			q.fail("kind", "unknown kind %q", v)
+			continue
+		}
 		f.Kinds = append(f.Kinds, plaudit.Kind(v))
 	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return f, plaudit.Errorf(plaudit.EINVALID, "%s: not an RFC3339 time: %q", p.name, v)
-			}
-			*p.dst = t
-		}
-	}
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return f, plaudit.Errorf(plaudit.EINVALID, "after: want a sequence number, got %q", v)
-		}
-		f.AfterSeq = n
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			return f, plaudit.Errorf(plaudit.EINVALID, "limit: want a number from 1 to %d, got %q", MaxLimit, v)
-		}
-		f.Limit = n
-	}
-	return f, nil
+	f.Since, f.Until = q.Time("since"), q.Time("until")
+	f.AfterSeq = q.Int("after", 0, 0, math.MaxInt64)
+	f.Limit = int(q.Int("limit", DefaultLimit, 1, MaxLimit))
+	return f, q.Err()
 }
 
-// list splits repeated and comma-separated query values.
-func list(vs []string) []string {
-	var out []string
-	for _, v := range vs {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
+// anyKnownKind reports whether k is a kind of some source.
+func anyKnownKind(k plaudit.Kind) bool {
+	for _, src := range plaudit.Sources {
+		if plaudit.KnownKind(src, k) {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+	if err := ParseQuery(r).Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
 	st, err := s.Store.EventStats(r.Context())
 	if err != nil {
 		s.internal(r.Context(), w, r, err)

@@ -29,6 +29,7 @@ func init() {
 		}
 		env.Registry.MustRegister(s.Collectors()...)
 		env.Notify.set(s)
+		env.API.Jobs = s // /v1/jobs: built before serve listens, so no request sees it change
 		return &jobsComponent{s: s, notify: env.Notify}, nil
 	})
 }

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/score"
+)
+
+func init() {
+	Register(func(s *Server) {
+		s.Route("GET /v1/members", s.listMembers, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
+		s.Route("GET /v1/members/{member}", s.getMember, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleMember)
+	})
+}
+
+// MembersPage is the body of GET /v1/members.
+type MembersPage struct {
+	Members []*plaudit.Member `json:"members"`
+	Next    string            `json:"next,omitempty"`
+}
+
+// listMembers lists the members by handle: all, of one kind, or those whose handle, account or wallet
+// contains q.
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
+	q := ParseQuery(r, "q", "kind", "cursor", "limit")
+	search := q.String("q")
+	kind := plaudit.MemberKind(q.Enum("kind", "", string(plaudit.MemberCommunity), string(plaudit.MemberProject)))
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	ms, err := s.Service.SearchMembers(r.Context(), search, kind)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var out MembersPage
+	out.Members, out.Next = Paginate(ms, page)
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// MemberResponse is the body of GET /v1/members/{member}: the identity, the points under the active policy
+// by rule, the integrity verdicts and the flags.
+type MemberResponse struct {
+	*plaudit.Member
+	History  []plaudit.IdentityChange `json:"history"`
+	Policy   string                   `json:"policy,omitempty"`
+	Points   plaudit.Points           `json:"points"`
+	Scores   int                      `json:"scores"`
+	Reasons  []score.Reason           `json:"reasons"`
+	Verdicts []plaudit.RunVerdict     `json:"verdicts"`
+	Flags    []plaudit.Flag           `json:"flags"`
+}
+
+// getMember answers one member, named by handle, account key or wallet. A member key reads only its own.
+func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
+	if err := ParseQuery(r).Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	p, err := s.Service.MemberProfile(r.Context(), r.PathValue("member"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ownOnly(w, r, p.Detail.Handle) {
+		return
+	}
+	out := MemberResponse{Member: p.Detail.Member, History: p.Detail.History, Policy: p.Policy,
+		Reasons: []score.Reason{}, Verdicts: p.Integrity.Runs, Flags: p.Integrity.Flags}
+	if out.History == nil {
+		out.History = []plaudit.IdentityChange{}
+	}
+	if out.Verdicts == nil {
+		out.Verdicts = []plaudit.RunVerdict{}
+	}
+	if out.Flags == nil {
+		out.Flags = []plaudit.Flag{}
+	}
+	if p.Total != nil {
+		out.Points, out.Scores = p.Total.Points, p.Total.Scores
+		if p.Total.Reasons != nil {
+			out.Reasons = p.Total.Reasons
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// isoWeek formats an ISO week as 2026-W02.
+func isoWeek(year, week int) string { return fmt.Sprintf("%04d-W%02d", year, week) }

@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// EpochProofFor returns the Merkle proof in closed epoch id of the allocation that key names: a wallet
+// address (0x and 40 hex digits, any case) as the epoch paid it, or a member handle as the epoch recorded
+// it. See EpochProof.
+func (s *Service) EpochProofFor(ctx context.Context, id, key string) (*PayoutProof, error) {
+	if !ValidWallet(key) {
+		return s.EpochProof(ctx, id, key)
+	}
+	ce, err := s.Epoch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range ce.Allocations {
+		if strings.EqualFold(a.Wallet, key) && a.Paid != nil && a.Paid.Sign() > 0 {
+			return s.EpochProof(ctx, id, a.Member)
+		}
+	}
+	return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s paid nothing to the wallet %s", ce.Epoch.ID, key)
+}
+
+// EpochExportAllocation is an allocation as exported: amounts as decimal strings of base units, so that no
+// JSON reader loses precision.
+type EpochExportAllocation struct {
+	Member   string   `json:"member"`
+	Kind     string   `json:"kind"`
+	Wallet   string   `json:"wallet,omitempty"`
+	Events   int      `json:"events"`
+	Excluded int      `json:"excluded"`
+	Points   string   `json:"points"`
+	Share    string   `json:"share"`
+	CarryIn  string   `json:"carry_in"`
+	Fee      string   `json:"fee"`
+	Paid     string   `json:"paid"`
+	CarryOut string   `json:"carry_out"`
+	ENG      string   `json:"eng"`
+	Capped   bool     `json:"capped"`
+	Notes    []string `json:"notes,omitempty"`
+}
+
+// EpochExportDoc is a closed epoch as exported in JSON: its totals as decimal strings of base units and
+// every allocation.
+type EpochExportDoc struct {
+	ID          string                  `json:"id"`
+	Program     string                  `json:"program"`
+	Start       time.Time               `json:"start"`
+	End         time.Time               `json:"end"`
+	PolicyHash  string                  `json:"policy_hash"`
+	Token       string                  `json:"token"`
+	Decimals    int                     `json:"decimals"`
+	Pool        string                  `json:"pool"`
+	PoolCarryIn string                  `json:"pool_carry_in"`
+	Paid        string                  `json:"paid"`
+	Fees        string                  `json:"fees"`
+	CarriedIn   string                  `json:"carried_in"`
+	CarriedOut  string                  `json:"carried_out"`
+	Unspent     string                  `json:"unspent"`
+	UnspentTo   string                  `json:"unspent_to"`
+	ENG         string                  `json:"eng"`
+	Digest      string                  `json:"digest"`
+	Root        string                  `json:"root"`
+	Allocations []EpochExportAllocation `json:"allocations"`
+}
+
+func exportAllocation(a *plaudit.Allocation) EpochExportAllocation {
+	return EpochExportAllocation{Member: a.Member, Kind: string(a.Kind), Wallet: a.Wallet, Events: a.Events, Excluded: a.Excluded,
+		Points: a.Points.String(), Share: a.Share.String(), CarryIn: a.CarryIn.String(), Fee: a.Fee.String(), Paid: a.Paid.String(),
+		CarryOut: a.CarryOut.String(), ENG: a.ENG.String(), Capped: a.Capped, Notes: a.Notes}
+}
+
+// EpochExportFormats are the formats ExportEpoch writes.
+var EpochExportFormats = []string{"csv", "json"}
+
+// ExportEpoch writes closed epoch id to w as CSV (a header, then one row per member, amounts in base units)
+// or JSON (EpochExportDoc, indented): the same bytes as `plaudit epoch export`.
+func (s *Service) ExportEpoch(ctx context.Context, w io.Writer, id, format string) error {
+	if format != "csv" && format != "json" {
+		return plaudit.Errorf(plaudit.EINVALID, "format %q: want csv or json", format)
+	}
+	ce, err := s.Epoch(ctx, id)
+	if err != nil {
+		return err
+	}
+	return WriteEpochExport(w, format, ce.Epoch, ce.Allocations)
+}
+
+// WriteEpochExport writes an epoch and its allocations as CSV or JSON (see ExportEpoch).
+func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []plaudit.Allocation) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"epoch", "member", "kind", "wallet", "events", "excluded", "points", "share", "carry_in", "fee", "paid", "carry_out", "eng", "capped", "notes"})
+		for i := range allocs {
+			e := exportAllocation(&allocs[i])
+			_ = cw.Write([]string{ep.ID, e.Member, e.Kind, e.Wallet, strconv.Itoa(e.Events), strconv.Itoa(e.Excluded), e.Points, e.Share, e.CarryIn,
+				e.Fee, e.Paid, e.CarryOut, e.ENG, strconv.FormatBool(e.Capped), strings.Join(e.Notes, "; ")})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return fmt.Errorf("export epoch %s: %w", ep.ID, err)
+		}
+		return nil
+	case "json":
+		x := EpochExportDoc{ID: ep.ID, Program: ep.Program, Start: ep.Start, End: ep.End, PolicyHash: ep.PolicyHash, Token: ep.Token,
+			Decimals: ep.Decimals, Pool: ep.Pool.String(), PoolCarryIn: ep.PoolCarryIn.String(), Paid: ep.Paid.String(), Fees: ep.Fees.String(),
+			CarriedIn: ep.CarriedIn.String(), CarriedOut: ep.CarriedOut.String(), Unspent: ep.Unspent.String(), UnspentTo: ep.UnspentTo,
+			ENG: ep.ENG.String(), Digest: ep.Digest, Root: ep.Root, Allocations: make([]EpochExportAllocation, len(allocs))}
+		for i := range allocs {
+			x.Allocations[i] = exportAllocation(&allocs[i])
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(x); err != nil {
+			return fmt.Errorf("export epoch %s: %w", ep.ID, err)
+		}
+		return nil
+	}
+	return plaudit.Errorf(plaudit.EINVALID, "format %q: want csv or json", format)
+}

@@ -1,0 +1,131 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/score"
+)
+
+// SearchMembers returns the current members, sorted by handle, of kind when kind is not "" and, when query
+// is not "", only those whose handle, an account key or a wallet contains it (case-insensitive).
+func (s *Service) SearchMembers(ctx context.Context, query string, kind plaudit.MemberKind) ([]*plaudit.Member, error) {
+	all, err := s.Members(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	if query == "" {
+		return all, nil
+	}
+	q := strings.ToLower(query)
+	var out []*plaudit.Member
+	for _, m := range all {
+		if memberMatches(m, q) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func memberMatches(m *plaudit.Member, q string) bool {
+	if strings.Contains(strings.ToLower(m.Handle), q) {
+		return true
+	}
+	for _, list := range [][]string{m.Accounts, m.Wallets} {
+		for _, v := range list {
+			if strings.Contains(strings.ToLower(v), q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MemberProfile is one member with everything an operator (or the member) looks at: the identity (linked
+// accounts, wallets, tier, history), the points under the active policy by rule, and the integrity layer's
+// verdicts and flags.
+type MemberProfile struct {
+	Detail *MemberDetail
+	// Policy is the active policy's hash; "" when no policy is active (then Total is nil).
+	Policy string
+	// Total is the member's stored points under the active policy, by rule; nil without scores.
+	Total *score.MemberTotal
+	// Integrity is every stored integrity run's verdict on the member and the flags against them.
+	Integrity *SubjectIntegrity
+}
+
+// MemberProfile returns the member named by key (a handle, or an account key such as x:1001, or a wallet
+// address) with its points under the active policy and its verdicts. An unknown one is ENOTFOUND.
+func (s *Service) MemberProfile(ctx context.Context, key string) (*MemberProfile, error) {
+	handle, err := s.ResolveMember(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Member(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	p := &MemberProfile{Detail: d}
+	rec, err := s.store.ActivePolicy(ctx)
+	switch {
+	case plaudit.ErrorCode(err) == plaudit.ENOTFOUND:
+	case err != nil:
+		return nil, fmt.Errorf("member %s: active policy: %w", d.Handle, err)
+	default:
+		p.Policy = rec.Hash
+		scores, err := s.store.ScoresByMember(ctx, rec.Hash, d.Handle)
+		if err != nil {
+			return nil, fmt.Errorf("member %s: scores: %w", d.Handle, err)
+		}
+		if totals := score.Totals(scores); len(totals) > 0 {
+			p.Total = &totals[0]
+		}
+	}
+	if p.Integrity, err = s.SubjectIntegrity(ctx, plaudit.MemberSubject(d.Handle)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ResolveMember returns the handle of the member key names: a handle (a merged handle follows the member it
+// was merged into), an account key such as x:1001, or a wallet address (0x and 40 hex digits, any case). An
+// unknown one is ENOTFOUND.
+func (s *Service) ResolveMember(ctx context.Context, key string) (string, error) {
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return "", err
+	}
+	if ValidWallet(key) {
+		for _, m := range dir.Members() {
+			for _, w := range m.Wallets {
+				if strings.EqualFold(w, key) {
+					return m.Handle, nil
+				}
+			}
+		}
+		return "", plaudit.Errorf(plaudit.ENOTFOUND, "no member has the wallet %s", key)
+	}
+	m, err := findMember(dir, key)
+	if err != nil {
+		return "", err
+	}
+	return m.Handle, nil
+}
+
+// MemberVerdicts returns, for each of handles that has one, the verdict of the newest stored integrity run
+// on the member (member:HANDLE): what a leaderboard shows beside the points.
+func (s *Service) MemberVerdicts(ctx context.Context, handles []string) (map[string]plaudit.RunVerdict, error) {
+	out := map[string]plaudit.RunVerdict{}
+	for _, h := range handles {
+		vs, err := s.store.SubjectVerdicts(ctx, plaudit.MemberSubject(h))
+		if err != nil {
+			return nil, fmt.Errorf("verdicts on member %s: %w", h, err)
+		}
+		if len(vs) > 0 {
+			out[h] = vs[0]
+		}
+	}
+	return out, nil
+}
