@@ -39,7 +39,7 @@ func TestServeRefusesOpenAPIOnAllInterfaces(t *testing.T) {
 	t.Setenv("PLAUDIT_API_TOKENS", "")
 	t.Setenv("PLAUDIT_DATABASE_URL", "")
 	t.Setenv("XDG_DATA_HOME", t.TempDir()) // serve looks for API keys in the (default) store first
-	old := dbFlag // another test in this process may have left --db set
+	old := dbFlag                          // another test in this process may have left --db set
 	dbFlag = ""
 	defer func() { dbFlag = old }()
 	cmd := &cobra.Command{}
