@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -346,81 +344,6 @@ func epochListCmd() *cobra.Command {
 	return cmd
 }
 
-// exportAllocation is an allocation as exported: amounts as decimal strings of base units, so that no JSON
-// reader loses precision.
-type exportAllocation struct {
-	Member   string   `json:"member"`
-	Kind     string   `json:"kind"`
-	Wallet   string   `json:"wallet,omitempty"`
-	Events   int      `json:"events"`
-	Excluded int      `json:"excluded"`
-	Points   string   `json:"points"`
-	Share    string   `json:"share"`
-	CarryIn  string   `json:"carry_in"`
-	Fee      string   `json:"fee"`
-	Paid     string   `json:"paid"`
-	CarryOut string   `json:"carry_out"`
-	ENG      string   `json:"eng"`
-	Capped   bool     `json:"capped"`
-	Notes    []string `json:"notes,omitempty"`
-}
-
-type exportEpoch struct {
-	ID          string             `json:"id"`
-	Program     string             `json:"program"`
-	Start       time.Time          `json:"start"`
-	End         time.Time          `json:"end"`
-	PolicyHash  string             `json:"policy_hash"`
-	Token       string             `json:"token"`
-	Decimals    int                `json:"decimals"`
-	Pool        string             `json:"pool"`
-	PoolCarryIn string             `json:"pool_carry_in"`
-	Paid        string             `json:"paid"`
-	Fees        string             `json:"fees"`
-	CarriedIn   string             `json:"carried_in"`
-	CarriedOut  string             `json:"carried_out"`
-	Unspent     string             `json:"unspent"`
-	UnspentTo   string             `json:"unspent_to"`
-	ENG         string             `json:"eng"`
-	Digest      string             `json:"digest"`
-	Root        string             `json:"root"`
-	Allocations []exportAllocation `json:"allocations"`
-}
-
-func toExport(a *plaudit.Allocation) exportAllocation {
-	return exportAllocation{Member: a.Member, Kind: string(a.Kind), Wallet: a.Wallet, Events: a.Events, Excluded: a.Excluded,
-		Points: a.Points.String(), Share: a.Share.String(), CarryIn: a.CarryIn.String(), Fee: a.Fee.String(), Paid: a.Paid.String(),
-		CarryOut: a.CarryOut.String(), ENG: a.ENG.String(), Capped: a.Capped, Notes: a.Notes}
-}
-
-// writeExport writes an epoch as CSV (one row per member, amounts in base units) or JSON.
-func writeExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []plaudit.Allocation) error {
-	switch format {
-	case "csv":
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"epoch", "member", "kind", "wallet", "events", "excluded", "points", "share", "carry_in", "fee", "paid", "carry_out", "eng", "capped", "notes"})
-		for i := range allocs {
-			e := toExport(&allocs[i])
-			_ = cw.Write([]string{ep.ID, e.Member, e.Kind, e.Wallet, strconv.Itoa(e.Events), strconv.Itoa(e.Excluded), e.Points, e.Share, e.CarryIn,
-				e.Fee, e.Paid, e.CarryOut, e.ENG, strconv.FormatBool(e.Capped), strings.Join(e.Notes, "; ")})
-		}
-		cw.Flush()
-		return cw.Error()
-	case "json":
-		x := exportEpoch{ID: ep.ID, Program: ep.Program, Start: ep.Start, End: ep.End, PolicyHash: ep.PolicyHash, Token: ep.Token,
-			Decimals: ep.Decimals, Pool: ep.Pool.String(), PoolCarryIn: ep.PoolCarryIn.String(), Paid: ep.Paid.String(), Fees: ep.Fees.String(),
-			CarriedIn: ep.CarriedIn.String(), CarriedOut: ep.CarriedOut.String(), Unspent: ep.Unspent.String(), UnspentTo: ep.UnspentTo,
-			ENG: ep.ENG.String(), Digest: ep.Digest, Root: ep.Root, Allocations: make([]exportAllocation, len(allocs))}
-		for i := range allocs {
-			x.Allocations[i] = toExport(&allocs[i])
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(x)
-	}
-	return plaudit.Errorf(plaudit.EINVALID, "--format %q: want csv or json", format)
-}
-
 func epochExportCmd() *cobra.Command {
 	var format, out string
 	cmd := &cobra.Command{
@@ -445,7 +368,7 @@ func epochExportCmd() *cobra.Command {
 			}
 			ep, allocs := ce.Epoch, ce.Allocations
 			if out == "" || out == "-" {
-				return writeExport(cmd.OutOrStdout(), format, ep, allocs)
+				return service.WriteEpochExport(cmd.OutOrStdout(), format, ep, allocs)
 			}
 			// Write beside the target and rename, so that a failure never leaves half a file.
 			tmp, err := os.CreateTemp(dirOf(out), ".plaudit-export-*")
@@ -453,7 +376,7 @@ func epochExportCmd() *cobra.Command {
 				return fmt.Errorf("export %s: %w", out, err)
 			}
 			defer os.Remove(tmp.Name())
-			if err := writeExport(tmp, format, ep, allocs); err != nil {
+			if err := service.WriteEpochExport(tmp, format, ep, allocs); err != nil {
 				tmp.Close()
 				return fmt.Errorf("export %s: %w", out, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -92,7 +93,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 		csvPaid.Add(csvPaid, v)
 	}
 	out, _, _ = run(t, bin, "--db", db, "epoch", "export", id, "--format", "json")
-	var x exportEpoch
+	var x service.EpochExportDoc
 	if err := json.Unmarshal([]byte(out), &x); err != nil {
 		t.Fatal(err)
 	}
