@@ -1,6 +1,9 @@
 package plaudit
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Score is what a policy awarded for one event: the points, who earns them, and the explanation. Every
 // stored score names the policy hash that made it, so that history can be replayed and audited.
@@ -48,3 +51,10 @@ type Reason struct {
 
 // MemberSubject returns the Verdict subject for a member handle.
 func MemberSubject(handle string) string { return "member:" + handle }
+
+// MemberOfSubject returns the handle of a member subject ("member:HANDLE") and true, or "" and false for
+// an event subject.
+func MemberOfSubject(subject string) (string, bool) {
+	h, ok := strings.CutPrefix(subject, "member:")
+	return h, ok && h != ""
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math/big"
 	"net/http"
 
 	"github.com/plaudit/plaudit"
@@ -14,30 +15,44 @@ func init() {
 	})
 }
 
-// LeaderboardEntry is one member's line on a leaderboard: rank, points, the rules they came from, and the
-// verdict of the newest integrity run on the member when there is one.
+// LeaderboardEntry is one member's line on a leaderboard: rank, points after integrity verdicts, the points
+// before them, the rules the points came from, and the verdict on the member when there is one.
 type LeaderboardEntry struct {
-	Rank    int                 `json:"rank"`
-	Member  string              `json:"member"`
-	Points  plaudit.Points      `json:"points"`
-	Scores  int                 `json:"scores"`
-	Reasons []score.Reason      `json:"reasons"`
-	Verdict *plaudit.RunVerdict `json:"verdict,omitempty"`
+	Rank   int            `json:"rank"`
+	Member string         `json:"member"`
+	Points plaudit.Points `json:"points"`
+	// PointsBeforeVerdicts is what the member's scores came to before integrity verdicts.
+	PointsBeforeVerdicts plaudit.Points      `json:"points_before_verdicts"`
+	Scores               int                 `json:"scores"`
+	Adjusted             int                 `json:"adjusted"` // scores a verdict changed
+	Reasons              []score.Reason      `json:"reasons"`
+	Verdict              *plaudit.RunVerdict `json:"verdict,omitempty"`
+	// Paid (base units of the board's token) and Wallet on epoch and program boards.
+	Paid   *big.Int `json:"paid,omitempty"`
+	Wallet string   `json:"wallet,omitempty"`
+	Epochs int      `json:"epochs,omitempty"`
 }
 
 // LeaderboardResponse is the body of GET /v1/leaderboard.
 type LeaderboardResponse struct {
-	Policy  string             `json:"policy"`
-	Week    string             `json:"week,omitempty"` // the ISO week; absent for all time
-	Members int                `json:"members"`        // members with points in the board's time
-	Entries []LeaderboardEntry `json:"entries"`
-	Next    string             `json:"next,omitempty"`
+	Policy   string             `json:"policy"`
+	Week     string             `json:"week,omitempty"`    // the ISO week; absent for all time
+	Epoch    string             `json:"epoch,omitempty"`   // the closed epoch of an epoch board
+	Program  string             `json:"program,omitempty"` // the program of an epoch or program board
+	Epochs   int                `json:"epochs,omitempty"`  // closed epochs a program board sums
+	Token    string             `json:"token,omitempty"`   // what paid is counted in
+	Decimals int                `json:"decimals,omitempty"`
+	Runs     []int64            `json:"integrity_runs"` // the integrity runs whose verdicts apply
+	Members  int                `json:"members"`        // members with points on the board
+	Entries  []LeaderboardEntry `json:"entries"`
+	Next     string             `json:"next,omitempty"`
 }
 
-// getLeaderboard answers the members by points under the active policy, all time or in one ISO week
-// (week=2026-W02), with each member's reasons and verdict.
+// getLeaderboard answers the members by points after integrity verdicts: under the active policy all time or
+// in one ISO week (week=2026-W02), in one closed epoch (epoch=ID) or over a program's closed epochs
+// (program=NAME), with each member's reasons and verdict.
 func (s *Server) getLeaderboard(w http.ResponseWriter, r *http.Request) {
-	q := ParseQuery(r, "week", "cursor", "limit")
+	q := ParseQuery(r, "week", "epoch", "program", "cursor", "limit")
 	var req service.LeaderboardRequest
 	if wk := q.String("week"); wk != "" {
 		var err error
@@ -45,6 +60,7 @@ func (s *Server) getLeaderboard(w http.ResponseWriter, r *http.Request) {
 			q.fail("week", "%s", plaudit.ErrorMessage(err))
 		}
 	}
+	req.Epoch, req.Program = q.String("epoch"), q.String("program")
 	page := q.Page()
 	if err := q.Err(); err != nil {
 		WriteError(w, err)
@@ -55,27 +71,23 @@ func (s *Server) getLeaderboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	totals, next := Paginate(b.Totals, page)
-	handles := make([]string, len(totals))
-	for i, t := range totals {
-		handles[i] = t.Member
+	entries, next := Paginate(b.Entries, page)
+	out := LeaderboardResponse{Policy: b.Policy.Hash, Program: b.Program, Epochs: b.Epochs, Token: b.Token, Decimals: b.Decimals,
+		Runs: b.Runs, Members: b.Members, Entries: make([]LeaderboardEntry, len(entries)), Next: next}
+	if out.Runs == nil {
+		out.Runs = []int64{}
 	}
-	verdicts, err := s.Service.MemberVerdicts(r.Context(), handles)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := LeaderboardResponse{Policy: b.Policy.Hash, Members: b.Members, Entries: make([]LeaderboardEntry, len(totals)), Next: next}
 	if req.Week != 0 {
 		out.Week = isoWeek(req.Year, req.Week)
 	}
-	for i, t := range totals {
-		e := LeaderboardEntry{Rank: page.Offset + i + 1, Member: t.Member, Points: t.Points, Scores: t.Scores, Reasons: t.Reasons}
+	if b.Epoch != nil {
+		out.Epoch, out.Epochs = b.Epoch.ID, 0
+	}
+	for i, t := range entries {
+		e := LeaderboardEntry{Rank: page.Offset + i + 1, Member: t.Member, Points: t.Points, PointsBeforeVerdicts: t.Raw,
+			Scores: t.Scores, Adjusted: t.Adjusted, Reasons: t.Reasons, Verdict: t.Verdict, Paid: t.Paid, Wallet: t.Wallet, Epochs: t.Epochs}
 		if e.Reasons == nil {
 			e.Reasons = []score.Reason{}
-		}
-		if v, ok := verdicts[t.Member]; ok {
-			e.Verdict = &v
 		}
 		out.Entries[i] = e
 	}

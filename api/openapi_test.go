@@ -154,10 +154,10 @@ func TestResponsesMatchSchemas(t *testing.T) {
 	}
 	member := ms[0].Handle
 	b, err := f.svc.Leaderboard(t.Context(), service.LeaderboardRequest{Limit: 1})
-	if err != nil || len(b.Totals) == 0 {
+	if err != nil || len(b.Entries) == 0 {
 		t.Fatalf("leaderboard: %v", err)
 	}
-	top := b.Totals[0].Member
+	top := b.Entries[0].Member
 	x, err := f.svc.Explain(t.Context(), top, nil)
 	if err != nil || len(x.Scores) == 0 {
 		t.Fatalf("explain %s: %v", top, err)
@@ -194,6 +194,10 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"GET", "/v1/leaderboard?limit=3", "", "", 200},
 		{"GET", "/v1/leaderboard?week=2026-W02&limit=3", "", "", 200},
 		{"GET", "/v1/leaderboard?week=2026-W54", "", "", 400},
+		{"GET", "/v1/leaderboard?epoch=" + url.QueryEscape(eps[0].ID) + "&limit=3", "", "", 200},
+		{"GET", "/v1/leaderboard?program=" + url.QueryEscape(eps[0].Program) + "&limit=3", "", "", 200},
+		{"GET", "/v1/leaderboard?program=nobody", "", "", 404},
+		{"GET", "/v1/leaderboard?program=" + url.QueryEscape(eps[0].Program) + "&week=2026-W02", "", "", 400},
 		{"GET", "/v1/explanations/members/" + top, "", "", 200},
 		{"GET", "/v1/explanations/events/" + escapeEventKey(x.Scores[0].Event), "", "", 200},
 		{"GET", "/v1/explanations/events/x/nope", "", "", 404},

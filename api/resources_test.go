@@ -143,10 +143,10 @@ func TestMemberKeysSeeOnlyThemselves(t *testing.T) {
 func TestCredential(t *testing.T) {
 	f := newFixture(t, "")
 	b, err := f.svc.Leaderboard(t.Context(), service.LeaderboardRequest{})
-	if err != nil || len(b.Totals) == 0 {
+	if err != nil || len(b.Entries) == 0 {
 		t.Fatal(err)
 	}
-	top := b.Totals[0]
+	top := b.Entries[0]
 	var c CredentialResponse
 	f.getJSON("/v1/credentials/"+top.Member+"?min_points="+top.Points.String(), &c)
 	if !c.Eligible || c.Points != top.Points || c.Member != top.Member || c.Window != "all" {
@@ -157,12 +157,12 @@ func TestCredential(t *testing.T) {
 		t.Fatalf("above the threshold: %+v", c)
 	}
 	wk, err := f.svc.Leaderboard(t.Context(), service.LeaderboardRequest{Year: 2026, Week: 2})
-	if err != nil || len(wk.Totals) == 0 {
+	if err != nil || len(wk.Entries) == 0 {
 		t.Fatal(err)
 	}
-	f.getJSON("/v1/credentials/"+wk.Totals[0].Member+"?window=2026-W02", &c)
-	if c.Points != wk.Totals[0].Points || c.Since == nil || !c.Since.Equal(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("week 2: %+v, want %s", c, wk.Totals[0].Points)
+	f.getJSON("/v1/credentials/"+wk.Entries[0].Member+"?window=2026-W02", &c)
+	if c.Points != wk.Entries[0].Points || c.Since == nil || !c.Since.Equal(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("week 2: %+v, want %s", c, wk.Entries[0].Points)
 	}
 	// The fixture's clock is weeks after the community ended: nothing in the last 7 days.
 	f.getJSON("/v1/credentials/"+top.Member+"?window=7d&min_points=0.5", &c)

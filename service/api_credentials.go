@@ -95,7 +95,7 @@ type Credential struct {
 	// Member is the member's handle; "" when the subject names no member (then Eligible is false).
 	Member    string
 	Eligible  bool
-	Points    plaudit.Points // the member's points in the window
+	Points    plaudit.Points // the member's points in the window, after integrity verdicts
 	MinPoints plaudit.Points
 	Scores    int // scored events in the window
 	Window    CredentialWindow
@@ -103,7 +103,7 @@ type Credential struct {
 }
 
 // Credential answers whether the subject's member has at least req.MinPoints under the active policy's
-// stored scores in req.Window. A subject that names no member is not eligible (not an error), so that a
+// stored scores in req.Window, after integrity verdicts (as the leaderboard counts them). A subject that names no member is not eligible (not an error), so that a
 // platform asking about a stranger gets a plain no; no active policy is ENOTFOUND.
 func (s *Service) Credential(ctx context.Context, req CredentialRequest) (*Credential, error) {
 	if req.MinPoints < 0 {
@@ -125,7 +125,15 @@ func (s *Service) Credential(ctx context.Context, req CredentialRequest) (*Crede
 	if err != nil {
 		return nil, fmt.Errorf("credential of %s: scores: %w", handle, err)
 	}
-	for _, sc := range scores {
+	runs, err := s.policyRuns(ctx, rec.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("credential of %s: %w", handle, err)
+	}
+	adjusted, _, _, err := s.applyRunVerdicts(ctx, scores, runs)
+	if err != nil {
+		return nil, fmt.Errorf("credential of %s: %w", handle, err)
+	}
+	for _, sc := range adjusted {
 		c.Points += sc.Points
 	}
 	c.Scores = len(scores)

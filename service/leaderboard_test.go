@@ -24,7 +24,7 @@ func TestLeaderboardWeeks(t *testing.T) {
 		wantCode(t, "a board with no active policy", err, plaudit.ENOTFOUND)
 		svc := setUp(t, st)
 		b, err := svc.Leaderboard(ctx, service.LeaderboardRequest{})
-		if err != nil || b.Scores != 0 || b.Members != 0 || len(b.Totals) != 0 {
+		if err != nil || b.Scores != 0 || !b.Unscored || b.Members != 0 || len(b.Entries) != 0 {
 			t.Fatalf("board before scoring: %+v %v", b, err)
 		}
 		_, err = svc.Leaderboard(ctx, service.LeaderboardRequest{Year: 2026, Week: 54})
@@ -40,12 +40,12 @@ func TestLeaderboardWeeks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if all.Scores != len(res.Scores) || all.Members != len(all.Totals) || all.Members < 10 || all.Policy.Hash != res.Policy.Hash() || all.Year != 0 {
-			t.Fatalf("all-time board: %d scores (rescore made %d), %d members, %d totals, policy %s", all.Scores, len(res.Scores), all.Members, len(all.Totals), all.Policy.Hash)
+		if all.Scores != len(res.Scores) || all.Members != len(all.Entries) || all.Members < 10 || all.Policy.Hash != res.Policy.Hash() || all.Year != 0 {
+			t.Fatalf("all-time board: %d scores (rescore made %d), %d members, %d totals, policy %s", all.Scores, len(res.Scores), all.Members, len(all.Entries), all.Policy.Hash)
 		}
-		for i := 1; i < len(all.Totals); i++ {
-			if all.Totals[i].Points > all.Totals[i-1].Points {
-				t.Fatalf("board not by points: %s %s before %s %s", all.Totals[i-1].Member, all.Totals[i-1].Points, all.Totals[i].Member, all.Totals[i].Points)
+		for i := 1; i < len(all.Entries); i++ {
+			if all.Entries[i].Points > all.Entries[i-1].Points {
+				t.Fatalf("board not by points: %s %s before %s %s", all.Entries[i-1].Member, all.Entries[i-1].Points, all.Entries[i].Member, all.Entries[i].Points)
 			}
 		}
 		// The community spans ISO weeks 2 to 4 of 2026 (from Monday 2026-01-05 for 21 days).
@@ -59,7 +59,7 @@ func TestLeaderboardWeeks(t *testing.T) {
 			if b.Members == 0 || b.Year != 2026 || b.Week != week {
 				t.Fatalf("week %d: %d members", week, b.Members)
 			}
-			for _, tot := range b.Totals {
+			for _, tot := range b.Entries {
 				byWeek[tot.Member] += tot.Points
 				weeklyScores += tot.Scores
 			}
@@ -67,16 +67,16 @@ func TestLeaderboardWeeks(t *testing.T) {
 		if weeklyScores != all.Scores {
 			t.Fatalf("the weekly boards hold %d scores, the all-time board %d", weeklyScores, all.Scores)
 		}
-		for _, tot := range all.Totals {
+		for _, tot := range all.Entries {
 			if byWeek[tot.Member] != tot.Points {
 				t.Fatalf("%s: %s points all time, %s over the weeks", tot.Member, tot.Points, byWeek[tot.Member])
 			}
 		}
-		if b, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Year: 2026, Week: 10}); err != nil || b.Members != 0 || b.Scores != all.Scores {
+		if b, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Year: 2026, Week: 10}); err != nil || b.Members != 0 || b.Scores != 0 || b.Unscored {
 			t.Fatalf("a week without events: %+v %v", b, err)
 		}
 		top, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Limit: 5})
-		if err != nil || len(top.Totals) != 5 || top.Members != all.Members || top.Totals[4].Member != all.Totals[4].Member {
+		if err != nil || len(top.Entries) != 5 || top.Members != all.Members || top.Entries[4].Member != all.Entries[4].Member {
 			t.Fatalf("top 5: %+v %v", top, err)
 		}
 	})
@@ -133,4 +133,152 @@ func TestCompareTotals(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("rows %v, want %v", got, want)
 	}
+}
+
+// TestLeaderboardVerdicts: the live board counts points after the newest integrity run's verdicts and shows
+// the member's verdict and the points before; a board kept by the service is recomputed once new scores or
+// a new run arrive; epoch and program boards list what the closed epochs settled.
+func TestLeaderboardVerdicts(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		svc := setUp(t, st)
+		if _, err := svc.Rescore(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		before, err := svc.Leaderboard(ctx, service.LeaderboardRequest{})
+		if err != nil || len(before.Runs) != 0 {
+			t.Fatalf("board before integrity: %v %v", before.Runs, err)
+		}
+		for _, e := range before.Entries {
+			if e.Points != e.Raw || e.Verdict != nil || e.Adjusted != 0 {
+				t.Fatalf("%s before any integrity run: %+v", e.Member, e)
+			}
+		}
+		res, err := svc.RunIntegrity(ctx, service.IntegrityRequest{By: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mult := map[string]plaudit.Ratio{}
+		for _, v := range res.Run.Verdicts {
+			if h, ok := plaudit.MemberOfSubject(v.Subject); ok {
+				mult[h] = v.Multiplier
+			}
+		}
+		if len(mult) == 0 {
+			t.Fatal("the test community's integrity run judged no member")
+		}
+		after, err := svc.Leaderboard(ctx, service.LeaderboardRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Runs) != 1 || after.Runs[0] != res.Run.ID {
+			t.Fatalf("runs applied: %v, want [%d]", after.Runs, res.Run.ID)
+		}
+		raw := map[string]plaudit.Points{}
+		for _, e := range before.Entries {
+			raw[e.Member] = e.Points
+		}
+		judged := 0
+		for i, e := range after.Entries {
+			if i > 0 && e.Points > after.Entries[i-1].Points {
+				t.Fatalf("board not by points after verdicts at %d", i)
+			}
+			if e.Raw != raw[e.Member] {
+				t.Fatalf("%s: points before verdicts %s, the board before the run said %s", e.Member, e.Raw, raw[e.Member])
+			}
+			m, ok := mult[e.Member]
+			if !ok {
+				continue
+			}
+			judged++
+			if e.Verdict == nil || e.Verdict.Run != res.Run.ID || e.Verdict.Verdict.Multiplier != m {
+				t.Fatalf("%s: verdict %+v, want ×%s of run %d", e.Member, e.Verdict, m, res.Run.ID)
+			}
+			if m < plaudit.One && e.Raw > 0 && e.Points >= e.Raw {
+				t.Fatalf("%s: ×%s left %s of %s points", e.Member, m, e.Points, e.Raw)
+			}
+		}
+		if judged == 0 {
+			t.Fatal("no judged member is on the board")
+		}
+
+		// New events and their scores: the kept board is not served again.
+		stored, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: after.Policy.Hash})
+		if err != nil || len(stored) == 0 {
+			t.Fatal(err)
+		}
+		keys := map[string]bool{}
+		for _, sc := range stored {
+			if sc.Points > 0 {
+				keys[sc.Event] = true
+			}
+		}
+		var late plaudit.Event
+		for _, e := range community(t) {
+			if keys[string(e.Source)+"/"+e.ExternalID] && e.Content != "" && e.Target == "" {
+				late = e
+			}
+		}
+		late.ExternalID, late.Seq = "late-1", 0
+		late.Content = "a late and thoughtful note on the release checklist, the migration guide and the changelog"
+		appendAll(t, st, []plaudit.Event{late})
+		if _, err := svc.Rescore(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		again, err := svc.Leaderboard(ctx, service.LeaderboardRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Scores <= after.Scores {
+			t.Fatalf("board after one more scored event: %d scores, before %d", again.Scores, after.Scores)
+		}
+
+		// Epoch and program boards.
+		closed, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: at("2026-01-12")})
+		if err != nil || len(closed.Epochs) != 2 {
+			t.Fatalf("close two weeks: %v", err)
+		}
+		var sum plaudit.Points
+		for _, c := range closed.Epochs {
+			eb, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Epoch: c.Window.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.Epoch(ctx, c.Window.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byMember := map[string]plaudit.Allocation{}
+			for _, a := range got.Allocations {
+				byMember[a.Member] = a
+			}
+			for _, e := range eb.Entries {
+				a := byMember[e.Member]
+				if e.Points != a.Points || e.Paid.Cmp(a.Paid) != 0 || e.Wallet != a.Wallet {
+					t.Fatalf("epoch %s, %s: board %s points %s paid, allocation %s %s", c.Window.ID, e.Member, e.Points, e.Paid, a.Points, a.Paid)
+				}
+				sum += e.Points
+			}
+			if eb.Epoch == nil || eb.Epoch.ID != c.Window.ID || eb.Token != got.Epoch.Token {
+				t.Fatalf("epoch board header: %+v", eb)
+			}
+		}
+		pb, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Program: closed.Program.Name})
+		if err != nil || pb.Epochs != 2 {
+			t.Fatalf("program board: %+v %v", pb, err)
+		}
+		var psum plaudit.Points
+		for _, e := range pb.Entries {
+			psum += e.Points
+		}
+		if psum != sum {
+			t.Fatalf("program board sums %s points, its epochs %s", psum, sum)
+		}
+		_, err = svc.Leaderboard(ctx, service.LeaderboardRequest{Program: "nobody"})
+		wantCode(t, "a program with no closed epochs", err, plaudit.ENOTFOUND)
+		_, err = svc.Leaderboard(ctx, service.LeaderboardRequest{Epoch: "acme@2030-01-06T00:00:00Z"})
+		wantCode(t, "an epoch never closed", err, plaudit.ENOTFOUND)
+		_, err = svc.Leaderboard(ctx, service.LeaderboardRequest{Epoch: closed.Epochs[0].Window.ID, Year: 2026, Week: 2})
+		wantCode(t, "an epoch and a week", err, plaudit.EINVALID)
+	})
 }

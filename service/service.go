@@ -32,6 +32,8 @@ type Service struct {
 
 	scoreMu sync.Mutex // one scoring run (streamed or whole-history) at a time
 	live    *liveEngine
+
+	boards boardCache // the live leaderboards of the store's current state
 }
 
 // Options configure a Service; the zero value is fine.

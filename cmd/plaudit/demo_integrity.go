@@ -90,6 +90,16 @@ func demoIntegrity(env *demoEnv) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", m, v.Multiplier, truncateText(strings.Join(why, "; "), 110))
 	}
 	tw.Flush()
+	if env.store != nil {
+		b, err := env.service().Leaderboard(env.context(), service.LeaderboardRequest{Limit: 10})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nLeaderboard after integrity verdicts (top 10 of %d members with points):\n", b.Members)
+		if err := writeBoard(out, b, 2); err != nil {
+			return err
+		}
+	}
 
 	// The generate stage keeps the ground truth it wrote; a demo on real data has none.
 	labels, _ := env.extra["labels"].([]gen.MemberLabel)

@@ -64,7 +64,7 @@ func demoScore(env *demoEnv) error {
 		fmt.Fprintf(out, "  %-13s %7d scores %14s points\n", n, byScorer[n], pointsBy[n])
 	}
 	totals := score.Totals(scores)
-	fmt.Fprintf(out, "\nLeaderboard (top 10 of %d members with points):\n", len(totals))
+	fmt.Fprintf(out, "\nLeaderboard before integrity checks (top 10 of %d members with points):\n", len(totals))
 	if err := writeLeaderboard(out, totals, 10, 3); err != nil {
 		return err
 	}

@@ -64,21 +64,21 @@ account. Every line is checked before anything is written: a bad line is an erro
 	}
 	castCmd.Flags().StringVar(&castPolicy, "policy", "preset:cast", "policy whose cast scorer parameters apply")
 	castCmd.Flags().StringVar(&target, "target", "", "the active campaign's account, USERNAME:FID")
-	var week string
-	var top, reasons int
-	var boardJSON bool
+	var bf boardFlags
 	board := &cobra.Command{
-		Use:   "leaderboard [--week YYYY-Www]",
-		Short: "Members by points under the active policy, all time or in one ISO week, with their top reasons",
+		Use:   "leaderboard [--week YYYY-Www | --epoch ID | --program NAME]",
+		Short: "Members by points after integrity verdicts: all time, one ISO week, one closed epoch or a program",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return scoreLeaderboard(cmd, week, top, reasons, boardJSON)
+			return scoreLeaderboard(cmd, bf)
 		},
 	}
-	board.Flags().StringVar(&week, "week", "", "an ISO week such as 2026-W02 (Monday to Sunday, UTC); default all time")
-	board.Flags().IntVar(&top, "limit", 20, "members to list (0: all)")
-	board.Flags().IntVar(&reasons, "reasons", 3, "top reasons to list per member")
-	board.Flags().BoolVar(&boardJSON, "json", false, "print one JSON object per member")
+	board.Flags().StringVar(&bf.week, "week", "", "an ISO week such as 2026-W02 (Monday to Sunday, UTC); default all time")
+	board.Flags().StringVar(&bf.epoch, "epoch", "", "a closed epoch's id: the points and payouts it settled")
+	board.Flags().StringVar(&bf.program, "program", "", "a program: its closed epochs summed")
+	board.Flags().IntVar(&bf.limit, "limit", 20, "members to list (0: all)")
+	board.Flags().IntVar(&bf.reasons, "reasons", 3, "top reasons to list per member")
+	board.Flags().BoolVar(&bf.asJSON, "json", false, "print one JSON object per member")
 	cmd.AddCommand(run, replay, castCmd, board)
 	rootCmd.AddCommand(cmd)
 }
@@ -131,17 +131,17 @@ func parseWeek(s string) (year, week int, err error) {
 	return year, week, nil
 }
 
-func scoreLeaderboard(cmd *cobra.Command, week string, limit, reasons int, asJSON bool) error {
+func scoreLeaderboard(cmd *cobra.Command, f boardFlags) error {
 	ctx := cmd.Context()
-	var req service.LeaderboardRequest
-	if week != "" {
+	req := service.LeaderboardRequest{Epoch: f.epoch, Program: f.program}
+	if f.week != "" {
 		var err error
-		if req.Year, req.Week, err = parseWeek(week); err != nil {
+		if req.Year, req.Week, err = parseWeek(f.week); err != nil {
 			return err
 		}
 	}
-	if limit > 0 {
-		req.Limit = limit
+	if f.limit > 0 {
+		req.Limit = f.limit
 	}
 	st, err := openStore(ctx)
 	if err != nil {
@@ -153,28 +153,126 @@ func scoreLeaderboard(cmd *cobra.Command, week string, limit, reasons int, asJSO
 		return err
 	}
 	out := cmd.OutOrStdout()
-	if asJSON {
+	if f.asJSON {
 		enc := json.NewEncoder(out)
-		for _, t := range b.Totals {
-			if len(t.Reasons) > reasons {
-				t.Reasons = t.Reasons[:reasons]
+		for i, e := range b.Entries {
+			if len(e.Reasons) > f.reasons {
+				e.Reasons = e.Reasons[:f.reasons]
 			}
-			if err := enc.Encode(t); err != nil {
+			if err := enc.Encode(boardLine(i+1, e)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	when := "all time"
-	if week != "" {
+	switch {
+	case b.Epoch != nil:
+		when = "epoch " + b.Epoch.ID
+	case f.program != "":
+		when = fmt.Sprintf("program %s, %d closed epochs", b.Program, b.Epochs)
+	case f.week != "":
 		when = fmt.Sprintf("week %d-W%02d", b.Year, b.Week)
 	}
 	rec := b.Policy
-	fmt.Fprintf(out, "%s v%d (%s), %s: %d members with scores\n\n", rec.Name, rec.Version, rec.Hash, when, b.Members)
-	if b.Scores == 0 {
+	fmt.Fprintf(out, "%s v%d (%s), %s: %d members with points, after integrity verdicts", rec.Name, rec.Version, rec.Hash, when, b.Members)
+	if len(b.Runs) > 0 {
+		fmt.Fprintf(out, " (integrity runs %s)", joinIDs(b.Runs))
+	}
+	fmt.Fprint(out, "\n\n")
+	if b.Unscored {
 		fmt.Fprintln(out, "no stored scores under the active policy: run `plaudit score`")
 	}
-	return writeLeaderboard(out, b.Totals, len(b.Totals), reasons)
+	return writeBoard(out, b, f.reasons)
+}
+
+// boardFlags are the flags of `plaudit score leaderboard`.
+type boardFlags struct {
+	week, epoch, program string
+	limit, reasons       int
+	asJSON               bool
+}
+
+// boardJSON is one line of `plaudit score leaderboard --json`.
+type boardJSON struct {
+	Member               string              `json:"member"`
+	Points               plaudit.Points      `json:"points"` // after integrity verdicts
+	Scores               int                 `json:"scores"`
+	Reasons              []score.Reason      `json:"reasons,omitempty"`
+	Rank                 int                 `json:"rank"`
+	PointsBeforeVerdicts plaudit.Points      `json:"points_before_verdicts"`
+	Verdict              *plaudit.RunVerdict `json:"verdict,omitempty"`
+	PaidBaseUnits        string              `json:"paid_base_units,omitempty"`
+	Wallet               string              `json:"wallet,omitempty"`
+}
+
+func boardLine(rank int, e service.BoardEntry) boardJSON {
+	j := boardJSON{Rank: rank, Member: e.Member, Points: e.Points, PointsBeforeVerdicts: e.Raw, Scores: e.Scores, Reasons: e.Reasons, Verdict: e.Verdict, Wallet: e.Wallet}
+	if e.Paid != nil {
+		j.PaidBaseUnits = e.Paid.String()
+	}
+	return j
+}
+
+// writeBoard prints a leaderboard: points after verdicts, the points before them, the member's verdict,
+// and on epoch and program boards what was paid, in whole tokens.
+func writeBoard(w io.Writer, b *service.Leaderboard, reasons int) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	paid := b.Epoch != nil || b.Program != ""
+	head := "rank\tmember\tpoints\tbefore verdicts (points)\tverdict\tscores"
+	if paid {
+		head += "\tpaid (" + orDash(b.Token) + ")"
+	}
+	fmt.Fprintln(tw, head+"\ttop reasons")
+	for i, e := range b.Entries {
+		var rs []string
+		for j, r := range e.Reasons {
+			if j == reasons {
+				break
+			}
+			rs = append(rs, fmt.Sprintf("%s %s (%d×)", r.Rule, r.Points, r.Count))
+		}
+		var vs []string
+		if v := e.Verdict; v != nil && v.Verdict.Multiplier != plaudit.One {
+			m := "member ×" + v.Verdict.Multiplier.String()
+			if len(v.Verdict.Reasons) > 0 {
+				m += " " + v.Verdict.Reasons[0].Check
+			}
+			vs = append(vs, m)
+		}
+		if e.Adjusted > 0 {
+			vs = append(vs, fmt.Sprintf("%d scores reduced", e.Adjusted))
+		}
+		verdict := "-"
+		if len(vs) > 0 {
+			verdict = strings.Join(vs, ", ")
+		}
+		line := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%d", i+1, e.Member, e.Points, e.Raw, verdict, e.Scores)
+		if paid {
+			amount := "-"
+			if e.Paid != nil {
+				amount = plaudit.FormatUnits(e.Paid, b.Decimals)
+			}
+			line += "\t" + amount
+		}
+		fmt.Fprintln(tw, line+"\t"+strings.Join(rs, ", "))
+	}
+	return tw.Flush()
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func scoreReplay(cmd *cobra.Command, newPolicy string, limit int, asJSON bool) error {
