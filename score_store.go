@@ -36,6 +36,14 @@ type ScoreState struct {
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 }
 
+// LiveState is what the live leaderboards are computed from, short of the scores themselves: when it is
+// unchanged, so are they.
+type LiveState struct {
+	ScoreState       // of the active policy
+	NewestRun  int64 // the id of the newest integrity run under the active policy; 0 for none
+	Runs       int   // integrity runs under the active policy
+}
+
 // ScoreStore keeps scores and the policies that made them.
 type ScoreStore interface {
 	// SaveScores stores streamed scores made by the policy with hash policyHash, replacing in one
@@ -55,6 +63,10 @@ type ScoreStore interface {
 
 	// ScoreState returns how far the policy's scores reach; a policy never scored has the zero state.
 	ScoreState(ctx context.Context, policyHash string) (*ScoreState, error)
+
+	// LiveState reads in one query what the live leaderboard depends on: the active policy's hash, its
+	// score state, and its integrity runs (the newest id and how many). No active policy is ENOTFOUND.
+	LiveState(ctx context.Context) (*LiveState, error)
 
 	// Scores returns the scores f selects, ordered by event sequence, event key and position.
 	Scores(ctx context.Context, f ScoreFilter) ([]Score, error)

@@ -131,6 +131,7 @@ type Server struct {
 	limiter      *limiter
 	bodies       bodyBudget
 	keysSeen     atomic.Bool // the store holds API keys (once it does, it always will)
+	boardPages   pageCache   // encoded leaderboard pages of the board's current version
 
 	readyMu sync.Mutex
 	ready   []ReadyCheck

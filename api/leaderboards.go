@@ -1,8 +1,12 @@
 package api
 
 import (
+	"encoding/json"
+	"hash/crc32"
 	"math/big"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/score"
@@ -71,6 +75,32 @@ func (s *Server) getLeaderboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// A board of one version is the same board: its pages are encoded once and carry an ETag, so that a
+	// busy board costs the server the version check and a poller that sends If-None-Match gets 304.
+	key := b.Version + "?" + r.URL.RawQuery
+	body, ok := s.boardPages.get(b.Version, key)
+	if !ok {
+		body = s.encodeBoardPage(b, req, page)
+		if body == nil {
+			writeError(w, http.StatusInternalServerError, plaudit.EINTERNAL, "internal error")
+			return
+		}
+		s.boardPages.put(b.Version, key, body)
+	}
+	etag := `"` + b.Version + "-" + strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(r.URL.RawQuery))), 16) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-cache") // revalidate each time: the board changes as events are scored
+	if match := r.Header.Get("If-None-Match"); match != "" && match == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// encodeBoardPage encodes one page of b as GET /v1/leaderboard answers it; nil if it cannot be encoded.
+func (s *Server) encodeBoardPage(b *service.Leaderboard, req service.LeaderboardRequest, page Page) []byte {
 	entries, next := Paginate(b.Entries, page)
 	out := LeaderboardResponse{Policy: b.Policy.Hash, Program: b.Program, Epochs: b.Epochs, Token: b.Token, Decimals: b.Decimals,
 		Runs: b.Runs, Members: b.Members, Entries: make([]LeaderboardEntry, len(entries)), Next: next}
@@ -91,5 +121,39 @@ func (s *Server) getLeaderboard(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Entries[i] = e
 	}
-	WriteJSON(w, http.StatusOK, out)
+	body, err := json.Marshal(out)
+	if err != nil {
+		s.Logger.Error("api: encode the leaderboard", "err", err)
+		return nil
+	}
+	return append(body, '\n')
+}
+
+// pageCache keeps encoded pages of one version of a resource; a new version drops the old pages.
+type pageCache struct {
+	mu      sync.Mutex
+	version string
+	pages   map[string][]byte
+}
+
+// maxCachedPages bounds the pages kept for one version (deep pages are rarely asked twice).
+const maxCachedPages = 256
+
+func (c *pageCache) get(version, key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version {
+		return nil, false
+	}
+	b, ok := c.pages[key]
+	return b, ok
+}
+
+func (c *pageCache) put(version, key string, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version || len(c.pages) >= maxCachedPages {
+		c.version, c.pages = version, map[string][]byte{}
+	}
+	c.pages[key] = body
 }

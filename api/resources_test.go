@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -340,5 +342,52 @@ func TestJobs(t *testing.T) {
 	}
 	if _, resp, _ := f.do("GET", "/v1/jobs/999999", "", ""); resp.StatusCode != 404 {
 		t.Fatalf("unknown job: %d", resp.StatusCode)
+	}
+}
+
+// TestLeaderboardETag: a board page carries an ETag; asking again with it answers 304 with no body; once
+// more events are scored the ETag changes and the page is sent again.
+func TestLeaderboardETag(t *testing.T) {
+	f := newFixture(t, "")
+	get := func(etag string) (*http.Response, string) {
+		req, err := http.NewRequest(http.MethodGet, f.url+"/v1/leaderboard?limit=5", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	first, body := get("")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != 200 || etag == "" || !strings.Contains(body, `"entries"`) {
+		t.Fatalf("first page: %d, ETag %q\n%s", first.StatusCode, etag, body)
+	}
+	again, body := get(etag)
+	if again.StatusCode != http.StatusNotModified || body != "" {
+		t.Fatalf("with If-None-Match: %d %q", again.StatusCode, body)
+	}
+	if other, _ := get(`"something-else"`); other.StatusCode != 200 {
+		t.Fatalf("with another ETag: %d", other.StatusCode)
+	}
+	// One more scored event: a new version of the board.
+	ev := plaudit.Event{Source: plaudit.SourceAPI, ExternalID: "etag-1", Kind: plaudit.KindComment, Actor: "etag-member",
+		Content: "a thoughtful comment about the roadmap and the next release", Time: time.Date(2026, 1, 14, 10, 0, 0, 0, time.UTC)}
+	if _, err := f.svc.AppendEvents(t.Context(), []plaudit.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	changed, _ := get(etag)
+	if changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
+		t.Fatalf("after a new score: %d, ETag %q (was %q)", changed.StatusCode, changed.Header.Get("ETag"), etag)
 	}
 }

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"sort"
@@ -73,6 +75,10 @@ type Leaderboard struct {
 	Unscored bool
 	// Runs are the integrity runs whose verdicts the board applied, newest first.
 	Runs []int64
+	// Version names the state of the store the board was computed from (the policy, how far its scores
+	// reach, the integrity runs; for epoch and program boards, the epochs): two boards with one Version are
+	// the same board, so a server can answer an unchanged board from a cache or with 304 Not Modified.
+	Version string
 	// Members is how many members have points on the board; Entries the first Limit of them, most points
 	// first (then by handle).
 	Members int
@@ -136,6 +142,13 @@ type boardKey struct {
 	year, week   int
 }
 
+// version digests the key: what Leaderboard.Version says.
+func (k boardKey) version() string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "live\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d\x00%d", k.policy, k.full, k.scored,
+		k.updated.UnixNano(), k.newestRun, k.runs, k.year, k.week))
+	return hex.EncodeToString(sum[:12])
+}
+
 // boardCache keeps the live boards of the last key seen.
 type boardCache struct {
 	mu     sync.Mutex
@@ -146,28 +159,29 @@ type boardCache struct {
 const maxCachedBoards = 32
 
 func (s *Service) liveBoard(ctx context.Context, year, week int) (*Leaderboard, error) {
-	rec, err := s.store.ActivePolicy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.store.ScoreState(ctx, rec.Hash)
-	if err != nil {
-		return nil, fmt.Errorf("leaderboard: score state of %s: %w", rec.Hash, err)
-	}
-	runs, err := s.policyRuns(ctx, rec.Hash)
+	st, err := s.store.LiveState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
-	key := boardKey{policy: rec.Hash, full: st.FullSeq, scored: st.ScoredSeq, updated: st.UpdatedAt, runs: len(runs), year: year, week: week}
-	if len(runs) > 0 {
-		key.newestRun = runs[0].ID
-	}
+	key := boardKey{policy: st.PolicyHash, full: st.FullSeq, scored: st.ScoredSeq, updated: st.UpdatedAt, newestRun: st.NewestRun, runs: st.Runs, year: year, week: week}
 	cacheable := st.FullSeq >= 0 // a rewrite under way commits its scores in parts: never keep a board of one
 	c := &s.boards
 	c.mu.Lock()
 	defer c.mu.Unlock() // one computation at a time: a burst of requests waits for the first one's board
 	if b, ok := c.boards[key]; ok && cacheable {
 		return b, nil
+	}
+	rec, err := s.store.PolicyByHash(ctx, st.PolicyHash)
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	rec.ActivatedAt, rec.ActivatedBy = time.Time{}, ""
+	if act, err := s.store.ActivePolicy(ctx); err == nil && act.Hash == rec.Hash {
+		rec = act
+	}
+	runs, err := s.policyRuns(ctx, rec.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
 	f := plaudit.ScoreFilter{PolicyHash: rec.Hash}
 	if year != 0 {
@@ -184,6 +198,7 @@ func (s *Service) liveBoard(ctx context.Context, year, week int) (*Leaderboard, 
 		return nil, err
 	}
 	b.Runs = used
+	b.Version = key.version()
 	b.Entries = boardEntries(scores, adjusted, memberVerdicts)
 	b.Members = len(b.Entries)
 	if cacheable {
@@ -307,7 +322,7 @@ func (s *Service) epochBoard(ctx context.Context, id string) (*Leaderboard, erro
 	if err != nil {
 		return nil, err
 	}
-	b := &Leaderboard{Policy: rec, Epoch: ep, Program: ep.Program, Epochs: 1, Token: ep.Token, Decimals: ep.Decimals}
+	b := &Leaderboard{Policy: rec, Epoch: ep, Program: ep.Program, Epochs: 1, Token: ep.Token, Decimals: ep.Decimals, Version: epochsVersion(ep)}
 	for _, a := range ce.Allocations {
 		if a.Points == 0 && (a.Paid == nil || a.Paid.Sign() == 0) {
 			continue // a carry alone
@@ -357,7 +372,7 @@ func (s *Service) programBoard(ctx context.Context, program string) (*Leaderboar
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: policy %s of epoch %s: %w", newest.PolicyHash, newest.ID, err)
 	}
-	b := &Leaderboard{Policy: rec, Program: program, Epochs: len(eps), Token: newest.Token, Decimals: newest.Decimals}
+	b := &Leaderboard{Policy: rec, Program: program, Epochs: len(eps), Token: newest.Token, Decimals: newest.Decimals, Version: epochsVersion(eps...)}
 	oneToken := true
 	for _, ep := range eps {
 		if ep.Token != newest.Token || ep.Decimals != newest.Decimals {
@@ -410,6 +425,15 @@ func (s *Service) programBoard(ctx context.Context, program string) (*Leaderboar
 	sortEntries(b.Entries)
 	b.Members = len(b.Entries)
 	return b, nil
+}
+
+// epochsVersion names boards read from closed epochs by their ids and digests.
+func epochsVersion(eps ...*plaudit.Epoch) string {
+	h := sha256.New()
+	for _, ep := range eps {
+		fmt.Fprintf(h, "epoch\x00%s\x00%s\x00%s\n", ep.ID, ep.Digest, ep.Root)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // sortEntries orders a board: most points first, then by handle.

@@ -208,6 +208,30 @@ func (db *DB) putScoreState(ctx context.Context, tx *sql.Tx, st *scoreStateRow, 
 	return nil
 }
 
+// LiveState implements plaudit.ScoreStore.
+func (db *DB) LiveState(ctx context.Context) (*plaudit.LiveState, error) {
+	var st plaudit.LiveState
+	var ns, firstNS, full, scored sql.NullInt64
+	err := db.db.QueryRowContext(ctx, `SELECT a.hash, s.full_seq, s.scored_seq, s.first_ns, s.updated_ns,
+		(SELECT COALESCE(MAX(r.id), 0) FROM integrity_runs r WHERE r.policy_hash = a.hash),
+		(SELECT COUNT(*) FROM integrity_runs r WHERE r.policy_hash = a.hash)
+		FROM (SELECT hash FROM policy_activations ORDER BY id DESC LIMIT 1) a LEFT JOIN score_state s ON s.policy_hash = a.hash`).
+		Scan(&st.PolicyHash, &full, &scored, &firstNS, &ns, &st.NewestRun, &st.Runs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no active policy: activate one with `plaudit policy activate FILE`")
+	} else if err != nil {
+		return nil, fmt.Errorf("live state: %w", err)
+	}
+	st.FullSeq, st.ScoredSeq = full.Int64, scored.Int64
+	if ns.Valid {
+		st.UpdatedAt = time.Unix(0, ns.Int64).UTC()
+	}
+	if firstNS.Valid && firstNS.Int64 != 0 {
+		st.FirstTime = time.Unix(0, firstNS.Int64).UTC()
+	}
+	return &st, nil
+}
+
 // ScoreState implements plaudit.ScoreStore.
 func (db *DB) ScoreState(ctx context.Context, policyHash string) (*plaudit.ScoreState, error) {
 	var out *plaudit.ScoreState

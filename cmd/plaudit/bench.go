@@ -18,6 +18,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/api"
 	"github.com/plaudit/plaudit/loadtest"
+	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
@@ -52,31 +53,77 @@ missed or any request failed.`,
 	apiCmd.Flags().IntVar(&batch, "batch", 500, "events a request")
 	apiCmd.Flags().DurationVar(&duration, "duration", 60*time.Second, "how long to send")
 	apiCmd.Flags().DurationVar(&p99, "p99", 100*time.Millisecond, "the 99th-percentile latency the run must stay under")
-	cmd.AddCommand(apiCmd)
+	var members int
+	var lbRate float64
+	var lbDuration, lbP99 time.Duration
+	lbCmd := &cobra.Command{
+		Use:   "leaderboard",
+		Short: "Load GET /v1/leaderboard over loopback on a fresh embedded store of --members scored members",
+		Long: `leaderboard fills a fresh SQLite store in a temporary folder with --members members, each submitting an X
+post, liking one and replying to another (three events a member), scores them under preset:default, then
+asks GET /v1/leaderboard (the first page of 50) --rate times a second for --duration, open-loop, and reports
+the achieved rate and the latency quantiles against --p99. It exits 1 when the target is missed or any request
+failed.`,
+		Example: "  plaudit bench leaderboard --members 100000 --rate 2000 --duration 60s",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if members < 2 || members > 10_000_000 || lbRate <= 0 || lbDuration <= 0 {
+				return plaudit.Errorf(plaudit.EINVALID, "--members (2–10,000,000), --rate and --duration must be positive")
+			}
+			return benchLeaderboard(cmd.Context(), cmd, members, lbRate, lbDuration, lbP99)
+		},
+	}
+	lbCmd.Flags().IntVar(&members, "members", 100000, "members in the store")
+	lbCmd.Flags().Float64Var(&lbRate, "rate", 2000, "requests a second")
+	lbCmd.Flags().DurationVar(&lbDuration, "duration", 60*time.Second, "how long to send")
+	lbCmd.Flags().DurationVar(&lbP99, "p99", 20*time.Millisecond, "the 99th-percentile latency the run must stay under")
+	cmd.AddCommand(apiCmd, lbCmd)
 	rootCmd.AddCommand(cmd)
 }
 
-func benchAPI(ctx context.Context, cmd *cobra.Command, rate float64, batch int, duration, p99 time.Duration) error {
+// benchToken is the admin token of the benchmarks' servers.
+const benchToken = "bench-token"
+
+// benchStore opens a fresh SQLite store in a temporary folder; done closes and removes it.
+func benchStore(ctx context.Context) (st *sqlstore.DB, done func(), err error) {
 	dir, err := os.MkdirTemp("", "plaudit-bench-")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer os.RemoveAll(dir)
-	st, err := sqlstore.Open(ctx, filepath.Join(dir, "bench.db"))
+	st, err = sqlstore.Open(ctx, filepath.Join(dir, "bench.db"))
 	if err != nil {
-		return err
+		os.RemoveAll(dir)
+		return nil, nil, err
 	}
-	defer st.Close()
-	const token = "bench-token"
-	srv := &http.Server{Handler: api.NewServer(st, api.Options{Tokens: []string{token}, Logger: discardLogger(),
-		Service: service.New(st, service.Options{Logger: discardLogger()})}), ReadHeaderTimeout: 10 * time.Second}
+	return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+}
+
+// benchServer serves the REST API over st on a loopback port with svc (built as `plaudit serve` builds it,
+// streaming) and the benchmark key's rate limit, and returns its base URL; stop shuts it down.
+func benchServer(ctx context.Context, st *sqlstore.DB, svc *service.Service, limit api.RateLimit) (base string, stop func(), err error) {
+	srv := &http.Server{Handler: api.NewServer(st, api.Options{Tokens: []string{benchToken}, Logger: discardLogger(), Service: svc, RateLimit: limit}),
+		ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		return "", nil, err
+	}
+	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown
+	return "http://" + ln.Addr().String(), func() { srv.Shutdown(context.WithoutCancel(ctx)) }, nil
+}
+
+func benchAPI(ctx context.Context, cmd *cobra.Command, rate float64, batch int, duration, p99 time.Duration) error {
+	st, done, err := benchStore(ctx)
+	if err != nil {
 		return err
 	}
-	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown below
-	defer srv.Shutdown(context.WithoutCancel(ctx))
-	url := "http://" + ln.Addr().String() + "/v1/events"
+	defer done()
+	const token = benchToken
+	base0, stop, err := benchServer(ctx, st, service.New(st, service.Options{Logger: discardLogger(), Streaming: true}), api.RateLimit{})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	url := base0 + "/v1/events"
 	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	// Bodies are made before the run, so that making them costs the measured run nothing.
 	n := int(rate / float64(batch) * duration.Seconds())
@@ -127,3 +174,101 @@ func benchAPI(ctx context.Context, cmd *cobra.Command, rate float64, batch int, 
 
 // discardLogger drops every record: the benchmark's server would otherwise log each request.
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func benchLeaderboard(ctx context.Context, cmd *cobra.Command, members int, rate float64, duration, p99 time.Duration) error {
+	st, done, err := benchStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	out := cmd.OutOrStdout()
+	svc := service.New(st, service.Options{Logger: discardLogger(), Streaming: true})
+	began := time.Now()
+	if err := seedBoard(ctx, svc, members); err != nil {
+		return err
+	}
+	res, err := svc.Rescore(ctx, nil)
+	if err != nil {
+		return err
+	}
+	b, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Limit: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded %d events of %d members and scored them (%d scores, %d members on the board) in %s\n",
+		res.Events, members, len(res.Scores), b.Members, time.Since(began).Round(time.Millisecond))
+	// One key sends the whole load, as many panels and bots would between them: its limit is the load's.
+	base, stop, err := benchServer(ctx, st, svc, api.RateLimit{PerSecond: 2 * rate, Burst: int(2 * rate)})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	url := base + "/v1/leaderboard?limit=50"
+	fmt.Fprintf(out, "GET /v1/leaderboard?limit=50: %.0f requests/s for %s over loopback, SQLite store\n", rate, duration)
+	r, err := loadtest.Run(ctx, loadtest.Config{Rate: rate, Duration: duration, Client: &http.Client{Timeout: time.Minute},
+		NewRequest: func(int) (*http.Request, error) {
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err == nil {
+				req.Header.Set("Authorization", "Bearer "+benchToken)
+			}
+			return req, err
+		}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, r)
+	if r.FirstError != "" {
+		fmt.Fprintln(out, "first error:", r.FirstError)
+	}
+	achieved := float64(r.OK) / r.Elapsed.Seconds()
+	met := r.Failed == 0 && r.Dropped == 0 && r.Quantile(0.99) < p99 && achieved >= 0.98*rate
+	verdict := "met"
+	if !met {
+		verdict = "NOT met"
+	}
+	fmt.Fprintf(out, "target %.0f requests/s with p99 under %s on %d members: %s\n", rate, p99, b.Members, verdict)
+	if !met {
+		return errors.New("bench leaderboard: target not met")
+	}
+	return nil
+}
+
+// seedBoard appends members × 3 events through the service: each member submits an X post, likes the next
+// member's post and replies to the post seven members on, and activates preset:default.
+func seedBoard(ctx context.Context, svc *service.Service, members int) error {
+	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	batch := make([]plaudit.Event, 0, 3*5000)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := svc.AppendEvents(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	for i := 0; i < members; i++ {
+		at := base.Add(time.Duration(i) * time.Second)
+		actor := fmt.Sprintf("%d", 1000000+i)
+		post := func(j int) string { return fmt.Sprintf("%d", 9000000000+j%members) }
+		author := func(j int) string { return fmt.Sprintf("%d", 1000000+j%members) }
+		batch = append(batch,
+			plaudit.Event{Source: plaudit.SourceX, ExternalID: fmt.Sprintf("s%d", i), Kind: plaudit.KindSubmit, Actor: actor, Target: post(i), Time: at},
+			plaudit.Event{Source: plaudit.SourceX, ExternalID: fmt.Sprintf("l%d", i), Kind: plaudit.KindLike, Actor: actor, Target: post(i + 1), TargetAuthor: author(i + 1), Time: at.Add(time.Minute)},
+			plaudit.Event{Source: plaudit.SourceX, ExternalID: fmt.Sprintf("r%d", i), Kind: plaudit.KindReply, Actor: actor, Target: post(i + 7), TargetAuthor: author(i + 7),
+				Content: "a reply of the benchmark, long enough to look like one", Time: at.Add(2 * time.Minute)})
+		if len(batch) >= cap(batch)-3 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	doc, err := policy.PresetSource("default")
+	if err != nil {
+		return err
+	}
+	_, err = svc.ActivatePolicy(ctx, doc, "preset:default", "bench")
+	return err
+}
