@@ -64,6 +64,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
@@ -110,6 +111,15 @@ type Options struct {
 	MaxBodyInFlight int64
 	// Jobs is the job scheduler behind /v1/jobs (history and trigger); those routes answer 503 when nil.
 	Jobs JobsAPI
+	// Claims signs the Permit2 claims of GET /v1/epochs/{id}/claims; that route answers 503 when nil.
+	Claims *ClaimSigner
+}
+
+// ClaimSigner is the key and EIP-712 domain the server signs Permit2 claims with (the config's payout
+// section).
+type ClaimSigner struct {
+	Key    payout.SignerConfig
+	Domain payout.Domain
 }
 
 // Server is Plaudit's HTTP API. Create it with NewServer; it is an http.Handler.
@@ -119,6 +129,7 @@ type Server struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // the registry GET /metrics serves; register more collectors into it
 	Jobs     JobsAPI              // the job scheduler behind /v1/jobs; nil when the process runs none
+	claims   *ClaimSigner
 
 	maxBody      int64
 	storeTimeout time.Duration
@@ -158,6 +169,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 		Logger:       opts.Logger,
 		Registry:     opts.Registry,
 		Jobs:         opts.Jobs,
+		claims:       opts.Claims,
 		maxBody:      opts.MaxBodyBytes,
 		storeTimeout: opts.StoreTimeout,
 		readyTimeout: opts.ReadyTimeout,

@@ -3,9 +3,11 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -18,6 +20,7 @@ func init() {
 		s.Route("GET /v1/epochs/{id}/export", s.exportEpoch, readers...)
 		s.Route("GET /v1/epochs/{id}/verdicts", s.listEpochVerdicts, readers...)
 		s.Route("GET /v1/epochs/{id}/proofs/{member}", s.getProof, append(readers, plaudit.RoleMember)...)
+		s.Route("GET /v1/epochs/{id}/claims", s.getClaims, append(readers, plaudit.RoleMember)...)
 		s.Route("POST /v1/epochs/close", s.closeEpochs, plaudit.RoleAdmin, plaudit.RoleCore)
 	})
 }
@@ -242,6 +245,55 @@ func (s *Server) closeEpochs(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.Open != nil {
 		out.Open = &EpochWindow{ID: res.Open.ID, Start: res.Open.Start, End: res.Open.End}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// ClaimsResponse is the body of GET /v1/epochs/{id}/claims: the epoch's Permit2 claims, signed by the
+// server's payout key, one per wallet paid (a member key sees only its own), and the members owed an
+// amount but without a wallet.
+type ClaimsResponse struct {
+	*service.ClaimSet
+	Unpaid []UnpaidMember `json:"unpaid"`
+}
+
+// UnpaidMember is a member owed an amount (base units) that no claim pays, and why.
+type UnpaidMember struct {
+	Member string `json:"member"`
+	Amount string `json:"amount"`
+	Reason string `json:"reason"`
+}
+
+// getClaims signs and answers the Permit2 claims of a closed epoch. Signing is deterministic, so asking
+// again gives the same claims, and the nonces come from the epoch, so no claim can be paid twice.
+func (s *Server) getClaims(w http.ResponseWriter, r *http.Request) {
+	if err := ParseQuery(r).Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	if s.claims == nil {
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "this server has no payout signer: set payout.signer_key (or signer_sealed) and payout.chain_id in its config")
+		return
+	}
+	set, unpaid, err := s.Service.EpochClaims(r.Context(), s.claims.Key, r.PathValue("id"), payout.ClaimOptions{Domain: s.claims.Domain})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if m := memberKey(r); m != "" {
+		own := set.Claims[:0:0]
+		for _, c := range set.Claims {
+			if slices.Contains(c.Members, m) {
+				own = append(own, c)
+			}
+		}
+		set.Claims = own
+	}
+	out := ClaimsResponse{ClaimSet: set, Unpaid: []UnpaidMember{}}
+	for _, u := range unpaid {
+		if m := memberKey(r); m == "" || u.Member == m {
+			out.Unpaid = append(out.Unpaid, UnpaidMember{Member: u.Member, Amount: u.Amount.String(), Reason: u.Reason})
+		}
 	}
 	WriteJSON(w, http.StatusOK, out)
 }

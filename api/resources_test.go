@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/jobs"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -389,5 +391,83 @@ func TestLeaderboardETag(t *testing.T) {
 	changed, _ := get(etag)
 	if changed.StatusCode != 200 || changed.Header.Get("ETag") == etag {
 		t.Fatalf("after a new score: %d, ETag %q (was %q)", changed.StatusCode, changed.Header.Get("ETag"), etag)
+	}
+}
+
+// TestEpochClaims: without a payout signer the claims route answers 503 and says what to configure; with
+// one it answers every wallet's Permit2 claim, each signed by the key's address for the configured domain,
+// the same bytes each time; a member key sees only the claim that pays it.
+func TestEpochClaims(t *testing.T) {
+	f := newFixture(t, "")
+	eps, err := f.svc.Epochs(t.Context(), "")
+	if err != nil || len(eps) == 0 {
+		t.Fatalf("epochs: %v", err)
+	}
+	var ep *plaudit.Epoch
+	for _, e := range eps {
+		if e.Paid != nil && e.Paid.Sign() > 0 {
+			ep = e
+		}
+	}
+	if ep == nil {
+		t.Fatal("the fixture paid nothing in any epoch")
+	}
+	path := "/v1/epochs/" + url.PathEscape(ep.ID) + "/claims"
+	admin := &Caller{Role: plaudit.RoleAdmin, Name: "test"}
+	if code, body := f.as(admin, "GET", path, "", ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "payout.signer_key") {
+		t.Fatalf("without a signer: %d %s", code, body)
+	}
+	domain := payout.Domain{ChainID: 100, Permit2: payout.CanonicalPermit2}
+	f.srv = NewServer(f.st, Options{Service: f.svc, Logger: quiet(), Claims: &ClaimSigner{Key: payout.SignerConfig{Key: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"}, Domain: domain}})
+	code, body := f.as(admin, "GET", path, "", "")
+	if code != 200 {
+		t.Fatalf("claims: %d %s", code, body)
+	}
+	var got struct {
+		Owner  payout.Address `json:"owner"`
+		Epoch  string         `json:"epoch"`
+		Claims []struct {
+			Permit    payout.Permit    `json:"permit"`
+			Signature payout.Signature `json:"signature"`
+			Members   []string         `json:"members"`
+		} `json:"claims"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	ce, err := f.svc.Epoch(t.Context(), ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wallets := map[string]bool{}
+	for _, a := range ce.Allocations {
+		if a.Paid != nil && a.Paid.Sign() > 0 && a.Wallet != "" {
+			wallets[strings.ToLower(a.Wallet)] = true
+		}
+	}
+	if len(got.Claims) == 0 || len(got.Claims) != len(wallets) || got.Epoch != ep.ID {
+		t.Fatalf("%d claims for %d paid wallets of %s", len(got.Claims), len(wallets), ep.ID)
+	}
+	for _, c := range got.Claims {
+		who, err := payout.RecoverPermitSigner(domain, c.Permit, c.Signature)
+		if err != nil || who != got.Owner {
+			t.Fatalf("claim for %s signed by %s, owner %s: %v", c.Permit.Spender, who, got.Owner, err)
+		}
+	}
+	if _, again := f.as(admin, "GET", path, "", ""); again != body {
+		t.Fatal("the claims changed between two requests")
+	}
+	member := got.Claims[0].Members[0]
+	code, body = f.as(&Caller{Role: plaudit.RoleMember, Name: "m", Member: member}, "GET", path, "", "")
+	var mine struct {
+		Claims []struct {
+			Members []string `json:"members"`
+		} `json:"claims"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &mine) != nil || len(mine.Claims) != 1 || !slices.Contains(mine.Claims[0].Members, member) {
+		t.Fatalf("member %s's claims: %d %s", member, code, body)
+	}
+	if code, _ := f.as(admin, "GET", "/v1/epochs/acme@2031-01-06T00:00:00Z/claims", "", ""); code != 404 {
+		t.Fatalf("claims of an epoch never closed: %d", code)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -36,6 +37,9 @@ const (
 	DefaultRescueAfter     = time.Hour + 15*time.Minute
 	DefaultRatePerSecond   = 50
 	DefaultRateBurst       = 100
+	// DefaultMaxBodyInFlight is api.max_body_in_flight's default: two full-size bodies (as the API's own
+	// default, api.DefaultMaxBodyInFlight).
+	DefaultMaxBodyInFlight = 64 << 20
 )
 
 // MaxSize is the largest configuration file accepted: far more than any real one, small enough that a
@@ -73,6 +77,40 @@ type Config struct {
 	API API
 	// Jobs holds the background jobs' intervals.
 	Jobs Jobs
+	// Payout says how the server signs the Permit2 claims it hands out (GET /v1/epochs/{id}/claims).
+	Payout Payout
+}
+
+// Payout is the payout section. With a signer key (plain, or sealed with the X25519 key that opens it)
+// and a chain id, the server signs each closed epoch's Permit2 claims on request; without one those
+// requests are answered 503. Claims are signed deterministically and never expire (as Ubiquity's), so
+// signing an epoch again gives the same bytes.
+type Payout struct {
+	ChainID uint64 // EIP-155 chain id of the token and Permit2
+	Permit2 string // the Permit2 contract; payout.CanonicalPermit2 when empty
+	// SignerKey is the hex secp256k1 key whose tokens the claims move (as PLAUDIT_SIGNER_KEY).
+	SignerKey Secret
+	// SignerSealed and X25519PrivateKey are the sealed form (as PLAUDIT_SIGNER_SEALED and
+	// PLAUDIT_X25519_PRIVATE_KEY), bound to OwnerID and RepoID.
+	SignerSealed, X25519PrivateKey Secret
+	OwnerID, RepoID                int64
+}
+
+// Signs reports whether the payout section configures a signer.
+func (p Payout) Signs() bool { return p.SignerKey.value != "" || p.SignerSealed.value != "" }
+
+// Signer returns the signer configuration and EIP-712 domain of the payout section.
+func (p Payout) Signer() (payout.SignerConfig, payout.Domain, error) {
+	d := payout.Domain{ChainID: p.ChainID, Permit2: payout.CanonicalPermit2}
+	if p.Permit2 != "" {
+		a, err := payout.ParseAddress(p.Permit2)
+		if err != nil {
+			return payout.SignerConfig{}, d, fmt.Errorf("payout.permit2: %w", err)
+		}
+		d.Permit2 = a
+	}
+	return payout.SignerConfig{Key: p.SignerKey.value, Sealed: p.SignerSealed.value, X25519PrivateKey: p.X25519PrivateKey.value,
+		OwnerID: p.OwnerID, RepoID: p.RepoID}, d, nil
 }
 
 // API is the api section: who may call the API and how long it waits on the store.
@@ -84,6 +122,9 @@ type API struct {
 	StoreTimeout time.Duration
 	// RateLimit is each API key's token bucket (api.rate_limit).
 	RateLimit RateLimit
+	// MaxBodyInFlight bounds the bytes of request bodies the server receives at once
+	// (api.max_body_in_flight); past it a request with a body is answered 503 with Retry-After.
+	MaxBodyInFlight int64
 }
 
 // RateLimit is the api.rate_limit section: every API key (and token) may make PerSecond requests a second
@@ -108,7 +149,8 @@ func Default() *Config {
 		Listen:        DefaultListen,
 		LogFormat:     DefaultLogFormat,
 		ShutdownGrace: DefaultShutdownGrace,
-		API:           API{StoreTimeout: DefaultStoreTimeout, RateLimit: RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultRateBurst}},
+		API: API{StoreTimeout: DefaultStoreTimeout, RateLimit: RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultRateBurst},
+			MaxBodyInFlight: DefaultMaxBodyInFlight},
 		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
 			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
 	}
@@ -170,9 +212,10 @@ func (c Config) String() string {
 	if c.PublicURL != nil {
 		public = c.PublicURL.String()
 	}
-	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s api.rate_limit=%g/s,burst=%d jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s",
+	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s api.rate_limit=%g/s,burst=%d api.max_body_in_flight=%d jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s payout.chain_id=%d payout.signer=%t",
 		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout, c.API.RateLimit.PerSecond, c.API.RateLimit.Burst,
-		c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.JobTimeout, c.Jobs.RescueAfter)
+		c.API.MaxBodyInFlight, c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.JobTimeout, c.Jobs.RescueAfter,
+		c.Payout.ChainID, c.Payout.Signs())
 }
 
 // GoString is String, so that %#v cannot print a secret either.

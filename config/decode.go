@@ -79,7 +79,27 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 						"burst":      func(n *yaml.Node, p string) { d.positiveInt(n, p, &c.API.RateLimit.Burst) },
 					})
 				},
+				"max_body_in_flight": func(n *yaml.Node, p string) { d.size(n, p, &c.API.MaxBodyInFlight) },
 			})
+		},
+		"payout": func(n *yaml.Node, p string) {
+			d.mapping(n, p, map[string]field{
+				"chain_id":           func(n *yaml.Node, p string) { d.id(n, p, "a chain id", func(v int64) { c.Payout.ChainID = uint64(v) }) },
+				"permit2":            func(n *yaml.Node, p string) { d.address(n, p, &c.Payout.Permit2) },
+				"signer_key":         func(n *yaml.Node, p string) { d.secret(n, p, &c.Payout.SignerKey) },
+				"signer_sealed":      func(n *yaml.Node, p string) { d.secret(n, p, &c.Payout.SignerSealed) },
+				"x25519_private_key": func(n *yaml.Node, p string) { d.secret(n, p, &c.Payout.X25519PrivateKey) },
+				"owner_id":           func(n *yaml.Node, p string) { d.id(n, p, "an owner id", func(v int64) { c.Payout.OwnerID = v }) },
+				"repo_id":            func(n *yaml.Node, p string) { d.id(n, p, "a repository id", func(v int64) { c.Payout.RepoID = v }) },
+			})
+			switch {
+			case c.Payout.SignerKey.value != "" && c.Payout.SignerSealed.value != "":
+				d.fail(n, p+".signer_sealed", "give signer_key or signer_sealed, not both")
+			case c.Payout.SignerSealed.value != "" && c.Payout.X25519PrivateKey.value == "":
+				d.fail(n, p+".x25519_private_key", "required with signer_sealed: it opens the sealed key")
+			case c.Payout.Signs() && c.Payout.ChainID == 0:
+				d.fail(n, p+".chain_id", "required with a signer: claims are signed for one chain")
+			}
 		},
 		"jobs": func(n *yaml.Node, p string) {
 			d.mapping(n, p, map[string]field{
@@ -434,3 +454,84 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// secret decodes one env:NAME secret.
+func (d *decoder) secret(n *yaml.Node, path string, dst *Secret) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.fail(n, path, "want env:NAME, got a value that is not a string")
+		return
+	}
+	if !strings.HasPrefix(n.Value, "env:") {
+		d.fail(n, path, "write secrets as env:NAME and set the variable NAME: a secret in the file would be readable by whoever can read the file")
+		return
+	}
+	if sec, ok := d.envRef(n, path, n.Value); ok {
+		*dst = sec
+	}
+}
+
+// id decodes a positive whole number below 2^53 (an id a JSON client can hold exactly).
+func (d *decoder) id(n *yaml.Node, path, what string, set func(int64)) {
+	if !d.usable(n, path) {
+		return
+	}
+	want := what + ", a whole number from 1 to 2^53"
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil || v < 1 || v > 1<<53 {
+		d.fail(n, path, "want %s, got %s", want, truncate(n.Value, 40))
+		return
+	}
+	set(v)
+}
+
+// address decodes a 0x address (EIP-55 checked when mixed-case).
+func (d *decoder) address(n *yaml.Node, path string, dst *string) {
+	if !d.usable(n, path) {
+		return
+	}
+	s, ok := d.str(n, path, "a 0x address")
+	if !ok {
+		return
+	}
+	if err := plaudit.CheckAddress(s); err != nil {
+		d.fail(n, path, "%s", plaudit.ErrorMessage(err))
+		return
+	}
+	*dst = s
+}
+
+// size decodes a number of bytes: a whole number, or one with a unit KiB, MiB or GiB ("64MiB"), from 1 MiB
+// to 64 GiB.
+func (d *decoder) size(n *yaml.Node, path string, dst *int64) {
+	if !d.usable(n, path) {
+		return
+	}
+	const want = "a size from 1MiB to 64GiB, such as 64MiB"
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return
+	}
+	s, unit := n.Value, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if t, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = t, u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 1 || v > (64<<30)/unit || v*unit < 1<<20 {
+		d.fail(n, path, "want %s, got %q", want, truncate(n.Value, 40))
+		return
+	}
+	*dst = v * unit
+}

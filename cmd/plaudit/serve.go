@@ -148,8 +148,17 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		}
 		logger.Warn("no API keys or tokens (plaudit key create, PLAUDIT_API_TOKENS or api.tokens): the API has no authentication and answers only loopback clients until a key is created")
 	}
+	var claims *api.ClaimSigner
+	if cfg.Payout.Signs() {
+		key, domain, err := cfg.Payout.Signer()
+		if err != nil {
+			return err
+		}
+		claims = &api.ClaimSigner{Key: key, Domain: domain}
+	}
 	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc,
-		RateLimit: api.RateLimit{PerSecond: cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst}})
+		RateLimit: api.RateLimit{PerSecond: cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst}, MaxBodyInFlight: cfg.API.MaxBodyInFlight,
+		Claims: claims})
 	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
 
 	// Components run under a context of their own, which ends only after they were asked to stop.
