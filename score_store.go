@@ -11,7 +11,7 @@ type PolicyRecord struct {
 	Hash        string    `json:"hash"` // "sha256:…"
 	Name        string    `json:"name"`
 	Version     int       `json:"version"`
-	Document    string    `json:"document"` // the YAML text
+	Document    string    `json:"document,omitempty"` // the YAML text (left out of lists of versions)
 	ActivatedAt time.Time `json:"activated_at,omitzero"`
 	ActivatedBy string    `json:"activated_by,omitempty"`
 }
@@ -63,6 +63,11 @@ type ScoreStore interface {
 
 	// ScoreState returns how far the policy's scores reach; a policy never scored has the zero state.
 	ScoreState(ctx context.Context, policyHash string) (*ScoreState, error)
+
+	// PolicyActivations lists every activation of a policy, newest first: the policy's hash, name and version
+	// with when and by whom it was activated (Document left empty: read it with PolicyByHash). A policy
+	// activated twice is listed twice.
+	PolicyActivations(ctx context.Context) ([]PolicyRecord, error)
 
 	// LiveState reads in one query what the live leaderboard depends on: the active policy's hash, its
 	// score state, and its integrity runs (the newest id and how many). No active policy is ENOTFOUND.

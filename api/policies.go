@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
@@ -16,6 +17,8 @@ func init() {
 		s.Route("POST /v1/policies/validate", s.validatePolicy, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 		s.Route("POST /v1/policies/preview", s.previewPolicy, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 		s.Route("POST /v1/policies/activate", s.activatePolicy, plaudit.RoleAdmin, plaudit.RoleCore)
+		s.Route("GET /v1/policies", s.listPolicyVersions, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
+		s.Route("GET /v1/policies/{hash}/diff", s.diffPolicy, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
 	})
 }
 
@@ -143,4 +146,91 @@ func (s *Server) activatePolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, summary(p))
+}
+
+// PolicyChange is one field that differs between two policies.
+type PolicyChange struct {
+	Path    string `json:"path"`
+	Old     string `json:"old,omitempty"`
+	New     string `json:"new,omitempty"`
+	Added   bool   `json:"added,omitempty"`
+	Removed bool   `json:"removed,omitempty"`
+}
+
+func policyChanges(ch []policy.Change) []PolicyChange {
+	out := make([]PolicyChange, len(ch))
+	for i, c := range ch {
+		out[i] = PolicyChange{Path: c.Path, Old: c.Old, New: c.New, Added: c.Added, Removed: c.Removed}
+	}
+	return out
+}
+
+// PolicyVersion is one activation in the policy history.
+type PolicyVersion struct {
+	Hash        string         `json:"hash"`
+	Name        string         `json:"name"`
+	Version     int            `json:"version"`
+	ActivatedAt string         `json:"activated_at"`
+	ActivatedBy string         `json:"activated_by"`
+	Previous    string         `json:"previous,omitempty"` // the policy it replaced
+	Changes     []PolicyChange `json:"changes"`            // against the previous policy; empty for the first
+}
+
+// PolicyVersionsResponse is the body of GET /v1/policies.
+type PolicyVersionsResponse struct {
+	Versions []PolicyVersion `json:"versions"`
+	Next     string          `json:"next,omitempty"`
+}
+
+// listPolicyVersions answers the policy history, newest activation first, each with its changes.
+func (s *Server) listPolicyVersions(w http.ResponseWriter, r *http.Request) {
+	q := ParseQuery(r, "cursor", "limit")
+	page := q.Page()
+	if err := q.Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	hist, err := s.Service.PolicyHistory(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, next := Paginate(hist, page)
+	out := PolicyVersionsResponse{Versions: make([]PolicyVersion, len(items)), Next: next}
+	for i, v := range items {
+		out.Versions[i] = PolicyVersion{Hash: v.Hash, Name: v.Name, Version: v.Version, ActivatedAt: v.ActivatedAt.Format(time.RFC3339Nano),
+			ActivatedBy: v.ActivatedBy, Previous: v.Previous, Changes: policyChanges(v.Changes)}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// PolicyDiffResponse is the body of GET /v1/policies/{hash}/diff.
+type PolicyDiffResponse struct {
+	Old     string         `json:"old"`
+	New     string         `json:"new"`
+	Changes []PolicyChange `json:"changes"`
+}
+
+// diffPolicy answers what changed from the policy against=HASH (default: the active one) to {hash}.
+func (s *Server) diffPolicy(w http.ResponseWriter, r *http.Request) {
+	q := ParseQuery(r, "against")
+	against := q.String("against")
+	if err := q.Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	if against == "" {
+		rec, err := s.Service.ActivePolicyRecord(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		against = rec.Hash
+	}
+	ch, err := s.Service.PolicyDiff(r.Context(), against, r.PathValue("hash"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, PolicyDiffResponse{Old: against, New: r.PathValue("hash"), Changes: policyChanges(ch)})
 }

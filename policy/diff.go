@@ -11,11 +11,11 @@ import (
 // Change is one difference between two effective policies, at a field path such as
 // "scorers[0].params.tiers[1].like".
 type Change struct {
-	Path    string
-	Old     string
-	New     string
-	Added   bool // the field is only in the new policy
-	Removed bool // the field is only in the old policy
+	Path    string `json:"path"`
+	Old     string `json:"old,omitempty"`
+	New     string `json:"new,omitempty"`
+	Added   bool   `json:"added,omitempty"`   // the field is only in the new policy
+	Removed bool   `json:"removed,omitempty"` // the field is only in the old policy
 }
 
 // Diff compares two effective policies field by field, defaults included, and returns the changes in the

@@ -282,3 +282,55 @@ func TestLeaderboardVerdicts(t *testing.T) {
 		wantCode(t, "an epoch and a week", err, plaudit.EINVALID)
 	})
 }
+
+// TestPolicyHistory: every activation is listed newest first with the policy it replaced and the fields
+// that changed; activating a policy again lists it again; PolicyDiff compares any two stored policies.
+func TestPolicyHistory(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		svc := newService(st)
+		if h, err := svc.PolicyHistory(ctx); err != nil || len(h) != 0 {
+			t.Fatalf("history of a new store: %v %v", h, err)
+		}
+		first := activatePreset(t, svc, "tiered")
+		second, err := svc.ActivatePolicy(ctx, []byte(doubledTiered), "next.yml", "ops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ActivatePolicy(ctx, mustPresetSource(t, "tiered"), "back.yml", "ops"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := svc.PolicyHistory(ctx)
+		if err != nil || len(h) != 3 {
+			t.Fatalf("history: %d versions, %v", len(h), err)
+		}
+		if h[0].Hash != first.Hash() || h[0].Previous != second.Hash() || h[1].Hash != second.Hash() || h[1].Previous != first.Hash() ||
+			h[2].Hash != first.Hash() || h[2].Previous != "" || h[2].Changes != nil || h[1].ActivatedBy != "ops" {
+			t.Fatalf("history: %+v", h)
+		}
+		var like bool
+		for _, c := range h[1].Changes {
+			if strings.HasSuffix(c.Path, ".like") && c.New == "5" {
+				like = true
+			}
+		}
+		if !like || len(h[0].Changes) != len(h[1].Changes) {
+			t.Fatalf("changes of version 2: %+v; back: %+v", h[1].Changes, h[0].Changes)
+		}
+		d, err := svc.PolicyDiff(ctx, first.Hash(), second.Hash())
+		if err != nil || len(d) != len(h[1].Changes) {
+			t.Fatalf("diff: %v %v", d, err)
+		}
+		_, err = svc.PolicyDiff(ctx, first.Hash(), "sha256:00")
+		wantCode(t, "a diff against an unknown policy", err, plaudit.ENOTFOUND)
+	})
+}
+
+func mustPresetSource(t *testing.T, name string) []byte {
+	t.Helper()
+	src, err := policy.PresetSource(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}

@@ -387,6 +387,27 @@ func (db *DB) SetActivePolicy(ctx context.Context, rec *plaudit.PolicyRecord) er
 	})
 }
 
+// PolicyActivations implements plaudit.ScoreStore.
+func (db *DB) PolicyActivations(ctx context.Context) ([]plaudit.PolicyRecord, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT p.hash, p.name, p.version, a.activated_ns, a.activated_by
+		FROM policy_activations a JOIN policies p ON p.hash = a.hash ORDER BY a.id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("policy activations: %w", err)
+	}
+	defer rows.Close()
+	var out []plaudit.PolicyRecord
+	for rows.Next() {
+		var rec plaudit.PolicyRecord
+		var ns int64
+		if err := rows.Scan(&rec.Hash, &rec.Name, &rec.Version, &ns, &rec.ActivatedBy); err != nil {
+			return nil, fmt.Errorf("policy activations: %w", err)
+		}
+		rec.ActivatedAt = time.Unix(0, ns).UTC()
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
 // ActivePolicy implements plaudit.ScoreStore.
 func (db *DB) ActivePolicy(ctx context.Context) (*plaudit.PolicyRecord, error) {
 	rec := &plaudit.PolicyRecord{}

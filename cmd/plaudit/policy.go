@@ -1,16 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	_ "github.com/plaudit/plaudit/score" // registers the scorers policies name
+	"github.com/plaudit/plaudit/service"
 )
 
 // loadPolicy reads a policy file, or a shipped preset given as "preset:NAME", and returns it with the text
@@ -105,6 +109,27 @@ See docs/scoring.md.`,
 			return policy.WriteDiff(out, changes)
 		},
 	}
+	var histDiffs, histJSON bool
+	history := &cobra.Command{
+		Use:   "history",
+		Short: "The activated policies, newest first, each with what changed against the one it replaced",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			h, err := newService(st).PolicyHistory(ctx)
+			if err != nil {
+				return err
+			}
+			return writePolicyHistory(cmd.OutOrStdout(), h, histDiffs, histJSON)
+		},
+	}
+	history.Flags().BoolVar(&histDiffs, "diff", false, "print each version's changes field by field")
+	history.Flags().BoolVar(&histJSON, "json", false, "print one JSON object per version")
 	var by string
 	activate := &cobra.Command{
 		Use:   "activate FILE",
@@ -145,6 +170,40 @@ See docs/scoring.md.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(validate, show, diff, activate, presets)
+	cmd.AddCommand(validate, show, diff, history, activate, presets)
 	rootCmd.AddCommand(cmd)
+}
+
+// writePolicyHistory prints the policy history: a line per activation, and with diffs each one's changes.
+func writePolicyHistory(out io.Writer, h []service.PolicyVersion, diffs, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		for _, v := range h {
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(h) == 0 {
+		fmt.Fprintln(out, "no policy was ever activated: activate one with `plaudit policy activate FILE`")
+		return nil
+	}
+	for i, v := range h {
+		state := ""
+		if i == 0 {
+			state = " (active)"
+		}
+		change := "first activation"
+		if v.Previous != "" {
+			change = fmt.Sprintf("%d changes against %s", len(v.Changes), v.Previous)
+		}
+		fmt.Fprintf(out, "%s  %s v%d  %s%s  by %s: %s\n", v.ActivatedAt.Format(time.RFC3339), v.Name, v.Version, v.Hash, state, orDash(v.ActivatedBy), change)
+		if diffs && len(v.Changes) > 0 {
+			if err := policy.WriteDiff(out, v.Changes); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

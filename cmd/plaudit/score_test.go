@@ -158,3 +158,25 @@ func TestScoreWorkflow(t *testing.T) {
 		t.Errorf("replay: %v\n%s", err, out)
 	}
 }
+
+// TestPolicyHistoryCommand: `plaudit policy history` lists the activations newest first, the active one
+// marked, each with its change count against the one it replaced, and --diff prints the changes.
+func TestPolicyHistoryCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	out, err := runPlaudit(t, "", "--db", db, "policy", "history")
+	if err != nil || !strings.Contains(out, "no policy was ever activated") {
+		t.Fatalf("history of a new store: %v\n%s", err, out)
+	}
+	for _, p := range []string{"preset:tiered", "preset:default"} {
+		if out, err := runPlaudit(t, "", "--db", db, "policy", "activate", p, "--by", "ops"); err != nil {
+			t.Fatalf("activate %s: %v\n%s", p, err, out)
+		}
+	}
+	out, err = runPlaudit(t, "", "--db", db, "policy", "history", "--diff")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || !strings.Contains(lines[0], "default v1") || !strings.Contains(lines[0], "(active)") || !strings.Contains(lines[0], "by ops") ||
+		!strings.Contains(out, "~ program.name: tiered → default") || !strings.Contains(lines[len(lines)-1], "tiered v1") ||
+		!strings.HasSuffix(lines[len(lines)-1], "first activation") {
+		t.Fatalf("history: %v\n%s", err, out)
+	}
+}
