@@ -404,6 +404,11 @@ var (
 		{"author_association", stringAttr}, {"issue_author", nameAttr}, {"repo", stringAttr}, {"url", stringAttr},
 		{"user_type", stringAttr},
 	}
+	// closedByAttrRules are who closed an issue or pull request (who invoked its payout): the conversation
+	// scorer's collaboratorOnlyPaymentInvocation reads them.
+	closedByAttrRules = []attrRule{
+		{"closed_by", nameAttr}, {"closed_by_association", stringAttr}, {"closed_by_type", stringAttr},
+	}
 	reviewAttrRules = []attrRule{
 		{"additions", intAttr(0, 1<<31)}, {"deletions", intAttr(0, 1<<31)},
 		{"state", oneOf("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")},
@@ -458,6 +463,7 @@ func (e *Event) validateAttrs(bad func(field, format string, args ...any)) {
 		switch e.Kind {
 		case "issue", "pull_request":
 			names("labels", "assignees")
+			check(closedByAttrRules)
 			if a, ok := e.Attrs["assignees"].([]any); ok {
 				for i, x := range a {
 					if x == "" {
