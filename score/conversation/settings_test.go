@@ -115,8 +115,8 @@ func settingEvents(labels []any, closedBy, assoc, typ string) []plaudit.Event {
 func paid(t *testing.T, cfg Config, evs []plaudit.Event) (plaudit.Points, bool) {
 	t.Helper()
 	for i := range evs {
-		if err := evs[i].Validate(); err != nil {
-			t.Fatalf("event %d: %v", i, err)
+		if errs := evs[i].Validate(); len(errs) > 0 {
+			t.Fatalf("event %d: %v", i, errs[0])
 		}
 	}
 	scores, err := cfg.ScoreEvents(context.Background(), evs, EventOptions{Relevance: Fixed(d("0.8"))})
