@@ -411,7 +411,7 @@ var (
 	}
 	// xPostAttrRules are the attributes of an X post, reply, quote or mention post the DEM scorer reads
 	// besides the arrays mentioned and hashtags.
-	xPostAttrRules = []attrRule{{"username", nameAttr}}
+	xPostAttrRules  = []attrRule{{"username", nameAttr}}
 	reviewAttrRules = []attrRule{
 		{"additions", intAttr(0, 1<<31)}, {"deletions", intAttr(0, 1<<31)},
 		{"state", oneOf("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")},
