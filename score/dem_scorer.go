@@ -21,8 +21,8 @@ func (s *demScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	}
 	s.t.Observe(e)
 	r := s.t.Score(e, ctx.Dir)
-	if r.Lines == nil {
-		return nil
+	if r.Lines == nil || r.Unscored {
+		return nil // not DEM activity: no score, as tiered records none for engagement on unsubmitted posts
 	}
 	return []plaudit.Score{{Points: r.Points, Lines: r.Lines}}
 }

@@ -58,10 +58,16 @@ func TestDefaultScoresDEM(t *testing.T) {
 	}
 	got := pointsBy(scores)
 	// No keyword is tracked by default: the quote earns as a quote of a tracked (project) account.
-	want := map[string]plaudit.Points{"x/p1": plaudit.PointsFromInt(10), "x/q1": plaudit.PointsFromInt(6), "x/p2": 0, "x/m1": 0}
+	want := map[string]plaudit.Points{"x/p1": plaudit.PointsFromInt(10), "x/q1": plaudit.PointsFromInt(6)}
 	for ev, w := range want {
 		if got[ev] != w {
 			t.Errorf("%s: %s points, want %s", ev, got[ev], w)
+		}
+	}
+	// alice's lunch is not about the program and bob does not participate: no score at all.
+	for _, ev := range []string{"x/p2", "x/m1"} {
+		if _, ok := got[ev]; ok {
+			t.Errorf("%s scored, want no score", ev)
 		}
 	}
 	seen := map[string]int{}
@@ -92,7 +98,7 @@ func TestDEMPresetMintsENG(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := pointsBy(scores)
-	if got["x/p1"] != plaudit.PointsFromInt(10) || got["x/q1"] != plaudit.PointsFromInt(6+2) || got["x/p2"] != 0 || got["x/m1"] != 0 {
+	if got["x/p1"] != plaudit.PointsFromInt(10) || got["x/q1"] != plaudit.PointsFromInt(6+2) || len(got) != 2 {
 		t.Fatalf("scores %v", got)
 	}
 	prog, err := settle.FromPolicy(p)

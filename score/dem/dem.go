@@ -162,6 +162,7 @@ type Tracker struct {
 	community map[string]bool
 	keywords  []keyword
 	usernames map[string]string // lower-case username → account id, learned
+	names     map[string]string // account id → lower-case username, learned
 }
 
 type keyword struct {
@@ -173,7 +174,7 @@ type keyword struct {
 
 // NewTracker returns a tracker for validated params.
 func NewTracker(p *Params) *Tracker {
-	t := &Tracker{p: p, project: map[string]bool{}, community: map[string]bool{}, usernames: map[string]string{}}
+	t := &Tracker{p: p, project: map[string]bool{}, community: map[string]bool{}, usernames: map[string]string{}, names: map[string]string{}}
 	for _, a := range p.ProjectAccounts {
 		t.project[strings.ToLower(strings.TrimPrefix(a, "@"))] = true
 	}
@@ -198,6 +199,7 @@ func (t *Tracker) Observe(e *plaudit.Event) {
 	}
 	if u, ok := e.Attrs["username"].(string); ok && usernameRe.MatchString(u) {
 		t.usernames[strings.ToLower(u)] = e.Actor
+		t.names[e.Actor] = strings.ToLower(u)
 	}
 }
 
@@ -205,6 +207,11 @@ func (t *Tracker) Observe(e *plaudit.Event) {
 type Result struct {
 	Points plaudit.Points
 	Lines  []plaudit.Line
+	// Unscored marks an event that is not DEM activity (its account does not participate, or a community
+	// post is not about the program): the engine records no score for it, as the tiered scorer records none
+	// for engagement on posts nobody submitted, so that such accounts do not appear in every epoch with 0.
+	// Lines still say why.
+	Unscored bool
 }
 
 // Kinds are the X kinds DEM scores.
@@ -242,8 +249,8 @@ func (t *Tracker) score(e *plaudit.Event, dir *plaudit.Directory, base plaudit.P
 	username, _ := e.Attrs["username"].(string)
 	role := t.role(e.Actor, username, dir)
 	if role == RoleNone {
-		return Result{Lines: []plaudit.Line{{Rule: Name + ".not_participating", Inputs: []plaudit.Input{{Name: "account", Value: e.Actor}},
-			Note: "not a participating account (list it in project_accounts or community_accounts, or its owner links it to a member): scored 0"}}}
+		return Result{Unscored: true, Lines: []plaudit.Line{{Rule: Name + ".not_participating", Inputs: []plaudit.Input{{Name: "account", Value: e.Actor}},
+			Note: "not a participating account (list it in project_accounts or community_accounts, or its owner links it to a member): not scored"}}}
 	}
 	self := map[string]bool{strings.ToLower(e.Actor): true}
 	if username != "" {
@@ -282,19 +289,16 @@ func (t *Tracker) score(e *plaudit.Event, dir *plaudit.Directory, base plaudit.P
 		target = e.TargetAuthor
 	}
 	relevant := len(names) > 0 || len(tags) > 0 || target != ""
-	var lines []plaudit.Line
-	var total plaudit.Points
-	if role == RoleProject || relevant {
-		in := []plaudit.Input{{Name: "kind", Value: string(e.Kind)}, {Name: "role", Value: string(role)}}
-		if target != "" {
-			in = append(in, plaudit.Input{Name: "tracked_target", Value: target})
-		}
-		lines = append(lines, plaudit.Line{Rule: Name + "." + string(e.Kind), Points: base, Inputs: in})
-		total += base
-	} else {
-		lines = append(lines, plaudit.Line{Rule: Name + ".irrelevant", Inputs: []plaudit.Input{{Name: "role", Value: string(role)}},
-			Note: "a community post that mentions no tracked account, tags no tracked keyword and answers no tracked account: scored 0"})
+	if role != RoleProject && !relevant {
+		return Result{Unscored: true, Lines: []plaudit.Line{{Rule: Name + ".irrelevant", Inputs: []plaudit.Input{{Name: "role", Value: string(role)}},
+			Note: "a community post that mentions no tracked account, tags no tracked keyword and answers no tracked account: not scored"}}}
 	}
+	in := []plaudit.Input{{Name: "kind", Value: string(e.Kind)}, {Name: "role", Value: string(role)}}
+	if target != "" {
+		in = append(in, plaudit.Input{Name: "tracked_target", Value: target})
+	}
+	lines := []plaudit.Line{{Rule: Name + "." + string(e.Kind), Points: base, Inputs: in}}
+	total := base
 	if len(names) > 0 {
 		n := min(len(names), t.p.MaxReferences)
 		pts := t.p.EV.Mention * plaudit.Points(n)
@@ -315,6 +319,9 @@ func (t *Tracker) score(e *plaudit.Event, dir *plaudit.Directory, base plaudit.P
 // role says how the account (numeric id, and username when known) takes part.
 func (t *Tracker) role(id, username string, dir *plaudit.Directory) Role {
 	lu := strings.ToLower(username)
+	if lu == "" {
+		lu = t.names[id] // an event without attrs.username: the name seen on the account's other events
+	}
 	if t.project[strings.ToLower(id)] || lu != "" && t.project[lu] {
 		return RoleProject
 	}

@@ -93,6 +93,26 @@ func TestEngagementValue(t *testing.T) {
 		if r.Points != plaudit.PointsFromInt(c.total) {
 			t.Errorf("%s: %s points, want %d", c.name, r.Points, c.total)
 		}
+		if r.Unscored != (c.total == 0) {
+			t.Errorf("%s: unscored %v", c.name, r.Unscored)
+		}
+	}
+}
+
+// TestUsernameLearned: a project account listed by username is recognised on an event without
+// attrs.username, by the name its other events carried.
+func TestUsernameLearned(t *testing.T) {
+	tr := tracker(t, func(p *Params) { p.ProjectAccounts = []string{"@Acme_Labs"} })
+	named := xEvent("1", plaudit.KindPost, "500", "acme_labs", "gm", nil)
+	tr.Observe(&named)
+	bare := xEvent("2", plaudit.KindReply, "500", "", "thanks", nil)
+	if r := tr.Score(&bare, directory()); r.Points != plaudit.PointsFromInt(4) {
+		t.Errorf("%s: %s", r.Points, rules(r))
+	}
+	// And a mention of it by username counts for a community account.
+	m := xEvent("3", plaudit.KindPost, "200", "alice", "shoutout to @acme_labs", nil)
+	if r := tr.Score(&m, directory()); r.Points != plaudit.PointsFromInt(13) {
+		t.Errorf("%s: %s", r.Points, rules(r))
 	}
 }
 
