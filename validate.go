@@ -404,6 +404,14 @@ var (
 		{"author_association", stringAttr}, {"issue_author", nameAttr}, {"repo", stringAttr}, {"url", stringAttr},
 		{"user_type", stringAttr},
 	}
+	// closedByAttrRules are who closed an issue or pull request (who invoked its payout): the conversation
+	// scorer's collaboratorOnlyPaymentInvocation reads them.
+	closedByAttrRules = []attrRule{
+		{"closed_by", nameAttr}, {"closed_by_association", stringAttr}, {"closed_by_type", stringAttr},
+	}
+	// xPostAttrRules are the attributes of an X post, reply, quote or mention post the DEM scorer reads
+	// besides the arrays mentioned and hashtags.
+	xPostAttrRules  = []attrRule{{"username", nameAttr}}
 	reviewAttrRules = []attrRule{
 		{"additions", intAttr(0, 1<<31)}, {"deletions", intAttr(0, 1<<31)},
 		{"state", oneOf("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")},
@@ -458,6 +466,7 @@ func (e *Event) validateAttrs(bad func(field, format string, args ...any)) {
 		switch e.Kind {
 		case "issue", "pull_request":
 			names("labels", "assignees")
+			check(closedByAttrRules)
 			if a, ok := e.Attrs["assignees"].([]any); ok {
 				for i, x := range a {
 					if x == "" {
@@ -474,6 +483,12 @@ func (e *Event) validateAttrs(bad func(field, format string, args ...any)) {
 	case SourceX:
 		if e.Kind == KindSubmit {
 			needTarget("id of the submitted post")
+		}
+		switch e.Kind {
+		case KindPost, KindReply, KindQuote, KindMention:
+			// What the DEM scorer reads: the author's username, the accounts mentioned, the hashtags.
+			check(xPostAttrRules)
+			names("mentioned", "hashtags")
 		}
 	case SourcePlaudit:
 		check(plauditAttrRules)

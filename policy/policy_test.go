@@ -216,7 +216,9 @@ func TestApplies(t *testing.T) {
 		want string
 	}{
 		{plaudit.SourceX, plaudit.KindLike, "tiered"},
-		{plaudit.SourceX, plaudit.KindPost, ""},
+		{plaudit.SourceX, plaudit.KindPost, "dem"},
+		{plaudit.SourceX, plaudit.KindQuote, "dem"},
+		{plaudit.SourceX, plaudit.KindReply, "tiered"},
 		{plaudit.SourceFarcaster, plaudit.KindReply, "cast"},
 		{plaudit.SourceDiscord, plaudit.KindReply, "poe"},
 		{plaudit.SourceDiscord, plaudit.KindLike, ""},

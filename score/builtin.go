@@ -7,6 +7,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/score/cast"
+	"github.com/plaudit/plaudit/score/dem"
 	"github.com/plaudit/plaudit/score/poe"
 	"github.com/plaudit/plaudit/score/tiered"
 )
@@ -39,6 +40,19 @@ func init() {
 			return nil, fmt.Errorf("cast: params of type %T", params)
 		}
 		return &castScorer{t: cast.NewTracker(p)}, nil
+	})
+	Register(policy.ScorerType{
+		Name:      dem.Name,
+		Doc:       "Decentralized Engagement Metrics: Engagement Value of X posts, replies, quotes, mentions and tags of tracked accounts and keywords, minted as ENG (seed 000)",
+		Sources:   []plaudit.Source{plaudit.SourceX},
+		Kinds:     dem.Kinds,
+		NewParams: func() any { return dem.DefaultParams() },
+	}, func(params any) (Scorer, error) {
+		p, ok := params.(*dem.Params)
+		if !ok {
+			return nil, fmt.Errorf("dem: params of type %T", params)
+		}
+		return &demScorer{t: dem.NewTracker(p)}, nil
 	})
 	Register(policy.ScorerType{
 		Name: "poe",

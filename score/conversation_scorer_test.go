@@ -89,3 +89,18 @@ func TestConversationThroughEngine(t *testing.T) {
 		t.Error("two runs differ")
 	}
 }
+
+// TestConversationRefusesUnimplementedModule: a policy whose Ubiquity configuration turns on a reward module
+// Plaudit does not implement is refused, naming the key and its line; turned off (null) it loads.
+func TestConversationRefusesUnimplementedModule(t *testing.T) {
+	doc := "name: gh\nscorers:\n  - scorer: conversation\n    params:\n      incentives:\n        requirePriceLabel: true\n        externalContent: {}\n"
+	_, err := policy.Parse([]byte(doc), "gh.yml")
+	var ve *plaudit.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Errors[0].Field, "incentives.externalContent") || ve.Errors[0].Line != 7 ||
+		!strings.Contains(ve.Errors[0].Reason, "not implemented") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := policy.Parse([]byte(strings.Replace(doc, "externalContent: {}", "externalContent: null", 1)), "gh.yml"); err != nil {
+		t.Fatalf("module off: %v", err)
+	}
+}

@@ -226,6 +226,11 @@ PERMIT_TREASURY_GITHUB_USERNAME and PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST.`,
 			if err != nil {
 				return err
 			}
+			if res.Refused != "" {
+				// The configuration refuses this conversation (requirePriceLabel, collaboratorOnlyPaymentInvocation):
+				// say why, as the plugin does, beside the empty result.
+				fmt.Fprintf(cmd.ErrOrStderr(), "no rewards: %s\n", res.Refused)
+			}
 			b, err := json.MarshalIndent(res, "", "  ")
 			if err != nil {
 				return fmt.Errorf("write result: %w", err)

@@ -41,6 +41,17 @@ type Config struct {
 	ReviewBaseRate decimal.Decimal
 	// ExcludedFiles are glob patterns of files whose changes earn reviewers nothing.
 	ExcludedFiles []string
+	// ConclusiveReviewCredit is the flat credit (Ubiquity's reviewIncentivizer.conclusiveReviewCredit) a user
+	// earns once per pull request for having approved it or requested changes on it, besides the per-line
+	// review rewards; zero pays none. The pull request's author never earns it.
+	ConclusiveReviewCredit decimal.Decimal
+	// RequirePriceLabel (Ubiquity's incentives.requirePriceLabel) pays nothing for an issue conversation
+	// without a "Price: N" label: the plugin refuses to run on such an issue. Pull requests are not checked.
+	RequirePriceLabel bool
+	// CollaboratorOnlyPaymentInvocation (Ubiquity's incentives.collaboratorOnlyPaymentInvocation) pays nothing
+	// for a conversation whose payout was invoked (the issue closed) by someone who is neither an owner, a
+	// member nor a collaborator, or by a bot. A conversation with no recorded closer is not checked.
+	CollaboratorOnlyPaymentInvocation bool
 	// LimitRewards caps each user's total at the task price (three times the price for assignees).
 	LimitRewards bool
 	// SkipCommentsWhileAssigned is "", "none", "all" or "exact": whether comments an assignee made while assigned

@@ -30,6 +30,12 @@ type Thread struct {
 	ReviewComments []Comment // its review comments
 	Reviews        []Review
 	Files          []File // its changed files, for review rewards
+
+	// ClosedBy is who closed the issue, which invokes its payout in Ubiquity, and ClosedByAssociation their
+	// author association (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ...); optional, read by
+	// Config.CollaboratorOnlyPaymentInvocation.
+	ClosedBy            *User
+	ClosedByAssociation string
 }
 
 // ScoredComment is one comment's entry in a user's result: the purged content and its score.
@@ -72,6 +78,10 @@ type UserResult struct {
 	Task       *Task
 	Reviews    []ReviewReward
 	ReviewsURL string
+	// ReviewCredit is the conclusive-review credit: the user approved the pull request or requested changes
+	// on it. ReviewCreditID is the first such review.
+	ReviewCredit   decimal.Decimal
+	ReviewCreditID int64
 	// Total is the sum of every reward, capped when the configuration limits rewards.
 	Total decimal.Decimal
 	// Fee is the part of Total paid to the treasury; FeeRate is the rate applied (0 when exempt).
@@ -83,6 +93,9 @@ type UserResult struct {
 // commenters in comment order).
 type Result struct {
 	Users []*UserResult
+	// Refused says why the conversation pays nothing (no price label, payout invoked by a non-collaborator),
+	// as the reference refuses to run; Users is then empty.
+	Refused string
 }
 
 // User returns the result of login, or nil.
@@ -125,6 +138,16 @@ func Priority(labels []string) int {
 
 // TaskPrice returns the lowest "Price: N" label value, or zero when there is none.
 func TaskPrice(labels []string) decimal.Decimal {
+	prices := priceLabels(labels)
+	if len(prices) == 0 {
+		return decimal.Zero
+	}
+	sort.Slice(prices, func(i, j int) bool { return prices[i].LessThan(prices[j]) })
+	return prices[0]
+}
+
+// priceLabels returns the values of the "Price: N" labels, as the reference reads them.
+func priceLabels(labels []string) []decimal.Decimal {
 	var prices []decimal.Decimal
 	for _, l := range labels {
 		rest, ok := strings.CutPrefix(l, "Price: ")
@@ -135,11 +158,7 @@ func TaskPrice(labels []string) decimal.Decimal {
 			prices = append(prices, p)
 		}
 	}
-	if len(prices) == 0 {
-		return decimal.Zero
-	}
-	sort.Slice(prices, func(i, j int) bool { return prices[i].LessThan(prices[j]) })
-	return prices[0]
+	return prices
 }
 
 var leadingFloat = regexp.MustCompile(`^[\t\n\v\f\r \x{a0}\x{feff}]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)`)
@@ -257,6 +276,9 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 	}
 	if err := checkIssue(t.Issue); err != nil {
 		return nil, fmt.Errorf("score conversation: issue: %w", err)
+	}
+	if reason := c.refusal(t); reason != "" {
+		return &Result{Refused: reason}, nil
 	}
 	res := &Result{}
 	index := map[string]*UserResult{}
@@ -378,6 +400,32 @@ func (c *Config) Score(ctx context.Context, t *Thread, rel RelevanceProvider) (*
 	return res, nil
 }
 
+// invokers are the author associations allowed to invoke a payout under CollaboratorOnlyPaymentInvocation:
+// the reference allows organisation members and repository collaborators (admin, write, maintain, triage).
+var invokers = map[string]bool{"OWNER": true, "MEMBER": true, "COLLABORATOR": true}
+
+// refusal returns why the reference would not reward this conversation at all, or "": an issue without a
+// price label under RequirePriceLabel, a payout invoked by a bot or a non-collaborator under
+// CollaboratorOnlyPaymentInvocation.
+func (c *Config) refusal(t *Thread) string {
+	if c.CollaboratorOnlyPaymentInvocation && t.ClosedBy != nil {
+		if t.ClosedBy.Type == "Bot" {
+			return fmt.Sprintf("closed by the bot %s: bots can not generate rewards (collaboratorOnlyPaymentInvocation)", t.ClosedBy.Login)
+		}
+		if !invokers[strings.ToUpper(t.ClosedByAssociation)] {
+			assoc := t.ClosedByAssociation
+			if assoc == "" {
+				assoc = "unknown"
+			}
+			return fmt.Sprintf("closed by %s (association %s), not a collaborator: only collaborators may generate rewards (collaboratorOnlyPaymentInvocation)", t.ClosedBy.Login, assoc)
+		}
+	}
+	if c.RequirePriceLabel && !t.Issue.IsPull() && len(priceLabels(t.Issue.Labels)) == 0 {
+		return "no price label has been set: the issue pays nothing (requirePriceLabel)"
+	}
+	return ""
+}
+
 // taskAnchor returns the time and URL of the task: the latest "closed" event when there is one.
 func (c *Config) taskAnchor(t *Thread) (string, string) {
 	var last *IssueEvent
@@ -429,6 +477,9 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 			filesDel += f.Deletions
 		}
 	}
+	if c.ConclusiveReviewCredit.Sign() > 0 {
+		c.reviewCredits(t, pull, index, addUser)
+	}
 	seen := map[string]bool{}
 	lastCommit := map[string]string{}
 	for _, r := range t.Reviews {
@@ -465,6 +516,30 @@ func (c *Config) reviewRewards(t *Thread, priority int, index map[string]*UserRe
 		seen[r.User.Login] = true
 		u.Reviews = append(u.Reviews, ReviewReward{ReviewID: r.ID, Additions: add, Deletions: del, Priority: priority,
 			Reward: c.reviewReward(add, del, priority)})
+		u.ReviewsURL = anchored(pull.HTMLURL, pull.ID)
+	}
+}
+
+// reviewCredits gives ConclusiveReviewCredit, once for the pull request, to each user who approved it or
+// requested changes on it, but its author (as the reference: users already in the result; outside
+// compatibility mode also reviewers who never commented, bots aside).
+func (c *Config) reviewCredits(t *Thread, pull *Issue, index map[string]*UserResult, addUser func(*User) *UserResult) {
+	for _, r := range t.Reviews {
+		if r.State != "APPROVED" && r.State != "CHANGES_REQUESTED" || r.User == nil {
+			continue
+		}
+		if pull.User != nil && sameUser(r.User, pull.User) {
+			continue
+		}
+		u := index[r.User.Login]
+		if u == nil && !c.Compat && r.User.Type != "Bot" {
+			u = addUser(r.User)
+		}
+		if u == nil || u.ReviewCreditID != 0 {
+			continue
+		}
+		u.ReviewCredit = c.ConclusiveReviewCredit
+		u.ReviewCreditID = r.ID
 		u.ReviewsURL = anchored(pull.HTMLURL, pull.ID)
 	}
 }
@@ -526,7 +601,9 @@ func (u *UserResult) sum(capAt decimal.Decimal, num func(decimal.Decimal) decima
 	for _, r := range u.Reviews {
 		reviews = add(reviews, r.Reward)
 	}
-	total = add(total, capped(reviews))
+	// The reference nests the pull request's entry: its reviews and its conclusive-review credit, each capped,
+	// then the entry capped.
+	total = add(total, capped(add(capped(reviews), capped(u.ReviewCredit))))
 	return capped(total)
 }
 

@@ -110,6 +110,10 @@ func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt Ev
 	return out, nil
 }
 
+// RefusedRule is the rule of the line that explains why a conversation's events scored 0: the
+// configuration refuses to reward it (requirePriceLabel, collaboratorOnlyPaymentInvocation).
+const RefusedRule = ScorerName + ".refused"
+
 // InvalidRule is the rule of the line that explains why an event scored 0: it could not be read.
 const InvalidRule = ScorerName + ".invalid"
 
@@ -218,6 +222,12 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 		}
 	}
 	t := &Thread{Issue: issue}
+	if p := te.post; p != nil {
+		if by := attrString(p, "closed_by"); by != "" {
+			t.ClosedBy = &User{Login: by, Type: attrString(p, "closed_by_type")}
+			t.ClosedByAssociation = attrString(p, "closed_by_association")
+		}
+	}
 	for _, e := range te.comments {
 		body := e.Content
 		t.Comments = append(t.Comments, Comment{ID: nextID(e), Body: &body, User: &User{Login: e.Actor, Type: userType(e)},
@@ -258,6 +268,13 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 		return nil, fmt.Errorf("conversation: thread %s: %w", id, err)
 	}
 	var out []plaudit.Score
+	if res.Refused != "" {
+		for _, e := range te.events() {
+			out = append(out, plaudit.Score{Event: e.Key(), Time: e.Time, Scorer: ScorerName,
+				Lines: []plaudit.Line{{Rule: RefusedRule, Note: res.Refused + ": scored 0"}}})
+		}
+		return out, nil
+	}
 	for _, u := range res.Users {
 		for _, sc := range u.Comments {
 			e := byID[sc.ID]
@@ -279,6 +296,12 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 				Scorer: ScorerName, Lines: []plaudit.Line{{Rule: "conversation.task", Points: toPoints(u.Task.Reward),
 					Inputs: []plaudit.Input{{Name: "assignee", Value: u.Login}, {Name: "price", Value: TaskPrice(issue.Labels).String()},
 						{Name: "share", Value: u.Task.Multiplier.String()}}}}})
+		}
+		if e := byID[u.ReviewCreditID]; e != nil && u.ReviewCredit.Sign() > 0 {
+			out = append(out, plaudit.Score{Event: e.Key(), Points: toPoints(u.ReviewCredit), Time: e.Time, Scorer: ScorerName,
+				Lines: []plaudit.Line{{Rule: "conversation.review_credit", Points: toPoints(u.ReviewCredit), Inputs: []plaudit.Input{
+					{Name: "state", Value: attrString(e, "state")}, {Name: "conclusive_review_credit", Value: c.ConclusiveReviewCredit.String()}},
+					Note: "once per pull request for approving it or requesting changes"}}})
 		}
 		for _, r := range u.Reviews {
 			e := byID[r.ReviewID]

@@ -87,8 +87,14 @@ type reviewJSON struct {
 }
 
 type reviewRewardJSON struct {
-	Reviews []reviewJSON `json:"reviews"`
-	URL     string       `json:"url"`
+	Reviews          []reviewJSON      `json:"reviews"`
+	URL              string            `json:"url"`
+	ReviewBaseReward *reviewCreditJSON `json:"reviewBaseReward,omitempty"`
+}
+
+// reviewCreditJSON is the conclusive-review credit, as the reference writes it.
+type reviewCreditJSON struct {
+	Reward num `json:"reward"`
 }
 
 type userJSON struct {
@@ -161,10 +167,13 @@ func (u *UserResult) toJSON() userJSON {
 	if u.Task != nil {
 		out.Task = &taskJSON{Reward: num(u.Task.Reward), Multiplier: num(u.Task.Multiplier), Timestamp: u.Task.Timestamp, URL: u.Task.URL}
 	}
-	if len(u.Reviews) > 0 {
+	if len(u.Reviews) > 0 || u.ReviewCredit.Sign() > 0 {
 		rr := reviewRewardJSON{URL: u.ReviewsURL}
 		for _, r := range u.Reviews {
 			rr.Reviews = append(rr.Reviews, reviewJSON{ReviewID: r.ReviewID, Effect: effectJSON{r.Additions, r.Deletions}, Reward: num(r.Reward), Priority: r.Priority})
+		}
+		if u.ReviewCredit.Sign() > 0 {
+			rr.ReviewBaseReward = &reviewCreditJSON{Reward: num(u.ReviewCredit)}
 		}
 		out.ReviewRewards = []reviewRewardJSON{rr}
 	}

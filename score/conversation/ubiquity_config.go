@@ -13,8 +13,10 @@ import (
 
 // ParseUbiquityConfig reads a Ubiquity text-conversation-rewards plugin configuration — the plugin's `with:`
 // block, as JSON or YAML, or a whole plugin entry with `plugin:` and `with:` — into a Config in compatibility
-// mode. Sections the scorer does not use (payment, permits, data collection, ...) are accepted as they are;
-// the sections it uses are checked strictly, and an error names the offending field by its path
+// mode. Delivery sections that change no reward (payment, permits, data collection, the GitHub comment, ...)
+// are accepted as they are; reward modules Plaudit does not implement (simplificationIncentivizer,
+// externalContent, a non-empty eventIncentives, requirePriceLabel "auto") are errors naming them; the
+// sections it uses are checked strictly, and an error names the offending field by its path
 // ("incentives.formattingEvaluator.multipliers[2].rewards.html.p.score"). Defaults are Ubiquity's.
 func ParseUbiquityConfig(data []byte) (Config, error) {
 	root, err := decodeTree(data)
@@ -249,7 +251,15 @@ func (p *cfgParser) roles(v any, path string) []Role {
 	return out
 }
 
-// Top-level and incentive sections the scorer accepts without reading them.
+// Every key of the plugin's configuration falls in one of three groups, and none is ignored silently:
+//
+//   - read: the scorer implements it (the incentives modules that decide rewards, and the reward token);
+//   - delivery: it says how the plugin fetches data, posts its comment, signs permits or transfers funds, which
+//     Plaudit does through its own ingest, ledger and payouts; it changes no reward, so it is accepted and
+//     listed as such in docs/conversation.md;
+//   - refused: it changes rewards in a way Plaudit does not implement; the configuration is an error naming
+//     it, unless it is null (the module off) or, for eventIncentives, empty (the module's default pays 0 per
+//     event, as the recorded suite shows).
 var (
 	topLevelKeys = []string{"dataCollection", "rewards", "incentives", "evmNetworkId", "evmPrivateEncrypted",
 		"erc20RewardToken", "logLevel", "autoTransferMode", "automaticTransferMode", "permits", "taskAdapter"}
@@ -257,11 +267,36 @@ var (
 		"contentEvaluator", "userExtractor", "dataPurge", "formattingEvaluator", "reviewIncentivizer",
 		"permitGeneration", "githubComment", "payment", "eventIncentives", "simplificationIncentivizer",
 		"simplificationIncentiver", "externalContent", "fees"}
+	// refusedIncentives are the plugin's reward modules Plaudit does not implement, with why.
+	refusedIncentives = map[string]string{
+		"simplificationIncentivizer": "rewards for simplifying code (deleted lines) are not implemented by Plaudit; remove it or set it to null",
+		"externalContent":            "evaluating linked external content is not implemented by Plaudit; remove it or set it to null",
+		"eventIncentives":            "rewards per GitHub event are not implemented by Plaudit; only an empty eventIncentives (every event pays 0) or null is accepted",
+		"simplificationIncentiver":   "not a plugin setting (the plugin reads simplificationIncentivizer) and not implemented by Plaudit; only an empty object or null is accepted",
+	}
 )
+
+// refuse fails on a reward module Plaudit does not implement unless it is off (null) or, where the module's
+// defaults pay nothing, empty.
+func (p *cfgParser) refuse(inc map[string]any) {
+	for _, k := range sortedKeys(refusedIncentives) {
+		v, ok := inc[k]
+		if !ok || v == nil {
+			continue
+		}
+		if m, isObj := v.(map[string]any); isObj && len(m) == 0 && k != "simplificationIncentivizer" && k != "externalContent" {
+			continue
+		}
+		p.fail("incentives."+k, "%s", refusedIncentives[k])
+	}
+}
 
 func (p *cfgParser) parse(root map[string]any) Config {
 	c := DefaultConfig()
 	c.Relevance = map[Role]decimal.Decimal{}
+	// The plugin's defaults: no reward without a price label, and only collaborators invoke payment.
+	c.RequirePriceLabel = true
+	c.CollaboratorOnlyPaymentInvocation = true
 	top := p.object(root, "", topLevelKeys...)
 	if tok, ok := top["erc20RewardToken"]; ok {
 		c.Fees.Token = p.str(tok, "erc20RewardToken")
@@ -277,8 +312,19 @@ func (p *cfgParser) parse(root map[string]any) Config {
 		return c
 	}
 	inc := p.object(incV, "incentives", incentiveKeys...)
+	p.refuse(inc)
 	if v, ok := inc["limitRewards"]; ok {
 		c.LimitRewards = p.boolean(v, "incentives.limitRewards")
+	}
+	if v, ok := inc["requirePriceLabel"]; ok {
+		if s, isStr := v.(string); isStr && s == "auto" {
+			p.fail("incentives.requirePriceLabel", `"auto" (fetching a price from an external API) is not implemented by Plaudit; use true or false`)
+		} else {
+			c.RequirePriceLabel = p.boolean(v, "incentives.requirePriceLabel")
+		}
+	}
+	if v, ok := inc["collaboratorOnlyPaymentInvocation"]; ok {
+		c.CollaboratorOnlyPaymentInvocation = p.boolean(v, "incentives.collaboratorOnlyPaymentInvocation")
 	}
 	if v, ok := inc["userExtractor"]; ok && v != nil {
 		ue := p.object(v, "incentives.userExtractor", "enabled", "redeemTask")
@@ -305,6 +351,12 @@ func (p *cfgParser) parse(root map[string]any) Config {
 			c.ReviewBaseRate = p.number(b, "incentives.reviewIncentivizer.baseRate")
 			if c.ReviewBaseRate.Sign() <= 0 {
 				p.fail("incentives.reviewIncentivizer.baseRate", "must be positive")
+			}
+		}
+		if cr, ok := ri["conclusiveReviewCredit"]; ok {
+			c.ConclusiveReviewCredit = p.number(cr, "incentives.reviewIncentivizer.conclusiveReviewCredit")
+			if c.ConclusiveReviewCredit.Sign() < 0 {
+				p.fail("incentives.reviewIncentivizer.conclusiveReviewCredit", "must not be negative")
 			}
 		}
 		if ex, ok := ri["excludedFilePatterns"]; ok {
