@@ -160,7 +160,12 @@ type limiter struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	swept   time.Time // when buckets were last swept of full ones
 }
+
+// sweepEvery is how often the limiter forgets the buckets that have refilled: a full bucket is the same as
+// no bucket, so forgetting it changes no answer and keeps the map as small as the keys recently active.
+const sweepEvery = time.Minute
 
 type bucket struct {
 	tokens float64
@@ -182,6 +187,9 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if now.Sub(l.swept) >= sweepEvery {
+		l.sweep(now)
+	}
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}
@@ -196,6 +204,17 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+// sweep deletes the buckets that have refilled by now.
+func (l *limiter) sweep(now time.Time) {
+	full := time.Duration(l.burst / l.rate * float64(time.Second))
+	for k, b := range l.buckets {
+		if now.Sub(b.last) >= full {
+			delete(l.buckets, k)
+		}
+	}
+	l.swept = now
 }
 
 // retryAfter renders a wait as a Retry-After value: whole seconds, at least 1.
