@@ -141,6 +141,43 @@ func TestMemberKeysSeeOnlyThemselves(t *testing.T) {
 	if status != 201 || json.Unmarshal([]byte(body), &fl) != nil || fl.By != me.Member || fl.Member != other.Member || fl.Status != plaudit.FlagOpen {
 		t.Fatalf("flag as itself: %d %s", status, body)
 	}
+
+	// The same through a real member key over HTTP: the key is created as `plaudit key create --role member
+	// --member HANDLE` creates it, and the server reads the member from the stored key.
+	ck, err := f.svc.CreateKey(ctx, service.NewKey{Name: "wallet app", Role: plaudit.RoleMember, Member: me.Member})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaKey := func(path string) int {
+		req, err := http.NewRequest(http.MethodGet, f.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ck.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/v1/members/" + me.Member, 200},
+		{"/v1/members/" + other.Member, 403},
+		{"/v1/epochs/" + epoch + "/proofs/" + me.Wallet, 200},
+		{"/v1/epochs/" + epoch + "/proofs/" + other.Wallet, 403},
+		{"/v1/explanations/members/" + other.Member, 403},
+		{"/v1/leaderboard", 403}, // an operator's view, not a member's
+		{"/v1/members", 403},
+		{"/v1/keys", 403},
+	} {
+		if got := viaKey(tc.path); got != tc.status {
+			t.Errorf("member key of %s over HTTP: GET %s: %d, want %d", me.Member, tc.path, got, tc.status)
+		}
+	}
 }
 
 // TestCredential checks the credential's windows and threshold against the service's own sums.
