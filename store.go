@@ -27,6 +27,7 @@ type AppendResult struct {
 type EventFilter struct {
 	Sources  []Source
 	Kinds    []Kind
+	Actors   []string  // the platform accounts that acted (Event.Actor)
 	Since    time.Time // inclusive, by event time
 	Until    time.Time // exclusive, by event time
 	AfterSeq int64     // only events with Seq > AfterSeq

@@ -212,6 +212,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	s.Route("GET /metrics", s.metricsHandler().ServeHTTP, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 	s.Route("POST /v1/events", s.postEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest)
 	s.Route("GET /v1/events", s.getEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
+	s.Route("GET /v1/events/{source}/{id}", s.getEvent, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
 	s.Route("GET /v1/stats", s.getStats, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
 	s.routeKeys()
 	hooksMu.Lock()

@@ -128,7 +128,21 @@ type EventsPage struct {
 	Next   int64            `json:"next,omitempty"`
 }
 
-// getEvents lists events in log order. Filters: source and kind (repeated or comma-separated), since and
+// getEvent answers one stored event by source and external id (path-escaped: github/acme%2Fwidgets%2347).
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	if err := ParseQuery(r).Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	e, err := s.Service.Event(r.Context(), plaudit.Source(r.PathValue("source")), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, e)
+}
+
+// getEvents lists events in log order. Filters: source, kind and actor (repeated or comma-separated), since and
 // until (RFC3339, event time, since inclusive, until exclusive), after (a seq), limit (1–10000).
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 	f, err := eventFilter(r)
@@ -137,7 +151,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := EventsPage{Events: []*plaudit.Event{}}
-	err = s.Store.ScanEvents(r.Context(), f, func(e *plaudit.Event) error {
+	err = s.Service.ScanEvents(r.Context(), f, func(e *plaudit.Event) error {
 		page.Events = append(page.Events, e)
 		return nil
 	})
@@ -152,7 +166,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func eventFilter(r *http.Request) (plaudit.EventFilter, error) {
-	q := ParseQuery(r, "source", "kind", "since", "until", "after", "limit")
+	q := ParseQuery(r, "source", "kind", "actor", "since", "until", "after", "limit")
 	f := plaudit.EventFilter{Limit: DefaultLimit}
 	for _, v := range q.List("source") {
 		src := plaudit.Source(v)
@@ -169,6 +183,7 @@ func eventFilter(r *http.Request) (plaudit.EventFilter, error) {
 		}
 		f.Kinds = append(f.Kinds, plaudit.Kind(v))
 	}
+	f.Actors = q.List("actor")
 	f.Since, f.Until = q.Time("since"), q.Time("until")
 	f.AfterSeq = q.Int("after", 0, 0, math.MaxInt64)
 	f.Limit = int(q.Int("limit", DefaultLimit, 1, MaxLimit))

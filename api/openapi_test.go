@@ -179,6 +179,10 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		}
 	}
 	doc := string(fixturePolicy(t))
+	var ev *plaudit.Event
+	if err := f.svc.ScanEvents(t.Context(), plaudit.EventFilter{Limit: 1}, func(e *plaudit.Event) error { ev = e; return nil }); err != nil || ev == nil {
+		t.Fatalf("an event: %v", err)
+	}
 	for _, tc := range []struct {
 		method, path, ct, body string
 		status                 int
@@ -187,6 +191,10 @@ func TestResponsesMatchSchemas(t *testing.T) {
 		{"GET", "/v1/stats", "", "", 200},
 		{"GET", "/v1/events?limit=2", "", "", 200},
 		{"GET", "/v1/events?source=github;x", "", "", 400},
+		{"GET", "/v1/events?actor=" + url.QueryEscape(ev.Actor) + "&limit=5", "", "", 200},
+		{"GET", "/v1/events/" + string(ev.Source) + "/" + url.PathEscape(ev.ExternalID), "", "", 200},
+		{"GET", "/v1/events/x/no-such-event", "", "", 404},
+		{"GET", "/v1/events/nope/1", "", "", 404},
 		{"GET", "/v1/members?limit=5", "", "", 200},
 		{"GET", "/v1/members?q=" + member, "", "", 200},
 		{"GET", "/v1/members/" + top, "", "", 200},

@@ -42,3 +42,20 @@ func (s *Service) AppendEvents(ctx context.Context, events []plaudit.Event) ([]p
 	}
 	return out, nil
 }
+
+// ScanEvents calls fn for each stored event the filter selects, in log order: the event log as the API
+// lists it.
+func (s *Service) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*plaudit.Event) error) error {
+	if err := s.store.ScanEvents(ctx, f, fn); err != nil {
+		return fmt.Errorf("read the event log: %w", err)
+	}
+	return nil
+}
+
+// Event returns one stored event by source and external id, or ENOTFOUND.
+func (s *Service) Event(ctx context.Context, source plaudit.Source, id string) (*plaudit.Event, error) {
+	if !source.Valid() {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no event %s/%s: unknown source %q", source, id, source)
+	}
+	return s.store.EventByKey(ctx, source, id)
+}

@@ -334,3 +334,39 @@ func mustPresetSource(t *testing.T, name string) []byte {
 	}
 	return src
 }
+
+// TestEventsByActor: the event log filtered by actor holds exactly that account's events, in log order; one
+// event is read back by its key.
+func TestEventsByActor(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		events := community(t)
+		appendAll(t, st, events)
+		svc := newService(st)
+		actor := events[len(events)/2].Actor
+		want := 0
+		for _, e := range events {
+			if e.Actor == actor {
+				want++
+			}
+		}
+		var got []*plaudit.Event
+		if err := svc.ScanEvents(ctx, plaudit.EventFilter{Actors: []string{actor}}, func(e *plaudit.Event) error { got = append(got, e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != want {
+			t.Fatalf("actor %s: %d events, want %d", actor, len(got), want)
+		}
+		for i, e := range got {
+			if e.Actor != actor || (i > 0 && e.Seq <= got[i-1].Seq) {
+				t.Fatalf("event %d: actor %s, seq %d", i, e.Actor, e.Seq)
+			}
+		}
+		one, err := svc.Event(ctx, got[0].Source, got[0].ExternalID)
+		if err != nil || one.Seq != got[0].Seq {
+			t.Fatalf("event by key: %v %v", one, err)
+		}
+		_, err = svc.Event(ctx, "nope", "1")
+		wantCode(t, "an unknown source", err, plaudit.ENOTFOUND)
+	})
+}

@@ -368,6 +368,12 @@ func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*pl
 			args = append(args, string(k))
 		}
 	}
+	if len(f.Actors) > 0 {
+		where = append(where, in("actor", len(f.Actors)))
+		for _, a := range f.Actors {
+			args = append(args, a)
+		}
+	}
 	if !f.Since.IsZero() {
 		where = append(where, "time_ns >= ?")
 		args = append(args, clampNS(f.Since))
