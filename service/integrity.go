@@ -68,7 +68,9 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *Log
 	}
 	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: len(events), ThroughSeq: log.Seq, By: by,
 		At: s.now().UTC().Truncate(time.Microsecond), Verdicts: rep.Verdicts}
-	if run.ID, err = s.store.SaveVerdictRun(ctx, run); err != nil {
+	run.ID, err = s.store.SaveVerdictRun(ctx, run)
+	s.forgetLiveState()
+	if err != nil {
 		return nil, fmt.Errorf("store integrity run: %w", err)
 	}
 	return &IntegrityResult{Run: run, Report: rep}, nil

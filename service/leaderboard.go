@@ -149,17 +149,50 @@ func (k boardKey) version() string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// boardCache keeps the live boards of the last key seen.
+// boardCache keeps the live boards of the last key seen, and the live state read last.
 type boardCache struct {
 	mu     sync.Mutex
 	boards map[boardKey]*Leaderboard
+
+	stateMu sync.Mutex
+	state   *plaudit.LiveState
+	stateAt time.Time // when state was read (monotonic); zero: read it again
+}
+
+// liveStateFor is how long a live state read is trusted before it is read again. The service forgets it at
+// once when it writes scores, integrity runs or activations itself; what other processes write shows on the
+// boards within this time.
+const liveStateFor = 250 * time.Millisecond
+
+// liveState returns the store's live state, read at most once per liveStateFor.
+func (s *Service) liveState(ctx context.Context) (*plaudit.LiveState, error) {
+	c := &s.boards
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	if c.state != nil && !c.stateAt.IsZero() && time.Since(c.stateAt) < liveStateFor {
+		return c.state, nil
+	}
+	st, err := s.store.LiveState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.state, c.stateAt = st, time.Now()
+	return st, nil
+}
+
+// forgetLiveState makes the next board read the live state again: called after the service itself wrote
+// what the boards depend on.
+func (s *Service) forgetLiveState() {
+	s.boards.stateMu.Lock()
+	s.boards.state, s.boards.stateAt = nil, time.Time{}
+	s.boards.stateMu.Unlock()
 }
 
 // maxCachedBoards bounds the boards kept (all time plus recent weeks) for one state of the store.
 const maxCachedBoards = 32
 
 func (s *Service) liveBoard(ctx context.Context, year, week int) (*Leaderboard, error) {
-	st, err := s.store.LiveState(ctx)
+	st, err := s.liveState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}

@@ -21,7 +21,9 @@ func (s *Service) ActivatePolicy(ctx context.Context, doc []byte, name, by strin
 	}
 	rec := &plaudit.PolicyRecord{Hash: p.Hash(), Name: p.Name, Version: p.Version, Document: string(doc),
 		ActivatedAt: s.now().UTC(), ActivatedBy: by}
-	if err := s.store.SetActivePolicy(ctx, rec); err != nil {
+	err = s.store.SetActivePolicy(ctx, rec)
+	s.forgetLiveState()
+	if err != nil {
 		return nil, fmt.Errorf("activate policy %s: %w", p.Hash(), err)
 	}
 	s.log.Info("activated policy", "name", p.Name, "version", p.Version, "hash", p.Hash(), "by", by)

@@ -53,7 +53,9 @@ func (s *Service) rescoreLocked(ctx context.Context, pol *policy.Policy, log *Lo
 		return nil, err
 	}
 	s.live = nil
-	if err := s.store.ReplaceScores(ctx, pol.Hash(), log.Seq, scores); err != nil {
+	err = s.store.ReplaceScores(ctx, pol.Hash(), log.Seq, scores)
+	s.forgetLiveState()
+	if err != nil {
 		return nil, fmt.Errorf("save the scores of %s: %w", pol.Hash(), err)
 	}
 	// The engine has seen the whole log: catch-ups stream from it.
@@ -129,7 +131,9 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 		return nil, err
 	}
 	through := fresh[len(fresh)-1].Seq
-	if err := s.store.SaveScores(ctx, hash, through, scores); err != nil {
+	err = s.store.SaveScores(ctx, hash, through, scores)
+	s.forgetLiveState()
+	if err != nil {
 		s.live = nil
 		return nil, fmt.Errorf("save streamed scores: %w", err)
 	}
