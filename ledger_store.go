@@ -259,6 +259,10 @@ type LedgerStore interface {
 	// ScanAllocations calls fn for each allocation of an epoch, by member handle.
 	ScanAllocations(ctx context.Context, epoch string, fn func(*Allocation) error) error
 
+	// MemberAllocations returns the member's allocation in each closed epoch that has one, in epoch order:
+	// the member's points, payout and ENG by epoch.
+	MemberAllocations(ctx context.Context, member string) ([]Allocation, error)
+
 	// Balances returns the balances of accounts starting with prefix ("" for all), by account then asset,
 	// leaving out zero balances.
 	Balances(ctx context.Context, prefix string) ([]Balance, error)

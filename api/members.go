@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math/big"
 	"net/http"
 
 	"github.com/plaudit/plaudit"
@@ -46,13 +47,28 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 // by rule, the integrity verdicts and the flags.
 type MemberResponse struct {
 	*plaudit.Member
-	History  []plaudit.IdentityChange `json:"history"`
-	Policy   string                   `json:"policy,omitempty"`
-	Points   plaudit.Points           `json:"points"`
-	Scores   int                      `json:"scores"`
-	Reasons  []score.Reason           `json:"reasons"`
-	Verdicts []plaudit.RunVerdict     `json:"verdicts"`
-	Flags    []plaudit.Flag           `json:"flags"`
+	History []plaudit.IdentityChange `json:"history"`
+	Policy  string                   `json:"policy,omitempty"`
+	Points  plaudit.Points           `json:"points"` // after integrity verdicts
+	// PointsBeforeVerdicts is what the member's scores came to before integrity verdicts.
+	PointsBeforeVerdicts plaudit.Points       `json:"points_before_verdicts"`
+	Rank                 int                  `json:"rank,omitempty"` // on the all-time leaderboard
+	Scores               int                  `json:"scores"`
+	Reasons              []score.Reason       `json:"reasons"`
+	Epochs               []MemberEpoch        `json:"epochs"`
+	Verdicts             []plaudit.RunVerdict `json:"verdicts"`
+	Flags                []plaudit.Flag       `json:"flags"`
+}
+
+// MemberEpoch is a member's allocation in one closed epoch: points after verdicts, and the base units paid
+// and ENG minted.
+type MemberEpoch struct {
+	Epoch  string         `json:"epoch"`
+	Points plaudit.Points `json:"points"`
+	Events int            `json:"events"`
+	Paid   string         `json:"paid"`
+	ENG    string         `json:"eng"`
+	Wallet string         `json:"wallet,omitempty"`
 }
 
 // getMember answers one member, named by handle, account key or wallet. A member key reads only its own.
@@ -80,6 +96,10 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 	if out.Flags == nil {
 		out.Flags = []plaudit.Flag{}
 	}
+	out.PointsBeforeVerdicts, out.Rank, out.Epochs = p.Raw, p.Rank, make([]MemberEpoch, len(p.Epochs))
+	for i, a := range p.Epochs {
+		out.Epochs[i] = MemberEpoch{Epoch: a.Epoch, Points: a.Points, Events: a.Events, Paid: amountString(a.Paid), ENG: amountString(a.ENG), Wallet: a.Wallet}
+	}
 	if p.Total != nil {
 		out.Points, out.Scores = p.Total.Points, p.Total.Scores
 		if p.Total.Reasons != nil {
@@ -91,3 +111,11 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 
 // isoWeek formats an ISO week as 2026-W02.
 func isoWeek(year, week int) string { return fmt.Sprintf("%04d-W%02d", year, week) }
+
+// amountString renders base units as a decimal string ("0" for none).
+func amountString(v *big.Int) string {
+	if v == nil {
+		return "0"
+	}
+	return v.String()
+}

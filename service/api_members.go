@@ -50,8 +50,15 @@ type MemberProfile struct {
 	Detail *MemberDetail
 	// Policy is the active policy's hash; "" when no policy is active (then Total is nil).
 	Policy string
-	// Total is the member's stored points under the active policy, by rule; nil without scores.
+	// Total is the member's stored points under the active policy after integrity verdicts (as the
+	// leaderboard counts them), by rule; nil without scores. Raw is the points before verdicts.
 	Total *score.MemberTotal
+	Raw   plaudit.Points
+	// Rank is the member's place on the all-time leaderboard (1 first); 0 without points.
+	Rank int
+	// Epochs are the member's allocations in the closed epochs, in epoch order: points after verdicts,
+	// payout and ENG by epoch.
+	Epochs []plaudit.Allocation
 	// Integrity is every stored integrity run's verdict on the member and the flags against them.
 	Integrity *SubjectIntegrity
 }
@@ -79,9 +86,35 @@ func (s *Service) MemberProfile(ctx context.Context, key string) (*MemberProfile
 		if err != nil {
 			return nil, fmt.Errorf("member %s: scores: %w", d.Handle, err)
 		}
-		if totals := score.Totals(scores); len(totals) > 0 {
+		runs, err := s.policyRuns(ctx, rec.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %w", d.Handle, err)
+		}
+		adjusted, _, _, err := s.applyRunVerdicts(ctx, scores, runs)
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %w", d.Handle, err)
+		}
+		if totals := score.Totals(adjusted); len(totals) > 0 {
 			p.Total = &totals[0]
 		}
+		for _, sc := range scores {
+			p.Raw += sc.Points
+		}
+		if p.Total != nil {
+			b, err := s.liveBoard(ctx, 0, 0)
+			if err != nil {
+				return nil, fmt.Errorf("member %s: rank: %w", d.Handle, err)
+			}
+			for i := range b.Entries {
+				if b.Entries[i].Member == d.Handle {
+					p.Rank = i + 1
+					break
+				}
+			}
+		}
+	}
+	if p.Epochs, err = s.store.MemberAllocations(ctx, d.Handle); err != nil {
+		return nil, err
 	}
 	if p.Integrity, err = s.SubjectIntegrity(ctx, plaudit.MemberSubject(d.Handle)); err != nil {
 		return nil, err

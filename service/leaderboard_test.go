@@ -280,6 +280,42 @@ func TestLeaderboardVerdicts(t *testing.T) {
 		wantCode(t, "an epoch never closed", err, plaudit.ENOTFOUND)
 		_, err = svc.Leaderboard(ctx, service.LeaderboardRequest{Epoch: closed.Epochs[0].Window.ID, Year: 2026, Week: 2})
 		wantCode(t, "an epoch and a week", err, plaudit.EINVALID)
+
+		// A member's profile: the same points after verdicts, the board's rank, the epochs' allocations.
+		board, err := svc.Leaderboard(ctx, service.LeaderboardRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, len(board.Entries) / 2} {
+			e := board.Entries[i]
+			p, err := svc.MemberProfile(ctx, e.Member)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Rank != i+1 || p.Total == nil || p.Total.Points != e.Points || p.Raw != e.Raw {
+				t.Fatalf("profile of %s: rank %d points %v raw %s; board: rank %d %s %s", e.Member, p.Rank, p.Total, p.Raw, i+1, e.Points, e.Raw)
+			}
+			var want []plaudit.Allocation
+			for _, c := range closed.Epochs {
+				got, err := svc.Epoch(ctx, c.Window.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range got.Allocations {
+					if a.Member == e.Member {
+						want = append(want, a)
+					}
+				}
+			}
+			if len(p.Epochs) != len(want) {
+				t.Fatalf("profile of %s: %d epochs, want %d", e.Member, len(p.Epochs), len(want))
+			}
+			for k := range want {
+				if p.Epochs[k].Epoch != want[k].Epoch || p.Epochs[k].Points != want[k].Points || p.Epochs[k].Paid.Cmp(want[k].Paid) != 0 {
+					t.Fatalf("profile of %s, epoch %d: %+v, want %+v", e.Member, k, p.Epochs[k], want[k])
+				}
+			}
+		}
 	})
 }
 

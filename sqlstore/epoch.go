@@ -275,11 +275,35 @@ func (db *DB) queryEpochs(ctx context.Context, q string, args ...any) ([]*plaudi
 
 // ScanAllocations calls fn for each allocation of epoch, by member handle.
 func (db *DB) ScanAllocations(ctx context.Context, epoch string, fn func(*plaudit.Allocation) error) error {
-	rows, err := db.db.QueryContext(ctx, db.Rebind("SELECT epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes FROM allocations WHERE epoch = ? ORDER BY member"), epoch)
+	rows, err := db.db.QueryContext(ctx, db.Rebind("SELECT "+allocationColumns+" FROM allocations WHERE epoch = ? ORDER BY member"), epoch)
 	if err != nil {
 		return fmt.Errorf("read allocations of %s: %w", epoch, err)
 	}
 	defer rows.Close()
+	return scanAllocations(rows, "of "+epoch, fn)
+}
+
+// MemberAllocations implements plaudit.LedgerStore. It walks the epochs and looks up the member's row of
+// each by the allocations' primary key (epoch, member), so it needs no index on member.
+func (db *DB) MemberAllocations(ctx context.Context, member string) ([]plaudit.Allocation, error) {
+	rows, err := db.db.QueryContext(ctx, db.Rebind(`SELECT a.epoch, a.member, a.kind, a.wallet, a.events, a.excluded, a.points, a.share,
+		a.carry_in, a.fee, a.paid, a.carry_out, a.eng, a.capped, a.notes
+		FROM epochs e JOIN allocations a ON a.epoch = e.id AND a.member = ? ORDER BY e.start_ns, e.id`), member)
+	if err != nil {
+		return nil, fmt.Errorf("read the allocations of %s: %w", member, err)
+	}
+	defer rows.Close()
+	var out []plaudit.Allocation
+	err = scanAllocations(rows, "of member "+member, func(a *plaudit.Allocation) error { out = append(out, *a); return nil })
+	return out, err
+}
+
+// allocationColumns are the allocations' columns in the order scanAllocations reads them.
+const allocationColumns = "epoch, member, kind, wallet, events, excluded, points, share, carry_in, fee, paid, carry_out, eng, capped, notes"
+
+// scanAllocations reads allocation rows of allocationColumns and calls fn for each; what names the rows in
+// errors.
+func scanAllocations(rows *sql.Rows, what string, fn func(*plaudit.Allocation) error) error {
 	for rows.Next() {
 		a := &plaudit.Allocation{}
 		var kind, notes string
@@ -288,9 +312,10 @@ func (db *DB) ScanAllocations(ctx context.Context, epoch string, fn func(*plaudi
 		var amts [6]string
 		if err := rows.Scan(&a.Epoch, &a.Member, &kind, &a.Wallet, &a.Events, &a.Excluded, &points,
 			&amts[0], &amts[1], &amts[2], &amts[3], &amts[4], &amts[5], &capped, &notes); err != nil {
-			return fmt.Errorf("read allocations of %s: %w", epoch, err)
+			return fmt.Errorf("read allocations %s: %w", what, err)
 		}
 		a.Kind, a.Points, a.Capped = plaudit.MemberKind(kind), plaudit.Points(points), capped != 0
+		var err error
 		for i, d := range []**big.Int{&a.Share, &a.CarryIn, &a.Fee, &a.Paid, &a.CarryOut, &a.ENG} {
 			if *d, err = parseAmount(amts[i], "allocation "+a.Member); err != nil {
 				return err
@@ -298,7 +323,7 @@ func (db *DB) ScanAllocations(ctx context.Context, epoch string, fn func(*plaudi
 		}
 		if notes != "" {
 			if err := json.Unmarshal([]byte(notes), &a.Notes); err != nil {
-				return fmt.Errorf("allocation %s of %s: corrupt notes: %w", a.Member, epoch, err)
+				return fmt.Errorf("allocation %s of %s: corrupt notes: %w", a.Member, a.Epoch, err)
 			}
 		}
 		if err := fn(a); err != nil {
