@@ -12,6 +12,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
+	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -134,9 +135,13 @@ func TestFlagLifecycle(t *testing.T) {
 			t.Fatal("refused decisions wrote to the flags")
 		}
 
-		f, err = svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 2)
+		cf, err := svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 2)
 		if err != nil {
 			t.Fatal(err)
+		}
+		f = cf.Flag
+		if cf.DecisionEvent != "plaudit/flag-1-confirm" {
+			t.Fatalf("confirmation recorded as %q in the log", cf.DecisionEvent)
 		}
 		if f.Status != plaudit.FlagConfirmed || f.Effects == nil || f.Effects.ExcludeEpochs != 2 || f.Effects.Penalty != plaudit.One/2 || f.Decision.By != "mod" {
 			t.Fatalf("confirmed %+v (effects %+v)", f, f.Effects)
@@ -161,8 +166,15 @@ func TestFlagLifecycle(t *testing.T) {
 		if _, err := svc.GrantModerator(ctx, "mod2", "op", ""); err != nil {
 			t.Fatal(err)
 		}
-		if f, err = svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original text"); err != nil || f.Appeal.Outcome != plaudit.AppealOverturned {
-			t.Fatalf("overturn: %+v %v", f, err)
+		od, err := svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original text")
+		if err != nil || od.Appeal.Outcome != plaudit.AppealOverturned || od.Status != plaudit.FlagOverturned || od.DecisionEvent != "plaudit/flag-1-overturn" {
+			t.Fatalf("overturn: %+v %v", od, err)
+		}
+		if stored, err := svc.Flag(ctx, 1); err != nil || stored.Flag.Status != plaudit.FlagOverturned {
+			t.Fatalf("an overturned flag reads %+v %v, want status overturned", stored, err)
+		}
+		if over, err := svc.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagOverturned}); err != nil || len(over) != 1 {
+			t.Fatalf("flags overturned: %+v %v", over, err)
 		}
 		if ex, err := st.Exclusions(ctx, "bob"); err != nil || len(ex) != 1 || ex[0].LiftedBy != "mod2" || ex[0].LiftedAt.IsZero() {
 			t.Fatalf("exclusion after the overturn: %+v %v", ex, err)
@@ -266,6 +278,8 @@ func TestAudit(t *testing.T) {
 		if err != nil || len(open) < 10 {
 			t.Fatalf("rewarded events of the open epoch: %d %v", len(open), err)
 		}
+		_, err = svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Size: 3, By: "ops"})
+		wantCode(t, "a draw before the epoch closes, when its seed does not exist yet", err, plaudit.ECONFLICT)
 		if _, err := svc.CloseEpochs(ctx, service.CloseRequest{}); err != nil {
 			t.Fatal(err)
 		}
@@ -279,6 +293,21 @@ func TestAudit(t *testing.T) {
 		d, err := svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Size: 3, By: "ops"})
 		if err != nil || len(d.Sample) != 3 || d.Rewarded != len(open) || d.By != "ops" {
 			t.Fatalf("draw: %+v %v", d, err)
+		}
+		// The seed is the closed epoch's Merkle root (its digest when nothing was paid), published with the
+		// draw; anyone redraws the sample from it, and the guessable epoch id does not give it.
+		ep, err := st.Epoch(ctx, epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantSeed := ep.Root; (wantSeed != "" && (d.Seed != wantSeed || d.SeedFrom != "root")) || (wantSeed == "" && (d.Seed != ep.Digest || d.SeedFrom != "digest")) {
+			t.Fatalf("seed %q from %q; epoch root %q digest %q", d.Seed, d.SeedFrom, ep.Root, ep.Digest)
+		}
+		if redraw := moderation.Sample(d.Seed, closed, 3); fmt.Sprint(redraw) != fmt.Sprint(d.Sample) {
+			t.Fatalf("redraw from the published seed %v, drawn %v", redraw, d.Sample)
+		}
+		if q, err := svc.Audit(ctx, epoch, ""); err != nil || q.Seed != d.Seed || len(q.Entries) != 3 {
+			t.Fatalf("the audit queue does not publish the seed: %+v %v", q, err)
 		}
 		rate := plaudit.Ratio(plaudit.One / 1000) // rounds up to 1 event: a different sample
 		_, err = svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Rate: &rate})
@@ -296,15 +325,46 @@ func TestAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		someone := log.Directory(0).Members()[0].Handle
-		wantCode(t, "a review by a non-moderator", svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, ""), plaudit.EFORBIDDEN)
+		dir := log.Directory(0)
+		sampled, err := st.EventByKey(ctx, plaudit.Source(strings.Split(d.Sample[0], "/")[0]), strings.SplitN(d.Sample[0], "/", 2)[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		author, someone := dir.MemberOfActor(sampled), ""
+		for _, m := range dir.Members() {
+			if m.Handle != author {
+				someone = m.Handle
+				break
+			}
+		}
+		_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "")
+		wantCode(t, "a review by a non-moderator", err, plaudit.EFORBIDDEN)
 		if _, err := svc.GrantModerator(ctx, someone, "op", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "bought likes"); err != nil {
+		if author != "" {
+			if _, err := svc.GrantModerator(ctx, author, "op", ""); err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, author, "")
+			wantCode(t, "failing the audit of one's own event", err, plaudit.EFORBIDDEN)
+		}
+		// A failed audit opens a flag on the event, by the reviewer, for another moderator to decide.
+		fl, err := svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "bought likes")
+		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, "a second review", svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditPassed, someone, ""), plaudit.ECONFLICT)
+		if fl == nil || fl.Subject != d.Sample[0] || fl.By != someone || fl.Member != author || fl.Status != plaudit.FlagOpen || !strings.Contains(fl.Reason, "failed audit of "+epoch+": bought likes") {
+			t.Fatalf("the failed audit's flag: %+v", fl)
+		}
+		if open, err := svc.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagOpen, Subject: d.Sample[0]}); err != nil || len(open) != 1 {
+			t.Fatalf("open flags on the failed event: %+v %v", open, err)
+		}
+		_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditPassed, someone, "")
+		wantCode(t, "a second review", err, plaudit.ECONFLICT)
+		if fl, err := svc.ReviewAudit(ctx, epoch, d.Sample[1], plaudit.AuditPassed, someone, ""); err != nil || fl != nil {
+			t.Fatalf("a pass: flag %+v %v, want none", fl, err)
+		}
 		failed, err := svc.AuditEntries(ctx, "", plaudit.AuditFailed)
 		if err != nil || len(failed) != 1 || failed[0].Event != d.Sample[0] || failed[0].Reviewer != someone || failed[0].Note != "bought likes" {
 			t.Fatalf("failed entries: %+v %v", failed, err)
