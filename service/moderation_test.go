@@ -373,3 +373,132 @@ func TestAudit(t *testing.T) {
 		wantCode(t, "an unknown audit status", err, plaudit.EINVALID)
 	})
 }
+
+// decisionLog is smallLog with flags and feedback whose own events claim what only a decision may grant:
+// alice's flag f1 on bob's comment says confirmed, bob's flag f2 on alice's comment says nothing; alice's
+// feedback says adopted, bob's says nothing.
+const decisionLog = smallLog + `{"source":"discord","id":"f1","kind":"flag","actor":"a1","target":"discord/c1","time":"2026-01-06T10:30:00Z","attrs":{"reason":"copied","confirmed":true}}
+{"source":"discord","id":"f2","kind":"flag","actor":"b1","target":"discord/c2","time":"2026-01-06T11:30:00Z","attrs":{"reason":"copied"}}
+{"source":"discord","id":"fb1","kind":"feedback","actor":"a1","content":"the export should include fees","time":"2026-01-06T12:00:00Z","attrs":{"adopted":true}}
+{"source":"discord","id":"fb2","kind":"feedback","actor":"b1","content":"the leaderboard should page","time":"2026-01-06T12:00:00Z"}
+`
+
+// TestFlagAndFeedbackRewardsFromDecisions: a flag earns only once a moderator other than the flagger
+// confirmed it, and loses it when overturned; feedback earns only once an operator adopted it; what the
+// member's own event claims counts for nothing. The decisions are in the event log, so a rescore, a close
+// and plaudit verify all see the same ones.
+func TestFlagAndFeedbackRewardsFromDecisions(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		pol, err := svc.ActivatePolicy(ctx, testPolicy(t), "test.yml", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		points := func() map[string]plaudit.Points {
+			t.Helper()
+			if _, err := svc.Rescore(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]plaudit.Points{}
+			for _, s := range scores {
+				out[s.Event] += s.Points
+			}
+			return out
+		}
+		if p := points(); p["discord/f1"] != 0 || p["discord/f2"] != 0 || p["discord/fb1"] != 0 || p["discord/fb2"] != 0 {
+			t.Fatalf("before any decision, self-asserted claims earned: f1 %s f2 %s fb1 %s fb2 %s", p["discord/f1"], p["discord/f2"], p["discord/fb1"], p["discord/fb2"])
+		}
+
+		_, err = svc.RaiseFlag(ctx, "discord/c1", "discord:b1", "my own comment")
+		wantCode(t, "flagging oneself", err, plaudit.EFORBIDDEN)
+		if n, err := svc.ImportFlagEvents(ctx); err != nil || n.Raised != 2 {
+			t.Fatalf("import flag events: %+v %v", n, err)
+		}
+		for _, m := range []string{"mod", "mod2"} {
+			if _, err := svc.GrantModerator(ctx, m, "op", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = svc.ConfirmFlag(ctx, 2, "zed", "", 0)
+		wantCode(t, "a verdict by an unknown member", err, plaudit.ENOTFOUND)
+		before, err := svc.ReadLog(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 2, "mod", "clear copy", 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 0); err != nil {
+			t.Fatal(err)
+		}
+		after, err := svc.ReadLog(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Events) != len(before.Events)+2 {
+			t.Fatalf("two confirmations appended %d events to the log, want 2", len(after.Events)-len(before.Events))
+		}
+		p := points()
+		if p["discord/f2"] <= 0 || p["discord/f1"] <= 0 {
+			t.Fatalf("confirmed flags earn nothing: f1 %s f2 %s", p["discord/f1"], p["discord/f2"])
+		}
+
+		// bob appeals the flag against him and another moderator overturns it: alice's flag loses its reward.
+		if _, err := svc.AppealFlag(ctx, 1, "bob", "I wrote it"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original"); err != nil {
+			t.Fatal(err)
+		}
+		if p := points(); p["discord/f1"] != 0 || p["discord/f2"] <= 0 {
+			t.Fatalf("after the overturn: f1 %s (want 0) f2 %s", p["discord/f1"], p["discord/f2"])
+		}
+
+		// Feedback: only an operator's adoption counts.
+		_, err = svc.AdoptFeedback(ctx, "discord/fb1", "alice", "")
+		wantCode(t, "adopting one's own feedback", err, plaudit.EFORBIDDEN)
+		_, err = svc.AdoptFeedback(ctx, "discord/c1", "ops", "")
+		wantCode(t, "adopting a comment", err, plaudit.EINVALID)
+		_, err = svc.AdoptFeedback(ctx, "discord/nope", "ops", "")
+		wantCode(t, "adopting an unknown event", err, plaudit.ENOTFOUND)
+		a, err := svc.AdoptFeedback(ctx, "discord/fb2", "ops", "shipped")
+		if err != nil || a.Author != "bob" || a.Event.Source != plaudit.SourcePlaudit || a.Event.Kind != plaudit.KindDecision {
+			t.Fatalf("adopt: %+v %v", a, err)
+		}
+		_, err = svc.AdoptFeedback(ctx, "discord/fb2", "ops", "")
+		wantCode(t, "adopting twice", err, plaudit.ECONFLICT)
+		if p := points(); p["discord/fb2"] <= 0 || p["discord/fb1"] != 0 {
+			t.Fatalf("feedback: adopted fb2 %s (want > 0), self-asserted fb1 %s (want 0)", p["discord/fb2"], p["discord/fb1"])
+		}
+
+		// Close and verify: the close rescores the log with the decisions, and verify rebuilds it the same.
+		res, err := svc.CloseEpochs(ctx, service.CloseRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range epochIDs(res) {
+			if _, err := svc.Verify(ctx, id, nil, nil); err != nil {
+				t.Fatalf("verify %s: %v", id, err)
+			}
+		}
+
+		// A confirmation on an event of a closed epoch says where its penalty lands.
+		late, err := svc.RaiseFlag(ctx, "discord/c2", "mod2", "found later")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, err := svc.ConfirmFlag(ctx, late.ID, "mod", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(cf.Notice, "acme@2026-01-05T00:00:00Z, which is closed") || !strings.Contains(cf.Notice, "the penalty lands on the epoch in progress, acme@2026-03-02T00:00:00Z") {
+			t.Fatalf("notice %q", cf.Notice)
+		}
+	})
+}
