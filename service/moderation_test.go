@@ -500,5 +500,66 @@ func TestFlagAndFeedbackRewardsFromDecisions(t *testing.T) {
 		if !strings.Contains(cf.Notice, "acme@2026-01-05T00:00:00Z, which is closed") || !strings.Contains(cf.Notice, "the penalty lands on the epoch in progress, acme@2026-03-02T00:00:00Z") {
 			t.Fatalf("notice %q", cf.Notice)
 		}
+		// A decision after the close changes nothing in the closed epochs: verify still rebuilds them.
+		for _, id := range epochIDs(res) {
+			if _, err := svc.Verify(ctx, id, nil, nil); err != nil {
+				t.Fatalf("verify %s after a later decision: %v", id, err)
+			}
+		}
+	})
+}
+
+// TestDisputeResolutionSwitch: under a policy whose poe scorer lists the kind decision and sets
+// dispute.resolved, a moderator's decisions earn; under the default they earn nothing.
+func TestDisputeResolutionSwitch(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		if _, err := svc.ImportFlagEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GrantModerator(ctx, "mod", "op", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 2, "mod", "", 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RejectFlag(ctx, 1, "mod", ""); err != nil {
+			t.Fatal(err)
+		}
+		modPoints := func(doc []byte) plaudit.Points {
+			t.Helper()
+			pol, err := svc.ActivatePolicy(ctx, doc, "test.yml", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Rescore(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash(), Member: "mod"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum plaudit.Points
+			for _, s := range scores {
+				if strings.HasPrefix(s.Event, "plaudit/flag-") {
+					sum += s.Points
+				}
+			}
+			return sum
+		}
+		def := testPolicy(t)
+		if p := modPoints(def); p != 0 {
+			t.Fatalf("decisions earned %s under the default policy", p)
+		}
+		on := strings.Replace(string(def), "  - scorer: poe\n    sources: [discord, api, file]\n    kinds: [comment, reply, quote, repost, flag, curate, feedback]",
+			"  - scorer: poe\n    sources: [discord, api, file, plaudit]\n    kinds: [comment, reply, quote, repost, flag, curate, feedback, decision]\n    params: {dispute: {resolved: 10}}", 1)
+		if on == string(def) {
+			t.Fatal("the default preset's poe scorer moved: update the test")
+		}
+		if p := modPoints([]byte(on)); p < plaudit.PointsFromInt(20) {
+			t.Fatalf("two decisions earned %s with dispute.resolved 10, want at least 20", p)
+		}
 	})
 }
