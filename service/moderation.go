@@ -94,6 +94,9 @@ func ValidFlagStatus(st plaudit.FlagStatus) bool {
 // FlagImport says what importing the log's flag events did.
 type FlagImport struct {
 	Raised, Already, Refused int
+	// Recorded is how many moderators' decisions were missing from the event log (an append that failed
+	// after the decision was stored, or a decision made before decisions were logged) and were appended.
+	Recorded int
 	// Refusals are the first few flag events that could not be raised (at most MaxRefusals), with why.
 	Refusals []FlagRefusal
 }
@@ -120,7 +123,8 @@ func flagSubject(e *plaudit.Event) string {
 // yet, each once: the flag is by the member holding the event's account, at the event's time, and records
 // the event. Operator flag events (source plaudit) are moderators' own and are left alone. A flag event that
 // cannot be raised (an unknown target, a second open flag by one member on one subject) is counted as
-// refused and changes nothing.
+// refused and changes nothing. It then appends to the log every decision of the flags' histories missing
+// from it (RecordDecisions).
 func (s *Service) ImportFlagEvents(ctx context.Context) (*FlagImport, error) {
 	n := &FlagImport{}
 	log, err := s.ReadLog(ctx, nil)
@@ -167,6 +171,47 @@ func (s *Service) ImportFlagEvents(ctx context.Context) (*FlagImport, error) {
 			n.Refused++
 		default:
 			return n, fmt.Errorf("import flag event %s: %w", e.Key(), err)
+		}
+	}
+	if n.Recorded, err = s.RecordDecisions(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// RecordDecisions appends to the event log every confirm, reject, uphold and overturn of the flags'
+// histories that is not in it yet, as moderation.DecisionEvent builds it from the flag and the history entry
+// (the same event the decision appended, so a decision is never recorded twice), and returns how many it
+// appended. It repairs a decision whose append failed after the flag was updated.
+func (s *Service) RecordDecisions(ctx context.Context) (int, error) {
+	flags, err := s.store.Flags(ctx, plaudit.FlagFilter{})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range flags {
+		f := &flags[i]
+		if f.Status == plaudit.FlagOpen {
+			continue
+		}
+		hist, err := s.store.FlagHistory(ctx, f.ID)
+		if err != nil {
+			return n, fmt.Errorf("history of flag %d: %w", f.ID, err)
+		}
+		for _, a := range hist {
+			e, ok := moderation.DecisionEvent(f, a)
+			if !ok {
+				continue
+			}
+			if _, err := s.store.EventByKey(ctx, e.Source, e.ExternalID); err == nil {
+				continue
+			} else if plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+				return n, fmt.Errorf("decision %s: %w", e.Key(), err)
+			}
+			if err := s.appendDecision(ctx, e); err != nil {
+				return n, err
+			}
+			n++
 		}
 	}
 	return n, nil
@@ -231,7 +276,7 @@ func (s *Service) decideFlag(ctx context.Context, id int64, by, what string, ste
 	out := &FlagDecision{Flag: f}
 	if e, ok := moderation.DecisionEvent(f, act); ok {
 		if err := s.appendDecision(ctx, e); err != nil {
-			return nil, fmt.Errorf("%s flag %d: decided, but %w", what, id, err)
+			return nil, fmt.Errorf("%s flag %d: decided, but %w (plaudit flags import records it)", what, id, err)
 		}
 		out.DecisionEvent = e.Key()
 	}

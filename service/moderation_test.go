@@ -563,3 +563,40 @@ func TestDisputeResolutionSwitch(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordDecisions: a decision stored in the flags table but missing from the log (its append failed, or
+// it predates logged decisions) is appended by plaudit flags import, once, as the decision would have.
+func TestRecordDecisions(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		if _, err := svc.ImportFlagEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GrantModerator(ctx, "mod", "op", ""); err != nil {
+			t.Fatal(err)
+		}
+		at := testNow.Add(time.Hour)
+		if _, err := st.UpdateFlag(ctx, 2, "mod", func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+			eff, err := moderation.DefaultConfig().Effects(func(t time.Time) (time.Time, time.Time, error) { return t, t.Add(time.Hour), nil }, at, 0)
+			if err != nil {
+				return plaudit.FlagAction{}, err
+			}
+			return moderation.ConfirmAction(f, moderation.Actor{Handle: "mod", Moderator: isMod}, at, "stored only", eff)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.ImportFlagEvents(ctx)
+		if err != nil || n.Recorded != 1 {
+			t.Fatalf("import after a decision missing from the log: %+v %v, want 1 recorded", n, err)
+		}
+		e, err := st.EventByKey(ctx, plaudit.SourcePlaudit, "flag-2-confirm")
+		if err != nil || e.Actor != "mod" || !e.Time.Equal(at) || e.Attrs[moderation.AttrEvent] != "discord/f2" {
+			t.Fatalf("recorded decision %+v %v", e, err)
+		}
+		if n, err := svc.ImportFlagEvents(ctx); err != nil || n.Recorded != 0 {
+			t.Fatalf("import again: %+v %v, want nothing recorded", n, err)
+		}
+	})
+}

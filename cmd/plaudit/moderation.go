@@ -143,7 +143,8 @@ func flagsImportCmd() *cobra.Command {
 — into open flags for moderators, each once: importing again raises only new ones. The flag is by the member
 holding the event's account, at the event's time. Operator flags (source plaudit) are moderators' own and
 are left alone. Flag events that cannot be raised (an unknown target, a second open flag by one member on
-one subject) are counted and the first few listed; they change nothing.`,
+one subject) are counted and the first few listed; they change nothing. It also appends to the log any
+moderator's decision missing from it (one whose append failed, or one made before decisions were logged).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -161,6 +162,9 @@ one subject) are counted and the first few listed; they change nothing.`,
 				fmt.Fprintf(out, "event %s: %s\n", r.Event, plaudit.ErrorMessage(r.Err))
 			}
 			fmt.Fprintf(out, "raised %d new flags, %d already raised, %d refused\n", n.Raised, n.Already, n.Refused)
+			if n.Recorded > 0 {
+				fmt.Fprintf(out, "recorded %d decisions missing from the event log\n", n.Recorded)
+			}
 			return nil
 		},
 	}
