@@ -13,6 +13,8 @@ const (
 	FlagOpen      FlagStatus = "open"
 	FlagConfirmed FlagStatus = "confirmed"
 	FlagRejected  FlagStatus = "rejected"
+	// FlagOverturned is a confirmed flag whose appeal succeeded: its effects and its reward are lifted.
+	FlagOverturned FlagStatus = "overturned"
 )
 
 // AppealOutcome is a moderator's decision on an appeal: upheld keeps the flag's effects, overturned lifts

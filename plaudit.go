@@ -74,6 +74,11 @@ const (
 	KindWallet Kind = "wallet" // the actor's member adds wallet attrs.address
 )
 
+// KindDecision is an operator's or moderator's decision that changes points, recorded in the log (source
+// plaudit only) so that every scoring run replays it: a flag confirmed, rejected, upheld or overturned, a
+// feedback adopted (attrs.decision; attrs.event names the flag or feedback event). See package moderation.
+const KindDecision Kind = "decision"
+
 // CoreKinds lists the kinds every source may use, in a fixed order.
 var CoreKinds = []Kind{
 	KindPost, KindReply, KindQuote, KindRepost, KindLike, KindMention, KindComment, KindReview,
@@ -140,4 +145,5 @@ func init() {
 	RegisterKind(SourceGitHub, "issue")
 	RegisterKind(SourceGitHub, "pull_request")
 	RegisterKind(SourceDiscord, "message")
+	RegisterKind(SourcePlaudit, KindDecision)
 }

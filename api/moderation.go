@@ -21,6 +21,7 @@ func init() {
 		s.Route("GET /v1/audits/{epoch}", s.listAudit, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
 		s.Route("POST /v1/audits/{epoch}/draw", s.drawAudit, operators...)
 		s.Route("POST /v1/audits/{epoch}/reviews", s.reviewAudit, operators...)
+		s.Route("POST /v1/adoptions", s.adoptFeedback, operators...)
 	})
 }
 
@@ -90,7 +91,7 @@ type FlagsPage struct {
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	q := ParseQuery(r, "status", "member", "subject", "cursor", "limit")
 	f := plaudit.FlagFilter{
-		Status:  plaudit.FlagStatus(q.Enum("status", "", string(plaudit.FlagOpen), string(plaudit.FlagConfirmed), string(plaudit.FlagRejected))),
+		Status:  plaudit.FlagStatus(q.Enum("status", "", string(plaudit.FlagOpen), string(plaudit.FlagConfirmed), string(plaudit.FlagRejected), string(plaudit.FlagOverturned))),
 		Member:  q.String("member"),
 		Subject: q.String("subject"),
 	}
@@ -150,7 +151,7 @@ func (s *Server) decideFlag(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	var f *plaudit.Flag
+	var f *service.FlagDecision
 	var err error
 	switch body.Decision {
 	case "confirm":
@@ -242,10 +243,15 @@ func (s *Server) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, f)
 }
 
-// AuditPage is the body of GET /v1/audits/{epoch}.
+// AuditPage is the body of GET /v1/audits/{epoch}: the entries, and the seed the sample was drawn from
+// (the closed epoch's Merkle root, or its digest when nothing was paid) with the rule, so that anyone can
+// redraw it.
 type AuditPage struct {
-	Entries []plaudit.AuditEntry `json:"entries"`
-	Next    string               `json:"next,omitempty"`
+	Seed     string               `json:"seed,omitempty"`
+	SeedFrom string               `json:"seed_from,omitempty"`
+	Rule     string               `json:"rule"`
+	Entries  []plaudit.AuditEntry `json:"entries"`
+	Next     string               `json:"next,omitempty"`
 }
 
 var auditStatuses = []string{string(plaudit.AuditPending), string(plaudit.AuditPassed), string(plaudit.AuditFailed)}
@@ -259,13 +265,13 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	es, err := s.Service.AuditEntries(r.Context(), r.PathValue("epoch"), status)
+	aq, err := s.Service.Audit(r.Context(), r.PathValue("epoch"), status)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var out AuditPage
-	out.Entries, out.Next = Paginate(nonNil(es), page)
+	out := AuditPage{Seed: aq.Seed, SeedFrom: aq.SeedFrom, Rule: aq.Rule}
+	out.Entries, out.Next = Paginate(nonNil(aq.Entries), page)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -279,6 +285,9 @@ type AuditDrawRequest struct {
 // AuditDrawResponse is the body of an answer to POST /v1/audits/{epoch}/draw.
 type AuditDrawResponse struct {
 	Epoch    string   `json:"epoch"`
+	Seed     string   `json:"seed"`      // the closed epoch's Merkle root (or digest): redraw with Rule
+	SeedFrom string   `json:"seed_from"` // root or digest
+	Rule     string   `json:"rule"`
 	Rewarded int      `json:"rewarded"`
 	Sample   []string `json:"sample"`
 	By       string   `json:"by"`
@@ -299,7 +308,7 @@ func (s *Server) drawAudit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, AuditDrawResponse{Epoch: d.Epoch, Rewarded: d.Rewarded, Sample: nonNil(d.Sample), By: d.By})
+	WriteJSON(w, http.StatusOK, AuditDrawResponse{Epoch: d.Epoch, Seed: d.Seed, SeedFrom: d.SeedFrom, Rule: service.AuditRule, Rewarded: d.Rewarded, Sample: nonNil(d.Sample), By: d.By})
 }
 
 // AuditReviewRequest is the body of POST /v1/audits/{epoch}/reviews.
@@ -310,7 +319,8 @@ type AuditReviewRequest struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// reviewAudit records a moderator's review of a sampled event (204).
+// reviewAudit records a moderator's review of a sampled event: 204 for a pass, 201 with the flag a failed
+// audit opens on the event.
 func (s *Server) reviewAudit(w http.ResponseWriter, r *http.Request) {
 	if err := ParseQuery(r).Err(); err != nil {
 		WriteError(w, err)
@@ -325,9 +335,42 @@ func (s *Server) reviewAudit(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, fieldError("status", "want passed or failed, got "+strconv.Quote(body.Status)))
 		return
 	}
-	if err := s.Service.ReviewAudit(r.Context(), r.PathValue("epoch"), body.Event, st, body.By, body.Note); err != nil {
+	f, err := s.Service.ReviewAudit(r.Context(), r.PathValue("epoch"), body.Event, st, body.By, body.Note)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if f != nil {
+		WriteJSON(w, http.StatusCreated, f)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// AdoptionRequest is the body of POST /v1/adoptions: an operator adopts a member's feedback.
+type AdoptionRequest struct {
+	Feedback string `json:"feedback"` // the feedback event's key source/id
+	Note     string `json:"note,omitempty"`
+}
+
+// adoptFeedback records the calling operator's adoption of a member's feedback in the event log (201).
+func (s *Server) adoptFeedback(w http.ResponseWriter, r *http.Request) {
+	if err := ParseQuery(r).Err(); err != nil {
+		WriteError(w, err)
+		return
+	}
+	var body AdoptionRequest
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	if body.Feedback == "" {
+		WriteError(w, fieldError("feedback", "required: the feedback event's key source/id"))
+		return
+	}
+	a, err := s.Service.AdoptFeedback(r.Context(), body.Feedback, operatorOf(r), body.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, a)
 }

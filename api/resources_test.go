@@ -316,11 +316,65 @@ func testWrites(t *testing.T, f *fixture) {
 	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &d) != nil || len(d.Sample) != 3 {
 		t.Fatalf("draw: %d %s", resp.StatusCode, body)
 	}
+	if d.Seed == "" || (d.Seed != eps[0].Root && d.Seed != eps[0].Digest) || d.Rule == "" {
+		t.Fatalf("the draw's seed %q is not the closed epoch's root %q or digest %q", d.Seed, eps[0].Root, eps[0].Digest)
+	}
 	var ap AuditPage
 	f.getJSON("/v1/audits/"+url.PathEscape(eps[0].ID)+"?status=pending", &ap)
-	if len(ap.Entries) != 3 {
+	if len(ap.Entries) != 3 || ap.Seed != d.Seed || ap.SeedFrom != d.SeedFrom {
 		t.Fatalf("audit entries: %+v", ap)
 	}
+	// A failed review opens a flag on the event (201 with the flag); a pass is 204.
+	log, err := f.svc.ReadLog(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := log.Directory(0)
+	reviewer := ""
+	for _, m := range []string{ms[0].Handle, ms[1].Handle, ms[2].Handle} {
+		if e := findEvent(log.Events, d.Sample[0]); e != nil && dir.MemberOfActor(e) != m {
+			reviewer = m
+			break
+		}
+	}
+	if _, err := f.svc.GrantModerator(ctx, reviewer, "test", ""); err != nil && plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatal(err)
+	}
+	_, resp, body = f.do("POST", "/v1/audits/"+url.PathEscape(eps[0].ID)+"/reviews", "application/json", fmt.Sprintf(`{"event":%q,"status":"failed","by":%q,"note":"bought"}`, d.Sample[0], reviewer))
+	var af plaudit.Flag
+	if resp.StatusCode != 201 || json.Unmarshal([]byte(body), &af) != nil || af.Subject != d.Sample[0] || af.Status != plaudit.FlagOpen {
+		t.Fatalf("failed review: %d %s", resp.StatusCode, body)
+	}
+	// An operator adopts a member's feedback; an unknown event is 404, a missing one 400.
+	var fb *plaudit.Event
+	for i := range log.Events {
+		if log.Events[i].Kind == plaudit.KindFeedback {
+			fb = &log.Events[i]
+			break
+		}
+	}
+	if fb != nil {
+		_, resp, body = f.do("POST", "/v1/adoptions", "application/json", fmt.Sprintf(`{"feedback":%q,"note":"shipped"}`, fb.Key()))
+		if resp.StatusCode != 201 || !strings.Contains(body, `"kind":"decision"`) {
+			t.Fatalf("adopt: %d %s", resp.StatusCode, body)
+		}
+	}
+	if _, resp, body := f.do("POST", "/v1/adoptions", "application/json", `{"feedback":"discord/nope"}`); resp.StatusCode != 404 {
+		t.Fatalf("adopt an unknown event: %d %s", resp.StatusCode, body)
+	}
+	if _, resp, body := f.do("POST", "/v1/adoptions", "application/json", `{}`); resp.StatusCode != 400 || !strings.Contains(body, `"field":"feedback"`) {
+		t.Fatalf("adopt nothing: %d %s", resp.StatusCode, body)
+	}
+}
+
+// findEvent returns the event of events with key, or nil.
+func findEvent(events []plaudit.Event, key string) *plaudit.Event {
+	for i := range events {
+		if events[i].Key() == key {
+			return &events[i]
+		}
+	}
+	return nil
 }
 
 // jobsWork is jobs.Work over the fixture's service.

@@ -13,11 +13,11 @@
 // A flag moves through these states:
 //
 //	open ──confirm──► confirmed ──appeal──► confirmed, appealed ──uphold────► confirmed (final)
-//	  │                                                        └─overturn──► overturned (effects lifted)
+//	  │                                                        └─overturn──► overturned (effects and reward lifted)
 //	  └────reject───► rejected (final)
 //
-// Only moderators confirm, reject and decide appeals; nobody decides a flag they raised or a flag against
-// themselves, and the moderator who confirmed a flag does not decide its appeal. Only the flagged member
+// Nobody flags themselves. Only moderators confirm, reject and decide appeals; nobody decides a flag they
+// raised or a flag against themselves, and the moderator who confirmed a flag does not decide its appeal. Only the flagged member
 // appeals, once, and only a confirmed flag.
 package moderation
 
@@ -45,10 +45,12 @@ const (
 	Open      = plaudit.FlagOpen
 	Confirmed = plaudit.FlagConfirmed
 	Rejected  = plaudit.FlagRejected
+	// StatusOverturned is a confirmed flag whose appeal was overturned: it no longer stands.
+	StatusOverturned = plaudit.FlagOverturned
 )
 
 // Statuses lists every status, for validating a filter.
-var Statuses = []Status{Open, Confirmed, Rejected}
+var Statuses = []Status{Open, Confirmed, Rejected, StatusOverturned}
 
 // The outcomes of an appeal: upheld keeps the confirmation and its effects; overturned lifts them.
 const (
@@ -102,6 +104,8 @@ func New(subject, member, by, reason string, at time.Time) (*Flag, error) {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "flag %s: missing --by: who raises the flag", subject)
 	case at.IsZero():
 		return nil, plaudit.Errorf(plaudit.EINVALID, "flag %s: missing time", subject)
+	case by == member:
+		return nil, plaudit.Errorf(plaudit.EFORBIDDEN, "flag %s: %s cannot flag themselves (the flag would be against %s)", subject, by, member)
 	}
 	if err := checkText("flag "+subject, "reason", reason, true); err != nil {
 		return nil, err
@@ -204,10 +208,14 @@ func DecideAppeal(f *Flag, by Actor, at time.Time, o Outcome, note string) error
 	}
 	f.Appeal.Outcome = o
 	f.Appeal.Decision = &Decision{By: by.Handle, At: at.UTC(), Note: note}
+	if o == Overturned {
+		f.Status = StatusOverturned
+	}
 	return nil
 }
 
-// Standing reports whether the flag's effects apply: confirmed and not overturned on appeal.
+// Standing reports whether the flag's effects apply: confirmed and not overturned on appeal (a flag stored
+// before the overturned status existed still reads confirmed with an overturned appeal).
 func Standing(f *Flag) bool {
 	return f.Status == Confirmed && (f.Appeal == nil || f.Appeal.Outcome != Overturned)
 }

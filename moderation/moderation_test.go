@@ -166,7 +166,7 @@ func TestTransitions(t *testing.T) {
 			}},
 		{"overturn", appealed, func(f *Flag) error { return DecideAppeal(f, mod2, later, Overturned, "") }, "",
 			func(t *testing.T, f *Flag) {
-				if f.Appeal.Outcome != Overturned || Standing(f) || f.Status != Confirmed {
+				if f.Appeal.Outcome != Overturned || Standing(f) || f.Status != StatusOverturned {
 					t.Errorf("overturned: %+v", f.Appeal)
 				}
 			}},

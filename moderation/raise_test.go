@@ -39,6 +39,10 @@ func TestRaise(t *testing.T) {
 		{"member:zed", "alice", "", "", "", plaudit.ENOTFOUND, `flag member:zed: unknown member "zed"`},
 		{"discord/c1", "", "", "", "", plaudit.EINVALID, "missing member"},
 		{"nosuch/c1", "alice", "", "", "", plaudit.EINVALID, "want an event key"},
+		// Nobody flags themselves, by handle, by account or through a member subject.
+		{"discord/c1", "bob", "", "", "", plaudit.EFORBIDDEN, "flag discord/c1: bob cannot flag themselves"},
+		{"discord/c1", "discord:b1", "", "", "", plaudit.EFORBIDDEN, "bob cannot flag themselves"},
+		{"member:alice", "discord:a1", "", "", "", plaudit.EFORBIDDEN, "alice cannot flag themselves"},
 	} {
 		f, err := Raise(dir, lookup, c.subject, c.by, "spam", t0)
 		if c.wantCode != "" {

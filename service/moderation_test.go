@@ -12,6 +12,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
+	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -134,9 +135,13 @@ func TestFlagLifecycle(t *testing.T) {
 			t.Fatal("refused decisions wrote to the flags")
 		}
 
-		f, err = svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 2)
+		cf, err := svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 2)
 		if err != nil {
 			t.Fatal(err)
+		}
+		f = cf.Flag
+		if cf.DecisionEvent != "plaudit/flag-1-confirm" {
+			t.Fatalf("confirmation recorded as %q in the log", cf.DecisionEvent)
 		}
 		if f.Status != plaudit.FlagConfirmed || f.Effects == nil || f.Effects.ExcludeEpochs != 2 || f.Effects.Penalty != plaudit.One/2 || f.Decision.By != "mod" {
 			t.Fatalf("confirmed %+v (effects %+v)", f, f.Effects)
@@ -161,8 +166,15 @@ func TestFlagLifecycle(t *testing.T) {
 		if _, err := svc.GrantModerator(ctx, "mod2", "op", ""); err != nil {
 			t.Fatal(err)
 		}
-		if f, err = svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original text"); err != nil || f.Appeal.Outcome != plaudit.AppealOverturned {
-			t.Fatalf("overturn: %+v %v", f, err)
+		od, err := svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original text")
+		if err != nil || od.Appeal.Outcome != plaudit.AppealOverturned || od.Status != plaudit.FlagOverturned || od.DecisionEvent != "plaudit/flag-1-overturn" {
+			t.Fatalf("overturn: %+v %v", od, err)
+		}
+		if stored, err := svc.Flag(ctx, 1); err != nil || stored.Flag.Status != plaudit.FlagOverturned {
+			t.Fatalf("an overturned flag reads %+v %v, want status overturned", stored, err)
+		}
+		if over, err := svc.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagOverturned}); err != nil || len(over) != 1 {
+			t.Fatalf("flags overturned: %+v %v", over, err)
 		}
 		if ex, err := st.Exclusions(ctx, "bob"); err != nil || len(ex) != 1 || ex[0].LiftedBy != "mod2" || ex[0].LiftedAt.IsZero() {
 			t.Fatalf("exclusion after the overturn: %+v %v", ex, err)
@@ -266,6 +278,8 @@ func TestAudit(t *testing.T) {
 		if err != nil || len(open) < 10 {
 			t.Fatalf("rewarded events of the open epoch: %d %v", len(open), err)
 		}
+		_, err = svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Size: 3, By: "ops"})
+		wantCode(t, "a draw before the epoch closes, when its seed does not exist yet", err, plaudit.ECONFLICT)
 		if _, err := svc.CloseEpochs(ctx, service.CloseRequest{}); err != nil {
 			t.Fatal(err)
 		}
@@ -279,6 +293,21 @@ func TestAudit(t *testing.T) {
 		d, err := svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Size: 3, By: "ops"})
 		if err != nil || len(d.Sample) != 3 || d.Rewarded != len(open) || d.By != "ops" {
 			t.Fatalf("draw: %+v %v", d, err)
+		}
+		// The seed is the closed epoch's Merkle root (its digest when nothing was paid), published with the
+		// draw; anyone redraws the sample from it, and the guessable epoch id does not give it.
+		ep, err := st.Epoch(ctx, epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantSeed := ep.Root; (wantSeed != "" && (d.Seed != wantSeed || d.SeedFrom != "root")) || (wantSeed == "" && (d.Seed != ep.Digest || d.SeedFrom != "digest")) {
+			t.Fatalf("seed %q from %q; epoch root %q digest %q", d.Seed, d.SeedFrom, ep.Root, ep.Digest)
+		}
+		if redraw := moderation.Sample(d.Seed, closed, 3); fmt.Sprint(redraw) != fmt.Sprint(d.Sample) {
+			t.Fatalf("redraw from the published seed %v, drawn %v", redraw, d.Sample)
+		}
+		if q, err := svc.Audit(ctx, epoch, ""); err != nil || q.Seed != d.Seed || len(q.Entries) != 3 {
+			t.Fatalf("the audit queue does not publish the seed: %+v %v", q, err)
 		}
 		rate := plaudit.Ratio(plaudit.One / 1000) // rounds up to 1 event: a different sample
 		_, err = svc.DrawAudit(ctx, service.AuditDrawRequest{Epoch: epoch, Rate: &rate})
@@ -296,20 +325,278 @@ func TestAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		someone := log.Directory(0).Members()[0].Handle
-		wantCode(t, "a review by a non-moderator", svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, ""), plaudit.EFORBIDDEN)
+		dir := log.Directory(0)
+		sampled, err := st.EventByKey(ctx, plaudit.Source(strings.Split(d.Sample[0], "/")[0]), strings.SplitN(d.Sample[0], "/", 2)[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		author, someone := dir.MemberOfActor(sampled), ""
+		for _, m := range dir.Members() {
+			if m.Handle != author {
+				someone = m.Handle
+				break
+			}
+		}
+		_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "")
+		wantCode(t, "a review by a non-moderator", err, plaudit.EFORBIDDEN)
 		if _, err := svc.GrantModerator(ctx, someone, "op", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "bought likes"); err != nil {
+		if author != "" {
+			if _, err := svc.GrantModerator(ctx, author, "op", ""); err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, author, "")
+			wantCode(t, "failing the audit of one's own event", err, plaudit.EFORBIDDEN)
+		}
+		// A failed audit opens a flag on the event, by the reviewer, for another moderator to decide.
+		fl, err := svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditFailed, someone, "bought likes")
+		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, "a second review", svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditPassed, someone, ""), plaudit.ECONFLICT)
+		if fl == nil || fl.Subject != d.Sample[0] || fl.By != someone || fl.Member != author || fl.Status != plaudit.FlagOpen || !strings.Contains(fl.Reason, "failed audit of "+epoch+": bought likes") {
+			t.Fatalf("the failed audit's flag: %+v", fl)
+		}
+		if open, err := svc.Flags(ctx, plaudit.FlagFilter{Status: plaudit.FlagOpen, Subject: d.Sample[0]}); err != nil || len(open) != 1 {
+			t.Fatalf("open flags on the failed event: %+v %v", open, err)
+		}
+		_, err = svc.ReviewAudit(ctx, epoch, d.Sample[0], plaudit.AuditPassed, someone, "")
+		wantCode(t, "a second review", err, plaudit.ECONFLICT)
+		if fl, err := svc.ReviewAudit(ctx, epoch, d.Sample[1], plaudit.AuditPassed, someone, ""); err != nil || fl != nil {
+			t.Fatalf("a pass: flag %+v %v, want none", fl, err)
+		}
 		failed, err := svc.AuditEntries(ctx, "", plaudit.AuditFailed)
 		if err != nil || len(failed) != 1 || failed[0].Event != d.Sample[0] || failed[0].Reviewer != someone || failed[0].Note != "bought likes" {
 			t.Fatalf("failed entries: %+v %v", failed, err)
 		}
 		_, err = svc.AuditEntries(ctx, "", "bogus")
 		wantCode(t, "an unknown audit status", err, plaudit.EINVALID)
+	})
+}
+
+// decisionLog is smallLog with flags and feedback whose own events claim what only a decision may grant:
+// alice's flag f1 on bob's comment says confirmed, bob's flag f2 on alice's comment says nothing; alice's
+// feedback says adopted, bob's says nothing.
+const decisionLog = smallLog + `{"source":"discord","id":"f1","kind":"flag","actor":"a1","target":"discord/c1","time":"2026-01-06T10:30:00Z","attrs":{"reason":"copied","confirmed":true}}
+{"source":"discord","id":"f2","kind":"flag","actor":"b1","target":"discord/c2","time":"2026-01-06T11:30:00Z","attrs":{"reason":"copied"}}
+{"source":"discord","id":"fb1","kind":"feedback","actor":"a1","content":"the export should include fees","time":"2026-01-06T12:00:00Z","attrs":{"adopted":true}}
+{"source":"discord","id":"fb2","kind":"feedback","actor":"b1","content":"the leaderboard should page","time":"2026-01-06T12:00:00Z"}
+`
+
+// TestFlagAndFeedbackRewardsFromDecisions: a flag earns only once a moderator other than the flagger
+// confirmed it, and loses it when overturned; feedback earns only once an operator adopted it; what the
+// member's own event claims counts for nothing. The decisions are in the event log, so a rescore, a close
+// and plaudit verify all see the same ones.
+func TestFlagAndFeedbackRewardsFromDecisions(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		pol, err := svc.ActivatePolicy(ctx, testPolicy(t), "test.yml", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		points := func() map[string]plaudit.Points {
+			t.Helper()
+			if _, err := svc.Rescore(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]plaudit.Points{}
+			for _, s := range scores {
+				out[s.Event] += s.Points
+			}
+			return out
+		}
+		if p := points(); p["discord/f1"] != 0 || p["discord/f2"] != 0 || p["discord/fb1"] != 0 || p["discord/fb2"] != 0 {
+			t.Fatalf("before any decision, self-asserted claims earned: f1 %s f2 %s fb1 %s fb2 %s", p["discord/f1"], p["discord/f2"], p["discord/fb1"], p["discord/fb2"])
+		}
+
+		_, err = svc.RaiseFlag(ctx, "discord/c1", "discord:b1", "my own comment")
+		wantCode(t, "flagging oneself", err, plaudit.EFORBIDDEN)
+		if n, err := svc.ImportFlagEvents(ctx); err != nil || n.Raised != 2 {
+			t.Fatalf("import flag events: %+v %v", n, err)
+		}
+		for _, m := range []string{"mod", "mod2"} {
+			if _, err := svc.GrantModerator(ctx, m, "op", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = svc.ConfirmFlag(ctx, 2, "zed", "", 0)
+		wantCode(t, "a verdict by an unknown member", err, plaudit.ENOTFOUND)
+		before, err := svc.ReadLog(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 2, "mod", "clear copy", 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 1, "mod", "clear copy", 0); err != nil {
+			t.Fatal(err)
+		}
+		after, err := svc.ReadLog(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Events) != len(before.Events)+2 {
+			t.Fatalf("two confirmations appended %d events to the log, want 2", len(after.Events)-len(before.Events))
+		}
+		p := points()
+		if p["discord/f2"] <= 0 || p["discord/f1"] <= 0 {
+			t.Fatalf("confirmed flags earn nothing: f1 %s f2 %s", p["discord/f1"], p["discord/f2"])
+		}
+
+		// bob appeals the flag against him and another moderator overturns it: alice's flag loses its reward.
+		if _, err := svc.AppealFlag(ctx, 1, "bob", "I wrote it"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideAppeal(ctx, 1, "mod2", plaudit.AppealOverturned, "original"); err != nil {
+			t.Fatal(err)
+		}
+		if p := points(); p["discord/f1"] != 0 || p["discord/f2"] <= 0 {
+			t.Fatalf("after the overturn: f1 %s (want 0) f2 %s", p["discord/f1"], p["discord/f2"])
+		}
+
+		// Feedback: only an operator's adoption counts.
+		_, err = svc.AdoptFeedback(ctx, "discord/fb1", "alice", "")
+		wantCode(t, "adopting one's own feedback", err, plaudit.EFORBIDDEN)
+		_, err = svc.AdoptFeedback(ctx, "discord/c1", "ops", "")
+		wantCode(t, "adopting a comment", err, plaudit.EINVALID)
+		_, err = svc.AdoptFeedback(ctx, "discord/nope", "ops", "")
+		wantCode(t, "adopting an unknown event", err, plaudit.ENOTFOUND)
+		a, err := svc.AdoptFeedback(ctx, "discord/fb2", "ops", "shipped")
+		if err != nil || a.Author != "bob" || a.Event.Source != plaudit.SourcePlaudit || a.Event.Kind != plaudit.KindDecision {
+			t.Fatalf("adopt: %+v %v", a, err)
+		}
+		_, err = svc.AdoptFeedback(ctx, "discord/fb2", "ops", "")
+		wantCode(t, "adopting twice", err, plaudit.ECONFLICT)
+		if p := points(); p["discord/fb2"] <= 0 || p["discord/fb1"] != 0 {
+			t.Fatalf("feedback: adopted fb2 %s (want > 0), self-asserted fb1 %s (want 0)", p["discord/fb2"], p["discord/fb1"])
+		}
+
+		// Close and verify: the close rescores the log with the decisions, and verify rebuilds it the same.
+		res, err := svc.CloseEpochs(ctx, service.CloseRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range epochIDs(res) {
+			if _, err := svc.Verify(ctx, id, nil, nil); err != nil {
+				t.Fatalf("verify %s: %v", id, err)
+			}
+		}
+
+		// A confirmation on an event of a closed epoch says where its penalty lands.
+		late, err := svc.RaiseFlag(ctx, "discord/c2", "mod2", "found later")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, err := svc.ConfirmFlag(ctx, late.ID, "mod", "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(cf.Notice, "acme@2026-01-05T00:00:00Z, which is closed") || !strings.Contains(cf.Notice, "the penalty lands on the epoch in progress, acme@2026-03-02T00:00:00Z") {
+			t.Fatalf("notice %q", cf.Notice)
+		}
+		// A decision after the close changes nothing in the closed epochs: verify still rebuilds them.
+		for _, id := range epochIDs(res) {
+			if _, err := svc.Verify(ctx, id, nil, nil); err != nil {
+				t.Fatalf("verify %s after a later decision: %v", id, err)
+			}
+		}
+	})
+}
+
+// TestDisputeResolutionSwitch: under a policy whose poe scorer lists the kind decision and sets
+// dispute.resolved, a moderator's decisions earn; under the default they earn nothing.
+func TestDisputeResolutionSwitch(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		if _, err := svc.ImportFlagEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GrantModerator(ctx, "mod", "op", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ConfirmFlag(ctx, 2, "mod", "", 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RejectFlag(ctx, 1, "mod", ""); err != nil {
+			t.Fatal(err)
+		}
+		modPoints := func(doc []byte) plaudit.Points {
+			t.Helper()
+			pol, err := svc.ActivatePolicy(ctx, doc, "test.yml", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Rescore(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash(), Member: "mod"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum plaudit.Points
+			for _, s := range scores {
+				if strings.HasPrefix(s.Event, "plaudit/flag-") {
+					sum += s.Points
+				}
+			}
+			return sum
+		}
+		def := testPolicy(t)
+		if p := modPoints(def); p != 0 {
+			t.Fatalf("decisions earned %s under the default policy", p)
+		}
+		on := strings.Replace(string(def), "  - scorer: poe\n    sources: [discord, api, file]\n    kinds: [comment, reply, quote, repost, flag, curate, feedback]",
+			"  - scorer: poe\n    sources: [discord, api, file, plaudit]\n    kinds: [comment, reply, quote, repost, flag, curate, feedback, decision]\n    params: {dispute: {resolved: 10}}", 1)
+		if on == string(def) {
+			t.Fatal("the default preset's poe scorer moved: update the test")
+		}
+		if p := modPoints([]byte(on)); p < plaudit.PointsFromInt(20) {
+			t.Fatalf("two decisions earned %s with dispute.resolved 10, want at least 20", p)
+		}
+	})
+}
+
+// TestRecordDecisions: a decision stored in the flags table but missing from the log (its append failed, or
+// it predates logged decisions) is appended by plaudit flags import, once, as the decision would have.
+func TestRecordDecisions(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		appendAll(t, st, decode(t, decisionLog))
+		svc := tickingService(st)
+		if _, err := svc.ImportFlagEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GrantModerator(ctx, "mod", "op", ""); err != nil {
+			t.Fatal(err)
+		}
+		at := testNow.Add(time.Hour)
+		if _, err := st.UpdateFlag(ctx, 2, "mod", func(f *plaudit.Flag, isMod bool) (plaudit.FlagAction, error) {
+			eff, err := moderation.DefaultConfig().Effects(func(t time.Time) (time.Time, time.Time, error) { return t, t.Add(time.Hour), nil }, at, 0)
+			if err != nil {
+				return plaudit.FlagAction{}, err
+			}
+			return moderation.ConfirmAction(f, moderation.Actor{Handle: "mod", Moderator: isMod}, at, "stored only", eff)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.ImportFlagEvents(ctx)
+		if err != nil || n.Recorded != 1 {
+			t.Fatalf("import after a decision missing from the log: %+v %v, want 1 recorded", n, err)
+		}
+		e, err := st.EventByKey(ctx, plaudit.SourcePlaudit, "flag-2-confirm")
+		if err != nil || e.Actor != "mod" || !e.Time.Equal(at) || e.Attrs[moderation.AttrEvent] != "discord/f2" {
+			t.Fatalf("recorded decision %+v %v", e, err)
+		}
+		if n, err := svc.ImportFlagEvents(ctx); err != nil || n.Recorded != 0 {
+			t.Fatalf("import again: %+v %v, want nothing recorded", n, err)
+		}
 	})
 }

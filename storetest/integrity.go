@@ -173,7 +173,7 @@ func testFlagLifecycle(t *testing.T, s plaudit.Store) {
 	for _, c := range []struct {
 		f    plaudit.FlagFilter
 		want int
-	}{{plaudit.FlagFilter{}, 4}, {plaudit.FlagFilter{Status: plaudit.FlagOpen}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagConfirmed}, 2},
+	}{{plaudit.FlagFilter{}, 4}, {plaudit.FlagFilter{Status: plaudit.FlagOpen}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagConfirmed}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagOverturned}, 1},
 		{plaudit.FlagFilter{Member: "x:u3"}, 1}, {plaudit.FlagFilter{Subject: "x/e00001"}, 1}, {plaudit.FlagFilter{Status: plaudit.FlagRejected}, 1}} {
 		if fl, err := s.Flags(ctx, c.f); err != nil || len(fl) != c.want {
 			t.Errorf("Flags(%+v): %d, %v; want %d", c.f, len(fl), err, c.want)

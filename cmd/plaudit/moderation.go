@@ -20,7 +20,7 @@ import (
 // (service/moderation.go). Every action is recorded with who did it and when; see docs/moderation.md.
 
 func init() {
-	rootCmd.AddCommand(flagCmd(), flagsCmd(), moderateCmd(), appealCmd(), moderatorCmd(), auditCmd())
+	rootCmd.AddCommand(flagCmd(), flagsCmd(), moderateCmd(), appealCmd(), moderatorCmd(), auditCmd(), adoptCmd())
 }
 
 // parseFlagID reads a flag id argument.
@@ -77,7 +77,7 @@ note.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if status != "" && !service.ValidFlagStatus(plaudit.FlagStatus(status)) {
-				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want open, confirmed or rejected", status)
+				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want open, confirmed, rejected or overturned", status)
 			}
 			st, err := openStore(ctx)
 			if err != nil {
@@ -128,7 +128,7 @@ note.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&status, "status", "", "only flags with this status: open, confirmed or rejected")
+	cmd.Flags().StringVar(&status, "status", "", "only flags with this status: open, confirmed, rejected or overturned")
 	cmd.Flags().StringVar(&member, "member", "", "only flags against this member")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(flagsImportCmd())
@@ -143,7 +143,8 @@ func flagsImportCmd() *cobra.Command {
 — into open flags for moderators, each once: importing again raises only new ones. The flag is by the member
 holding the event's account, at the event's time. Operator flags (source plaudit) are moderators' own and
 are left alone. Flag events that cannot be raised (an unknown target, a second open flag by one member on
-one subject) are counted and the first few listed; they change nothing.`,
+one subject) are counted and the first few listed; they change nothing. It also appends to the log any
+moderator's decision missing from it (one whose append failed, or one made before decisions were logged).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -161,6 +162,9 @@ one subject) are counted and the first few listed; they change nothing.`,
 				fmt.Fprintf(out, "event %s: %s\n", r.Event, plaudit.ErrorMessage(r.Err))
 			}
 			fmt.Fprintf(out, "raised %d new flags, %d already raised, %d refused\n", n.Raised, n.Already, n.Refused)
+			if n.Recorded > 0 {
+				fmt.Fprintf(out, "recorded %d decisions missing from the event log\n", n.Recorded)
+			}
 			return nil
 		},
 	}
@@ -180,7 +184,11 @@ func writeFlag(w io.Writer, f *plaudit.Flag) {
 		if d.Note != "" {
 			note = ": " + d.Note
 		}
-		fmt.Fprintf(w, "    %s by %s at %s%s\n", f.Status, d.By, d.At.Format(time.RFC3339), note)
+		verb := f.Status
+		if verb == moderation.StatusOverturned {
+			verb = moderation.Confirmed
+		}
+		fmt.Fprintf(w, "    %s by %s at %s%s\n", verb, d.By, d.At.Format(time.RFC3339), note)
 	}
 	if e := f.Effects; e != nil {
 		fmt.Fprintf(w, "    penalty × %s until %s", e.Penalty, e.PenaltyUntil.Format(time.RFC3339))
@@ -197,6 +205,17 @@ func writeFlag(w io.Writer, f *plaudit.Flag) {
 		if a.Decision != nil {
 			fmt.Fprintf(w, "    appeal %s by %s at %s\n", a.Outcome, a.Decision.By, a.Decision.At.Format(time.RFC3339))
 		}
+	}
+}
+
+// writeDecision prints a decided flag, the decision event recorded in the log and any notice.
+func writeDecision(w io.Writer, d *service.FlagDecision) {
+	writeFlag(w, d.Flag)
+	if d.DecisionEvent != "" {
+		fmt.Fprintf(w, "    recorded in the log as %s\n", d.DecisionEvent)
+	}
+	if d.Notice != "" {
+		fmt.Fprintf(w, "note: %s\n", d.Notice)
 	}
 }
 
@@ -240,7 +259,7 @@ decides an appeal.`,
 					return err
 				}
 				defer st.Close()
-				var f *plaudit.Flag
+				var f *service.FlagDecision
 				if confirm {
 					f, err = newService(st).ConfirmFlag(ctx, id, by, note, exclude)
 				} else {
@@ -249,7 +268,7 @@ decides an appeal.`,
 				if err != nil {
 					return err
 				}
-				writeFlag(cmd.OutOrStdout(), f)
+				writeDecision(cmd.OutOrStdout(), f)
 				return nil
 			},
 		}
@@ -288,7 +307,7 @@ decides an appeal.`,
 			if err != nil {
 				return err
 			}
-			writeFlag(cmd.OutOrStdout(), f)
+			writeDecision(cmd.OutOrStdout(), f)
 			return nil
 		},
 	}
@@ -417,16 +436,20 @@ func auditCmd() *cobra.Command {
 		Short: "Draw, list and review each epoch's random sample of rewarded events",
 		Long: `audit keeps each epoch's audit queue: a deterministic random sample of the events rewarded in the
 epoch, which moderators pass or fail. The sample is the events ranked by the hex SHA-256 of
-"EPOCH\x00source/id", lowest first: anyone with the epoch id and its rewarded events can draw it again.`,
+"SEED\x00source/id", lowest first, where SEED is the closed epoch's Merkle root (its digest when nothing
+was paid): it does not exist until the epoch closes, so nobody can know in advance whether their event will
+be drawn, and anyone with the published seed and the epoch's rewarded events can draw it again. A failed
+audit opens a flag on the event for another moderator to decide.`,
 	}
 	var size int
 	var rate, by, note string
 	draw := &cobra.Command{
 		Use:   "draw EPOCH [--size N | --rate R]",
 		Short: "Draw an epoch's audit sample from its rewarded events",
-		Long: `draw samples EPOCH (an epoch id such as default@2026-11-16T00:00:00Z, see plaudit epoch list) from its
-rewarded events: the events with positive points in the epoch under the policy that closed it, or under the
-active policy when it is not closed yet. Drawing again gives the same sample and changes nothing.`,
+		Long: `draw samples closed epoch EPOCH (an epoch id such as default@2026-11-16T00:00:00Z, see plaudit epoch list)
+from its rewarded events, the events with positive points in the epoch under the policy that closed it,
+seeded by the epoch's Merkle root; it prints the seed. An open epoch has no seed yet and is refused.
+Drawing again gives the same sample and changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -456,8 +479,9 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "audit %s: %d of %d rewarded events drawn by %s\n", d.Epoch, len(d.Sample), d.Rewarded, d.By)
+			fmt.Fprintf(out, "seed %s (the epoch's %s)\nrule: %s\n", d.Seed, d.SeedFrom, service.AuditRule)
 			for i, k := range d.Sample {
-				fmt.Fprintf(out, "%3d  %s  %s\n", i, k, moderation.SampleRank(args[0], k)[:16])
+				fmt.Fprintf(out, "%3d  %s  %s\n", i, k, moderation.SampleRank(d.Seed, k)[:16])
 			}
 			return nil
 		},
@@ -487,11 +511,15 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 			if len(args) == 1 {
 				epoch = args[0]
 			}
-			entries, err := newService(st).AuditEntries(ctx, epoch, plaudit.AuditStatus(status))
+			q, err := newService(st).Audit(ctx, epoch, plaudit.AuditStatus(status))
 			if err != nil {
 				return err
 			}
+			entries := q.Entries
 			out := cmd.OutOrStdout()
+			if q.Seed != "" {
+				fmt.Fprintf(out, "seed %s (the epoch's %s)\n", q.Seed, q.SeedFrom)
+			}
 			if len(entries) == 0 {
 				fmt.Fprintln(out, "no audit entries")
 			}
@@ -512,7 +540,7 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 	review := func(st plaudit.AuditStatus, verb string) *cobra.Command {
 		c := &cobra.Command{
 			Use:   verb + " EPOCH EVENT --by MODERATOR",
-			Short: map[string]string{"pass": "Pass an audited event: it was rewarded rightly", "fail": "Fail an audited event: it should not have been rewarded (flag it to act)"}[verb],
+			Short: map[string]string{"pass": "Pass an audited event: it was rewarded rightly", "fail": "Fail an audited event: it should not have been rewarded (opens a flag on it)"}[verb],
 			Args:  cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx := cmd.Context()
@@ -521,10 +549,14 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 					return err
 				}
 				defer s.Close()
-				if err := newService(s).ReviewAudit(ctx, args[0], args[1], st, by, note); err != nil {
+				f, err := newService(s).ReviewAudit(ctx, args[0], args[1], st, by, note)
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "audit of %s in %s: %s by %s\n", args[1], args[0], st, by)
+				if f != nil {
+					fmt.Fprintf(cmd.OutOrStdout(), "flag %d on %s against %s by %s: %s (another moderator decides it)\n", f.ID, f.Subject, f.Member, f.By, f.Status)
+				}
 				return nil
 			},
 		}
@@ -533,5 +565,37 @@ active policy when it is not closed yet. Drawing again gives the same sample and
 		return c
 	}
 	cmd.AddCommand(draw, list, review(plaudit.AuditPassed, "pass"), review(plaudit.AuditFailed, "fail"))
+	return cmd
+}
+
+func adoptCmd() *cobra.Command {
+	var by, note string
+	cmd := &cobra.Command{
+		Use:   "adopt FEEDBACK [--by OPERATOR] [--note T]",
+		Short: "Adopt a member's feedback (an event source/id of kind feedback): it then earns its adoption points",
+		Long: `adopt records that an operator adopted a member's feedback: an operator event (source plaudit, kind
+decision) appended to the event log, which every scoring run replays. Only an adopted feedback earns the poe
+scorer's feedback.adopted points; what the member's own event claims (attrs.adopted) counts for nothing.
+The event must be a member's feedback in the log; nobody adopts their own feedback, and a feedback is
+adopted once. Rescore (or close the epoch) for the points to show.`,
+		Example: `  plaudit adopt discord/1187 --by ops --note "shipped in 1.4"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			a, err := newService(st).AdoptFeedback(ctx, args[0], operatorName(by), note)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "feedback %s by %s adopted by %s: recorded in the log as %s\n", a.Feedback, a.Author, a.By, a.Event.Key())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "the operator adopting it (default $PLAUDIT_OPERATOR or $USER)")
+	cmd.Flags().StringVar(&note, "note", "", "why, for the record")
 	return cmd
 }

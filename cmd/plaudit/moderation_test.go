@@ -92,6 +92,7 @@ func TestModerationCommands(t *testing.T) {
 	refused(`flag member:zed: unknown member "zed"`, "flag", "member:zed", "--by", "alice", "--reason", "spam")
 	refused("want an event key", "flag", "nosuch/1", "--by", "alice", "--reason", "spam")
 	refused("missing reason", "flag", "discord/c1", "--by", "alice")
+	refused("bob cannot flag themselves", "flag", "discord/c1", "--by", "bob", "--reason", "mine")
 	refused(`unknown member "zed"`, "moderator", "add", "zed", "--by", "op")
 	if f, h, _ := moderationRecords(t, db); len(f) != 0 || len(h) != 0 {
 		t.Fatalf("refused flags were stored: %+v %+v", f, h)
@@ -124,7 +125,10 @@ func TestModerationCommands(t *testing.T) {
 	refused("a flag can be appealed once", "appeal", "1", "--by", "bob", "--reason", "again")
 	refused("another moderator decides the appeal", "moderate", "appeal", "1", "overturn", "--by", "mod")
 	refused("want uphold or overturn", "moderate", "appeal", "1", "maybe", "--by", "mod2")
-	ok("moderate", "appeal", "1", "overturn", "--by", "mod2", "--note", "original text")
+	if out := ok("moderate", "appeal", "1", "overturn", "--by", "mod2", "--note", "original text"); !strings.Contains(out, "flag 1  overturned discord/c1") ||
+		!strings.Contains(out, "recorded in the log as plaudit/flag-1-overturn") {
+		t.Errorf("overturn: %q", out)
+	}
 
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, db)
@@ -154,7 +158,8 @@ func TestModerationCommands(t *testing.T) {
 	ok("moderate", "confirm", "2", "--by", "mod2")
 	ok("policy", "activate", "preset:default")
 	ok("score")
-	if out := ok("integrity", "run"); !strings.Contains(out, "integrity run 1 over 6 events") {
+	// 6 imported events and 3 decisions the moderators' confirmations and overturn appended to the log.
+	if out := ok("integrity", "run"); !strings.Contains(out, "integrity run 1 over 9 events") {
 		t.Errorf("integrity run: %q", out)
 	}
 	if out := ok("integrity", "run", "--since", "2026-11-03T10:30:00Z", "--until", "2026-11-04"); !strings.Contains(out, "integrity run 2 over 1 events") {
@@ -195,11 +200,21 @@ func TestModerationCommands(t *testing.T) {
 	}
 	refused("a different sample", "audit", "draw", epoch, "--size", "2")
 	refused("not an epoch", "audit", "draw", "default@2026-11-03T00:00:00Z")
-	drawn := strings.Fields(strings.Split(first, "\n")[1])[1]
+	refused("the epoch is not closed", "audit", "draw", "default@2026-11-09T00:00:00Z")
+	lines := strings.Split(first, "\n")
+	if !strings.HasPrefix(lines[1], "seed "+ep.Root+" (the epoch's root)") && !strings.HasPrefix(lines[1], "seed "+ep.Digest+" (the epoch's digest)") {
+		t.Errorf("draw does not publish the seed: %q", first)
+	}
+	drawn := strings.Fields(lines[3])[1]
 	refused("alice is not a moderator", "audit", "fail", epoch, drawn, "--by", "alice")
-	ok("audit", "fail", epoch, drawn, "--by", "mod", "--note", "bought likes")
+	if out := ok("audit", "fail", epoch, drawn, "--by", "mod", "--note", "bought likes"); !strings.Contains(out, "flag 3 on "+drawn) || !strings.Contains(out, "by mod: open") {
+		t.Errorf("a failed audit opens no flag: %q", out)
+	}
 	if out := ok("audit", "list", "--status", "failed"); !strings.Contains(out, drawn+"  by mod") {
 		t.Errorf("audit list: %q", out)
+	}
+	if out := ok("audit", "list", epoch); !strings.Contains(out, "seed "+lines[1][len("seed "):]) {
+		t.Errorf("audit list does not publish the seed: %q", out)
 	}
 
 	// The active policy's integrity section sets what a confirmation costs.
@@ -214,8 +229,47 @@ func TestModerationCommands(t *testing.T) {
 	}
 	ok("policy", "activate", polFile)
 	ok("flag", "member:bob", "--by", "alice", "--reason", "ring")
-	if out := ok("moderate", "confirm", "3", "--by", "mod"); !strings.Contains(out, "penalty × 0.8") {
+	if out := ok("moderate", "confirm", "4", "--by", "mod"); !strings.Contains(out, "penalty × 0.8") {
 		t.Errorf("confirm under the strict policy: %q", out)
+	}
+}
+
+// TestAdoptCommand: an operator adopts a member's feedback into the log, once; a member does not adopt
+// their own, and what is not feedback is refused with exit 2.
+func TestAdoptCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	evFile := filepath.Join(dir, "events.jsonl")
+	events := moderationEvents + `{"source":"discord","id":"fb1","kind":"feedback","actor":"a1","content":"page the leaderboard","time":"2026-11-03T12:00:00Z","attrs":{"adopted":true}}
+`
+	if err := os.WriteFile(evFile, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pl := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, bin, append([]string{"--db", db}, args...)...)
+	}
+	if _, errOut, code := pl("import", evFile); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, c := range []struct{ want, args string }{
+		{"alice wrote it and cannot adopt it", "adopt discord/fb1 --by alice"},
+		{"only feedback is adopted", "adopt discord/c1 --by ops"},
+		{"no such event in the log", "adopt discord/nope --by ops"},
+	} {
+		if _, errOut, code := pl(strings.Fields(c.args)...); code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("plaudit %s: exit %d %q, want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	if out, errOut, code := pl("adopt", "discord/fb1", "--by", "ops", "--note", "shipped"); code != 0 || !strings.Contains(out, "feedback discord/fb1 by alice adopted by ops: recorded in the log as plaudit/adopt-discord-fb1") {
+		t.Fatalf("adopt: exit %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code := pl("adopt", "discord/fb1", "--by", "ops"); code != 2 || !strings.Contains(errOut, "adopted already by ops") {
+		t.Errorf("adopt twice: exit %d %q", code, errOut)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/moderation"
 )
 
 // Params are the PoE scorer's policy parameters. Points are per event before the reputation multiplier.
@@ -28,6 +29,9 @@ type Params struct {
 	Flag     FlagParams     `yaml:"flag"`
 	Curate   CurateParams   `yaml:"curate"`
 	Feedback FeedbackParams `yaml:"feedback"`
+	// Dispute prices moderators' decisions (seed 004's "constructive dispute resolution participation"); off
+	// (0 points, left out of the policy's canonical form and hash) unless the policy sets it.
+	Dispute DisputeParams `yaml:"dispute,omitempty"`
 }
 
 // CommentParams price a comment or reply.
@@ -54,8 +58,9 @@ type ShareParams struct {
 	MaxDownstream      plaudit.Points `yaml:"max_downstream"`       // cap of the downstream points
 }
 
-// FlagParams price a flag. A flag is confirmed when it carries attrs.confirmed = true or when an operator
-// (source "plaudit") later flags the same subject.
+// FlagParams price a flag. A flag earns only when the log holds a moderator's decision confirming it
+// (moderation.DecisionConfirm, naming the flag event) by someone other than the flagger, and no decision
+// overturning it on appeal; what the flag event itself claims (attrs.confirmed) counts for nothing.
 type FlagParams struct {
 	Confirmed    plaudit.Points `yaml:"confirmed"`     // a confirmed flag; an unconfirmed one earns nothing
 	TimelyWithin time.Duration  `yaml:"timely_within"` // a confirmed flag this soon after the flagged event is timely
@@ -72,7 +77,15 @@ type CurateParams struct {
 // FeedbackParams price a bug report or suggestion.
 type FeedbackParams struct {
 	Submitted plaudit.Points `yaml:"submitted"` // any feedback
-	Adopted   plaudit.Points `yaml:"adopted"`   // feedback with attrs.adopted = true
+	Adopted   plaudit.Points `yaml:"adopted"`   // feedback an operator adopted (a decision event in the log), not attrs.adopted
+}
+
+// DisputeParams price moderators' decisions on flags. A decision event (kind decision, source plaudit)
+// scores only when the policy's poe scorer lists the kind decision and Resolved is above 0.
+type DisputeParams struct {
+	// Resolved is what a moderator earns per decision (confirm, reject, uphold, overturn) on a flag they
+	// neither raised nor are the subject of; a confirmation later overturned on appeal earns nothing.
+	Resolved plaudit.Points `yaml:"resolved"`
 }
 
 // DefaultParams returns the defaults documented in docs/scoring.md.
@@ -118,7 +131,8 @@ func (p *Params) Validate() []*plaudit.FieldError {
 		{"comment.endorsement", c.Endorsement}, {"share.base", p.Share.Base}, {"share.commentary", p.Share.Commentary},
 		{"share.per_downstream", p.Share.PerDownstream}, {"share.max_downstream", p.Share.MaxDownstream}, {"flag.confirmed", p.Flag.Confirmed},
 		{"flag.timely", p.Flag.Timely}, {"curate.base", p.Curate.Base}, {"curate.per_engagement", p.Curate.PerEngagement},
-		{"curate.max_engagement", p.Curate.MaxEngagement}, {"feedback.submitted", p.Feedback.Submitted}, {"feedback.adopted", p.Feedback.Adopted}} {
+		{"curate.max_engagement", p.Curate.MaxEngagement}, {"feedback.submitted", p.Feedback.Submitted}, {"feedback.adopted", p.Feedback.Adopted},
+		{"dispute.resolved", p.Dispute.Resolved}} {
 		nonneg(x.f, int64(x.v))
 	}
 	ratio("comment.duplicate_similarity", c.DuplicateSimilarity)
@@ -151,7 +165,10 @@ type ref struct {
 type Index struct {
 	byKey    map[string]*plaudit.Event
 	onTarget map[string][]ref // "source/id" of a target → engagements on it, in stream order
-	opFlags  map[string][]time.Time
+	// decisions are the moderators' and operators' decision events (source plaudit), by the key of the flag
+	// or feedback event they decide on, and by flag id, in stream order.
+	decisions map[string][]*plaudit.Event
+	byFlag    map[string][]*plaudit.Event
 }
 
 // engagementKinds are the kinds that count as engagement on their target.
@@ -179,7 +196,7 @@ func targetKey(e *plaudit.Event) string {
 
 // NewIndex indexes events (in stream order) with members from env.Dir.
 func NewIndex(events []plaudit.Event, env Env) *Index {
-	ix := &Index{byKey: make(map[string]*plaudit.Event, len(events)), onTarget: map[string][]ref{}, opFlags: map[string][]time.Time{}}
+	ix := &Index{byKey: make(map[string]*plaudit.Event, len(events)), onTarget: map[string][]ref{}, decisions: map[string][]*plaudit.Event{}, byFlag: map[string][]*plaudit.Event{}}
 	for i := range events {
 		ix.Add(&events[i], env.Dir.MemberOfActor(&events[i]))
 	}
@@ -189,8 +206,13 @@ func NewIndex(events []plaudit.Event, env Env) *Index {
 // Add indexes one more event, made by member. The event must stay unchanged while the index is in use.
 func (ix *Index) Add(e *plaudit.Event, member string) {
 	ix.byKey[e.Key()] = e
-	if e.Kind == plaudit.KindFlag && e.Source == plaudit.SourcePlaudit {
-		ix.opFlags[targetKey(e)] = append(ix.opFlags[targetKey(e)], e.Time)
+	if e.Kind == plaudit.KindDecision && e.Source == plaudit.SourcePlaudit {
+		if k, _ := e.Attrs[moderation.AttrEvent].(string); k != "" {
+			ix.decisions[k] = append(ix.decisions[k], e)
+		}
+		if id, _ := e.Attrs[moderation.AttrFlag].(string); id != "" {
+			ix.byFlag[id] = append(ix.byFlag[id], e)
+		}
 		return
 	}
 	if isEngagement(e.Kind) && e.Target != "" {
@@ -256,7 +278,7 @@ func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
 		}
 	case plaudit.KindFlag:
 		r.Kind = "flag"
-		s.flag(e, add)
+		s.flag(e, member, add)
 	case plaudit.KindCurate:
 		r.Kind = "curate"
 		add("poe.curate.base", p.Curate.Base, "")
@@ -272,9 +294,16 @@ func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
 	case plaudit.KindFeedback:
 		r.Kind = "feedback"
 		add("poe.feedback.submitted", p.Feedback.Submitted, "")
-		if adopted, _ := e.AttrBool("adopted"); adopted {
-			add("poe.feedback.adopted", p.Feedback.Adopted, "")
+		if d := s.decision(e.Key(), moderation.DecisionAdopt, member); d != nil {
+			by, _ := d.Attrs[moderation.AttrBy].(string)
+			add("poe.feedback.adopted", p.Feedback.Adopted, "", in("adopted_by", by), in("decision", d.Key()))
 		}
+	case plaudit.KindDecision:
+		if id, _ := e.Attrs[moderation.AttrFlag].(string); e.Source != plaudit.SourcePlaudit || p.Dispute.Resolved <= 0 || id == "" {
+			return r, false // off, or not a decision on a flag (an adoption earns its feedback, not its operator)
+		}
+		r.Kind = "dispute"
+		s.dispute(e, member, add)
 	default:
 		return r, false
 	}
@@ -433,28 +462,66 @@ func jaccard(a, b map[string]struct{}) plaudit.Ratio {
 	return plaudit.Ratio(int64(inter) * int64(plaudit.One) / int64(union))
 }
 
-func (s *Scorer) flag(e *plaudit.Event, add func(string, plaudit.Points, string, ...plaudit.Input)) {
-	p := s.Params.Flag
-	subject := targetKey(e)
-	confirmed, how := false, ""
-	if b, _ := e.AttrBool("confirmed"); b {
-		confirmed, how = true, "attrs.confirmed"
-	}
-	for _, t := range s.Index.opFlags[subject] {
-		if !t.Before(e.Time) {
-			confirmed, how = true, "operator flag at "+t.UTC().Format(time.RFC3339)
-			break
+// decision returns the first decision event of kind what on the event with key key, made by someone other
+// than member (nobody confirms their own flag or adopts their own feedback), or nil.
+func (s *Scorer) decision(key, what, member string) *plaudit.Event {
+	for _, d := range s.Index.decisions[key] {
+		if v, _ := d.Attrs[moderation.AttrDecision].(string); v == what && s.decider(d) != member {
+			return d
 		}
 	}
-	if !confirmed {
-		add("poe.flag.confirmed", 0, "not confirmed", in("subject", subject))
+	return nil
+}
+
+// decider is the member who made decision event d: attrs.by (the moderator or operator), else its actor.
+func (s *Scorer) decider(d *plaudit.Event) string {
+	if by, _ := d.Attrs[moderation.AttrBy].(string); by != "" {
+		return by
+	}
+	return s.Env.Dir.MemberOfActor(d)
+}
+
+func (s *Scorer) flag(e *plaudit.Event, member string, add func(string, plaudit.Points, string, ...plaudit.Input)) {
+	p := s.Params.Flag
+	subject := targetKey(e)
+	d := s.decision(e.Key(), moderation.DecisionConfirm, member)
+	if d == nil {
+		add("poe.flag.confirmed", 0, "not confirmed by a moderator", in("subject", subject))
 		return
 	}
-	add("poe.flag.confirmed", p.Confirmed, "", in("subject", subject), in("confirmed_by", how))
+	by := s.decider(d)
+	if o := s.decision(e.Key(), moderation.DecisionOverturn, member); o != nil {
+		add("poe.flag.confirmed", 0, "confirmed, then overturned on appeal", in("subject", subject), in("confirmed_by", by), in("overturned_by", s.decider(o)))
+		return
+	}
+	add("poe.flag.confirmed", p.Confirmed, "", in("subject", subject), in("confirmed_by", by), in("decision", d.Key()))
 	if flagged := s.Index.byKey[subject]; flagged != nil {
 		delay := e.Time.Sub(flagged.Time)
 		if delay >= 0 && delay <= p.TimelyWithin {
 			add("poe.flag.timely", p.Timely, "", in("delay", delay.String()))
 		}
 	}
+}
+
+// dispute prices a moderator's decision on a flag: Dispute.Resolved, unless the moderator is a party to the
+// flag or it is a confirmation that a later decision overturned.
+func (s *Scorer) dispute(e *plaudit.Event, member string, add func(string, plaudit.Points, string, ...plaudit.Input)) {
+	what, _ := e.Attrs[moderation.AttrDecision].(string)
+	id, _ := e.Attrs[moderation.AttrFlag].(string)
+	flagger, _ := e.Attrs[moderation.AttrFlagger].(string)
+	against, _ := e.Attrs[moderation.AttrMember].(string)
+	inputs := []plaudit.Input{in("decision", what), in("flag", id)}
+	switch {
+	case member == flagger || member == against:
+		add("poe.dispute.resolved", 0, "a party to the flag", inputs...)
+		return
+	case what == moderation.DecisionConfirm:
+		for _, d := range s.Index.byFlag[id] {
+			if v, _ := d.Attrs[moderation.AttrDecision].(string); v == moderation.DecisionOverturn {
+				add("poe.dispute.resolved", 0, "the confirmation was overturned on appeal", append(inputs, in("overturned_by", d.Key()))...)
+				return
+			}
+		}
+	}
+	add("poe.dispute.resolved", s.Params.Dispute.Resolved, "", inputs...)
 }

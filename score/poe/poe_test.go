@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/moderation"
 )
 
 var t0 = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
@@ -26,6 +27,19 @@ func scoreAll(t *testing.T, events []plaudit.Event, p *Params, rep plaudit.Ratio
 		}
 	}
 	return out
+}
+
+// decided is a decision event of the log: what (confirm, overturn, adopt…) on the event with key key, by the
+// moderator or operator by, at at; flag is the flag id ("" for an adoption).
+func decided(id, what, key, by, flag string, at time.Duration, extra ...string) plaudit.Event {
+	attrs := map[string]any{moderation.AttrDecision: what, moderation.AttrEvent: key, moderation.AttrBy: by}
+	if flag != "" {
+		attrs[moderation.AttrFlag] = flag
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		attrs[extra[i]] = extra[i+1]
+	}
+	return plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: id, Kind: plaudit.KindDecision, Actor: by, Target: key, Time: t0.Add(at), Attrs: attrs}
 }
 
 const long = "this release notes section explains the migration path clearly and well"
@@ -82,7 +96,7 @@ func words50() string {
 }
 
 func TestMultiplierAndMinimum(t *testing.T) {
-	events := []plaudit.Event{ev("f", plaudit.KindFeedback, "u1", "", "", "bug", 0, map[string]any{"adopted": true})} // base 32
+	events := []plaudit.Event{ev("f", plaudit.KindFeedback, "u1", "", "", "bug", 0, nil), decided("a", moderation.DecisionAdopt, "discord/f", "ops", "", time.Hour)} // base 32
 	tests := []struct {
 		rep, weight plaudit.Ratio
 		min         plaudit.Points
@@ -127,20 +141,68 @@ func TestShareFlagCurateFeedback(t *testing.T) {
 		ev("e1", plaudit.KindLike, "u10", "post", "author", "", 100*time.Minute, nil),
 		ev("e2", plaudit.KindLike, "u6", "post", "author", "", 100*time.Minute, nil), // the curator's own: not counted
 		ev("fb1", plaudit.KindFeedback, "u1", "", "", "idea", 0, nil),
-		ev("fb2", plaudit.KindFeedback, "u1", "", "", "idea", 0, map[string]any{"adopted": false}),
+		ev("fb2", plaudit.KindFeedback, "u1", "", "", "idea", 0, map[string]any{"adopted": true}), // self-asserted: nothing
+		ev("fb3", plaudit.KindFeedback, "u1", "", "", "idea", 0, nil),
+		ev("f6", plaudit.KindFlag, "u6", "discord/s3", "", "", 20*time.Minute, map[string]any{"confirmed": true}), // self-asserted: nothing
+		ev("f7", plaudit.KindFlag, "u7", "discord/s3", "", "", 20*time.Minute, nil),
+		ev("f8", plaudit.KindFlag, "u8", "discord/s3", "", "", 20*time.Minute, nil),
 	}
-	op := plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: "op1", Kind: plaudit.KindFlag, Actor: "moderator", Target: "discord/post", Time: t0.Add(3 * time.Hour)}
-	events = append(events, op)
+	events = append(events,
+		// An operator's own flag on the subject confirms nobody's flag any more.
+		plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: "op1", Kind: plaudit.KindFlag, Actor: "moderator", Target: "discord/s3", Time: t0.Add(3 * time.Hour)},
+		decided("d-f1", moderation.DecisionConfirm, "discord/f1", "mod", "1", 4*time.Hour),
+		decided("d-f2", moderation.DecisionConfirm, "discord/f2", "mod", "2", 4*time.Hour),
+		decided("d-f4", moderation.DecisionConfirm, "discord/f4", "mod", "4", 4*time.Hour),
+		decided("d-f5", moderation.DecisionConfirm, "discord/f5", "mod", "5", 4*time.Hour),
+		decided("d-f3", moderation.DecisionReject, "discord/f3", "mod", "3", 4*time.Hour),
+		// f7 is confirmed, then overturned on appeal; f8 is "confirmed" by its own flagger.
+		decided("d-f7", moderation.DecisionConfirm, "discord/f7", "mod", "7", 4*time.Hour),
+		decided("o-f7", moderation.DecisionOverturn, "discord/f7", "mod2", "7", 5*time.Hour),
+		decided("d-f8", moderation.DecisionConfirm, "discord/f8", "discord:u8", "8", 4*time.Hour),
+		decided("a-fb1", moderation.DecisionAdopt, "discord/fb1", "ops", "", 4*time.Hour),
+		// adopted by its own author: nothing
+		decided("a-fb3", moderation.DecisionAdopt, "discord/fb3", "discord:u1", "", 4*time.Hour),
+	)
 	want := map[string]plaudit.Points{
 		"s1": pts(2) + pts(6), "s2": pts(12), "s3": pts(2),
-		"f1": pts(30), "f2": pts(20), "f3": 0, "f4": pts(20), "f5": pts(30),
-		"k1": pts(3) + pts(1), "fb1": pts(2), "fb2": pts(2),
+		"f1": pts(30), "f2": pts(20), "f3": 0, "f4": pts(20), "f5": pts(30), "f6": 0, "f7": 0, "f8": 0,
+		"k1": pts(3) + pts(1), "fb1": pts(32), "fb2": pts(2), "fb3": pts(2),
 	}
 	got := scoreAll(t, events, p, 0)
 	for id, w := range want {
 		if got[id].Base != w {
 			t.Errorf("%s: base %s, want %s; lines %+v", id, got[id].Base, w, got[id].Lines)
 		}
+	}
+}
+
+// TestDisputeResolution: with dispute.resolved set, a moderator's decisions on flags earn, except a
+// confirmation later overturned and a decision by a party to the flag; off by default.
+func TestDisputeResolution(t *testing.T) {
+	events := []plaudit.Event{
+		ev("f1", plaudit.KindFlag, "u1", "discord/x", "", "", 0, nil),
+		decided("c1", moderation.DecisionConfirm, "discord/f1", "mod", "1", time.Hour, moderation.AttrFlagger, "discord:u1", moderation.AttrMember, "discord:u2"),
+		decided("r2", moderation.DecisionReject, "", "mod", "2", time.Hour, moderation.AttrFlagger, "discord:u3", moderation.AttrMember, "discord:u4"),
+		decided("c3", moderation.DecisionConfirm, "", "mod", "3", time.Hour, moderation.AttrFlagger, "discord:u3", moderation.AttrMember, "discord:u4"),
+		decided("o3", moderation.DecisionOverturn, "", "mod2", "3", 2*time.Hour, moderation.AttrFlagger, "discord:u3", moderation.AttrMember, "discord:u4"),
+		decided("c4", moderation.DecisionConfirm, "", "discord:u5", "4", time.Hour, moderation.AttrFlagger, "discord:u5", moderation.AttrMember, "discord:u4"),
+		decided("a5", moderation.DecisionAdopt, "discord/fb", "ops", "", time.Hour),
+	}
+	p := DefaultParams()
+	p.MinScore = 0
+	if got := scoreAll(t, events, p, 0); len(got) != 1 {
+		t.Fatalf("off by default, yet decisions scored: %+v", got)
+	}
+	p.Dispute.Resolved = plaudit.PointsFromInt(8)
+	got := scoreAll(t, events, p, 0)
+	want := map[string]plaudit.Points{"c1": plaudit.PointsFromInt(8), "r2": plaudit.PointsFromInt(8), "c3": 0, "o3": plaudit.PointsFromInt(8), "c4": 0}
+	for id, w := range want {
+		if r, ok := got[id]; !ok || r.Base != w {
+			t.Errorf("%s: base %s (scored %v), want %s; lines %+v", id, r.Base, ok, w, r.Lines)
+		}
+	}
+	if _, ok := got["a5"]; ok {
+		t.Errorf("an adoption scored as dispute resolution")
 	}
 }
 
