@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit/api"
+	"github.com/plaudit/plaudit/loadtest"
+	"github.com/plaudit/plaudit/service"
 )
 
 // BenchmarkPostEvents posts batches of 500 new events to a server on a real loopback TCP socket, backed by a
@@ -57,4 +59,35 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkLeaderboardPage asks for the first page of the all-time board of 100,000 scored members through
+// the server's handler (no network), once the board is kept: the CPU one request costs the server.
+func BenchmarkLeaderboardPage(b *testing.B) {
+	ctx := b.Context()
+	db := openSQLite(b)
+	svc := service.New(db, service.Options{Logger: quietLogger(), Streaming: true})
+	if err := loadtest.SeedBoard(ctx, svc, 100_000); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.Rescore(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	h := api.NewServer(db, api.Options{Logger: quietLogger(), Service: svc, RateLimit: api.RateLimit{PerSecond: 1e9, Burst: 1e9}})
+	get := func() *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/v1/leaderboard?limit=50", nil)
+		r.RemoteAddr = "127.0.0.1:1234"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := get(); w.Code != http.StatusOK {
+		b.Fatalf("%d %.300s", w.Code, w.Body.String())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if w := get(); w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
 }
