@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +178,7 @@ func TestDemoSettlesAndVerifies(t *testing.T) {
 	if m == nil || !strings.Contains(out, "exact, to the base unit") || !strings.Contains(out, "Merkle root "+m[2]) {
 		t.Fatalf("demo output:\n%s", out)
 	}
+	checkDemoBoard(t, out)
 	db := filepath.Join(dir, "demo.db")
 	if out, _, code = run(t, bin, "--db", db, "verify", m[1]); code != 0 || strings.TrimSpace(out) != m[0] {
 		t.Fatalf("verify: %d %s", code, out)
@@ -203,5 +206,35 @@ func TestDemoSettlesAndVerifies(t *testing.T) {
 	out, _, code = run(t, bin, "--db", db, "verify", m[1])
 	if code != 2 || !strings.HasPrefix(out, "member "+member+": stored fee 0, rebuilt") {
 		t.Fatalf("verify of an edited epoch: %d %s", code, out)
+	}
+}
+
+// checkDemoBoard checks the demo's leaderboard after integrity: it is ranked by points after verdicts, and a
+// member whose verdict is ×0 has 0 points there (the board used to rank such a member 15th).
+func checkDemoBoard(t *testing.T, out string) {
+	t.Helper()
+	_, board, ok := strings.Cut(out, "Leaderboard after integrity verdicts")
+	if !ok {
+		t.Fatalf("no leaderboard after integrity in the demo:\n%s", out)
+	}
+	row := regexp.MustCompile(`^(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*?)\s{2,}\d+\s`)
+	prev, rows := math.Inf(1), 0
+	for _, line := range strings.Split(board, "\n")[2:] {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			break
+		}
+		rows++
+		pts, err := strconv.ParseFloat(m[3], 64)
+		if err != nil || pts > prev {
+			t.Fatalf("board not ranked by points after verdicts at %q", line)
+		}
+		prev = pts
+		if strings.HasPrefix(m[5], "member ×0 ") && pts != 0 {
+			t.Fatalf("a member judged ×0 keeps %s points on the board: %q", m[3], line)
+		}
+	}
+	if rows == 0 {
+		t.Fatalf("no rows on the demo's board:\n%s", board)
 	}
 }
