@@ -35,6 +35,11 @@ type Params struct {
 	MinDensityRatio float64       // internal density / density of the whole graph [20]
 	MinMemberShare  float64       // a member whose own inward share (interactions) is below this is not a ring member [0.4]
 	Multiplier      plaudit.Ratio // suggested multiplier for a ring member's points [0.2]
+	// Trusted are members who are never ring members, and engagement with whom is not ring engagement: the
+	// project's own accounts (the SybilRank seeds). In a small community they are the hub that most members
+	// engage with and that answers them, so the project and its few most active members form a dense,
+	// reciprocal, inward-looking group that is the community's core, not a ring.
+	Trusted map[string]bool
 }
 
 func (p Params) withDefaults() Params {
@@ -122,6 +127,11 @@ func Detect(g *graph.Graph, p Params) []Ring {
 		}
 	}
 	taken := make([]bool, n)
+	for id := range p.Trusted {
+		if i, ok := g.Index(id); ok {
+			taken[i] = true
+		}
+	}
 	seen := map[string]bool{}
 	var rings []Ring
 	for _, c := range candidates {

@@ -60,17 +60,21 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
 		}
 	}
+	seeds := opt.Seeds
+	if seeds == nil {
+		seeds = sybil.ProjectSeeds(dir)
+	}
 	if opt.Collusion {
-		rep.Rings = collusion.Detect(g, opt.Rings)
+		rp := opt.Rings
+		if rp.Trusted == nil {
+			rp.Trusted = sybil.ProjectMembers(dir)
+		}
+		rep.Rings = collusion.Detect(g, rp)
 		for i := range rep.Rings {
 			for j, m := range rep.Rings[i].Members {
 				f.AddMember(m, rep.Rings[i].Reason(j))
 			}
 		}
-	}
-	seeds := opt.Seeds
-	if seeds == nil {
-		seeds = sybil.ProjectSeeds(dir)
 	}
 	var distrusted []string
 	if opt.Sybil {

@@ -176,6 +176,18 @@ func ProjectSeeds(dir *plaudit.Directory) map[string]float64 {
 	return out
 }
 
+// ProjectMembers returns the handles of dir's project members: the accounts collusion detection never
+// counts as ring members (collusion.Params.Trusted).
+func ProjectMembers(dir *plaudit.Directory) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range dir.Members() {
+		if m.Kind == plaudit.MemberProject {
+			out[m.Handle] = true
+		}
+	}
+	return out
+}
+
 func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 	u := g.Mutual()
 	s := make([]float64, g.Len())
@@ -183,6 +195,9 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 		if i, ok := g.Index(id); ok && w > 0 {
 			s[i] = w
 		}
+	}
+	if !seedsReachGiant(u, s) {
+		return nil
 	}
 	ratio := SybilRank(u, s, p.Iterations)
 	var out []Signal
@@ -208,6 +223,56 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 		})
 	}
 	return out
+}
+
+// seedsReachGiant reports whether a seed (s[i] > 0) lies in the largest connected component of the mutual
+// graph u — the community's honest core of returned engagement. SybilRank's verdict "trust barely reaches
+// them" means something only when trust starts inside that core: in a small community the project's
+// accounts may return engagement to only a couple of members, so that the seeds sit in a component of three
+// or four while the community's hundred-odd mutually engaged members form another, which trust then cannot
+// reach at all (ratio 0 for everyone in it). That says nothing about those members, only about the seeds,
+// so SybilRank then gives no signals; the other sybil checks still run. Components are found in index
+// order, and the first of equally large components is the largest, so the answer is deterministic.
+func seedsReachGiant(u *graph.Graph, s []float64) bool {
+	n := u.Len()
+	comp := make([]int32, n)
+	for i := range comp {
+		comp[i] = -1
+	}
+	var best, bestSize int32 = -1, 0
+	var queue []int32
+	for start := int32(0); int(start) < n; start++ {
+		if comp[start] >= 0 {
+			continue
+		}
+		if dst, _ := u.Out(start); len(dst) == 0 {
+			continue
+		}
+		comp[start] = start
+		queue = append(queue[:0], start)
+		size := int32(0)
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			size++
+			dst, _ := u.Out(i)
+			for _, j := range dst {
+				if comp[j] < 0 {
+					comp[j] = start
+					queue = append(queue, j)
+				}
+			}
+		}
+		if size > bestSize {
+			best, bestSize = start, size
+		}
+	}
+	for i, w := range s {
+		if w > 0 && comp[i] == best && best >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func walletSignals(dir *plaudit.Directory, p Params) []Signal {
