@@ -32,7 +32,7 @@ type Params struct {
 	MinInward       float64       // share of the ring's given engagement (weight) that stays inside [0.75]
 	MinReciprocity  float64       // share of internal edges that are returned [0.5]
 	MinDensity      float64       // internal edges / k(k−1) [0.3]
-	MinDensityRatio float64       // internal density / density of the whole graph [20]
+	MinDensityRatio float64       // internal density / density of the whole graph [20], capped at halfway to complete (see Detect)
 	MinMemberShare  float64       // a member whose own inward share (interactions) is below this is not a ring member [0.4]
 	Multiplier      plaudit.Ratio // suggested multiplier for a ring member's points [0.2]
 	// Trusted are members who are never ring members, and engagement with whom is not ring engagement: the
@@ -108,6 +108,11 @@ func Detect(g *graph.Graph, p Params) []Ring {
 	}
 	t := g.Transpose()
 	graphDensity := float64(g.Edges()) / (float64(n) * float64(n-1))
+	// A ring must be MinDensityRatio times as dense as the graph, but no group is denser than complete: in a
+	// small community, where members reach a larger share of each other, MinDensityRatio × the graph's density
+	// can exceed 1 and no ring could ever qualify. The bar is then halfway from the graph's density to
+	// complete, so it scales with the community and still asks for far more than the graph's own density.
+	needDensity := min(p.MinDensityRatio*graphDensity, (1+graphDensity)/2)
 
 	// Communities of mutual engagement: one-way attention (many people liking a popular post) does not bind
 	// a group, engagement returned does.
@@ -147,7 +152,7 @@ func Detect(g *graph.Graph, p Params) []Ring {
 		seen[key] = true
 		r := measure(g, t, c)
 		r.DensityRatio = r.Density / graphDensity
-		if r.Inward < p.MinInward || r.Reciprocity < p.MinReciprocity || r.Density < p.MinDensity || r.DensityRatio < p.MinDensityRatio {
+		if r.Inward < p.MinInward || r.Reciprocity < p.MinReciprocity || r.Density < p.MinDensity || r.Density < needDensity {
 			continue
 		}
 		r.Multiplier = p.Multiplier

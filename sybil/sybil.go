@@ -41,8 +41,9 @@ type Params struct {
 	AgeMultiplier plaudit.Ratio // [0.7]
 
 	BurstWindow     time.Duration // accounts made within this window count as made together [48h]
-	BurstMin        int           // members made together before it counts [8]
+	BurstMin        int           // members made together before it counts, whatever the chance [3]
 	BurstExcess     float64       // … and at least this many times as many as the community's creation rate predicts [4]
+	BurstChance     float64       // … and so many that the community's creation rate puts at most this chance on it [1e-4]
 	AnchorShare     float64       // a member is anchored to whom they give this share of their interactions [0.3]
 	BurstFocus      float64       // a burst member is flagged when this share of their interactions stay in the group [0.5]
 	BurstMultiplier plaudit.Ratio // [0.2]
@@ -81,7 +82,10 @@ func (p Params) withDefaults() Params {
 		p.AnchorShare = 0.3
 	}
 	if p.BurstMin == 0 {
-		p.BurstMin = 8
+		p.BurstMin = 3
+	}
+	if p.BurstChance == 0 {
+		p.BurstChance = 1e-4
 	}
 	if p.BurstFocus == 0 {
 		p.BurstFocus = 0.5
@@ -96,6 +100,8 @@ type Signal struct {
 	Detail     string
 	Multiplier plaudit.Ratio // suggested multiplier for the member's points
 	Evidence   []plaudit.Input
+
+	beyondHorizon bool // a SybilRank signal from a walk that ends before reaching most of the community
 }
 
 // Reason returns the signal as an integrity finding.
@@ -139,8 +145,9 @@ func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory,
 	return out
 }
 
-// corroborate keeps a weak SybilRank finding (ratio at or above RankAlone) only as evidence — multiplier
-// one — unless another sybil signal names the same member. In a small or young community quiet honest
+// corroborate keeps a weak SybilRank finding (ratio at or above RankAlone, or any ratio when most of the
+// community lies beyond the walk's reach from the seeds; see seedReach) only as evidence — multiplier one —
+// unless another sybil signal names the same member. In a small or young community quiet honest
 // members sit at the edge of the trust graph too; on its own a middling SybilRank ratio says too little.
 func corroborate(sig []Signal, p Params) {
 	other := map[string]bool{}
@@ -152,6 +159,11 @@ func corroborate(sig []Signal, p Params) {
 	for i := range sig {
 		s := &sig[i]
 		if s.Check != CheckSybilRank || other[s.Member] {
+			continue
+		}
+		if s.beyondHorizon {
+			s.Multiplier = plaudit.One
+			s.Detail += " (evidence only: no other sybil signal, and most of the community lies beyond the walk's reach from the seeds)"
 			continue
 		}
 		for _, e := range s.Evidence {
@@ -196,10 +208,18 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 			s[i] = w
 		}
 	}
-	if !seedsReachGiant(u, s) {
+	reach, ok := seedReach(u, s)
+	if !ok {
 		return nil
 	}
-	ratio := SybilRank(u, s, p.Iterations)
+	iter := p.Iterations
+	if iter <= 0 {
+		iter = DefaultIterations(u.Len())
+	}
+	// Beyond the walk's horizon: most of the community is further from the seeds than the walk goes, so a
+	// low ratio there mostly measures distance from the seeds.
+	beyond := reach >= iter
+	ratio := SybilRank(u, s, iter)
 	var out []Signal
 	for i, r := range ratio {
 		if math.IsNaN(r) || r >= p.RankThreshold || s[i] > 0 {
@@ -219,21 +239,30 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 				{Name: "threshold", Value: strconv.FormatFloat(p.RankThreshold, 'g', -1, 64)},
 				{Name: "mutual_ties", Value: strconv.Itoa(len(dst))},
 				{Name: "mutual_weight", Value: strconv.FormatFloat(u.OutWeight(int32(i)), 'g', -1, 64)},
+				{Name: "seed_reach", Value: strconv.Itoa(reach)},
+				{Name: "iterations", Value: strconv.Itoa(iter)},
 			},
+			beyondHorizon: beyond,
 		})
 	}
 	return out
 }
 
-// seedsReachGiant reports whether a seed (s[i] > 0) lies in the largest connected component of the mutual
-// graph u — the community's honest core of returned engagement. SybilRank's verdict "trust barely reaches
-// them" means something only when trust starts inside that core: in a small community the project's
-// accounts may return engagement to only a couple of members, so that the seeds sit in a component of three
-// or four while the community's hundred-odd mutually engaged members form another, which trust then cannot
-// reach at all (ratio 0 for everyone in it). That says nothing about those members, only about the seeds,
-// so SybilRank then gives no signals; the other sybil checks still run. Components are found in index
-// order, and the first of equally large components is the largest, so the answer is deterministic.
-func seedsReachGiant(u *graph.Graph, s []float64) bool {
+// seedReach measures where the seeds (s[i] > 0) sit in the mutual graph u. ok reports whether a seed lies
+// in u's largest connected component — the community's core of returned engagement — and reach is the
+// median hop distance from the nearest seed to that component's members.
+//
+// SybilRank's verdict "trust barely reaches them" means something only when trust starts inside that core:
+// in a small community the project's accounts may return engagement to only a couple of members, so that
+// the seeds sit in a component of three or four while the community's mutually engaged members form
+// another, which trust cannot reach at all. That says nothing about those members, only about the seeds, so
+// SybilRank then gives no signals (the other sybil checks still run). And when the seeds are in the core but
+// at its edge, as in a small community whose mutual graph is sparse, most members lie reach or more steps
+// away, at or beyond the early-terminated walk's horizon: a low ratio then mostly measures distance from the
+// seeds, and corroborate keeps such a SybilRank signal as evidence only unless another sybil signal names
+// the member. Components are found in index
+// order and the first of equally large components is the largest, so the answer is deterministic.
+func seedReach(u *graph.Graph, s []float64) (reach int, ok bool) {
 	n := u.Len()
 	comp := make([]int32, n)
 	for i := range comp {
@@ -267,12 +296,44 @@ func seedsReachGiant(u *graph.Graph, s []float64) bool {
 			best, bestSize = start, size
 		}
 	}
+	dist := make([]int, n)
+	for i := range dist {
+		dist[i] = -1
+	}
+	queue = queue[:0]
 	for i, w := range s {
-		if w > 0 && comp[i] == best && best >= 0 {
-			return true
+		if w > 0 && best >= 0 && comp[i] == best {
+			dist[i] = 0
+			queue = append(queue, int32(i))
 		}
 	}
-	return false
+	if len(queue) == 0 {
+		return 0, false
+	}
+	counts := []int{}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for len(counts) <= dist[i] {
+			counts = append(counts, 0)
+		}
+		counts[dist[i]]++
+		dst, _ := u.Out(i)
+		for _, j := range dst {
+			if dist[j] < 0 {
+				dist[j] = dist[i] + 1
+				queue = append(queue, j)
+			}
+		}
+	}
+	seen := 0
+	for d, c := range counts {
+		seen += c
+		if 2*seen >= int(bestSize) {
+			return d, true
+		}
+	}
+	return len(counts) - 1, true
 }
 
 func walletSignals(dir *plaudit.Directory, p Params) []Signal {
