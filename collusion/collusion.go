@@ -12,6 +12,7 @@ package collusion
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -172,7 +173,10 @@ func isNil(r community.ReducedGraph) bool {
 }
 
 // prune drops, repeatedly, the members of c whose own interactions mostly go outside c, or who have fewer
-// than two members in c with whom engagement goes both ways.
+// than two members in c with whom engagement goes both ways. A member's inside share is judged by its lower
+// 95% confidence bound (wilsonLower), so that it scales with how much they did: in a small community an
+// honest member with a handful of interactions, half of which happen to be with a ring's prolific posters,
+// is not counted in the ring, while a ring member with dozens of interactions nearly all inside still is.
 func prune(g, mutual *graph.Graph, c []int32, minShare float64) []int32 {
 	for {
 		in := make(map[int32]bool, len(c))
@@ -200,7 +204,7 @@ func prune(g, mutual *graph.Graph, c []int32, minShare float64) []int32 {
 					inside += int(cnt[k])
 				}
 			}
-			if total > 0 && float64(inside)/float64(total) >= minShare {
+			if total > 0 && wilsonLower(inside, total) >= minShare {
 				kept = append(kept, i)
 			}
 		}
@@ -299,3 +303,17 @@ func (r *Ring) Reason(i int) plaudit.Reason {
 }
 
 func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 0, 64) + "%" }
+
+// wilsonLower is the lower bound of the Wilson score interval at 95% confidence (z = 1.96) for k successes
+// in n trials: the smallest share the data make plausible.
+func wilsonLower(k, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	const z = 1.96
+	p, nf := float64(k)/float64(n), float64(n)
+	d := 1 + z*z/nf
+	c := p + z*z/(2*nf)
+	m := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return (c - m) / d
+}

@@ -95,8 +95,9 @@ func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]tim
 		if others := len(all) - len(ms); others > 0 {
 			expected = float64(len(ms)) * float64(inWindow(all, ts[bestLo])-bestN+1) / float64(others)
 		}
-		// The chance that some window holds this many: one test per window tried (Bonferroni).
-		chance := min(1, float64(len(ms))*poissonTail(expected, bestN))
+		// The chance that chance alone puts this many in some window of some anchor's group: one test per
+		// window tried and per anchor (Bonferroni), so that BurstChance bounds the community's false bursts.
+		chance := min(1, float64(len(ms))*float64(len(anchors))*poissonTail(expected, bestN))
 		if bestN < p.BurstMin || float64(bestN) < p.BurstExcess*expected || chance > p.BurstChance {
 			continue
 		}

@@ -43,7 +43,7 @@ type Params struct {
 	BurstWindow     time.Duration // accounts made within this window count as made together [48h]
 	BurstMin        int           // members made together before it counts, whatever the chance [3]
 	BurstExcess     float64       // … and at least this many times as many as the community's creation rate predicts [4]
-	BurstChance     float64       // … and so many that the community's creation rate puts at most this chance on it [1e-4]
+	BurstChance     float64       // … and so many that the community's creation rate puts at most this chance on any burst of it [0.01]
 	AnchorShare     float64       // a member is anchored to whom they give this share of their interactions [0.3]
 	BurstFocus      float64       // a burst member is flagged when this share of their interactions stay in the group [0.5]
 	BurstMultiplier plaudit.Ratio // [0.2]
@@ -85,7 +85,7 @@ func (p Params) withDefaults() Params {
 		p.BurstMin = 3
 	}
 	if p.BurstChance == 0 {
-		p.BurstChance = 1e-4
+		p.BurstChance = 0.01
 	}
 	if p.BurstFocus == 0 {
 		p.BurstFocus = 0.5
