@@ -15,7 +15,7 @@ import (
 type Options struct {
 	Checks     Config
 	Collusion  bool               // detect collusion rings
-	Rings      collusion.Params   // their tuning
+	Rings      collusion.Params   // their tuning; Rings.Trusted nil means the directory's project members
 	Sybil      bool               // run the sybil signals
 	Sybils     sybil.Params       // their tuning
 	Seeds      map[string]float64 // SybilRank seeds and EigenTrust pre-trust; nil derives them from the community
