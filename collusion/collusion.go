@@ -12,6 +12,7 @@ package collusion
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -32,9 +33,14 @@ type Params struct {
 	MinInward       float64       // share of the ring's given engagement (weight) that stays inside [0.75]
 	MinReciprocity  float64       // share of internal edges that are returned [0.5]
 	MinDensity      float64       // internal edges / k(k−1) [0.3]
-	MinDensityRatio float64       // internal density / density of the whole graph [20]
+	MinDensityRatio float64       // internal density / density of the whole graph [20], capped at halfway to complete (see Detect)
 	MinMemberShare  float64       // a member whose own inward share (interactions) is below this is not a ring member [0.4]
 	Multiplier      plaudit.Ratio // suggested multiplier for a ring member's points [0.2]
+	// Trusted are members who are never ring members, and engagement with whom is not ring engagement: the
+	// project's own accounts (the SybilRank seeds). In a small community they are the hub that most members
+	// engage with and that answers them, so the project and its few most active members form a dense,
+	// reciprocal, inward-looking group that is the community's core, not a ring.
+	Trusted map[string]bool
 }
 
 func (p Params) withDefaults() Params {
@@ -103,6 +109,11 @@ func Detect(g *graph.Graph, p Params) []Ring {
 	}
 	t := g.Transpose()
 	graphDensity := float64(g.Edges()) / (float64(n) * float64(n-1))
+	// A ring must be MinDensityRatio times as dense as the graph, but no group is denser than complete: in a
+	// small community, where members reach a larger share of each other, MinDensityRatio × the graph's density
+	// can exceed 1 and no ring could ever qualify. The bar is then halfway from the graph's density to
+	// complete, so it scales with the community and still asks for far more than the graph's own density.
+	needDensity := min(p.MinDensityRatio*graphDensity, (1+graphDensity)/2)
 
 	// Communities of mutual engagement: one-way attention (many people liking a popular post) does not bind
 	// a group, engagement returned does.
@@ -122,6 +133,11 @@ func Detect(g *graph.Graph, p Params) []Ring {
 		}
 	}
 	taken := make([]bool, n)
+	for id := range p.Trusted {
+		if i, ok := g.Index(id); ok {
+			taken[i] = true
+		}
+	}
 	seen := map[string]bool{}
 	var rings []Ring
 	for _, c := range candidates {
@@ -137,7 +153,7 @@ func Detect(g *graph.Graph, p Params) []Ring {
 		seen[key] = true
 		r := measure(g, t, c)
 		r.DensityRatio = r.Density / graphDensity
-		if r.Inward < p.MinInward || r.Reciprocity < p.MinReciprocity || r.Density < p.MinDensity || r.DensityRatio < p.MinDensityRatio {
+		if r.Inward < p.MinInward || r.Reciprocity < p.MinReciprocity || r.Density < p.MinDensity || r.Density < needDensity {
 			continue
 		}
 		r.Multiplier = p.Multiplier
@@ -157,7 +173,10 @@ func isNil(r community.ReducedGraph) bool {
 }
 
 // prune drops, repeatedly, the members of c whose own interactions mostly go outside c, or who have fewer
-// than two members in c with whom engagement goes both ways.
+// than two members in c with whom engagement goes both ways. A member's inside share is judged by its lower
+// 95% confidence bound (wilsonLower), so that it scales with how much they did: in a small community an
+// honest member with a handful of interactions, half of which happen to be with a ring's prolific posters,
+// is not counted in the ring, while a ring member with dozens of interactions nearly all inside still is.
 func prune(g, mutual *graph.Graph, c []int32, minShare float64) []int32 {
 	for {
 		in := make(map[int32]bool, len(c))
@@ -185,7 +204,7 @@ func prune(g, mutual *graph.Graph, c []int32, minShare float64) []int32 {
 					inside += int(cnt[k])
 				}
 			}
-			if total > 0 && float64(inside)/float64(total) >= minShare {
+			if total > 0 && wilsonLower(inside, total) >= minShare {
 				kept = append(kept, i)
 			}
 		}
@@ -284,3 +303,17 @@ func (r *Ring) Reason(i int) plaudit.Reason {
 }
 
 func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 0, 64) + "%" }
+
+// wilsonLower is the lower bound of the Wilson score interval at 95% confidence (z = 1.96) for k successes
+// in n trials: the smallest share the data make plausible.
+func wilsonLower(k, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	const z = 1.96
+	p, nf := float64(k)/float64(n), float64(n)
+	d := 1 + z*z/nf
+	c := p + z*z/(2*nf)
+	m := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return (c - m) / d
+}

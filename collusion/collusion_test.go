@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,5 +148,86 @@ func detectGenerated(t *testing.T, cfg gen.Config) {
 		g.Len(), g.Edges(), len(rings), planted, active, tp, fp, precision, recall, byLabel)
 	if precision < 0.95 || recall < 0.9 {
 		t.Errorf("precision %.2f, recall %.2f: want at least 0.95 and 0.9", precision, recall)
+	}
+}
+
+// smallCommunity is a 40-member community as small projects have: everyone engages with the project
+// account "proj", which answers its most active members (a1–a3, who also answer each other), and a like ring
+// of five (r1–r5) engages nearly only with itself. The graph is dense: 20 × its density is above 1.
+func smallCommunity(t *testing.T) *graph.Graph {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(11, 11))
+	b := graph.NewBuilder()
+	add := func(x, y string, n int) {
+		for range n {
+			if err := b.AddEdge(x, y, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := 0; i < 32; i++ {
+		h := fmt.Sprintf("h%02d", i)
+		add(h, "proj", 3)
+		for range 3 {
+			add(h, fmt.Sprintf("h%02d", rng.IntN(32)), 1)
+		}
+	}
+	core := []string{"proj", "a1", "a2", "a3"}
+	for _, x := range core {
+		for _, y := range core {
+			if x != y {
+				add(x, y, 6)
+			}
+		}
+	}
+	ring := []string{"r1", "r2", "r3", "r4", "r5"}
+	for _, x := range ring {
+		for _, y := range ring {
+			if x != y {
+				add(x, y, 4)
+			}
+		}
+		add(x, "proj", 1)
+	}
+	return b.Build()
+}
+
+// In a small community the project and its most active members are the core, not a ring; and a real ring is
+// found even though 20 × the graph's density exceeds what any group can reach.
+func TestSmallCommunityRings(t *testing.T) {
+	g := smallCommunity(t)
+	if d := float64(g.Edges()) / float64(g.Len()*(g.Len()-1)); 20*d <= 1 {
+		t.Fatalf("fixture not dense enough to test the cap: density %.3f", d)
+	}
+	rings := Detect(g, Params{Trusted: map[string]bool{"proj": true}})
+	if len(rings) != 1 || !reflect.DeepEqual(rings[0].Members, []string{"r1", "r2", "r3", "r4", "r5"}) {
+		t.Fatalf("rings %+v, want exactly r1–r5", rings)
+	}
+	if rings[0].DensityRatio >= 20 {
+		t.Errorf("density ratio %.1f: the fixture should need the cap", rings[0].DensityRatio)
+	}
+	// Without the project marked trusted its core is a "ring" too: what Trusted prevents.
+	var core bool
+	for _, r := range Detect(g, Params{}) {
+		if slices.Contains(r.Members, "proj") {
+			core = true
+		}
+	}
+	if !core {
+		t.Error("fixture: without Trusted the project's core should look like a ring")
+	}
+}
+
+// A member with a handful of interactions, half of them with a ring, is not counted in it; a ring member
+// with dozens nearly all inside is.
+func TestWilsonLower(t *testing.T) {
+	if l := wilsonLower(10, 19); l >= 0.4 {
+		t.Errorf("10 of 19: %.3f, want below 0.4", l)
+	}
+	if l := wilsonLower(45, 49); l < 0.8 {
+		t.Errorf("45 of 49: %.3f, want ≥ 0.8", l)
+	}
+	if wilsonLower(0, 0) != 0 || wilsonLower(0, 5) != 0 {
+		t.Error("no data or no successes: 0")
 	}
 }

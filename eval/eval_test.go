@@ -35,3 +35,26 @@ func TestIntegrityAgainstPlantedAttacks(t *testing.T) {
 		t.Errorf("recall %.4f < 0.90", r.Recall)
 	}
 }
+
+// TestIntegrityInSmallCommunities holds the integrity layer's precision on the communities most projects
+// are: 100 and 200 members, seeds 1–5. Before issue 11 SybilRank flagged every mutually engaged member when
+// the project's accounts sat outside the community's core of returned engagement, and the project with its
+// most active members made a "collusion ring" (precision 0.29–0.79 on several of these seeds, honest members
+// losing up to 40%). Now precision is at least 0.95 and attackers keep at most 5% of the pool on every seed;
+// recall is held at 0.8, since at 100 members one seed's ring is found as 3 of its 5 (2 of 11 attackers
+// missed). Honest members' loss from event-level penalties is not held here: see docs/performance.md.
+func TestIntegrityInSmallCommunities(t *testing.T) {
+	for _, members := range []int{100, 200} {
+		for seed := int64(1); seed <= 5; seed++ {
+			r, err := Run(Config{Members: members, Days: 14, Seed: seed}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("members %d seed %d: %s (TP %d FP %d FN %d)", members, seed, r.Line(), r.TP, r.FP, r.FN)
+			if r.Precision < 0.95 || r.AttackersShare > 0.05 || r.Recall < 0.8 {
+				t.Errorf("members %d seed %d: want precision ≥ 0.95, attackers_share ≤ 0.05, recall ≥ 0.8; got %s",
+					members, seed, r.Line())
+			}
+		}
+	}
+}

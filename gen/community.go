@@ -58,7 +58,13 @@ func newGenerator(cfg Config) *generator {
 		labels = append(labels, Honest)
 	}
 	for _, l := range AttackerLabels {
-		for range int(math.Round(mix.Share(l) * float64(n))) {
+		count := int(math.Round(mix.Share(l) * float64(n)))
+		if l == LikeRing && count > 0 {
+			// A ring is at least minRing members (see groupAttackers): in a small community the mix's share
+			// would otherwise plant a "ring" of two, which is two friends, not a ring.
+			count = max(count, minRing)
+		}
+		for range count {
 			labels = append(labels, l)
 		}
 	}
@@ -102,6 +108,9 @@ func newGenerator(cfg Config) *generator {
 	return g
 }
 
+// minRing is the fewest members of a like ring.
+const minRing = 5
+
 // groupAttackers splits like-ring members into rings of 5–12 and sybils into clusters of 20–60, each with a
 // main account (the operator's).
 func (g *generator) groupAttackers() {
@@ -127,7 +136,7 @@ func (g *generator) groupAttackers() {
 		}
 		return groups
 	}
-	g.rings = split(LikeRing, 5, 12)
+	g.rings = split(LikeRing, minRing, 12)
 	for i, r := range g.rings {
 		for _, m := range r {
 			g.members[m].group = i

@@ -15,7 +15,7 @@ import (
 type Options struct {
 	Checks     Config
 	Collusion  bool               // detect collusion rings
-	Rings      collusion.Params   // their tuning
+	Rings      collusion.Params   // their tuning; Rings.Trusted nil means the directory's project members
 	Sybil      bool               // run the sybil signals
 	Sybils     sybil.Params       // their tuning
 	Seeds      map[string]float64 // SybilRank seeds and EigenTrust pre-trust; nil derives them from the community
@@ -60,17 +60,21 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
 		}
 	}
+	seeds := opt.Seeds
+	if seeds == nil {
+		seeds = sybil.ProjectSeeds(dir)
+	}
 	if opt.Collusion {
-		rep.Rings = collusion.Detect(g, opt.Rings)
+		rp := opt.Rings
+		if rp.Trusted == nil {
+			rp.Trusted = sybil.ProjectMembers(dir)
+		}
+		rep.Rings = collusion.Detect(g, rp)
 		for i := range rep.Rings {
 			for j, m := range rep.Rings[i].Members {
 				f.AddMember(m, rep.Rings[i].Reason(j))
 			}
 		}
-	}
-	seeds := opt.Seeds
-	if seeds == nil {
-		seeds = sybil.ProjectSeeds(dir)
 	}
 	var distrusted []string
 	if opt.Sybil {

@@ -2,6 +2,7 @@ package sybil
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -88,11 +89,16 @@ func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]tim
 		}
 		// The background is everyone else: how many of a group this size the rest of the community's
 		// creation rate puts in the window.
+		// The window's count of others is add-one smoothed: in a small community no other account may have
+		// been made in those two days, and a rate estimated as zero would make any three members a burst.
 		expected := 0.0
 		if others := len(all) - len(ms); others > 0 {
-			expected = float64(len(ms)) * float64(inWindow(all, ts[bestLo])-bestN) / float64(others)
+			expected = float64(len(ms)) * float64(inWindow(all, ts[bestLo])-bestN+1) / float64(others)
 		}
-		if bestN < p.BurstMin || float64(bestN) < p.BurstExcess*expected {
+		// The chance that chance alone puts this many in some window of some anchor's group: one test per
+		// window tried and per anchor (Bonferroni), so that BurstChance bounds the community's false bursts.
+		chance := min(1, float64(len(ms))*float64(len(anchors))*poissonTail(expected, bestN))
+		if bestN < p.BurstMin || float64(bestN) < p.BurstExcess*expected || chance > p.BurstChance {
 			continue
 		}
 		burst := ms[bestLo : bestLo+bestN]
@@ -129,9 +135,31 @@ func burstSignals(g *graph.Graph, dir *plaudit.Directory, created map[string]tim
 					{Name: "anchor", Value: g.IDs[anchor]},
 					{Name: "interactions_with_anchor", Value: fmt.Sprintf("%d of %d", toAnchor, total)},
 					{Name: "interactions_in_burst", Value: fmt.Sprintf("%d of %d", inside, total)},
+					{Name: "chance_at_community_rate", Value: strconv.FormatFloat(chance, 'g', 3, 64)},
 				},
 			})
 		}
 	}
 	return out
+}
+
+// poissonTail is P(X ≥ k) for X Poisson with mean lambda: the chance that the community's own creation rate
+// puts k or more of a group's members in one window. It is what makes a burst's size threshold scale with
+// the community: in a small or old community, where few accounts are made in any two days, three puppets
+// made together are already far beyond chance; in a large, growing one it takes many more.
+func poissonTail(lambda float64, k int) float64 {
+	if k <= 0 {
+		return 1
+	}
+	if lambda <= 0 {
+		return 0
+	}
+	// 1 − P(X < k), summed from the terms below k; for the small k and lambda here this is exact enough, and
+	// it is a pure function of its inputs.
+	term, below := math.Exp(-lambda), 0.0
+	for i := 0; i < k; i++ {
+		below += term
+		term *= lambda / float64(i+1)
+	}
+	return max(0, 1-below)
 }

@@ -41,8 +41,9 @@ type Params struct {
 	AgeMultiplier plaudit.Ratio // [0.7]
 
 	BurstWindow     time.Duration // accounts made within this window count as made together [48h]
-	BurstMin        int           // members made together before it counts [8]
+	BurstMin        int           // members made together before it counts, whatever the chance [3]
 	BurstExcess     float64       // … and at least this many times as many as the community's creation rate predicts [4]
+	BurstChance     float64       // … and so many that the community's creation rate puts at most this chance on any burst of it [0.01]
 	AnchorShare     float64       // a member is anchored to whom they give this share of their interactions [0.3]
 	BurstFocus      float64       // a burst member is flagged when this share of their interactions stay in the group [0.5]
 	BurstMultiplier plaudit.Ratio // [0.2]
@@ -81,7 +82,10 @@ func (p Params) withDefaults() Params {
 		p.AnchorShare = 0.3
 	}
 	if p.BurstMin == 0 {
-		p.BurstMin = 8
+		p.BurstMin = 3
+	}
+	if p.BurstChance == 0 {
+		p.BurstChance = 0.01
 	}
 	if p.BurstFocus == 0 {
 		p.BurstFocus = 0.5
@@ -96,6 +100,8 @@ type Signal struct {
 	Detail     string
 	Multiplier plaudit.Ratio // suggested multiplier for the member's points
 	Evidence   []plaudit.Input
+
+	beyondHorizon bool // a SybilRank signal from a walk that ends before reaching most of the community
 }
 
 // Reason returns the signal as an integrity finding.
@@ -139,8 +145,9 @@ func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory,
 	return out
 }
 
-// corroborate keeps a weak SybilRank finding (ratio at or above RankAlone) only as evidence — multiplier
-// one — unless another sybil signal names the same member. In a small or young community quiet honest
+// corroborate keeps a weak SybilRank finding (ratio at or above RankAlone, or any ratio when most of the
+// community lies beyond the walk's reach from the seeds; see seedReach) only as evidence — multiplier one —
+// unless another sybil signal names the same member. In a small or young community quiet honest
 // members sit at the edge of the trust graph too; on its own a middling SybilRank ratio says too little.
 func corroborate(sig []Signal, p Params) {
 	other := map[string]bool{}
@@ -152,6 +159,11 @@ func corroborate(sig []Signal, p Params) {
 	for i := range sig {
 		s := &sig[i]
 		if s.Check != CheckSybilRank || other[s.Member] {
+			continue
+		}
+		if s.beyondHorizon {
+			s.Multiplier = plaudit.One
+			s.Detail += " (evidence only: no other sybil signal, and most of the community lies beyond the walk's reach from the seeds)"
 			continue
 		}
 		for _, e := range s.Evidence {
@@ -176,6 +188,18 @@ func ProjectSeeds(dir *plaudit.Directory) map[string]float64 {
 	return out
 }
 
+// ProjectMembers returns the handles of dir's project members: the accounts collusion detection never
+// counts as ring members (collusion.Params.Trusted).
+func ProjectMembers(dir *plaudit.Directory) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range dir.Members() {
+		if m.Kind == plaudit.MemberProject {
+			out[m.Handle] = true
+		}
+	}
+	return out
+}
+
 func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 	u := g.Mutual()
 	s := make([]float64, g.Len())
@@ -184,7 +208,18 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 			s[i] = w
 		}
 	}
-	ratio := SybilRank(u, s, p.Iterations)
+	reach, ok := seedReach(u, s)
+	if !ok {
+		return nil
+	}
+	iter := p.Iterations
+	if iter <= 0 {
+		iter = DefaultIterations(u.Len())
+	}
+	// Beyond the walk's horizon: most of the community is further from the seeds than the walk goes, so a
+	// low ratio there mostly measures distance from the seeds.
+	beyond := reach >= iter
+	ratio := SybilRank(u, s, iter)
 	var out []Signal
 	for i, r := range ratio {
 		if math.IsNaN(r) || r >= p.RankThreshold || s[i] > 0 {
@@ -204,10 +239,101 @@ func rankSignals(g *graph.Graph, seeds map[string]float64, p Params) []Signal {
 				{Name: "threshold", Value: strconv.FormatFloat(p.RankThreshold, 'g', -1, 64)},
 				{Name: "mutual_ties", Value: strconv.Itoa(len(dst))},
 				{Name: "mutual_weight", Value: strconv.FormatFloat(u.OutWeight(int32(i)), 'g', -1, 64)},
+				{Name: "seed_reach", Value: strconv.Itoa(reach)},
+				{Name: "iterations", Value: strconv.Itoa(iter)},
 			},
+			beyondHorizon: beyond,
 		})
 	}
 	return out
+}
+
+// seedReach measures where the seeds (s[i] > 0) sit in the mutual graph u. ok reports whether a seed lies
+// in u's largest connected component — the community's core of returned engagement — and reach is the
+// median hop distance from the nearest seed to that component's members.
+//
+// SybilRank's verdict "trust barely reaches them" means something only when trust starts inside that core:
+// in a small community the project's accounts may return engagement to only a couple of members, so that
+// the seeds sit in a component of three or four while the community's mutually engaged members form
+// another, which trust cannot reach at all. That says nothing about those members, only about the seeds, so
+// SybilRank then gives no signals (the other sybil checks still run). And when the seeds are in the core but
+// at its edge, as in a small community whose mutual graph is sparse, most members lie reach or more steps
+// away, at or beyond the early-terminated walk's horizon: a low ratio then mostly measures distance from the
+// seeds, and corroborate keeps such a SybilRank signal as evidence only unless another sybil signal names
+// the member. Components are found in index
+// order and the first of equally large components is the largest, so the answer is deterministic.
+func seedReach(u *graph.Graph, s []float64) (reach int, ok bool) {
+	n := u.Len()
+	comp := make([]int32, n)
+	for i := range comp {
+		comp[i] = -1
+	}
+	var best, bestSize int32 = -1, 0
+	var queue []int32
+	for start := int32(0); int(start) < n; start++ {
+		if comp[start] >= 0 {
+			continue
+		}
+		if dst, _ := u.Out(start); len(dst) == 0 {
+			continue
+		}
+		comp[start] = start
+		queue = append(queue[:0], start)
+		size := int32(0)
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			size++
+			dst, _ := u.Out(i)
+			for _, j := range dst {
+				if comp[j] < 0 {
+					comp[j] = start
+					queue = append(queue, j)
+				}
+			}
+		}
+		if size > bestSize {
+			best, bestSize = start, size
+		}
+	}
+	dist := make([]int, n)
+	for i := range dist {
+		dist[i] = -1
+	}
+	queue = queue[:0]
+	for i, w := range s {
+		if w > 0 && best >= 0 && comp[i] == best {
+			dist[i] = 0
+			queue = append(queue, int32(i))
+		}
+	}
+	if len(queue) == 0 {
+		return 0, false
+	}
+	counts := []int{}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for len(counts) <= dist[i] {
+			counts = append(counts, 0)
+		}
+		counts[dist[i]]++
+		dst, _ := u.Out(i)
+		for _, j := range dst {
+			if dist[j] < 0 {
+				dist[j] = dist[i] + 1
+				queue = append(queue, j)
+			}
+		}
+	}
+	seen := 0
+	for d, c := range counts {
+		seen += c
+		if 2*seen >= int(bestSize) {
+			return d, true
+		}
+	}
+	return len(counts) - 1, true
 }
 
 func walletSignals(dir *plaudit.Directory, p Params) []Signal {

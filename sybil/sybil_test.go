@@ -246,3 +246,84 @@ func TestBurstCreation(t *testing.T) {
 		}
 	}
 }
+
+// mutualClique makes every pair of members engage both ways, n times each.
+func mutualClique(events *[]plaudit.Event, members []string, n int, created time.Time) {
+	for _, a := range members {
+		for _, b := range members {
+			if a == b {
+				continue
+			}
+			for k := 0; k < n; k++ {
+				*events = append(*events, plaudit.Event{Source: "x", ExternalID: fmt.Sprintf("%s-%s-%d", a, b, k), Kind: plaudit.KindLike,
+					Actor: a, Target: "post-" + b, TargetAuthor: b, Time: at(k),
+					Attrs: map[string]any{"account_created": created.Format(time.RFC3339)}})
+			}
+		}
+	}
+}
+
+// In a small community the project's accounts may return engagement to only a couple of members: the seeds
+// then sit outside the community's core, trust cannot reach it, and SybilRank must not call the whole core
+// sybil.
+func TestSybilRankSeedsOutsideTheCore(t *testing.T) {
+	var events []plaudit.Event
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	mutualClique(&events, []string{"proj", "fan1", "fan2"}, 2, old)
+	var core []string
+	for i := 0; i < 12; i++ {
+		core = append(core, fmt.Sprintf("m%02d", i))
+	}
+	mutualClique(&events, core, 1, old)
+	dir := plaudit.BuildDirectory(events)
+	sigs, err := Detect(events, dir, map[string]float64{"x:proj": 1}, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sigs {
+		if s.Check == CheckSybilRank {
+			t.Errorf("%s flagged by SybilRank though the seeds never reach the core: %s", s.Member, s.Detail)
+		}
+	}
+}
+
+// Three puppets made within an hour in an old community of thirty, all boosting one account, are a burst:
+// the community's own creation rate makes that far beyond chance, though it is fewer than a large
+// community would need.
+func TestSmallBurst(t *testing.T) {
+	var events []plaudit.Event
+	add := func(actor, target string, created time.Time, n int) {
+		for k := 0; k < n; k++ {
+			events = append(events, plaudit.Event{Source: "x", ExternalID: fmt.Sprintf("%s-%s-%d", actor, target, k), Kind: plaudit.KindLike,
+				Actor: actor, Target: "post-" + target, TargetAuthor: target, Time: at(k),
+				Attrs: map[string]any{"account_created": created.Format(time.RFC3339)}})
+		}
+	}
+	base := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		add(fmt.Sprintf("puppet%d", i), "main", base.Add(time.Duration(i)*20*time.Minute), 5)
+	}
+	for i := 0; i < 30; i++ {
+		add(fmt.Sprintf("m%02d", i), fmt.Sprintf("m%02d", (i+1)%30), base.AddDate(-1-i/6, -(i%12), -i), 4)
+	}
+	dir := plaudit.BuildDirectory(events)
+	sigs, err := Detect(events, dir, nil, Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sigs {
+		if s.Check == CheckBurstCreation {
+			got = append(got, s.Member)
+			if s.Evidence[len(s.Evidence)-1].Name != "chance_at_community_rate" {
+				t.Errorf("evidence %+v lacks the chance", s.Evidence)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, []string{"x:puppet0", "x:puppet1", "x:puppet2"}) {
+		t.Fatalf("burst members %v, want the three puppets", got)
+	}
+	if p := poissonTail(0.1, 3); p < 1.5e-4 || p > 1.6e-4 {
+		t.Errorf("P(X≥3 | λ=0.1) = %g, want about 1.547e-4", p)
+	}
+}
