@@ -91,7 +91,18 @@ var tieredRules = map[plaudit.Kind]string{plaudit.KindLike: "tiered.like", plaud
 type tieredAward struct {
 	score  [1]plaudit.Score
 	line   [1]plaudit.Line
-	inputs [2]plaudit.Input
+	inputs [4]plaudit.Input
+}
+
+// clampRatio keeps a reputation within 0–1.
+func clampRatio(r plaudit.Ratio) plaudit.Ratio {
+	if r < 0 {
+		return 0
+	}
+	if r > plaudit.One {
+		return plaudit.One
+	}
+	return r
 }
 
 // Score awards the engaging member for a like, repost or reply on a tracked post.
@@ -113,8 +124,19 @@ func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 		return nil
 	}
 	a := &tieredAward{}
-	a.inputs = [2]plaudit.Input{{Name: "tier", Value: strconv.Itoa(tier)}, {Name: "post", Value: post.Label}}
-	a.line[0] = plaudit.Line{Rule: tieredRules[e.Kind], Points: pts, Inputs: a.inputs[:]}
+	a.inputs = [4]plaudit.Input{{Name: "tier", Value: strconv.Itoa(tier)}, {Name: "post", Value: post.Label}}
+	inputs := a.inputs[:2]
+	if s.t.Params.Reputation {
+		rep := clampRatio(ctx.Reputation(member))
+		a.inputs[2] = plaudit.Input{Name: "price", Value: pts.String()}
+		a.inputs[3] = plaudit.Input{Name: "reputation", Value: rep.String()}
+		inputs = a.inputs[:4]
+		pts = rep.Apply(pts)
+	}
+	a.line[0] = plaudit.Line{Rule: tieredRules[e.Kind], Points: pts, Inputs: inputs}
+	if s.t.Params.Reputation {
+		a.line[0].Note = "the tier's price × the engager's reputation"
+	}
 	a.score[0] = plaudit.Score{Member: member, Points: pts, Lines: a.line[:]}
 	return a.score[:]
 }

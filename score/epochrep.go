@@ -1,0 +1,111 @@
+package score
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/settle"
+)
+
+// EpochReputation is the reputation scoring reads: for an event in a given epoch of the policy's program
+// (weekly by default), each member's EigenTrust weight computed (reputation.AsOf) from the events strictly
+// before that epoch's start. So the same log under the same policy gives the same weights whoever scores it
+// (a rescore, a streaming catch-up, an epoch close, verify), and nobody raises their own weight within the
+// epoch they are paid for. The first epoch, with no interactions before it, uses the pre-trust alone; when
+// nobody can be pre-trusted yet every member has DefaultReputation.
+//
+// Snapshots are computed lazily, once per epoch that a scorer asks about, and kept.
+type EpochReputation struct {
+	period settle.Period
+	params reputation.Params
+	events []plaudit.Event // the stream so far; appended to by Add
+
+	snaps map[int64]*reputation.Snapshot // by epoch start, Unix nanoseconds
+
+	at               time.Time // time of the event being scored
+	cur              *reputation.Snapshot
+	curStart, curEnd time.Time
+	err              error
+}
+
+// NewEpochReputation returns the epoch reputation of events (a time-ordered stream; Add extends it) under
+// policy p's program period.
+func NewEpochReputation(p *policy.Policy, events []plaudit.Event) (*EpochReputation, error) {
+	period := settle.Period{Kind: p.Program.Period}
+	if period.Kind == "" {
+		period.Kind = settle.Weekly
+	}
+	if _, _, err := period.Bounds(time.Unix(0, 0)); err != nil {
+		return nil, fmt.Errorf("score: policy %s: reputation epochs: %w", p.Name, err)
+	}
+	return &EpochReputation{period: period, events: events[:len(events):len(events)], snaps: map[int64]*reputation.Snapshot{}}, nil
+}
+
+// SetTime says which event is being scored: Current then answers for the epoch containing t.
+func (r *EpochReputation) SetTime(t time.Time) { r.at = t }
+
+// Current returns member's reputation in the epoch of the event being scored (SetTime). It is the
+// engine's ReputationFunc. A failure to compute the snapshot gives 0 and is reported by Err.
+func (r *EpochReputation) Current(member string) plaudit.Ratio {
+	if r.cur == nil || r.at.Before(r.curStart) || !r.at.Before(r.curEnd) {
+		start, end, err := r.period.Bounds(r.at)
+		if err != nil {
+			r.fail(err)
+			return 0
+		}
+		snap, err := r.Snapshot(start)
+		if err != nil {
+			r.fail(err)
+			return 0
+		}
+		r.cur, r.curStart, r.curEnd = snap, start, end
+	}
+	return r.cur.Weight(member, DefaultReputation)
+}
+
+func (r *EpochReputation) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// Epoch returns the start of the epoch containing t: the moment its reputation is taken at.
+func (r *EpochReputation) Epoch(t time.Time) (time.Time, error) {
+	start, _, err := r.period.Bounds(t)
+	return start, err
+}
+
+// Snapshot returns the reputation as of start (an epoch's start) from the stream so far.
+func (r *EpochReputation) Snapshot(start time.Time) (*reputation.Snapshot, error) {
+	key := start.UnixNano()
+	if s := r.snaps[key]; s != nil {
+		return s, nil
+	}
+	s, err := reputation.AsOf(r.events, start, r.params)
+	if err != nil {
+		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
+	}
+	r.snaps[key] = s
+	return s, nil
+}
+
+// Add extends the stream with e. A snapshot taken at or after e's time no longer holds every event before
+// its moment, so it is dropped and computed again when next asked for (a late event; in a time-ordered
+// stream nothing is dropped).
+func (r *EpochReputation) Add(e *plaudit.Event) {
+	r.events = append(r.events, *e)
+	for k, s := range r.snaps {
+		if e.Time.Before(s.At) {
+			delete(r.snaps, k) // deleting while ranging is safe, and the order does not matter
+			if s == r.cur {
+				r.cur = nil
+			}
+		}
+	}
+}
+
+// Err returns the first failure to compute a snapshot.
+func (r *EpochReputation) Err() error { return r.err }
