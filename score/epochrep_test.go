@@ -132,7 +132,7 @@ func TestEpochReputationFromBeforeStart(t *testing.T) {
 		return scores
 	}
 	within := append(append([]plaudit.Event{}, base...), praise(2*time.Minute)...) // same epoch, before c2's like
-	before := append(praise(-4*day), base...)                                   // the week before
+	before := append(praise(-4*day), base...)                                      // the week before
 	// syb must exist before the praise can reach them: link them the week before too.
 	before = append([]plaudit.Event{d("l-syb0", plaudit.KindLink, "s", "", "", -7*day, "", map[string]any{"member": "syb"})}, before...)
 
