@@ -21,12 +21,12 @@ const (
 	BasisNeutral Basis = "neutral"
 )
 
-// Snapshot is the members' reputation at one moment, as weights from 0 to 1 by member handle.
+// Snapshot is the members' reputation for one period [At, End), as weights from 0 to 1 by member handle.
 type Snapshot struct {
-	At      time.Time
+	At, End time.Time
 	Basis   Basis
 	Weights map[string]plaudit.Ratio // by member handle; nil for BasisNeutral
-	Members int                      // members known before At
+	Members int                      // members known
 }
 
 // Weight returns member's weight: the snapshot's, 0 for a member it does not know (nobody trusted them
@@ -38,28 +38,36 @@ func (s *Snapshot) Weight(member string, neutral plaudit.Ratio) plaudit.Ratio {
 	return s.Weights[member]
 }
 
-// AsOf returns the members' reputation at the moment at, computed only from the events strictly before it
-// (by event time): the directory of those events, the pre-trust DerivePretrust gives at that moment
-// (project members and long-standing members), and EigenTrust over the interaction graph of those events.
-// Each weight is the member's global trust relative to the most trusted member (Result.Relative), so it is
-// a fixed-point Ratio safe to use in settled points. With no interactions yet the weights are the
-// pre-trust, relative to the largest; with nobody to pre-trust the snapshot is neutral. Because nothing at
-// or after at is read, nobody can raise their own weight for the period that starts at at.
-func AsOf(events []plaudit.Event, at time.Time, params Params) (*Snapshot, error) {
-	before := make([]plaudit.Event, 0, len(events))
+// IsMembership reports whether events of kind k say who is a member (link, unlink, merge): the only events
+// of a period that its Snapshot reads.
+func IsMembership(k plaudit.Kind) bool {
+	return k == plaudit.KindLink || k == plaudit.KindUnlink || k == plaudit.KindMerge
+}
+
+// AsOf returns the members' reputation for the period [at, end) (an epoch): EigenTrust over the
+// interaction graph of the events strictly before at (by event time), started from the pre-trust
+// DerivePretrust gives at that moment (project members, and members whose accounts are long-standing).
+// Who is a member — link, unlink and merge events — is read up to end, so that the members who join as the
+// first epoch opens are known and the first epoch has its pre-trust; no engagement at or after at is read,
+// so nobody can raise their own weight for the period, and membership is the operator's and the
+// platforms' say, not a member's. Each weight is the member's global trust relative to the most trusted
+// member (Result.Relative), a fixed-point Ratio safe to use in settled points. With no interactions yet
+// the weights are the pre-trust, relative to the largest; with nobody to pre-trust the snapshot is neutral.
+func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, error) {
+	known := make([]plaudit.Event, 0, len(events))
 	for i := range events {
-		if events[i].Time.Before(at) {
-			before = append(before, events[i])
+		if t := events[i].Time; t.Before(at) || (IsMembership(events[i].Kind) && t.Before(end)) {
+			known = append(known, events[i])
 		}
 	}
-	dir := plaudit.BuildDirectory(before)
-	snap := &Snapshot{At: at, Members: len(dir.Members())}
-	seeds := DerivePretrust(before, dir, PretrustParams{At: at})
+	dir := plaudit.BuildDirectory(known)
+	snap := &Snapshot{At: at, End: end, Members: len(dir.Members())}
+	seeds := DerivePretrust(known, dir, PretrustParams{At: at})
 	if len(seeds) == 0 {
 		snap.Basis = BasisNeutral
 		return snap, nil
 	}
-	g, err := graph.FromEvents(before, dir, graph.EventOptions{Until: at})
+	g, err := graph.FromEvents(known, dir, graph.EventOptions{Until: at})
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // EpochReputation is the reputation scoring reads: for an event in a given epoch of the policy's program
 // (weekly by default), each member's EigenTrust weight computed (reputation.AsOf) from the events strictly
-// before that epoch's start. So the same log under the same policy gives the same weights whoever scores it
+// before that epoch's start (and who is a member up to its end: reputation.AsOf). So the same log under the same policy gives the same weights whoever scores it
 // (a rescore, a streaming catch-up, an epoch close, verify), and nobody raises their own weight within the
 // epoch they are paid for. The first epoch, with no interactions before it, uses the pre-trust alone; when
 // nobody can be pre-trusted yet every member has DefaultReputation.
@@ -56,7 +56,7 @@ func (r *EpochReputation) Current(member string) plaudit.Ratio {
 			r.fail(err)
 			return 0
 		}
-		snap, err := r.Snapshot(start)
+		snap, err := r.Snapshot(start, end)
 		if err != nil {
 			r.fail(err)
 			return 0
@@ -72,19 +72,18 @@ func (r *EpochReputation) fail(err error) {
 	}
 }
 
-// Epoch returns the start of the epoch containing t: the moment its reputation is taken at.
-func (r *EpochReputation) Epoch(t time.Time) (time.Time, error) {
-	start, _, err := r.period.Bounds(t)
-	return start, err
+// Epoch returns the bounds of the epoch containing t: its reputation is taken at start.
+func (r *EpochReputation) Epoch(t time.Time) (start, end time.Time, err error) {
+	return r.period.Bounds(t)
 }
 
-// Snapshot returns the reputation as of start (an epoch's start) from the stream so far.
-func (r *EpochReputation) Snapshot(start time.Time) (*reputation.Snapshot, error) {
+// Snapshot returns the reputation of the epoch [start, end) from the stream so far.
+func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, error) {
 	key := start.UnixNano()
 	if s := r.snaps[key]; s != nil {
 		return s, nil
 	}
-	s, err := reputation.AsOf(r.events, start, r.params)
+	s, err := reputation.AsOf(r.events, start, end, r.params)
 	if err != nil {
 		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
 	}
@@ -92,13 +91,14 @@ func (r *EpochReputation) Snapshot(start time.Time) (*reputation.Snapshot, error
 	return s, nil
 }
 
-// Add extends the stream with e. A snapshot taken at or after e's time no longer holds every event before
-// its moment, so it is dropped and computed again when next asked for (a late event; in a time-ordered
-// stream nothing is dropped).
+// Add extends the stream with e. A snapshot that e would have changed — e is earlier than its epoch, or a
+// membership event (link, unlink, merge) within it — is dropped and computed again when next asked for, so
+// that scores streamed after e weigh members as a rescore does (in a time-ordered stream, only a member
+// joining mid-epoch drops one).
 func (r *EpochReputation) Add(e *plaudit.Event) {
 	r.events = append(r.events, *e)
 	for k, s := range r.snaps {
-		if e.Time.Before(s.At) {
+		if e.Time.Before(s.At) || (reputation.IsMembership(e.Kind) && e.Time.Before(s.End)) {
 			delete(r.snaps, k) // deleting while ranging is safe, and the order does not matter
 			if s == r.cur {
 				r.cur = nil
