@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/collusion"
 	"github.com/plaudit/plaudit/graph"
 )
 
@@ -75,11 +76,27 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 		snap.Basis, snap.Weights = BasisPretrust, pretrustWeights(seeds)
 		return snap, nil
 	}
-	p, err := Pretrust(g, seeds)
+	// A collusion ring's mutual engagement says nothing about merit: its edges are dropped (Discount), and
+	// its members lose the pre-trust their accounts' age gave them (a project member keeps theirs).
+	var rings [][]string
+	for _, r := range collusion.Detect(g, collusion.Params{}) {
+		rings = append(rings, r.Members)
+		for _, m := range r.Members {
+			if mm, ok := dir.Member(m); !ok || mm.Kind != plaudit.MemberProject {
+				delete(seeds, m)
+			}
+		}
+	}
+	if len(seeds) == 0 {
+		snap.Basis = BasisNeutral
+		return snap, nil
+	}
+	dg := Discount(g, rings, nil)
+	p, err := Pretrust(dg, seeds)
 	if err != nil {
 		return nil, err
 	}
-	r, err := EigenTrust(g, p, params)
+	r, err := EigenTrust(dg, p, params)
 	if err != nil {
 		return nil, err
 	}
