@@ -127,7 +127,11 @@ func (r *LikeRingResult) weights(pol *policy.Policy, events []plaudit.Event, dir
 		if err != nil {
 			return err
 		}
-		w := int64(snap.Weight(dir.MemberOfActor(e), score.DefaultReputation))
+		maker := dir.MemberOfActor(e)
+		w := int64(snap.Weight(maker, score.DefaultReputation))
+		if e.TargetAuthor != "" && snap.SameRing(maker, dir.MemberOf(e.TargetAccountKey())) {
+			w = 0 // a like within a collusion ring, as the scorers weigh it
+		}
 		if l == gen.LikeRing {
 			r.RingAllLikes++
 			ring += w

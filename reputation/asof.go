@@ -28,6 +28,18 @@ type Snapshot struct {
 	Basis   Basis
 	Weights map[string]plaudit.Ratio // by member handle; nil for BasisNeutral
 	Members int                      // members known
+
+	ring map[string]int // member → 1 + index of the collusion ring found before At
+}
+
+// SameRing reports whether members a and b were found in one collusion ring before At: a like between them
+// is the ring's mutual engagement, which says nothing about merit.
+func (s *Snapshot) SameRing(a, b string) bool {
+	if len(s.ring) == 0 {
+		return false
+	}
+	ra := s.ring[a]
+	return ra != 0 && ra == s.ring[b]
 }
 
 // Weight returns member's weight: the snapshot's, 0 for a member it does not know (nobody trusted them
@@ -79,9 +91,13 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 	// A collusion ring's mutual engagement says nothing about merit: its edges are dropped (Discount), and
 	// its members lose the pre-trust their accounts' age gave them (a project member keeps theirs).
 	var rings [][]string
-	for _, r := range collusion.Detect(g, collusion.Params{}) {
+	for k, r := range collusion.Detect(g, collusion.Params{}) {
 		rings = append(rings, r.Members)
 		for _, m := range r.Members {
+			if snap.ring == nil {
+				snap.ring = map[string]int{}
+			}
+			snap.ring[m] = k + 1
 			if mm, ok := dir.Member(m); !ok || mm.Kind != plaudit.MemberProject {
 				delete(seeds, m)
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
 	"github.com/plaudit/plaudit/reputation"
 )
 
@@ -48,5 +49,49 @@ func TestAsOfFirstEpochAndBoundary(t *testing.T) {
 	}
 	if neutral.Basis != reputation.BasisNeutral || neutral.Weight("ann", 500_000) != 500_000 {
 		t.Fatalf("no pre-trust: %+v", neutral)
+	}
+}
+
+// TestAsOfRingsGenerated: on a generated community, the snapshot of the second week finds the like rings of
+// the first: ring-mates are in one ring (so a like between them weighs nothing), honest members in none, and
+// ring members keep no age-based pre-trust.
+func TestAsOfRingsGenerated(t *testing.T) {
+	var events []plaudit.Event
+	res, err := gen.Generate(gen.Config{Members: 1000, Days: 14, Seed: 1}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ring, honest []string
+	for _, l := range res.Labels {
+		switch l.Label {
+		case gen.LikeRing:
+			ring = append(ring, l.Member)
+		case gen.Honest:
+			honest = append(honest, l.Member)
+		}
+	}
+	start := res.Start.AddDate(0, 0, 7)
+	snap, err := reputation.AsOf(events, start, start.AddDate(0, 0, 7), reputation.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := 0
+	for _, a := range ring {
+		for _, b := range ring {
+			if a != b && snap.SameRing(a, b) {
+				pairs++
+			}
+		}
+		for _, h := range honest {
+			if snap.SameRing(a, h) || snap.SameRing(h, a) {
+				t.Fatalf("honest %s in a ring with %s", h, a)
+			}
+		}
+	}
+	if snap.Basis != reputation.BasisEigenTrust || pairs < len(ring) {
+		t.Fatalf("basis %s, %d ring-mate pairs among %d like-ring members", snap.Basis, pairs, len(ring))
 	}
 }

@@ -128,6 +128,9 @@ func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	inputs := a.inputs[:2]
 	if s.t.Params.Reputation {
 		rep := clampRatio(ctx.Reputation(member))
+		if ctx.SameRing != nil && (ctx.SameRing(member, post.Submitter) || (post.Author != "" && ctx.SameRing(member, post.Author))) {
+			rep = 0 // a collusion ring's engagement with its own posts
+		}
 		a.inputs[2] = plaudit.Input{Name: "price", Value: pts.String()}
 		a.inputs[3] = plaudit.Input{Name: "reputation", Value: rep.String()}
 		inputs = a.inputs[:4]
@@ -175,7 +178,7 @@ func (s *poeScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if s.ix == nil {
 		s.Observe(e, ctx)
 	}
-	sc := &poe.Scorer{Params: s.p, Index: s.ix, Env: poe.Env{Dir: ctx.Dir, Reputation: ctx.Reputation}}
+	sc := &poe.Scorer{Params: s.p, Index: s.ix, Env: poe.Env{Dir: ctx.Dir, Reputation: ctx.Reputation, SameRing: ctx.SameRing}}
 	r, ok := sc.Score(e)
 	if !ok {
 		return nil

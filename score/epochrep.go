@@ -50,20 +50,34 @@ func (r *EpochReputation) SetTime(t time.Time) { r.at = t }
 // Current returns member's reputation in the epoch of the event being scored (SetTime). It is the
 // engine's ReputationFunc. A failure to compute the snapshot gives 0 and is reported by Err.
 func (r *EpochReputation) Current(member string) plaudit.Ratio {
+	if !r.load() {
+		return 0
+	}
+	return r.cur.Weight(member, DefaultReputation)
+}
+
+// SameRing reports whether members a and b were found in one collusion ring before the epoch of the event
+// being scored: the engine's Context.SameRing.
+func (r *EpochReputation) SameRing(a, b string) bool {
+	return r.load() && r.cur.SameRing(a, b)
+}
+
+// load makes cur the snapshot of the epoch of the event being scored; false when it cannot be computed.
+func (r *EpochReputation) load() bool {
 	if r.cur == nil || r.at.Before(r.curStart) || !r.at.Before(r.curEnd) {
 		start, end, err := r.period.Bounds(r.at)
 		if err != nil {
 			r.fail(err)
-			return 0
+			return false
 		}
 		snap, err := r.Snapshot(start, end)
 		if err != nil {
 			r.fail(err)
-			return 0
+			return false
 		}
 		r.cur, r.curStart, r.curEnd = snap, start, end
 	}
-	return r.cur.Weight(member, DefaultReputation)
+	return true
 }
 
 func (r *EpochReputation) fail(err error) {

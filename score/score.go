@@ -39,6 +39,9 @@ type Context struct {
 	// Reputation gives a member's reputation for the event being scored: with the epoch reputation, the one
 	// computed from the events before the start of that event's epoch.
 	Reputation ReputationFunc
+	// SameRing reports whether two members were found in one collusion ring before the event's epoch, so
+	// that a like between them weighs nothing; nil (a caller's own ReputationFunc) finds no ring.
+	SameRing   func(a, b string) bool
 	PolicyHash string
 }
 
@@ -104,7 +107,7 @@ func New(p *policy.Policy, dir *plaudit.Directory, rep ReputationFunc) (*Engine,
 			return nil, err
 		}
 		en.epochs = er
-		en.ctx.Reputation = er.Current
+		en.ctx.Reputation, en.ctx.SameRing = er.Current, er.SameRing
 	}
 	for i := range p.Scorers {
 		cfg := &p.Scorers[i]

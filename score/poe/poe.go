@@ -139,6 +139,9 @@ func (p *Params) Validate() []*plaudit.FieldError {
 type Env struct {
 	Dir        *plaudit.Directory
 	Reputation func(member string) plaudit.Ratio
+	// SameRing, when set, reports whether two members were found in one collusion ring: a like from a
+	// ring-mate adds nothing.
+	SameRing func(a, b string) bool
 }
 
 // ref is one event as the index keeps it.
@@ -366,10 +369,17 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 		case plaudit.KindLike:
 			likes++
 			rep := s.reputation(x.member)
+			ring := s.Env.SameRing != nil && s.Env.SameRing(x.member, member)
+			if ring {
+				rep = 0
+			}
 			added := rep.Apply(c.PerReaction)
 			reactions += added
 			if likes <= maxListedReactors {
 				reactors = append(reactors, in("reactor", x.member), in("reputation", rep.String()), in("added", added.String()))
+				if ring {
+					reactors = append(reactors, in("discounted", "same collusion ring as the author"))
+				}
 			}
 		}
 	}
