@@ -14,11 +14,12 @@ import (
 
 // LikeRingResult is what the likes of a like ring, and for comparison the likes of honest members, were
 // worth in points before reputation entered scoring (every member at the constant 0.5, tiers alone pricing
-// a tiered like) and after (the epoch reputation, and the tiered scorer's reputation switch on).
+// a tiered like, platform counts a cast's likes) and after (the epoch reputation, and the tiered and cast
+// scorers' reputation params on).
 //
 // A like is worth what it earned its maker (a tiered like on a submitted post) plus what it added to the
-// comment it liked (a PoE reaction, before the comment's reaction cap). Cast likes are platform counts
-// without the likers' identities, so they are not counted.
+// comment it liked (a PoE reaction, before the comment's reaction cap). A cast's likes enter its community
+// impact, not one by one, so for casts the result compares the casts' points.
 type LikeRingResult struct {
 	// The reputation weight of every like in the log (any source, scored or not), averaged per like: what
 	// a reaction-weighting scorer multiplies by. Before, every like weighed DefaultReputation (0.5).
@@ -34,6 +35,13 @@ type LikeRingResult struct {
 	HonestLikes  int            `json:"honest_likes"`
 	HonestBefore plaudit.Points `json:"honest_before"`
 	HonestAfter  plaudit.Points `json:"honest_after"`
+
+	// The points of the casts the members wrote (the cast scorer's community impact counts their likes
+	// and recasts; after, from the log's engagers weighed by reputation).
+	RingCastsBefore   plaudit.Points `json:"ring_casts_before"`
+	RingCastsAfter    plaudit.Points `json:"ring_casts_after"`
+	HonestCastsBefore plaudit.Points `json:"honest_casts_before"`
+	HonestCastsAfter  plaudit.Points `json:"honest_casts_after"`
 }
 
 // RingChange is the relative change of the ring's likes' worth, after / before − 1 (−0.8 is 80 % less).
@@ -56,7 +64,10 @@ func (r *LikeRingResult) Line() string {
 	return fmt.Sprintf("like ring: a like weighs %.4f on average, %+.1f%% against %.1f before reputation weighting (%d likes); an honest member's %.4f (%+.1f%%, %d likes)\n"+
 		"like ring: its %d scored likes are worth %s points, %s before (%+.1f%%); honest members' %d: %s, %s before (%+.1f%%)",
 		r.RingMeanWeight, 100*(r.RingMeanWeight/before-1), before, r.RingAllLikes, r.HonestMeanWeight, 100*(r.HonestMeanWeight/before-1), r.HonestAllLikes,
-		r.RingLikes, r.RingAfter, r.RingBefore, 100*r.RingChange(), r.HonestLikes, r.HonestAfter, r.HonestBefore, 100*r.HonestChange())
+		r.RingLikes, r.RingAfter, r.RingBefore, 100*r.RingChange(), r.HonestLikes, r.HonestAfter, r.HonestBefore, 100*r.HonestChange()) +
+		fmt.Sprintf("\nlike ring: its casts score %s points, %s before (%+.1f%%); honest members' casts %s, %s before (%+.1f%%)",
+			r.RingCastsAfter, r.RingCastsBefore, 100*change(r.RingCastsBefore, r.RingCastsAfter),
+			r.HonestCastsAfter, r.HonestCastsBefore, 100*change(r.HonestCastsBefore, r.HonestCastsAfter))
 }
 
 // LikeRing scores events twice under pol — as before reputation weighting and as after — and sums what the
@@ -70,7 +81,7 @@ func LikeRing(pol *policy.Policy, events []plaudit.Event, labels []gen.MemberLab
 	if err != nil {
 		return nil, fmt.Errorf("like ring: score before: %w", err)
 	}
-	weighted, err := withTieredReputation(pol)
+	weighted, err := withReputation(pol)
 	if err != nil {
 		return nil, fmt.Errorf("like ring: %w", err)
 	}
@@ -82,6 +93,8 @@ func LikeRing(pol *policy.Policy, events []plaudit.Event, labels []gen.MemberLab
 	if err := r.weights(pol, events, dir, label); err != nil {
 		return nil, fmt.Errorf("like ring: %w", err)
 	}
+	castPoints(before, label, &r.RingCastsBefore, &r.HonestCastsBefore)
+	castPoints(after, label, &r.RingCastsAfter, &r.HonestCastsAfter)
 	likeWorth(before, label, func(l gen.Label, pts plaudit.Points) {
 		switch l {
 		case gen.LikeRing:
@@ -149,6 +162,20 @@ func (r *LikeRingResult) weights(pol *policy.Policy, events []plaudit.Event, dir
 	return nil
 }
 
+// castPoints sums the cast scores of like-ring and honest members.
+func castPoints(scores []plaudit.Score, label map[string]gen.Label, ring, honest *plaudit.Points) {
+	for i := range scores {
+		if s := &scores[i]; s.Scorer == "cast" {
+			switch label[s.Member] {
+			case gen.LikeRing:
+				*ring += s.Points
+			case gen.Honest:
+				*honest += s.Points
+			}
+		}
+	}
+}
+
 // likeWorth calls add for every like in scores with its maker's label and its worth: a tiered like's
 // points (its maker earned them) and each reactor's "added" input of a PoE reactions line.
 func likeWorth(scores []plaudit.Score, label map[string]gen.Label, add func(gen.Label, plaudit.Points)) {
@@ -175,16 +202,18 @@ func likeWorth(scores []plaudit.Score, label map[string]gen.Label, add func(gen.
 	}
 }
 
-// withTieredReputation returns pol with the tiered scorer's reputation switch on: its effective document
-// with params.reputation set to true in every tiered entry, parsed again (so the hash is the new policy's).
-func withTieredReputation(pol *policy.Policy) (*policy.Policy, error) {
+// withReputation returns pol with the tiered and cast scorers' reputation params on: its effective
+// document with params.reputation set to true in every tiered and cast entry, parsed again (so the hash is
+// the new policy's).
+func withReputation(pol *policy.Policy) (*policy.Policy, error) {
 	doc := pol.Node()
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if doc.Content[i].Value != "scorers" {
 			continue
 		}
 		for _, entry := range doc.Content[i+1].Content {
-			if field(entry, "scorer") == nil || field(entry, "scorer").Value != "tiered" {
+			name := field(entry, "scorer")
+			if name == nil || (name.Value != "tiered" && name.Value != "cast") {
 				continue
 			}
 			if params := field(entry, "params"); params != nil {
@@ -197,12 +226,12 @@ func withTieredReputation(pol *policy.Policy) (*policy.Policy, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("encode the policy with tiered reputation: %w", err)
+		return nil, fmt.Errorf("encode the policy with reputation weighting: %w", err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode the policy with tiered reputation: %w", err)
+		return nil, fmt.Errorf("encode the policy with reputation weighting: %w", err)
 	}
-	return policy.Parse(b.Bytes(), pol.Name+" with tiered reputation")
+	return policy.Parse(b.Bytes(), pol.Name+" with reputation weighting")
 }
 
 // field returns the value node of key in mapping n, or nil.

@@ -38,7 +38,7 @@ func init() {
 		if !ok {
 			return nil, fmt.Errorf("cast: params of type %T", params)
 		}
-		return &castScorer{t: cast.NewTracker(p)}, nil
+		return &castScorer{t: cast.NewTracker(p), engagers: map[string][]engager{}}, nil
 	})
 	Register(policy.ScorerType{
 		Name: "poe",
@@ -144,9 +144,25 @@ func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	return a.score[:]
 }
 
-// castScorer adapts package cast to farcaster events, keeping each author's history.
+// castScorer adapts package cast to farcaster events, keeping each author's history and, with the
+// reputation param, who liked and recast each cast.
 type castScorer struct {
-	t *cast.Tracker
+	t        *cast.Tracker
+	engagers map[string][]engager // cast hash → its likes and recasts in the log, in stream order
+}
+
+// engager is one like or recast of a cast.
+type engager struct {
+	member string
+	recast bool
+}
+
+// Observe records the farcaster likes and recasts of each cast when the policy weighs them by reputation.
+func (s *castScorer) Observe(e *plaudit.Event, ctx *Context) {
+	if !s.t.Params.Reputation || e.Source != plaudit.SourceFarcaster || e.Target == "" || (e.Kind != plaudit.KindLike && e.Kind != plaudit.KindRepost) {
+		return
+	}
+	s.engagers[e.Target] = append(s.engagers[e.Target], engager{member: memberOfActor(ctx.Dir, e), recast: e.Kind == plaudit.KindRepost})
 }
 
 // Score scores a farcaster post or reply and adds it to its author's history.
@@ -155,8 +171,53 @@ func (s *castScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if err != nil {
 		return []plaudit.Score{{Lines: []plaudit.Line{{Rule: "cast.invalid", Note: err.Error()}}}}
 	}
+	var weighed []plaudit.Line
+	if s.t.Params.Reputation {
+		weighed = s.weighEngagers(c, e, ctx)
+	}
 	r := s.t.Score(c, true)
+	if weighed != nil {
+		r.Lines = append(weighed, r.Lines...)
+	}
 	return []plaudit.Score{{Points: r.Total, Lines: r.Lines}}
+}
+
+// weighEngagers replaces c's like and recast counts by the reputation-weighted count of the distinct
+// members (not the author) who liked or recast it in the log, rounded half up to whole engagements, and
+// returns the line that explains it; nil when the log holds none, which keeps the platform's counts.
+func (s *castScorer) weighEngagers(c *cast.Cast, e *plaudit.Event, ctx *Context) []plaudit.Line {
+	list := s.engagers[e.ExternalID]
+	if len(list) == 0 {
+		return nil
+	}
+	author := memberOfActor(ctx.Dir, e)
+	var likes, recasts int64 // sums of Ratios
+	nl, nr := 0, 0
+	seen := map[engager]bool{}
+	for _, x := range list {
+		if x.member == author || seen[x] {
+			continue
+		}
+		seen[x] = true
+		w := int64(clampRatio(ctx.Reputation(x.member)))
+		if ctx.SameRing != nil && ctx.SameRing(x.member, author) {
+			w = 0
+		}
+		if x.recast {
+			nr++
+			recasts += w
+		} else {
+			nl++
+			likes += w
+		}
+	}
+	whole := func(sum int64) int64 { return (sum + int64(plaudit.One)/2) / int64(plaudit.One) }
+	in := func(name string, v int64) plaudit.Input { return plaudit.Input{Name: name, Value: strconv.FormatInt(v, 10)} }
+	line := plaudit.Line{Rule: "cast.ci.engagers", Note: "likes and recasts from the log, each × the engager's reputation, replace the platform's counts",
+		Inputs: []plaudit.Input{in("likes_count", c.Likes), in("recasts_count", c.Recasts), in("likers", int64(nl)), in("recasters", int64(nr)),
+			{Name: "weighted_likes", Value: plaudit.Points(likes).String()}, {Name: "weighted_recasts", Value: plaudit.Points(recasts).String()}}}
+	c.Likes, c.Recasts = whole(likes), whole(recasts)
+	return []plaudit.Line{line}
 }
 
 // poeScorer adapts package poe: it indexes every event it observes and scores the PoE kinds.

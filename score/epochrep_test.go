@@ -1,6 +1,7 @@
 package score_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,5 +233,53 @@ func TestTieredReputationSwitch(t *testing.T) {
 	}
 	if got := pts(a); got["syb"] != plaudit.PointsFromInt(1) || got["pat"] != plaudit.PointsFromInt(1) {
 		t.Fatalf("without reputation: %v", got)
+	}
+}
+
+// TestCastEngagerReputation: with the cast scorer's reputation param, a cast's likes are counted from the
+// log's like events weighed by the likers' reputation (a pre-trusted member 1, a fresh account 0) instead
+// of the platform's likes_count; off, the platform's count scores as the seed says.
+func TestCastEngagerReputation(t *testing.T) {
+	off := mustPreset(t, "cast")
+	src := string(off.YAML())
+	on := strings.Replace(src, "reputation: false", "reputation: true", 1)
+	if on == src {
+		t.Fatalf("no reputation param in the canonical cast policy:\n%s", src)
+	}
+	pon, err := policy.Parse([]byte(on), "cast-reputation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pon.Hash() == off.Hash() {
+		t.Fatal("the reputation param does not change the policy hash")
+	}
+	fc := func(id string, k plaudit.Kind, fid, target string, at time.Duration, attrs map[string]any) plaudit.Event {
+		return plaudit.Event{Source: plaudit.SourceFarcaster, ExternalID: id, Kind: k, Actor: fid, Target: target, Time: t0.Add(at), Attrs: attrs,
+			Content: "a cast about the new reputation scores and how they are computed"}
+	}
+	link := func(fid, member, kind string, at time.Duration) plaudit.Event {
+		return fc("link-"+fid, plaudit.KindLink, fid, "", at, map[string]any{"member": member, "member_kind": kind})
+	}
+	events := []plaudit.Event{
+		link("1", "pat", string(plaudit.MemberProject), -7*day),
+		link("2", "ann", string(plaudit.MemberCommunity), -7*day),
+		link("3", "syb", string(plaudit.MemberCommunity), time.Minute),
+		fc("0xc1", plaudit.KindPost, "2", "", time.Hour, map[string]any{"likes_count": json.Number("10")}),
+		fc("like-1", plaudit.KindLike, "1", "0xc1", 2*time.Hour, nil),
+		fc("like-3", plaudit.KindLike, "3", "0xc1", 2*time.Hour, nil),
+	}
+	likesLine := func(p *policy.Policy) plaudit.Line {
+		t.Helper()
+		scores, _, err := score.Run(p, events, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return linesOf(scoreOf(scores, "farcaster/0xc1"), "cast.ci.likes")
+	}
+	if l := likesLine(off); l.Points != plaudit.PointsFromInt(20) || input(l, "likes") != "10" {
+		t.Fatalf("platform count: %+v", l)
+	}
+	if l := likesLine(pon); l.Points != plaudit.PointsFromInt(2) || input(l, "likes") != "1" {
+		t.Fatalf("reputation-weighted likes (pat 1 + syb 0): %+v", l)
 	}
 }
