@@ -212,7 +212,9 @@ func (s *castScorer) weighEngagers(c *cast.Cast, e *plaudit.Event, ctx *Context)
 		}
 	}
 	whole := func(sum int64) int64 { return (sum + int64(plaudit.One)/2) / int64(plaudit.One) }
-	in := func(name string, v int64) plaudit.Input { return plaudit.Input{Name: name, Value: strconv.FormatInt(v, 10)} }
+	in := func(name string, v int64) plaudit.Input {
+		return plaudit.Input{Name: name, Value: strconv.FormatInt(v, 10)}
+	}
 	line := plaudit.Line{Rule: "cast.ci.engagers", Note: "likes and recasts from the log, each × the engager's reputation, replace the platform's counts",
 		Inputs: []plaudit.Input{in("likes_count", c.Likes), in("recasts_count", c.Recasts), in("likers", int64(nl)), in("recasters", int64(nr)),
 			{Name: "weighted_likes", Value: plaudit.Points(likes).String()}, {Name: "weighted_recasts", Value: plaudit.Points(recasts).String()}}}
