@@ -60,6 +60,9 @@ type Result struct {
 	Precision  float64 `json:"precision"`
 	Recall     float64 `json:"recall"`
 
+	// LikeRing is what a like ring's likes were worth before and after reputation weighting (likering.go).
+	LikeRing *LikeRingResult `json:"like_ring,omitempty"`
+
 	Timings map[string]time.Duration `json:"-"`
 }
 
@@ -142,6 +145,13 @@ func Run(cfg Config, progress func(stage string)) (*Result, error) {
 
 	res := measure(gres.Labels, rep.Flagged(), without.Allocations, with.Allocations)
 	res.Members, res.Events, res.Timings = len(gres.Labels), len(events), timings
+
+	progress("like ring")
+	t = time.Now()
+	if res.LikeRing, err = LikeRing(pol, events, gres.Labels); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	mark("like ring", t)
 	return res, nil
 }
 

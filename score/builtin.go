@@ -39,7 +39,7 @@ func init() {
 		if !ok {
 			return nil, fmt.Errorf("cast: params of type %T", params)
 		}
-		return &castScorer{t: cast.NewTracker(p)}, nil
+		return &castScorer{t: cast.NewTracker(p), engagers: map[string][]engager{}}, nil
 	})
 	Register(policy.ScorerType{
 		Name:      dem.Name,
@@ -105,7 +105,18 @@ var tieredRules = map[plaudit.Kind]string{plaudit.KindLike: "tiered.like", plaud
 type tieredAward struct {
 	score  [1]plaudit.Score
 	line   [1]plaudit.Line
-	inputs [2]plaudit.Input
+	inputs [4]plaudit.Input
+}
+
+// clampRatio keeps a reputation within 0–1.
+func clampRatio(r plaudit.Ratio) plaudit.Ratio {
+	if r < 0 {
+		return 0
+	}
+	if r > plaudit.One {
+		return plaudit.One
+	}
+	return r
 }
 
 // Score awards the engaging member for a like, repost or reply on a tracked post.
@@ -127,15 +138,45 @@ func (s *tieredScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 		return nil
 	}
 	a := &tieredAward{}
-	a.inputs = [2]plaudit.Input{{Name: "tier", Value: strconv.Itoa(tier)}, {Name: "post", Value: post.Label}}
-	a.line[0] = plaudit.Line{Rule: tieredRules[e.Kind], Points: pts, Inputs: a.inputs[:]}
+	a.inputs = [4]plaudit.Input{{Name: "tier", Value: strconv.Itoa(tier)}, {Name: "post", Value: post.Label}}
+	inputs := a.inputs[:2]
+	if s.t.Params.Reputation {
+		rep := clampRatio(ctx.Reputation(member))
+		if ctx.SameRing != nil && (ctx.SameRing(member, post.Submitter) || (post.Author != "" && ctx.SameRing(member, post.Author))) {
+			rep = 0 // a collusion ring's engagement with its own posts
+		}
+		a.inputs[2] = plaudit.Input{Name: "price", Value: pts.String()}
+		a.inputs[3] = plaudit.Input{Name: "reputation", Value: rep.String()}
+		inputs = a.inputs[:4]
+		pts = rep.Apply(pts)
+	}
+	a.line[0] = plaudit.Line{Rule: tieredRules[e.Kind], Points: pts, Inputs: inputs}
+	if s.t.Params.Reputation {
+		a.line[0].Note = "the tier's price × the engager's reputation"
+	}
 	a.score[0] = plaudit.Score{Member: member, Points: pts, Lines: a.line[:]}
 	return a.score[:]
 }
 
-// castScorer adapts package cast to farcaster events, keeping each author's history.
+// castScorer adapts package cast to farcaster events, keeping each author's history and, with the
+// reputation param, who liked and recast each cast.
 type castScorer struct {
-	t *cast.Tracker
+	t        *cast.Tracker
+	engagers map[string][]engager // cast hash → its likes and recasts in the log, in stream order
+}
+
+// engager is one like or recast of a cast.
+type engager struct {
+	member string
+	recast bool
+}
+
+// Observe records the farcaster likes and recasts of each cast when the policy weighs them by reputation.
+func (s *castScorer) Observe(e *plaudit.Event, ctx *Context) {
+	if !s.t.Params.Reputation || e.Source != plaudit.SourceFarcaster || e.Target == "" || (e.Kind != plaudit.KindLike && e.Kind != plaudit.KindRepost) {
+		return
+	}
+	s.engagers[e.Target] = append(s.engagers[e.Target], engager{member: memberOfActor(ctx.Dir, e), recast: e.Kind == plaudit.KindRepost})
 }
 
 // Score scores a farcaster post or reply and adds it to its author's history.
@@ -144,8 +185,55 @@ func (s *castScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if err != nil {
 		return []plaudit.Score{{Lines: []plaudit.Line{{Rule: "cast.invalid", Note: err.Error()}}}}
 	}
+	var weighed []plaudit.Line
+	if s.t.Params.Reputation {
+		weighed = s.weighEngagers(c, e, ctx)
+	}
 	r := s.t.Score(c, true)
+	if weighed != nil {
+		r.Lines = append(weighed, r.Lines...)
+	}
 	return []plaudit.Score{{Points: r.Total, Lines: r.Lines}}
+}
+
+// weighEngagers replaces c's like and recast counts by the reputation-weighted count of the distinct
+// members (not the author) who liked or recast it in the log, rounded half up to whole engagements, and
+// returns the line that explains it; nil when the log holds none, which keeps the platform's counts.
+func (s *castScorer) weighEngagers(c *cast.Cast, e *plaudit.Event, ctx *Context) []plaudit.Line {
+	list := s.engagers[e.ExternalID]
+	if len(list) == 0 {
+		return nil
+	}
+	author := memberOfActor(ctx.Dir, e)
+	var likes, recasts int64 // sums of Ratios
+	nl, nr := 0, 0
+	seen := map[engager]bool{}
+	for _, x := range list {
+		if x.member == author || seen[x] {
+			continue
+		}
+		seen[x] = true
+		w := int64(clampRatio(ctx.Reputation(x.member)))
+		if ctx.SameRing != nil && ctx.SameRing(x.member, author) {
+			w = 0
+		}
+		if x.recast {
+			nr++
+			recasts += w
+		} else {
+			nl++
+			likes += w
+		}
+	}
+	whole := func(sum int64) int64 { return (sum + int64(plaudit.One)/2) / int64(plaudit.One) }
+	in := func(name string, v int64) plaudit.Input {
+		return plaudit.Input{Name: name, Value: strconv.FormatInt(v, 10)}
+	}
+	line := plaudit.Line{Rule: "cast.ci.engagers", Note: "likes and recasts from the log, each × the engager's reputation, replace the platform's counts",
+		Inputs: []plaudit.Input{in("likes_count", c.Likes), in("recasts_count", c.Recasts), in("likers", int64(nl)), in("recasters", int64(nr)),
+			{Name: "weighted_likes", Value: plaudit.Points(likes).String()}, {Name: "weighted_recasts", Value: plaudit.Points(recasts).String()}}}
+	c.Likes, c.Recasts = whole(likes), whole(recasts)
+	return []plaudit.Line{line}
 }
 
 // poeScorer adapts package poe: it indexes every event it observes and scores the PoE kinds.
@@ -167,7 +255,7 @@ func (s *poeScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
 	if s.ix == nil {
 		s.Observe(e, ctx)
 	}
-	sc := &poe.Scorer{Params: s.p, Index: s.ix, Env: poe.Env{Dir: ctx.Dir, Reputation: ctx.Reputation}}
+	sc := &poe.Scorer{Params: s.p, Index: s.ix, Env: poe.Env{Dir: ctx.Dir, Reputation: ctx.Reputation, SameRing: ctx.SameRing}}
 	r, ok := sc.Score(e)
 	if !ok {
 		return nil

@@ -18,11 +18,13 @@ import (
 	"github.com/plaudit/plaudit/policy"
 )
 
-// ReputationFunc gives a member's reputation, 0 to 1. The integrity layer supplies the real one; until it
-// does, scoring uses a constant.
+// ReputationFunc gives a member's reputation, 0 to 1. When the engine is given none it reads the epoch
+// reputation (EpochReputation): EigenTrust as of the start of the scored event's epoch.
 type ReputationFunc func(member string) plaudit.Ratio
 
-// DefaultReputation is the reputation every member has when no reputation function is given.
+// DefaultReputation is the neutral reputation: what every member has in an epoch before which nobody could
+// be pre-trusted (so trust cannot be told apart), and what ConstantReputation(DefaultReputation) gives
+// everyone — scoring as it was before reputation entered it, which eval uses as its "before".
 const DefaultReputation plaudit.Ratio = 500_000
 
 // ConstantReputation returns a ReputationFunc that gives every member r.
@@ -33,8 +35,13 @@ func ConstantReputation(r plaudit.Ratio) ReputationFunc {
 // Context is what a scorer may read besides the event: who is who, how reputable, and the hash of the
 // policy being applied.
 type Context struct {
-	Dir        *plaudit.Directory
+	Dir *plaudit.Directory
+	// Reputation gives a member's reputation for the event being scored: with the epoch reputation, the one
+	// computed from the events before the start of that event's epoch.
 	Reputation ReputationFunc
+	// SameRing reports whether two members were found in one collusion ring before the event's epoch, so
+	// that a like between them weighs nothing; nil (a caller's own ReputationFunc) finds no ring.
+	SameRing   func(a, b string) bool
 	PolicyHash string
 }
 
@@ -84,15 +91,24 @@ type Engine struct {
 	policy  *policy.Policy
 	ctx     Context
 	entries []entry
+	// epochs is the epoch reputation when the engine was given no reputation function; nil otherwise.
+	epochs *EpochReputation
 }
 
 // New builds an engine for policy p over a directory (which the caller keeps current, or which Add keeps
-// current). A nil rep gives every member DefaultReputation.
+// current). A nil rep scores with the epoch reputation of the events the engine is given (RunEngine's, then
+// Add's): each member's EigenTrust weight as of the start of the scored event's epoch under the policy's
+// program period.
 func New(p *policy.Policy, dir *plaudit.Directory, rep ReputationFunc) (*Engine, error) {
-	if rep == nil {
-		rep = ConstantReputation(DefaultReputation)
-	}
 	en := &Engine{policy: p, ctx: Context{Dir: dir, Reputation: rep, PolicyHash: p.Hash()}}
+	if rep == nil {
+		er, err := NewEpochReputation(p, nil)
+		if err != nil {
+			return nil, err
+		}
+		en.epochs = er
+		en.ctx.Reputation, en.ctx.SameRing = er.Current, er.SameRing
+	}
 	for i := range p.Scorers {
 		cfg := &p.Scorers[i]
 		factoriesMu.RLock()
@@ -126,6 +142,9 @@ func (en *Engine) Observe(e *plaudit.Event) {
 func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if e.Kind.IsIdentity() {
 		return nil
+	}
+	if en.epochs != nil {
+		en.epochs.SetTime(e.Time)
 	}
 	var out []plaudit.Score
 	n := 0
@@ -168,8 +187,13 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	return out
 }
 
-// Err returns the first failure a scorer reported, if any.
+// Err returns the first failure a scorer reported, or the reputation could not be computed, if any.
 func (en *Engine) Err() error {
+	if en.epochs != nil {
+		if err := en.epochs.Err(); err != nil {
+			return fmt.Errorf("score: policy %s: %w", en.policy.Name, err)
+		}
+	}
 	for _, x := range en.entries {
 		if f, ok := x.scorer.(Failer); ok {
 			if err := f.Err(); err != nil {
@@ -184,6 +208,9 @@ func (en *Engine) Err() error {
 // scores it. Scores that depend on later events (a comment's replies) count only what was added before.
 func (en *Engine) Add(e *plaudit.Event) []plaudit.Score {
 	en.ctx.Dir.Apply(e)
+	if en.epochs != nil {
+		en.epochs.Add(e)
+	}
 	en.Observe(e)
 	return en.Score(e)
 }
@@ -213,6 +240,9 @@ func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, pro
 	en, err := New(p, dir, rep)
 	if err != nil {
 		return nil, nil, err
+	}
+	if en.epochs != nil {
+		en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
 	}
 	for i := range events {
 		en.Observe(&events[i])

@@ -1,4 +1,4 @@
-package settle
+package settle_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	_ "github.com/plaudit/plaudit/score" // registers the scorers policies name
+	"github.com/plaudit/plaudit/settle"
 )
 
 func TestFromPolicy(t *testing.T) {
@@ -28,12 +29,12 @@ scorers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := FromPolicy(pol)
+	p, err := settle.FromPolicy(pol)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "weekly-poe" || p.Period.Kind != Monthly || p.Pool.Int64() != 5_000_000_000 || p.Decimals != 6 ||
-		p.MinScore != 2_500_000 || p.CapShare != 100_000 || p.MinPayout.Int64() != 1_000_000 || p.Unspent != UnspentTreasury ||
+	if p.Name != "weekly-poe" || p.Period.Kind != settle.Monthly || p.Pool.Int64() != 5_000_000_000 || p.Decimals != 6 ||
+		p.MinScore != 2_500_000 || p.CapShare != 100_000 || p.MinPayout.Int64() != 1_000_000 || p.Unspent != settle.UnspentTreasury ||
 		p.FeeRate != 50_000 || p.Treasury != "0x00000000000000000000000000000000000000bb" || p.ENGPerPoint != plaudit.One || p.XPayouts {
 		t.Fatalf("%+v", p)
 	}
@@ -41,8 +42,8 @@ scorers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err = FromPolicy(def)
-	if err != nil || p.Pool.Sign() != 0 || p.Period.Kind != Weekly || p.Name != "default" {
+	p, err = settle.FromPolicy(def)
+	if err != nil || p.Pool.Sign() != 0 || p.Period.Kind != settle.Weekly || p.Name != "default" {
 		t.Fatalf("default preset: %+v %v", p, err)
 	}
 }

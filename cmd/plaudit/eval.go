@@ -71,6 +71,9 @@ contract other tools read:
 				fmt.Fprintf(out, "attackers took %.4f of the pool without the integrity layer and %.4f with it\n", res.AttackersShareWithout, res.AttackersShare)
 				fmt.Fprintf(out, "honest members: %.4f of their payouts lost by those penalised, %+.4f in total after redistribution\n", res.HonestChange, res.HonestGain)
 				fmt.Fprintf(out, "flagged members: %d attackers, %d honest, %d attackers missed\n", res.TP, res.FP, res.FN)
+				if res.LikeRing != nil {
+					fmt.Fprintln(out, res.LikeRing.Line())
+				}
 				for _, st := range []string{"generate", "score", "integrity", "settle"} {
 					fmt.Fprintf(out, "  %-9s %s\n", st, res.Timings[st].Round(time.Millisecond))
 				}

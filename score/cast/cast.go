@@ -54,6 +54,12 @@ type Params struct {
 	// Target is the active campaign's account: replies and mentions of it earn the campaign bonus.
 	// With no target, only the campaign's quality rules apply.
 	Target Profile `yaml:"target"`
+	// Reputation, when true, counts a cast's likes and recasts for community impact from the like and
+	// repost events the log holds on it, each weighed by the engager's reputation (the epoch reputation the
+	// engine reads: EigenTrust as of the start of the cast's epoch; 0 between ring-mates), instead of the
+	// platform's counts; a cast with no such events keeps the platform's counts. Off by default: the seed
+	// scores Neynar's counts. Being a param, it is part of the policy's hash.
+	Reputation bool `yaml:"reputation"`
 }
 
 // DefaultParams returns the seed's weights, 0.4/0.3/0.2/0.1, and no campaign target.

@@ -153,6 +153,9 @@ func (p *Params) Validate() []*plaudit.FieldError {
 type Env struct {
 	Dir        *plaudit.Directory
 	Reputation func(member string) plaudit.Ratio
+	// SameRing, when set, reports whether two members were found in one collusion ring: a like from a
+	// ring-mate adds nothing.
+	SameRing func(a, b string) bool
 }
 
 // ref is one event as the index keeps it.
@@ -367,6 +370,7 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 	seen := map[string]bool{member: true}
 	var reactions plaudit.Points
 	likes := 0
+	var reactors []plaudit.Input // reactor, reputation, added: per like, for explanations
 	var post *plaudit.Event
 	if e.Target != "" {
 		post = s.Index.byKey[string(e.Source)+"/"+e.Target]
@@ -393,19 +397,39 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 			}
 		case plaudit.KindLike:
 			likes++
-			reactions += s.reputation(x.member).Apply(c.PerReaction)
+			rep := s.reputation(x.member)
+			ring := s.Env.SameRing != nil && s.Env.SameRing(x.member, member)
+			if ring {
+				rep = 0
+			}
+			added := rep.Apply(c.PerReaction)
+			reactions += added
+			if likes <= maxListedReactors {
+				reactors = append(reactors, in("reactor", x.member), in("reputation", rep.String()), in("added", added.String()))
+				if ring {
+					reactors = append(reactors, in("discounted", "same collusion ring as the author"))
+				}
+			}
 		}
 	}
 	if len(repliers) > 0 {
 		add("poe.comment.replies", capPts(c.PerReply*plaudit.Points(len(repliers)), c.MaxReplies), "", in("repliers", strconv.Itoa(len(repliers))))
 	}
 	if likes > 0 {
-		add("poe.comment.reactions", capPts(reactions, c.MaxReactions), "each like × the reactor's reputation", in("likes", strconv.Itoa(likes)), in("weighted", reactions.String()))
+		inputs := append([]plaudit.Input{in("likes", strconv.Itoa(likes)), in("weighted", reactions.String())}, reactors...)
+		if likes > maxListedReactors {
+			inputs = append(inputs, in("reactors_not_listed", strconv.Itoa(likes-maxListedReactors)))
+		}
+		add("poe.comment.reactions", capPts(reactions, c.MaxReactions), "each like × the reactor's reputation", inputs...)
 	}
 	if endorsed {
 		add("poe.comment.endorsement", c.Endorsement, "the creator liked or replied", in("creator", creator))
 	}
 }
+
+// maxListedReactors is how many likes a comment's explanation lists one by one (reactor, reputation, points
+// added); the reaction points are capped long before that many likes at full reputation.
+const maxListedReactors = 32
 
 // nearDuplicate compares a comment with the earlier comments on the same target (the last 200) and returns
 // the key of the first at or above the duplicate similarity, with the similarity.

@@ -31,6 +31,11 @@ type Params struct {
 	// Tiers lists one rule per tier. A member whose tier has no rule of its own is priced by the rule of the
 	// highest tier below theirs (a tier-5 member with rules for 1–3 is priced as tier 3).
 	Tiers []Rule `yaml:"tiers"`
+	// Reputation, when true, multiplies each engagement's price by the engaging member's reputation (0–1,
+	// the epoch reputation the engine reads: EigenTrust as of the start of the engagement's epoch), so that
+	// a like from a trusted member earns more than one from an account nobody trusts. Off by default: the
+	// seed's table prices by tier alone. Being a param, it is part of the policy's hash.
+	Reputation bool `yaml:"reputation"`
 }
 
 // DefaultParams returns the seed's table (tier 1: 1/2/3, tier 2: 2/4/6, tier 3: 3/6/9 points for a like,

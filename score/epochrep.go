@@ -1,0 +1,125 @@
+package score
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/settle"
+)
+
+// EpochReputation is the reputation scoring reads: for an event in a given epoch of the policy's program
+// (weekly by default), each member's EigenTrust weight computed (reputation.AsOf) from the events strictly
+// before that epoch's start (and who is a member up to its end: reputation.AsOf). So the same log under the same policy gives the same weights whoever scores it
+// (a rescore, a streaming catch-up, an epoch close, verify), and nobody raises their own weight within the
+// epoch they are paid for. The first epoch, with no interactions before it, uses the pre-trust alone; when
+// nobody can be pre-trusted yet every member has DefaultReputation.
+//
+// Snapshots are computed lazily, once per epoch that a scorer asks about, and kept.
+type EpochReputation struct {
+	period settle.Period
+	params reputation.Params
+	events []plaudit.Event // the stream so far; appended to by Add
+
+	snaps map[int64]*reputation.Snapshot // by epoch start, Unix nanoseconds
+
+	at               time.Time // time of the event being scored
+	cur              *reputation.Snapshot
+	curStart, curEnd time.Time
+	err              error
+}
+
+// NewEpochReputation returns the epoch reputation of events (a time-ordered stream; Add extends it) under
+// policy p's program period.
+func NewEpochReputation(p *policy.Policy, events []plaudit.Event) (*EpochReputation, error) {
+	period := settle.Period{Kind: p.Program.Period}
+	if period.Kind == "" {
+		period.Kind = settle.Weekly
+	}
+	if _, _, err := period.Bounds(time.Unix(0, 0)); err != nil {
+		return nil, fmt.Errorf("score: policy %s: reputation epochs: %w", p.Name, err)
+	}
+	return &EpochReputation{period: period, events: events[:len(events):len(events)], snaps: map[int64]*reputation.Snapshot{}}, nil
+}
+
+// SetTime says which event is being scored: Current then answers for the epoch containing t.
+func (r *EpochReputation) SetTime(t time.Time) { r.at = t }
+
+// Current returns member's reputation in the epoch of the event being scored (SetTime). It is the
+// engine's ReputationFunc. A failure to compute the snapshot gives 0 and is reported by Err.
+func (r *EpochReputation) Current(member string) plaudit.Ratio {
+	if !r.load() {
+		return 0
+	}
+	return r.cur.Weight(member, DefaultReputation)
+}
+
+// SameRing reports whether members a and b were found in one collusion ring before the epoch of the event
+// being scored: the engine's Context.SameRing.
+func (r *EpochReputation) SameRing(a, b string) bool {
+	return r.load() && r.cur.SameRing(a, b)
+}
+
+// load makes cur the snapshot of the epoch of the event being scored; false when it cannot be computed.
+func (r *EpochReputation) load() bool {
+	if r.cur == nil || r.at.Before(r.curStart) || !r.at.Before(r.curEnd) {
+		start, end, err := r.period.Bounds(r.at)
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		snap, err := r.Snapshot(start, end)
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		r.cur, r.curStart, r.curEnd = snap, start, end
+	}
+	return true
+}
+
+func (r *EpochReputation) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// Epoch returns the bounds of the epoch containing t: its reputation is taken at start.
+func (r *EpochReputation) Epoch(t time.Time) (start, end time.Time, err error) {
+	return r.period.Bounds(t)
+}
+
+// Snapshot returns the reputation of the epoch [start, end) from the stream so far.
+func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, error) {
+	key := start.UnixNano()
+	if s := r.snaps[key]; s != nil {
+		return s, nil
+	}
+	s, err := reputation.AsOf(r.events, start, end, r.params)
+	if err != nil {
+		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
+	}
+	r.snaps[key] = s
+	return s, nil
+}
+
+// Add extends the stream with e. A snapshot that e would have changed — e is earlier than its epoch, or a
+// membership event (link, unlink, merge) within it — is dropped and computed again when next asked for, so
+// that scores streamed after e weigh members as a rescore does (in a time-ordered stream, only a member
+// joining mid-epoch drops one).
+func (r *EpochReputation) Add(e *plaudit.Event) {
+	r.events = append(r.events, *e)
+	for k, s := range r.snaps {
+		if e.Time.Before(s.At) || (reputation.IsMembership(e.Kind) && e.Time.Before(s.End)) {
+			delete(r.snaps, k) // deleting while ranging is safe, and the order does not matter
+			if s == r.cur {
+				r.cur = nil
+			}
+		}
+	}
+}
+
+// Err returns the first failure to compute a snapshot.
+func (r *EpochReputation) Err() error { return r.err }
