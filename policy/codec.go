@@ -272,6 +272,11 @@ func encode(v reflect.Value) *yaml.Node {
 			if name == "" {
 				continue
 			}
+			// A field added later with ",omitempty" is left out while zero, so that policies that do not use
+			// it keep the hash they had before it existed.
+			if _, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); opts == "omitempty" && v.Field(i).IsZero() {
+				continue
+			}
 			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, encode(v.Field(i)))
 		}
 		return n

@@ -1,6 +1,7 @@
 package reputation
 
 import (
+	"slices"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -15,7 +16,8 @@ type Basis string
 const (
 	// BasisEigenTrust: EigenTrust over the interactions before the snapshot's moment, from the pre-trust.
 	BasisEigenTrust Basis = "eigentrust"
-	// BasisPretrust: there were no interactions yet (the first epoch): the pre-trust alone.
+	// BasisPretrust: there were no interactions yet (the first epoch): the pre-trusted members weigh up to
+	// 1, everyone else the neutral weight.
 	BasisPretrust Basis = "pretrust"
 	// BasisNeutral: nobody could be pre-trusted (no project member, no long-standing member known before
 	// the moment), so trust cannot be told apart: every member has the neutral weight.
@@ -42,10 +44,18 @@ func (s *Snapshot) SameRing(a, b string) bool {
 	return ra != 0 && ra == s.ring[b]
 }
 
-// Weight returns member's weight: the snapshot's, 0 for a member it does not know (nobody trusted them
-// before At), or neutral for every member of a neutral snapshot.
+// Weight returns member's weight: the snapshot's, 0 for a member EigenTrust's trust does not reach, or
+// neutral for every member of a neutral snapshot. Before any interaction (BasisPretrust) the pre-trusted
+// members weigh up to 1 and everyone else neutral: with no history yet nobody can be told apart, and a
+// community's first week must not cost its honest newcomers their points.
 func (s *Snapshot) Weight(member string, neutral plaudit.Ratio) plaudit.Ratio {
-	if s.Basis == BasisNeutral {
+	switch s.Basis {
+	case BasisNeutral:
+		return neutral
+	case BasisPretrust:
+		if w, ok := s.Weights[member]; ok {
+			return max(w, neutral)
+		}
 		return neutral
 	}
 	return s.Weights[member]
@@ -64,8 +74,9 @@ func IsMembership(k plaudit.Kind) bool {
 // first epoch opens are known and the first epoch has its pre-trust; no engagement at or after at is read,
 // so nobody can raise their own weight for the period, and membership is the operator's and the
 // platforms' say, not a member's. Each weight is the member's global trust relative to the most trusted
-// member (Result.Relative), a fixed-point Ratio safe to use in settled points. With no interactions yet
-// the weights are the pre-trust, relative to the largest; with nobody to pre-trust the snapshot is neutral.
+// member of median trust (medianWeights: the median weighs 0.5, twice it or more 1), a fixed-point Ratio safe
+// to use in settled points. With no interactions yet the pre-trusted members weigh up to 1 and the others the
+// neutral weight (Weight); with nobody to pre-trust the snapshot is neutral.
 func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, error) {
 	known := make([]plaudit.Event, 0, len(events))
 	for i := range events {
@@ -85,7 +96,14 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 		return nil, err
 	}
 	if g.Edges() == 0 {
-		snap.Basis, snap.Weights = BasisPretrust, pretrustWeights(seeds)
+		top := 0.0
+		for _, w := range seeds {
+			top = max(top, w)
+		}
+		snap.Basis, snap.Weights = BasisPretrust, make(map[string]plaudit.Ratio, len(seeds))
+		for id, w := range seeds {
+			snap.Weights[id] = relative(w, top)
+		}
 		return snap, nil
 	}
 	// A collusion ring's mutual engagement says nothing about merit: its edges are dropped (Discount), and
@@ -116,21 +134,40 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	snap.Basis, snap.Weights = BasisEigenTrust, r.Weights()
+	snap.Basis, snap.Weights = BasisEigenTrust, medianWeights(r.IDs, r.Scores)
 	return snap, nil
 }
 
-// pretrustWeights returns each pre-trusted member's weight relative to the largest pre-trust.
-func pretrustWeights(seeds map[string]float64) map[string]plaudit.Ratio {
-	top := 0.0
-	for _, w := range seeds {
-		if w > top {
-			top = w
+// medianWeights scales scores so that the median of the positive ones weighs DefaultWeight (what every
+// like weighed before reputation: a typical member's like keeps its value), twice the median or more weighs
+// 1, and no trust weighs 0. Scaling to the most trusted member instead would make a typical honest like
+// worth a small fraction of a pre-trusted one and cut honest members harder than the rings it is meant to
+// weaken; against the median, what falls is what trust does not reach.
+func medianWeights(ids []string, scores []float64) map[string]plaudit.Ratio {
+	pos := make([]float64, 0, len(scores))
+	for _, s := range scores {
+		if s > 0 {
+			pos = append(pos, s)
 		}
 	}
-	out := make(map[string]plaudit.Ratio, len(seeds))
-	for id, w := range seeds {
-		out[id] = relative(w, top)
+	out := make(map[string]plaudit.Ratio, len(ids))
+	if len(pos) == 0 {
+		for _, id := range ids {
+			out[id] = 0
+		}
+		return out
+	}
+	slices.Sort(pos)
+	median := pos[len(pos)/2]
+	if len(pos)%2 == 0 {
+		median = (pos[len(pos)/2-1] + pos[len(pos)/2]) / 2
+	}
+	for i, id := range ids {
+		out[id] = relative(float64(DefaultWeight)/float64(plaudit.One)*scores[i], median)
 	}
 	return out
 }
+
+// DefaultWeight is the weight of a member of median trust: the 0.5 every like weighed before reputation.
+const DefaultWeight plaudit.Ratio = 500_000
+

@@ -30,7 +30,7 @@ func TestAsOfFirstEpochAndBoundary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.Basis != reputation.BasisPretrust || snap.Weight("pat", 0) != plaudit.One || snap.Weight("ann", 0) != 0 || snap.Members != 2 {
+	if snap.Basis != reputation.BasisPretrust || snap.Weight("pat", 0) != plaudit.One || snap.Weight("ann", 500_000) != 500_000 || snap.Members != 2 {
 		t.Fatalf("first epoch: %+v", snap)
 	}
 	// The next epoch reads the reply: ann gains trust from pat.
@@ -38,7 +38,7 @@ func TestAsOfFirstEpochAndBoundary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Basis != reputation.BasisEigenTrust || next.Weight("ann", 0) <= 0 || next.Weight("pat", 0) != plaudit.One {
+	if next.Basis != reputation.BasisEigenTrust || next.Weight("ann", 0) <= 0 || next.Weight("pat", 0) <= next.Weight("ann", 0) {
 		t.Fatalf("second epoch: %+v", next)
 	}
 	// Nobody to pre-trust: neutral.

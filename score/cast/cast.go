@@ -59,7 +59,7 @@ type Params struct {
 	// engine reads: EigenTrust as of the start of the cast's epoch; 0 between ring-mates), instead of the
 	// platform's counts; a cast with no such events keeps the platform's counts. Off by default: the seed
 	// scores Neynar's counts. Being a param, it is part of the policy's hash.
-	Reputation bool `yaml:"reputation"`
+	Reputation bool `yaml:"reputation,omitempty"`
 }
 
 // DefaultParams returns the seed's weights, 0.4/0.3/0.2/0.1, and no campaign target.

@@ -35,7 +35,7 @@ type Params struct {
 	// the epoch reputation the engine reads: EigenTrust as of the start of the engagement's epoch), so that
 	// a like from a trusted member earns more than one from an account nobody trusts. Off by default: the
 	// seed's table prices by tier alone. Being a param, it is part of the policy's hash.
-	Reputation bool `yaml:"reputation"`
+	Reputation bool `yaml:"reputation,omitempty"`
 }
 
 // DefaultParams returns the seed's table (tier 1: 1/2/3, tier 2: 2/4/6, tier 3: 3/6/9 points for a like,
