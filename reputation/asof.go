@@ -170,4 +170,3 @@ func medianWeights(ids []string, scores []float64) map[string]plaudit.Ratio {
 
 // DefaultWeight is the weight of a member of median trust: the 0.5 every like weighed before reputation.
 const DefaultWeight plaudit.Ratio = 500_000
-
