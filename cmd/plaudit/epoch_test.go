@@ -131,14 +131,28 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "transfer", "m0001", "m0002", "1"); code != 2 || !strings.Contains(errOut, "community ENG is non-transferable: m0001's ENG") {
 		t.Fatalf("transfer: %d %s", code, errOut)
 	}
-	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 0 || !strings.Contains(out, "now counts for rewards") {
+	// The governance model is the policy's (program.governance, default aswg), never a per-call flag: the
+	// removed --model and --cooldown and their variables are refused with a pointer to the policy.
+	for _, bad := range [][]string{{"--model", "aswg"}, {"--cooldown", "0"}} {
+		if _, errOut, code = run(t, bin, append([]string{"--db", db, "ledger", "eng", "toggle", "m0001"}, bad...)...); code != 2 || !strings.Contains(errOut, bad[0]+" was removed") || !strings.Contains(errOut, "program.governance") {
+			t.Fatalf("toggle %v: %d %s", bad, code, errOut)
+		}
+	}
+	if _, errOut, code = runEnv(t, []string{"PLAUDIT_GOVERNANCE_MODEL=aswg"}, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 2 || !strings.Contains(errOut, "$PLAUDIT_GOVERNANCE_MODEL was removed") {
+		t.Fatalf("toggle with $PLAUDIT_GOVERNANCE_MODEL: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 0 || !strings.Contains(out, "now counts for rewards") {
 		t.Fatalf("toggle: %d %s", code, out)
 	}
-	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 2 || !strings.Contains(errOut, "next toggle allowed at") {
-		t.Fatalf("toggle in cooldown: %d %s", code, errOut)
+	out, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "weights", "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "member,wallet,mode,governance_weight_eng_base_units,") || !regexp.MustCompile(`(?m)^m0001,[^,]*,rewards,0,[1-9]`).MatchString(out) {
+		t.Fatalf("weights: %d\n%s%s", code, out, errOut)
 	}
-	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "aswg"); code != 0 || !strings.Contains(out, "now counts for governance") {
-		t.Fatalf("toggle under ASWG: %d %s", code, out)
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "weights", "--format", "xml"); code != 2 || !strings.Contains(errOut, "csv or json") {
+		t.Fatalf("weights --format xml: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 0 || !strings.Contains(out, "now counts for governance") {
+		t.Fatalf("toggle back under ASWG: %d %s", code, out)
 	}
 	if out, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "delegate", "m0002", "4.5", "--reason", "AMA host"); code != 0 || !strings.Contains(out, "delegation 1: 4.5 ENG to m0002") {
 		t.Fatalf("delegate: %d %s%s", code, out, errOut)
