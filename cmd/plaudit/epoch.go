@@ -27,7 +27,7 @@ func init() {
 exact integer base units and records payouts, fees, carries and ENG in the double-entry ledger, in one
 transaction. See docs/settlement.md.`,
 	}
-	cmd.AddCommand(epochCloseCmd(), epochShowCmd(), epochListCmd(), epochExportCmd())
+	cmd.AddCommand(epochCloseCmd(), epochShowCmd(), epochListCmd(), epochExportCmd(), epochProofsCmd(), epochClaimsCmd())
 	rootCmd.AddCommand(cmd)
 }
 

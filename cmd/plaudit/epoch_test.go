@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
@@ -48,6 +49,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	id := plaudit.EpochID("crash", crashMonday)
 
 	out, errOut, code := run(t, bin, "--db", db, "epoch", "close", "crash", "--at", "2024-01-03")
+	closeOut := out
 	if code != 0 || !strings.Contains(out, "epoch "+id+" closed") || !strings.Contains(out, "rescored the log") || !regexp.MustCompile(`(?m)^root +0x[0-9a-f]{64}$`).MatchString(out) {
 		t.Fatalf("close: %d\n%s%s", code, out, errOut)
 	}
@@ -107,6 +109,51 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	}
 	if _, errOut, code = run(t, bin, "--db", db, "epoch", "export", id, "--format", "xml"); code != 2 || !strings.Contains(errOut, "csv or json") {
 		t.Fatalf("bad format: %d %s", code, errOut)
+	}
+
+	// Proofs and claims come straight from the closed epoch: the dump loads in OpenZeppelin's format and
+	// gives the root the close printed, the proofs file has one entry per paid allocation, and the claims
+	// are signed with the epoch's program and id (no CSV to convert).
+	root := regexp.MustCompile(`(?m)^root +(0x[0-9a-f]{64})$`).FindStringSubmatch(closeOut)
+	pdir := t.TempDir()
+	out, errOut, code = run(t, bin, "--db", db, "epoch", "proofs", id, "--dir", pdir)
+	base := filepath.Join(pdir, strings.ReplaceAll(id, ":", "-"))
+	if code != 0 || root == nil || !strings.HasSuffix(out, root[1]+"\n") {
+		t.Fatalf("epoch proofs: %d root %v\n%s%s", code, root, out, errOut)
+	}
+	dumpBytes, err := os.ReadFile(base + ".tree.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := payout.LoadDump(dumpBytes)
+	if err != nil || tree.Root().String() != root[1] {
+		t.Fatalf("dump: %v", err)
+	}
+	pf, err := os.Open(base + ".proofs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proofs, err := payout.ReadProofs(pf)
+	pf.Close()
+	paidRows := 0
+	for _, r := range rows[1:] {
+		if r[10] != "0" {
+			paidRows++
+		}
+	}
+	if err != nil || len(proofs.Claims) != paidRows || paidRows == 0 || proofs.Root.String() != root[1] {
+		t.Fatalf("proofs: %v, %d entries for %d paid rows", err, len(proofs.Claims), paidRows)
+	}
+	out, errOut, code = runEnv(t, []string{payout.EnvSignerKey + "=" + payoutTestKey, payout.EnvSignerSealed + "="}, bin, "--db", db, "epoch", "claims", id, "--dir", pdir, "--chain-id", "100")
+	if code != 0 || !strings.Contains(out, "claims   ") {
+		t.Fatalf("epoch claims: %d\n%s%s", code, out, errOut)
+	}
+	var claims service.ClaimSet
+	if b, err := os.ReadFile(base + ".claims.json"); err != nil || json.Unmarshal(b, &claims) != nil || claims.Epoch != id || len(claims.Claims) == 0 {
+		t.Fatalf("claims file: %v %+v", err, claims)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "proofs", "crash@2031-01-06T00:00:00Z"); code == 0 || !strings.Contains(errOut, "crash@2031-01-06T00:00:00Z") {
+		t.Fatalf("proofs of an unknown epoch: %d %s", code, errOut)
 	}
 
 	// Ledger: balances, postings, a reversal once.
