@@ -110,3 +110,21 @@ func TestGovernanceSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPresetPriceScale: the default preset scales the conversation scorer (US dollars: task prices,
+// comment and review rewards) to 1 point per $5, so that a $900 task is 180 points, not 900.
+func TestDefaultPresetPriceScale(t *testing.T) {
+	p, err := policy.Load("preset:default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Scorers {
+		if s.Scorer == "conversation" {
+			if got := s.Weight.Apply(plaudit.PointsFromInt(900)); got != plaudit.PointsFromInt(180) {
+				t.Fatalf("a $900 task under the default preset: %s points, want 180 (weight %s)", got, s.Weight)
+			}
+			return
+		}
+	}
+	t.Fatal("the default preset has no conversation scorer")
+}
