@@ -371,8 +371,11 @@ verdict multiplier and whether it counted.`,
 
 // writeAllocations prints allocation lines as a table; limit > 0 prints only the first limit lines.
 func writeAllocations(w io.Writer, ep *plaudit.Epoch, allocs []plaudit.Allocation, limit int) error {
+	// Each amount column holds one unit, named in its header: points, the epoch's token (decimal, its
+	// decimals applied) or ENG (6 decimals) — never base units mixed with whole tokens.
+	fmt.Fprintf(w, "units: POINTS in points; TOKEN columns in %s (%d decimals, not base units); ENG in ENG (6 decimals)\n", ep.Token, ep.Decimals)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "MEMBER\tEVENTS\tPOINTS\tSHARE\tCARRY IN\tFEE\tPAID\tCARRY OUT\tENG\t RULES")
+	fmt.Fprintln(tw, "MEMBER\tEVENTS\tPOINTS\tSHARE TOKEN\tCARRY IN TOKEN\tFEE TOKEN\tPAID TOKEN\tCARRY OUT TOKEN\tENG\t RULES")
 	u := func(v *big.Int) string { return plaudit.FormatUnits(v, ep.Decimals) }
 	for i, a := range allocs {
 		if limit > 0 && i == limit {
@@ -405,10 +408,11 @@ func epochListCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "EPOCH\tMEMBERS\tPOOL\tPAID\tFEES\tCARRIED\tUNSPENT\tROOT")
+			// Amounts are in each epoch's TOKEN, its decimals applied (not base units).
+			fmt.Fprintln(tw, "EPOCH\tMEMBERS\tTOKEN\tPOOL TOKEN\tPAID TOKEN\tFEES TOKEN\tCARRIED TOKEN\tUNSPENT TOKEN\tROOT")
 			for _, ep := range eps {
 				u := func(v *big.Int) string { return plaudit.FormatUnits(v, ep.Decimals) }
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ep.ID, ep.Members, u(ep.Pool), u(ep.Paid), u(ep.Fees), u(ep.CarriedOut), u(ep.Unspent), ep.Root)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ep.ID, ep.Members, ep.Token, u(ep.Pool), u(ep.Paid), u(ep.Fees), u(ep.CarriedOut), u(ep.Unspent), ep.Root)
 			}
 			return tw.Flush()
 		},

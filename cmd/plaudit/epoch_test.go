@@ -68,10 +68,10 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if _, errOut, code = run(t, bin, "--db", db, "epoch", "close", "nosuch"); code != 2 || !strings.Contains(errOut, `program "nosuch"`) {
 		t.Fatalf("close an unknown program: %d %s", code, errOut)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "epoch", "list"); !strings.Contains(out, id) {
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "list"); !strings.Contains(out, id) || !strings.Contains(out, "POOL TOKEN") || !strings.Contains(out, "TOKEN") {
 		t.Fatalf("list:\n%s", out)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id); !strings.Contains(out, "MEMBER") || !strings.Contains(out, "no wallet: carried") {
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id); !strings.Contains(out, "MEMBER") || !strings.Contains(out, "PAID TOKEN") || !strings.Contains(out, "units: POINTS in points; TOKEN columns in ") || !strings.Contains(out, "no wallet: carried") {
 		t.Fatalf("show:\n%s", out)
 	}
 	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id, "--member", "m0001"); !strings.Contains(out, "events of m0001") || strings.Count(out, "counted:") != 3 {
@@ -157,11 +157,13 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	}
 
 	// Ledger: balances, postings, a reversal once.
-	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "member:m0001"); !strings.HasPrefix(out, "member:m0001") {
+	// Every amount column names its unit: base units in the ledger, the token (decimals applied) and
+	// points in epoch tables — never one column holding both.
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "member:m0001"); !regexp.MustCompile(`^ACCOUNT +ASSET +AMOUNT \(BASE UNITS\)\nmember:m0001 `).MatchString(out) {
 		t.Fatalf("balances:\n%s", out)
 	}
 	out, _, _ = run(t, bin, "--db", db, "ledger", "postings", "--origin", "epoch:"+id)
-	if strings.Count(out, "\n#") != 2 || !strings.HasPrefix(out, "#1 ") {
+	if strings.Count(out, "\n#") != 2 || !strings.HasPrefix(out, "#1 ") || !regexp.MustCompile(`(?m)^    pool:crash +\S+ +-?\d+ base units$`).MatchString(out) {
 		t.Fatalf("postings:\n%s", out)
 	}
 	if _, errOut, code = run(t, bin, "--db", db, "ledger", "reverse", "2"); code != 2 || !strings.Contains(errOut, "--reason") {
@@ -216,7 +218,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if out, _, _ = run(t, bin, "--db", db, "ledger", "eng", "status", "m0001"); !strings.Contains(out, "mode       governance") || strings.Count(out, "toggled") != 2 {
 		t.Fatalf("status:\n%s", out)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "eng:project"); !strings.HasPrefix(out, "eng:project") {
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "eng:project"); !strings.Contains(out, "\neng:project ") {
 		t.Fatalf("project wallet:\n%s", out)
 	}
 }

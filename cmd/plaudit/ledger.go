@@ -32,7 +32,7 @@ posting with a reason. The eng subcommands manage ENG governance weight. See doc
 func ledgerBalancesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "balances [PREFIX]",
-		Short:   "Print non-zero balances, one \"account asset amount\" per line (amounts in base units)",
+		Short:   "Print non-zero balances under a header: account, asset, amount in the asset's base units",
 		Example: "  plaudit ledger balances\n  plaudit ledger balances member:\n  plaudit ledger balances eng:",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,7 +50,10 @@ func ledgerBalancesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// One unit in the amount column: base units of each row's asset (ENG: millionths of an ENG),
+			// never whole tokens, so eng:issuer's -99997764715000 is -99,997,764.715 ENG.
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCOUNT\tASSET\tAMOUNT (BASE UNITS)")
 			for _, b := range bals {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Account, b.Asset, b.Amount)
 			}
@@ -67,7 +70,7 @@ func writePosting(w io.Writer, p *plaudit.Posting) {
 	}
 	fmt.Fprintf(w, "#%d %s %s %s%s\n", p.ID, p.Time.UTC().Format(time.RFC3339), p.Origin, p.Reason, rev)
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "    %-40s %-10s %s\n", e.Account, e.Asset, e.Amount)
+		fmt.Fprintf(w, "    %-40s %-10s %s base units\n", e.Account, e.Asset, e.Amount)
 	}
 }
 
