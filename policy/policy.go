@@ -462,7 +462,7 @@ func (p *Policy) Node() *yaml.Node {
 	add("name", encode(reflect.ValueOf(p.Name)))
 	add("version", encode(reflect.ValueOf(p.Version)))
 	add("description", encode(reflect.ValueOf(p.Description)))
-	add("program", encode(reflect.ValueOf(p.Program)))
+	add("program", omitDefaultGovernance(encode(reflect.ValueOf(p.Program)), p.Program.Governance))
 	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, s := range p.Scorers {
 		e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -478,6 +478,26 @@ func (p *Policy) Node() *yaml.Node {
 	}
 	add("scorers", list)
 	add("integrity", encode(reflect.ValueOf(p.Integrity)))
+	return n
+}
+
+// DefaultGovernance is program.governance when a policy leaves it out: model aswg, cooldown 6mo.
+var DefaultGovernance = Governance{Model: ledger.ModelASWG, Cooldown: ledger.DefaultCooldown.String()}
+
+// omitDefaultGovernance drops program.governance from the encoded program n when g is the default. Every
+// policy written before the setting existed meant the default (toggles under aswg), so leaving it out of
+// the effective policy keeps those policies' hashes — and so the stored policies of closed epochs, which
+// verify loads by hash — unchanged, while any other model or cooldown is part of the hash.
+func omitDefaultGovernance(n *yaml.Node, g Governance) *yaml.Node {
+	if g != DefaultGovernance {
+		return n
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "governance" {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			break
+		}
+	}
 	return n
 }
 

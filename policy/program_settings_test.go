@@ -128,3 +128,26 @@ func TestDefaultPresetPriceScale(t *testing.T) {
 	}
 	t.Fatal("the default preset has no conversation scorer")
 }
+
+// baseHashBeforeGovernance is base's hash as the build before program.governance computed it.
+const baseHashBeforeGovernance = "sha256:289d7c273ddcd776be0b163621cc2231c7ea2f27e10ff9246314ac876e05117e"
+
+// TestDefaultGovernanceKeepsHashes: a policy that leaves program.governance out, or spells the defaults
+// out, hashes as it did before the setting existed — so the stored policies of closed epochs still load by
+// their hash — while any other setting changes the hash.
+func TestDefaultGovernanceKeepsHashes(t *testing.T) {
+	p, err := policy.Parse([]byte(base), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Hash() != baseHashBeforeGovernance {
+		t.Errorf("base hashes to %s, before program.governance it hashed to %s", p.Hash(), baseHashBeforeGovernance)
+	}
+	spelled, err := policy.Parse([]byte("name: test\nprogram:\n  governance: {model: aswg, cooldown: 6mo}\nscorers:\n  - scorer: tiered\n"), "s.yml")
+	if err != nil || spelled.Hash() != p.Hash() {
+		t.Errorf("the defaults spelled out hash to %v (%v), want %s", spelled.Hash(), err, p.Hash())
+	}
+	if strings.Contains(string(p.YAML()), "governance") {
+		t.Errorf("the effective policy shows the default governance:\n%s", p.YAML())
+	}
+}
