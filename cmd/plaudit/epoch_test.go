@@ -86,7 +86,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	f, _ := os.Open(csvPath)
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) < 2 || rows[0][10] != "paid" {
+	if err != nil || len(rows) < 2 || rows[0][10] != "paid_base_units" || rows[0][6] != "points" || rows[0][12] != "eng_base_units" {
 		t.Fatalf("csv: %v %v", err, rows)
 	}
 	csvPaid := new(big.Int)
@@ -103,6 +103,9 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	for _, s := range []string{x.Paid, x.Fees, x.CarriedOut, x.Unspent} {
 		v, _ := new(big.Int).SetString(s, 10)
 		sum.Add(sum, v)
+	}
+	if !strings.HasPrefix(x.Units.Token, "base units of ") || !strings.HasPrefix(x.Units.ENG, "ENG base units") {
+		t.Fatalf("export units %+v", x.Units)
 	}
 	if sum.String() != "1000000007" || x.Paid != csvPaid.String() || len(x.Allocations) != len(rows)-1 {
 		t.Fatalf("paid %s + fees %s + carried %s + unspent %s = %s; csv paid %s", x.Paid, x.Fees, x.CarriedOut, x.Unspent, sum, csvPaid)
