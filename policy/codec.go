@@ -371,3 +371,19 @@ func canonical(b *strings.Builder, n *yaml.Node) {
 		b.WriteString(strconv.Quote(n.Value))
 	}
 }
+
+// blockCopy copies n with every flow style ({…}, […]) turned into block style, keeping lines, values and
+// scalar quoting. A scorer with its own decoder (the conversation scorer reads a Ubiquity configuration)
+// re-encodes its params; a flow mapping would come out as "{…}" text, which such a decoder takes for JSON
+// and refuses. Block layout means the same thing, so flow-style YAML works everywhere in a policy.
+func blockCopy(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Style &^= yaml.FlowStyle
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, x := range n.Content {
+			c.Content[i] = blockCopy(x)
+		}
+	}
+	return &c
+}

@@ -19,11 +19,13 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/ledger"
 )
 
 // MaxSize is the largest policy document accepted, in bytes.
@@ -71,7 +73,35 @@ type Program struct {
 	// XPayouts opts in to token payouts for points earned on X. X's developer terms forbid paying users for
 	// posting on X, so X activity earns points and reputation but no tokens unless a policy says so.
 	XPayouts bool `yaml:"x_payouts"`
+	// Governance is how the program's ENG governance weight is governed: the model and the cooldown
+	// between two toggles of one member. It is part of the policy (and so of its hash) rather than a
+	// per-call setting, so that one member's toggles are always judged by the same rules.
+	Governance Governance `yaml:"governance"`
 }
+
+// Governance is the program's ENG governance model and toggle cooldown (see docs/ledger.md).
+type Governance struct {
+	// Model is "aswg" (Active Stake Weighted Governance, the default: toggles are free) or "other" (a
+	// cooldown separates two toggles of one member).
+	Model string `yaml:"model"`
+	// Cooldown is the wait between two toggles under a model other than aswg: "6mo" (calendar months,
+	// the default), "182d" (days of 24 h), a Go duration ("72h") or "0". It is stored in the canonical
+	// form ledger.ParseCooldown reads, so "6mo" and "06mo" hash alike.
+	Cooldown string `yaml:"cooldown"`
+}
+
+// Ledger returns g as the ledger package's rules. g comes from a validated policy, so it parses.
+func (g Governance) Ledger() ledger.Governance {
+	c, err := ledger.ParseCooldown(g.Cooldown)
+	if err != nil {
+		c = ledger.DefaultCooldown
+	}
+	return ledger.Governance{Model: g.Model, Cooldown: c}
+}
+
+// MaxUint256 is the largest amount a Merkle leaf (a uint256) can carry: 2^256−1. A pool or a minimum
+// payout above it could never be paid out, so validation refuses it.
+var MaxUint256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
 
 // Pool is the amount of one token split among eligible members each period.
 type Pool struct {
@@ -168,17 +198,26 @@ func Parse(data []byte, input string) (*Policy, error) {
 		d.decode(&doc, "", reflect.ValueOf(&raw).Elem())
 	}
 	p := &Policy{Name: raw.Name, Version: raw.Version, Description: raw.Description, Program: raw.Program, Integrity: raw.Integrity}
-	if len(d.errs) == 0 {
-		p.Scorers = d.scorers(raw.Scorers)
-		d.validate(p, len(doc.Content) > 0)
-		d.validateIntegrity(&p.Integrity)
-	}
+	// Every check runs even when decoding found problems (a field that failed to decode keeps its
+	// default), so that one bad value never hides the others; the errors are then reported in line order.
+	p.Scorers = d.scorers(raw.Scorers)
+	d.validate(p, len(doc.Content) > 0)
+	d.validateIntegrity(&p.Integrity)
 	if len(d.errs) > 0 {
+		sort.SliceStable(d.errs, func(i, j int) bool { return lineKey(d.errs[i]) < lineKey(d.errs[j]) })
 		return nil, &plaudit.ValidationError{Input: input, Errors: d.errs}
 	}
 	h := sha256.Sum256([]byte(p.canonical()))
 	p.hash = "sha256:" + hex.EncodeToString(h[:])
 	return p, nil
+}
+
+// lineKey orders errors by line; an error with no line (a missing field) comes after those with one.
+func lineKey(e *plaudit.FieldError) int {
+	if e.Line <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return e.Line
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -198,6 +237,7 @@ func (d *decoder) scorers(raws []rawScorer) []Scorer {
 	out := make([]Scorer, 0, len(raws))
 	for i, r := range raws {
 		path := fmt.Sprintf("scorers[%d]", i)
+		before := len(d.errs)
 		t, ok := LookupScorer(r.Scorer)
 		if !ok {
 			if r.Scorer == "" {
@@ -220,7 +260,7 @@ func (d *decoder) scorers(raws []rawScorer) []Scorer {
 		pp := path + ".params"
 		switch {
 		case t.Decode != nil:
-			n := r.Params
+			n := *blockCopy(&r.Params)
 			if n.Kind == 0 {
 				n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			}
@@ -237,7 +277,7 @@ func (d *decoder) scorers(raws []rawScorer) []Scorer {
 				d.decode(&r.Params, pp, reflect.ValueOf(s.Params).Elem())
 			}
 		}
-		if v, ok := s.Params.(Validator); ok && len(d.errs) == 0 {
+		if v, ok := s.Params.(Validator); ok && len(d.errs) == before {
 			for _, e := range v.Validate() {
 				d.failAt(join(pp, e.Field), "%s", e.Reason)
 			}
@@ -296,6 +336,9 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 	if g.Pool.Decimals < 0 || g.Pool.Decimals > 36 {
 		d.failAt("program.pool.decimals", "want 0 to 36, got %d", g.Pool.Decimals)
 	}
+	if g.Pool.Amount.Cmp(MaxUint256) > 0 {
+		d.failAt("program.pool.amount", "%s base units is above 2^256−1, the most a Merkle payout can carry", truncate(g.Pool.Amount.String(), 40))
+	}
 	if g.Pool.Amount.Sign() > 0 && g.Pool.Token == "" {
 		d.failAt("program.pool.token", "missing: a pool with an amount needs a token")
 	}
@@ -307,6 +350,22 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 	}
 	if g.MinPayout == nil {
 		g.MinPayout = new(big.Int)
+	}
+	if g.MinPayout.Cmp(MaxUint256) > 0 {
+		d.failAt("program.min_payout", "%s base units is above 2^256−1, the most a Merkle payout can carry", truncate(g.MinPayout.String(), 40))
+	}
+	gov := &g.Governance
+	if gov.Model == "" {
+		gov.Model = ledger.ModelASWG
+	} else if gov.Model != ledger.ModelASWG && gov.Model != ledger.ModelOther {
+		d.failAt("program.governance.model", "want %q or %q, got %q", ledger.ModelASWG, ledger.ModelOther, truncate(gov.Model, 40))
+	}
+	if gov.Cooldown == "" {
+		gov.Cooldown = ledger.DefaultCooldown.String()
+	} else if c, err := ledger.ParseCooldown(gov.Cooldown); err != nil {
+		d.failAt("program.governance.cooldown", "%v", err)
+	} else {
+		gov.Cooldown = c.String()
 	}
 	if g.Unspent == "" {
 		g.Unspent = "carry"
@@ -331,7 +390,7 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 		}
 		seen[strings.ToLower(t)] = true
 	}
-	if len(p.Scorers) == 0 && len(d.errs) == 0 {
+	if len(p.Scorers) == 0 && !d.failedUnder("scorers") {
 		d.failAt("scorers", "missing: a policy needs at least one scorer")
 	}
 	names := map[string]bool{}
@@ -359,6 +418,16 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 			}
 		}
 	}
+}
+
+// failedUnder reports whether an error was already recorded for path or a field inside it.
+func (d *decoder) failedUnder(path string) bool {
+	for _, e := range d.errs {
+		if e.Field == path || strings.HasPrefix(e.Field, path+".") || strings.HasPrefix(e.Field, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 func kindKnown(sources []plaudit.Source, k plaudit.Kind) bool {
@@ -393,7 +462,7 @@ func (p *Policy) Node() *yaml.Node {
 	add("name", encode(reflect.ValueOf(p.Name)))
 	add("version", encode(reflect.ValueOf(p.Version)))
 	add("description", encode(reflect.ValueOf(p.Description)))
-	add("program", encode(reflect.ValueOf(p.Program)))
+	add("program", omitDefaultGovernance(encode(reflect.ValueOf(p.Program)), p.Program.Governance))
 	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, s := range p.Scorers {
 		e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -409,6 +478,26 @@ func (p *Policy) Node() *yaml.Node {
 	}
 	add("scorers", list)
 	add("integrity", encode(reflect.ValueOf(p.Integrity)))
+	return n
+}
+
+// DefaultGovernance is program.governance when a policy leaves it out: model aswg, cooldown 6mo.
+var DefaultGovernance = Governance{Model: ledger.ModelASWG, Cooldown: ledger.DefaultCooldown.String()}
+
+// omitDefaultGovernance drops program.governance from the encoded program n when g is the default. Every
+// policy written before the setting existed meant the default (toggles under aswg), so leaving it out of
+// the effective policy keeps those policies' hashes — and so the stored policies of closed epochs, which
+// verify loads by hash — unchanged, while any other model or cooldown is part of the hash.
+func omitDefaultGovernance(n *yaml.Node, g Governance) *yaml.Node {
+	if g != DefaultGovernance {
+		return n
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "governance" {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			break
+		}
+	}
 	return n
 }
 

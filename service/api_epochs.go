@@ -72,7 +72,23 @@ type EpochExportDoc struct {
 	ENG         string                  `json:"eng"`
 	Digest      string                  `json:"digest"`
 	Root        string                  `json:"root"`
+	Units       EpochExportUnits        `json:"units"`
 	Allocations []EpochExportAllocation `json:"allocations"`
+}
+
+// EpochExportUnits names the unit of each kind of amount in an epoch export, so that no reader takes base
+// units for whole tokens: points (exact decimals), the token's base units, ENG base units.
+type EpochExportUnits struct {
+	Points string `json:"points"` // points, share… base units of the token, eng in ENG base units
+	Token  string `json:"token"`
+	ENG    string `json:"eng"`
+}
+
+// epochExportUnits returns ep's units.
+func epochExportUnits(ep *plaudit.Epoch) EpochExportUnits {
+	return EpochExportUnits{Points: "points (exact decimal)",
+		Token: fmt.Sprintf("base units of %s (%d decimals): pool, pool_carry_in, paid, fees, carried_in, carried_out, unspent, share, carry_in, fee, carry_out", ep.Token, ep.Decimals),
+		ENG:   "ENG base units (6 decimals): eng"}
 }
 
 func exportAllocation(a *plaudit.Allocation) EpochExportAllocation {
@@ -102,7 +118,9 @@ func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []pl
 	switch format {
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"epoch", "member", "kind", "wallet", "events", "excluded", "points", "share", "carry_in", "fee", "paid", "carry_out", "eng", "capped", "notes"})
+		// Every amount column names its unit: points, the token's base units, ENG base units.
+		_ = cw.Write([]string{"epoch", "member", "kind", "wallet", "events", "excluded", "points", "share_base_units", "carry_in_base_units", "fee_base_units",
+			"paid_base_units", "carry_out_base_units", "eng_base_units", "capped", "notes"})
 		for i := range allocs {
 			e := exportAllocation(&allocs[i])
 			_ = cw.Write([]string{ep.ID, e.Member, e.Kind, e.Wallet, strconv.Itoa(e.Events), strconv.Itoa(e.Excluded), e.Points, e.Share, e.CarryIn,
@@ -117,7 +135,7 @@ func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []pl
 		x := EpochExportDoc{ID: ep.ID, Program: ep.Program, Start: ep.Start, End: ep.End, PolicyHash: ep.PolicyHash, Token: ep.Token,
 			Decimals: ep.Decimals, Pool: ep.Pool.String(), PoolCarryIn: ep.PoolCarryIn.String(), Paid: ep.Paid.String(), Fees: ep.Fees.String(),
 			CarriedIn: ep.CarriedIn.String(), CarriedOut: ep.CarriedOut.String(), Unspent: ep.Unspent.String(), UnspentTo: ep.UnspentTo,
-			ENG: ep.ENG.String(), Digest: ep.Digest, Root: ep.Root, Allocations: make([]EpochExportAllocation, len(allocs))}
+			ENG: ep.ENG.String(), Digest: ep.Digest, Root: ep.Root, Units: epochExportUnits(ep), Allocations: make([]EpochExportAllocation, len(allocs))}
 		for i := range allocs {
 			x.Allocations[i] = exportAllocation(&allocs[i])
 		}

@@ -38,6 +38,10 @@ type CloseRequest struct {
 	Through time.Time
 	// Verdicts, when not nil, are applied instead of an integrity run and the moderators' flags.
 	Verdicts []plaudit.Verdict
+	// VerdictsFrom names where Verdicts came from (a file path) when they came from outside: the close
+	// then first refuses, naming it, verdicts whose subject the event log does not hold
+	// (CheckVerdictSubjects).
+	VerdictsFrom string
 	// Grace is how long after its end an epoch is left open for late events before Through (or the next
 	// pending epoch) closes it: the scheduler's epoch_close_grace. An explicit At ignores it.
 	Grace time.Duration
@@ -95,6 +99,11 @@ func (s *Service) CloseEpochs(ctx context.Context, req CloseRequest) (*CloseResu
 	}
 	if !req.At.IsZero() && !req.Through.IsZero() {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "close: give at or through, not both")
+	}
+	if req.VerdictsFrom != "" {
+		if err := s.CheckVerdictSubjects(ctx, req.Verdicts, req.VerdictsFrom); err != nil {
+			return nil, err
+		}
 	}
 	var err error
 	for range 3 {

@@ -2,9 +2,14 @@ package service
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/ledger"
@@ -99,13 +104,17 @@ func (s *Service) accountBalance(ctx context.Context, account, asset string) (*b
 	return new(big.Int), nil
 }
 
-// ToggleENG switches member's ENG stake between governance and rewards under governance g, recorded as
-// done by operator now, and returns the toggle. Project members cannot toggle (their ENG pools in the
-// project wallet), and under a model other than ASWG a toggle within the cooldown of the last one is
-// refused with EFORBIDDEN saying when the next is allowed. The member must be in the event log.
-func (s *Service) ToggleENG(ctx context.Context, g ledger.Governance, member, operator string) (plaudit.ENGToggle, error) {
-	if err := g.Validate(); err != nil {
-		return plaudit.ENGToggle{}, err
+// ToggleENG switches member's ENG stake between governance and rewards, recorded as done by operator now,
+// and returns the toggle. The governance model and cooldown are the active policy's program settings
+// (program.governance, part of its hash), never a per-call choice, so one member's toggles are always
+// judged by the same rules; with no active policy the defaults apply (aswg). Project members cannot toggle
+// (their ENG pools in the project wallet), and under a model other than ASWG a toggle within the cooldown
+// of the last one is refused with EFORBIDDEN saying when the next is allowed. The member must be in the
+// event log.
+func (s *Service) ToggleENG(ctx context.Context, member, operator string) (plaudit.ENGToggle, error) {
+	g, err := s.governance(ctx)
+	if err != nil {
+		return plaudit.ENGToggle{}, fmt.Errorf("toggle ENG of %s: %w", member, err)
 	}
 	kind, err := s.ledgerMemberKind(ctx, member)
 	if err != nil {
@@ -122,8 +131,194 @@ func (s *Service) ToggleENG(ctx context.Context, g ledger.Governance, member, op
 	if err := s.store.AddENGToggle(ctx, t); err != nil {
 		return plaudit.ENGToggle{}, fmt.Errorf("toggle ENG of %s: %w", member, err)
 	}
-	s.log.Info("toggled ENG", "member", member, "from", t.From, "to", t.To, "by", t.Operator)
+	s.log.Info("toggled ENG", "member", member, "from", t.From, "to", t.To, "by", t.Operator, "model", g.Model)
 	return t, nil
+}
+
+// governance returns the active policy's governance rules, or the defaults when no policy is active.
+func (s *Service) governance(ctx context.Context) (ledger.Governance, error) {
+	pol, err := s.ActivePolicy(ctx)
+	switch {
+	case plaudit.ErrorCode(err) == plaudit.ENOTFOUND:
+		return ledger.DefaultGovernance, nil
+	case err != nil:
+		return ledger.Governance{}, fmt.Errorf("read the governance model: %w", err)
+	}
+	return pol.Program.Governance.Ledger(), nil
+}
+
+// ENGWeight is one member's ENG weight at a moment, in ENG base units (6 decimals). Governance is what a
+// snapshot-style governance tool counts as the member's vote: their stake when it is in governance mode,
+// plus the project ENG delegated to them (delegated ENG always counts for governance). Rewards is their
+// stake when it is in rewards mode: it counts for no vote. Exactly one of the two holds the stake.
+type ENGWeight struct {
+	Member     string
+	Wallet     string // the member's payout wallet at the moment, "" when none
+	Mode       plaudit.ENGMode
+	Stake      *big.Int
+	Delegated  *big.Int
+	Governance *big.Int
+	Rewards    *big.Int
+}
+
+// ENGWeightUnit names the unit of every amount in a weights listing.
+const ENGWeightUnit = "ENG base units (6 decimals: 1 ENG = 1000000)"
+
+// ENGWeightsDoc is the JSON form of a weights listing (`plaudit ledger eng weights --format json` and
+// GET /v1/ledger/eng/weights): amounts as decimal strings of ENG base units, so that no reader rounds them
+// through a float.
+type ENGWeightsDoc struct {
+	At      time.Time          `json:"at"`
+	Unit    string             `json:"unit"`
+	Weights []ENGWeightJSONRow `json:"weights"`
+}
+
+// ENGWeightJSONRow is one member of an ENGWeightsDoc; amounts in ENG base units.
+type ENGWeightJSONRow struct {
+	Member           string          `json:"member"`
+	Wallet           string          `json:"wallet"`
+	Mode             plaudit.ENGMode `json:"mode"`
+	GovernanceWeight string          `json:"governance_weight"`
+	RewardWeight     string          `json:"reward_weight"`
+	Stake            string          `json:"stake"`
+	Delegated        string          `json:"delegated"`
+}
+
+// NewENGWeightsDoc returns ws, listed at at, in their JSON form.
+func NewENGWeightsDoc(at time.Time, ws []ENGWeight) ENGWeightsDoc {
+	d := ENGWeightsDoc{At: at.UTC(), Unit: ENGWeightUnit, Weights: make([]ENGWeightJSONRow, 0, len(ws))}
+	for _, w := range ws {
+		d.Weights = append(d.Weights, ENGWeightJSONRow{Member: w.Member, Wallet: w.Wallet, Mode: w.Mode,
+			GovernanceWeight: w.Governance.String(), RewardWeight: w.Rewards.String(), Stake: w.Stake.String(), Delegated: w.Delegated.String()})
+	}
+	return d
+}
+
+// WriteENGWeights writes ws, listed at at, as "csv" (a header whose amount columns name their unit, then
+// one row per member) or "json" (an ENGWeightsDoc): the one writer the CLI uses.
+func WriteENGWeights(w io.Writer, format string, at time.Time, ws []ENGWeight) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(NewENGWeightsDoc(at, ws)); err != nil {
+			return fmt.Errorf("write ENG weights: %w", err)
+		}
+		return nil
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"member", "wallet", "mode", "governance_weight_eng_base_units", "reward_weight_eng_base_units", "stake_eng_base_units", "delegated_eng_base_units"})
+		for _, x := range ws {
+			_ = cw.Write([]string{x.Member, x.Wallet, string(x.Mode), x.Governance.String(), x.Rewards.String(), x.Stake.String(), x.Delegated.String()})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return fmt.Errorf("write ENG weights: %w", err)
+		}
+		return nil
+	}
+	return plaudit.Errorf(plaudit.EINVALID, "--format %q: want csv or json", format)
+}
+
+// ENGWeights lists every member who holds ENG (stake or delegation) at at (now when zero), by handle: the
+// balances of eng:stake:HANDLE and eng:delegated:HANDLE from the postings made at or before at, the mode
+// from the toggles recorded at or before at, and the wallet from the event log's wallet events up to at.
+// It is what `plaudit ledger eng weights` and GET /v1/ledger/eng/weights list for governance snapshots;
+// it returns the moment it listed them at with them.
+func (s *Service) ENGWeights(ctx context.Context, at time.Time) (time.Time, []ENGWeight, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.UTC()
+	ws, err := s.engWeights(ctx, at)
+	if err != nil {
+		return at, nil, fmt.Errorf("ENG weights at %s: %w", at.Format(time.RFC3339), err)
+	}
+	return at, ws, nil
+}
+
+func (s *Service) engWeights(ctx context.Context, at time.Time) ([]ENGWeight, error) {
+	ps, err := s.store.Postings(ctx, plaudit.PostingFilter{})
+	if err != nil {
+		return nil, err
+	}
+	stake, deleg := map[string]*big.Int{}, map[string]*big.Int{}
+	add := func(m map[string]*big.Int, h string, v *big.Int) {
+		if m[h] == nil {
+			m[h] = new(big.Int)
+		}
+		m[h].Add(m[h], v)
+	}
+	for _, p := range ps {
+		if p.Time.After(at) {
+			continue
+		}
+		for _, e := range p.Entries {
+			if e.Asset != plaudit.AssetENG {
+				continue
+			}
+			if h, ok := strings.CutPrefix(e.Account, "eng:stake:"); ok {
+				add(stake, h, e.Amount)
+			} else if h, ok := strings.CutPrefix(e.Account, "eng:delegated:"); ok {
+				add(deleg, h, e.Amount)
+			}
+		}
+	}
+	toggles, err := s.store.ENGToggles(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	mode := map[string]plaudit.ENGMode{}
+	for _, t := range toggles { // oldest first: the last one at or before at wins
+		if !t.Time.After(at) {
+			mode[t.Member] = t.To
+		}
+	}
+	l, err := s.ReadLog(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var evs []plaudit.Event
+	for _, e := range l.Events {
+		if !e.Time.After(at) {
+			evs = append(evs, e)
+		}
+	}
+	infos := MemberInfos(plaudit.BuildDirectory(evs))
+	handles := make([]string, 0, len(stake)+len(deleg))
+	for h, v := range stake {
+		if v.Sign() != 0 || (deleg[h] != nil && deleg[h].Sign() != 0) {
+			handles = append(handles, h)
+		}
+	}
+	for h, v := range deleg {
+		if v.Sign() != 0 && stake[h] == nil {
+			handles = append(handles, h)
+		}
+	}
+	sort.Strings(handles)
+	out := make([]ENGWeight, 0, len(handles))
+	for _, h := range handles {
+		w := ENGWeight{Member: h, Wallet: infos[h].Wallet, Mode: plaudit.ENGGovernance, Stake: new(big.Int), Delegated: new(big.Int),
+			Governance: new(big.Int), Rewards: new(big.Int)}
+		if m, ok := mode[h]; ok {
+			w.Mode = m
+		}
+		if stake[h] != nil {
+			w.Stake.Set(stake[h])
+		}
+		if deleg[h] != nil {
+			w.Delegated.Set(deleg[h])
+		}
+		w.Governance.Set(w.Delegated)
+		if w.Mode == plaudit.ENGRewards {
+			w.Rewards.Set(w.Stake)
+		} else {
+			w.Governance.Add(w.Governance, w.Stake)
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }
 
 // DelegateENG delegates amount (ENG base units, 6 decimals) of project ENG from the project wallet to the

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/ledger"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -111,45 +110,118 @@ func TestLedgerReversal(t *testing.T) {
 	})
 }
 
-// TestENGToggleCooldown: under ASWG toggles are free; under another model a toggle inside the cooldown is
-// refused naming when the next is allowed, and allowed once it has passed; project members and unknown
-// handles cannot toggle.
+// activateGovernance activates the test policy with program.governance set to gov (a flow mapping).
+func activateGovernance(t *testing.T, svc *service.Service, gov string) {
+	t.Helper()
+	doc := strings.Replace(string(testPolicy(t)), "program:\n", "program:\n  governance: "+gov+"\n", 1)
+	if _, err := svc.ActivatePolicy(context.Background(), []byte(doc), "gov.yml", "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestENGToggleCooldown: the governance model and cooldown are the active policy's settings, not the
+// caller's: under model other a toggle inside the cooldown is refused naming when the next is allowed,
+// and no call can pick another model to get through (the old per-call model let `aswg` toggle at once
+// after `other` refused); once the cooldown has passed it is allowed. Under aswg toggles are free;
+// project members and unknown handles cannot toggle.
 func TestENGToggleCooldown(t *testing.T) {
 	ctx := context.Background()
 	forEachStore(t, func(t *testing.T, st plaudit.Store) {
 		svc := setUp(t, st)
 		ce := closeFirstWeek(t, svc)
 		m := memberOfKind(t, ce, plaudit.MemberCommunity)
-		other := ledger.Governance{Model: ledger.ModelOther, Cooldown: ledger.DefaultCooldown}
+		activateGovernance(t, svc, "{model: other, cooldown: 6mo}")
 
-		tg, err := svc.ToggleENG(ctx, other, m, "tester")
+		tg, err := svc.ToggleENG(ctx, m, "tester")
 		if err != nil || tg.From != plaudit.ENGGovernance || tg.To != plaudit.ENGRewards || !tg.Time.Equal(testNow) || tg.Operator != "tester" {
 			t.Fatalf("first toggle: %+v %v", tg, err)
 		}
-		_, err = svc.ToggleENG(ctx, other, m, "tester")
-		if plaudit.ErrorCode(err) != plaudit.EFORBIDDEN || !strings.Contains(err.Error(), "next toggle allowed at 2026-09-04T12:00:00Z") {
-			t.Fatalf("toggle inside the cooldown: %v", err)
+		for _, who := range []string{"tester", "someone-else", ""} {
+			if _, err = svc.ToggleENG(ctx, m, who); plaudit.ErrorCode(err) != plaudit.EFORBIDDEN || !strings.Contains(err.Error(), "next toggle allowed at 2026-09-04T12:00:00Z") {
+				t.Fatalf("toggle inside the cooldown by %q: %v", who, err)
+			}
+		}
+		if es, err := svc.ENGStatus(ctx, m); err != nil || es.Mode != plaudit.ENGRewards || len(es.Toggles) != 1 {
+			t.Fatalf("status after the refused toggles: %+v %v", es, err)
 		}
 		later := service.New(st, service.Options{Now: func() time.Time { return testNow.AddDate(0, 6, 0) }})
-		if tg, err := later.ToggleENG(ctx, other, m, "tester"); err != nil || tg.To != plaudit.ENGGovernance {
+		if tg, err := later.ToggleENG(ctx, m, "tester"); err != nil || tg.To != plaudit.ENGGovernance {
 			t.Fatalf("toggle after the cooldown: %+v %v", tg, err)
 		}
+		activateGovernance(t, svc, "{model: aswg}")
 		aswg := service.New(st, service.Options{Now: func() time.Time { return testNow.AddDate(0, 6, 0).Add(time.Minute) }})
-		if tg, err := aswg.ToggleENG(ctx, ledger.DefaultGovernance, m, ""); err != nil || tg.To != plaudit.ENGRewards || tg.Operator != "plaudit" {
+		if tg, err := aswg.ToggleENG(ctx, m, ""); err != nil || tg.To != plaudit.ENGRewards || tg.Operator != "plaudit" {
 			t.Fatalf("toggle under ASWG right after: %+v %v", tg, err)
 		}
 		es, err := svc.ENGStatus(ctx, m)
 		if err != nil || es.Mode != plaudit.ENGRewards || len(es.Toggles) != 3 || es.Stake.Sign() <= 0 {
 			t.Fatalf("status of %s: %+v %v", m, es, err)
 		}
-		if _, err := svc.ToggleENG(ctx, ledger.DefaultGovernance, memberOfKind(t, ce, plaudit.MemberProject), "tester"); plaudit.ErrorCode(err) != plaudit.EFORBIDDEN {
+		if _, err := svc.ToggleENG(ctx, memberOfKind(t, ce, plaudit.MemberProject), "tester"); plaudit.ErrorCode(err) != plaudit.EFORBIDDEN {
 			t.Fatalf("toggle of a project member: %v", err)
 		}
-		if _, err := svc.ToggleENG(ctx, ledger.DefaultGovernance, "nobody-at-all", "tester"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		if _, err := svc.ToggleENG(ctx, "nobody-at-all", "tester"); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 			t.Fatalf("toggle of an unknown member: %v", err)
 		}
-		if _, err := svc.ToggleENG(ctx, ledger.Governance{Model: "dao"}, m, "tester"); plaudit.ErrorCode(err) != plaudit.EINVALID {
-			t.Fatalf("toggle under an unknown model: %v", err)
+	})
+}
+
+// TestENGWeights: the toggle decides where a member's stake counts — governance weight (with what was
+// delegated to them) or reward weight, never both — and --at lists the weights as they stood then.
+func TestENGWeights(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		svc := setUp(t, st)
+		ce := closeFirstWeek(t, svc)
+		m := memberOfKind(t, ce, plaudit.MemberCommunity)
+		before, ws, err := svc.ENGWeights(ctx, time.Time{})
+		if err != nil || !before.Equal(testNow) || len(ws) == 0 {
+			t.Fatalf("weights: %v %d %v", before, len(ws), err)
+		}
+		find := func(ws []service.ENGWeight, h string) service.ENGWeight {
+			for _, w := range ws {
+				if w.Member == h {
+					return w
+				}
+			}
+			t.Fatalf("%s missing from the weights", h)
+			return service.ENGWeight{}
+		}
+		total := new(big.Int)
+		for i, w := range ws {
+			if i > 0 && ws[i-1].Member >= w.Member {
+				t.Fatalf("weights not sorted by member: %s then %s", ws[i-1].Member, w.Member)
+			}
+			if w.Mode != plaudit.ENGGovernance || w.Rewards.Sign() != 0 || w.Governance.Cmp(new(big.Int).Add(w.Stake, w.Delegated)) != 0 {
+				t.Fatalf("before any toggle: %+v", w)
+			}
+			total.Add(total, w.Stake)
+		}
+		if supply := balance(t, svc, "eng:issuer", plaudit.AssetENG); new(big.Int).Add(total, balance(t, svc, plaudit.AccountProjectWallet, plaudit.AssetENG)).Cmp(new(big.Int).Neg(supply)) != 0 {
+			t.Fatalf("stakes %s + project wallet do not add up to the ENG supply %s", total, supply)
+		}
+		stake := find(ws, m).Stake
+		if _, err := svc.ToggleENG(ctx, m, "tester"); err != nil {
+			t.Fatal(err)
+		}
+		later := service.New(st, service.Options{Now: func() time.Time { return testNow.Add(time.Hour) }})
+		_, ws, err = later.ENGWeights(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := find(ws, m); w.Mode != plaudit.ENGRewards || w.Governance.Sign() != 0 || w.Rewards.Cmp(stake) != 0 {
+			t.Fatalf("after the toggle to rewards: %+v, stake %s", w, stake)
+		}
+		_, ws, err = later.ENGWeights(ctx, testNow.Add(-time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := find(ws, m); w.Mode != plaudit.ENGGovernance || w.Governance.Cmp(stake) != 0 {
+			t.Fatalf("at a moment before the toggle: %+v", w)
+		}
+		var out strings.Builder
+		if err := service.WriteENGWeights(&out, "csv", before, ws); err != nil || !strings.HasPrefix(out.String(), "member,wallet,mode,governance_weight_eng_base_units,reward_weight_eng_base_units,") {
+			t.Fatalf("csv: %v\n%s", err, out.String())
 		}
 	})
 }

@@ -23,6 +23,60 @@ type PayoutProof struct {
 	Root   payout.Hash
 }
 
+// EpochTree is the Merkle tree of a closed epoch's payouts, rebuilt from its stored allocations exactly as
+// the close built its root (one leaf per paid allocation), with the member of each leaf.
+type EpochTree struct {
+	Epoch   *plaudit.Epoch
+	Tree    *payout.Tree
+	Members []string // Members[i] is the member leaf i pays
+}
+
+// EpochTree rebuilds closed epoch id's Merkle tree: what `plaudit epoch proofs` writes (OpenZeppelin's
+// dump and every wallet's proof) and EpochProof answers from. Allocations that no longer give the root the
+// epoch recorded are an ECONFLICT (the store was changed since the close: `plaudit verify` says how).
+func (s *Service) EpochTree(ctx context.Context, id string) (*EpochTree, error) {
+	ce, err := s.Epoch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	et, _, err := epochTree(ce, "")
+	return et, err
+}
+
+// epochTree builds ce's tree and returns the index of member's leaf (-1 when member is paid nothing).
+func epochTree(ce *StoredEpoch, member string) (*EpochTree, int, error) {
+	ep := ce.Epoch
+	leaves := make([]payout.Leaf, 0, len(ce.Allocations))
+	var members []string
+	mine := -1
+	for i := range ce.Allocations {
+		a := &ce.Allocations[i]
+		if a.Paid == nil || a.Paid.Sign() == 0 {
+			continue
+		}
+		addr, err := payout.ParseAddress(a.Wallet)
+		if err != nil {
+			return nil, -1, plaudit.Errorf(plaudit.ECONFLICT, "epoch %s: member %s was paid %s to wallet %q: %v", ep.ID, a.Member, a.Paid, a.Wallet, err)
+		}
+		if member != "" && a.Member == member {
+			mine = len(leaves)
+		}
+		leaves = append(leaves, payout.Leaf{Address: addr, Amount: a.Paid})
+		members = append(members, a.Member)
+	}
+	if len(leaves) == 0 {
+		return nil, -1, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s paid no one: it has no Merkle tree", ep.ID)
+	}
+	root, tree, err := payout.Root(leaves)
+	if err != nil {
+		return nil, -1, fmt.Errorf("epoch %s: merkle tree: %w", ep.ID, err)
+	}
+	if root.String() != ep.Root {
+		return nil, -1, plaudit.Errorf(plaudit.ECONFLICT, "epoch %s: its allocations give the Merkle root %s, but the epoch recorded %s: run plaudit verify %s", ep.ID, root, ep.Root, ep.ID)
+	}
+	return &EpochTree{Epoch: ep, Tree: tree, Members: members}, mine, nil
+}
+
 // EpochProof returns member's Merkle proof in closed epoch id, built over the epoch's stored allocations
 // exactly as the close built its root (one leaf per paid allocation). A member without an allocation, or
 // paid nothing, has no proof (ENOTFOUND); allocations that no longer give the root the epoch recorded are an
@@ -33,45 +87,28 @@ func (s *Service) EpochProof(ctx context.Context, id, member string) (*PayoutPro
 		return nil, err
 	}
 	ep := ce.Epoch
-	leaves := make([]payout.Leaf, 0, len(ce.Allocations))
-	mine, found := -1, false
+	found := false
 	for i := range ce.Allocations {
-		a := &ce.Allocations[i]
-		if a.Member == member {
-			found = true
-		}
-		if a.Paid == nil || a.Paid.Sign() == 0 {
-			continue
-		}
-		addr, err := payout.ParseAddress(a.Wallet)
-		if err != nil {
-			return nil, plaudit.Errorf(plaudit.ECONFLICT, "epoch %s: member %s was paid %s to wallet %q: %v", ep.ID, a.Member, a.Paid, a.Wallet, err)
-		}
-		if a.Member == member {
-			mine = len(leaves)
-		}
-		leaves = append(leaves, payout.Leaf{Address: addr, Amount: a.Paid})
+		found = found || ce.Allocations[i].Member == member
 	}
-	switch {
-	case !found:
+	if !found {
 		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "member %s has no allocation in epoch %s", member, ep.ID)
-	case mine < 0:
+	}
+	et, mine, err := epochTree(ce, member)
+	if err == nil && mine < 0 || plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
 		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "member %s is paid nothing in epoch %s: there is no proof to give", member, ep.ID)
 	}
-	root, tree, err := payout.Root(leaves)
 	if err != nil {
-		return nil, fmt.Errorf("epoch %s: merkle tree: %w", ep.ID, err)
+		return nil, err
 	}
-	if root.String() != ep.Root {
-		return nil, plaudit.Errorf(plaudit.ECONFLICT, "epoch %s: its allocations give the Merkle root %s, but the epoch recorded %s: run plaudit verify %s", ep.ID, root, ep.Root, ep.ID)
-	}
+	tree := et.Tree
 	proof, err := tree.Proof(mine)
 	if err != nil {
 		return nil, fmt.Errorf("epoch %s: proof of %s: %w", ep.ID, member, err)
 	}
 	l := tree.Leaf(mine)
 	return &PayoutProof{Epoch: ep.ID, Member: member, Wallet: l.Address, Amount: new(big.Int).Set(l.Amount),
-		Leaf: tree.LeafHash(mine), Proof: proof, Root: root}, nil
+		Leaf: tree.LeafHash(mine), Proof: proof, Root: tree.Root()}, nil
 }
 
 // ClaimsFormat names the JSON document of signed claims that SignClaims and EpochClaims return.

@@ -27,7 +27,7 @@ func init() {
 exact integer base units and records payouts, fees, carries and ENG in the double-entry ledger, in one
 transaction. See docs/settlement.md.`,
 	}
-	cmd.AddCommand(epochCloseCmd(), epochShowCmd(), epochListCmd(), epochExportCmd())
+	cmd.AddCommand(epochCloseCmd(), epochShowCmd(), epochListCmd(), epochExportCmd(), epochProofsCmd(), epochClaimsCmd())
 	rootCmd.AddCommand(cmd)
 }
 
@@ -64,27 +64,98 @@ func loadVerdicts(path string) ([]plaudit.Verdict, error) {
 	return parseVerdicts(b, path)
 }
 
-// parseVerdicts reads a JSON array of verdicts, refusing unknown fields, trailing data, an empty subject and
-// a multiplier outside 0–1, naming the verdict.
+// parseVerdicts reads a JSON array of verdicts, refusing unknown fields, a key given twice in one object,
+// trailing data, an empty subject, a subject given twice and a multiplier outside 0–1. Every problem is
+// reported, each naming the file and the verdict ([index], subject), in file order.
 func parseVerdicts(b []byte, name string) ([]plaudit.Verdict, error) {
-	var vs []plaudit.Verdict
+	var raws []json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&vs); err != nil {
+	if err := dec.Decode(&raws); err != nil {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: %v", name, err)
 	}
 	if dec.More() {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: data after the array", name)
 	}
-	for i, v := range vs {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	vs := make([]plaudit.Verdict, 0, len(raws))
+	first := map[string]int{}
+	for i, raw := range raws {
+		if key := duplicateKey(raw); key != "" {
+			bad("[%d]: key %s given twice", i, key)
+			continue
+		}
+		var v plaudit.Verdict
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&v); err != nil {
+			bad("[%d]: %v", i, err)
+			continue
+		}
 		switch {
 		case v.Subject == "":
-			return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: verdict %d: missing subject", name, i)
+			bad("[%d]: missing subject", i)
 		case v.Multiplier < 0 || v.Multiplier > plaudit.One:
-			return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: verdict %d (%s): multiplier %s outside 0–1", name, i, v.Subject, v.Multiplier)
+			bad("[%d] (%s): multiplier %s outside 0–1", i, v.Subject, v.Multiplier)
 		}
+		if j, dup := first[v.Subject]; dup && v.Subject != "" {
+			bad("[%d] (%s): subject already given in [%d]: one verdict per subject", i, v.Subject, j)
+		} else {
+			first[v.Subject] = i
+		}
+		vs = append(vs, v)
+	}
+	if len(problems) > 0 {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "verdicts %s: %d problem(s): %s", name, len(problems), strings.Join(problems, "; "))
 	}
 	return vs, nil
+}
+
+// duplicateKey returns the first key given twice in one JSON object anywhere inside raw, as a path such as
+// "multiplier" or "reasons[0].check", or "" when there is none (encoding/json would silently keep the last).
+func duplicateKey(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var walk func(path string) (string, bool)
+	walk = func(path string) (string, bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return "", false
+				}
+				k, _ := kt.(string)
+				p := k
+				if path != "" {
+					p = path + "." + k
+				}
+				if seen[k] {
+					return p, true
+				}
+				seen[k] = true
+				if dup, found := walk(p); found {
+					return dup, true
+				}
+			}
+			_, _ = dec.Token()
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if dup, found := walk(fmt.Sprintf("%s[%d]", path, i)); found {
+					return dup, true
+				}
+			}
+			_, _ = dec.Token()
+		}
+		return "", false
+	}
+	dup, _ := walk("")
+	return dup
 }
 
 func epochCloseCmd() *cobra.Command {
@@ -143,6 +214,7 @@ Closing an epoch that is closed already changes nothing and says so (exit status
 				if req.Verdicts == nil {
 					req.Verdicts = []plaudit.Verdict{}
 				}
+				req.VerdictsFrom = verdicts
 			}
 			st, err := openStore(ctx)
 			if err != nil {
@@ -299,8 +371,11 @@ verdict multiplier and whether it counted.`,
 
 // writeAllocations prints allocation lines as a table; limit > 0 prints only the first limit lines.
 func writeAllocations(w io.Writer, ep *plaudit.Epoch, allocs []plaudit.Allocation, limit int) error {
+	// Each amount column holds one unit, named in its header: points, the epoch's token (decimal, its
+	// decimals applied) or ENG (6 decimals) — never base units mixed with whole tokens.
+	fmt.Fprintf(w, "units: POINTS in points; TOKEN columns in %s (%d decimals, not base units); ENG in ENG (6 decimals)\n", ep.Token, ep.Decimals)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "MEMBER\tEVENTS\tPOINTS\tSHARE\tCARRY IN\tFEE\tPAID\tCARRY OUT\tENG\t RULES")
+	fmt.Fprintln(tw, "MEMBER\tEVENTS\tPOINTS\tSHARE TOKEN\tCARRY IN TOKEN\tFEE TOKEN\tPAID TOKEN\tCARRY OUT TOKEN\tENG\t RULES")
 	u := func(v *big.Int) string { return plaudit.FormatUnits(v, ep.Decimals) }
 	for i, a := range allocs {
 		if limit > 0 && i == limit {
@@ -333,10 +408,11 @@ func epochListCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "EPOCH\tMEMBERS\tPOOL\tPAID\tFEES\tCARRIED\tUNSPENT\tROOT")
+			// Amounts are in each epoch's TOKEN, its decimals applied (not base units).
+			fmt.Fprintln(tw, "EPOCH\tMEMBERS\tTOKEN\tPOOL TOKEN\tPAID TOKEN\tFEES TOKEN\tCARRIED TOKEN\tUNSPENT TOKEN\tROOT")
 			for _, ep := range eps {
 				u := func(v *big.Int) string { return plaudit.FormatUnits(v, ep.Decimals) }
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", ep.ID, ep.Members, u(ep.Pool), u(ep.Paid), u(ep.Fees), u(ep.CarriedOut), u(ep.Unspent), ep.Root)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ep.ID, ep.Members, ep.Token, u(ep.Pool), u(ep.Paid), u(ep.Fees), u(ep.CarriedOut), u(ep.Unspent), ep.Root)
 			}
 			return tw.Flush()
 		},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
@@ -50,6 +51,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	id := plaudit.EpochID("crash", crashMonday)
 
 	out, errOut, code := run(t, bin, "--db", db, "epoch", "close", "crash", "--at", "2024-01-03")
+	closeOut := out
 	if code != 0 || !strings.Contains(out, "epoch "+id+" closed") || !strings.Contains(out, "rescored the log") || !regexp.MustCompile(`(?m)^root +0x[0-9a-f]{64}$`).MatchString(out) {
 		t.Fatalf("close: %d\n%s%s", code, out, errOut)
 	}
@@ -68,10 +70,10 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if _, errOut, code = run(t, bin, "--db", db, "epoch", "close", "nosuch"); code != 2 || !strings.Contains(errOut, `program "nosuch"`) {
 		t.Fatalf("close an unknown program: %d %s", code, errOut)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "epoch", "list"); !strings.Contains(out, id) {
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "list"); !strings.Contains(out, id) || !strings.Contains(out, "POOL TOKEN") || !strings.Contains(out, "TOKEN") {
 		t.Fatalf("list:\n%s", out)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id); !strings.Contains(out, "MEMBER") || !strings.Contains(out, "no wallet: carried") {
+	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id); !strings.Contains(out, "MEMBER") || !strings.Contains(out, "PAID TOKEN") || !strings.Contains(out, "units: POINTS in points; TOKEN columns in ") || !strings.Contains(out, "no wallet: carried") {
 		t.Fatalf("show:\n%s", out)
 	}
 	if out, _, _ = run(t, bin, "--db", db, "epoch", "show", id, "--member", "m0001"); !strings.Contains(out, "events of m0001") || strings.Count(out, "counted:") != 3 {
@@ -86,7 +88,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	f, _ := os.Open(csvPath)
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
-	if err != nil || len(rows) < 2 || rows[0][10] != "paid" {
+	if err != nil || len(rows) < 2 || rows[0][10] != "paid_base_units" || rows[0][6] != "points" || rows[0][12] != "eng_base_units" {
 		t.Fatalf("csv: %v %v", err, rows)
 	}
 	csvPaid := new(big.Int)
@@ -104,6 +106,9 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 		v, _ := new(big.Int).SetString(s, 10)
 		sum.Add(sum, v)
 	}
+	if !strings.HasPrefix(x.Units.Token, "base units of ") || !strings.HasPrefix(x.Units.ENG, "ENG base units") {
+		t.Fatalf("export units %+v", x.Units)
+	}
 	if sum.String() != "1000000007" || x.Paid != csvPaid.String() || len(x.Allocations) != len(rows)-1 {
 		t.Fatalf("paid %s + fees %s + carried %s + unspent %s = %s; csv paid %s", x.Paid, x.Fees, x.CarriedOut, x.Unspent, sum, csvPaid)
 	}
@@ -111,12 +116,59 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 		t.Fatalf("bad format: %d %s", code, errOut)
 	}
 
+	// Proofs and claims come straight from the closed epoch: the dump loads in OpenZeppelin's format and
+	// gives the root the close printed, the proofs file has one entry per paid allocation, and the claims
+	// are signed with the epoch's program and id (no CSV to convert).
+	root := regexp.MustCompile(`(?m)^root +(0x[0-9a-f]{64})$`).FindStringSubmatch(closeOut)
+	pdir := t.TempDir()
+	out, errOut, code = run(t, bin, "--db", db, "epoch", "proofs", id, "--dir", pdir)
+	base := filepath.Join(pdir, strings.ReplaceAll(id, ":", "-"))
+	if code != 0 || root == nil || !strings.HasSuffix(out, root[1]+"\n") {
+		t.Fatalf("epoch proofs: %d root %v\n%s%s", code, root, out, errOut)
+	}
+	dumpBytes, err := os.ReadFile(base + ".tree.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := payout.LoadDump(dumpBytes)
+	if err != nil || tree.Root().String() != root[1] {
+		t.Fatalf("dump: %v", err)
+	}
+	pf, err := os.Open(base + ".proofs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proofs, err := payout.ReadProofs(pf)
+	pf.Close()
+	paidRows := 0
+	for _, r := range rows[1:] {
+		if r[10] != "0" {
+			paidRows++
+		}
+	}
+	if err != nil || len(proofs.Claims) != paidRows || paidRows == 0 || proofs.Root.String() != root[1] {
+		t.Fatalf("proofs: %v, %d entries for %d paid rows", err, len(proofs.Claims), paidRows)
+	}
+	out, errOut, code = runEnv(t, []string{payout.EnvSignerKey + "=" + payoutTestKey, payout.EnvSignerSealed + "="}, bin, "--db", db, "epoch", "claims", id, "--dir", pdir, "--chain-id", "100")
+	if code != 0 || !strings.Contains(out, "claims   ") {
+		t.Fatalf("epoch claims: %d\n%s%s", code, out, errOut)
+	}
+	var claims service.ClaimSet
+	if b, err := os.ReadFile(base + ".claims.json"); err != nil || json.Unmarshal(b, &claims) != nil || claims.Epoch != id || len(claims.Claims) == 0 {
+		t.Fatalf("claims file: %v %+v", err, claims)
+	}
+	if _, errOut, code = run(t, bin, "--db", db, "epoch", "proofs", "crash@2031-01-06T00:00:00Z"); code == 0 || !strings.Contains(errOut, "crash@2031-01-06T00:00:00Z") {
+		t.Fatalf("proofs of an unknown epoch: %d %s", code, errOut)
+	}
+
 	// Ledger: balances, postings, a reversal once.
-	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "member:m0001"); !strings.HasPrefix(out, "member:m0001") {
+	// Every amount column names its unit: base units in the ledger, the token (decimals applied) and
+	// points in epoch tables — never one column holding both.
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "member:m0001"); !regexp.MustCompile(`^ACCOUNT +ASSET +AMOUNT \(BASE UNITS\)\nmember:m0001 `).MatchString(out) {
 		t.Fatalf("balances:\n%s", out)
 	}
 	out, _, _ = run(t, bin, "--db", db, "ledger", "postings", "--origin", "epoch:"+id)
-	if strings.Count(out, "\n#") != 2 || !strings.HasPrefix(out, "#1 ") {
+	if strings.Count(out, "\n#") != 2 || !strings.HasPrefix(out, "#1 ") || !regexp.MustCompile(`(?m)^    pool:crash +\S+ +-?\d+ base units$`).MatchString(out) {
 		t.Fatalf("postings:\n%s", out)
 	}
 	if _, errOut, code = run(t, bin, "--db", db, "ledger", "reverse", "2"); code != 2 || !strings.Contains(errOut, "--reason") {
@@ -133,14 +185,28 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "transfer", "m0001", "m0002", "1"); code != 2 || !strings.Contains(errOut, "community ENG is non-transferable: m0001's ENG") {
 		t.Fatalf("transfer: %d %s", code, errOut)
 	}
-	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 0 || !strings.Contains(out, "now counts for rewards") {
+	// The governance model is the policy's (program.governance, default aswg), never a per-call flag: the
+	// removed --model and --cooldown and their variables are refused with a pointer to the policy.
+	for _, bad := range [][]string{{"--model", "aswg"}, {"--cooldown", "0"}} {
+		if _, errOut, code = run(t, bin, append([]string{"--db", db, "ledger", "eng", "toggle", "m0001"}, bad...)...); code != 2 || !strings.Contains(errOut, bad[0]+" was removed") || !strings.Contains(errOut, "program.governance") {
+			t.Fatalf("toggle %v: %d %s", bad, code, errOut)
+		}
+	}
+	if _, errOut, code = runEnv(t, []string{"PLAUDIT_GOVERNANCE_MODEL=aswg"}, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 2 || !strings.Contains(errOut, "$PLAUDIT_GOVERNANCE_MODEL was removed") {
+		t.Fatalf("toggle with $PLAUDIT_GOVERNANCE_MODEL: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 0 || !strings.Contains(out, "now counts for rewards") {
 		t.Fatalf("toggle: %d %s", code, out)
 	}
-	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "other"); code != 2 || !strings.Contains(errOut, "next toggle allowed at") {
-		t.Fatalf("toggle in cooldown: %d %s", code, errOut)
+	out, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "weights", "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "member,wallet,mode,governance_weight_eng_base_units,") || !regexp.MustCompile(`(?m)^m0001,[^,]*,rewards,0,[1-9]`).MatchString(out) {
+		t.Fatalf("weights: %d\n%s%s", code, out, errOut)
 	}
-	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001", "--model", "aswg"); code != 0 || !strings.Contains(out, "now counts for governance") {
-		t.Fatalf("toggle under ASWG: %d %s", code, out)
+	if _, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "weights", "--format", "xml"); code != 2 || !strings.Contains(errOut, "csv or json") {
+		t.Fatalf("weights --format xml: %d %s", code, errOut)
+	}
+	if out, _, code = run(t, bin, "--db", db, "ledger", "eng", "toggle", "m0001"); code != 0 || !strings.Contains(out, "now counts for governance") {
+		t.Fatalf("toggle back under ASWG: %d %s", code, out)
 	}
 	if out, errOut, code = run(t, bin, "--db", db, "ledger", "eng", "delegate", "m0002", "4.5", "--reason", "AMA host"); code != 0 || !strings.Contains(out, "delegation 1: 4.5 ENG to m0002") {
 		t.Fatalf("delegate: %d %s%s", code, out, errOut)
@@ -157,7 +223,7 @@ func TestEpochAndLedgerCommands(t *testing.T) {
 	if out, _, _ = run(t, bin, "--db", db, "ledger", "eng", "status", "m0001"); !strings.Contains(out, "mode       governance") || strings.Count(out, "toggled") != 2 {
 		t.Fatalf("status:\n%s", out)
 	}
-	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "eng:project"); !strings.HasPrefix(out, "eng:project") {
+	if out, _, _ = run(t, bin, "--db", db, "ledger", "balances", "eng:project"); !strings.Contains(out, "\neng:project ") {
 		t.Fatalf("project wallet:\n%s", out)
 	}
 }

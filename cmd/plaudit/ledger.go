@@ -13,6 +13,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/ledger"
+	"github.com/plaudit/plaudit/service"
 )
 
 func init() {
@@ -31,7 +32,7 @@ posting with a reason. The eng subcommands manage ENG governance weight. See doc
 func ledgerBalancesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "balances [PREFIX]",
-		Short:   "Print non-zero balances, one \"account asset amount\" per line (amounts in base units)",
+		Short:   "Print non-zero balances under a header: account, asset, amount in the asset's base units",
 		Example: "  plaudit ledger balances\n  plaudit ledger balances member:\n  plaudit ledger balances eng:",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +50,10 @@ func ledgerBalancesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// One unit in the amount column: base units of each row's asset (ENG: millionths of an ENG),
+			// never whole tokens, so eng:issuer's -99997764715000 is -99,997,764.715 ENG.
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCOUNT\tASSET\tAMOUNT (BASE UNITS)")
 			for _, b := range bals {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Account, b.Asset, b.Amount)
 			}
@@ -66,7 +70,7 @@ func writePosting(w io.Writer, p *plaudit.Posting) {
 	}
 	fmt.Fprintf(w, "#%d %s %s %s%s\n", p.ID, p.Time.UTC().Format(time.RFC3339), p.Origin, p.Reason, rev)
 	for _, e := range p.Entries {
-		fmt.Fprintf(w, "    %-40s %-10s %s\n", e.Account, e.Asset, e.Amount)
+		fmt.Fprintf(w, "    %-40s %-10s %s base units\n", e.Account, e.Asset, e.Amount)
 	}
 }
 
@@ -137,30 +141,22 @@ the operator. A posting can be reversed once; a reversal that would take a balan
 	return cmd
 }
 
-// governanceFromFlags reads the governance model and cooldown: flags, else $PLAUDIT_GOVERNANCE_MODEL and
-// $PLAUDIT_ENG_COOLDOWN, else ASWG (no cooldown) — and for other models the seed's six months.
-func governanceFromFlags(model, cooldown string) (ledger.Governance, error) {
-	if model == "" {
-		model = os.Getenv("PLAUDIT_GOVERNANCE_MODEL")
-	}
-	if cooldown == "" {
-		cooldown = os.Getenv("PLAUDIT_ENG_COOLDOWN")
-	}
-	g := ledger.DefaultGovernance
-	if model != "" {
-		g.Model = model
-	}
-	if g.Model != ledger.ModelASWG {
-		g.Cooldown = ledger.DefaultCooldown
-	}
-	if cooldown != "" {
-		c, err := ledger.ParseCooldown(cooldown)
-		if err != nil {
-			return g, plaudit.Errorf(plaudit.EINVALID, "--cooldown: %v", err)
+// removedGovernanceSettings refuses the governance flags and variables that earlier versions read per
+// call: the model and the cooldown are now the active policy's program settings (program.governance), so
+// that a member's toggles are always judged by the same rules — a per-call --model let a toggle refused
+// under one model through at once under another.
+func removedGovernanceSettings(cmd *cobra.Command) error {
+	for _, f := range []string{"model", "cooldown"} {
+		if fl := cmd.Flags().Lookup(f); fl != nil && fl.Changed {
+			return plaudit.Errorf(plaudit.EINVALID, "--%s was removed: the governance model and cooldown are the active policy's program settings (program.governance.model: aswg|other, program.governance.cooldown: 6mo|182d|72h); change them with plaudit policy activate (see docs/ledger.md)", f)
 		}
-		g.Cooldown = c
 	}
-	return g, g.Validate()
+	for _, v := range []string{"PLAUDIT_GOVERNANCE_MODEL", "PLAUDIT_ENG_COOLDOWN"} {
+		if _, set := os.LookupEnv(v); set {
+			return plaudit.Errorf(plaudit.EINVALID, "$%s was removed: the governance model and cooldown are the active policy's program settings (program.governance); unset it and set them in the policy (see docs/ledger.md)", v)
+		}
+	}
+	return nil
 }
 
 func ledgerENGCmd() *cobra.Command {
@@ -169,10 +165,12 @@ func ledgerENGCmd() *cobra.Command {
 		Short: "ENG governance weight: status, toggle, delegate, revoke, transfer (refused)",
 		Long: `ENG is governance weight minted from engagement (1 ENG per eligible point). A community member's ENG is
 non-transferable: it lives in their governance stake (eng:stake:HANDLE), which they toggle between counting
-for governance and for rewards. Under Active Stake Weighted Governance (--model aswg, the default) the
-toggle is free; under any other model a cooldown (default six calendar months, --cooldown 6mo|182d|72h)
+as governance weight and as reward weight (no vote; see docs/ledger.md). The governance model and cooldown
+are the active policy's program settings (program.governance): under Active Stake Weighted Governance
+(model aswg, the default) the toggle is free; under model other a cooldown (default six calendar months)
 separates two toggles. Project accounts' ENG pools in the project wallet (eng:project), the only ENG that
-can be delegated, to community members, and the project can revoke a delegation.`,
+can be delegated, to community members, and the project can revoke a delegation. weights lists every
+member's governance weight and wallet, for snapshot-style governance tools.`,
 	}
 	var model, cooldown, operator, reason string
 	status := &cobra.Command{
@@ -208,8 +206,7 @@ can be delegated, to community members, and the project can revoke a delegation.
 		Short: "Switch a community member's ENG between governance and rewards",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := governanceFromFlags(model, cooldown)
-			if err != nil {
+			if err := removedGovernanceSettings(cmd); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -218,7 +215,7 @@ can be delegated, to community members, and the project can revoke a delegation.
 				return err
 			}
 			defer st.Close()
-			t, err := newService(st).ToggleENG(ctx, g, args[0], operatorName(operator))
+			t, err := newService(st).ToggleENG(ctx, args[0], operatorName(operator))
 			if err != nil {
 				return err
 			}
@@ -226,8 +223,16 @@ can be delegated, to community members, and the project can revoke a delegation.
 			return nil
 		},
 	}
-	toggle.Flags().StringVar(&model, "model", "", "governance model: aswg (free toggles) or other (cooldown); default $PLAUDIT_GOVERNANCE_MODEL or aswg")
-	toggle.Flags().StringVar(&cooldown, "cooldown", "", "cooldown between toggles under other models: 6mo, 182d, 72h (default 6mo)")
+	// --model and --cooldown were removed (the policy's program.governance holds them); they stay as
+	// hidden flags only so that passing one gets a clear error instead of "unknown flag".
+	toggle.Flags().StringVar(&model, "model", "", "removed: set program.governance.model in the policy")
+	toggle.Flags().StringVar(&cooldown, "cooldown", "", "removed: set program.governance.cooldown in the policy")
+	_ = toggle.Flags().MarkHidden("model")
+	_ = toggle.Flags().MarkHidden("cooldown")
+	toggle.Long = `toggle switches a community member's ENG stake between governance weight (the default: it counts in
+governance snapshots) and reward weight (it does not). The active policy's program.governance decides
+whether a cooldown applies: model aswg toggles freely, model other waits program.governance.cooldown
+between two toggles of one member.`
 	delegate := &cobra.Command{
 		Use:     "delegate MEMBER AMOUNT",
 		Short:   "Delegate project ENG (AMOUNT in ENG, e.g. 12.5) from the project wallet to a community member",
@@ -328,7 +333,7 @@ can be delegated, to community members, and the project can revoke a delegation.
 	for _, c := range []*cobra.Command{toggle, delegate, revoke} {
 		c.Flags().StringVar(&operator, "operator", "", "who (default $PLAUDIT_OPERATOR or $USER)")
 	}
-	cmd.AddCommand(status, toggle, delegate, revoke, delegations, transfer)
+	cmd.AddCommand(status, toggle, delegate, revoke, delegations, transfer, ledgerENGWeightsCmd())
 	return cmd
 }
 
@@ -338,4 +343,46 @@ func writeDelegation(w io.Writer, d *plaudit.Delegation) {
 		state = "revoked " + d.Revoked.Format(time.RFC3339)
 	}
 	fmt.Fprintf(w, "delegation %d: %s ENG to %s by %s at %s (%s), posting #%d\n", d.ID, plaudit.FormatUnits(d.Amount, 6), d.Member, d.Operator, d.Time.Format(time.RFC3339), state, d.PostingID)
+}
+
+func ledgerENGWeightsCmd() *cobra.Command {
+	var at, format string
+	cmd := &cobra.Command{
+		Use:   "weights",
+		Short: "List governance weight per member and wallet (ENG base units), for snapshot-style governance tools",
+		Long: `weights lists every member who holds ENG, by handle, with their payout wallet, their mode, their
+governance weight (stake in governance mode plus project ENG delegated to them), their reward weight
+(stake in rewards mode: no vote), their stake and what was delegated to them. Every amount is in ENG base
+units (6 decimals: 1 ENG = 1000000), and the CSV header says so. --at lists the weights as they stood at a
+moment: postings, toggles and wallet events after it do not count.`,
+		Example: `  plaudit ledger eng weights --format csv > snapshot.csv
+  plaudit ledger eng weights --at 2026-03-01 --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "csv" && format != "json" {
+				return plaudit.Errorf(plaudit.EINVALID, "--format %q: want csv or json", format)
+			}
+			var when time.Time
+			if at != "" {
+				var err error
+				if when, err = parseWhen(at, "--at"); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			when, ws, err := newService(st).ENGWeights(ctx, when)
+			if err != nil {
+				return err
+			}
+			return service.WriteENGWeights(cmd.OutOrStdout(), format, when, ws)
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "list the weights as they stood at this time (RFC 3339 or YYYY-MM-DD, UTC; default now)")
+	cmd.Flags().StringVar(&format, "format", "csv", "csv or json")
+	return cmd
 }
