@@ -49,6 +49,32 @@ type EpochExportAllocation struct {
 	ENG      string   `json:"eng"`
 	Capped   bool     `json:"capped"`
 	Notes    []string `json:"notes,omitempty"`
+	// Verdict is the integrity verdict on the member the epoch settled with, when there was one: its
+	// multiplier is already in points.
+	Verdict *ExportVerdict `json:"verdict,omitempty"`
+}
+
+// ExportVerdict is a member's verdict in an export: the multiplier and the checks behind it.
+type ExportVerdict struct {
+	Multiplier string   `json:"multiplier"`
+	Checks     []string `json:"checks"`
+}
+
+// memberVerdicts returns the member verdicts among vs, by handle, as exports show them.
+func memberVerdicts(vs []plaudit.Verdict) map[string]*ExportVerdict {
+	out := map[string]*ExportVerdict{}
+	for _, v := range vs {
+		h, ok := plaudit.MemberOfSubject(v.Subject)
+		if !ok {
+			continue
+		}
+		ev := &ExportVerdict{Multiplier: v.Multiplier.String(), Checks: []string{}}
+		for _, r := range v.Reasons {
+			ev.Checks = append(ev.Checks, r.Check)
+		}
+		out[h] = ev
+	}
+	return out
 }
 
 // EpochExportDoc is a closed epoch as exported in JSON: its totals as decimal strings of base units and
@@ -110,21 +136,31 @@ func (s *Service) ExportEpoch(ctx context.Context, w io.Writer, id, format strin
 	if err != nil {
 		return err
 	}
-	return WriteEpochExport(w, format, ce.Epoch, ce.Allocations)
+	vs, err := s.store.EpochVerdicts(ctx, ce.Epoch.ID)
+	if err != nil {
+		return fmt.Errorf("export epoch %s: verdicts: %w", ce.Epoch.ID, err)
+	}
+	return WriteEpochExport(w, format, ce.Epoch, ce.Allocations, vs)
 }
 
-// WriteEpochExport writes an epoch and its allocations as CSV or JSON (see ExportEpoch).
-func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []plaudit.Allocation) error {
+// WriteEpochExport writes an epoch, its allocations and the member verdicts it settled with (verdicts, as
+// EpochVerdicts gives them) as CSV or JSON (see ExportEpoch).
+func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []plaudit.Allocation, verdicts []plaudit.Verdict) error {
+	mv := memberVerdicts(verdicts)
 	switch format {
 	case "csv":
 		cw := csv.NewWriter(w)
 		// Every amount column names its unit: points, the token's base units, ENG base units.
 		_ = cw.Write([]string{"epoch", "member", "kind", "wallet", "events", "excluded", "points", "share_base_units", "carry_in_base_units", "fee_base_units",
-			"paid_base_units", "carry_out_base_units", "eng_base_units", "capped", "notes"})
+			"paid_base_units", "carry_out_base_units", "eng_base_units", "capped", "notes", "verdict_multiplier", "verdict_checks"})
 		for i := range allocs {
 			e := exportAllocation(&allocs[i])
+			vm, vc := "", ""
+			if v := mv[e.Member]; v != nil {
+				vm, vc = v.Multiplier, strings.Join(v.Checks, "; ")
+			}
 			_ = cw.Write([]string{ep.ID, e.Member, e.Kind, e.Wallet, strconv.Itoa(e.Events), strconv.Itoa(e.Excluded), e.Points, e.Share, e.CarryIn,
-				e.Fee, e.Paid, e.CarryOut, e.ENG, strconv.FormatBool(e.Capped), strings.Join(e.Notes, "; ")})
+				e.Fee, e.Paid, e.CarryOut, e.ENG, strconv.FormatBool(e.Capped), strings.Join(e.Notes, "; "), vm, vc})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
@@ -138,6 +174,7 @@ func WriteEpochExport(w io.Writer, format string, ep *plaudit.Epoch, allocs []pl
 			ENG: ep.ENG.String(), Digest: ep.Digest, Root: ep.Root, Units: epochExportUnits(ep), Allocations: make([]EpochExportAllocation, len(allocs))}
 		for i := range allocs {
 			x.Allocations[i] = exportAllocation(&allocs[i])
+			x.Allocations[i].Verdict = mv[allocs[i].Member]
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

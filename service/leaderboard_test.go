@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"strings"
 	"testing"
 
@@ -263,6 +265,42 @@ func TestLeaderboardVerdicts(t *testing.T) {
 				t.Fatalf("epoch board header: %+v", eb)
 			}
 		}
+		// The export shows each member's verdict beside the points it settled.
+		for _, c := range closed.Epochs {
+			vs, err := svc.EpochVerdicts(ctx, c.Window.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, v := range vs {
+				if h, ok := plaudit.MemberOfSubject(v.Subject); ok {
+					want[h] = v.Multiplier.String()
+				}
+			}
+			var buf bytes.Buffer
+			if err := svc.ExportEpoch(ctx, &buf, c.Window.ID, "csv"); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil || len(rows) < 2 || rows[0][len(rows[0])-2] != "verdict_multiplier" {
+				t.Fatalf("export of %s: %v %v", c.Window.ID, rows[:min(1, len(rows))], err)
+			}
+			shown := 0
+			for _, r := range rows[1:] {
+				if m, ok := want[r[1]]; ok {
+					shown++
+					if r[len(r)-2] != m {
+						t.Fatalf("export of %s: %s's verdict %q, want %s", c.Window.ID, r[1], r[len(r)-2], m)
+					}
+				} else if r[len(r)-2] != "" {
+					t.Fatalf("export of %s: %s has verdict %q but none was settled", c.Window.ID, r[1], r[len(r)-2])
+				}
+			}
+			if len(want) > 0 && shown == 0 {
+				t.Fatalf("export of %s: no member row shows one of the %d member verdicts", c.Window.ID, len(want))
+			}
+		}
+
 		pb, err := svc.Leaderboard(ctx, service.LeaderboardRequest{Program: closed.Program.Name})
 		if err != nil || pb.Epochs != 2 {
 			t.Fatalf("program board: %+v %v", pb, err)

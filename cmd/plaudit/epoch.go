@@ -438,13 +438,9 @@ func epochExportCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			ce, err := newService(st).Epoch(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			ep, allocs := ce.Epoch, ce.Allocations
+			svc := newService(st)
 			if out == "" || out == "-" {
-				return service.WriteEpochExport(cmd.OutOrStdout(), format, ep, allocs)
+				return svc.ExportEpoch(ctx, cmd.OutOrStdout(), args[0], format)
 			}
 			// Write beside the target and rename, so that a failure never leaves half a file.
 			tmp, err := os.CreateTemp(dirOf(out), ".plaudit-export-*")
@@ -452,7 +448,7 @@ func epochExportCmd() *cobra.Command {
 				return fmt.Errorf("export %s: %w", out, err)
 			}
 			defer os.Remove(tmp.Name())
-			if err := service.WriteEpochExport(tmp, format, ep, allocs); err != nil {
+			if err := svc.ExportEpoch(ctx, tmp, args[0], format); err != nil {
 				tmp.Close()
 				return fmt.Errorf("export %s: %w", out, err)
 			}
@@ -462,7 +458,7 @@ func epochExportCmd() *cobra.Command {
 			if err := os.Rename(tmp.Name(), out); err != nil {
 				return fmt.Errorf("export %s: %w", out, err)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d allocations of %s to %s\n", len(allocs), ep.ID, out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote epoch %s to %s\n", args[0], out)
 			return nil
 		},
 	}
