@@ -84,6 +84,7 @@ type Engine struct {
 	policy  *policy.Policy
 	ctx     Context
 	entries []entry
+	del     deletes
 }
 
 // New builds an engine for policy p over a directory (which the caller keeps current, or which Add keeps
@@ -127,6 +128,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if e.Kind.IsIdentity() {
 		return nil
 	}
+	if e.Kind == plaudit.KindDelete {
+		return en.withdraw(e)
+	}
 	var out []plaudit.Score
 	n := 0
 	for _, x := range en.entries {
@@ -164,6 +168,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 		} else {
 			out = append(out[:len(out):len(out)], scores...)
 		}
+	}
+	if len(out) > 0 && plaudit.KnownKind(e.Source, plaudit.KindDelete) {
+		out = en.del.scored(e, out)
 	}
 	return out
 }
@@ -224,6 +231,7 @@ func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, pro
 			progress(i + 1)
 		}
 	}
+	out = en.del.dropWithdrawn(out)
 	if progress != nil {
 		progress(len(events))
 	}
