@@ -46,7 +46,7 @@ type Decoded struct {
 
 // envelope is Neynar's webhook envelope: {"created_at": 1700000000, "type": "cast.created", "data": {…}}.
 type envelope struct {
-	CreatedAt json.Number     `json:"created_at"`
+	CreatedAt json.RawMessage `json:"created_at"`
 	Type      string          `json:"type"`
 	Data      json.RawMessage `json:"data"`
 }
@@ -59,7 +59,7 @@ type dehydratedUser struct {
 
 type reaction struct {
 	Timestamp    string          `json:"timestamp"`
-	ReactionType json.Number     `json:"reaction_type"`
+	ReactionType json.RawMessage `json:"reaction_type"`
 	User         *dehydratedUser `json:"user"`
 	Cast         *struct {
 		Hash   string          `json:"hash"`
@@ -96,6 +96,9 @@ func Decode(body []byte, t Target) (*Decoded, error) {
 	default:
 		d.Ignored = "type " + strconv.Quote(truncate(env.Type, 40)) + " is not stored"
 		return d, nil
+	}
+	if _, err := createdAt(env, time.Time{}); err != nil {
+		return nil, err
 	}
 	if len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil, fieldErr("data", "missing")
@@ -202,10 +205,10 @@ func deleteEvent(target, actor string, at time.Time) plaudit.Event {
 
 // createdAt is the envelope's created_at (Unix seconds): when a delete happened. Without it, fallback.
 func createdAt(env envelope, fallback time.Time) (time.Time, error) {
-	if env.CreatedAt == "" {
+	if len(env.CreatedAt) == 0 || string(env.CreatedAt) == "null" {
 		return fallback.UTC(), nil
 	}
-	n, err := env.CreatedAt.Int64()
+	n, err := strconv.ParseInt(string(env.CreatedAt), 10, 64)
 	if err != nil || n <= 0 {
 		return time.Time{}, fieldErr("created_at", "want Unix seconds, got %s", truncate(string(env.CreatedAt), 40))
 	}
@@ -247,12 +250,12 @@ func (d *Decoded) reaction(env envelope) error {
 		return jsonError(err, "data")
 	}
 	var kind plaudit.Kind
-	switch r.ReactionType {
+	switch string(r.ReactionType) {
 	case "1":
 		kind = plaudit.KindLike
 	case "2":
 		kind = plaudit.KindRepost
-	case "":
+	case "", "null":
 		return fieldErr("data.reaction_type", "missing")
 	default:
 		return fieldErr("data.reaction_type", "want 1 (like) or 2 (recast), got %s", truncate(string(r.ReactionType), 40))
@@ -270,10 +273,8 @@ func (d *Decoded) reaction(env envelope) error {
 	}
 	id := ReactionID(kind, actor, r.Cast.Hash)
 	if env.Type == TypeReactionDeleted {
-		if env.CreatedAt != "" {
-			if at, err = createdAt(env, at); err != nil {
-				return err
-			}
+		if at, err = createdAt(env, at); err != nil {
+			return err
 		}
 		d.Events = append(d.Events, deleteEvent(id, actor, at))
 		return nil

@@ -22,6 +22,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/testenv"
+	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/source/neynar"
 	"github.com/plaudit/plaudit/sqlstore"
@@ -266,6 +267,157 @@ func TestSignatureRefused(t *testing.T) {
 		// Upper-case hex is the same signature.
 		if rec := e.post(t, body, strings.ToUpper(good)); rec.Code != http.StatusOK {
 			t.Fatalf("upper-case signature: status %d: %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+const recastKey = "farcaster/repost:4242:0x5f1c0a3e9b2e11aa4c7d0e6f1a2b3c4d5e6f7a8b"
+
+func (e *env) rescore(t *testing.T) {
+	t.Helper()
+	if _, err := e.svc.Rescore(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeletesWithdrawPoints streams casts, reactions and their deletes through the webhook, scoring after
+// each, and checks that the deleted events end at 0 and that a whole-history rescore stores the very same
+// scores as the stream did.
+func TestDeletesWithdrawPoints(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		e := newEnv(t, st)
+		e.deliver(t, "cast_created.json")
+		e.catchUp(t)
+		castPts, _ := e.pointsOf(t, castKey)
+		if castPts <= 0 {
+			t.Fatalf("the cast scored %s", castPts)
+		}
+		e.deliver(t, "cast_created_mention.json")
+		e.deliver(t, "reaction_created_like.json")
+		e.catchUp(t)
+		// A whole-history run now covers the cast and the like: the deletes below stream after it.
+		e.rescore(t)
+		e.deliver(t, "reaction_created_recast.json")
+		e.catchUp(t)
+		recastPts, n := e.pointsOf(t, recastKey)
+		if n != 1 || recastPts <= 0 {
+			t.Fatalf("the recast: %d scores, %s points; want one score above 0", n, recastPts)
+		}
+		mentionKey := "farcaster/0x7a7a7a7a00000000000000000000000000000002"
+		mentionPts, _ := e.pointsOf(t, mentionKey)
+
+		for _, name := range []string{"reaction_deleted_recast.json", "reaction_deleted_like.json", "cast_deleted.json"} {
+			res := e.deliver(t, name)
+			if len(res.Events) != 1 || res.Events[0].Kind != plaudit.KindDelete || res.Events[0].Status != plaudit.Accepted {
+				t.Fatalf("%s: %+v", name, res)
+			}
+			e.catchUp(t)
+		}
+		// A redelivered cast changes nothing: it is a duplicate, and its delete still stands.
+		if res := e.deliver(t, "cast_created.json"); res.Events[0].Status != plaudit.Duplicate {
+			t.Fatalf("redelivery: %+v", res)
+		}
+		e.catchUp(t)
+
+		for key, want := range map[string]plaudit.Points{castKey: 0, recastKey: 0, mentionKey: mentionPts} {
+			got, n := e.pointsOf(t, key)
+			if got != want || n == 0 {
+				t.Errorf("%s: %d scores, %s points, want %s", key, n, got, want)
+			}
+		}
+		x, err := e.svc.Explain(context.Background(), castKey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := x.Scores[0].Lines; len(l) != 1 || l[0].Rule != score.WithdrawnRule {
+			t.Errorf("the deleted cast's explanation: %+v", l)
+		}
+		board, err := e.svc.Leaderboard(context.Background(), service.LeaderboardRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range board.Entries {
+			if b.Member == "farcaster:3621" && b.Points != 0 {
+				t.Errorf("alice keeps %s points after her cast was deleted", b.Points)
+			}
+		}
+
+		streamed := e.stored(t)
+		e.rescore(t)
+		replayed := e.stored(t)
+		if strings.Join(streamed, "\n") != strings.Join(replayed, "\n") {
+			t.Fatalf("streamed scores differ from a rescore's:\nstreamed:\n%s\nrescored:\n%s", strings.Join(streamed, "\n"), strings.Join(replayed, "\n"))
+		}
+	})
+}
+
+// TestDeleteBeforeCreate: a delete that arrives before its cast (webhooks are not ordered) gives the cast 0
+// when it comes, streamed or rescored.
+func TestDeleteBeforeCreate(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		e := newEnv(t, st)
+		e.deliver(t, "cast_deleted.json")
+		e.catchUp(t)
+		e.deliver(t, "cast_created.json")
+		e.catchUp(t)
+		if got, n := e.pointsOf(t, castKey); got != 0 || n != 1 {
+			t.Fatalf("cast deleted before it came: %d scores, %s points", n, got)
+		}
+		streamed := e.stored(t)
+		e.rescore(t)
+		if s, r := strings.Join(streamed, "\n"), strings.Join(e.stored(t), "\n"); s != r {
+			t.Fatalf("streamed:\n%s\nrescored:\n%s", s, r)
+		}
+	})
+}
+
+func TestFollowAndIgnored(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		e := newEnv(t, st)
+		res := e.deliver(t, "follow_created.json")
+		if len(res.Events) != 1 || res.Events[0].Kind != plaudit.KindFollow || res.Events[0].ID != "follow:4242:830020" {
+			t.Fatalf("follow: %+v", res)
+		}
+		for _, name := range []string{"user_updated.json", "cast_created_unrelated.json"} {
+			if res := e.deliver(t, name); res.Ignored == "" || len(res.Events) != 0 {
+				t.Errorf("%s: %+v, want ignored", name, res)
+			}
+		}
+		evs := e.events(t)
+		if len(evs) != 1 || evs[0].Kind != plaudit.KindFollow || evs[0].Actor != "4242" || evs[0].Target != "830020" {
+			t.Fatalf("stored %+v, want the follow only", evs)
+		}
+	})
+}
+
+// TestBadBodies: a signed body that is not a valid webhook is 400 naming the field, and stores nothing.
+func TestBadBodies(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		e := newEnv(t, st)
+		for _, c := range []struct{ body, want string }{
+			{`{"type":"cast.created","data":{"hash":"0x1","author":{"fid":"x"},"timestamp":"2026-12-01T12:00:00Z"}}`, "data.author.fid"},
+			{`{"type":"cast.created","data":{"hash":"0x1","author":{"fid":3},"timestamp":"yesterday"}}`, "data.timestamp"},
+			{`{"type":"reaction.created","data":{"reaction_type":3,"user":{"fid":1},"cast":{"hash":"0x1"},"timestamp":"2026-12-01T12:00:00Z"}}`, "data.reaction_type"},
+			{`{"type":"reaction.created","data":{"reaction_type":1,"user":{"fid":1},"timestamp":"2026-12-01T12:00:00Z"}}`, "data.cast.hash"},
+			{`{"type":"follow.created","data":{"user":{"fid":1},"timestamp":"2026-12-01T12:00:00Z"}}`, "data.target_user"},
+			{`{"type":"cast.deleted","created_at":"soon","data":{}}`, "created_at"},
+			{`{"type":"cast.created"}`, "data"},
+			{`{"data":{}}`, "type"},
+			{`{"type":"cast.created","data":{}} trailing`, "trailing"},
+			{`[1,2]`, "wrong type"},
+		} {
+			rec := e.post(t, []byte(c.body), neynar.Sign([]byte(secret), []byte(c.body)))
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), c.want) {
+				t.Errorf("%s: status %d %s, want 400 naming %q", c.body, rec.Code, rec.Body, c.want)
+			}
+		}
+		big := append([]byte(`{"type":"cast.created","data":{"text":"`), bytes.Repeat([]byte("a"), 1<<20)...)
+		big = append(big, `"}}`...)
+		if rec := e.post(t, big, neynar.Sign([]byte(secret), big)); rec.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("a body over 1 MiB: status %d, want 413", rec.Code)
+		}
+		if evs := e.events(t); len(evs) != 0 {
+			t.Fatalf("bad bodies stored %d events", len(evs))
 		}
 	})
 }
