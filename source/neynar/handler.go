@@ -121,9 +121,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i, ar := range results {
 		e := &d.Events[i]
 		if ar.Status == plaudit.Rejected {
-			detail := "event " + e.Key()
+			detail := d.Type + ": event " + e.Key() + " refused"
 			if ar.Error != nil {
-				detail += ": " + ar.Error.Error()
+				detail = d.Type + ": " + ar.Error.Error() // names the event id and the field
 			}
 			h.log.WarnContext(r.Context(), "neynar webhook: event rejected", "type", d.Type, "event", e.Key(), "err", ar.Error)
 			problem(w, http.StatusBadRequest, "invalid event", detail)

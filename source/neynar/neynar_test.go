@@ -405,6 +405,9 @@ func TestBadBodies(t *testing.T) {
 			{`{"data":{}}`, "type"},
 			{`{"type":"cast.created","data":{}} trailing`, "trailing"},
 			{`[1,2]`, "wrong type"},
+			// Decoded, then refused by the event log's validation: the event and the field are named.
+			{`{"type":"follow.created","data":{"user":{"fid":1},"target_user":{"fid":2},"timestamp":"1900-01-01T00:00:00Z"}}`, `follow.created: id \"follow:1:2\": field time: year 1900`},
+			{`{"type":"cast.created","data":{"hash":"0x\u202e1","author":{"fid":830020},"timestamp":"2026-12-01T12:00:00Z"}}`, "field id"},
 		} {
 			rec := e.post(t, []byte(c.body), neynar.Sign([]byte(secret), []byte(c.body)))
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), c.want) {
