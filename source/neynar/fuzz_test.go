@@ -1,13 +1,20 @@
 package neynar_test
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/source/neynar"
+	"github.com/plaudit/plaudit/sqlstore"
 )
 
 // FuzzDecode feeds the webhook decoder arbitrary bodies (seeded with the fixtures): it must never panic,
@@ -63,4 +70,51 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkVerifyDecode measures what a delivery costs before the store: the signature check and the
+// decoding of a cast.created body into its event.
+func BenchmarkVerifyDecode(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("testdata", "cast_created.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sig := neynar.Sign([]byte("secret"), body)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !neynar.Verify([]byte("secret"), body, sig) {
+			b.Fatal("bad signature")
+		}
+		if d, err := neynar.Decode(body, target); err != nil || len(d.Events) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWebhookSQLite measures whole deliveries through the handler into a SQLite store: each a new
+// signed cast.created, verified, decoded and appended through the service.
+func BenchmarkWebhookSQLite(b *testing.B) {
+	st, err := sqlstore.Open(context.Background(), filepath.Join(b.TempDir(), "plaudit.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	h := neynar.NewHandler(service.New(st, service.Options{Logger: quiet()}), secret, target, quiet())
+	body, err := os.ReadFile(filepath.Join("testdata", "cast_created.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		cast := bytes.Replace(body, []byte("0x5f1c0a3e9b2e11aa4c7d0e6f1a2b3c4d5e6f7a8b"), fmt.Appendf(nil, "0x%040x", i), 1)
+		req := httptest.NewRequest(http.MethodPost, neynar.Path, bytes.NewReader(cast))
+		req.Header.Set(neynar.SignatureHeader, neynar.Sign([]byte(secret), cast))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"accepted"`) {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
 }
