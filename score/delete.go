@@ -1,6 +1,10 @@
 package score
 
-import "github.com/plaudit/plaudit"
+import (
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
 
 // WithdrawnRule is the rule of the zero score that replaces a deleted event's score.
 const WithdrawnRule = "delete.withdrawn"
@@ -15,9 +19,17 @@ const WithdrawnRule = "delete.withdrawn"
 // deleted before it arrives is scored 0 when it comes. Closed epochs keep what they settled: their
 // allocations are in the ledger and verify replays the log as it stood at the close.
 type deletes struct {
-	given     map[string][]plaudit.Score // event key → its scores (points, member, scorer), while not deleted
-	deleted   map[string]bool            // keys of deleted events
-	withdrawn map[string]bool            // keys of events whose scores a delete replaced
+	given     map[string][]givenScore // event key → what its scores gave, while not deleted
+	deleted   map[string]bool         // keys of deleted events
+	withdrawn map[string]bool         // keys of events whose scores a delete replaced
+}
+
+// givenScore is what the engine keeps of one score of an event that may be deleted: little, since it keeps
+// one per scored event of such a source for the engine's life.
+type givenScore struct {
+	member, scorer string
+	points         plaudit.Points
+	time           time.Time
 }
 
 // scored records the scores of e, or zeroes them when e was deleted already.
@@ -34,12 +46,12 @@ func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score 
 		return zeroed
 	}
 	if d.given == nil {
-		d.given = map[string][]plaudit.Score{}
+		d.given = map[string][]givenScore{}
 	}
-	kept := make([]plaudit.Score, len(out))
-	for i, s := range out {
-		s.Lines = nil
-		kept[i] = s
+	kept := make([]givenScore, len(out))
+	for i := range out {
+		s := &out[i]
+		kept[i] = givenScore{member: s.Member, scorer: s.Scorer, points: s.Points, time: s.Time}
 	}
 	d.given[key] = kept
 	return out
@@ -70,9 +82,9 @@ func (en *Engine) withdraw(e *plaudit.Event) []plaudit.Score {
 	d.withdrawn[key] = true
 	out := make([]plaudit.Score, len(given))
 	for i, s := range given {
-		out[i] = plaudit.Score{Event: key, Seq: e.Seq, Member: s.Member, Scorer: s.Scorer, Time: s.Time, PolicyHash: en.ctx.PolicyHash,
+		out[i] = plaudit.Score{Event: key, Seq: e.Seq, Member: s.member, Scorer: s.scorer, Time: s.time, PolicyHash: en.ctx.PolicyHash,
 			Lines: []plaudit.Line{{Rule: WithdrawnRule,
-				Inputs: []plaudit.Input{{Name: "delete", Value: e.Key()}, {Name: "points", Value: s.Points.String()}},
+				Inputs: []plaudit.Input{{Name: "delete", Value: e.Key()}, {Name: "points", Value: s.points.String()}},
 				Note:   "the event was deleted on its platform: its points are withdrawn"}}}
 	}
 	return out
