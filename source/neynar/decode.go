@@ -51,7 +51,7 @@ type envelope struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// dehydrated is Neynar's dehydrated user or cast: what reactions and follows carry.
+// dehydratedUser is Neynar's dehydrated user: what reactions and follows carry of their parties.
 type dehydratedUser struct {
 	FID      *int64 `json:"fid"`
 	Username string `json:"username"`
