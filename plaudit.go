@@ -64,11 +64,6 @@ const (
 	KindSubmit   Kind = "submit"   // submitting a post for tracking (the tiered seed's /submit)
 )
 
-// KindDelete records that the event whose id is the target (same source) was deleted on its platform: the
-// scoring engine gives the deleted event 0 from then on. Registered for the sources that report deletes
-// (farcaster); see docs/events.md.
-const KindDelete Kind = "delete"
-
 // Identity and administration kinds: recorded in the log like any event, they change who an account belongs
 // to and how a member is priced. The Directory replays them; their history is the event log itself.
 const (
@@ -145,5 +140,4 @@ func init() {
 	RegisterKind(SourceGitHub, "issue")
 	RegisterKind(SourceGitHub, "pull_request")
 	RegisterKind(SourceDiscord, "message")
-	RegisterKind(SourceFarcaster, KindDelete)
 }

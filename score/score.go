@@ -81,10 +81,10 @@ type entry struct {
 
 // Engine applies one policy to a stream of events.
 type Engine struct {
+	del     deletes // what deletes withdraw (delete.go)
 	policy  *policy.Policy
 	ctx     Context
 	entries []entry
-	del     deletes
 }
 
 // New builds an engine for policy p over a directory (which the caller keeps current, or which Add keeps
@@ -125,11 +125,11 @@ func (en *Engine) Observe(e *plaudit.Event) {
 
 // Score runs every scorer whose entry selects e's source and kind, and returns their scores.
 func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
-	if e.Kind.IsIdentity() {
-		return nil
-	}
 	if e.Kind == plaudit.KindDelete {
 		return en.withdraw(e)
+	}
+	if e.Kind.IsIdentity() {
+		return nil
 	}
 	var out []plaudit.Score
 	n := 0
