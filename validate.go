@@ -493,6 +493,9 @@ func (e *Event) validateAttrs(bad func(field, format string, args ...any)) {
 	case SourcePlaudit:
 		check(plauditAttrRules)
 	}
+	if e.Kind == KindDelete {
+		needTarget("id of the deleted event")
+	}
 	if rules := poeAttrRules[e.Kind]; rules != nil {
 		check(rules)
 	}

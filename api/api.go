@@ -98,6 +98,9 @@ type Options struct {
 	Ready []ReadyCheck
 	// StoreTimeout bounds the wait on the store of each POST /v1/events; DefaultStoreTimeout if 0.
 	StoreTimeout time.Duration
+	// NeynarWebhook serves POST /webhooks/neynar, a public route that verifies its own signature (package
+	// source/neynar); nil answers the route 404, as a server without a farcaster section does.
+	NeynarWebhook http.Handler
 	// ReadyTimeout bounds each readiness check; DefaultReadyTimeout if 0.
 	ReadyTimeout time.Duration
 	// Service is the application layer the API's use cases go through (appending events, …); a Service
@@ -209,6 +212,13 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	}
 	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
 	s.HandlePublic("GET /readyz", http.HandlerFunc(s.readyz))
+	if opts.NeynarWebhook != nil {
+		s.HandlePublic("POST /webhooks/neynar", opts.NeynarWebhook)
+	} else {
+		s.HandlePublic("POST /webhooks/neynar", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			WriteError(w, plaudit.Errorf(plaudit.ENOTFOUND, "no Farcaster source: the server's configuration has no farcaster section"))
+		}))
+	}
 	s.Route("GET /metrics", s.metricsHandler().ServeHTTP, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 	s.Route("POST /v1/events", s.postEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest)
 	s.Route("GET /v1/events", s.getEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)

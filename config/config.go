@@ -79,6 +79,20 @@ type Config struct {
 	Jobs Jobs
 	// Payout says how the server signs the Permit2 claims it hands out (GET /v1/epochs/{id}/claims).
 	Payout Payout
+	// Farcaster configures the Neynar webhook source (POST /webhooks/neynar); nil when the file has no
+	// farcaster section, and then the route is not served.
+	Farcaster *Farcaster
+}
+
+// Farcaster is the farcaster section: the Neynar webhook's signing secret, and the account whose mentions
+// and replies the source stores (the active campaign's target, written username:fid).
+type Farcaster struct {
+	// WebhookSecret is the secret Neynar signs each webhook body with (HMAC-SHA512, X-Neynar-Signature).
+	WebhookSecret Secret
+	// TargetUsername and TargetFID are the campaign's account: a cast is stored when it mentions it or
+	// replies to one of its casts.
+	TargetUsername string
+	TargetFID      int64
 }
 
 // Payout is the payout section. With a signer key (plain, or sealed with the X25519 key that opens it)

@@ -101,6 +101,23 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				d.fail(n, p+".chain_id", "required with a signer: claims are signed for one chain")
 			}
 		},
+		"farcaster": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			f := &Farcaster{}
+			d.mapping(n, p, map[string]field{
+				"webhook_secret": func(n *yaml.Node, p string) { d.secret(n, p, &f.WebhookSecret) },
+				"target":         func(n *yaml.Node, p string) { d.farcasterTarget(n, p, f) },
+			})
+			if f.WebhookSecret.value == "" && n.Kind == yaml.MappingNode {
+				d.fail(n, p+".webhook_secret", "required: POST /webhooks/neynar verifies every body with it")
+			}
+			if f.TargetFID == 0 && n.Kind == yaml.MappingNode {
+				d.fail(n, p+".target", "required: the account whose mentions and replies are stored, as username:fid")
+			}
+			c.Farcaster = f
+		},
 		"jobs": func(n *yaml.Node, p string) {
 			d.mapping(n, p, map[string]field{
 				"score_every":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.ScoreEvery) },
@@ -534,4 +551,29 @@ func (d *decoder) size(n *yaml.Node, path string, dst *int64) {
 		return
 	}
 	*dst = v * unit
+}
+
+var farcasterUsername = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// farcasterTarget decodes farcaster.target, username:fid ("shreyaspapi:830020").
+func (d *decoder) farcasterTarget(n *yaml.Node, path string, f *Farcaster) {
+	if !d.usable(n, path) {
+		return
+	}
+	v, ok := d.str(n, path, "username:fid")
+	if !ok {
+		return
+	}
+	name, fid, found := strings.Cut(v, ":")
+	id, err := strconv.ParseInt(fid, 10, 64)
+	switch {
+	case !found:
+		d.fail(n, path, "want username:fid, got %q", truncate(v, 40))
+	case !farcasterUsername.MatchString(name):
+		d.fail(n, path, "want a Farcaster username (lower-case letters, digits, '.', '_', '-') before ':', got %q", truncate(name, 40))
+	case err != nil || id < 1 || id > 1<<53:
+		d.fail(n, path, "want a positive fid after ':', got %q", truncate(fid, 40))
+	default:
+		f.TargetUsername, f.TargetFID = name, id
+	}
 }

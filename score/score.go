@@ -88,6 +88,7 @@ type entry struct {
 
 // Engine applies one policy to a stream of events.
 type Engine struct {
+	del     deletes // what deletes withdraw (delete.go)
 	policy  *policy.Policy
 	ctx     Context
 	entries []entry
@@ -140,6 +141,9 @@ func (en *Engine) Observe(e *plaudit.Event) {
 
 // Score runs every scorer whose entry selects e's source and kind, and returns their scores.
 func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
+	if e.Kind == plaudit.KindDelete {
+		return en.withdraw(e)
+	}
 	if e.Kind.IsIdentity() {
 		return nil
 	}
@@ -183,6 +187,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 		} else {
 			out = append(out[:len(out):len(out)], scores...)
 		}
+	}
+	if len(out) > 0 && plaudit.KnownKind(e.Source, plaudit.KindDelete) {
+		out = en.del.scored(e, out)
 	}
 	return out
 }
@@ -254,6 +261,7 @@ func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, pro
 			progress(i + 1)
 		}
 	}
+	out = en.del.dropWithdrawn(out)
 	if progress != nil {
 		progress(len(events))
 	}

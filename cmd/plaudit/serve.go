@@ -17,6 +17,7 @@ import (
 	"github.com/plaudit/plaudit/api"
 	"github.com/plaudit/plaudit/config"
 	"github.com/plaudit/plaudit/service"
+	"github.com/plaudit/plaudit/source/neynar"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -156,9 +157,13 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		}
 		claims = &api.ClaimSigner{Key: key, Domain: domain}
 	}
+	var neynarHook http.Handler
+	if f := cfg.Farcaster; f != nil {
+		neynarHook = neynar.NewHandler(svc, f.WebhookSecret.Value(), neynar.Target{Username: f.TargetUsername, FID: f.TargetFID}, logger)
+	}
 	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc,
 		RateLimit: api.RateLimit{PerSecond: cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst}, MaxBodyInFlight: cfg.API.MaxBodyInFlight,
-		Claims: claims})
+		Claims: claims, NeynarWebhook: neynarHook})
 	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
 
 	// Components run under a context of their own, which ends only after they were asked to stop.

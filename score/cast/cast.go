@@ -24,14 +24,17 @@ type Cast struct {
 	Text       string
 	Time       time.Time
 	Embeds     int
-	ParentHash string    // empty unless the cast is a reply
-	Mentioned  []Profile // mentioned profiles
-	Channel    string    // channel id, empty when not in a channel
-	Followers  int64
-	PowerBadge bool
-	Likes      int64
-	Recasts    int64
-	Replies    int64
+	ParentHash string // empty unless the cast is a reply
+	// ParentAuthorFID is the fid of the parent cast's author when the decoder knew it (Neynar's
+	// parent_author), else 0; the score does not read it, the Farcaster source does.
+	ParentAuthorFID int64
+	Mentioned       []Profile // mentioned profiles
+	Channel         string    // channel id, empty when not in a channel
+	Followers       int64
+	PowerBadge      bool
+	Likes           int64
+	Recasts         int64
+	Replies         int64
 }
 
 // Profile is a Farcaster account: fid and username. Either may be unknown (0 or "").

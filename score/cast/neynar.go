@@ -26,8 +26,11 @@ type neynarWebhook struct {
 
 // neynarCast is the part of Neynar's cast object the score reads.
 type neynarCast struct {
-	Hash              string          `json:"hash"`
-	ParentHash        *string         `json:"parent_hash"`
+	Hash         string  `json:"hash"`
+	ParentHash   *string `json:"parent_hash"`
+	ParentAuthor *struct {
+		FID *int64 `json:"fid"`
+	} `json:"parent_author"`
 	Text              string          `json:"text"`
 	Timestamp         string          `json:"timestamp"`
 	Embeds            []any           `json:"embeds"`
@@ -113,11 +116,18 @@ func DecodeWebhook(body []byte) (*Cast, error) {
 		}
 		return nil, fieldErr("type", "want \"cast.created\", got %q", truncate(w.Type, 40))
 	}
-	if len(w.Data) == 0 || string(w.Data) == "null" {
+	return DecodeCast(w.Data)
+}
+
+// DecodeCast decodes the data object of a Neynar cast webhook (cast.created, cast.deleted): Neynar's cast
+// object. Errors are *plaudit.FieldError naming the field under "data". It is the one decoder of the cast
+// object, for the score and for the Farcaster source alike.
+func DecodeCast(data []byte) (*Cast, error) {
+	if len(data) == 0 || string(data) == "null" {
 		return nil, fieldErr("data", "missing")
 	}
 	var nc neynarCast
-	if err := strictUnmarshal(w.Data, &nc); err != nil {
+	if err := strictUnmarshal(data, &nc); err != nil {
 		return nil, jsonError(err, "data")
 	}
 	return nc.toCast()
@@ -181,6 +191,9 @@ func (nc *neynarCast) toCast() (*Cast, error) {
 	}
 	if nc.ParentHash != nil {
 		c.ParentHash = *nc.ParentHash
+	}
+	if nc.ParentAuthor != nil && nc.ParentAuthor.FID != nil && *nc.ParentAuthor.FID > 0 {
+		c.ParentAuthorFID = *nc.ParentAuthor.FID
 	}
 	if nc.Channel != nil {
 		c.Channel = nc.Channel.ID
