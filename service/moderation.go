@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -562,6 +563,15 @@ func (s *Service) ReviewAudit(ctx context.Context, epoch, event string, status p
 	at := s.actionTime()
 	var f *plaudit.Flag
 	if status == plaudit.AuditFailed {
+		// The reviewer's role first: a member who may not review gets that answer, not one about the flag
+		// the review would open.
+		mods, err := s.store.Moderators(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(mods, by) {
+			return nil, plaudit.Errorf(plaudit.EFORBIDDEN, "audit of %s in %s: %s is not a moderator", event, epoch, by)
+		}
 		dir, err := s.directory(ctx)
 		if err != nil {
 			return nil, err
