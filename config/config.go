@@ -79,7 +79,33 @@ type Config struct {
 	Jobs Jobs
 	// Payout says how the server signs the Permit2 claims it hands out (GET /v1/epochs/{id}/claims).
 	Payout Payout
+	// GitHub configures the GitHub source (POST /webhooks/github, plaudit github backfill).
+	GitHub GitHub
 }
+
+// DefaultGitHubAPIURL is github.api_url's default: GitHub's REST API.
+const DefaultGitHubAPIURL = "https://api.github.com"
+
+// GitHub is the github section: the GitHub source's webhook secret, REST token and address, the
+// repositories whose events are accepted, and whether an evaluation comment is posted on a done issue.
+// POST /webhooks/github answers 401 to everything until a webhook secret is set.
+type GitHub struct {
+	// WebhookSecret verifies X-Hub-Signature-256 of each webhook delivery (github.webhook_secret).
+	WebhookSecret Secret
+	// Token authenticates REST reads, comments and backfills (github.token); without one, reads are
+	// anonymous (60 requests an hour) and no comment is posted.
+	Token Secret
+	// APIURL is the REST API's address (github.api_url), DefaultGitHubAPIURL unless set: a GitHub
+	// Enterprise server's or a test fake's.
+	APIURL string
+	// Repos are the repositories (owner/name) whose events are accepted (github.repos).
+	Repos []string
+	// Comment posts the evaluation comment on an issue closed as completed (github.comment).
+	Comment bool
+}
+
+// Configured reports whether the github section enables the webhook (it has a secret).
+func (g GitHub) Configured() bool { return g.WebhookSecret.value != "" }
 
 // Payout is the payout section. With a signer key (plain, or sealed with the X25519 key that opens it)
 // and a chain id, the server signs each closed epoch's Permit2 claims on request; without one those
@@ -153,6 +179,7 @@ func Default() *Config {
 			MaxBodyInFlight: DefaultMaxBodyInFlight},
 		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
 			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
+		GitHub: GitHub{APIURL: DefaultGitHubAPIURL},
 	}
 }
 
