@@ -146,6 +146,8 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   []ReadyCheck
+
+	githubWebhook http.Handler // POST /webhooks/github; nil until SetGitHubWebhook (see webhooks.go)
 }
 
 var (
@@ -209,6 +211,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 	}
 	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
 	s.HandlePublic("GET /readyz", http.HandlerFunc(s.readyz))
+	s.HandlePublic("POST /webhooks/github", http.HandlerFunc(s.serveGitHubWebhook))
 	s.Route("GET /metrics", s.metricsHandler().ServeHTTP, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 	s.Route("POST /v1/events", s.postEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest)
 	s.Route("GET /v1/events", s.getEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)
