@@ -29,7 +29,7 @@ type fakeGitHub struct {
 	fails    map[string][]int // path → statuses to answer before the real one (403 primary = 4030, 403 secondary = 4031)
 	requests map[string]int   // path → requests served
 	comments []postedComment
-	onList   func(page int)   // called before each page of the issue list is answered
+	onList   func(page int) // called before each page of the issue list is answered
 }
 
 type postedComment struct {
