@@ -75,6 +75,13 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 
 // do runs one request, waiting out rate limits and retrying server errors. what names it in logs and errors.
 func (c *Client) do(ctx context.Context, what string, fn func() (*gh.Response, error)) error {
+	return c.call(ctx, what, true, fn)
+}
+
+// call is do; with retryErrors false a server error is returned at once (for a write that a 5xx may
+// have done anyway: a comment posted twice is worse than one not posted). Rate limits, which GitHub
+// answers before doing anything, are always waited out.
+func (c *Client) call(ctx context.Context, what string, retryErrors bool, fn func() (*gh.Response, error)) error {
 	maxRetries, backoff := c.MaxRetries, c.Backoff
 	if maxRetries <= 0 {
 		maxRetries = 6
@@ -93,6 +100,9 @@ func (c *Client) do(ctx context.Context, what string, fn func() (*gh.Response, e
 		}
 		wait, retry, counted := retryAfter(resp, err)
 		if !retry {
+			return fmt.Errorf("github: %s: %w", what, err)
+		}
+		if counted && !retryErrors {
 			return fmt.Errorf("github: %s: %w", what, err)
 		}
 		if counted {
@@ -268,7 +278,7 @@ func (c *Client) Thread(ctx context.Context, owner, repo string, is *gh.Issue) (
 
 // Comment posts body as a comment on the issue or pull request.
 func (c *Client) Comment(ctx context.Context, owner, repo string, number int, body string) error {
-	return c.do(ctx, fmt.Sprintf("comment on %s/%s#%d", owner, repo, number), func() (r *gh.Response, err error) {
+	return c.call(ctx, fmt.Sprintf("comment on %s/%s#%d", owner, repo, number), false, func() (r *gh.Response, err error) {
 		_, r, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &gh.IssueComment{Body: gh.Ptr(body)})
 		return r, err
 	})

@@ -69,6 +69,9 @@ func (t *Thread) Events() ([]plaudit.Event, error) {
 		out = append(out, e)
 	}
 	for i, c := range t.Comments {
+		if strings.HasPrefix(c.GetBody(), EvaluationMarker) {
+			continue // Plaudit's own evaluation: not a contribution
+		}
 		e, err := commentEvent(t.Repo, postID, postAuthor, c.GetNodeID(), c.GetUser(), c.GetBody(), c.GetCreatedAt().Time,
 			c.GetAuthorAssociation(), c.GetHTMLURL())
 		if err != nil {

@@ -136,7 +136,22 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	case reIssue.MatchString(p):
 		w.Write(fixture(f.t, "rest/issue-"+reIssue.FindStringSubmatch(p)[1]+".json"))
 	case reComments.MatchString(p):
-		f.page(w, r, "rest/comments-"+reComments.FindStringSubmatch(p)[1]+".json")
+		// The fixture's comments, then those posted to the fake.
+		var items []any
+		if err := json.Unmarshal(fixture(f.t, "rest/comments-"+reComments.FindStringSubmatch(p)[1]+".json"), &items); err != nil {
+			f.t.Error(err)
+		}
+		f.mu.Lock()
+		for i, c := range f.comments {
+			if c.Path == p {
+				items = append(items, map[string]any{"id": 9000001 + i, "node_id": fmt.Sprintf("IC_kwDOPlaudit%d", i+1), "body": c.Body,
+					"user": map[string]any{"login": "plaudit-bot", "id": 42, "type": "Bot"}, "created_at": "2026-11-05T12:01:00Z",
+					"updated_at": "2026-11-05T12:01:00Z", "author_association": "NONE"})
+			}
+		}
+		f.mu.Unlock()
+		b, _ := json.Marshal(items)
+		f.writePage(w, r, b)
 	case rePull.MatchString(p):
 		w.Write(fixture(f.t, "rest/pull-"+rePull.FindStringSubmatch(p)[1]+".json"))
 	case reReviews.MatchString(p):
