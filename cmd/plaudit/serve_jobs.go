@@ -45,7 +45,9 @@ func init() {
 var serveJobKinds []func(env *serveEnv) (jobs.Kind, bool)
 
 // addServeJobKind makes serve's scheduler run the kind k returns, when it returns true.
-func addServeJobKind(k func(env *serveEnv) (jobs.Kind, bool)) { serveJobKinds = append(serveJobKinds, k) }
+func addServeJobKind(k func(env *serveEnv) (jobs.Kind, bool)) {
+	serveJobKinds = append(serveJobKinds, k)
+}
 
 // jobsConfig is the scheduler's configuration from the config file's jobs section.
 func jobsConfig(c config.Jobs) jobs.Config {
