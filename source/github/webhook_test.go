@@ -52,7 +52,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, st *sqlstore.DB)) {
 
 // hookEnv is an API server with the GitHub webhook, over a real store.
 type hookEnv struct {
-	t    *testing.T
+	t    testing.TB
 	st   *sqlstore.DB
 	svc  *service.Service
 	srv  *api.Server
@@ -60,7 +60,7 @@ type hookEnv struct {
 	done []string // evaluations enqueued: "owner/repo#n"
 }
 
-func newHookEnv(t *testing.T, st *sqlstore.DB) *hookEnv {
+func newHookEnv(t testing.TB, st *sqlstore.DB) *hookEnv {
 	e := &hookEnv{t: t, st: st, svc: service.New(st, service.Options{Logger: quiet()})}
 	// The API has a token: the webhook route must answer without one (it is public, signed instead).
 	e.srv = api.NewServer(st, api.Options{Tokens: []string{"admin-token"}, Logger: quiet(), Service: e.svc})
