@@ -552,8 +552,13 @@ func (d *decoder) github(n *yaml.Node, path string, g *GitHub) {
 		"repos":   func(n *yaml.Node, p string) { d.repos(n, p, &g.Repos) },
 		"comment": func(n *yaml.Node, p string) { d.boolean(n, p, &g.Comment) },
 	})
-	if g.Comment && g.Token.value == "" && n.Kind == yaml.MappingNode {
-		d.fail(n, path+".token", "required with comment: true: posting the evaluation comment needs a token")
+	if n.Kind == yaml.MappingNode {
+		if g.Comment && g.Token.value == "" {
+			d.fail(n, path+".token", "required with comment: true: posting the evaluation comment needs a token")
+		}
+		if g.WebhookSecret.value != "" && len(g.Repos) == 0 {
+			d.fail(n, path+".repos", "required with webhook_secret: without repositories every delivery would be ignored")
+		}
 	}
 }
 

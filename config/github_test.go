@@ -46,6 +46,7 @@ func TestGitHubSectionErrors(t *testing.T) {
 		{"github:\n  repos: acme/w\n", "github.repos", "want a list"},
 		{"github:\n  comment: yes please\n", "github.comment", "want true or false"},
 		{"github:\n  comment: true\n", "github.token", "required with comment: true"},
+		{"github:\n  webhook_secret: env:PLAUDIT_TEST_GH_SECRET\n", "github.repos", "required with webhook_secret"},
 		{"github:\n  api_url: ftp://x\n", "github.api_url", "want an http"},
 		{"github:\n  secret: env:PLAUDIT_TEST_GH_SECRET\n", "github.secret", "unknown field"},
 	} {

@@ -295,3 +295,36 @@ func TestWebhookNotConfigured(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestWebhookEnqueueFailureIsRetryable: when the evaluation cannot be enqueued the delivery is answered
+// 500 and not recorded, so that GitHub's redelivery (same delivery id) is handled again, not "already
+// received"; the event itself is stored once.
+func TestWebhookEnqueueFailureIsRetryable(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		svc := service.New(st, service.Options{Logger: quiet()})
+		fail := true
+		var enqueued int
+		srv := api.NewServer(st, api.Options{Logger: quiet(), Service: svc})
+		srv.SetGitHubWebhook(&github.Webhook{Secret: secret, Repos: []string{"acme/widgets"}, Events: svc, State: st, Logger: quiet(),
+			Done: func(context.Context, string, int) error {
+				if fail {
+					return fmt.Errorf("scheduler down")
+				}
+				enqueued++
+				return nil
+			}})
+		e := &hookEnv{t: t, st: st, svc: svc, srv: srv}
+		body := fixture(t, "webhooks/issues.closed.json")
+		if code, ans := e.deliver("issues", "d-closed", body, nil); code != http.StatusInternalServerError {
+			t.Fatalf("enqueue failure: %d %v; want 500", code, ans)
+		}
+		fail = false
+		code, ans := e.deliver("issues", "d-closed", body, nil)
+		if code != http.StatusOK || ans["status"] != "accepted" || ans["duplicates"] != float64(1) || enqueued != 1 {
+			t.Fatalf("redelivery: %d %v, enqueued %d; want accepted (the event a duplicate) and the job enqueued", code, ans, enqueued)
+		}
+		if got := storedKeys(t, st); len(got) != 1 {
+			t.Fatalf("log holds %v", got)
+		}
+	})
+}
