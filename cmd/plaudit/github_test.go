@@ -87,6 +87,8 @@ func newRESTFake(t *testing.T) (*httptest.Server, *restComments) {
 		switch {
 		case p == "issues":
 			serve(w, "issues.json")
+		case strings.HasPrefix(p, "issues/") && strings.HasSuffix(p, "/timeline"):
+			serve(w, "timeline-"+strings.TrimSuffix(strings.TrimPrefix(p, "issues/"), "/timeline")+".json")
 		case strings.HasPrefix(p, "issues/") && strings.HasSuffix(p, "/comments"):
 			serve(w, "comments-"+strings.TrimSuffix(strings.TrimPrefix(p, "issues/"), "/comments")+".json")
 		case strings.HasPrefix(p, "issues/"):

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -282,4 +283,40 @@ func (c *Client) Comment(ctx context.Context, owner, repo string, number int, bo
 		_, r, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &gh.IssueComment{Body: gh.Ptr(body)})
 		return r, err
 	})
+}
+
+// LinkedPullRequests returns the numbers of the repository's merged pull requests that reference issue
+// number (cross-referenced events of its timeline), ascending: the pull requests whose conversations
+// Ubiquity evaluates with the issue.
+func (c *Client) LinkedPullRequests(ctx context.Context, owner, repo string, number int) ([]int, error) {
+	opt := &gh.ListOptions{PerPage: 100}
+	seen := map[int]bool{}
+	var out []int
+	for {
+		var page []*gh.Timeline
+		var resp *gh.Response
+		if err := c.do(ctx, fmt.Sprintf("read the timeline of %s/%s#%d", owner, repo, number), func() (r *gh.Response, err error) {
+			page, resp, err = c.gh.Issues.ListIssueTimeline(ctx, owner, repo, number, opt)
+			return resp, err
+		}); err != nil {
+			return nil, err
+		}
+		for _, ev := range page {
+			is := ev.GetSource().GetIssue()
+			if ev.GetEvent() != "cross-referenced" || is == nil || !is.IsPullRequest() || !Done(is, nil) || seen[is.GetNumber()] {
+				continue
+			}
+			if full := is.GetRepository().GetFullName(); full != "" && !strings.EqualFold(full, owner+"/"+repo) {
+				continue // a pull request of another repository
+			}
+			seen[is.GetNumber()] = true
+			out = append(out, is.GetNumber())
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	sort.Ints(out)
+	return out, nil
 }

@@ -17,9 +17,10 @@ import (
 const EvaluationMarker = "<!-- plaudit-evaluation -->"
 
 // Evaluator evaluates a done conversation as Ubiquity does when an issue is closed as completed or a
-// pull request merged: it reads the whole conversation through the REST API, stores it, scores new events
-// under the active policy, and (with Comment) posts a table of each contributor's rewards on the issue,
-// each linked to its explanation.
+// pull request merged: it reads the whole conversation through the REST API — for an issue, with the merged
+// pull requests that reference it — stores it, scores new events under the active policy, and (with
+// Comment, for an issue) posts a table of each contributor's rewards on the issue, each linked to its
+// explanation.
 type Evaluator struct {
 	Client  *Client
 	Service *service.Service
@@ -34,6 +35,7 @@ type Evaluator struct {
 // Evaluation is what Evaluate did.
 type Evaluation struct {
 	Accepted, Duplicates int
+	Linked               []int    // the merged pull requests linked to the issue, evaluated with it
 	Rewards              []Reward // by contributor, most points first
 	Commented            bool     // a comment was posted now
 	Body                 string   // the comment's text
@@ -56,20 +58,45 @@ func (ev *Evaluator) Evaluate(ctx context.Context, repo string, number int) (*Ev
 	if err != nil {
 		return nil, err
 	}
+	out := &Evaluation{}
 	t, err := ev.Client.Thread(ctx, owner, name, is)
 	if err != nil {
 		return nil, err
 	}
-	out := &Evaluation{}
-	if out.Accepted, out.Duplicates, err = StoreThread(ctx, ev.Service, t); err != nil {
-		return nil, fmt.Errorf("github evaluate %s#%d: %w", repo, number, err)
+	threads := []*Thread{t}
+	if !is.IsPullRequest() {
+		linked, err := ev.Client.LinkedPullRequests(ctx, owner, name, number)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range linked {
+			pis, err := ev.Client.Issue(ctx, owner, name, n)
+			if err != nil {
+				return nil, err
+			}
+			pt, err := ev.Client.Thread(ctx, owner, name, pis)
+			if err != nil {
+				return nil, err
+			}
+			threads = append(threads, pt)
+			out.Linked = append(out.Linked, n)
+		}
+	}
+	var events []plaudit.Event
+	for _, th := range threads {
+		acc, dup, err := StoreThread(ctx, ev.Service, th)
+		if err != nil {
+			return nil, fmt.Errorf("github evaluate %s#%d: %w", repo, number, err)
+		}
+		out.Accepted, out.Duplicates = out.Accepted+acc, out.Duplicates+dup
+		evs, err := th.Events()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, evs...)
 	}
 	if _, err := ev.Service.CatchUp(ctx); err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		return nil, fmt.Errorf("github evaluate %s#%d: score: %w", repo, number, err)
-	}
-	events, err := t.Events()
-	if err != nil {
-		return nil, err
 	}
 	byMember := map[string]*Reward{}
 	for _, e := range events {
@@ -106,7 +133,9 @@ func (ev *Evaluator) Evaluate(ctx context.Context, repo string, number int) (*Ev
 		return a.Member < b.Member
 	})
 	out.Body = ev.commentBody(repo, number, out.Rewards)
-	if !ev.Comment || !t.Closed {
+	if !ev.Comment || !t.Closed || is.IsPullRequest() {
+		// A merged pull request is evaluated (stored and scored) but not commented on: the comment goes on
+		// the issue it closes, with the pull request's rewards in it.
 		return out, nil
 	}
 	for _, c := range t.Comments {

@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -46,13 +47,39 @@ func TestEvaluateCommentsOnce(t *testing.T) {
 				t.Fatalf("comment lacks %q:\n%s", want, body)
 			}
 		}
-		if res.Accepted != 3 || len(res.Rewards) == 0 || res.Rewards[0].Points <= 0 {
+		if !strings.Contains(body, "(https://rewards.example.org/v1/explanations/events/github/PRR_kwDOAcme0201)") {
+			t.Fatalf("comment lacks the linked pull request's review:\n%s", body)
+		}
+		// The issue's three events and the linked pull request's four (itself, a comment, a review, a
+		// review comment).
+		if res.Accepted != 7 || fmt.Sprint(res.Linked) != "[2]" || len(res.Rewards) == 0 || res.Rewards[0].Points <= 0 {
 			t.Fatalf("evaluation %+v", res)
 		}
 		// A retried job finds its comment and posts none.
 		res, err = ev.Evaluate(ctx, "acme/widgets", 1)
 		if err != nil || res.Commented || len(f.comments) != 1 || res.Accepted != 0 {
 			t.Fatalf("second evaluation %+v %v; comments %d", res, err, len(f.comments))
+		}
+	})
+}
+
+// TestEvaluatePullRequestDoesNotComment: a merged pull request is stored and scored; the comment goes on
+// the issue it closes, not on the pull request.
+func TestEvaluatePullRequestDoesNotComment(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		f := newFakeGitHub(t)
+		c, err := github.NewClient(f.srv.URL, "ghp_test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Logger = quiet()
+		ev := &github.Evaluator{Client: c, Service: service.New(st, service.Options{Logger: quiet()}), Comment: true, Logger: quiet()}
+		res, err := ev.Evaluate(context.Background(), "acme/widgets", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Commented || len(f.comments) != 0 || res.Accepted != 4 || len(res.Linked) != 0 {
+			t.Fatalf("pull request evaluation %+v; comments %v", res, f.comments)
 		}
 	})
 }

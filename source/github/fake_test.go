@@ -69,6 +69,7 @@ var (
 	reIssues   = regexp.MustCompile(`^/repos/acme/widgets/issues$`)
 	reIssue    = regexp.MustCompile(`^/repos/acme/widgets/issues/(\d+)$`)
 	reComments = regexp.MustCompile(`^/repos/acme/widgets/issues/(\d+)/comments$`)
+	reTimeline = regexp.MustCompile(`^/repos/acme/widgets/issues/(\d+)/timeline$`)
 	rePull     = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)$`)
 	reReviews  = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/reviews$`)
 	reRevComms = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/comments$`)
@@ -133,6 +134,12 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case reIssues.MatchString(p):
 		f.issues(w, r)
+	case reTimeline.MatchString(p):
+		if n := reTimeline.FindStringSubmatch(p)[1]; n == "1" {
+			f.page(w, r, "rest/timeline-1.json")
+		} else {
+			f.writePage(w, r, []byte("[]"))
+		}
 	case reIssue.MatchString(p):
 		w.Write(fixture(f.t, "rest/issue-"+reIssue.FindStringSubmatch(p)[1]+".json"))
 	case reComments.MatchString(p):
