@@ -42,8 +42,9 @@ type Webhook struct {
 	Events Appender
 	// State records the deliveries handled.
 	State State
-	// Done, when set, is called after an issue closed as completed or a merged pull request was stored: it
-	// enqueues the evaluation (a job), so that the request answers at once. An error answers 500 and the
+	// Done, when set, is called after an issue closed as completed or a merged pull request was stored, and
+	// for a submitted review (which the job stores, with its pull request's size): it enqueues the
+	// evaluation (a job), so that the request answers at once. An error answers 500 and the
 	// delivery is not recorded, so that a redelivery tries again.
 	Done func(ctx context.Context, repo string, number int) error
 	// Logger logs what each delivery did; slog.Default() when nil.
@@ -151,15 +152,24 @@ func (w *Webhook) handle(ctx context.Context, delivery, event string, body []byt
 		ans.Status, ans.Reason = "ignored", d.Reason
 		return ans, record()
 	}
-	acc, dup, err := StoreThread(ctx, w.Events, d.Thread)
-	if err != nil {
-		if plaudit.ErrorCode(err) == plaudit.EINVALID {
-			return nil, plaudit.Errorf(plaudit.EINVALID, "github webhook delivery %s (%s): %s", delivery, event, plaudit.ErrorMessage(err))
-		}
-		return nil, fmt.Errorf("github webhook delivery %s: %w", delivery, err)
+	thread := d.Thread
+	if d.Review && w.Done != nil {
+		// The payload's pull request has no size; the job reads the review with it.
+		thread, ans.Reason = nil, "the review is stored by the github-evaluate job, with its pull request's size"
 	}
-	ans.Accepted, ans.Duplicates = acc, dup
-	if d.Thread.Closed && w.Done != nil {
+	if thread != nil {
+		acc, dup, err := StoreThread(ctx, w.Events, thread)
+		if err != nil {
+			if plaudit.ErrorCode(err) == plaudit.EINVALID {
+				return nil, plaudit.Errorf(plaudit.EINVALID, "github webhook delivery %s (%s): %s", delivery, event, plaudit.ErrorMessage(err))
+			}
+			return nil, fmt.Errorf("github webhook delivery %s: %w", delivery, err)
+		}
+		ans.Accepted, ans.Duplicates = acc, dup
+	} else if _, err := d.Thread.Events(); err != nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "github webhook delivery %s (%s): %v", delivery, event, err)
+	}
+	if (d.Thread.Closed || d.Review) && w.Done != nil {
 		if err := w.Done(ctx, d.Repo, d.Number); err != nil {
 			return nil, fmt.Errorf("github webhook delivery %s: enqueue the evaluation of %s#%d: %w", delivery, d.Repo, d.Number, err)
 		}
@@ -184,6 +194,10 @@ type Delivery struct {
 	Number int
 	Thread *Thread
 	Reason string
+	// Review says the delivery is a submitted review. Its payload's pull request has no size
+	// (additions, deletions), which the review reward reads, so a webhook with an evaluation job leaves
+	// storing it to the job, which reads the pull request.
+	Review bool
 }
 
 // DecodeWebhook decodes the payload of a webhook event of one of the five kinds the source stores. An
@@ -248,6 +262,7 @@ func DecodeWebhook(event string, body []byte) (*Delivery, error) {
 			return ignore("pull_request_review %s: a review is stored when it is submitted", e.GetAction())
 		}
 		d.Thread = &Thread{Repo: d.Repo, PR: e.PullRequest, Reviews: []*gh.PullRequestReview{e.Review}}
+		d.Review = true
 	case *gh.PullRequestReviewCommentEvent:
 		repo, d.Number = e.GetRepo(), e.GetPullRequest().GetNumber()
 		if e.PullRequest == nil || e.Comment == nil {

@@ -153,12 +153,13 @@ func TestWebhookEndToEnd(t *testing.T) {
 				t.Fatalf("%s: ignored without a reason: %v", d.file, ans)
 			}
 		}
+		// The review is left to the evaluation job (its payload has no pull request size).
 		want := []string{"github/IC_kwDOAcme0101", "github/IC_kwDOAcme0201", "github/I_kwDOAcme0001", "github/PRRC_kwDOAcme0202",
-			"github/PRR_kwDOAcme0201", "github/PR_kwDOAcme0002"}
+			"github/PR_kwDOAcme0002"}
 		if got := storedKeys(t, st); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("log holds %v\nwant %v", got, want)
 		}
-		if strings.Join(e.done, " ") != "acme/widgets#2 acme/widgets#1" {
+		if strings.Join(e.done, " ") != "acme/widgets#2 acme/widgets#2 acme/widgets#1" {
 			t.Fatalf("evaluations enqueued: %v", e.done)
 		}
 		ctx := context.Background()
@@ -169,13 +170,6 @@ func TestWebhookEndToEnd(t *testing.T) {
 		if issue.Kind != "issue" || issue.Actor != "carol" || issue.Attrs["closed_by"] != "carol" || fmt.Sprint(issue.Attrs["labels"]) != "[Priority: 1 (Normal) Price: 25 USD]" ||
 			fmt.Sprint(issue.Attrs["assignees"]) != "[dave]" {
 			t.Fatalf("issue event: %+v", issue)
-		}
-		review, err := e.svc.Event(ctx, plaudit.SourceGitHub, "PRR_kwDOAcme0201")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if review.Kind != plaudit.KindReview || review.Target != "PR_kwDOAcme0002" || review.Attrs["state"] != "APPROVED" {
-			t.Fatalf("review event: %+v", review)
 		}
 
 		// Scored under the conversation preset, the conversation shows on the leaderboard and explains itself.
@@ -325,6 +319,27 @@ func TestWebhookEnqueueFailureIsRetryable(t *testing.T) {
 		}
 		if got := storedKeys(t, st); len(got) != 1 {
 			t.Fatalf("log holds %v", got)
+		}
+	})
+}
+
+// TestWebhookReviewWithoutJob: a webhook without an evaluation job stores a submitted review itself (its
+// state upper-cased, its target the pull request).
+func TestWebhookReviewWithoutJob(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		svc := service.New(st, service.Options{Logger: quiet()})
+		srv := api.NewServer(st, api.Options{Logger: quiet(), Service: svc})
+		srv.SetGitHubWebhook(&github.Webhook{Secret: secret, Repos: []string{"acme/widgets"}, Events: svc, State: st, Logger: quiet()})
+		e := &hookEnv{t: t, st: st, svc: svc, srv: srv}
+		if code, ans := e.deliver("pull_request_review", "r-1", fixture(t, "webhooks/pull_request_review.submitted.json"), nil); code != 200 || ans["accepted"] != float64(1) {
+			t.Fatalf("review: %d %v", code, ans)
+		}
+		review, err := svc.Event(context.Background(), plaudit.SourceGitHub, "PRR_kwDOAcme0201")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if review.Kind != plaudit.KindReview || review.Target != "PR_kwDOAcme0002" || review.Attrs["state"] != "APPROVED" || review.TargetAuthor != "dave" {
+			t.Fatalf("review event: %+v", review)
 		}
 	})
 }
