@@ -149,6 +149,8 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   []ReadyCheck
+
+	githubWebhook http.Handler // POST /webhooks/github; nil until SetGitHubWebhook (see webhooks.go)
 }
 
 var (
@@ -219,6 +221,7 @@ func NewServer(store plaudit.Store, opts Options) *Server {
 			WriteError(w, plaudit.Errorf(plaudit.ENOTFOUND, "no Farcaster source: the server's configuration has no farcaster section"))
 		}))
 	}
+	s.HandlePublic("POST /webhooks/github", http.HandlerFunc(s.serveGitHubWebhook))
 	s.Route("GET /metrics", s.metricsHandler().ServeHTTP, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer)
 	s.Route("POST /v1/events", s.postEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest)
 	s.Route("GET /v1/events", s.getEvents, plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness)

@@ -82,6 +82,8 @@ type Config struct {
 	// Farcaster configures the Neynar webhook source (POST /webhooks/neynar); nil when the file has no
 	// farcaster section, and then the route is not served.
 	Farcaster *Farcaster
+	// GitHub configures the GitHub source (POST /webhooks/github, plaudit github backfill).
+	GitHub GitHub
 }
 
 // Farcaster is the farcaster section: the Neynar webhook's signing secret, and the account whose mentions
@@ -94,6 +96,30 @@ type Farcaster struct {
 	TargetUsername string
 	TargetFID      int64
 }
+
+// DefaultGitHubAPIURL is github.api_url's default: GitHub's REST API.
+const DefaultGitHubAPIURL = "https://api.github.com"
+
+// GitHub is the github section: the GitHub source's webhook secret, REST token and address, the
+// repositories whose events are accepted, and whether an evaluation comment is posted on a done issue.
+// POST /webhooks/github answers 401 to everything until a webhook secret is set.
+type GitHub struct {
+	// WebhookSecret verifies X-Hub-Signature-256 of each webhook delivery (github.webhook_secret).
+	WebhookSecret Secret
+	// Token authenticates REST reads, comments and backfills (github.token); without one, reads are
+	// anonymous (60 requests an hour) and no comment is posted.
+	Token Secret
+	// APIURL is the REST API's address (github.api_url), DefaultGitHubAPIURL unless set: a GitHub
+	// Enterprise server's or a test fake's.
+	APIURL string
+	// Repos are the repositories (owner/name) whose events are accepted (github.repos).
+	Repos []string
+	// Comment posts the evaluation comment on an issue closed as completed (github.comment).
+	Comment bool
+}
+
+// Configured reports whether the github section enables the webhook (it has a secret).
+func (g GitHub) Configured() bool { return g.WebhookSecret.value != "" }
 
 // Payout is the payout section. With a signer key (plain, or sealed with the X25519 key that opens it)
 // and a chain id, the server signs each closed epoch's Permit2 claims on request; without one those
@@ -167,6 +193,7 @@ func Default() *Config {
 			MaxBodyInFlight: DefaultMaxBodyInFlight},
 		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
 			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
+		GitHub: GitHub{APIURL: DefaultGitHubAPIURL},
 	}
 }
 

@@ -130,6 +130,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				d.fail(n, p+".rescue_after", "must be longer than job_timeout (%s): a job still within its time is not dead", c.Jobs.JobTimeout)
 			}
 		},
+		"github": func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
 	})
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
@@ -576,4 +577,77 @@ func (d *decoder) farcasterTarget(n *yaml.Node, path string, f *Farcaster) {
 	default:
 		f.TargetUsername, f.TargetFID = name, id
 	}
+}
+
+// github decodes the github section.
+func (d *decoder) github(n *yaml.Node, path string, g *GitHub) {
+	d.mapping(n, path, map[string]field{
+		"webhook_secret": func(n *yaml.Node, p string) { d.secret(n, p, &g.WebhookSecret) },
+		"token":          func(n *yaml.Node, p string) { d.secret(n, p, &g.Token) },
+		"api_url": func(n *yaml.Node, p string) {
+			var u *url.URL
+			d.publicURL(n, p, &u)
+			if u != nil {
+				g.APIURL = u.String()
+			}
+		},
+		"repos":   func(n *yaml.Node, p string) { d.repos(n, p, &g.Repos) },
+		"comment": func(n *yaml.Node, p string) { d.boolean(n, p, &g.Comment) },
+	})
+	if n.Kind == yaml.MappingNode {
+		if g.Comment && g.Token.value == "" {
+			d.fail(n, path+".token", "required with comment: true: posting the evaluation comment needs a token")
+		}
+		if g.WebhookSecret.value != "" && len(g.Repos) == 0 {
+			d.fail(n, path+".repos", "required with webhook_secret: without repositories every delivery would be ignored")
+		}
+	}
+}
+
+var repoName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+
+// repos decodes a list of owner/name repositories, each at most once.
+func (d *decoder) repos(n *yaml.Node, path string, dst *[]string) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "want a list of repositories OWNER/NAME, got %s", kindName(n))
+		return
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, c := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		if !d.usable(c, ip) {
+			continue
+		}
+		s, ok := d.str(c, ip, "a repository OWNER/NAME")
+		if !ok {
+			continue
+		}
+		if !repoName.MatchString(s) || strings.HasSuffix(s, "/.") || strings.HasSuffix(s, "/..") {
+			d.fail(c, ip, "want a repository OWNER/NAME such as acme/widgets, got %q", truncate(s, 60))
+			continue
+		}
+		if seen[strings.ToLower(s)] {
+			d.fail(c, ip, "repository %s given twice", s)
+			continue
+		}
+		seen[strings.ToLower(s)] = true
+		out = append(out, s)
+	}
+	*dst = out
+}
+
+// boolean decodes true or false.
+func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		d.fail(n, path, "want true or false, got %s", kindName(n))
+		return
+	}
+	*dst = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
 }

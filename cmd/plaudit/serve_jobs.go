@@ -23,7 +23,13 @@ func init() {
 	addServeComponent("jobs", func(ctx context.Context, env *serveEnv) (serveComponent, error) {
 		m := newScoringMetrics()
 		env.Registry.MustRegister(m.seconds, m.events)
-		s, err := jobs.New(ctx, env.Store, serviceWork{svc: env.Service, metrics: m}, jobsConfig(env.Config.Jobs), env.Logger)
+		jc := jobsConfig(env.Config.Jobs)
+		for _, k := range serveJobKinds {
+			if kind, ok := k(env); ok {
+				jc.Kinds = append(jc.Kinds, kind)
+			}
+		}
+		s, err := jobs.New(ctx, env.Store, serviceWork{svc: env.Service, metrics: m}, jc, env.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -32,6 +38,15 @@ func init() {
 		env.API.Jobs = s // /v1/jobs: built before serve listens, so no request sees it change
 		return &jobsComponent{s: s, notify: env.Notify}, nil
 	})
+}
+
+// serveJobKinds add job kinds beside the built-in ones: each says, from serve's environment, whether its
+// kind runs in this server (say, only with a github section). Added by addServeJobKind from init functions.
+var serveJobKinds []func(env *serveEnv) (jobs.Kind, bool)
+
+// addServeJobKind makes serve's scheduler run the kind k returns, when it returns true.
+func addServeJobKind(k func(env *serveEnv) (jobs.Kind, bool)) {
+	serveJobKinds = append(serveJobKinds, k)
 }
 
 // jobsConfig is the scheduler's configuration from the config file's jobs section.
