@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -78,6 +79,9 @@ func (t *Thread) Events() ([]plaudit.Event, error) {
 			return nil, fmt.Errorf("comment %d (id %d): %w", i, c.GetID(), err)
 		}
 		out = append(out, e)
+		if w, ok := WalletCommand(&e); ok {
+			out = append(out, w)
+		}
 	}
 	for i, c := range t.ReviewComments {
 		e, err := commentEvent(t.Repo, postID, postAuthor, c.GetNodeID(), c.GetUser(), c.GetBody(), c.GetCreatedAt().Time,
@@ -248,4 +252,22 @@ func setString(m map[string]any, k, v string) {
 	if v != "" {
 		m[k] = v
 	}
+}
+
+// walletCommand matches a comment that is a /wallet command: "/wallet 0x…" alone on its first line.
+var walletCommand = regexp.MustCompile(`^/wallet\s+(0x[0-9a-fA-F]{40})\s*(?:\n|$)`)
+
+// WalletCommand returns the wallet event a "/wallet 0x…" comment registers, as Ubiquity's contributors
+// register theirs: the comment's GitHub account (the webhook's signature and the REST API vouch that the
+// comment comes from it) names the payout wallet of its member, from the comment's time on. The event's id
+// is the comment's with a "wallet:" prefix, so a redelivery or a backfill registers it once. A comment that
+// is not such a command, or names an address that is not a valid wallet (a wrong EIP-55 checksum, say), gives
+// no event: the comment itself is still stored, and the address is never half-accepted.
+func WalletCommand(comment *plaudit.Event) (plaudit.Event, bool) {
+	m := walletCommand.FindStringSubmatch(comment.Content)
+	if m == nil || plaudit.CheckAddress(m[1]) != nil {
+		return plaudit.Event{}, false
+	}
+	return plaudit.Event{Source: plaudit.SourceGitHub, ExternalID: "wallet:" + comment.ExternalID, Kind: plaudit.KindWallet,
+		Actor: comment.Actor, Time: comment.Time, Attrs: map[string]any{"address": m[1]}}, true
 }

@@ -343,3 +343,60 @@ func TestWebhookReviewWithoutJob(t *testing.T) {
 		}
 	})
 }
+
+// TestWalletCommand: a "/wallet 0x…" comment registers the commenter's payout wallet (the comment is stored
+// too); delivered again it registers nothing more; an address with a wrong EIP-55 checksum registers nothing
+// and refuses nothing.
+func TestWalletCommand(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		e := newHookEnv(t, st)
+		withBody := func(nodeID, body string) []byte {
+			var doc map[string]any
+			if err := json.Unmarshal(fixture(t, "webhooks/issue_comment.created.json"), &doc); err != nil {
+				t.Fatal(err)
+			}
+			c := doc["comment"].(map[string]any)
+			c["node_id"], c["body"] = nodeID, body
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		const wallet = "0x52908400098527886E0F7030069857D2E4169EE7"
+		good := withBody("IC_wallet1", "/wallet "+wallet+"\nfor the payout of this task")
+		for _, d := range []string{"d-w1", "d-w2"} {
+			if code, ans := e.deliver("issue_comment", d, good, nil); code != 200 {
+				t.Fatalf("deliver %s: %d %v", d, code, ans)
+			}
+		}
+		bad := withBody("IC_wallet2", "/wallet 0x52908400098527886e0F7030069857D2E4169EE7")
+		if code, ans := e.deliver("issue_comment", "d-w3", bad, nil); code != 200 {
+			t.Fatalf("a wrong checksum: %d %v", code, ans)
+		}
+		keys := strings.Join(storedKeys(t, st), " ")
+		if !strings.Contains(keys, "github/IC_wallet1") || !strings.Contains(keys, "github/wallet:IC_wallet1") ||
+			!strings.Contains(keys, "github/IC_wallet2") || strings.Contains(keys, "github/wallet:IC_wallet2") {
+			t.Fatalf("stored: %s", keys)
+		}
+		ev, err := st.EventByKey(context.Background(), plaudit.SourceGitHub, "wallet:IC_wallet1")
+		if err != nil || ev.Kind != plaudit.KindWallet || ev.Attrs["address"] != wallet {
+			t.Fatalf("wallet event: %+v %v", ev, err)
+		}
+		ms, err := e.svc.Members(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range ms {
+			for _, w := range m.Wallets {
+				if w == wallet {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no member has the wallet %s after the command", wallet)
+		}
+	})
+}
