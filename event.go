@@ -233,6 +233,30 @@ func (e *Event) AttrString(key string) (string, bool) {
 	return "", false
 }
 
+// AttrStrings reads an array-of-strings attribute (decoded JSON gives []any); absent or null is empty, and
+// anything else is an error naming the attribute and, for a bad item, its index.
+func (e *Event) AttrStrings(key string) ([]string, error) {
+	v, ok := e.Attrs[key]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	switch a := v.(type) {
+	case []string:
+		return a, nil
+	case []any:
+		out := make([]string, 0, len(a))
+		for i, x := range a {
+			s, ok := x.(string)
+			if !ok {
+				return nil, fmt.Errorf("attrs.%s[%d]: want a string", key, i)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("attrs.%s: want an array of strings", key)
+}
+
 // AttrInt returns attrs[key] as an int64 when it is an integral number or a decimal string.
 func (e *Event) AttrInt(key string) (int64, bool) {
 	switch v := e.Attrs[key].(type) {

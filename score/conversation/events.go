@@ -129,10 +129,10 @@ func invalidScore(e *plaudit.Event, err error) plaudit.Score {
 func checkEvent(e *plaudit.Event) error {
 	switch e.Kind {
 	case "issue", "pull_request":
-		if _, err := attrStrings(e, "labels"); err != nil {
+		if _, err := e.AttrStrings("labels"); err != nil {
 			return err
 		}
-		assignees, err := attrStrings(e, "assignees")
+		assignees, err := e.AttrStrings("assignees")
 		if err != nil {
 			return err
 		}
@@ -185,12 +185,12 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 		issue.User = &User{Login: p.Actor, Type: userType(p)}
 		issue.AuthorAssociation = attrString(p, "author_association")
 		issue.CreatedAt = p.Time.UTC().Format("2006-01-02T15:04:05Z")
-		labels, err := attrStrings(p, "labels")
+		labels, err := p.AttrStrings("labels")
 		if err != nil {
 			return nil, err
 		}
 		issue.Labels = labels
-		assignees, err := attrStrings(p, "assignees")
+		assignees, err := p.AttrStrings("assignees")
 		if err != nil {
 			return nil, err
 		}
@@ -354,29 +354,6 @@ func userType(e *plaudit.Event) string {
 func attrString(e *plaudit.Event, key string) string {
 	s, _ := e.Attrs[key].(string)
 	return s
-}
-
-// attrStrings reads an array of strings attribute; a missing attribute is empty.
-func attrStrings(e *plaudit.Event, key string) ([]string, error) {
-	v, ok := e.Attrs[key]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	switch a := v.(type) {
-	case []string:
-		return a, nil
-	case []any:
-		out := make([]string, 0, len(a))
-		for i, x := range a {
-			s, ok := x.(string)
-			if !ok {
-				return nil, fmt.Errorf("attrs.%s[%d]: want a string", key, i)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("attrs.%s: want an array of strings", key)
 }
 
 // attrInt reads a non-negative integer attribute.

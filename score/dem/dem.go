@@ -234,10 +234,10 @@ func (t *Tracker) Score(e *plaudit.Event, dir *plaudit.Directory) Result {
 	default:
 		return Result{}
 	}
-	mentioned, err := stringsAttr(e, "mentioned")
+	mentioned, err := e.AttrStrings("mentioned")
 	if err == nil {
 		var tags []string
-		tags, err = stringsAttr(e, "hashtags")
+		tags, err = e.AttrStrings("hashtags")
 		if err == nil {
 			return t.score(e, dir, base, mentioned, tags)
 		}
@@ -410,27 +410,4 @@ outer:
 		return true
 	}
 	return false
-}
-
-// stringsAttr reads an array of strings attribute; absent or null is empty.
-func stringsAttr(e *plaudit.Event, key string) ([]string, error) {
-	v, ok := e.Attrs[key]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	switch a := v.(type) {
-	case []string:
-		return a, nil
-	case []any:
-		out := make([]string, 0, len(a))
-		for i, x := range a {
-			s, ok := x.(string)
-			if !ok {
-				return nil, fmt.Errorf("attrs.%s[%d]: want a string", key, i)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("attrs.%s: want an array of strings", key)
 }
