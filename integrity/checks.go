@@ -101,9 +101,17 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		return
 	}
 	type pair struct{ from, to string }
-	// The community's own engagement pattern over the whole batch: what each author received, what each
-	// member sent, and to whom.
-	received, sent, sentTo, total := map[string]int{}, map[string]int{}, map[pair]int{}, 0
+	// The community's own engagement pattern over the whole batch, over all sources (scope "") and on each
+	// source alone: what each author received, what each member sent, and to whom. A source has its own
+	// structure (on GitHub most comments go to issues the project opened; on X they spread over many
+	// posters), so a member is compared with the others both overall and on the source it acts on.
+	type scoped struct{ scope, member string }
+	type scopedPair struct {
+		scope string
+		p     pair
+	}
+	received, sent := map[scoped]int{}, map[scoped]int{}
+	sentTo, total := map[scopedPair]int{}, map[string]int{}
 	for _, i := range order {
 		e := &events[i]
 		if !engagement(e) || e.TargetAuthor == "" {
@@ -113,13 +121,15 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		if to == "" || from == to {
 			continue
 		}
-		received[to]++
-		sent[from]++
-		sentTo[pair{from, to}]++
-		total++
+		for _, sc := range [2]string{"", string(e.Source)} {
+			received[scoped{sc, to}]++
+			sent[scoped{sc, from}]++
+			sentTo[scopedPair{sc, pair{from, to}}]++
+			total[sc]++
+		}
 	}
 	windows := map[pair][]time.Time{}
-	memberWin := map[string][]time.Time{}
+	memberWin := map[scoped][]time.Time{}
 	for _, i := range order {
 		e := &events[i]
 		if !engagement(e) || e.TargetAuthor == "" {
@@ -133,13 +143,16 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		p := pair{from, to}
 		w := append(dropBefore(windows[p], since), e.Time)
 		windows[p] = w
-		mw := append(dropBefore(memberWin[from], since), e.Time)
-		memberWin[from] = mw
 		n := len(w)
 		free := max(cfg.DiminishFree, 1)
 		expected := 0.0
-		if others := total - sent[from]; others > 0 {
-			expected = float64(len(mw)) * float64(received[to]-sentTo[p]) / float64(others)
+		for _, sc := range [2]string{"", string(e.Source)} {
+			mw := append(dropBefore(memberWin[scoped{sc, from}], since), e.Time)
+			memberWin[scoped{sc, from}] = mw
+			if others := total[sc] - sent[scoped{sc, from}]; others > 0 {
+				expected = max(expected,
+					float64(len(mw))*float64(received[scoped{sc, to}]-sentTo[scopedPair{sc, p}])/float64(others))
+			}
 		}
 		extra := max(0, poissonQuantile(expected, diminishChance)-free)
 		free += extra
