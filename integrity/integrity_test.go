@@ -219,3 +219,31 @@ func TestDiminishScalesWithCommunity(t *testing.T) {
 		}
 	}
 }
+
+// TestDiminishBySource: the allowance also follows the action's own source. On GitHub the others' comments
+// go to the project's issues while on X, where most of the volume is, they go elsewhere; a contributor's
+// comments on the project's issues are judged against GitHub's pattern, not diluted by X's.
+func TestDiminishBySource(t *testing.T) {
+	c := Config{DiminishWindow: time.Hour, DiminishFree: 2, DiminishFactor: plaudit.One / 2}
+	var events []plaudit.Event
+	for m := 0; m < 10; m++ {
+		for i := 0; i < 20; i++ {
+			events = append(events, ev(fmt.Sprint("x", m, "-", i), plaudit.KindLike, fmt.Sprint("member", m), "poster", "",
+				time.Duration(m*20+i)*2*time.Hour))
+		}
+		e := ev(fmt.Sprint("g", m), plaudit.KindComment, fmt.Sprint("member", m), "project", "", time.Duration(m)*3*time.Hour)
+		e.Source = plaudit.SourceGitHub
+		events = append(events, e)
+	}
+	for i := 0; i < 4; i++ {
+		e := ev(fmt.Sprint("c", i), plaudit.KindComment, "fan", "project", "", time.Duration(i)*time.Minute)
+		e.Source = plaudit.SourceGitHub
+		events = append(events, e)
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	for i := 0; i < 4; i++ {
+		if rs := reasons(f, fmt.Sprint("github/c", i), "diminishing_returns"); len(rs) != 0 {
+			t.Errorf("comment %d on the project's issues: %v, want none", i, rs)
+		}
+	}
+}
