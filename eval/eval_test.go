@@ -36,24 +36,30 @@ func TestIntegrityAgainstPlantedAttacks(t *testing.T) {
 	}
 }
 
-// TestIntegrityInSmallCommunities holds the integrity layer's precision on the communities most projects
-// are: 100 and 200 members, seeds 1–5. Before issue 11 SybilRank flagged every mutually engaged member when
-// the project's accounts sat outside the community's core of returned engagement, and the project with its
-// most active members made a "collusion ring" (precision 0.29–0.79 on several of these seeds, honest members
-// losing up to 40%). Now precision is at least 0.95 and attackers keep at most 5% of the pool on every seed;
-// recall is held at 0.8, since at 100 members one seed's ring is found as 3 of its 5 (2 of 11 attackers
-// missed). Honest members' loss from event-level penalties is not held here: see docs/performance.md.
+// TestIntegrityInSmallCommunities holds the integrity layer on the communities most projects are: 100, 200
+// and 500 members, seeds 1–5. Before issue 11 SybilRank flagged every mutually engaged member when the
+// project's accounts sat outside the community's core of returned engagement, and the project with its most
+// active members made a "collusion ring" (precision 0.29–0.79 on several of these seeds, honest members
+// losing up to 40%). Every seed now holds precision ≥ 0.95, recall ≥ 0.9 and attackers ≤ 5% of the pool.
+// Honest members' loss (from diminishing returns on a few very active members, whose allowance now scales with
+// the community's own engagement share) is within the issue's 2% at 200 members; at 100 and 500 members one
+// seed each is just above it (0.0204 and 0.0215: the one member who writes most of the project's GitHub
+// comments), so those sizes are held at 2.5%, what is measured, so that the gap cannot grow unnoticed (see
+// docs/performance.md).
 func TestIntegrityInSmallCommunities(t *testing.T) {
-	for _, members := range []int{100, 200} {
+	type bar struct{ recall, honestLoss float64 }
+	bars := map[int]bar{100: {0.9, 0.025}, 200: {0.9, 0.02}, 500: {0.9, 0.025}}
+	for _, members := range []int{100, 200, 500} {
+		b := bars[members]
 		for seed := int64(1); seed <= 5; seed++ {
 			r, err := Run(Config{Members: members, Days: 14, Seed: seed}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("members %d seed %d: %s (TP %d FP %d FN %d)", members, seed, r.Line(), r.TP, r.FP, r.FN)
-			if r.Precision < 0.95 || r.AttackersShare > 0.05 || r.Recall < 0.8 {
-				t.Errorf("members %d seed %d: want precision ≥ 0.95, attackers_share ≤ 0.05, recall ≥ 0.8; got %s",
-					members, seed, r.Line())
+			if r.Precision < 0.95 || r.AttackersShare > 0.05 || r.Recall < b.recall || r.HonestChange > b.honestLoss {
+				t.Errorf("members %d seed %d: want precision ≥ 0.95, attackers_share ≤ 0.05, recall ≥ %.2f, honest_change ≤ %.3f; got %s",
+					members, seed, b.recall, b.honestLoss, r.Line())
 			}
 		}
 	}

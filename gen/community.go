@@ -215,7 +215,10 @@ func (g *generator) drawMember(m *member, usernames [numPlatforms]map[string]boo
 		want, ageLo, ageHi = [numPlatforms]float64{0.9, 0, 0, 0.5}, 0.08*year, 1*year
 		followers = g.rng.Float64() * 60
 	case LikeRing:
-		want, ageLo, ageHi = [numPlatforms]float64{0.95, 0.4, 0, 0.5}, 1*year, 8*year
+		// Every ring member is on X, where the ring posts most: a ring coordinates where all its members are.
+		// (With X at 0.95, a member on Farcaster only and another on X only never saw each other's posts,
+		// and a planted ring of 5 fell apart into two groups that never engaged each other.)
+		want, ageLo, ageHi = [numPlatforms]float64{1, 0.4, 0, 0.5}, 1*year, 8*year
 		followers = 300 + g.rng.Float64()*4700
 	case Sybil:
 		want = [numPlatforms]float64{1, 0.35, 0, 0.3}

@@ -774,3 +774,21 @@ func maxU(a, b uint64) uint64 {
 	}
 	return b
 }
+
+// TestRingsShareX: every like-ring member has an X account, where rings post most, so a planted ring is one
+// group that engages itself. Before, a ring member drawn without X (5%) never saw the X members' posts, and at
+// 100 members seed 3 a ring of 5 fell apart into a pair and a trio that never engaged each other.
+func TestRingsShareX(t *testing.T) {
+	for _, members := range []int{100, 200, 500} {
+		for seed := int64(1); seed <= 5; seed++ {
+			g := newGeneratorForTest(Config{Members: members, Days: 14, Seed: seed})
+			for i, r := range g.rings {
+				for _, m := range r {
+					if g.members[m].accounts[pX] == nil {
+						t.Errorf("members %d seed %d: ring %d member %s has no X account", members, seed, i, g.members[m].handle)
+					}
+				}
+			}
+		}
+	}
+}

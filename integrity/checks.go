@@ -2,6 +2,7 @@ package integrity
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,12 +86,32 @@ func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, 
 	}
 }
 
+// checkDiminishing prices down repeated engagement from one member towards one author within
+// cfg.DiminishWindow. The free allowance scales with the community: a member who engages n times in the
+// window, in a community where others give the author a share s of their engagement, would by chance alone
+// engage that author about n·s times, so the first max(cfg.DiminishFree, q) actions count in full, where q is
+// the 99th percentile of a Poisson count with mean n·s. The share is leave-one-out — the member's own
+// engagement is left out of it — so that a member cannot raise its own allowance by pumping one author. In a
+// community of thousands with hundreds of authors n·s is tiny and the rule is the fixed one; in a community
+// of 100 whose few prolific authors draw a quarter of all replies, an active member's daily conversation
+// with one of them is ordinary, not farming. The decay and the cut-off (cfg.DiminishAfter) shift by the same
+// extra allowance.
 func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
 	if cfg.DiminishWindow <= 0 {
 		return
 	}
 	type pair struct{ from, to string }
-	windows := map[pair][]time.Time{}
+	// The community's own engagement pattern over the whole batch, over all sources (scope "") and on each
+	// source alone: what each author received, what each member sent, and to whom. A source has its own
+	// structure (on GitHub most comments go to issues the project opened; on X they spread over many
+	// posters), so a member is compared with the others both overall and on the source it acts on.
+	type scoped struct{ scope, member string }
+	type scopedPair struct {
+		scope string
+		p     pair
+	}
+	received, sent := map[scoped]int{}, map[scoped]int{}
+	sentTo, total := map[scopedPair]int{}, map[string]int{}
 	for _, i := range order {
 		e := &events[i]
 		if !engagement(e) || e.TargetAuthor == "" {
@@ -100,21 +121,46 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		if to == "" || from == to {
 			continue
 		}
-		p := pair{from, to}
-		w := windows[p]
-		cut := 0
-		for cut < len(w) && !w[cut].After(e.Time.Add(-cfg.DiminishWindow)) {
-			cut++
+		for _, sc := range [2]string{"", string(e.Source)} {
+			received[scoped{sc, to}]++
+			sent[scoped{sc, from}]++
+			sentTo[scopedPair{sc, pair{from, to}}]++
+			total[sc]++
 		}
-		w = append(w[cut:], e.Time)
+	}
+	windows := map[pair][]time.Time{}
+	memberWin := map[scoped][]time.Time{}
+	for _, i := range order {
+		e := &events[i]
+		if !engagement(e) || e.TargetAuthor == "" {
+			continue
+		}
+		from, to := dir.MemberOfActor(e), dir.MemberOf(e.TargetAccountKey())
+		if to == "" || from == to {
+			continue
+		}
+		since := e.Time.Add(-cfg.DiminishWindow)
+		p := pair{from, to}
+		w := append(dropBefore(windows[p], since), e.Time)
 		windows[p] = w
 		n := len(w)
 		free := max(cfg.DiminishFree, 1)
+		expected := 0.0
+		for _, sc := range [2]string{"", string(e.Source)} {
+			mw := append(dropBefore(memberWin[scoped{sc, from}], since), e.Time)
+			memberWin[scoped{sc, from}] = mw
+			if others := total[sc] - sent[scoped{sc, from}]; others > 0 {
+				expected = max(expected,
+					float64(len(mw))*float64(received[scoped{sc, to}]-sentTo[scopedPair{sc, p}])/float64(others))
+			}
+		}
+		extra := max(0, poissonQuantile(expected, diminishChance)-free)
+		free += extra
 		if n <= free {
 			continue
 		}
 		mult := plaudit.Ratio(0)
-		if cfg.DiminishAfter <= 0 || n <= cfg.DiminishAfter {
+		if cfg.DiminishAfter <= 0 || n <= cfg.DiminishAfter+extra {
 			mult = plaudit.One
 			for j := free; j < n; j++ {
 				mult = plaudit.Ratio((int64(mult)*int64(cfg.DiminishFactor) + int64(plaudit.One)/2) / int64(plaudit.One))
@@ -124,9 +170,41 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 			Check:      "diminishing_returns",
 			Detail:     fmt.Sprintf("action %d towards %s within %s", n, to, cfg.DiminishWindow),
 			Multiplier: mult,
-			Evidence:   []plaudit.Input{{Name: "towards", Value: to}, {Name: "nth", Value: strconv.Itoa(n)}},
+			Evidence: []plaudit.Input{{Name: "towards", Value: to}, {Name: "nth", Value: strconv.Itoa(n)},
+				{Name: "free", Value: strconv.Itoa(free)},
+				{Name: "expected_at_community_rate", Value: strconv.FormatFloat(expected, 'f', 2, 64)}},
 		})
 	}
+}
+
+// diminishChance is the chance, per action, that the community's own engagement pattern alone would take a
+// member past its free allowance towards one author.
+const diminishChance = 0.01
+
+// dropBefore drops the times not after since from the front of w, which is in time order.
+func dropBefore(w []time.Time, since time.Time) []time.Time {
+	cut := 0
+	for cut < len(w) && !w[cut].After(since) {
+		cut++
+	}
+	return w[cut:]
+}
+
+// poissonQuantile is the smallest k with P(X > k) ≤ chance for X Poisson with mean lambda: the most actions
+// towards one author that chance alone explains. It is a pure function of its inputs.
+func poissonQuantile(lambda, chance float64) int {
+	if lambda <= 0 {
+		return 0
+	}
+	term, cdf := math.Exp(-lambda), 0.0
+	for k := 0; k < 10000; k++ {
+		cdf += term
+		if 1-cdf <= chance {
+			return k
+		}
+		term *= lambda / float64(k+1)
+	}
+	return 10000
 }
 
 func textKind(k plaudit.Kind) bool {

@@ -178,3 +178,72 @@ func TestDiminishFree(t *testing.T) {
 		}
 	}
 }
+
+// TestDiminishScalesWithCommunity: in a small community where the others give most of their engagement to
+// one author, a member's few actions towards that author in a window are what chance predicts and are not
+// priced down; the same actions towards an author nobody else engages are (the share is leave-one-out, so
+// the member's own actions cannot raise its allowance).
+func TestDiminishScalesWithCommunity(t *testing.T) {
+	c := Config{DiminishWindow: time.Hour, DiminishFree: 2, DiminishFactor: plaudit.One / 2}
+	community := func(popular string) []plaudit.Event {
+		var events []plaudit.Event
+		for m := 0; m < 10; m++ {
+			for i := 0; i < 6; i++ {
+				to := popular
+				if i == 5 {
+					to = "other"
+				}
+				events = append(events, ev(fmt.Sprint("m", m, "-", i), plaudit.KindLike, fmt.Sprint("member", m), to, "",
+					time.Duration(m*6+i)*2*time.Hour))
+			}
+		}
+		for i := 0; i < 4; i++ {
+			events = append(events, ev(fmt.Sprint("l", i), plaudit.KindLike, "fan", "star", "", time.Duration(i)*time.Minute))
+		}
+		return events
+	}
+	events := community("star")
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	for i := 0; i < 4; i++ {
+		if rs := reasons(f, fmt.Sprint("x/l", i), "diminishing_returns"); len(rs) != 0 {
+			t.Errorf("like %d towards the community's most engaged author: %v, want none", i, rs)
+		}
+	}
+	events = community("elsewhere")
+	f = Check(events, plaudit.BuildDirectory(events), c)
+	want := []plaudit.Ratio{-1, -1, 500_000, 250_000}
+	for i, w := range want {
+		rs := reasons(f, fmt.Sprint("x/l", i), "diminishing_returns")
+		if (w < 0) != (len(rs) == 0) || (w >= 0 && rs[0].Multiplier != w) {
+			t.Errorf("like %d towards an author no one else engages: %v, want %d", i, rs, w)
+		}
+	}
+}
+
+// TestDiminishBySource: the allowance also follows the action's own source. On GitHub the others' comments
+// go to the project's issues while on X, where most of the volume is, they go elsewhere; a contributor's
+// comments on the project's issues are judged against GitHub's pattern, not diluted by X's.
+func TestDiminishBySource(t *testing.T) {
+	c := Config{DiminishWindow: time.Hour, DiminishFree: 2, DiminishFactor: plaudit.One / 2}
+	var events []plaudit.Event
+	for m := 0; m < 10; m++ {
+		for i := 0; i < 20; i++ {
+			events = append(events, ev(fmt.Sprint("x", m, "-", i), plaudit.KindLike, fmt.Sprint("member", m), "poster", "",
+				time.Duration(m*20+i)*2*time.Hour))
+		}
+		e := ev(fmt.Sprint("g", m), plaudit.KindComment, fmt.Sprint("member", m), "project", "", time.Duration(m)*3*time.Hour)
+		e.Source = plaudit.SourceGitHub
+		events = append(events, e)
+	}
+	for i := 0; i < 4; i++ {
+		e := ev(fmt.Sprint("c", i), plaudit.KindComment, "fan", "project", "", time.Duration(i)*time.Minute)
+		e.Source = plaudit.SourceGitHub
+		events = append(events, e)
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	for i := 0; i < 4; i++ {
+		if rs := reasons(f, fmt.Sprint("github/c", i), "diminishing_returns"); len(rs) != 0 {
+			t.Errorf("comment %d on the project's issues: %v, want none", i, rs)
+		}
+	}
+}
