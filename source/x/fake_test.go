@@ -16,16 +16,16 @@ import (
 // first, newer than since_id, pageSize posts a page with meta.next_token, sends x-rate-limit-* headers on
 // every answer, and fails requests on demand (a 429 with x-rate-limit-reset, or a 500).
 type fakeX struct {
-	t        *testing.T
-	srv      *httptest.Server
-	now      time.Time // the clock the fake's x-rate-limit-reset is relative to
-	mu       sync.Mutex
-	results  map[string][]map[string]any // query → posts, newest first
-	includes map[string]map[string]any   // query → includes
-	pageSize int
-	fails    []int // statuses to answer next, in order (429 or 5xx)
-	sinceIDs []string
-	requests int
+	t                  *testing.T
+	srv                *httptest.Server
+	now                time.Time // the clock the fake's x-rate-limit-reset is relative to
+	mu                 sync.Mutex
+	results            map[string][]map[string]any // query → posts, newest first
+	includes           map[string]map[string]any   // query → includes
+	pageSize           int
+	fails              []int // statuses to answer next, in order (429 or 5xx)
+	sinceIDs           []string
+	requests           int
 	failAt, failStatus int // the request number to fail, once
 }
 
@@ -150,7 +150,6 @@ func idAfter(a, b string) bool {
 	}
 	return a > b
 }
-
 
 // failAfter makes the request after the next n answer status.
 func (f *fakeX) failAfter(n, status int) {
