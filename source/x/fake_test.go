@@ -91,7 +91,15 @@ func (f *fakeX) serve(w http.ResponseWriter, r *http.Request) {
 	reset := strconv.FormatInt(f.now.Add(60*time.Second).Unix(), 10)
 	w.Header().Set("x-rate-limit-limit", "450")
 	w.Header().Set("x-rate-limit-reset", reset)
-	if r.URL.Path != "/2/tweets/search/recent" || r.Header.Get("Authorization") != "Bearer test-token" {
+	if r.Header.Get("Authorization") != "Bearer test-token" {
+		http.Error(w, `{"title":"Unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
+	if r.URL.Path != "/2/tweets/search/recent" {
+		f.serveOther(w, r)
+		return
+	}
+	if false {
 		http.Error(w, `{"title":"Not Found"}`, http.StatusNotFound)
 		return
 	}
@@ -156,4 +164,32 @@ func (f *fakeX) failAfter(n, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failAt, f.failStatus = f.requests+n+1, status
+}
+
+// serveOther answers the engagement endpoints of post 1800000000000000010: liking_users (two pages, by
+// pagination_token), retweeted_by, quote_tweets (alice's quote); other posts have none.
+func (f *fakeX) serveOther(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-rate-limit-remaining", "74")
+	w.Header().Set("Content-Type", "application/json")
+	const post = "/2/tweets/1800000000000000010/"
+	var name string
+	switch r.URL.Path {
+	case post + "liking_users":
+		name = "users_liking.json"
+		if r.URL.Query().Get("pagination_token") != "" {
+			name = "users_liking_page2.json"
+		}
+	case post + "retweeted_by":
+		name = "users_retweeted_by.json"
+	case post + "quote_tweets":
+		name = "search_from_alice.json"
+	default:
+		fmt.Fprint(w, `{"meta":{"result_count":0}}`)
+		return
+	}
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		f.t.Error(err)
+	}
+	w.Write(b)
 }

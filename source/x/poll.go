@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plaudit/plaudit"
 )
 
-// Appender appends events through the one validation path (service.Service implements it).
+// Appender appends events through the one validation path and reads the log (service.Service implements
+// it): the poller reads the x submit events of the last 24 hours to follow their posts' engagement.
 type Appender interface {
 	AppendEvents(ctx context.Context, events []plaudit.Event) ([]plaudit.AppendResult, error)
+	ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*plaudit.Event) error) error
 }
 
 // Config is what the poller reads: the tracked accounts (usernames without @), the keywords, hashtags and
@@ -93,6 +97,16 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 			return res, err
 		}
 	}
+	if !res.BudgetExhausted {
+		if err := p.engagement(ctx, &res); errors.Is(err, errBudget) {
+			res.BudgetExhausted = true
+			p.logger().Warn("x daily read budget spent: polling stops until the next UTC day",
+				"budget", p.Config.DailyReadBudget, "query", "engagement of submitted posts")
+		} else if err != nil {
+			res.EstimatedCost = cost(res.PostsRead, res.UsersRead)
+			return res, err
+		}
+	}
 	res.EstimatedCost = cost(res.PostsRead, res.UsersRead)
 	p.logger().Info("x poll done", "queries", res.Queries, "posts_read", res.PostsRead, "users_read", res.UsersRead,
 		"accepted", res.Accepted, "estimated_cost_usd", res.EstimatedCost)
@@ -106,6 +120,172 @@ func (p *Poller) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// SubmittedWindow is how far back a submitted post's engagement is followed.
+const SubmittedWindow = 24 * time.Hour
+
+// engagement reads, for each post submitted (an x submit event) in the last 24 hours, who liked it
+// (liking_users), reposted it (retweeted_by), quoted it (quote_tweets) and replied to it (recent search on
+// conversation_id), and stores likes and reposts under deterministic ids ("like:USER:POST",
+// "repost:USER:POST") and quotes and replies under their post ids, so a repeat stores nothing twice.
+func (p *Poller) engagement(ctx context.Context, res *Result) error {
+	type sub struct{ post, author string }
+	var subs []sub
+	seen := map[string]bool{}
+	err := p.Events.ScanEvents(ctx, plaudit.EventFilter{Sources: []plaudit.Source{plaudit.SourceX}, Kinds: []plaudit.Kind{plaudit.KindSubmit},
+		Since: p.Client.now().Add(-SubmittedWindow)}, func(e *plaudit.Event) error {
+		if !seen[e.Target] {
+			seen[e.Target] = true
+			subs = append(subs, sub{e.Target, e.TargetAuthor})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("x poll: read submitted posts: %w", err)
+	}
+	for _, s := range subs {
+		if checkID(s.post) != nil {
+			continue
+		}
+		for _, k := range []struct {
+			path string
+			kind plaudit.Kind
+		}{{"/2/tweets/" + s.post + "/liking_users", plaudit.KindLike}, {"/2/tweets/" + s.post + "/retweeted_by", plaudit.KindRepost}} {
+			if err := p.users(ctx, k.path, k.kind, s.post, s.author, res); err != nil {
+				return err
+			}
+		}
+		if err := p.tweets(ctx, "/2/tweets/"+s.post+"/quote_tweets", nil, res); err != nil {
+			return err
+		}
+		if err := p.runQuery(ctx, query{text: "conversation_id:" + s.post}, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// budgetLeft returns the day and the reads left in its budget, errBudget when fewer than min.
+func (p *Poller) budgetLeft(ctx context.Context, min int64) (string, int64, error) {
+	day := Day(p.Client.now())
+	posts, users, err := p.State.XReads(ctx, day)
+	if err != nil {
+		return "", 0, err
+	}
+	left := p.Config.DailyReadBudget - posts - users
+	if left < min {
+		return "", 0, errBudget
+	}
+	return day, left, nil
+}
+
+// users reads every page of a users answer (liking_users, retweeted_by) and stores one event per user.
+func (p *Poller) users(ctx context.Context, path string, kind plaudit.Kind, post, author string, res *Result) error {
+	next := ""
+	for {
+		day, left, err := p.budgetLeft(ctx, 1)
+		if err != nil {
+			return err
+		}
+		q := url.Values{"max_results": {strconv.Itoa(int(min(left, 100)))}, "user.fields": {"created_at,public_metrics,username"}}
+		if next != "" {
+			q.Set("pagination_token", next)
+		}
+		b, err := p.Client.get(ctx, path, q)
+		if err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		page, err := DecodeUsers(b)
+		if err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		res.Pages++
+		res.UsersRead += int64(len(page.Data))
+		if err := p.State.AddXReads(ctx, day, 0, int64(len(page.Data))); err != nil {
+			return err
+		}
+		evs := make([]plaudit.Event, 0, len(page.Data))
+		for _, u := range page.Data {
+			e := plaudit.Event{Source: plaudit.SourceX, ExternalID: string(kind) + ":" + u.ID + ":" + post, Kind: kind, Actor: u.ID,
+				Target: post, TargetAuthor: author, Time: p.Client.now().UTC().Truncate(time.Second),
+				Attrs: map[string]any{"follower_count": u.PublicMetrics.FollowersCount}}
+			if !u.CreatedAt.IsZero() {
+				e.Attrs["account_created"] = u.CreatedAt.UTC().Format(time.RFC3339)
+			}
+			evs = append(evs, e)
+		}
+		if err := p.store(ctx, evs, res); err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		if next = page.Meta.NextToken; next == "" {
+			return nil
+		}
+	}
+}
+
+// tweets reads every page of a tweets answer at path (quote_tweets) and stores its posts.
+func (p *Poller) tweets(ctx context.Context, path string, _ url.Values, res *Result) error {
+	next := ""
+	for {
+		day, left, err := p.budgetLeft(ctx, 10)
+		if err != nil {
+			return err
+		}
+		q := tweetParams(url.Values{"max_results": {strconv.Itoa(int(min(left, 100)))}})
+		if next != "" {
+			q.Set("pagination_token", next)
+		}
+		b, err := p.Client.get(ctx, path, q)
+		if err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		page, err := DecodeTweets(b)
+		if err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		if err := p.readPage(ctx, day, page, false, res); err != nil {
+			return fmt.Errorf("x poll %s: %w", path, err)
+		}
+		if next = page.Meta.NextToken; next == "" {
+			return nil
+		}
+	}
+}
+
+// readPage counts a tweets page's reads and stores its posts.
+func (p *Poller) readPage(ctx context.Context, day string, page *TweetsPage, mention bool, res *Result) error {
+	res.Pages++
+	np, nu := int64(len(page.Data)+len(page.Includes.Tweets)), int64(len(page.Includes.Users))
+	res.PostsRead += np
+	res.UsersRead += nu
+	if err := p.State.AddXReads(ctx, day, np, nu); err != nil {
+		return err
+	}
+	return p.store(ctx, Events(page, mention), res)
+}
+
+// store appends events and counts what became of them.
+func (p *Poller) store(ctx context.Context, evs []plaudit.Event, res *Result) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	rs, err := p.Events.AppendEvents(ctx, evs)
+	if err != nil {
+		return err
+	}
+	for i, r := range rs {
+		switch r.Status {
+		case plaudit.Accepted:
+			res.Accepted++
+		case plaudit.Duplicate:
+			res.Duplicates++
+		default:
+			res.Rejected++
+			p.logger().Warn("x event rejected", "id", evs[i].ExternalID, "error", r.Error)
+		}
+	}
+	return nil
+}
+
 func (p *Poller) runQuery(ctx context.Context, q query, res *Result) error {
 	since, err := p.State.XSinceID(ctx, q.text)
 	if err != nil {
@@ -113,43 +293,16 @@ func (p *Poller) runQuery(ctx context.Context, q query, res *Result) error {
 	}
 	newest, next := "", ""
 	for {
-		day := Day(p.Client.now())
-		posts, users, err := p.State.XReads(ctx, day)
+		day, left, err := p.budgetLeft(ctx, 10) // search answers at least 10 posts a page
 		if err != nil {
 			return err
-		}
-		left := p.Config.DailyReadBudget - posts - users
-		if left < 10 { // search answers at least 10 posts a page
-			return errBudget
 		}
 		page, err := p.Client.SearchRecent(ctx, q.text, since, next, int(min(left, 100)))
 		if err != nil {
 			return fmt.Errorf("x poll %q: %w", q.text, err)
 		}
-		res.Pages++
-		np, nu := int64(len(page.Data)+len(page.Includes.Tweets)), int64(len(page.Includes.Users))
-		res.PostsRead += np
-		res.UsersRead += nu
-		if err := p.State.AddXReads(ctx, day, np, nu); err != nil {
-			return err
-		}
-		evs := Events(page, q.mention)
-		if len(evs) > 0 {
-			rs, err := p.Events.AppendEvents(ctx, evs)
-			if err != nil {
-				return fmt.Errorf("x poll %q: %w", q.text, err)
-			}
-			for i, r := range rs {
-				switch r.Status {
-				case plaudit.Accepted:
-					res.Accepted++
-				case plaudit.Duplicate:
-					res.Duplicates++
-				default:
-					res.Rejected++
-					p.logger().Warn("x post rejected", "id", evs[i].ExternalID, "error", r.Error)
-				}
-			}
+		if err := p.readPage(ctx, day, page, q.mention, res); err != nil {
+			return fmt.Errorf("x poll %q: %w", q.text, err)
 		}
 		if newest == "" {
 			newest = page.Meta.NewestID

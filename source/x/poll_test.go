@@ -230,3 +230,36 @@ func TestPollInterruptedRerun(t *testing.T) {
 		}
 	})
 }
+
+// TestPollSubmittedEngagement: for a post submitted in the last 24 hours the poll stores who liked it (two
+// pages), reposted it and quoted it, likes and reposts under "like:USER:POST" and "repost:USER:POST"; a
+// second poll stores none of them again.
+func TestPollSubmittedEngagement(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		ctx := context.Background()
+		f := newFakeX(t, t0)
+		p, _ := newPoller(t, f, st, 2000, quiet())
+		p.Config = x.Config{DailyReadBudget: 2000} // only the submitted post
+		sub := plaudit.Event{Source: plaudit.SourceX, ExternalID: "submit-1", Kind: plaudit.KindSubmit, Actor: "200000000000000002",
+			Target: "1800000000000000010", TargetAuthor: "100000000000000001", Time: t0.Add(-time.Hour)}
+		old := sub
+		old.ExternalID, old.Target, old.Time = "submit-0", "1700000000000000001", t0.Add(-25*time.Hour)
+		if _, err := p.Events.AppendEvents(ctx, []plaudit.Event{sub, old}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Poll(ctx)
+		if err != nil || res.Accepted != 5 || res.Rejected != 0 {
+			t.Fatalf("poll: %+v %v", res, err)
+		}
+		want := "x/1800000000000000020:quote x/like:200000000000000002:1800000000000000010:like x/like:300000000000000003:1800000000000000010:like " +
+			"x/like:400000000000000004:1800000000000000010:like x/repost:300000000000000003:1800000000000000010:repost"
+		got := strings.Join(storedKeys(t, st), " ")
+		if got != "x/1800000000000000020:quote x/like:200000000000000002:1800000000000000010:like x/like:300000000000000003:1800000000000000010:like x/like:400000000000000004:1800000000000000010:like x/repost:300000000000000003:1800000000000000010:repost x/submit-0:submit x/submit-1:submit" {
+			t.Fatalf("log holds %s\nwant %s and the submits", got, want)
+		}
+		res, err = p.Poll(ctx)
+		if err != nil || res.Accepted != 0 {
+			t.Fatalf("second poll: %+v %v", res, err)
+		}
+	})
+}
