@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/plaudit/plaudit/source/x"
 )
 
 // TestXPollCommand polls a small fake of X's recent search (which answers both queries with one post) twice: the first run stores the post, the second
@@ -63,5 +65,14 @@ func TestXPollCommand(t *testing.T) {
 	out, code, err = execute(t, "--db", db, "x", "poll", "--config", cfg)
 	if code != 0 || !strings.Contains(out, "0 events stored, 0 already stored") || sinceIDs[2] != "1800000000000000099" {
 		t.Fatalf("second poll: exit %d, %v\n%s (since_ids %q)", code, err, out, sinceIDs)
+	}
+}
+
+// TestXOutcome: an x-poll job's result records the reads, the events stored and the estimated cost, and
+// says when the daily read budget ran out.
+func TestXOutcome(t *testing.T) {
+	o := xOutcome(x.Result{Queries: 3, PostsRead: 10, UsersRead: 4, Accepted: 6, Duplicates: 1, EstimatedCost: "0.090", BudgetExhausted: true})
+	if o.Items != 14 || o.Awards != 6 || o.Note != "3 queries, 10 posts and 4 users read (estimated $0.090), 6 events stored, 1 already stored; daily read budget spent: polling resumes the next UTC day" {
+		t.Fatalf("outcome %+v", o)
 	}
 }
