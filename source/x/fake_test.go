@@ -26,7 +26,8 @@ type fakeX struct {
 	fails              []int // statuses to answer next, in order (429 or 5xx)
 	sinceIDs           []string
 	requests           int
-	failAt, failStatus int // the request number to fail, once
+	failAt, failStatus int  // the request number to fail, once
+	exhaust            bool // the next answer says x-rate-limit-remaining: 0
 }
 
 func loadFixture(t *testing.T, name string) map[string]any {
@@ -120,6 +121,10 @@ func (f *fakeX) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("x-rate-limit-remaining", "449")
+	if f.exhaust {
+		f.exhaust = false
+		w.Header().Set("x-rate-limit-remaining", "0")
+	}
 	q := r.URL.Query()
 	since := q.Get("since_id")
 	f.sinceIDs = append(f.sinceIDs, since)

@@ -181,6 +181,23 @@ func TestPollWaitsOutRateLimit(t *testing.T) {
 	})
 }
 
+// TestPollWaitsWhenNoneRemain: an answer with x-rate-limit-remaining 0 makes the next request wait until
+// x-rate-limit-reset instead of drawing a 429.
+func TestPollWaitsWhenNoneRemain(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		f := newFakeX(t, t0)
+		f.exhaust = true
+		p, clk := newPoller(t, f, st, 2000, quiet())
+		res, err := p.Poll(context.Background())
+		if err != nil || res.Accepted != 5 {
+			t.Fatalf("poll: %+v %v", res, err)
+		}
+		if len(clk.slept) != 1 || clk.slept[0] != 60*time.Second {
+			t.Fatalf("slept %v, want one wait of 60s until the reset", clk.slept)
+		}
+	})
+}
+
 // TestPollBudget: the daily read budget stops reading with a log line and a job result saying so, and a
 // restarted poller (a new one over the same store) reads nothing more the same UTC day.
 func TestPollBudget(t *testing.T) {
