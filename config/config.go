@@ -84,6 +84,31 @@ type Config struct {
 	Farcaster *Farcaster
 	// GitHub configures the GitHub source (POST /webhooks/github, plaudit github backfill).
 	GitHub GitHub
+	// X configures the X source (the x-poll job, plaudit x poll); nil when the file has no x section, and
+	// then X is not polled.
+	X *X
+}
+
+// DefaultXAPIURL is x.api_url's default: X's API v2.
+const DefaultXAPIURL = "https://api.x.com"
+
+// X is the x section: the app bearer token and API address, the accounts and keywords polled, how often,
+// and how many posts and users may be read per UTC day (X charges per read).
+type X struct {
+	// BearerToken is the X app's bearer token (x.bearer_token, env:NAME).
+	BearerToken Secret
+	// APIURL is the API's address (x.api_url), DefaultXAPIURL unless set: a test fake's.
+	APIURL string
+	// ProjectAccounts and CommunityAccounts are the tracked usernames, without @ (x.project_accounts,
+	// x.community_accounts): their posts, replies and quotes and the mentions of them are read.
+	ProjectAccounts, CommunityAccounts []string
+	// Keywords are the searched keywords, #hashtags and $cashtags (x.keywords).
+	Keywords []string
+	// PollEvery is the x-poll job's interval (x.poll_every, 15m unless set).
+	PollEvery time.Duration
+	// DailyReadBudget is how many posts and users may be read per UTC day (x.daily_read_budget, 2000
+	// unless set).
+	DailyReadBudget int
 }
 
 // Farcaster is the farcaster section: the Neynar webhook's signing secret, and the account whose mentions

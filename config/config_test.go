@@ -68,44 +68,49 @@ func TestErrors(t *testing.T) {
 	t.Setenv("PLAUDIT_TEST_TOKEN", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
 	os.Unsetenv("PLAUDIT_TEST_UNSET")
 	for doc, want := range map[string]string{
-		"listen: 127.0.0.1:8080\nlisten: 127.0.0.1:8081\n":                  "line 2: field listen: given twice",
-		"lissen: 127.0.0.1:8080\n":                                          "line 1: field lissen: unknown field (known: api, farcaster, github, jobs, listen, log_format, payout, public_url, shutdown_grace, store)",
-		"jobs:\n  score_every: 1 minute\n":                                  `line 2: field jobs.score_every: want a duration such as 90s, 5m or 6h, got "1 minute"`,
-		"jobs:\n  score_every: 0s\n":                                        "line 2: field jobs.score_every: want a positive duration, got 0s",
-		"jobs:\n  integrity_every: -1h\n":                                   "line 2: field jobs.integrity_every: want a positive duration",
-		"jobs:\n  job_timeout: 2h\n  rescue_after: 1h\n":                    "line 2: field jobs.rescue_after: must be longer than job_timeout (2h0m0s): a job still within its time is not dead",
-		"jobs:\n  epoch_close_grace: 60\n":                                  "line 2: field jobs.epoch_close_grace: want a duration such as 90s, 5m or 6h, got the number 60",
-		"jobs:\n  score_evry: 1m\n":                                         "line 2: field jobs.score_evry: unknown field (known: epoch_close_grace, integrity_every, job_timeout, rescue_after, score_every)",
-		"jobs: [1m]\n":                                                      "line 1: field jobs: want a mapping, got a list",
-		"listen: 8080\n":                                                    "line 1: field listen: want an address host:port such as 127.0.0.1:8080, got the number 8080",
-		"listen: localhost\n":                                               `line 1: field listen: want an address host:port such as 127.0.0.1:8080, got "localhost"`,
-		"listen: 127.0.0.1:99999\n":                                         `line 1: field listen: want a port number from 0 to 65535, got "99999"`,
-		"listen: bad_host!:80\n":                                            `line 1: field listen: want an IP address or a host name before the port, got "bad_host!"`,
-		"public_url: rewards.example.org\n":                                 `line 1: field public_url: want an http:// or https:// URL`,
-		"public_url: https://u:pw@rewards.example.org\n":                    "line 1: field public_url: must not hold a user name or password",
-		"public_url: https://x.org/?a=1\n":                                  "line 1: field public_url: must not have a query or fragment",
-		"log_format: yaml\n":                                                `line 1: field log_format: want text or json, got "yaml"`,
-		"shutdown_grace: true\n":                                            "line 1: field shutdown_grace: want a duration such as 90s, 5m or 6h, got the boolean true",
-		"api:\n  tokens: env:X\n":                                           "line 2: field api.tokens: want a list of env:NAME secrets",
-		"api:\n  tokens: [hunter2]\n":                                       "line 2: field api.tokens[0]: write secrets as env:NAME and set the variable NAME",
-		"api:\n  tokens: [12345678]\n":                                      "line 2: field api.tokens[0]: want env:NAME, got a value that is not a string",
-		"api:\n  tokens:\n    - env:PLAUDIT_TEST_UNSET\n":                   "line 3: field api.tokens[0]: environment variable PLAUDIT_TEST_UNSET is not set",
-		"api:\n  tokens:\n    - env:PLAUDIT_TEST_EMPTY\n":                   "line 3: field api.tokens[0]: environment variable PLAUDIT_TEST_EMPTY is empty",
-		"api:\n  tokens:\n    - env:9X\n":                                   `line 3: field api.tokens[0]: want env:NAME with NAME an environment variable's name`,
-		"api:\n  store_timeout: 5\n":                                        "line 2: field api.store_timeout: want a duration",
-		"store: env:PLAUDIT_TEST_UNSET\n":                                   "line 1: field store: environment variable PLAUDIT_TEST_UNSET is not set",
-		"store: ''\n":                                                       "line 1: field store: want a SQLite file path or a postgres:// URL, got an empty string",
-		"store: [a]\n":                                                      "line 1: field store: want a SQLite file path or a postgres:// URL, got a list",
-		"a: &x 1m\njobs:\n  score_every: *x\n":                              "line 1: field a: unknown field",
-		"jobs:\n  score_every: &x 1m\n  integrity_every: *x\n":              "line 3: field jobs.integrity_every: aliases are not allowed",
-		"api:\n  max_body_in_flight: 10\n":                                  `line 2: field api.max_body_in_flight: want a size from 1MiB to 64GiB, such as 64MiB, got "10"`,
-		"api:\n  max_body_in_flight: 64MB\n":                                `line 2: field api.max_body_in_flight: want a size from 1MiB to 64GiB`,
-		"payout:\n  chain_id: 0\n":                                          "line 2: field payout.chain_id: want a chain id, a whole number from 1 to 2^53, got 0",
-		"payout:\n  permit2: 0x123\n":                                       "line 2: field payout.permit2:",
-		"payout:\n  signer_key: 0xac0974bec39a17e36ba4a6b4d238ff944b\n":     "line 2: field payout.signer_key: write secrets as env:NAME",
-		"payout:\n  signer_key: env:PLAUDIT_TEST_TOKEN\n":                   "line 2: field payout.chain_id: required with a signer",
-		"payout:\n  signer_sealed: env:PLAUDIT_TEST_TOKEN\n  chain_id: 1\n": "line 2: field payout.x25519_private_key: required with signer_sealed",
-		"payout:\n  signr_key: env:PLAUDIT_TEST_TOKEN\n":                    "line 2: field payout.signr_key: unknown field (known: chain_id, owner_id, permit2, repo_id, signer_key, signer_sealed, x25519_private_key)",
+		"listen: 127.0.0.1:8080\nlisten: 127.0.0.1:8081\n":                            "line 2: field listen: given twice",
+		"lissen: 127.0.0.1:8080\n":                                                    "line 1: field lissen: unknown field (known: api, farcaster, github, jobs, listen, log_format, payout, public_url, shutdown_grace, store, x)",
+		"jobs:\n  score_every: 1 minute\n":                                            `line 2: field jobs.score_every: want a duration such as 90s, 5m or 6h, got "1 minute"`,
+		"jobs:\n  score_every: 0s\n":                                                  "line 2: field jobs.score_every: want a positive duration, got 0s",
+		"jobs:\n  integrity_every: -1h\n":                                             "line 2: field jobs.integrity_every: want a positive duration",
+		"jobs:\n  job_timeout: 2h\n  rescue_after: 1h\n":                              "line 2: field jobs.rescue_after: must be longer than job_timeout (2h0m0s): a job still within its time is not dead",
+		"jobs:\n  epoch_close_grace: 60\n":                                            "line 2: field jobs.epoch_close_grace: want a duration such as 90s, 5m or 6h, got the number 60",
+		"jobs:\n  score_evry: 1m\n":                                                   "line 2: field jobs.score_evry: unknown field (known: epoch_close_grace, integrity_every, job_timeout, rescue_after, score_every)",
+		"jobs: [1m]\n":                                                                "line 1: field jobs: want a mapping, got a list",
+		"listen: 8080\n":                                                              "line 1: field listen: want an address host:port such as 127.0.0.1:8080, got the number 8080",
+		"listen: localhost\n":                                                         `line 1: field listen: want an address host:port such as 127.0.0.1:8080, got "localhost"`,
+		"listen: 127.0.0.1:99999\n":                                                   `line 1: field listen: want a port number from 0 to 65535, got "99999"`,
+		"listen: bad_host!:80\n":                                                      `line 1: field listen: want an IP address or a host name before the port, got "bad_host!"`,
+		"public_url: rewards.example.org\n":                                           `line 1: field public_url: want an http:// or https:// URL`,
+		"public_url: https://u:pw@rewards.example.org\n":                              "line 1: field public_url: must not hold a user name or password",
+		"public_url: https://x.org/?a=1\n":                                            "line 1: field public_url: must not have a query or fragment",
+		"log_format: yaml\n":                                                          `line 1: field log_format: want text or json, got "yaml"`,
+		"shutdown_grace: true\n":                                                      "line 1: field shutdown_grace: want a duration such as 90s, 5m or 6h, got the boolean true",
+		"api:\n  tokens: env:X\n":                                                     "line 2: field api.tokens: want a list of env:NAME secrets",
+		"api:\n  tokens: [hunter2]\n":                                                 "line 2: field api.tokens[0]: write secrets as env:NAME and set the variable NAME",
+		"api:\n  tokens: [12345678]\n":                                                "line 2: field api.tokens[0]: want env:NAME, got a value that is not a string",
+		"api:\n  tokens:\n    - env:PLAUDIT_TEST_UNSET\n":                             "line 3: field api.tokens[0]: environment variable PLAUDIT_TEST_UNSET is not set",
+		"api:\n  tokens:\n    - env:PLAUDIT_TEST_EMPTY\n":                             "line 3: field api.tokens[0]: environment variable PLAUDIT_TEST_EMPTY is empty",
+		"api:\n  tokens:\n    - env:9X\n":                                             `line 3: field api.tokens[0]: want env:NAME with NAME an environment variable's name`,
+		"api:\n  store_timeout: 5\n":                                                  "line 2: field api.store_timeout: want a duration",
+		"store: env:PLAUDIT_TEST_UNSET\n":                                             "line 1: field store: environment variable PLAUDIT_TEST_UNSET is not set",
+		"store: ''\n":                                                                 "line 1: field store: want a SQLite file path or a postgres:// URL, got an empty string",
+		"store: [a]\n":                                                                "line 1: field store: want a SQLite file path or a postgres:// URL, got a list",
+		"a: &x 1m\njobs:\n  score_every: *x\n":                                        "line 1: field a: unknown field",
+		"jobs:\n  score_every: &x 1m\n  integrity_every: *x\n":                        "line 3: field jobs.integrity_every: aliases are not allowed",
+		"api:\n  max_body_in_flight: 10\n":                                            `line 2: field api.max_body_in_flight: want a size from 1MiB to 64GiB, such as 64MiB, got "10"`,
+		"api:\n  max_body_in_flight: 64MB\n":                                          `line 2: field api.max_body_in_flight: want a size from 1MiB to 64GiB`,
+		"payout:\n  chain_id: 0\n":                                                    "line 2: field payout.chain_id: want a chain id, a whole number from 1 to 2^53, got 0",
+		"payout:\n  permit2: 0x123\n":                                                 "line 2: field payout.permit2:",
+		"payout:\n  signer_key: 0xac0974bec39a17e36ba4a6b4d238ff944b\n":               "line 2: field payout.signer_key: write secrets as env:NAME",
+		"payout:\n  signer_key: env:PLAUDIT_TEST_TOKEN\n":                             "line 2: field payout.chain_id: required with a signer",
+		"payout:\n  signer_sealed: env:PLAUDIT_TEST_TOKEN\n  chain_id: 1\n":           "line 2: field payout.x25519_private_key: required with signer_sealed",
+		"payout:\n  signr_key: env:PLAUDIT_TEST_TOKEN\n":                              "line 2: field payout.signr_key: unknown field (known: chain_id, owner_id, permit2, repo_id, signer_key, signer_sealed, x25519_private_key)",
+		"x:\n  keywords: [acme]\n":                                                    "line 2: field x.bearer_token: required",
+		"x:\n  bearer_token: env:PLAUDIT_TEST_TOKEN\n  project_accounts: ['@acme']\n": "line 3: field x.project_accounts[0]: want an X username",
+		"x:\n  bearer_token: env:PLAUDIT_TEST_TOKEN\n  keywords: [a, A]\n":            "line 3: field x.keywords[1]: A given twice",
+		"x:\n  bearer_token: env:PLAUDIT_TEST_TOKEN\n  keywords: [a]\n  daily_read_budget: 0\n": "line 4: field x.daily_read_budget: want a whole number",
+		"x:\n  bearer_token: env:PLAUDIT_TEST_TOKEN\n":                                          "field x: give project_accounts, community_accounts or keywords",
 		"- a\n":                  "line 1: want a mapping, got a list",
 		"listen: [\n":            "line 1: YAML syntax:",
 		"listen: a:1\n---\nx: 1": "line 2: more than one YAML document",
@@ -240,5 +245,23 @@ func TestPayoutSection(t *testing.T) {
 	}
 	if d := config.Default(); d.Payout.Signs() || d.API.MaxBodyInFlight != 64<<20 {
 		t.Fatalf("defaults: %v", d)
+	}
+}
+
+// TestXSection: the x section decodes to its keys with the defaults (api.x.com, 15m, 2000 reads a day).
+func TestXSection(t *testing.T) {
+	t.Setenv("X_BEARER_TOKEN", "x-token")
+	c, err := config.Parse([]byte("x:\n  bearer_token: env:X_BEARER_TOKEN\n  project_accounts: [acmeproject]\n  community_accounts: [alice, bob]\n  keywords: [\"#acme\", \"$ACME\", \"acme protocol\"]\n"), "serve.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := c.X
+	if x == nil || x.BearerToken.Value() != "x-token" || x.APIURL != config.DefaultXAPIURL || x.PollEvery != 15*time.Minute || x.DailyReadBudget != 2000 ||
+		strings.Join(x.CommunityAccounts, ",") != "alice,bob" || strings.Join(x.Keywords, ",") != "#acme,$ACME,acme protocol" {
+		t.Fatalf("x section: %+v", x)
+	}
+	c, err = config.Parse([]byte("listen: 127.0.0.1:8080\n"), "serve.yml")
+	if err != nil || c.X != nil {
+		t.Fatalf("no x section: %+v %v", c.X, err)
 	}
 }

@@ -131,6 +131,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 			}
 		},
 		"github": func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
+		"x":      func(n *yaml.Node, p string) { d.x(n, p, c) },
 	})
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
@@ -650,4 +651,79 @@ func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) {
 		return
 	}
 	*dst = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+}
+
+// x decodes the x section.
+func (d *decoder) x(n *yaml.Node, path string, c *Config) {
+	if !d.usable(n, path) {
+		return
+	}
+	x := &X{APIURL: DefaultXAPIURL, PollEvery: 15 * time.Minute, DailyReadBudget: 2000}
+	d.mapping(n, path, map[string]field{
+		"bearer_token": func(n *yaml.Node, p string) { d.secret(n, p, &x.BearerToken) },
+		"api_url": func(n *yaml.Node, p string) {
+			var u *url.URL
+			d.publicURL(n, p, &u)
+			if u != nil {
+				x.APIURL = u.String()
+			}
+		},
+		"project_accounts": func(n *yaml.Node, p string) {
+			d.xList(n, p, &x.ProjectAccounts, xUsername, "an X username (1-15 letters, digits or _, no @)")
+		},
+		"community_accounts": func(n *yaml.Node, p string) {
+			d.xList(n, p, &x.CommunityAccounts, xUsername, "an X username (1-15 letters, digits or _, no @)")
+		},
+		"keywords":          func(n *yaml.Node, p string) { d.xList(n, p, &x.Keywords, xKeyword, "a keyword, #hashtag or $cashtag") },
+		"poll_every":        func(n *yaml.Node, p string) { d.duration(n, p, &x.PollEvery) },
+		"daily_read_budget": func(n *yaml.Node, p string) { d.positiveInt(n, p, &x.DailyReadBudget) },
+	})
+	if n.Kind == yaml.MappingNode {
+		if x.BearerToken.value == "" {
+			d.fail(n, path+".bearer_token", "required: X's API v2 reads only with an app bearer token (env:NAME)")
+		}
+		if len(x.ProjectAccounts)+len(x.CommunityAccounts)+len(x.Keywords) == 0 {
+			d.fail(n, path, "give project_accounts, community_accounts or keywords: there is nothing to poll")
+		}
+	}
+	c.X = x
+}
+
+var (
+	xUsername = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+	xKeyword  = regexp.MustCompile(`^[#$]?[\p{L}\p{N}_]+( [\p{L}\p{N}_]+)*$`)
+)
+
+// xList decodes a list of strings that each match re, each at most once (case-insensitively).
+func (d *decoder) xList(n *yaml.Node, path string, dst *[]string, re *regexp.Regexp, want string) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "want a list of %s, got %s", want, kindName(n))
+		return
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, c := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		if !d.usable(c, ip) {
+			continue
+		}
+		s, ok := d.str(c, ip, want)
+		if !ok {
+			continue
+		}
+		if !re.MatchString(s) {
+			d.fail(c, ip, "want %s, got %q", want, truncate(s, 60))
+			continue
+		}
+		if seen[strings.ToLower(s)] {
+			d.fail(c, ip, "%s given twice", s)
+			continue
+		}
+		seen[strings.ToLower(s)] = true
+		out = append(out, s)
+	}
+	*dst = out
 }
