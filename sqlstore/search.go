@@ -23,6 +23,9 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 	if q.Offset < 0 {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "search: negative offset %d", q.Offset)
 	}
+	if err := db.indexSearch(ctx); err != nil {
+		return nil, err
+	}
 	var (
 		b    strings.Builder
 		args []any
@@ -101,6 +104,44 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		return nil, fmt.Errorf("search events in %s: %w", db.name, err)
 	}
 	return hits, nil
+}
+
+// indexSearch brings SQLite's events_fts up to the end of the log: it indexes the events appended since
+// events_fts_state.indexed_seq, in one write transaction (immediate, so concurrent searches take turns and
+// the second finds nothing left to do). PostgreSQL's expression index is kept by the database itself.
+func (db *DB) indexSearch(ctx context.Context) error {
+	if db.dialect == Postgres {
+		return nil
+	}
+	var indexed, last int64
+	const state = "SELECT indexed_seq, (SELECT coalesce(max(seq), 0) FROM events) FROM events_fts_state WHERE id = 1"
+	if err := db.db.QueryRowContext(ctx, state).Scan(&indexed, &last); err != nil {
+		return fmt.Errorf("search index state in %s: %w", db.name, err)
+	}
+	if indexed >= last {
+		return nil
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index events for search in %s: %w", db.name, err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, state).Scan(&indexed, &last); err != nil {
+		return fmt.Errorf("search index state in %s: %w", db.name, err)
+	}
+	if indexed >= last {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO events_fts (rowid, content) SELECT seq, content FROM events WHERE seq > ? AND seq <= ? AND content <> ''", indexed, last); err != nil {
+		return fmt.Errorf("index events %d..%d for search in %s: %w", indexed+1, last, db.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE events_fts_state SET indexed_seq = ? WHERE id = 1", last); err != nil {
+		return fmt.Errorf("index events for search in %s: %w", db.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index events %d..%d for search in %s: %w", indexed+1, last, db.name, err)
+	}
+	return nil
 }
 
 // scanFunc adapts a function to the scanner interface, so scanEvent can read extra columns after an event's.

@@ -13,9 +13,9 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// TestSearchMigrationIndexesStoredEvents checks that migration 00070 indexes the events a SQLite store held
-// before it (the insert trigger sees only later ones): a store migrated to 00060, given events, then
-// opened, finds them.
+// TestSearchMigrationIndexesStoredEvents checks that a search indexes the events a SQLite store held before
+// migration 00070 as well as those appended after it: a store migrated to 00060, given events, then opened
+// and appended to, finds both.
 func TestSearchMigrationIndexesStoredEvents(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "plaudit.db")
@@ -55,5 +55,17 @@ func TestSearchMigrationIndexesStoredEvents(t *testing.T) {
 	}
 	if len(hits) != 2 || hits[0].Event.ExternalID != "1" || hits[1].Event.ExternalID != "3" {
 		t.Fatalf("got %+v, want the old post and the new one, in seq order (equal rank)", hits)
+	}
+	// An event appended after a search is indexed by the next one.
+	if _, err := db.AppendEvents(ctx, []plaudit.Event{{Source: plaudit.SourceX, ExternalID: "4", Kind: plaudit.KindPost, Actor: "d",
+		Content: "later still: compilers", Time: time.Unix(0, 0).UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err = db.SearchEvents(ctx, plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"compilers"}}}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 3 {
+		t.Fatalf("after another append: got %d hits, want 3", len(hits))
 	}
 }
