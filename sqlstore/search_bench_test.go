@@ -91,7 +91,7 @@ func benchSearch1M(b *testing.B, dsn string) {
 	if _, err := st.SearchEvents(ctx, plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"w1"}}}, Limit: 1}); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("first search (indexes the log on SQLite) in %s", time.Since(start).Round(10*time.Millisecond))
+	b.Logf("first search (on SQLite it indexes the log) in %s", time.Since(start).Round(10*time.Millisecond))
 	runs := 200
 	if s := os.Getenv("PLAUDIT_SEARCH_BENCH_RUNS"); s != "" {
 		if runs, err = strconv.Atoi(s); err != nil || runs < 1 {
