@@ -22,7 +22,9 @@ func execute(t *testing.T, args ...string) (out string, code int, err error) {
 	walk = func(c *cobra.Command) {
 		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
 			fs.VisitAll(func(f *pflag.Flag) {
-				if f.Name != "log-format" { // its Set installs a logger; reset below
+				if sv, ok := f.Value.(pflag.SliceValue); ok { // Set would append "[]" to a slice
+					_ = sv.Replace(nil)
+				} else if f.Name != "log-format" { // its Set installs a logger; reset below
 					_ = f.Value.Set(f.DefValue)
 				}
 				f.Changed = false
