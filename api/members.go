@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/score"
@@ -53,11 +54,21 @@ type MemberResponse struct {
 	// PointsBeforeVerdicts is what the member's scores came to before integrity verdicts.
 	PointsBeforeVerdicts plaudit.Points       `json:"points_before_verdicts"`
 	Rank                 int                  `json:"rank,omitempty"` // on the all-time leaderboard
+	Reputation           *MemberReputation    `json:"reputation,omitempty"`
 	Scores               int                  `json:"scores"`
 	Reasons              []score.Reason       `json:"reasons"`
 	Epochs               []MemberEpoch        `json:"epochs"`
 	Verdicts             []plaudit.RunVerdict `json:"verdicts"`
 	Flags                []plaudit.Flag       `json:"flags"`
+}
+
+// MemberReputation is the weight a member's likes carry in the epoch in progress (the median member 0.5),
+// what it rests on (eigentrust, pretrust or neutral) and the epoch.
+type MemberReputation struct {
+	Weight     plaudit.Ratio `json:"weight"`
+	Basis      string        `json:"basis"`
+	EpochStart time.Time     `json:"epoch_start"`
+	EpochEnd   time.Time     `json:"epoch_end"`
 }
 
 // MemberEpoch is a member's allocation in one closed epoch: points after verdicts, and the base units paid
@@ -97,6 +108,9 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 		out.Flags = []plaudit.Flag{}
 	}
 	out.PointsBeforeVerdicts, out.Rank, out.Epochs = p.Raw, p.Rank, make([]MemberEpoch, len(p.Epochs))
+	if r := p.Reputation; r != nil {
+		out.Reputation = &MemberReputation{Weight: r.Weight, Basis: r.Basis, EpochStart: r.Start, EpochEnd: r.End}
+	}
 	for i, a := range p.Epochs {
 		out.Epochs[i] = MemberEpoch{Epoch: a.Epoch, Points: a.Points, Events: a.Events, Paid: amountString(a.Paid), ENG: amountString(a.ENG), Wallet: a.Wallet}
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 )
 
@@ -56,6 +59,9 @@ type MemberProfile struct {
 	Raw   plaudit.Points
 	// Rank is the member's place on the all-time leaderboard (1 first); 0 without points.
 	Rank int
+	// Reputation is the weight the member's likes carry in the epoch in progress (0–1; the median member
+	// 0.5), as scoring reads it: EigenTrust as of the epoch's start. Nil without an active policy.
+	Reputation *MemberReputationWeight
 	// Epochs are the member's allocations in the closed epochs, in epoch order: points after verdicts,
 	// payout and ENG by epoch.
 	Epochs []plaudit.Allocation
@@ -116,6 +122,11 @@ func (s *Service) MemberProfile(ctx context.Context, key string) (*MemberProfile
 	if p.Epochs, err = s.store.MemberAllocations(ctx, d.Handle); err != nil {
 		return nil, err
 	}
+	if rec != nil && err == nil && p.Policy != "" {
+		if p.Reputation, err = s.memberReputation(ctx, rec, d.Handle); err != nil {
+			return nil, fmt.Errorf("member %s: reputation: %w", d.Handle, err)
+		}
+	}
 	if p.Integrity, err = s.SubjectIntegrity(ctx, plaudit.MemberSubject(d.Handle)); err != nil {
 		return nil, err
 	}
@@ -161,4 +172,61 @@ func (s *Service) MemberVerdicts(ctx context.Context, handles []string) (map[str
 		}
 	}
 	return out, nil
+}
+
+// MemberReputationWeight is a member's reputation in one epoch: the weight and what it rests on.
+type MemberReputationWeight struct {
+	Weight plaudit.Ratio
+	// Basis is "eigentrust", "pretrust" (no interaction before the epoch yet) or "neutral" (nobody could be
+	// pre-trusted).
+	Basis string
+	// Start and End bound the epoch; the weight reads the log strictly before Start.
+	Start, End time.Time
+}
+
+// repCache keeps the reputation snapshot of the epoch in progress while the store's scores are unchanged:
+// a member page must not read the whole log each time it is shown.
+type repCache struct {
+	mu     sync.Mutex
+	key    string
+	snap   *reputation.Snapshot
+	bounds [2]time.Time
+}
+
+// memberReputation is the member's weight in the epoch in progress under the active policy.
+func (s *Service) memberReputation(ctx context.Context, rec *plaudit.PolicyRecord, handle string) (*MemberReputationWeight, error) {
+	st, err := s.liveState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := PolicyFromRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.rep
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := s.now()
+	key := fmt.Sprintf("%s/%d/%d", rec.Hash, st.ScoredSeq, st.FullSeq)
+	if c.snap == nil || c.key != key || now.Before(c.bounds[0]) || !now.Before(c.bounds[1]) {
+		log, err := s.ReadLog(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		er, err := score.NewEpochReputation(pol, log.Events)
+		if err != nil {
+			return nil, err
+		}
+		start, end, err := er.Epoch(now)
+		if err != nil {
+			return nil, err
+		}
+		snap, err := er.Snapshot(start, end)
+		if err != nil {
+			return nil, err
+		}
+		c.key, c.snap, c.bounds = key, snap, [2]time.Time{start, end}
+	}
+	return &MemberReputationWeight{Weight: c.snap.Weight(handle, score.DefaultReputation), Basis: string(c.snap.Basis),
+		Start: c.bounds[0], End: c.bounds[1]}, nil
 }

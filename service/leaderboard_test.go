@@ -330,6 +330,9 @@ func TestLeaderboardVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if r := p.Reputation; r == nil || r.Weight < 0 || r.Weight > plaudit.One || r.Basis != "eigentrust" || !r.Start.Before(r.End) {
+				t.Fatalf("profile of %s: reputation %+v", e.Member, r)
+			}
 			if p.Rank != i+1 || p.Total == nil || p.Total.Points != e.Points || p.Raw != e.Raw {
 				t.Fatalf("profile of %s: rank %d points %v raw %s; board: rank %d %s %s", e.Member, p.Rank, p.Total, p.Raw, i+1, e.Points, e.Raw)
 			}

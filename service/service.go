@@ -34,6 +34,7 @@ type Service struct {
 	live    *liveEngine
 
 	boards boardCache // the live leaderboards of the store's current state
+	rep    repCache   // the reputation snapshot of the epoch in progress, for member pages
 }
 
 // Options configure a Service; the zero value is fine.
