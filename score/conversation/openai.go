@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	waitpkg "github.com/plaudit/plaudit/internal/wait"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -188,12 +190,8 @@ func (o *OpenAI) rate(ctx context.Context, prompt string, want []RelevanceItem, 
 				wait = re.retryAfter
 			}
 			slog.Warn("relevance: retrying", "attempt", attempt, "wait", wait, "err", lastErr)
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil, fmt.Errorf("openai: %w (last error: %v)", ctx.Err(), lastErr)
-			case <-t.C:
+			if err := waitpkg.Sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("openai: %w (last error: %v)", err, lastErr)
 			}
 		}
 		got, err := o.once(ctx, prompt, want, maxTokens)

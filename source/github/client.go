@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plaudit/plaudit/internal/wait"
+
 	gh "github.com/google/go-github/v84/github"
 )
 
@@ -64,14 +66,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, d)
 }
 
 // do runs one request, waiting out rate limits and retrying server errors. what names it in logs and errors.
