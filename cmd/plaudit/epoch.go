@@ -442,20 +442,8 @@ func epochExportCmd() *cobra.Command {
 			if out == "" || out == "-" {
 				return svc.ExportEpoch(ctx, cmd.OutOrStdout(), args[0], format)
 			}
-			// Write beside the target and rename, so that a failure never leaves half a file.
-			tmp, err := os.CreateTemp(dirOf(out), ".plaudit-export-*")
-			if err != nil {
-				return fmt.Errorf("export %s: %w", out, err)
-			}
-			defer os.Remove(tmp.Name())
-			if err := svc.ExportEpoch(ctx, tmp, args[0], format); err != nil {
-				tmp.Close()
-				return fmt.Errorf("export %s: %w", out, err)
-			}
-			if err := tmp.Close(); err != nil {
-				return fmt.Errorf("export %s: %w", out, err)
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
+			// Written beside the target and renamed, so that a failure never leaves half a file.
+			if err := writeFileAtomic(out, func(w io.Writer) error { return svc.ExportEpoch(ctx, w, args[0], format) }); err != nil {
 				return fmt.Errorf("export %s: %w", out, err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote epoch %s to %s\n", args[0], out)
@@ -465,11 +453,4 @@ func epochExportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "csv", "csv or json")
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default standard output)")
 	return cmd
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
