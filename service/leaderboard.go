@@ -204,13 +204,13 @@ func (s *Service) liveBoard(ctx context.Context, year, week int) (*Leaderboard, 
 	if b, ok := c.boards[key]; ok && cacheable {
 		return b, nil
 	}
-	rec, err := s.store.PolicyByHash(ctx, st.PolicyHash)
+	// The board is of the policy the state was read for, even if another was activated since.
+	rec, err := s.store.ActivePolicy(ctx)
+	if err == nil && rec.Hash != st.PolicyHash {
+		rec, err = s.store.PolicyByHash(ctx, st.PolicyHash)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
-	}
-	rec.ActivatedAt, rec.ActivatedBy = time.Time{}, ""
-	if act, err := s.store.ActivePolicy(ctx); err == nil && act.Hash == rec.Hash {
-		rec = act
 	}
 	runs, err := s.policyRuns(ctx, rec.Hash)
 	if err != nil {
