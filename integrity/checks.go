@@ -87,7 +87,10 @@ func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, 
 }
 
 // checkDiminishing prices down repeated engagement from one member towards one author within
-// cfg.DiminishWindow. The free allowance scales with the community: a member who engages n times in the
+// cfg.DiminishWindow, counted on the source the action is made on: the nth Discord reply to the project is
+// judged by the Discord replies, likes and reactions before it, not by the member's GitHub comments on the
+// project's issues (different work on a different platform; counting them together made a core
+// contributor's every Discord answer to the team a 30th "repeat"). The free allowance scales with the community: a member who engages n times in the
 // window, in a community where others give the author a share s of their engagement, would by chance alone
 // engage that author about n·s times, so the first max(cfg.DiminishFree, q) actions count in full, where q is
 // the 99th percentile of a Poisson count with mean n·s. The share is leave-one-out — the member's own
@@ -128,7 +131,11 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 			total[sc]++
 		}
 	}
-	windows := map[pair][]time.Time{}
+	type sourcePair struct {
+		source plaudit.Source
+		p      pair
+	}
+	windows := map[sourcePair][]time.Time{}
 	memberWin := map[scoped][]time.Time{}
 	for _, i := range order {
 		e := &events[i]
@@ -141,8 +148,9 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		}
 		since := e.Time.Add(-cfg.DiminishWindow)
 		p := pair{from, to}
-		w := append(dropBefore(windows[p], since), e.Time)
-		windows[p] = w
+		sp := sourcePair{e.Source, p}
+		w := append(dropBefore(windows[sp], since), e.Time)
+		windows[sp] = w
 		n := len(w)
 		free := max(cfg.DiminishFree, 1)
 		expected := 0.0

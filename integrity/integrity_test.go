@@ -247,3 +247,40 @@ func TestDiminishBySource(t *testing.T) {
 		}
 	}
 }
+
+// TestDiminishCountsPerSource: repeated actions are counted on the source they are made on. A contributor
+// who commented on the project's GitHub issues all morning and then answers the project twice on Discord
+// has made two Discord replies towards it, not a twelfth and thirteenth action (the count that made the
+// 100-member eval's most active honest member, whose GitHub comments earn nothing, lose a third of her
+// Discord replies); a third and fourth Discord reply in the window are priced down as before.
+func TestDiminishCountsPerSource(t *testing.T) {
+	c := Config{DiminishWindow: 24 * time.Hour, DiminishFree: 2, DiminishFactor: plaudit.One / 2}
+	var events []plaudit.Event
+	for _, src := range []plaudit.Source{plaudit.SourceGitHub, plaudit.SourceDiscord} {
+		for _, who := range []string{"fan", "project"} {
+			events = append(events, plaudit.Event{Source: src, ExternalID: "link-" + who, Kind: plaudit.KindLink, Actor: who,
+				Time: t0.Add(-time.Hour), Attrs: map[string]any{"member": who}})
+		}
+	}
+	for i := 0; i < 10; i++ {
+		e := ev(fmt.Sprint("c", i), plaudit.KindComment, "fan", "project", "", time.Duration(i)*time.Minute)
+		e.Source = plaudit.SourceGitHub
+		events = append(events, e)
+	}
+	for i := 0; i < 4; i++ {
+		e := ev(fmt.Sprint("r", i), plaudit.KindReply, "fan", "project", "", time.Hour+time.Duration(i)*time.Minute)
+		e.Source = plaudit.SourceDiscord
+		events = append(events, e)
+	}
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	want := []plaudit.Ratio{-1, -1, 500_000, 250_000}
+	for i, w := range want {
+		rs := reasons(f, fmt.Sprint("discord/r", i), "diminishing_returns")
+		if (w < 0) != (len(rs) == 0) || (w >= 0 && rs[0].Multiplier != w) {
+			t.Errorf("Discord reply %d after 10 GitHub comments: %v, want %d", i, rs, w)
+		}
+	}
+	if rs := reasons(f, "github/c9", "diminishing_returns"); len(rs) != 1 {
+		t.Errorf("the tenth GitHub comment is still priced down on its own source: %v", rs)
+	}
+}
