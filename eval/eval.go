@@ -55,6 +55,10 @@ type Result struct {
 	// the layer penalised.
 	HonestChange float64 `json:"honest_change"`
 	HonestGain   float64 `json:"honest_gain"` // Σ honest with / Σ honest without − 1
+	// HonestLossByCheck says which integrity checks took the points honest members lost, most first, and
+	// HonestLosers which honest members lost most (at most five): where honest_change comes from.
+	HonestLossByCheck []CheckLoss  `json:"honest_loss_by_check"`
+	HonestLosers      []MemberLoss `json:"honest_losers"`
 
 	TP, FP, FN int
 	Precision  float64 `json:"precision"`
@@ -145,6 +149,7 @@ func Run(cfg Config, progress func(stage string)) (*Result, error) {
 
 	res := measure(gres.Labels, rep.Flagged(), without.Allocations, with.Allocations)
 	res.Members, res.Events, res.Timings = len(gres.Labels), len(events), timings
+	res.HonestLossByCheck, res.HonestLosers = honestLosses(scores, rep.Verdicts, gres.Labels, 5)
 
 	progress("like ring")
 	t = time.Now()

@@ -36,30 +36,26 @@ func TestIntegrityAgainstPlantedAttacks(t *testing.T) {
 	}
 }
 
-// TestIntegrityInSmallCommunities holds the integrity layer on the communities most projects are: 100, 200
-// and 500 members, seeds 1–5. Before issue 11 SybilRank flagged every mutually engaged member when the
-// project's accounts sat outside the community's core of returned engagement, and the project with its most
-// active members made a "collusion ring" (precision 0.29–0.79 on several of these seeds, honest members
-// losing up to 40%). Every seed now holds precision ≥ 0.95, recall ≥ 0.9 and attackers ≤ 5% of the pool.
-// Honest members' loss is NOT yet within the issue's 2% on every seed: measured after reputation weighting,
-// the GitHub price scale and the DEM preset were merged (5 December), seed 2 loses 7.7% at 100 members, 4.7%
-// at 200 and 4.9% at 500 (the other seeds ≤ 1.2%), from diminishing returns on the one member who writes
-// most of the project's GitHub comments. The bars below are those measurements with a little room, so that
-// the gap cannot grow unnoticed; the target stays open in issue 11 (see docs/performance.md).
+// TestIntegrityInSmallCommunities holds the integrity layer on the communities most projects are, with the
+// issue's bars: 100, 200 and 500 members, seeds 1–5, precision ≥ 0.95, recall ≥ 0.9, attackers ≤ 5% of the
+// pool and honest members losing ≤ 2% of their payouts. Before issue 11 SybilRank flagged every mutually
+// engaged member when the project's accounts sat outside the community's core of returned engagement, and
+// the project with its most active members made a "collusion ring" (precision 0.29–0.79 on several of these
+// seeds, honest members losing up to 40%). After reputation weighting was merged, seed 2 still lost 7.7% at
+// 100 members, 4.7% at 200 and 4.9% at 500: diminishing returns counted a core contributor's GitHub
+// comments on the project's issues (which earn nothing) together with her Discord replies to the team, so
+// every answer she gave on Discord was a 20th–40th "repeat" priced to nothing; they now count per source.
 func TestIntegrityInSmallCommunities(t *testing.T) {
-	type bar struct{ recall, honestLoss float64 }
-	bars := map[int]bar{100: {0.9, 0.08}, 200: {0.9, 0.05}, 500: {0.9, 0.05}}
 	for _, members := range []int{100, 200, 500} {
-		b := bars[members]
 		for seed := int64(1); seed <= 5; seed++ {
 			r, err := Run(Config{Members: members, Days: 14, Seed: seed}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("members %d seed %d: %s (TP %d FP %d FN %d)", members, seed, r.Line(), r.TP, r.FP, r.FN)
-			if r.Precision < 0.95 || r.AttackersShare > 0.05 || r.Recall < b.recall || r.HonestChange > b.honestLoss {
-				t.Errorf("members %d seed %d: want precision ≥ 0.95, attackers_share ≤ 0.05, recall ≥ %.2f, honest_change ≤ %.3f; got %s",
-					members, seed, b.recall, b.honestLoss, r.Line())
+			if r.Precision < 0.95 || r.AttackersShare > 0.05 || r.Recall < 0.9 || r.HonestChange > 0.02 {
+				t.Errorf("members %d seed %d: want precision ≥ 0.95, attackers_share ≤ 0.05, recall ≥ 0.90, honest_change ≤ 0.02; got %s",
+					members, seed, r.Line())
 			}
 		}
 	}

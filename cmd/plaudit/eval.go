@@ -26,7 +26,8 @@ func init() {
 policy, and settles it twice as one epoch — without and with the integrity layer's verdicts. It prints, per
 member label, the members, how many were flagged and their share of the pool both ways; then the attackers'
 share without and with the layer, what honest members lost (the share of their payouts that honest members
-lost with the layer), and the precision and recall of flagged members against the labels. The last line is a
+lost with the layer) with the integrity checks that took their points and the honest members who lost most,
+and the precision and recall of flagged members against the labels. The last line is a
 contract other tools read:
 
   attackers_share=F honest_change=F precision=F recall=F`,
@@ -70,6 +71,12 @@ contract other tools read:
 				tw.Flush()
 				fmt.Fprintf(out, "attackers took %.4f of the pool without the integrity layer and %.4f with it\n", res.AttackersShareWithout, res.AttackersShare)
 				fmt.Fprintf(out, "honest members: %.4f of their payouts lost by those penalised, %+.4f in total after redistribution\n", res.HonestChange, res.HonestGain)
+				for _, c := range res.HonestLossByCheck {
+					fmt.Fprintf(out, "  %s took %s points (%.2f%% of honest members' points) from %d honest member(s)\n", c.Check, c.Points, 100*c.Share, c.Members)
+				}
+				for _, m := range res.HonestLosers {
+					fmt.Fprintf(out, "  honest member %s lost %s of %s points\n", m.Member, m.Lost, m.Before)
+				}
 				fmt.Fprintf(out, "flagged members: %d attackers, %d honest, %d attackers missed\n", res.TP, res.FP, res.FN)
 				if res.LikeRing != nil {
 					fmt.Fprintln(out, res.LikeRing.Line())
