@@ -43,8 +43,8 @@ func TestIntegrityAgainstPlantedAttacks(t *testing.T) {
 // the project with its most active members made a "collusion ring" (precision 0.29–0.79 on several of these
 // seeds, honest members losing up to 40%). After reputation weighting was merged, seed 2 still lost 7.7% at
 // 100 members, 4.7% at 200 and 4.9% at 500: diminishing returns counted a core contributor's GitHub
-// comments on the project's issues (which earn nothing) together with her Discord replies to the team, so
-// every answer she gave on Discord was a 20th–40th "repeat" priced to nothing; they now count per source.
+// comments on the project's issues together with her Discord replies to the team, so every answer she gave
+// on Discord was a 20th–40th "repeat" priced to nothing; repeats now count per source and kind.
 func TestIntegrityInSmallCommunities(t *testing.T) {
 	for _, members := range []int{100, 200, 500} {
 		for seed := int64(1); seed <= 5; seed++ {

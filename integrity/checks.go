@@ -87,18 +87,19 @@ func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, 
 }
 
 // checkDiminishing prices down repeated engagement from one member towards one author within
-// cfg.DiminishWindow, counted on the source the action is made on: the nth Discord reply to the project is
-// judged by the Discord replies, likes and reactions before it, not by the member's GitHub comments on the
-// project's issues (different work on a different platform; counting them together made a core
-// contributor's every Discord answer to the team a 30th "repeat"). The free allowance scales with the community: a member who engages n times in the
-// window, in a community where others give the author a share s of their engagement, would by chance alone
-// engage that author about n·s times, so the first max(cfg.DiminishFree, q) actions count in full, where q is
-// the 99th percentile of a Poisson count with mean n·s. The share is leave-one-out — the member's own
-// engagement is left out of it — so that a member cannot raise its own allowance by pumping one author. In a
-// community of thousands with hundreds of authors n·s is tiny and the rule is the fixed one; in a community
-// of 100 whose few prolific authors draw a quarter of all replies, an active member's daily conversation
-// with one of them is ordinary, not farming. The decay and the cut-off (cfg.DiminishAfter) shift by the same
-// extra allowance.
+// cfg.DiminishWindow. Repeats are counted among similar actions — the same kind on the same source: the nth
+// Discord reply to the project is judged by the Discord replies before it, not by the member's GitHub
+// comments on the project's issues nor by their likes (counted together, a core contributor's every Discord
+// answer to the team was a 30th "repeat", and the most active honest member of the 100- to 500-member evals
+// lost up to a third of her points). The free allowance scales with the community: a member who engages n
+// times in the window (every kind), in a community where others give the author a share s of their
+// engagement, would by chance alone engage that author about n·s times, so the first max(cfg.DiminishFree,
+// q) actions count in full, where q is the 99th percentile of a Poisson count with mean n·s. The share is
+// leave-one-out — the member's own engagement is left out of it — so that a member cannot raise its own
+// allowance by pumping one author. In a community of thousands with hundreds of authors n·s is tiny and the
+// rule is the fixed one; in a community of 100 whose few prolific authors draw a quarter of all replies, an
+// active member's daily conversation with one of them is ordinary, not farming. The decay and the cut-off
+// (cfg.DiminishAfter) shift by the same extra allowance.
 func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
 	if cfg.DiminishWindow <= 0 {
 		return
@@ -131,12 +132,13 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 			total[sc]++
 		}
 	}
-	type sourcePair struct {
+	type similarPair struct {
 		source plaudit.Source
+		kind   plaudit.Kind
 		p      pair
 	}
-	windows := map[sourcePair][]time.Time{}
-	memberWin := map[scoped][]time.Time{}
+	windows := map[similarPair][]time.Time{}
+	memberWin := map[scoped][]time.Time{} // the member's actions of every kind, by scope
 	for _, i := range order {
 		e := &events[i]
 		if !engagement(e) || e.TargetAuthor == "" {
@@ -148,7 +150,7 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		}
 		since := e.Time.Add(-cfg.DiminishWindow)
 		p := pair{from, to}
-		sp := sourcePair{e.Source, p}
+		sp := similarPair{e.Source, e.Kind, p} // repeats are counted among similar actions
 		w := append(dropBefore(windows[sp], since), e.Time)
 		windows[sp] = w
 		n := len(w)

@@ -29,8 +29,8 @@ type Config struct {
 	// Velocity limits, per member and kind; several limits may apply to one kind (a burst and an hourly cap).
 	Velocity []Limit `yaml:"velocity"`
 
-	// Diminishing returns for the same member acting towards the same author on one source within
-	// DiminishWindow: the
+	// Diminishing returns for the same member making the same kind of action towards the same author on
+	// one source within DiminishWindow: the
 	// first DiminishFree actions count in full, each later one DiminishFactor times the one before, and
 	// nothing after DiminishAfter actions (0: no such limit). A zero window turns it off.
 	DiminishWindow time.Duration `yaml:"diminish_window"`

@@ -284,3 +284,26 @@ func TestDiminishCountsPerSource(t *testing.T) {
 		t.Errorf("the tenth GitHub comment is still priced down on its own source: %v", rs)
 	}
 }
+
+// TestDiminishCountsPerKind: repeated actions are counted per kind. Three likes and three replies to one
+// friend's posts in a day are three likes and three replies, not six repeats; a fourth like is the fourth.
+func TestDiminishCountsPerKind(t *testing.T) {
+	c := Config{DiminishWindow: 24 * time.Hour, DiminishFree: 3, DiminishFactor: plaudit.One / 2}
+	var events []plaudit.Event
+	for i := 0; i < 3; i++ {
+		events = append(events, ev(fmt.Sprint("l", i), plaudit.KindLike, "fan", "friend", "", time.Duration(i)*time.Minute))
+		events = append(events, ev(fmt.Sprint("r", i), plaudit.KindReply, "fan", "friend", fmt.Sprint("reply number ", i), time.Duration(i)*time.Minute+time.Second))
+	}
+	events = append(events, ev("l3", plaudit.KindLike, "fan", "friend", "", time.Hour))
+	f := Check(events, plaudit.BuildDirectory(events), c)
+	for i := 0; i < 3; i++ {
+		for _, k := range []string{"l", "r"} {
+			if rs := reasons(f, fmt.Sprint("x/", k, i), "diminishing_returns"); len(rs) != 0 {
+				t.Errorf("%s%d: %v, want none", k, i, rs)
+			}
+		}
+	}
+	if rs := reasons(f, "x/l3", "diminishing_returns"); len(rs) != 1 || rs[0].Multiplier != plaudit.One/2 {
+		t.Errorf("the fourth like: %v, want ×0.5", rs)
+	}
+}
