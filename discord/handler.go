@@ -135,11 +135,16 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // DecodeInteraction decodes a verified interaction body into disgo's types. It refuses what Discord never
 // sends: no id, an application command without data or a user, or options of the wrong shape.
-func DecodeInteraction(body []byte) (discord.Interaction, error) {
+func DecodeInteraction(body []byte) (in discord.Interaction, err error) {
+	defer func() {
+		if v := recover(); v != nil { // disgo indexes options it has not checked (a subcommand without options)
+			in, err = nil, fmt.Errorf("interaction: malformed: %v", v)
+		}
+	}()
 	if !json.Valid(body) || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		return nil, errors.New("interaction: want a JSON object")
 	}
-	in, err := discord.UnmarshalInteraction(body)
+	in, err = discord.UnmarshalInteraction(body)
 	if err != nil {
 		return nil, fmt.Errorf("interaction: %w", err)
 	}
