@@ -87,6 +87,9 @@ type Config struct {
 	// X configures the X source (the x-poll job, plaudit x poll); nil when the file has no x section, and
 	// then X is not polled.
 	X *X
+	// Discord configures the Discord bot (POST /discord/interactions, plaudit discord register); nil when
+	// the file has no discord section (config/discord.go).
+	Discord *Discord
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.

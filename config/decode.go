@@ -130,9 +130,11 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				d.fail(n, p+".rescue_after", "must be longer than job_timeout (%s): a job still within its time is not dead", c.Jobs.JobTimeout)
 			}
 		},
-		"github": func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
-		"x":      func(n *yaml.Node, p string) { d.x(n, p, c) },
+		"github":  func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
+		"x":       func(n *yaml.Node, p string) { d.x(n, p, c) },
+		"discord": func(n *yaml.Node, p string) { d.discord(n, p, c) },
 	})
+	d.checkDiscord(c)
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
 	}

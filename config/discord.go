@@ -1,0 +1,233 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultDiscordAPIURL is discord.api_url's default: Discord's REST API, version 10.
+const DefaultDiscordAPIURL = "https://discord.com/api/v10"
+
+// DefaultDiscordCheckEvery is discord.check_every's default: how often the posts submitted with /submit are
+// checked for likes, reposts and replies.
+const DefaultDiscordCheckEvery = 30 * time.Minute
+
+// Defaults of discord.x_oauth: X's OAuth 2.0 authorization and token endpoints.
+const (
+	DefaultXAuthorizeURL = "https://x.com/i/oauth2/authorize"
+	DefaultXTokenURL     = "https://api.x.com/2/oauth2/token"
+)
+
+// Discord is the discord section: the bot's application, where it registers its commands, who may use the
+// admin commands, where it announces, and the optional role sync and X OAuth. Present only when the file
+// has a discord section (Config.Discord is nil otherwise).
+type Discord struct {
+	// ApplicationID is the Discord application's id (discord.application_id).
+	ApplicationID string
+	// PublicKey is the application's Ed25519 public key (discord.public_key, 64 hex digits): every
+	// interaction's signature is checked with it.
+	PublicKey []byte
+	// BotToken is the bot's token (discord.bot_token, env:NAME): the REST calls authenticate with it.
+	BotToken Secret
+	// APIURL is Discord's REST API (discord.api_url, DefaultDiscordAPIURL unless set: a test fake's).
+	APIURL string
+	// GuildID is the server the commands are registered to and roles are synced in (discord.guild_id);
+	// "" registers global commands and syncs no roles.
+	GuildID string
+	// AdminRoles are the Discord role ids allowed the admin commands (discord.admin_roles).
+	AdminRoles []string
+	// AnnounceChannel is the channel id where accepted submissions and epoch results are announced
+	// (discord.announce_channel); "" announces nothing.
+	AnnounceChannel string
+	// TierRoles maps a tier to the Discord role id its members get (discord.tier_roles); empty: no role
+	// sync.
+	TierRoles map[int]string
+	// CheckEvery is how often the submitted posts' engagement is read from X (discord.check_every,
+	// DefaultDiscordCheckEvery unless set): the x-engagement job.
+	CheckEvery time.Duration
+	// RoleSyncEvery is how often tier roles are brought in step (discord.role_sync_every, 1h unless set).
+	RoleSyncEvery time.Duration
+	// NoticeEvery is how often closed epochs are looked for to announce (discord.notice_every, 10m unless
+	// set).
+	NoticeEvery time.Duration
+	// XOAuth, when set, makes /connect prove the X account with X OAuth 2.0 (authorization code with PKCE)
+	// at PUBLIC_URL/connect/x; nil: links are recorded unverified.
+	XOAuth *XOAuth
+
+	node *yaml.Node // the section, for errors found after it was read
+	path string
+}
+
+// XOAuth is discord.x_oauth: the X app's OAuth 2.0 client and X's endpoints.
+type XOAuth struct {
+	ClientID     string
+	ClientSecret Secret // empty for a public client
+	AuthorizeURL string
+	TokenURL     string
+}
+
+// TierRoleIDs returns the configured tiers in increasing order.
+func (d *Discord) TierRoleIDs() []int {
+	ts := make([]int, 0, len(d.TierRoles))
+	for t := range d.TierRoles {
+		ts = append(ts, t)
+	}
+	sort.Ints(ts)
+	return ts
+}
+
+var snowflake = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+// snowflake decodes a Discord id: digits, written as a string or a number.
+func (d *decoder) snowflake(n *yaml.Node, path, what string, dst *string) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int") || !snowflake.MatchString(n.Value) {
+		d.fail(n, path, "want %s, a Discord id of digits such as \"987654321\", got %s", what, truncate(n.Value, 40))
+		return
+	}
+	*dst = n.Value
+}
+
+// discord decodes the discord section.
+func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
+	if !d.usable(n, path) {
+		return
+	}
+	dc := &Discord{APIURL: DefaultDiscordAPIURL, CheckEvery: DefaultDiscordCheckEvery, RoleSyncEvery: time.Hour, NoticeEvery: 10 * time.Minute}
+	d.mapping(n, path, map[string]field{
+		"application_id": func(n *yaml.Node, p string) { d.snowflake(n, p, "the application id", &dc.ApplicationID) },
+		"public_key": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			s, ok := d.str(n, p, "the application's public key, 64 hex digits")
+			if !ok {
+				return
+			}
+			k, err := hex.DecodeString(s)
+			if err != nil || len(k) != 32 {
+				d.fail(n, p, "want the application's Ed25519 public key, 64 hex digits (Developer Portal, General Information), got %q", truncate(s, 70))
+				return
+			}
+			dc.PublicKey = k
+		},
+		"bot_token": func(n *yaml.Node, p string) { d.secret(n, p, &dc.BotToken) },
+		"api_url": func(n *yaml.Node, p string) {
+			var u *url.URL
+			d.publicURL(n, p, &u)
+			if u != nil {
+				dc.APIURL = u.String()
+			}
+		},
+		"guild_id":         func(n *yaml.Node, p string) { d.snowflake(n, p, "the server (guild) id", &dc.GuildID) },
+		"announce_channel": func(n *yaml.Node, p string) { d.snowflake(n, p, "a channel id", &dc.AnnounceChannel) },
+		"admin_roles": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			if n.Kind != yaml.SequenceNode {
+				d.fail(n, p, "want a list of Discord role ids, got %s", kindName(n))
+				return
+			}
+			for i, c := range n.Content {
+				var s string
+				d.snowflake(c, fmt.Sprintf("%s[%d]", p, i), "a role id", &s)
+				if s != "" {
+					dc.AdminRoles = append(dc.AdminRoles, s)
+				}
+			}
+		},
+		"tier_roles": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			if n.Kind != yaml.MappingNode {
+				d.fail(n, p, "want a mapping of tier to role id, such as {1: \"301\", 2: \"302\"}, got %s", kindName(n))
+				return
+			}
+			dc.TierRoles = map[int]string{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				t, err := strconv.Atoi(k.Value)
+				if k.Kind != yaml.ScalarNode || err != nil || t < 1 || t > 100 {
+					d.fail(k, p, "want a tier from 1 to 100 as key, got %s", truncate(k.Value, 20))
+					continue
+				}
+				if _, dup := dc.TierRoles[t]; dup {
+					d.fail(k, fmt.Sprintf("%s.%d", p, t), "given twice")
+					continue
+				}
+				var s string
+				d.snowflake(v, fmt.Sprintf("%s.%d", p, t), "a role id", &s)
+				if s != "" {
+					dc.TierRoles[t] = s
+				}
+			}
+		},
+		"check_every":     func(n *yaml.Node, p string) { d.duration(n, p, &dc.CheckEvery) },
+		"role_sync_every": func(n *yaml.Node, p string) { d.duration(n, p, &dc.RoleSyncEvery) },
+		"notice_every":    func(n *yaml.Node, p string) { d.duration(n, p, &dc.NoticeEvery) },
+		"x_oauth": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			o := &XOAuth{AuthorizeURL: DefaultXAuthorizeURL, TokenURL: DefaultXTokenURL}
+			d.mapping(n, p, map[string]field{
+				"client_id": func(n *yaml.Node, p string) {
+					if s, ok := d.str(n, p, "the X app's OAuth 2.0 client id"); ok {
+						o.ClientID = strings.TrimSpace(s)
+					}
+				},
+				"client_secret": func(n *yaml.Node, p string) { d.secret(n, p, &o.ClientSecret) },
+				"authorize_url": func(n *yaml.Node, p string) { d.endpoint(n, p, &o.AuthorizeURL) },
+				"token_url":     func(n *yaml.Node, p string) { d.endpoint(n, p, &o.TokenURL) },
+			})
+			if n.Kind == yaml.MappingNode && o.ClientID == "" {
+				d.fail(n, p+".client_id", "required: the OAuth 2.0 client id of the X app (Developer Portal, Keys and tokens)")
+			}
+			dc.XOAuth = o
+		},
+	})
+	if n.Kind == yaml.MappingNode {
+		if dc.ApplicationID == "" {
+			d.fail(n, path+".application_id", "required: the Discord application's id")
+		}
+		if dc.PublicKey == nil {
+			d.fail(n, path+".public_key", "required: interactions are verified with the application's public key")
+		}
+		if dc.BotToken.value == "" {
+			d.fail(n, path+".bot_token", "required: the bot's token (env:NAME) for registering commands, follow-ups and announcements")
+		}
+		if len(dc.TierRoles) > 0 && dc.GuildID == "" {
+			d.fail(n, path+".guild_id", "required with tier_roles: roles are synced in one server")
+		}
+	}
+	dc.node, dc.path = n, path
+	c.Discord = dc
+}
+
+// checkDiscord checks what the discord section needs from the rest of the file, once all of it is read.
+func (d *decoder) checkDiscord(c *Config) {
+	if dc := c.Discord; dc != nil && dc.XOAuth != nil && c.PublicURL == nil {
+		d.fail(dc.node, dc.path+".x_oauth", "needs public_url: X sends members back to PUBLIC_URL/connect/x/callback")
+	}
+}
+
+// endpoint decodes an http(s) URL that may have a path (an OAuth endpoint).
+func (d *decoder) endpoint(n *yaml.Node, path string, dst *string) {
+	var u *url.URL
+	d.publicURL(n, path, &u)
+	if u != nil {
+		*dst = u.String()
+	}
+}
