@@ -1,6 +1,7 @@
 package payout
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"slices"
@@ -172,4 +173,29 @@ func BatchTypedData(d Domain, p BatchPermit) TypedData {
 	return TypedData{Types: typedTypes("PermitBatchTransferFrom", "TokenPermissions[]"), PrimaryType: "PermitBatchTransferFrom",
 		Domain: typedDomain(d), Message: map[string]any{"permitted": perms, "spender": p.Spender.String(),
 			"nonce": p.Nonce.String(), "deadline": p.Deadline.String()}}
+}
+
+type batchJSON struct {
+	Permitted []tokenAmountJSON `json:"permitted"`
+	Spender   Address           `json:"spender"`
+	Nonce     string            `json:"nonce"`
+	Deadline  string            `json:"deadline"`
+}
+
+type tokenAmountJSON struct {
+	Token  Address `json:"token"`
+	Amount string  `json:"amount"`
+}
+
+// MarshalJSON writes {"permitted":[{"token","amount"}…],"spender","nonce","deadline"}, the shape of
+// @uniswap/permit2-sdk's PermitBatchTransferFrom, numbers as decimal strings.
+func (p BatchPermit) MarshalJSON() ([]byte, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	j := batchJSON{Spender: p.Spender, Nonce: p.Nonce.String(), Deadline: p.Deadline.String(), Permitted: make([]tokenAmountJSON, len(p.Permitted))}
+	for i, t := range p.Permitted {
+		j.Permitted[i] = tokenAmountJSON{Token: t.Token, Amount: t.Amount.String()}
+	}
+	return json.Marshal(j)
 }
