@@ -29,11 +29,11 @@ func TestChainSection(t *testing.T) {
 		t.Fatalf("no chain section: %v", err)
 	}
 	for doc, want := range map[string]string{
-		"chain:\n  rpc_url: ftp://k3y@x\n":                      "line 2: field chain.rpc_url: want an http:// or https:// URL",
+		"chain:\n  rpc_url: ftp://k3y@x\n":                     "line 2: field chain.rpc_url: want an http:// or https:// URL",
 		"chain:\n  logs_from_block: -1\n  rpc_url: http://x\n": "line 2: field chain.logs_from_block: want a block number",
-		"chain:\n  logs_from_block: 5\n":                        "field chain.rpc_url: required",
-		"chain:\n  rpc_url: env:MISSING\n":                      "line 2: field chain.rpc_url: environment variable MISSING is not set",
-		"chain:\n  rpc: http://x\n":                             "line 2: field chain.rpc: unknown field",
+		"chain:\n  logs_from_block: 5\n":                       "field chain.rpc_url: required",
+		"chain:\n  rpc_url: env:MISSING\n":                     "line 2: field chain.rpc_url: environment variable MISSING is not set",
+		"chain:\n  rpc: http://x\n":                            "line 2: field chain.rpc: unknown field",
 	} {
 		_, err := parse([]byte(doc), "f.yml", env)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "k3y") {
