@@ -124,6 +124,12 @@ func (c *Client) call(ctx context.Context, method string, params []any, out any)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: the node answered HTTP %d", method, resp.StatusCode)
 	}
+	return decodeAnswer(method, id, raw, out)
+}
+
+// decodeAnswer decodes a JSON-RPC 2.0 answer to request id into out: the node's error, an answer to
+// another request or no result are errors.
+func decodeAnswer(method string, id int64, raw []byte, out any) error {
 	var r response
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return fmt.Errorf("%s: the node's answer is not JSON-RPC: %w", method, err)
@@ -132,7 +138,7 @@ func (c *Client) call(ctx context.Context, method string, params []any, out any)
 		return fmt.Errorf("%s: %w", method, r.Error)
 	}
 	if r.JSONRPC != "2.0" || string(r.ID) != strconv.FormatInt(id, 10) {
-		return fmt.Errorf("%s: the node answered jsonrpc %q id %s, want 2.0 and id %d", method, r.JSONRPC, r.ID, id)
+		return fmt.Errorf("%s: the node answered jsonrpc %q id %s, want 2.0 and id %d", method, r.JSONRPC, clip(string(r.ID)), id)
 	}
 	if len(r.Result) == 0 || string(r.Result) == "null" {
 		return fmt.Errorf("%s: the node answered no result", method)

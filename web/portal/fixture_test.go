@@ -55,7 +55,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // epochs closed), with a member key of a member paid in both epochs, an admin key, a payout signer and a
 // fake chain node on which that member's claims are funded.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	svc       *service.Service
 	url       string
 	member    string
@@ -72,7 +72,7 @@ type fixture struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newFixture(t *testing.T, dsn string) *fixture {
+func newFixture(t testing.TB, dsn string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	if dsn == "" {
@@ -152,7 +152,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 
 // paidTwice returns a member paid to a valid wallet in both epochs (the first by handle), its wallet, and
 // another member with an allocation.
-func paidTwice(t *testing.T, svc *service.Service) (string, payout.Address, string) {
+func paidTwice(t testing.TB, svc *service.Service) (string, payout.Address, string) {
 	t.Helper()
 	ctx := context.Background()
 	eps, err := svc.PortalEpochs(ctx)
