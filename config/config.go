@@ -90,6 +90,8 @@ type Config struct {
 	// Discord configures the Discord bot (POST /discord/interactions, plaudit discord register); nil when
 	// the file has no discord section (config/discord.go).
 	Discord *Discord
+	// Chain is the JSON-RPC node the member portal reads claims' statuses from (config/chain.go).
+	Chain Chain
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.

@@ -133,6 +133,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 		"github":  func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
 		"x":       func(n *yaml.Node, p string) { d.x(n, p, c) },
 		"discord": func(n *yaml.Node, p string) { d.discord(n, p, c) },
+		"chain":   func(n *yaml.Node, p string) { d.chain(n, p, &c.Chain) },
 	})
 	d.checkDiscord(c)
 	if len(d.errs) > 0 {

@@ -1,0 +1,521 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/chain"
+	"github.com/plaudit/plaudit/payout"
+)
+
+// The statuses of a Permit2 claim on chain, as the member portal shows them.
+const (
+	// ClaimUnknown: no chain node is configured (chain.rpc_url), or it could not be read.
+	ClaimUnknown = "unknown"
+	// ClaimClaimable: the nonce is unused, the deadline ahead, and the funding wallet holds and allows enough.
+	ClaimClaimable = "claimable"
+	// ClaimClaimed: the nonce was used by a transfer (the transaction is named when the logs show it).
+	ClaimClaimed = "claimed"
+	// ClaimInvalidated: the owner invalidated the nonce (Permit2 invalidateUnorderedNonces): the claim can
+	// never be used.
+	ClaimInvalidated = "invalidated"
+	// ClaimExpired: the permit's deadline has passed.
+	ClaimExpired = "expired"
+	// ClaimUnderfunded: the funding wallet's balance or its allowance to Permit2 is below the amount.
+	ClaimUnderfunded = "underfunded"
+)
+
+// ClaimKey is the key and EIP-712 domain the server signs Permit2 claims with (the config's payout
+// section).
+type ClaimKey struct {
+	Key    payout.SignerConfig
+	Domain payout.Domain
+}
+
+// ChainReader reads what a claim's status depends on from the chain: chain.Client implements it against a
+// JSON-RPC node.
+type ChainReader interface {
+	BlockNumber(ctx context.Context) (uint64, error)
+	NonceBitmap(ctx context.Context, permit2, owner payout.Address, wordPos *big.Int) (*big.Int, error)
+	BalanceOf(ctx context.Context, token, owner payout.Address) (*big.Int, error)
+	Allowance(ctx context.Context, token, owner, spender payout.Address) (*big.Int, error)
+	Logs(ctx context.Context, contract payout.Address, from uint64, topics []*payout.Hash) ([]chain.Log, error)
+}
+
+// ChainView is a chain to read claims' statuses from: the reader and the first block whose logs are
+// searched for claim transactions and invalidations (0: none are searched).
+type ChainView struct {
+	Reader        ChainReader
+	LogsFromBlock uint64
+}
+
+// PortalEpochs returns the epochs the member portal and its public pages show, newest first: today every
+// closed epoch. It is the one place that chooses them, so that showing only witnessed ("published") epochs
+// is a change here alone.
+func (s *Service) PortalEpochs(ctx context.Context) ([]*plaudit.Epoch, error) {
+	eps, err := s.Epochs(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(eps, func(a, b *plaudit.Epoch) int {
+		if c := b.End.Compare(a.End); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return eps, nil
+}
+
+// PortalEpoch returns a closed epoch the portal shows, with its allocations, or ENOTFOUND for any other.
+func (s *Service) PortalEpoch(ctx context.Context, id string) (*StoredEpoch, error) {
+	eps, err := s.PortalEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(eps, func(e *plaudit.Epoch) bool { return e.ID == id }) {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no published epoch %q", id)
+	}
+	return s.Epoch(ctx, id)
+}
+
+// PortalClaim is a Permit2 claim ready for a wallet: the signed permit, where it is checked (chain,
+// Permit2, owner), the EIP-712 document that was signed, and its status on chain.
+type PortalClaim struct {
+	Program   string           `json:"program"`
+	Epoch     string           `json:"epoch"`
+	ChainID   uint64           `json:"chainId"`
+	Permit2   payout.Address   `json:"permit2"`
+	Owner     payout.Address   `json:"owner"`
+	Permit    payout.Permit    `json:"permit"`
+	Signature payout.Signature `json:"signature"`
+	TypedData payout.TypedData `json:"-"`
+	Status    ClaimStatus      `json:"-"`
+}
+
+// ClaimStatus is a claim's status on chain, what it was read from and, when known, the transaction that
+// used or invalidated its nonce.
+type ClaimStatus struct {
+	State  string       `json:"state"`
+	Detail string       `json:"detail,omitempty"`
+	Tx     *payout.Hash `json:"tx,omitempty"`
+	Block  uint64       `json:"block,omitempty"` // the latest block when it was read
+}
+
+// WalletPayout is what one wallet is paid in one published epoch: the allocations paying it (members sharing
+// a wallet share one claim for their sum), each allocation's Merkle proof, and the claim (nil without a
+// signer).
+type WalletPayout struct {
+	Epoch       *plaudit.Epoch
+	Wallet      payout.Address
+	Amount      *big.Int // base units: the claim's amount, Σ of the allocations' Paid
+	Allocations []plaudit.Allocation
+	Proofs      []*PayoutProof
+	Claim       *PortalClaim
+}
+
+// MemberEpoch is a member's line of one published epoch: the allocation (points, share, fee, carry, paid)
+// and, when it was paid to a valid wallet, the wallet's payout.
+type MemberEpoch struct {
+	Epoch      *plaudit.Epoch
+	Allocation plaudit.Allocation
+	Payout     *WalletPayout // nil when nothing was paid or the wallet is not valid
+}
+
+// MemberPayouts returns member's line in every published epoch that allocated them anything, newest first,
+// with the proofs and (when key is not nil) the signed claims of what was paid. The claims are exactly
+// those of EpochClaims (same nonce, amount and signature), signed for this wallet only.
+func (s *Service) MemberPayouts(ctx context.Context, key *ClaimKey, member string) ([]MemberEpoch, error) {
+	eps, err := s.PortalEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer, done, err := openClaimKey(key)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var out []MemberEpoch
+	for _, ep := range eps {
+		ce, err := s.Epoch(ctx, ep.ID)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(ce.Allocations, func(a plaudit.Allocation) bool { return a.Member == member })
+		if i < 0 {
+			continue
+		}
+		me := MemberEpoch{Epoch: ce.Epoch, Allocation: ce.Allocations[i]}
+		if addr, err := payout.ParseAddress(me.Allocation.Wallet); err == nil && me.Allocation.Paid != nil && me.Allocation.Paid.Sign() > 0 {
+			if me.Payout, err = walletPayout(ctx, ce, addr, signer, key); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, me)
+	}
+	return out, nil
+}
+
+// WalletPayouts returns what wallet is paid in every published epoch, newest first, with proofs and (when
+// key is not nil) claims: the read-only view of someone who enters an address instead of signing in.
+func (s *Service) WalletPayouts(ctx context.Context, key *ClaimKey, wallet payout.Address) ([]*WalletPayout, error) {
+	eps, err := s.PortalEpochs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	signer, done, err := openClaimKey(key)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var out []*WalletPayout
+	for _, ep := range eps {
+		ce, err := s.Epoch(ctx, ep.ID)
+		if err != nil {
+			return nil, err
+		}
+		wp, err := walletPayout(ctx, ce, wallet, signer, key)
+		if err != nil {
+			return nil, err
+		}
+		if wp != nil {
+			out = append(out, wp)
+		}
+	}
+	return out, nil
+}
+
+// openClaimKey opens key's signer (nil when key is nil); done destroys it.
+func openClaimKey(key *ClaimKey) (*payout.Signer, func(), error) {
+	if key == nil {
+		return nil, func() {}, nil
+	}
+	signer, err := key.Key.Signer()
+	if err != nil {
+		return nil, nil, err
+	}
+	return signer, signer.Destroy, nil
+}
+
+// walletPayout builds wallet's payout in ce, or nil when ce pays it nothing.
+func walletPayout(ctx context.Context, ce *StoredEpoch, wallet payout.Address, signer *payout.Signer, key *ClaimKey) (*WalletPayout, error) {
+	wp := &WalletPayout{Epoch: ce.Epoch, Wallet: wallet, Amount: new(big.Int)}
+	for _, a := range ce.Allocations {
+		if a.Paid == nil || a.Paid.Sign() <= 0 {
+			continue
+		}
+		if addr, err := payout.ParseAddress(a.Wallet); err == nil && addr == wallet {
+			wp.Allocations = append(wp.Allocations, a)
+			wp.Amount.Add(wp.Amount, a.Paid)
+		}
+	}
+	if len(wp.Allocations) == 0 {
+		return nil, nil
+	}
+	et, _, err := epochTree(ce, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range et.Members {
+		l := et.Tree.Leaf(i)
+		if l.Address != wallet {
+			continue
+		}
+		proof, err := et.Tree.Proof(i)
+		if err != nil {
+			return nil, fmt.Errorf("epoch %s: proof of %s: %w", ce.Epoch.ID, et.Members[i], err)
+		}
+		wp.Proofs = append(wp.Proofs, &PayoutProof{Epoch: ce.Epoch.ID, Member: et.Members[i], Wallet: l.Address,
+			Amount: new(big.Int).Set(l.Amount), Leaf: et.Tree.LeafHash(i), Proof: proof, Root: et.Tree.Root()})
+	}
+	if signer == nil {
+		return wp, nil
+	}
+	token, err := payout.ParseAddress(ce.Epoch.Token)
+	if err != nil {
+		return wp, nil // an epoch paying no ERC-20 has no Permit2 claims
+	}
+	opts := payout.ClaimOptions{Domain: key.Domain, Token: token, Program: ce.Epoch.Program, Epoch: ce.Epoch.ID}
+	if err := checkClaimOptions(opts); err != nil {
+		return nil, err
+	}
+	signed, err := payout.SignClaims(ctx, signer, opts, []payout.Claim{{Beneficiary: wallet, Amount: wp.Amount}})
+	if err != nil {
+		return nil, fmt.Errorf("sign the claim of %s in epoch %s: %w", wallet, ce.Epoch.ID, err)
+	}
+	c := signed[0]
+	wp.Claim = &PortalClaim{Program: ce.Epoch.Program, Epoch: ce.Epoch.ID, ChainID: key.Domain.ChainID, Permit2: key.Domain.Permit2,
+		Owner: c.Owner, Permit: c.Permit, Signature: c.Signature, TypedData: payout.PermitTypedData(key.Domain, c.Permit),
+		Status: ClaimStatus{State: ClaimUnknown, Detail: "no chain node configured (chain.rpc_url)"}}
+	return wp, nil
+}
+
+// chainReads caches what one status pass reads, so that each bitmap word, balance and allowance is read once.
+type chainReads struct {
+	ch      ChainView
+	bitmaps map[string]*big.Int
+	funds   map[string]*big.Int
+	logs    map[string][]chain.Log
+}
+
+func (r *chainReads) bitmap(ctx context.Context, permit2, owner payout.Address, word *big.Int) (*big.Int, error) {
+	k := permit2.String() + owner.String() + word.String()
+	if v, ok := r.bitmaps[k]; ok {
+		return v, nil
+	}
+	v, err := r.ch.Reader.NonceBitmap(ctx, permit2, owner, word)
+	if err != nil {
+		return nil, err
+	}
+	r.bitmaps[k] = v
+	return v, nil
+}
+
+func (r *chainReads) fund(ctx context.Context, what string, token, owner, permit2 payout.Address) (*big.Int, error) {
+	k := what + token.String() + owner.String() + permit2.String()
+	if v, ok := r.funds[k]; ok {
+		return v, nil
+	}
+	var v *big.Int
+	var err error
+	if what == "balance" {
+		v, err = r.ch.Reader.BalanceOf(ctx, token, owner)
+	} else {
+		v, err = r.ch.Reader.Allowance(ctx, token, owner, permit2)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.funds[k] = v
+	return v, nil
+}
+
+func (r *chainReads) logsOf(ctx context.Context, contract payout.Address, topics ...*payout.Hash) ([]chain.Log, error) {
+	k := contract.String()
+	for _, t := range topics {
+		if t != nil {
+			k += t.String()
+		}
+	}
+	if v, ok := r.logs[k]; ok {
+		return v, nil
+	}
+	v, err := r.ch.Reader.Logs(ctx, contract, r.ch.LogsFromBlock, topics)
+	if err != nil {
+		return nil, err
+	}
+	r.logs[k] = v
+	return v, nil
+}
+
+// ClaimStatuses reads the status of each claim from the chain, at the latest block, and sets it: claimed or
+// invalidated when its nonce's bit is set in Permit2's bitmap (told apart, and the transaction named, by
+// the logs from ch.LogsFromBlock), expired past its deadline (now, the wall clock: a status is for display,
+// never settled), underfunded when the owner's balance or allowance to Permit2 is below the amount (the
+// claims still claimable are counted together, oldest first, since each one paid lowers what is left for
+// the next), claimable otherwise. A chain that cannot be read leaves every status unknown and returns the
+// error.
+func ClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, now time.Time) error {
+	if ch.Reader == nil || len(claims) == 0 {
+		return nil
+	}
+	block, err := ch.Reader.BlockNumber(ctx)
+	if err != nil {
+		setUnknown(claims, err)
+		return err
+	}
+	r := &chainReads{ch: ch, bitmaps: map[string]*big.Int{}, funds: map[string]*big.Int{}, logs: map[string][]chain.Log{}}
+	states := make([]ClaimStatus, len(claims))
+	// Oldest first, so that the funds left are spent on the claims that have waited longest.
+	order := make([]int, len(claims))
+	for i := range order {
+		order[i] = len(claims) - 1 - i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(claims[a].Epoch, claims[b].Epoch) })
+	owed := map[string]*big.Int{}
+	for _, i := range order {
+		c := claims[i]
+		st, err := claimStatus(ctx, r, c, now, owed)
+		if err != nil {
+			setUnknown(claims, err)
+			return fmt.Errorf("claim status of epoch %s: %w", c.Epoch, err)
+		}
+		st.Block = block
+		states[i] = st
+	}
+	for i, c := range claims {
+		c.Status = states[i]
+	}
+	return nil
+}
+
+func setUnknown(claims []*PortalClaim, err error) {
+	for _, c := range claims {
+		c.Status = ClaimStatus{State: ClaimUnknown, Detail: "the chain node could not be read: " + plaudit.ErrorMessage(err)}
+	}
+}
+
+func claimStatus(ctx context.Context, r *chainReads, c *PortalClaim, now time.Time, owed map[string]*big.Int) (ClaimStatus, error) {
+	p := c.Permit
+	word, bit := payout.NonceWord(p.Nonce)
+	bm, err := r.bitmap(ctx, c.Permit2, c.Owner, word)
+	if err != nil {
+		return ClaimStatus{}, err
+	}
+	if bm.Bit(int(bit)) == 1 {
+		return usedStatus(ctx, r, c, word, bit)
+	}
+	if p.Deadline.IsInt64() && now.Unix() > p.Deadline.Int64() {
+		return ClaimStatus{State: ClaimExpired, Detail: fmt.Sprintf("its deadline %s passed", time.Unix(p.Deadline.Int64(), 0).UTC().Format(time.RFC3339))}, nil
+	}
+	k := p.Token.String() + c.Owner.String()
+	if owed[k] == nil {
+		owed[k] = new(big.Int)
+	}
+	need := new(big.Int).Add(owed[k], p.Amount)
+	bal, err := r.fund(ctx, "balance", p.Token, c.Owner, c.Permit2)
+	if err != nil {
+		return ClaimStatus{}, err
+	}
+	allow, err := r.fund(ctx, "allowance", p.Token, c.Owner, c.Permit2)
+	if err != nil {
+		return ClaimStatus{}, err
+	}
+	switch {
+	case bal.Cmp(need) < 0:
+		return ClaimStatus{State: ClaimUnderfunded, Detail: fmt.Sprintf("the funding wallet %s holds %s base units; this claim and the older unclaimed ones need %s", c.Owner, bal, need)}, nil
+	case allow.Cmp(need) < 0:
+		return ClaimStatus{State: ClaimUnderfunded, Detail: fmt.Sprintf("the funding wallet %s allows Permit2 %s base units; this claim and the older unclaimed ones need %s", c.Owner, allow, need)}, nil
+	}
+	owed[k] = need
+	return ClaimStatus{State: ClaimClaimable}, nil
+}
+
+// usedStatus tells a used nonce's claim from an invalidated one by the logs, when they are searched.
+func usedStatus(ctx context.Context, r *chainReads, c *PortalClaim, word *big.Int, bit uint) (ClaimStatus, error) {
+	if r.ch.LogsFromBlock == 0 {
+		return ClaimStatus{State: ClaimClaimed, Detail: "its nonce is used (claimed, or invalidated by the owner: set chain.logs_from_block to tell them apart)"}, nil
+	}
+	owner := chain.AddressTopic(c.Owner)
+	invs, err := r.logsOf(ctx, c.Permit2, &chain.TopicUnorderedNonceInvalidation, &owner)
+	if err != nil {
+		return ClaimStatus{}, err
+	}
+	for _, l := range invs {
+		if len(l.Data) != 64 || new(big.Int).SetBytes(l.Data[:32]).Cmp(word) != 0 {
+			continue
+		}
+		if new(big.Int).SetBytes(l.Data[32:]).Bit(int(bit)) == 1 {
+			tx := l.TxHash
+			return ClaimStatus{State: ClaimInvalidated, Detail: fmt.Sprintf("the owner invalidated its nonce in block %d", l.BlockNumber), Tx: &tx}, nil
+		}
+	}
+	to := chain.AddressTopic(c.Permit.Spender)
+	transfers, err := r.logsOf(ctx, c.Permit.Token, &chain.TopicTransfer, &owner, &to)
+	if err != nil {
+		return ClaimStatus{}, err
+	}
+	for _, l := range transfers {
+		if len(l.Data) == 32 && new(big.Int).SetBytes(l.Data).Cmp(c.Permit.Amount) == 0 {
+			tx := l.TxHash
+			return ClaimStatus{State: ClaimClaimed, Detail: fmt.Sprintf("claimed in block %d", l.BlockNumber), Tx: &tx}, nil
+		}
+	}
+	return ClaimStatus{State: ClaimClaimed, Detail: "its nonce is used; no transfer of this amount was found in the logs searched"}, nil
+}
+
+// BatchClaim is "claim all": one PermitBatchTransferFrom signature paying a wallet several of its claims of
+// one token in one transaction, with the transfer details to pass Permit2 and the claims it replaces.
+type BatchClaim struct {
+	ChainID         uint64             `json:"chainId"`
+	Permit2         payout.Address     `json:"permit2"`
+	Owner           payout.Address     `json:"owner"`
+	Permit          payout.BatchPermit `json:"permit"`
+	TransferDetails []TransferDetail   `json:"transferDetails"`
+	Signature       payout.Signature   `json:"signature"`
+	Epochs          []string           `json:"epochs"`
+	TypedData       payout.TypedData   `json:"-"`
+	// Invalidate are the Permit2 invalidateUnorderedNonces(wordPos, mask) calls that retire the single
+	// claims the batch replaces: the owner sends them so that a claim is never paid both ways.
+	Invalidate []NonceInvalidation `json:"invalidate"`
+}
+
+// TransferDetail is Permit2's SignatureTransferDetails: where each permitted entry goes and how much.
+type TransferDetail struct {
+	To              payout.Address `json:"to"`
+	RequestedAmount string         `json:"requestedAmount"`
+}
+
+// NonceInvalidation is one invalidateUnorderedNonces(wordPos, mask) call, numbers as decimal strings.
+type NonceInvalidation struct {
+	WordPos string `json:"wordPos"`
+	Mask    string `json:"mask"`
+}
+
+// ClaimAll signs one batch permit over claims' claims of token that are not known to be used or dead
+// (claimable, or unknown without a chain): "claim all" in one transaction. All must be for one wallet and
+// signed by key's owner. Fewer than two such claims is EINVALID (a single claim needs no batch). The nonce is
+// payout.BatchNonce of the claims' epochs, so the same claims give the same batch, byte for byte.
+func ClaimAll(key *ClaimKey, claims []*PortalClaim, token payout.Address) (*BatchClaim, error) {
+	if key == nil {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "claim all: this server has no payout signer (payout.signer_key)")
+	}
+	var pick []*PortalClaim
+	for _, c := range claims {
+		if c.Permit.Token == token && (c.Status.State == ClaimClaimable || c.Status.State == ClaimUnknown) {
+			pick = append(pick, c)
+		}
+	}
+	if len(pick) < 2 {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "claim all: %d unclaimed claim(s) of token %s: a batch needs two or more", len(pick), token)
+	}
+	slices.SortFunc(pick, func(a, b *PortalClaim) int { return strings.Compare(a.Epoch, b.Epoch) })
+	spender := pick[0].Permit.Spender
+	var programs, epochs []string
+	masks := map[string]*big.Int{}
+	var words []string
+	b := &BatchClaim{ChainID: key.Domain.ChainID, Permit2: key.Domain.Permit2, Invalidate: []NonceInvalidation{}}
+	for _, c := range pick {
+		if c.Permit.Spender != spender {
+			return nil, plaudit.Errorf(plaudit.EINVALID, "claim all: the claims are for %s and %s: a batch pays one wallet", spender, c.Permit.Spender)
+		}
+		if !slices.Contains(programs, c.Program) {
+			programs = append(programs, c.Program)
+		}
+		epochs = append(epochs, c.Epoch)
+		b.Permit.Permitted = append(b.Permit.Permitted, payout.TokenAmount{Token: token, Amount: new(big.Int).Set(c.Permit.Amount)})
+		b.TransferDetails = append(b.TransferDetails, TransferDetail{To: spender, RequestedAmount: c.Permit.Amount.String()})
+		w, bit := payout.NonceWord(c.Permit.Nonce)
+		if masks[w.String()] == nil {
+			masks[w.String()] = new(big.Int)
+			words = append(words, w.String())
+		}
+		masks[w.String()].SetBit(masks[w.String()], int(bit), 1)
+	}
+	for _, w := range words {
+		b.Invalidate = append(b.Invalidate, NonceInvalidation{WordPos: w, Mask: masks[w].String()})
+	}
+	slices.Sort(programs)
+	b.Epochs = epochs
+	b.Permit.Spender = spender
+	b.Permit.Nonce = payout.BatchNonce(strings.Join(programs, ","), epochs, token, spender)
+	b.Permit.Deadline = payout.MaxUint256()
+	signer, err := key.Key.Signer()
+	if err != nil {
+		return nil, err
+	}
+	defer signer.Destroy()
+	if signer.Address() != pick[0].Owner {
+		return nil, plaudit.Errorf(plaudit.ECONFLICT, "claim all: the claims were signed by %s, the server's key is %s", pick[0].Owner, signer.Address())
+	}
+	b.Owner = signer.Address()
+	if b.Signature, err = signer.SignBatchPermit(key.Domain, b.Permit); err != nil {
+		return nil, fmt.Errorf("claim all: %w", err)
+	}
+	b.TypedData = payout.BatchTypedData(key.Domain, b.Permit)
+	return b, nil
+}
