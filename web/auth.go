@@ -49,8 +49,10 @@ func checkCSRF(want, got string) bool {
 
 func (p *Panel) secure(r *http.Request) bool { return r.TLS != nil || p.opts.SecureCookies }
 
-func (p *Panel) setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, Expires: expires, HttpOnly: true,
+// setCookie sets a cookie that lasts maxAge (a browser-session cookie when 0). Max-Age is relative, so
+// the browser's clock does not matter; the server checks the session's expiry itself.
+func (p *Panel) setCookie(w http.ResponseWriter, r *http.Request, name, value, path string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: int(maxAge.Seconds()), HttpOnly: true,
 		Secure: p.secure(r), SameSite: http.SameSiteStrictMode})
 }
 
@@ -72,7 +74,7 @@ func (p *Panel) showLogin(w http.ResponseWriter, r *http.Request, status int, d 
 	var raw [24]byte
 	_, _ = rand.Read(raw[:])
 	nonce := base64.RawURLEncoding.EncodeToString(raw[:])
-	p.setCookie(w, r, loginCookie, nonce, Prefix+"login", time.Time{})
+	p.setCookie(w, r, loginCookie, nonce, Prefix+"login", 0)
 	p.render(w, r, status, "login", "Sign in", &caller{csrf: csrfToken(nonce)}, d)
 }
 
@@ -115,7 +117,7 @@ func (p *Panel) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p.limiter.reset("user:" + name)
 	p.clearCookie(w, r, loginCookie, Prefix+"login")
-	p.setCookie(w, r, sessionCookie, in.Token, Prefix, in.Expires)
+	p.setCookie(w, r, sessionCookie, in.Token, Prefix, in.Expires.Sub(p.svc.Now()))
 	next := d.Next
 	if next == "" {
 		next = Prefix
