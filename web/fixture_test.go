@@ -168,7 +168,7 @@ func newFixture(t *testing.T, dsn string, withJobs bool) *fixture {
 	}
 	opts := Options{Service: f.svc, Logger: quiet(), SessionTTL: time.Hour}
 	if withJobs {
-		f.sched, err = jobs.New(ctx, st, serviceWork{f.svc}, jobs.Config{ScoreEvery: time.Hour, IntegrityEvery: 24 * time.Hour, EpochCloseGrace: 24 * time.Hour}, quiet())
+		f.sched, err = jobs.New(ctx, st, serviceWork{f.svc}, jobs.Config{ScoreEvery: time.Hour, IntegrityEvery: 24 * time.Hour, EpochCloseGrace: 365 * 24 * time.Hour}, quiet())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,3 +271,5 @@ func (f *fixture) concrete(pattern string) (method, path string) {
 func editedPolicy(t testing.TB) string {
 	return strings.Replace(fixturePolicy(t), "min_payout: 1000000", "min_payout: 2000000", 1)
 }
+
+func leaderboardTop() service.LeaderboardRequest { return service.LeaderboardRequest{Limit: 1} }

@@ -318,7 +318,7 @@ func (p *Panel) rulesPreview(w http.ResponseWriter, r *http.Request) {
 	d.Document = r.PostForm.Get("policy")
 	d.Preview, err = p.svc.PreviewPolicy(r.Context(), []byte(d.Document), "the edited policy")
 	if err != nil {
-		if plaudit.ErrorCode(err) != plaudit.EINVALID {
+		if !invalid(err) {
 			p.fail(w, r, err)
 			return
 		}
@@ -327,6 +327,13 @@ func (p *Panel) rulesPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.show(w, r, "rules", "Rules", d)
+}
+
+// invalid reports whether err is bad input: a validation error with its lines and fields, or EINVALID.
+func invalid(err error) bool {
+	var ve *plaudit.ValidationError
+	var fe *plaudit.FieldError
+	return errors.As(err, &ve) || errors.As(err, &fe) || plaudit.ErrorCode(err) == plaudit.EINVALID
 }
 
 // documentErrors splits a policy error into messages, and numbers the document's lines with each error
@@ -360,7 +367,7 @@ func (p *Panel) rulesPublish(w http.ResponseWriter, r *http.Request) {
 	doc := r.PostForm.Get("policy")
 	pol, err := p.svc.ActivatePolicy(r.Context(), []byte(doc), "panel", operatorName(r))
 	if err != nil {
-		if plaudit.ErrorCode(err) == plaudit.EINVALID {
+		if invalid(err) {
 			d, berr := p.rulesBase(r)
 			if berr != nil {
 				p.fail(w, r, berr)

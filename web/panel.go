@@ -251,7 +251,8 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+	// The mux serves it (not handler directly), so that the route's path values are set.
+	p.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 }
 
 // maxForm bounds a form's body: a policy document is the largest thing posted.

@@ -43,6 +43,7 @@ var funcs = template.FuncMap{
 	"pathesc": pathEscape,
 	"add":     func(a, b int) int { return a + b },
 	"ratio":   func(r plaudit.Ratio) string { return r.String() },
+	"slug":    func(s string) string { return strings.NewReplacer(".", "-", "/", "-", ":", "-").Replace(s) },
 }
 
 // parsePages parses each page template with the layout.
@@ -110,6 +111,9 @@ func (p *Panel) problem(w http.ResponseWriter, r *http.Request, status int, head
 func (p *Panel) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := plaudit.ErrorCode(err)
 	status := http.StatusInternalServerError
+	if invalid(err) {
+		code = plaudit.EINVALID
+	}
 	switch code {
 	case plaudit.EINVALID:
 		status = http.StatusBadRequest
