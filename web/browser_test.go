@@ -74,11 +74,14 @@ func (b *browserSession) run(what string, actions ...steps) {
 }
 
 // screenshot writes the whole page as NAME.png.
-func (b *browserSession) screenshot(name string) {
+func (b *browserSession) screenshot(name string) { b.shoot(name, chromedp.FullScreenshot(100)) }
+
+// shoot writes what capture takes (the whole page, or the viewport for very long pages) as NAME.png.
+func (b *browserSession) shoot(name string, capture chromedp.Action[[]byte]) {
 	b.t.Helper()
 	ctx, cancel := b.timed()
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -317,6 +320,8 @@ func TestBrowser(t *testing.T) {
 		if rules := b.text("#by-rule"); rules == "" {
 			t.Fatal("no points by rule")
 		}
-		b.screenshot("member")
+		// A member's page is long (every score explained): the screenshot is the window at the table.
+		b.run("scroll", chromedp.ScrollIntoView(chromedp.CSS("#by-rule")))
+		b.shoot("member", chromedp.CaptureScreenshot())
 	})
 }

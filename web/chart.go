@@ -20,8 +20,8 @@ var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#
 
 // Chart geometry, in SVG user units.
 const (
-	chartW, chartH          = 720, 260
-	padL, padR, padT, padB  = 64, 16, 36, 40
+	chartW, chartH          = 720, 280
+	padL, padR, padT, padB  = 64, 16, 60, 40
 	plotW, plotH            = chartW - padL - padR, chartH - padT - padB
 	maxXLabels              = 8
 	chartFont               = `font-family="system-ui, sans-serif" font-size="12"`
@@ -127,8 +127,8 @@ func lineChart(title string, labels []string, ss []series) template.HTML {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(i, len(labels)), padT+plotH-v/top*plotH))
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"><title>%s</title></polyline>`, col, strings.Join(pts, " "), html.EscapeString(s.Name))
-		lx := padL + plotW - 110*(len(ss)-k)
-		fmt.Fprintf(&b, `<rect x="%d" y="10" width="12" height="12" fill="%s"/><text x="%d" y="20">%s</text>`, lx, col, lx+16, html.EscapeString(s.Name))
+		lx := padL + 100*k
+		fmt.Fprintf(&b, `<rect x="%d" y="32" width="12" height="12" fill="%s"/><text x="%d" y="42">%s</text>`, lx, col, lx+16, html.EscapeString(s.Name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // #nosec: every text above is escaped

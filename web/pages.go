@@ -267,6 +267,7 @@ func safeFileName(s string) string {
 // ---- rules ----
 
 type ruleLine struct {
+	Gap   bool // lines left out before this one
 	N     int
 	Text  string
 	Error string
@@ -347,20 +348,43 @@ func documentErrors(doc string, err error) ([]string, []ruleLine) {
 	case errors.As(err, &ve):
 		for _, f := range ve.Errors {
 			msgs = append(msgs, f.Error())
-			at[f.Line] = append(at[f.Line], f.Error())
+			at[f.Line] = append(at[f.Line], atLine(f))
 		}
 	case errors.As(err, &fe):
 		msgs = append(msgs, fe.Error())
-		at[fe.Line] = append(at[fe.Line], fe.Error())
+		at[fe.Line] = append(at[fe.Line], atLine(fe))
 	default:
 		msgs = append(msgs, plaudit.ErrorMessage(err))
 	}
+	// The lines around each error (three either side), with a gap marked where lines are left out.
 	lines := strings.Split(doc, "\n")
-	out := make([]ruleLine, len(lines))
+	var out []ruleLine
+	last := 0
 	for i, l := range lines {
-		out[i] = ruleLine{N: i + 1, Text: l, Error: strings.Join(at[i+1], "; ")}
+		near := false
+		for n := range at {
+			if n > 0 && i+1 >= n-3 && i+1 <= n+3 {
+				near = true
+			}
+		}
+		if !near {
+			continue
+		}
+		if last > 0 && i+1 > last+1 {
+			out = append(out, ruleLine{Gap: true})
+		}
+		out = append(out, ruleLine{N: i + 1, Text: l, Error: strings.Join(at[i+1], "; ")})
+		last = i + 1
 	}
 	return msgs, out
+}
+
+// atLine is a field error without its line, for showing at the line.
+func atLine(f *plaudit.FieldError) string {
+	if f.Field == "" {
+		return f.Reason
+	}
+	return "field " + f.Field + ": " + f.Reason
 }
 
 func (p *Panel) rulesPublish(w http.ResponseWriter, r *http.Request) {
@@ -719,12 +743,16 @@ func (p *Panel) members(w http.ResponseWriter, r *http.Request) {
 }
 
 type memberData struct {
+	More    int // scores left out of the explanation table (the smallest)
 	M       *service.MemberDetail
 	Profile *service.MemberProfile
 	Explain *service.Explanation
 	Chart   template.HTML
 	Error   string
 }
+
+// maxExplainRows is how many of a member's scores the member page explains, largest first.
+const maxExplainRows = 100
 
 func (p *Panel) member(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -761,6 +789,10 @@ func (p *Panel) member(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Chart = barChart("Points per week of "+m.Handle, labels, vals, palette[2])
+	if d.Explain != nil && len(d.Explain.Scores) > maxExplainRows {
+		d.More = len(d.Explain.Scores) - maxExplainRows
+		d.Explain.Scores = d.Explain.Scores[:maxExplainRows]
+	}
 	p.show(w, r, "member", "Member "+m.Handle, d)
 }
 
