@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/jobs"
@@ -61,6 +62,11 @@ func init() {
 			}
 			c.Logger = env.Logger
 			ev := &github.Evaluator{Client: c, Service: env.Service, PublicURL: env.Config.PublicURL, Comment: g.Comment && g.Token.Value() != "", Logger: env.Logger}
+			// The language model the policy's conversation configuration may name is paid for with the
+			// environment's key, as `plaudit score conversation` reads it.
+			if ev.LLMKey = os.Getenv("OPENAI_API_KEY"); ev.LLMKey == "" {
+				ev.LLMKey = os.Getenv("OPENROUTER_API_KEY")
+			}
 			if g.TaskPayouts {
 				key, domain, err := env.Config.Payout.Signer()
 				if err != nil {

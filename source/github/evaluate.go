@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -36,7 +37,18 @@ type Evaluator struct {
 	// Permit2 claims (service.SettleTask) if the active policy's program settles per task, and lists the
 	// claims in the comment.
 	TaskPayouts *TaskPayouts
-	Logger      *slog.Logger
+	// LLMKey is the API key of the language model the policy's conversation configuration names
+	// (OPENAI_API_KEY); LLMClient its HTTP client (nil for the default). Never logged.
+	LLMKey    string
+	LLMClient *http.Client
+	Logger    *slog.Logger
+}
+
+func (ev *Evaluator) logger() *slog.Logger {
+	if ev.Logger != nil {
+		return ev.Logger
+	}
+	return slog.Default()
 }
 
 // TaskPayouts is how per-task claims are signed: the payout section's key and EIP-712 domain.
@@ -52,6 +64,8 @@ type Evaluation struct {
 	Rewards              []Reward // by contributor, most points first
 	Commented            bool     // a comment was posted now
 	Body                 string   // the comment's text
+	// Rated is how many comments' relevance was rated and recorded now.
+	Rated int
 	// Settlement is the task's settlement (per-task programs with TaskPayouts); nil otherwise.
 	Settlement *service.TaskSettlement
 }
@@ -109,6 +123,9 @@ func (ev *Evaluator) Evaluate(ctx context.Context, repo string, number int) (*Ev
 			return nil, err
 		}
 		events = append(events, evs...)
+	}
+	if out.Rated, err = ev.recordRelevance(ctx, events); err != nil {
+		return nil, fmt.Errorf("github evaluate %s#%d: %w", repo, number, err)
 	}
 	if _, err := ev.Service.CatchUp(ctx); err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		return nil, fmt.Errorf("github evaluate %s#%d: score: %w", repo, number, err)
