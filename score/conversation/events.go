@@ -280,6 +280,15 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 				}
 			}
 		}
+		if files, ok := e.Attrs["files"].([]any); ok {
+			// The files the review covered (its commits compared with the reviewer's previous review's):
+			// counted as Ubiquity counts them, without the excluded files.
+			add, del, err := c.reviewFiles(files)
+			if err != nil {
+				return nil, err
+			}
+			r.Additions, r.Deletions = &add, &del
+		}
 		if r.Additions == nil {
 			zero := 0
 			r.Additions = &zero // a review event without its diff covers nothing
@@ -423,4 +432,33 @@ func memberOf(member func(string) string, login string) string {
 		}
 	}
 	return "github:" + login
+}
+
+// reviewFiles sums a review event's files (attrs.files: {filename, additions, deletions}), leaving out
+// the files the configuration excludes.
+func (c *Config) reviewFiles(files []any) (add, del int, err error) {
+	for i, f := range files {
+		m, ok := f.(map[string]any)
+		if !ok {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: want an object", i)
+		}
+		name, _ := m["filename"].(string)
+		if name == "" {
+			return 0, 0, fmt.Errorf("attrs.files[%d].filename: missing", i)
+		}
+		fe := &plaudit.Event{Attrs: m}
+		a, _, err := attrInt(fe, "additions")
+		if err != nil {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: %w", i, err)
+		}
+		d, _, err := attrInt(fe, "deletions")
+		if err != nil {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: %w", i, err)
+		}
+		if !c.excluded(name) {
+			add += a
+			del += d
+		}
+	}
+	return add, del, nil
 }
