@@ -55,7 +55,8 @@ func (ix *Index) Last() int64 {
 	return ix.last
 }
 
-// Add adds the vector of event seq; vectors must all have one length.
+// Add adds the vector of event seq; vectors must all have one length, and seqs come in increasing order
+// (a seq not above the last one added is ignored: the store is read in seq order).
 func (ix *Index) Add(seq int64, v []float32) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -64,6 +65,9 @@ func (ix *Index) Add(seq int64, v []float32) error {
 	}
 	if len(v) != ix.dims || len(v) == 0 {
 		return fmt.Errorf("embedding: a vector of %d numbers in an index of %d", len(v), ix.dims)
+	}
+	if len(ix.seqs) > 0 && seq <= ix.last {
+		return nil
 	}
 	ix.seqs = append(ix.seqs, seq)
 	ix.slab = append(ix.slab, v...)
@@ -139,4 +143,15 @@ func better(a, b Hit) bool {
 		return a.Score > b.Score
 	}
 	return a.Seq < b.Seq
+}
+
+// Vector returns a copy of the vector of event seq, if the index holds it.
+func (ix *Index) Vector(seq int64) ([]float32, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	i := sort.Search(len(ix.seqs), func(i int) bool { return ix.seqs[i] >= seq })
+	if i == len(ix.seqs) || ix.seqs[i] != seq {
+		return nil, false
+	}
+	return append([]float32(nil), ix.slab[i*ix.dims:(i+1)*ix.dims]...), true
 }
