@@ -87,6 +87,8 @@ type Config struct {
 	// X configures the X source (the x-poll job, plaudit x poll); nil when the file has no x section, and
 	// then X is not polled.
 	X *X
+	// Search configures search (search.embeddings); nil when the file has no search section.
+	Search *Search
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.

@@ -133,6 +133,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 		},
 		"github": func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub); githubAt = n },
 		"x":      func(n *yaml.Node, p string) { d.x(n, p, c) },
+		"search": func(n *yaml.Node, p string) { d.search(n, p, c) },
 	})
 	if c.GitHub.TaskPayouts && !c.Payout.Signs() {
 		d.fail(githubAt, "github.task_payouts", "needs the payout section's signer (payout.signer_key or signer_sealed, and chain_id): per-task settlement signs Permit2 claims")

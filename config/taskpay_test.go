@@ -28,3 +28,20 @@ func TestGitHubTaskPayouts(t *testing.T) {
 		t.Fatalf("task_payouts not a boolean: %v", err)
 	}
 }
+
+// TestSearchEmbeddings: the search.embeddings section, and its required keys.
+func TestSearchEmbeddings(t *testing.T) {
+	t.Setenv("PLAUDIT_TEST_OPENAI", "sk-secret-key")
+	c, err := config.Parse([]byte("search:\n  embeddings:\n    endpoint: https://api.openai.com/v1\n    model: text-embedding-3-small\n    api_key: env:PLAUDIT_TEST_OPENAI\n    dimensions: 256\n"), "serve.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Search.Embeddings
+	if e == nil || e.Endpoint != "https://api.openai.com/v1" || e.Model != "text-embedding-3-small" || e.APIKey.Value() != "sk-secret-key" || e.Dimensions != 256 {
+		t.Fatalf("embeddings %+v", e)
+	}
+	_, err = config.Parse([]byte("search:\n  embeddings:\n    endpoint: https://api.openai.com/v1\n"), "serve.yml")
+	if err == nil || !strings.Contains(err.Error(), "search.embeddings.model") {
+		t.Fatalf("no model: %v", err)
+	}
+}

@@ -23,6 +23,19 @@ type Embeddings struct {
 	Embedder Embedder
 }
 
+// defaultEmbeddings holds, per service, the embeddings a Search without its own uses (UseEmbeddings).
+var defaultEmbeddings sync.Map // *Service → *Embeddings
+
+// UseEmbeddings makes em the embeddings every Search that names none ranks by (the server's
+// search.embeddings, so that GET /v1/search uses them); nil goes back to the offline search.
+func (s *Service) UseEmbeddings(em *Embeddings) {
+	if em == nil {
+		defaultEmbeddings.Delete(s)
+		return
+	}
+	defaultEmbeddings.Store(s, em)
+}
+
 // embedBatch is how many events EmbedPending embeds and stores at a time.
 const embedBatch = 256
 

@@ -47,6 +47,11 @@ func (s *Service) Search(ctx context.Context, r SearchRequest) (*SearchPage, err
 	if !ok {
 		return nil, plaudit.Errorf(plaudit.EINTERNAL, "search: the store does not support search")
 	}
+	if r.Embeddings == nil {
+		if em, ok := defaultEmbeddings.Load(s); ok {
+			r.Embeddings = em.(*Embeddings)
+		}
+	}
 	q := plaudit.SearchQuery{Sources: r.Sources, Since: r.Since, Until: r.Until, Limit: r.Limit}
 	if q.Limit == 0 {
 		q.Limit = DefaultSearchLimit
