@@ -15,8 +15,8 @@ import (
 const PostgresSearchCandidates = 2000
 
 // SearchEvents returns the events whose content matches every term of q, best first, ties in Seq order.
-// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the GIN-indexed
-// to_tsvector('simple', content); Rank is made "higher is better" on both. Terms come from
+// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the stored, GIN-indexed
+// content_tsv (to_tsvector('simple', content)); Rank is made "higher is better" on both. Terms come from
 // plaudit.ParseSearchQuery, so they hold only letters and digits and are quoted here besides: no user input
 // is ever read as query syntax.
 func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudit.SearchHit, error) {
@@ -75,11 +75,12 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		// ts_rank reads the tsvector of every row it ranks, so ranking all of a common word's matches took
 		// seconds at 1M posts. Only the PostgresSearchCandidates most recent matches are ranked: the
 		// candidates come from the GIN index for a rare query, or from walking seq backwards with the
-		// match as a filter for a common one (the planner picks by the index's statistics), both bounded.
+		// match as a filter for a common one (the planner picks by the column's statistics), both
+		// bounded, and both read the stored content_tsv rather than parse the content again.
 		where, fargs := filters()
-		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(to_tsvector('simple', e.content), " + tsq + ") AS r, " +
+		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r, " +
 			"ts_headline('simple', e.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') " +
-			"FROM (SELECT e.seq FROM events e WHERE to_tsvector('simple', e.content) @@ " + tsq + where +
+			"FROM (SELECT e.seq FROM events e WHERE e.content_tsv @@ " + tsq + where +
 			" ORDER BY e.seq DESC LIMIT " + strconv.Itoa(PostgresSearchCandidates) + ") c JOIN events e ON e.seq = c.seq")
 		// The query is written three times (rank, headline, match), so its arguments are too.
 		args = append(append(append(append(args, targs...), targs...), targs...), fargs...)
