@@ -46,7 +46,7 @@ type SearchHit struct {
 }
 
 // SearchStore finds events by the text of their content. Both stores implement it: SQLite with an FTS5
-// index, PostgreSQL with a GIN index over to_tsvector('simple', content).
+// index, PostgreSQL with a GIN index over the stored tsvector content_tsv (to_tsvector('simple', content)).
 type SearchStore interface {
 	// SearchEvents returns the events whose content matches every term of q, best first; hits of equal
 	// rank come in Seq order, so a page is the same every time.

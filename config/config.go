@@ -92,6 +92,8 @@ type Config struct {
 	Discord *Discord
 	// Chain is the JSON-RPC node the member portal reads claims' statuses from (config/chain.go).
 	Chain Chain
+	// Search configures search (search.embeddings); nil when the file has no search section.
+	Search *Search
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.
@@ -146,6 +148,10 @@ type GitHub struct {
 	Repos []string
 	// Comment posts the evaluation comment on an issue closed as completed (github.comment).
 	Comment bool
+	// TaskPayouts settles each issue closed as completed at once into Permit2 claims when the active
+	// policy's program settles per task (github.task_payouts; program.settlement: task); it needs the payout
+	// section's signer.
+	TaskPayouts bool
 }
 
 // Configured reports whether the github section enables the webhook (it has a secret).

@@ -59,6 +59,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 		return nil, &plaudit.ValidationError{Input: file, Errors: []*plaudit.FieldError{{Line: line, Index: -1, Reason: "more than one YAML document"}}}
 	}
 	d := &decoder{lookup: lookup}
+	var githubAt *yaml.Node // the github section, for a check across sections
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -130,12 +131,16 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				d.fail(n, p+".rescue_after", "must be longer than job_timeout (%s): a job still within its time is not dead", c.Jobs.JobTimeout)
 			}
 		},
-		"github":  func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
+		"github":  func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub); githubAt = n },
 		"x":       func(n *yaml.Node, p string) { d.x(n, p, c) },
 		"discord": func(n *yaml.Node, p string) { d.discord(n, p, c) },
 		"chain":   func(n *yaml.Node, p string) { d.chain(n, p, &c.Chain) },
+		"search":  func(n *yaml.Node, p string) { d.search(n, p, c) },
 	})
 	d.checkDiscord(c)
+	if c.GitHub.TaskPayouts && !c.Payout.Signs() {
+		d.fail(githubAt, "github.task_payouts", "needs the payout section's signer (payout.signer_key or signer_sealed, and chain_id): per-task settlement signs Permit2 claims")
+	}
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
 	}
@@ -595,8 +600,9 @@ func (d *decoder) github(n *yaml.Node, path string, g *GitHub) {
 				g.APIURL = u.String()
 			}
 		},
-		"repos":   func(n *yaml.Node, p string) { d.repos(n, p, &g.Repos) },
-		"comment": func(n *yaml.Node, p string) { d.boolean(n, p, &g.Comment) },
+		"repos":        func(n *yaml.Node, p string) { d.repos(n, p, &g.Repos) },
+		"comment":      func(n *yaml.Node, p string) { d.boolean(n, p, &g.Comment) },
+		"task_payouts": func(n *yaml.Node, p string) { d.boolean(n, p, &g.TaskPayouts) },
 	})
 	if n.Kind == yaml.MappingNode {
 		if g.Comment && g.Token.value == "" {

@@ -77,7 +77,16 @@ type Program struct {
 	// between two toggles of one member. It is part of the policy (and so of its hash) rather than a
 	// per-call setting, so that one member's toggles are always judged by the same rules.
 	Governance Governance `yaml:"governance"`
+	// Settlement is how the program pays tokens: by epoch (the default, written "epoch" or left out: each
+	// epoch's pool is split pro rata) or "task", as Ubiquity pays: each completed GitHub issue is settled
+	// at once into Permit2 claims for its contributors' rewards (a point is one token), with nonces
+	// derived from the issue's id (service.SettleTask). A per-task program's epochs pay no pool (so
+	// pool.amount must be 0: no reward is paid twice) and its pool.token must be a 0x token address.
+	Settlement string `yaml:"settlement,omitempty"`
 }
+
+// SettlementTask is program.settlement's value for a program that settles each completed task at once.
+const SettlementTask = "task"
 
 // Governance is the program's ENG governance model and toggle cooldown (see docs/ledger.md).
 type Governance struct {
@@ -371,6 +380,19 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 		g.Unspent = "carry"
 	} else if g.Unspent != "carry" && g.Unspent != "treasury" {
 		d.failAt("program.unspent", `want "carry" or "treasury", got %q`, truncate(g.Unspent, 40))
+	}
+	switch g.Settlement {
+	case "", "epoch":
+		g.Settlement = "" // the default, left out of the hash as before the key existed
+	case SettlementTask:
+		if g.Pool.Amount != nil && g.Pool.Amount.Sign() > 0 {
+			d.failAt("program.pool.amount", "must be 0 with settlement: task (tasks are paid as they complete; a pool would pay them twice)")
+		}
+		if !addressPattern.MatchString(g.Pool.Token) {
+			d.failAt("program.pool.token", "settlement: task pays Permit2 claims: want the token's 0x address, got %q", truncate(g.Pool.Token, 50))
+		}
+	default:
+		d.failAt("program.settlement", `want "epoch" or "task", got %q`, truncate(g.Settlement, 40))
 	}
 	if g.FeeRate < 0 || g.FeeRate >= plaudit.One {
 		d.failAt("program.fee_rate", "want 0 up to but not including 1, got %s", g.FeeRate)

@@ -153,7 +153,8 @@ func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 		return
 	}
 	switch e.Kind {
-	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview:
+	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview, plaudit.KindRelevance:
+		// Relevance events are the conversations' recorded ratings: scoring replays them.
 		s.events = append(s.events, *e)
 		s.dirty = true
 	}

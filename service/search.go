@@ -27,6 +27,9 @@ type SearchRequest struct {
 	Until   time.Time        // exclusive; zero for no bound
 	Limit   int              // 0 for DefaultSearchLimit
 	Cursor  string           // the NextCursor of the previous page; "" for the first
+	// Embeddings, when set (search.embeddings), ranks by cosine similarity of embeddings instead of by
+	// full-text relevance; nil searches offline.
+	Embeddings *Embeddings
 }
 
 // SearchPage is one page of search hits, best first.
@@ -43,6 +46,11 @@ func (s *Service) Search(ctx context.Context, r SearchRequest) (*SearchPage, err
 	ss, ok := s.store.(plaudit.SearchStore)
 	if !ok {
 		return nil, plaudit.Errorf(plaudit.EINTERNAL, "search: the store does not support search")
+	}
+	if r.Embeddings == nil {
+		if em, ok := defaultEmbeddings.Load(s); ok {
+			r.Embeddings = em.(*Embeddings)
+		}
 	}
 	q := plaudit.SearchQuery{Sources: r.Sources, Since: r.Since, Until: r.Until, Limit: r.Limit}
 	if q.Limit == 0 {
@@ -69,6 +77,10 @@ func (s *Service) Search(ctx context.Context, r SearchRequest) (*SearchPage, err
 	switch {
 	case r.Query != "" && r.Like != "":
 		return nil, plaudit.Errorf(plaudit.EINVALID, "search: give a query or like, not both")
+	case r.Like != "" && !strings.Contains(r.Like, "/"):
+		return nil, plaudit.Errorf(plaudit.EINVALID, "search: like %q: want SOURCE/ID", r.Like)
+	case r.Embeddings != nil:
+		return s.semanticSearch(ctx, r, q)
 	case r.Like != "":
 		src, id, ok := strings.Cut(r.Like, "/")
 		if !ok || src == "" || id == "" {

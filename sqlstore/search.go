@@ -3,14 +3,20 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/plaudit/plaudit"
 )
 
+// PostgresSearchCandidates is how many matching events PostgreSQL ranks for one search: the most recent
+// ones (highest seq). Ranking is exact among them; an older match past them is not found by that query
+// (its words narrowed, or --since/--until, find it).
+const PostgresSearchCandidates = 2000
+
 // SearchEvents returns the events whose content matches every term of q, best first, ties in Seq order.
-// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the GIN-indexed
-// to_tsvector('simple', content); Rank is made "higher is better" on both. Terms come from
+// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the stored, GIN-indexed
+// content_tsv (to_tsvector('simple', content)); Rank is made "higher is better" on both. Terms come from
 // plaudit.ParseSearchQuery, so they hold only letters and digits and are quoted here besides: no user input
 // is ever read as query syntax.
 func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudit.SearchHit, error) {
@@ -30,22 +36,54 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		b    strings.Builder
 		args []any
 	)
+	// filters are the query's other conditions on the events table aliased e, and their arguments.
+	filters := func() (string, []any) {
+		var f strings.Builder
+		var fa []any
+		if len(q.Sources) > 0 {
+			f.WriteString(" AND e.source IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(q.Sources)), ", ") + ")")
+			for _, s := range q.Sources {
+				fa = append(fa, string(s))
+			}
+		}
+		if q.Exclude != 0 {
+			f.WriteString(" AND e.seq <> ?")
+			fa = append(fa, q.Exclude)
+		}
+		if !q.Since.IsZero() {
+			f.WriteString(" AND e.time_ns >= ?")
+			fa = append(fa, clampNS(q.Since))
+		}
+		if !q.Until.IsZero() {
+			f.WriteString(" AND e.time_ns < ?")
+			fa = append(fa, clampNS(q.Until))
+		}
+		return f.String(), fa
+	}
 	if db.dialect == Postgres {
 		parts := make([]string, len(q.Terms))
+		var targs []any
 		for i, t := range q.Terms {
 			parts[i] = "phraseto_tsquery('simple', ?)"
-			args = append(args, strings.Join(t.Words, " "))
+			targs = append(targs, strings.Join(t.Words, " "))
 		}
 		op := " && "
 		if q.Any {
 			op = " || "
 		}
 		tsq := "(" + strings.Join(parts, op) + ")"
-		// The query is written three times (rank, headline, match), so its arguments are too.
-		args = append(append(append([]any{}, args...), args...), args...)
-		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(to_tsvector('simple', e.content), " + tsq + ") AS r, " +
+		// ts_rank reads the tsvector of every row it ranks, so ranking all of a common word's matches took
+		// seconds at 1M posts. Only the PostgresSearchCandidates most recent matches are ranked: the
+		// candidates come from the GIN index for a rare query, or from walking seq backwards with the
+		// match as a filter for a common one (the planner picks by the column's statistics), both
+		// bounded, and both read the stored content_tsv rather than parse the content again.
+		where, fargs := filters()
+		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r, " +
 			"ts_headline('simple', e.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') " +
-			"FROM events e WHERE to_tsvector('simple', e.content) @@ " + tsq)
+			"FROM (SELECT e.seq FROM events e WHERE e.content_tsv @@ " + tsq + where +
+			" ORDER BY e.seq DESC LIMIT " + strconv.Itoa(PostgresSearchCandidates) + ") c JOIN events e ON e.seq = c.seq")
+		// The query is written three times (rank, headline, match), so its arguments are too.
+		args = append(append(append(append(args, targs...), targs...), targs...), fargs...)
 	} else {
 		parts := make([]string, len(q.Terms))
 		for i, t := range q.Terms {
@@ -59,24 +97,9 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", -bm25(events_fts) AS r, " +
 			"snippet(events_fts, 0, '[', ']', '…', 16) " +
 			"FROM events_fts JOIN events e ON e.seq = events_fts.rowid WHERE events_fts MATCH ?")
-	}
-	if len(q.Sources) > 0 {
-		b.WriteString(" AND e.source IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(q.Sources)), ", ") + ")")
-		for _, s := range q.Sources {
-			args = append(args, string(s))
-		}
-	}
-	if q.Exclude != 0 {
-		b.WriteString(" AND e.seq <> ?")
-		args = append(args, q.Exclude)
-	}
-	if !q.Since.IsZero() {
-		b.WriteString(" AND e.time_ns >= ?")
-		args = append(args, clampNS(q.Since))
-	}
-	if !q.Until.IsZero() {
-		b.WriteString(" AND e.time_ns < ?")
-		args = append(args, clampNS(q.Until))
+		where, fargs := filters()
+		b.WriteString(where)
+		args = append(args, fargs...)
 	}
 	b.WriteString(" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?")
 	args = append(args, q.Limit, q.Offset)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/config"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -20,6 +21,7 @@ func init() {
 		limit        int
 		cursor       string
 		asJSON       bool
+		configFile   string
 	)
 	cmd := &cobra.Command{
 		Use:   "search [QUERY]",
@@ -27,7 +29,9 @@ func init() {
 		Long: `search ranks stored events by full-text relevance to QUERY (SQLite FTS5, PostgreSQL full-text search):
 every word must match, "quoted phrases" match their words in order, and any other character only separates
 words (no query syntax). With --like SOURCE/ID instead of a query it finds events similar to a stored one
-(near-duplicates first), leaving the event itself out. Offline: no embeddings service is used.`,
+(near-duplicates first), leaving the event itself out. Offline: no embeddings service is used, unless
+--config names a serve configuration with search.embeddings: then events not embedded yet are embedded
+first (each once), and hits rank by the cosine similarity of their embeddings to the query's.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := service.SearchRequest{Like: like, Limit: limit, Cursor: cursor}
@@ -57,7 +61,20 @@ words (no query syntax). With --like SOURCE/ID instead of a query it finds event
 				return err
 			}
 			defer st.Close()
-			page, err := newService(st).Search(ctx, req)
+			svc := newService(st)
+			if configFile != "" {
+				cfg, err := config.Load(configFile)
+				if err != nil {
+					return err
+				}
+				if cfg.Search != nil && cfg.Search.Embeddings != nil {
+					req.Embeddings = newEmbeddings(cfg.Search.Embeddings)
+					if _, err := svc.EmbedPending(ctx, req.Embeddings, 0); err != nil {
+						return err
+					}
+				}
+			}
+			page, err := svc.Search(ctx, req)
 			if err != nil {
 				return err
 			}
@@ -75,6 +92,7 @@ words (no query syntax). With --like SOURCE/ID instead of a query it finds event
 	cmd.Flags().IntVar(&limit, "limit", service.DefaultSearchLimit, "hits to print")
 	cmd.Flags().StringVar(&cursor, "cursor", "", "the next page: the cursor printed after the previous one")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the page as JSON")
+	cmd.Flags().StringVar(&configFile, "config", "", "a serve configuration `FILE`: with search.embeddings, search by embeddings")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/jobs"
@@ -61,6 +62,18 @@ func init() {
 			}
 			c.Logger = env.Logger
 			ev := &github.Evaluator{Client: c, Service: env.Service, PublicURL: env.Config.PublicURL, Comment: g.Comment && g.Token.Value() != "", Logger: env.Logger}
+			// The language model the policy's conversation configuration may name is paid for with the
+			// environment's key, as `plaudit score conversation` reads it.
+			if ev.LLMKey = os.Getenv("OPENAI_API_KEY"); ev.LLMKey == "" {
+				ev.LLMKey = os.Getenv("OPENROUTER_API_KEY")
+			}
+			if g.TaskPayouts {
+				key, domain, err := env.Config.Payout.Signer()
+				if err != nil {
+					return jobs.Outcome{}, err
+				}
+				ev.TaskPayouts = &github.TaskPayouts{Key: key, Domain: domain}
+			}
 			res, err := ev.Evaluate(ctx, a.Repo, a.Number)
 			if err != nil {
 				return jobs.Outcome{}, err
@@ -68,6 +81,12 @@ func init() {
 			note := fmt.Sprintf("evaluated %s#%d: %d contributors", a.Repo, a.Number, len(res.Rewards))
 			if res.Commented {
 				note += ", commented"
+			}
+			if st := res.Settlement; st != nil {
+				note += fmt.Sprintf(", task settled: %d claims", len(st.Claims.Claims))
+				if st.Already {
+					note += " (settled before)"
+				}
 			}
 			return jobs.Outcome{Items: int64(res.Accepted), Awards: int64(len(res.Rewards)), Note: note}, nil
 		}}, true

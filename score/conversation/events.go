@@ -24,6 +24,9 @@ type EventOptions struct {
 	// leave Member empty for the engine to fill in from the actor; task rewards go to assignees, who are not
 	// the actor of the issue event, so they need it. Nil or "" falls back to "github:" + login.
 	Member func(login string) string
+	// Record, when set, hears the ratings Relevance gave (comment event id → relevance) per thread (the
+	// issue's or pull request's event id): the comments that no relevance event among the events rates.
+	Record func(thread string, ratings map[string]decimal.Decimal)
 }
 
 // threadEvents is one conversation's events.
@@ -61,9 +64,27 @@ func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt Ev
 		return t
 	}
 	var out []plaudit.Score
+	recorded := map[string]map[string]decimal.Decimal{} // thread → comment id → the first recorded rating
 	for i := range events {
 		e := &events[i]
 		if e.Source != plaudit.SourceGitHub {
+			continue
+		}
+		if e.Kind == plaudit.KindRelevance {
+			// Recorded ratings: the first one of a comment wins. One that cannot be read is left out (the
+			// comment is rated offline), as it scores nothing itself.
+			if rs, err := recordedRatings(e); err == nil && e.Target != "" {
+				m := recorded[e.Target]
+				if m == nil {
+					m = map[string]decimal.Decimal{}
+					recorded[e.Target] = m
+				}
+				for id, r := range rs {
+					if _, ok := m[id]; !ok {
+						m[id] = r
+					}
+				}
+			}
 			continue
 		}
 		switch e.Kind {
@@ -91,7 +112,12 @@ func (c *Config) ScoreEvents(ctx context.Context, events []plaudit.Event, opt Ev
 	}
 	for _, id := range order {
 		te := threads[id]
-		scores, err := c.scoreThread(ctx, id, te, rel, opt.Member)
+		var record func(map[string]decimal.Decimal)
+		if opt.Record != nil {
+			thread := id
+			record = func(r map[string]decimal.Decimal) { opt.Record(thread, r) }
+		}
+		scores, err := c.scoreThread(ctx, id, te, &eventRelevance{inner: rel, recorded: recorded[id], record: record}, opt.Member)
 		var re *relevanceError
 		if err != nil && (ctx.Err() != nil || errors.As(err, &re)) {
 			return nil, err // not the events' fault: the caller may try again
@@ -169,8 +195,9 @@ func (te *threadEvents) events() []*plaudit.Event {
 }
 
 // scoreThread builds a Thread from one conversation's events, scores it, and maps the results back.
-func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, rel RelevanceProvider, member func(string) string) ([]plaudit.Score, error) {
+func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, rel *eventRelevance, member func(string) string) ([]plaudit.Score, error) {
 	byID := map[int64]*plaudit.Event{}
+	rel.byID = byID
 	next := int64(0)
 	nextID := func(e *plaudit.Event) int64 {
 		next++
@@ -252,6 +279,15 @@ func (c *Config) scoreThread(ctx context.Context, id string, te *threadEvents, r
 					r.Deletions = &v
 				}
 			}
+		}
+		if files, ok := e.Attrs["files"].([]any); ok {
+			// The files the review covered (its commits compared with the reviewer's previous review's):
+			// counted as Ubiquity counts them, without the excluded files.
+			add, del, err := c.reviewFiles(files)
+			if err != nil {
+				return nil, err
+			}
+			r.Additions, r.Deletions = &add, &del
 		}
 		if r.Additions == nil {
 			zero := 0
@@ -396,4 +432,33 @@ func memberOf(member func(string) string, login string) string {
 		}
 	}
 	return "github:" + login
+}
+
+// reviewFiles sums a review event's files (attrs.files: {filename, additions, deletions}), leaving out
+// the files the configuration excludes.
+func (c *Config) reviewFiles(files []any) (add, del int, err error) {
+	for i, f := range files {
+		m, ok := f.(map[string]any)
+		if !ok {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: want an object", i)
+		}
+		name, _ := m["filename"].(string)
+		if name == "" {
+			return 0, 0, fmt.Errorf("attrs.files[%d].filename: missing", i)
+		}
+		fe := &plaudit.Event{Attrs: m}
+		a, _, err := attrInt(fe, "additions")
+		if err != nil {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: %w", i, err)
+		}
+		d, _, err := attrInt(fe, "deletions")
+		if err != nil {
+			return 0, 0, fmt.Errorf("attrs.files[%d]: %w", i, err)
+		}
+		if !c.excluded(name) {
+			add += a
+			del += d
+		}
+	}
+	return add, del, nil
 }

@@ -269,6 +269,11 @@ func (c *Client) Thread(ctx context.Context, owner, repo string, is *gh.Issue) (
 		}
 		pcopt.Page = resp.NextPage
 	}
+	files, err := c.ReviewFiles(ctx, owner, repo, n, t.Reviews)
+	if err != nil {
+		return nil, err
+	}
+	t.ReviewFiles = files
 	return t, nil
 }
 

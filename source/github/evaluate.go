@@ -2,13 +2,17 @@ package github
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/big"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -29,7 +33,28 @@ type Evaluator struct {
 	PublicURL *url.URL
 	// Comment posts the evaluation comment (github.comment).
 	Comment bool
-	Logger  *slog.Logger
+	// TaskPayouts, when set (github.task_payouts), settles an issue closed as completed at once into
+	// Permit2 claims (service.SettleTask) if the active policy's program settles per task, and lists the
+	// claims in the comment.
+	TaskPayouts *TaskPayouts
+	// LLMKey is the API key of the language model the policy's conversation configuration names
+	// (OPENAI_API_KEY); LLMClient its HTTP client (nil for the default). Never logged.
+	LLMKey    string
+	LLMClient *http.Client
+	Logger    *slog.Logger
+}
+
+func (ev *Evaluator) logger() *slog.Logger {
+	if ev.Logger != nil {
+		return ev.Logger
+	}
+	return slog.Default()
+}
+
+// TaskPayouts is how per-task claims are signed: the payout section's key and EIP-712 domain.
+type TaskPayouts struct {
+	Key    payout.SignerConfig
+	Domain payout.Domain
 }
 
 // Evaluation is what Evaluate did.
@@ -39,6 +64,10 @@ type Evaluation struct {
 	Rewards              []Reward // by contributor, most points first
 	Commented            bool     // a comment was posted now
 	Body                 string   // the comment's text
+	// Rated is how many comments' relevance was rated and recorded now.
+	Rated int
+	// Settlement is the task's settlement (per-task programs with TaskPayouts); nil otherwise.
+	Settlement *service.TaskSettlement
 }
 
 // Reward is one contributor's rewards in a conversation.
@@ -95,6 +124,9 @@ func (ev *Evaluator) Evaluate(ctx context.Context, repo string, number int) (*Ev
 		}
 		events = append(events, evs...)
 	}
+	if out.Rated, err = ev.recordRelevance(ctx, events); err != nil {
+		return nil, fmt.Errorf("github evaluate %s#%d: %w", repo, number, err)
+	}
 	if _, err := ev.Service.CatchUp(ctx); err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		return nil, fmt.Errorf("github evaluate %s#%d: score: %w", repo, number, err)
 	}
@@ -132,7 +164,18 @@ func (ev *Evaluator) Evaluate(ctx context.Context, repo string, number int) (*Ev
 		}
 		return a.Member < b.Member
 	})
-	out.Body = ev.commentBody(repo, number, out.Rewards)
+	if ev.TaskPayouts != nil && t.Closed && !is.IsPullRequest() {
+		keys := make([]string, len(events))
+		for i := range events {
+			keys[i] = events[i].Key()
+		}
+		out.Settlement, err = ev.Service.SettleTask(ctx, service.TaskRequest{Task: string(plaudit.SourceGitHub) + "/" + is.GetNodeID(),
+			Events: keys, Key: ev.TaskPayouts.Key, Domain: ev.TaskPayouts.Domain})
+		if err != nil {
+			return nil, fmt.Errorf("github evaluate %s#%d: settle the task: %w", repo, number, err)
+		}
+	}
+	out.Body = ev.commentBody(repo, number, out.Rewards) + claimsBody(out.Settlement)
 	if !ev.Comment || !t.Closed || is.IsPullRequest() {
 		// A merged pull request is evaluated (stored and scored) but not commented on: the comment goes on
 		// the issue it closes, with the pull request's rewards in it.
@@ -172,4 +215,58 @@ func (ev *Evaluator) commentBody(repo string, number int, rewards []Reward) stri
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.TrimPrefix(r.Member, "github:"), r.Points, strings.Join(links, " · "))
 	}
 	return b.String()
+}
+
+// claimsBody is the comment's part for a settled task: each contributor's payout and, per wallet, the
+// signed Permit2 claim to redeem (its JSON, as `plaudit payout claims` writes one).
+func claimsBody(t *service.TaskSettlement) string {
+	if t == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### Payouts (%s, token %s)\n\n| contributor | points | paid | fee | wallet |\n|---|---:|---:|---:|---|\n", t.Program, t.Token)
+	for _, p := range t.Payouts {
+		wallet := p.Wallet
+		if wallet == "" {
+			wallet = "none: comment `/wallet 0x…` to register one"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(p.Member, "github:"), p.Points, FormatUnits(p.Paid, t.Decimals),
+			FormatUnits(p.Fee, t.Decimals), wallet)
+	}
+	if t.Fees.Sign() > 0 {
+		fmt.Fprintf(&b, "\nFees: %s to the treasury %s.\n", FormatUnits(t.Fees, t.Decimals), t.Treasury)
+	}
+	for _, c := range t.Claims.Claims {
+		one := *t.Claims
+		one.Claims = []service.LineClaim{c}
+		js, err := json.Marshal(one)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "\n<details><summary>Permit2 claim of %s for %s</summary>\n\n```json\n%s\n```\n</details>\n",
+			c.Permit.Spender, FormatUnits(c.Permit.Amount, t.Decimals), js)
+	}
+	if t.Already {
+		b.WriteString("\nThis task was settled before: these are its claims (each can be redeemed once).\n")
+	}
+	return b.String()
+}
+
+// FormatUnits writes an amount of base units with decimals as a decimal number, trailing zeros dropped.
+func FormatUnits(v *big.Int, decimals int) string {
+	if v == nil {
+		return "0"
+	}
+	s := new(big.Int).Abs(v).String()
+	if decimals > 0 {
+		if len(s) <= decimals {
+			s = strings.Repeat("0", decimals-len(s)+1) + s
+		}
+		s = s[:len(s)-decimals] + "." + s[len(s)-decimals:]
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if v.Sign() < 0 {
+		s = "-" + s
+	}
+	return s
 }

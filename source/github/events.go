@@ -36,6 +36,9 @@ type Thread struct {
 	Comments       []*gh.IssueComment
 	ReviewComments []*gh.PullRequestComment
 	Reviews        []*gh.PullRequestReview
+	// ReviewFiles are the files each review covered (by review id), when read (Client.ReviewFiles): its
+	// event then carries them and their sums instead of the pull request's whole size.
+	ReviewFiles map[int64][]*gh.CommitFile
 }
 
 // Done reports whether an issue is closed as completed, or a pull request merged: the moments Ubiquity
@@ -215,7 +218,9 @@ func (t *Thread) reviewEvent(postID, postAuthor string, r *gh.PullRequestReview)
 	setString(attrs, "author_association", r.GetAuthorAssociation())
 	setString(attrs, "url", r.GetHTMLURL())
 	setString(attrs, "user_type", r.GetUser().GetType())
-	if pr := t.PR; pr != nil && pr.Additions != nil && pr.Deletions != nil {
+	if files, ok := t.ReviewFiles[r.GetID()]; ok {
+		reviewFilesAttrs(files, attrs)
+	} else if pr := t.PR; pr != nil && pr.Additions != nil && pr.Deletions != nil {
 		attrs["additions"], attrs["deletions"] = pr.GetAdditions(), pr.GetDeletions()
 	}
 	return plaudit.Event{Source: plaudit.SourceGitHub, ExternalID: r.GetNodeID(), Kind: plaudit.KindReview, Actor: r.GetUser().GetLogin(),

@@ -73,6 +73,8 @@ var (
 	rePull     = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)$`)
 	reReviews  = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/reviews$`)
 	reRevComms = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/comments$`)
+	rePullComm = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/commits$`)
+	reCompare  = regexp.MustCompile(`^/repos/acme/widgets/compare/([0-9a-f]{40}\.\.\.[0-9a-f]{40})$`)
 )
 
 func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
@@ -163,6 +165,10 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		w.Write(fixture(f.t, "rest/pull-"+rePull.FindStringSubmatch(p)[1]+".json"))
 	case reReviews.MatchString(p):
 		f.page(w, r, "rest/reviews-"+reReviews.FindStringSubmatch(p)[1]+".json")
+	case rePullComm.MatchString(p):
+		f.page(w, r, "rest/pull-commits-"+rePullComm.FindStringSubmatch(p)[1]+".json")
+	case reCompare.MatchString(p):
+		f.compare(w, r, "rest/compare-"+reCompare.FindStringSubmatch(p)[1]+".json")
 	case reRevComms.MatchString(p):
 		f.page(w, r, "rest/review-comments-"+reRevComms.FindStringSubmatch(p)[1]+".json")
 	default:
@@ -246,5 +252,37 @@ func (f *fakeGitHub) writePage(w http.ResponseWriter, r *http.Request, all []byt
 		w.Header().Set("Link", l)
 	}
 	b, _ := json.Marshal(items[lo:hi])
+	w.Write(b)
+}
+
+// compare answers GET /repos/{owner}/{repo}/compare/{base}...{head} as GitHub pages it: the comparison
+// object on every page, with that page's commits and files, and Link headers.
+func (f *fakeGitHub) compare(w http.ResponseWriter, r *http.Request, name string) {
+	var cmp map[string]any
+	if err := json.Unmarshal(fixture(f.t, name), &cmp); err != nil {
+		f.t.Error(err)
+		return
+	}
+	files, _ := cmp["files"].([]any)
+	commits, _ := cmp["commits"].([]any)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	pages := max((max(len(files), len(commits))+f.pageSize-1)/f.pageSize, 1)
+	slice := func(all []any) []any {
+		lo, hi := min((page-1)*f.pageSize, len(all)), min(page*f.pageSize, len(all))
+		return all[lo:hi]
+	}
+	cmp["files"], cmp["commits"] = slice(files), slice(commits)
+	if page < pages {
+		u := *r.URL
+		q := u.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		u.RawQuery = q.Encode()
+		next := fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, u.RequestURI())
+		q.Set("page", strconv.Itoa(pages))
+		u.RawQuery = q.Encode()
+		w.Header().Set("Link", next+fmt.Sprintf(`, <%s%s>; rel="last"`, f.srv.URL, u.RequestURI()))
+	}
+	b, _ := json.Marshal(cmp)
 	w.Write(b)
 }

@@ -9,6 +9,7 @@ import (
 
 	gh "github.com/google/go-github/v84/github"
 
+	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/source/github"
 )
 
@@ -81,5 +82,43 @@ func FuzzRESTThread(f *testing.F) {
 			_ = e.Validate()
 		}
 		var _ *gh.Issue = th.Issue
+	})
+}
+
+// FuzzReviewFiles decodes a comparison (GET /compare/BASE...HEAD) as go-github does and stores its files
+// with a review: no panic, and a review event that validates carries sums of the files it lists.
+func FuzzReviewFiles(f *testing.F) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", "rest", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
+	}
+	f.Add(read("pull-2.json"), read("reviews-2.json"), read("compare-9049f1265b7d61be4a8904a9a27120d2064dab3b...6dcb09b5b57875f334f61aebed695e2e4193db5e.json"))
+	f.Add(read("pull-2.json"), read("reviews-2.json"), []byte(`{"files":[{"filename":"a","additions":-1}]}`))
+	f.Fuzz(func(t *testing.T, pull, reviews, compare []byte) {
+		th := &github.Thread{Repo: "acme/widgets"}
+		var cmp *gh.CommitsComparison
+		if json.Unmarshal(pull, &th.PR) != nil || json.Unmarshal(reviews, &th.Reviews) != nil || json.Unmarshal(compare, &cmp) != nil || cmp == nil {
+			return
+		}
+		th.ReviewFiles = map[int64][]*gh.CommitFile{}
+		for _, r := range th.Reviews {
+			th.ReviewFiles[r.GetID()] = cmp.Files
+		}
+		evs, err := th.Events()
+		if err != nil {
+			return
+		}
+		for _, e := range evs {
+			if e.Kind != plaudit.KindReview || e.Validate() != nil {
+				continue
+			}
+			files, _ := e.Attrs["files"].([]any)
+			if len(files) > 0 && len(files) != len(cmp.Files) {
+				t.Fatalf("review lists %d files of %d", len(files), len(cmp.Files))
+			}
+		}
 	})
 }
