@@ -77,6 +77,8 @@ type Program struct {
 	// between two toggles of one member. It is part of the policy (and so of its hash) rather than a
 	// per-call setting, so that one member's toggles are always judged by the same rules.
 	Governance Governance `yaml:"governance"`
+	// Witnesses is the program's witness committee (witness.go); absent: epochs pay when they close.
+	Witnesses Witnesses `yaml:"witnesses,omitempty"`
 }
 
 // Governance is the program's ENG governance model and toggle cooldown (see docs/ledger.md).
@@ -380,6 +382,7 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 	} else if g.Treasury == "" && (g.FeeRate > 0 || g.Unspent == "treasury") {
 		d.failAt("program.treasury", "missing: needed by fee_rate > 0 or unspent: treasury")
 	}
+	d.validateWitnesses(&g.Witnesses)
 	seen := map[string]bool{}
 	for i, t := range g.FeeExempt {
 		path := fmt.Sprintf("program.fee_exempt[%d]", i)
