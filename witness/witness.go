@@ -95,7 +95,9 @@ func (d *Dispute) StructHash() payout.Hash {
 }
 
 // Digest is the EIP-712 digest of the dispute.
-func (d *Dispute) Digest() payout.Hash { return payout.TypedDataDigest(domainSeparator, d.StructHash()) }
+func (d *Dispute) Digest() payout.Hash {
+	return payout.TypedDataDigest(domainSeparator, d.StructHash())
+}
 
 // TypedField is one field of an EIP-712 type, as eth_signTypedData_v4 lists it.
 type TypedField struct {
