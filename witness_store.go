@@ -46,7 +46,7 @@ type WitnessRecord struct {
 // WitnessStore keeps the witnesses' attestations and disputes and the epochs' publication.
 type WitnessStore interface {
 	// AddWitnessRecord stores r and sets its ID. An attestation by the same witness of the same epoch with
-	// the same document is a repeat: nothing is written and added is false (so a witness that restarts and
+	// the same document is a repeat, and so is the same dispute while it is open: nothing is written and added is false (so a witness that restarts and
 	// sends again is harmless); a different one (a second signature of other values) is an ECONFLICT.
 	AddWitnessRecord(ctx context.Context, r *WitnessRecord) (added bool, err error)
 

@@ -32,7 +32,7 @@ type EpochInputs struct {
 	Allocations []plaudit.Allocation  `json:"allocations"`
 	Verdicts    []plaudit.Verdict     `json:"verdicts"`
 	Policy      *plaudit.PolicyRecord `json:"policy"`
-	Events      []plaudit.Event       `json:"events"`
+	Events      []plaudit.Event       `json:"-"` // written and read by WriteJSON and ReadEpochInputs
 
 	local bool // read from this service's store: the first difference may name stored scores
 }

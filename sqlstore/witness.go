@@ -14,8 +14,8 @@ var _ plaudit.WitnessStore = (*DB)(nil)
 
 const witnessColumns = "id, epoch, witness, kind, time_ns, root, policy_hash, inputs_digest, total_paid, member, stored, rebuilt, reason, document, resolved_ns, resolved_by, resolution, resolve_reason"
 
-// AddWitnessRecord stores r; a repeated attestation (same witness, epoch and document) writes nothing, a
-// different attestation by the same witness of the same epoch is an ECONFLICT.
+// AddWitnessRecord stores r; a repeated attestation (same witness, epoch and document) or a repeated open
+// dispute writes nothing, a different attestation by the same witness of the same epoch is an ECONFLICT.
 func (db *DB) AddWitnessRecord(ctx context.Context, r *plaudit.WitnessRecord) (bool, error) {
 	if r.Kind != plaudit.WitnessAttestation && r.Kind != plaudit.WitnessDispute {
 		return false, plaudit.Errorf(plaudit.EINVALID, "witness record: kind %q: want attestation or dispute", r.Kind)
@@ -35,6 +35,17 @@ func (db *DB) AddWitnessRecord(ctx context.Context, r *plaudit.WitnessRecord) (b
 				return plaudit.Errorf(plaudit.ECONFLICT, "witness %s attested epoch %s already (record %d) with other values", r.Witness, r.Epoch, id)
 			case !errors.Is(err, sql.ErrNoRows):
 				return fmt.Errorf("read attestation: %w", err)
+			}
+		}
+		if r.Kind == plaudit.WitnessDispute {
+			var id int64
+			err := tx.QueryRowContext(ctx, db.Rebind("SELECT id FROM witness_records WHERE epoch = ? AND witness = ? AND kind = ? AND document = ? AND resolved_ns = 0"),
+				r.Epoch, r.Witness, r.Kind, r.Document).Scan(&id)
+			if err == nil {
+				r.ID = id
+				return nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("read dispute: %w", err)
 			}
 		}
 		err := tx.QueryRowContext(ctx, db.Rebind(`INSERT INTO witness_records (epoch, witness, kind, time_ns, root, policy_hash, inputs_digest, total_paid,

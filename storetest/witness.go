@@ -40,8 +40,12 @@ func testWitness(t *testing.T, open Opener) {
 		}
 	}
 	recs, err := st.WitnessRecords(ctx, "poe@x")
-	if err != nil || len(recs) != 3 || recs[0].Time != at || recs[1].Member != "alice" || recs[1].Stored != "9" {
+	if err != nil || len(recs) != 2 || recs[0].Time != at || recs[1].Member != "alice" || recs[1].Stored != "9" {
 		t.Fatalf("records: %+v, %v", recs, err)
+	}
+	other.Document, other.Kind, other.Witness = `{"b":1}`, plaudit.WitnessDispute, "0xC"
+	if _, err := st.AddWitnessRecord(ctx, &other); err != nil {
+		t.Fatal(err)
 	}
 	if n, err := st.ResolveDisputes(ctx, "poe@x", at.Add(time.Hour), "root", "overruled", "checked by hand"); err != nil || n != 2 {
 		t.Fatalf("resolve: %d, %v", n, err)
