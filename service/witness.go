@@ -133,7 +133,7 @@ func (s *Service) RecordWitness(ctx context.Context, id string, body []byte) (*p
 		return nil, nil, err
 	}
 	if added {
-		if err := s.audit(ctx, plaudit.Origin{Kind: plaudit.OriginEpoch, ID: ep.ID}, why); err != nil {
+		if err := s.audit(ctx, ep.ID, plaudit.Origin{Kind: plaudit.OriginEpoch, ID: ep.ID}, why); err != nil {
 			return nil, nil, err
 		}
 		s.log.Info("witness", "epoch", ep.ID, "witness", r.Witness, "kind", r.Kind)
@@ -254,7 +254,7 @@ func (s *Service) WitnessState(ctx context.Context, id string) (*WitnessState, e
 			return nil, err
 		}
 		if added {
-			if err := s.audit(ctx, plaudit.Origin{Kind: plaudit.OriginEpoch, ID: ep.ID},
+			if err := s.audit(ctx, ep.ID, plaudit.Origin{Kind: plaudit.OriginEpoch, ID: ep.ID},
 				fmt.Sprintf("epoch %s published: %d of %d witnesses attested, dispute window %s passed with no open dispute", ep.ID, st.Valid, len(wit.Addresses), wit.DisputeWindow)); err != nil {
 				return nil, err
 			}
@@ -341,7 +341,7 @@ func (s *Service) ResolveDisputes(ctx context.Context, id, operator, resolution,
 	if n == 0 {
 		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s has no open dispute", ep.ID)
 	}
-	if err := s.audit(ctx, plaudit.Origin{Kind: plaudit.OriginOperator, ID: operator},
+	if err := s.audit(ctx, ep.ID, plaudit.Origin{Kind: plaudit.OriginOperator, ID: operator},
 		fmt.Sprintf("%d dispute(s) of epoch %s %s: %s", n, ep.ID, resolution, reason)); err != nil {
 		return nil, err
 	}
@@ -368,8 +368,8 @@ func (s *Service) Claimable(ctx context.Context, id string) error {
 
 // audit records one witness step in the ledger's audit log: a posting that moves one unit of WitnessAsset
 // in and out of the epoch's witness account (no balance changes).
-func (s *Service) audit(ctx context.Context, o plaudit.Origin, reason string) error {
-	acct := "witness:" + o.ID
+func (s *Service) audit(ctx context.Context, epoch string, o plaudit.Origin, reason string) error {
+	acct := "witness:" + epoch
 	p := &plaudit.Posting{Origin: o, Reason: reason, Time: s.now().UTC(), Entries: []plaudit.Entry{
 		{Account: acct, Asset: WitnessAsset, Amount: big.NewInt(1)},
 		{Account: acct, Asset: WitnessAsset, Amount: big.NewInt(-1)},

@@ -58,11 +58,11 @@ func (l Local) Submit(ctx context.Context, epoch string, signed []byte) (*servic
 
 // Agent is one witness.
 type Agent struct {
-	Signer *payout.Signer     // the witness's key
-	Source Source             // the operator
-	Own    *service.Service   // the witness's own service and store: rebuilds, and the record of what it signed
-	Log    *slog.Logger       // nil: slog.Default()
-	Now    func() time.Time   // nil: time.Now
+	Signer *payout.Signer   // the witness's key
+	Source Source           // the operator
+	Own    *service.Service // the witness's own service and store: rebuilds, and the record of what it signed
+	Log    *slog.Logger     // nil: slog.Default()
+	Now    func() time.Time // nil: time.Now
 	store  plaudit.WitnessStore
 }
 
