@@ -60,10 +60,12 @@ func (l Local) Submit(ctx context.Context, epoch string, signed []byte) (*servic
 type Agent struct {
 	Signer *payout.Signer   // the witness's key
 	Source Source           // the operator
-	Own    *service.Service // the witness's own service and store: rebuilds, and the record of what it signed
+	Own    *service.Service // the witness's own service: rebuilds
+	// Record is where the witness records what it signed before sending it (its own store); nil records
+	// nothing (a witness working on the operator's own store, whose record is the operator's).
+	Record plaudit.WitnessStore
 	Log    *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now
-	store  plaudit.WitnessStore
 }
 
 // Outcome is what one Attest did: the statement (an attestation, or a dispute with Dispute set), the line
@@ -78,17 +80,6 @@ type Outcome struct {
 	State   *service.WitnessState
 }
 
-func (a *Agent) own() (plaudit.WitnessStore, error) {
-	if a.store == nil {
-		ws, ok := a.Own.Store().(plaudit.WitnessStore)
-		if !ok {
-			return nil, plaudit.Errorf(plaudit.EINTERNAL, "the witness's store keeps no witness records")
-		}
-		a.store = ws
-	}
-	return a.store, nil
-}
-
 func (a *Agent) logger() *slog.Logger {
 	if a.Log != nil {
 		return a.Log
@@ -101,10 +92,6 @@ func (a *Agent) logger() *slog.Logger {
 // made already about the same epoch (the same attestation; a dispute with the same reason) is sent again
 // as it was recorded, not signed again.
 func (a *Agent) Attest(ctx context.Context, epoch string) (*Outcome, error) {
-	ws, err := a.own()
-	if err != nil {
-		return nil, err
-	}
 	in, err := a.Source.Inputs(ctx, epoch)
 	if err != nil {
 		return nil, fmt.Errorf("witness: inputs of %s: %w", epoch, err)
@@ -142,9 +129,11 @@ func (a *Agent) Attest(ctx context.Context, epoch string) (*Outcome, error) {
 		return nil, err
 	}
 	// What did this witness state about the epoch before? Send that again rather than a second statement.
-	mine, err := ws.WitnessRecords(ctx, ep.ID)
-	if err != nil {
-		return nil, err
+	var mine []plaudit.WitnessRecord
+	if a.Record != nil {
+		if mine, err = a.Record.WitnessRecords(ctx, ep.ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range mine {
 		if r.Witness == a.Signer.Address().String() && r.Kind == rec.Kind && (r.Kind == plaudit.WitnessAttestation || r.Reason == rec.Reason) {
@@ -152,14 +141,14 @@ func (a *Agent) Attest(ctx context.Context, epoch string) (*Outcome, error) {
 			break
 		}
 	}
-	if !out.Resent {
+	if !out.Resent && a.Record != nil {
 		rec.Epoch, rec.Witness, rec.Document = ep.ID, a.Signer.Address().String(), string(doc)
 		if a.Now != nil {
 			rec.Time = a.Now().UTC()
 		} else {
 			rec.Time = time.Now().UTC()
 		}
-		if _, err := ws.AddWitnessRecord(ctx, &rec); err != nil {
+		if _, err := a.Record.AddWitnessRecord(ctx, &rec); err != nil {
 			return nil, fmt.Errorf("witness: record own %s of %s: %w", rec.Kind, ep.ID, err)
 		}
 	}

@@ -104,7 +104,7 @@ func newAgent(t *testing.T, i int, src agent.Source, own plaudit.Store) *agent.A
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &agent.Agent{Signer: s, Source: src, Own: service.New(own, service.Options{})}
+	return &agent.Agent{Signer: s, Source: src, Own: service.New(own, service.Options{}), Record: own.(plaudit.WitnessStore)}
 }
 
 // TestThreeWitnesses is issue 15's acceptance: three witnesses, quorum 2. Before any attestation nothing is
