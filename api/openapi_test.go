@@ -189,6 +189,9 @@ func TestResponsesMatchSchemas(t *testing.T) {
 	}{
 		{"GET", "/healthz", "", "", 200},
 		{"GET", "/v1/stats", "", "", 200},
+		{"GET", "/v1/witness/epochs", "", "", 200},
+		{"GET", "/v1/witness/epochs/" + url.PathEscape(eps[0].ID), "", "", 200},
+		{"POST", "/v1/witness/epochs/" + url.PathEscape(eps[0].ID) + "/resolve", "application/json", `{"resolution":"overruled","reason":"x"}`, 404},
 		{"GET", "/v1/events?limit=2", "", "", 200},
 		{"GET", "/v1/events?source=github;x", "", "", 400},
 		{"GET", "/v1/events?actor=" + url.QueryEscape(ev.Actor) + "&limit=5", "", "", 200},

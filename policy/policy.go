@@ -83,6 +83,8 @@ type Program struct {
 	// derived from the issue's id (service.SettleTask). A per-task program's epochs pay no pool (so
 	// pool.amount must be 0: no reward is paid twice) and its pool.token must be a 0x token address.
 	Settlement string `yaml:"settlement,omitempty"`
+	// Witnesses is the program's witness committee (witness.go); absent: epochs pay when they close.
+	Witnesses Witnesses `yaml:"witnesses,omitempty"`
 }
 
 // SettlementTask is program.settlement's value for a program that settles each completed task at once.
@@ -402,6 +404,7 @@ func (d *decoder) validate(p *Policy, nonEmpty bool) {
 	} else if g.Treasury == "" && (g.FeeRate > 0 || g.Unspent == "treasury") {
 		d.failAt("program.treasury", "missing: needed by fee_rate > 0 or unspent: treasury")
 	}
+	d.validateWitnesses(&g.Witnesses)
 	seen := map[string]bool{}
 	for i, t := range g.FeeExempt {
 		path := fmt.Sprintf("program.fee_exempt[%d]", i)

@@ -33,8 +33,12 @@ type EpochTree struct {
 
 // EpochTree rebuilds closed epoch id's Merkle tree: what `plaudit epoch proofs` writes (OpenZeppelin's
 // dump and every wallet's proof) and EpochProof answers from. Allocations that no longer give the root the
-// epoch recorded are an ECONFLICT (the store was changed since the close: `plaudit verify` says how).
+// epoch recorded are an ECONFLICT (the store was changed since the close: `plaudit verify` says how), and so
+// is an epoch that is not claimable yet (Claimable: its policy lists witnesses and it is not published).
 func (s *Service) EpochTree(ctx context.Context, id string) (*EpochTree, error) {
+	if err := s.Claimable(ctx, id); err != nil {
+		return nil, err
+	}
 	ce, err := s.Epoch(ctx, id)
 	if err != nil {
 		return nil, err
@@ -82,6 +86,9 @@ func epochTree(ce *StoredEpoch, member string) (*EpochTree, int, error) {
 // paid nothing, has no proof (ENOTFOUND); allocations that no longer give the root the epoch recorded are an
 // ECONFLICT (the store was changed since the close: `plaudit verify` says how).
 func (s *Service) EpochProof(ctx context.Context, id, member string) (*PayoutProof, error) {
+	if err := s.Claimable(ctx, id); err != nil {
+		return nil, err
+	}
 	ce, err := s.Epoch(ctx, id)
 	if err != nil {
 		return nil, err
@@ -174,6 +181,9 @@ func SignClaims(ctx context.Context, key payout.SignerConfig, opts payout.ClaimO
 // amount due but no valid wallet are not paid by a claim and are returned in unpaid. The key is opened from
 // key and destroyed before returning.
 func (s *Service) EpochClaims(ctx context.Context, key payout.SignerConfig, id string, opts payout.ClaimOptions) (set *ClaimSet, unpaid []payout.Unpaid, err error) {
+	if err := s.Claimable(ctx, id); err != nil {
+		return nil, nil, err
+	}
 	ce, err := s.Epoch(ctx, id)
 	if err != nil {
 		return nil, nil, err

@@ -49,7 +49,7 @@ func demoPolicy(env *demoEnv) (*policy.Policy, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	doc := programSection.ReplaceAllString(string(src), demoProgramYAML)
+	doc := programSection.ReplaceAllString(string(src), demoProgramYAML+demoWitnessesYAML())
 	p, err := policy.Parse([]byte(doc), "demo:"+base)
 	if err != nil {
 		return nil, "", err
