@@ -87,6 +87,9 @@ type Config struct {
 	// X configures the X source (the x-poll job, plaudit x poll); nil when the file has no x section, and
 	// then X is not polled.
 	X *X
+	// Bus is the NATS JetStream bus between receivers and workers (config/bus.go); nil when the file has
+	// no bus section, and then events are stored by the process that receives them.
+	Bus *Bus
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.

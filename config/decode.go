@@ -132,6 +132,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 		},
 		"github": func(n *yaml.Node, p string) { d.github(n, p, &c.GitHub) },
 		"x":      func(n *yaml.Node, p string) { d.x(n, p, c) },
+		"bus":    func(n *yaml.Node, p string) { d.bus(n, p, c) },
 	})
 	if len(d.errs) > 0 {
 		return nil, &plaudit.ValidationError{Input: file, Errors: d.errs}
