@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -17,6 +18,8 @@ const (
 	// DefaultBusBatch is bus.batch's default: how many messages a worker fetches and stores in one
 	// transaction.
 	DefaultBusBatch = 500
+	// DefaultBusAckWait is bus.ack_wait's default.
+	DefaultBusAckWait = 30 * time.Second
 )
 
 // Bus is the bus section: with it, receivers (the API, the webhooks, the pollers) publish each accepted
@@ -33,6 +36,9 @@ type Bus struct {
 	MaxBytes int64
 	// Batch is how many messages a worker fetches and appends in one transaction.
 	Batch int
+	// AckWait is how long a fetched batch may stay unacknowledged (its worker died) before JetStream
+	// hands it to another worker (bus.ack_wait, 30s unless set): longer than one batch's append.
+	AckWait time.Duration
 }
 
 // bus decodes the bus section: a URL, or a mapping.
@@ -40,7 +46,7 @@ func (d *decoder) bus(n *yaml.Node, path string, c *Config) {
 	if !d.usable(n, path) {
 		return
 	}
-	b := &Bus{Stream: DefaultBusStream, MaxBytes: DefaultBusMaxBytes, Batch: DefaultBusBatch}
+	b := &Bus{Stream: DefaultBusStream, MaxBytes: DefaultBusMaxBytes, Batch: DefaultBusBatch, AckWait: DefaultBusAckWait}
 	if n.Kind == yaml.ScalarNode {
 		d.busURL(n, path, &b.URL)
 	} else {
@@ -49,6 +55,7 @@ func (d *decoder) bus(n *yaml.Node, path string, c *Config) {
 			"stream":    func(n *yaml.Node, p string) { d.busStream(n, p, &b.Stream) },
 			"max_bytes": func(n *yaml.Node, p string) { d.size(n, p, &b.MaxBytes) },
 			"batch":     func(n *yaml.Node, p string) { d.positiveInt(n, p, &b.Batch) },
+			"ack_wait":  func(n *yaml.Node, p string) { d.duration(n, p, &b.AckWait) },
 		})
 		if b.URL == "" && n.Kind == yaml.MappingNode && !d.failedUnder(path+".url") {
 			d.fail(n, path+".url", "required: the NATS server's address, such as nats://127.0.0.1:4222")

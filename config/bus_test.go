@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/config"
@@ -14,15 +15,15 @@ func TestBusSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Bus{URL: "nats://127.0.0.1:4222", Stream: config.DefaultBusStream, MaxBytes: config.DefaultBusMaxBytes, Batch: config.DefaultBusBatch}
+	want := config.Bus{URL: "nats://127.0.0.1:4222", Stream: config.DefaultBusStream, MaxBytes: config.DefaultBusMaxBytes, Batch: config.DefaultBusBatch, AckWait: config.DefaultBusAckWait}
 	if c.Bus == nil || *c.Bus != want {
 		t.Fatalf("scalar form: %+v, want %+v", c.Bus, want)
 	}
-	c, err = config.Parse([]byte("bus:\n  url: tls://nats.internal:4222\n  stream: EV_2\n  max_bytes: 64MiB\n  batch: 100\n"), "serve.yml")
+	c, err = config.Parse([]byte("bus:\n  url: tls://nats.internal:4222\n  stream: EV_2\n  max_bytes: 64MiB\n  batch: 100\n  ack_wait: 5s\n"), "serve.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = config.Bus{URL: "tls://nats.internal:4222", Stream: "EV_2", MaxBytes: 64 << 20, Batch: 100}
+	want = config.Bus{URL: "tls://nats.internal:4222", Stream: "EV_2", MaxBytes: 64 << 20, Batch: 100, AckWait: 5 * time.Second}
 	if c.Bus == nil || *c.Bus != want {
 		t.Fatalf("mapping form: %+v, want %+v", c.Bus, want)
 	}
