@@ -30,7 +30,7 @@ func community(t testing.TB, members int) []plaudit.Event {
 
 func openStore(t testing.TB) *sqlstore.DB {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), testenv.Postgres(t))
+	st, err := sqlstore.Open(context.Background(), testenv.PostgresDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func TestServeBusRoles(t *testing.T) {
 	total := busTestEvents(t)
 	bin := epochTestBin(t)
 	ns := testenv.StartNATS(t)
-	dsn, refDSN := testenv.Postgres(t), testenv.Postgres(t)
+	dsn, refDSN := testenv.PostgresDatabase(t), testenv.Postgres(t)
 	ctx := context.Background()
 	const secret = "neynar-test-secret"
 	target := neynar.Target{Username: "alice", FID: 3621}
