@@ -318,7 +318,9 @@ jobs:
 		t.Fatal(err)
 	}
 	defer check.Close()
-	deadline := time.Now().Add(2 * time.Minute)
+	// The waits grow with the count: 2 minutes for the default, more for a run by hand.
+	wait := 2*time.Minute + time.Duration(total)*2*time.Millisecond
+	deadline := time.Now().Add(wait)
 	var stats *plaudit.EventStats
 	for {
 		if stats, err = st.EventStats(ctx); err != nil {
@@ -329,7 +331,7 @@ jobs:
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 2 minutes the store holds %d of %d events, %d pending on the bus (%v); worker B's log:\n%s", stats.Total, len(want), pending, perr, tail(workerB.output.String()))
+			t.Fatalf("after %s the store holds %d of %d events, %d pending on the bus (%v); worker B's log:\n%s", wait, stats.Total, len(want), pending, perr, tail(workerB.output.String()))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -338,6 +340,7 @@ jobs:
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadline = time.Now().Add(wait)
 	var lastSeq int64
 	if err := st.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error { lastSeq = e.Seq; return nil }); err != nil {
 		t.Fatal(err)
