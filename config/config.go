@@ -94,6 +94,9 @@ type Config struct {
 	Chain Chain
 	// Search configures search (search.embeddings); nil when the file has no search section.
 	Search *Search
+	// Bus is the NATS JetStream bus between receivers and workers (config/bus.go); nil when the file has
+	// no bus section, and then events are stored by the process that receives them.
+	Bus *Bus
 }
 
 // DefaultXAPIURL is x.api_url's default: X's API v2.

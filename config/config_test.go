@@ -69,7 +69,7 @@ func TestErrors(t *testing.T) {
 	os.Unsetenv("PLAUDIT_TEST_UNSET")
 	for doc, want := range map[string]string{
 		"listen: 127.0.0.1:8080\nlisten: 127.0.0.1:8081\n":                            "line 2: field listen: given twice",
-		"lissen: 127.0.0.1:8080\n":                                                    "line 1: field lissen: unknown field (known: api, chain, discord, farcaster, github, jobs, listen, log_format, payout, public_url, search, shutdown_grace, store, x)",
+		"lissen: 127.0.0.1:8080\n":                                                    "line 1: field lissen: unknown field (known: api, bus, chain, discord, farcaster, github, jobs, listen, log_format, payout, public_url, search, shutdown_grace, store, x)",
 		"jobs:\n  score_every: 1 minute\n":                                            `line 2: field jobs.score_every: want a duration such as 90s, 5m or 6h, got "1 minute"`,
 		"jobs:\n  score_every: 0s\n":                                                  "line 2: field jobs.score_every: want a positive duration, got 0s",
 		"jobs:\n  integrity_every: -1h\n":                                             "line 2: field jobs.integrity_every: want a positive duration",

@@ -136,6 +136,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 		"discord": func(n *yaml.Node, p string) { d.discord(n, p, c) },
 		"chain":   func(n *yaml.Node, p string) { d.chain(n, p, &c.Chain) },
 		"search":  func(n *yaml.Node, p string) { d.search(n, p, c) },
+		"bus":     func(n *yaml.Node, p string) { d.bus(n, p, c) },
 	})
 	d.checkDiscord(c)
 	if c.GitHub.TaskPayouts && !c.Payout.Signs() {

@@ -2,6 +2,7 @@ package reputation
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -43,7 +44,14 @@ func LoadPretrust(path string) (map[string]float64, error) {
 // LoadGraph builds one graph from the edge-list files at paths (see graph.ReadEdges; pairs repeated across
 // files are summed) and makes every pre-trusted id a node, as OpenRank counts seed peers as peers even when
 // they have no edges.
+//
+// Files are read whole and parsed in parallel (one part per CPU); a file with a line the reader refuses is
+// read again serially, so that every problem is reported with its line and field.
 func LoadGraph(paths []string, pretrust map[string]float64) (*graph.Graph, error) {
+	g, err := loadEdgesParallel(paths, sortedKeys(pretrust))
+	if !errors.Is(err, errSlowPath) {
+		return g, err
+	}
 	b := graph.NewBuilder()
 	for _, path := range paths {
 		f, err := os.Open(path)

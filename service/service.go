@@ -30,6 +30,8 @@ type Service struct {
 	notify Notifier
 	stream bool
 
+	publish Publisher // the bus AppendEvents publishes to; nil stores at once
+
 	scoreMu sync.Mutex // one scoring run (streamed or whole-history) at a time
 	live    *liveEngine
 
@@ -50,6 +52,15 @@ type Options struct {
 	// events that arrived since (a long-running server wants it; a command that scores once does not, and
 	// saves the memory).
 	Streaming bool
+	// Publish, when set, takes the events AppendEvents accepts to a bus (NATS JetStream) instead of the
+	// store: receivers publish, and workers store what they consume with StoreEvents. nil stores at once.
+	Publish Publisher
+}
+
+// Publisher takes validated events to a durable bus, returning once the bus holds every one of them (an
+// error means some may not be held, and the caller should answer so that the sender retries).
+type Publisher interface {
+	PublishEvents(ctx context.Context, events []plaudit.Event) error
 }
 
 // Notifier hears of changes that call for scoring: the server's scheduler implements it.
@@ -62,7 +73,7 @@ type Notifier interface {
 
 // New returns a Service over st. The caller keeps st and closes it.
 func New(st plaudit.Store, o Options) *Service {
-	s := &Service{store: st, now: o.Now, log: o.Logger, notify: o.Notify, stream: o.Streaming}
+	s := &Service{store: st, now: o.Now, log: o.Logger, notify: o.Notify, publish: o.Publish, stream: o.Streaming}
 	if s.now == nil {
 		s.now = time.Now
 	}

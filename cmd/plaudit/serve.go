@@ -15,6 +15,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/api"
+	"github.com/plaudit/plaudit/bus"
 	"github.com/plaudit/plaudit/config"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/source/neynar"
@@ -26,6 +27,7 @@ type serveOptions struct {
 	configFile string // --config; "" for the defaults
 	addr       string // --addr
 	addrSet    bool   // whether --addr was given, in which case it wins over the file's listen
+	role       string // --role: receiver, worker, jobs or all (serve_bus.go)
 }
 
 func init() {
@@ -46,7 +48,12 @@ secrets), else PLAUDIT_API_TOKENS (comma-separated), act as admin keys. Without 
 authentication, so serve then listens only on a loopback address and logs a warning.
 
 On SIGTERM or SIGINT serve stops accepting connections, lets requests in flight finish within the file's
-shutdown_grace (default 30s), stops its background components, closes the store and exits with status 0.`,
+shutdown_grace (default 30s), stops its background components, closes the store and exits with status 0.
+
+--role runs a part of the server, for several processes on one PostgreSQL (docs/operations.md#bus-and-roles):
+receiver (the API and webhooks; with the config's bus they publish events to NATS JetStream), worker (stores
+and scores what the bus holds), jobs (the periodic jobs) or all (the default: everything). Every role serves
+/healthz, /readyz and /metrics.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.addrSet = cmd.Flags().Changed("addr")
@@ -54,6 +61,7 @@ shutdown_grace (default 30s), stops its background components, closes the store 
 		},
 	}
 	cmd.Flags().StringVar(&opts.addr, "addr", config.DefaultListen, "address to listen on (wins over the config file's listen)")
+	cmd.Flags().StringVar(&opts.role, "role", roleAll, "the part to run: receiver, worker, jobs or all")
 	cmd.Flags().StringVar(&opts.configFile, "config", "", "the YAML configuration `FILE` (see plaudit config example)")
 	rootCmd.AddCommand(cmd)
 }
@@ -77,6 +85,8 @@ type serveEnv struct {
 	API      *api.Server          // the API, to add routes or readiness checks
 	Service  *service.Service     // the application layer every component calls
 	Notify   *jobNotifier         // tells the scheduler of appends and policy changes, once it is set
+	Role     string               // --role
+	Bus      *bus.Bus             // the config's bus; nil without one
 }
 
 // componentBuilder makes one component of serve.
@@ -120,6 +130,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		format = string(logFormat) // the global --log-format flag wins over the file's log_format
 	}
 	logger := serveLogger(cmd.ErrOrStderr(), format)
+	if err := checkRole(opts.role, cfg); err != nil {
+		return err
+	}
 	tokens := cfg.APITokens()
 
 	dsn, from, err := serveStoreDSN(cfg)
@@ -136,9 +149,16 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		}
 	}()
 
+	eventBus, err := openServeBus(ctx, cfg, opts.role)
+	if err != nil {
+		return err
+	}
+	if eventBus != nil {
+		defer eventBus.Close()
+	}
 	registry := api.NewRegistry()
 	notify := newJobNotifier()
-	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true})
+	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true, Publish: busPublisher(eventBus, opts.role)})
 	hasKeys, err := svc.HasKeys(ctx)
 	if err != nil {
 		return err
@@ -164,7 +184,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	apiServer := api.NewServer(store, api.Options{Tokens: tokens, Logger: logger, Registry: registry, StoreTimeout: cfg.API.StoreTimeout, Service: svc,
 		RateLimit: api.RateLimit{PerSecond: cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst}, MaxBodyInFlight: cfg.API.MaxBodyInFlight,
 		Claims: claims, NeynarWebhook: neynarHook})
-	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify}
+	env := &serveEnv{Config: cfg, Store: store, DSN: dsn, Logger: logger, Registry: registry, API: apiServer, Service: svc, Notify: notify,
+		Role: opts.role, Bus: eventBus}
+	if eventBus != nil {
+		registry.MustRegister(eventBus.Collectors()...)
+	}
 
 	// Components run under a context of their own, which ends only after they were asked to stop.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
@@ -188,6 +212,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	defer stopAll() // on an early return; a clean shutdown has stopped them already
 	var built []namedComponent
 	for _, b := range serveComponents {
+		if !roleRuns(opts.role, b.name) {
+			continue
+		}
 		c, err := b.build(ctx, env)
 		if err != nil {
 			return fmt.Errorf("set up %s: %w", b.name, err)
@@ -211,14 +238,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		logger.Info("started", "component", c.name)
 	}
 	srv := &http.Server{
-		Handler:           apiServer,
+		Handler:           roleHandler(opts.role, apiServer),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	attrs := []any{"url", "http://" + ln.Addr().String(), "auth", len(tokens) > 0 || hasKeys, "store", sqlstore.Redact(dsn)}
+	attrs := []any{"url", "http://" + ln.Addr().String(), "role", opts.role, "auth", len(tokens) > 0 || hasKeys, "store", sqlstore.Redact(dsn)}
 	if cfg.PublicURL != nil {
 		attrs = append(attrs, "public_url", cfg.PublicURL.String())
 	}

@@ -24,6 +24,11 @@ func init() {
 		m := newScoringMetrics()
 		env.Registry.MustRegister(m.seconds, m.events)
 		jc := jobsConfig(env.Config.Jobs)
+		if env.Role == roleWorker {
+			// A worker works the jobs its appends trigger (score catch-ups) and leaves the periodic ones,
+			// and leadership, to the jobs and all roles.
+			jc.NoPeriodic, jc.NoLeader = true, true
+		}
 		for _, k := range serveJobKinds {
 			if kind, ok := k(env); ok {
 				jc.Kinds = append(jc.Kinds, kind)

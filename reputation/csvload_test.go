@@ -1,0 +1,206 @@
+package reputation
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit/graph"
+)
+
+// serialGraph is the graph the serial reader builds from paths and extra nodes.
+func serialGraph(t testing.TB, paths []string, extra map[string]float64) *graph.Graph {
+	t.Helper()
+	b := graph.NewBuilder()
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.ReadEdges(f, p); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	for _, id := range sortedKeys(extra) {
+		b.AddNode(id)
+	}
+	return b.Build()
+}
+
+func writeFile(t testing.TB, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if strings.HasSuffix(name, ".gz") {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := gzip.NewWriter(f)
+		zw.Write([]byte(body))
+		zw.Close()
+		f.Close()
+		return p
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestParallelLoadMatchesSerial: the parallel reader builds the serial reader's graph, bit for bit, for
+// every shape of input the serial one accepts (headers, quotes, comments, CRLF, whitespace lists, gzip,
+// repeated pairs summed in file order, self-loops, several files and pre-trusted nodes without edges).
+func TestParallelLoadMatchesSerial(t *testing.T) {
+	dir := t.TempDir()
+	var big strings.Builder
+	big.WriteString("i,j,v\r\n")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k := range 300_000 { // more than one part of 4 MiB
+		fmt.Fprintf(&big, "n%d, \"n%d\" ,%g\r\n", rng.IntN(5000), rng.IntN(5000), rng.Float64()*float64(k%7))
+		if k%1000 == 0 {
+			big.WriteString("# a comment\n\n")
+		}
+	}
+	cases := map[string][]string{
+		"csv":        {writeFile(t, dir, "a.csv", "i,j,v\na,b,1\nb,c,0.5\na,b,2.25\nc,c,4\n\"q\"\"x\",a,1e-3\n")},
+		"no header":  {writeFile(t, dir, "b.csv", "1,2,1\n2,3,2\n3,1,1e308\n")},
+		"whitespace": {writeFile(t, dir, "c.txt", "% KONECT\n1 2\n2\t3 0.5\n  3 1 2  \n")},
+		"gzip+two":   {writeFile(t, dir, "d.csv.gz", "i,j,v\nx,y,1\n"), writeFile(t, dir, "e.txt", "y x 3\nx y 1\n")},
+		"big":        {writeFile(t, dir, "big.csv", big.String())},
+		"empty":      {writeFile(t, dir, "f.csv", "i,j,v\n")},
+	}
+	for name, paths := range cases {
+		t.Run(name, func(t *testing.T) {
+			extra := map[string]float64{"zz-seed": 1, "a": 2}
+			want := serialGraph(t, paths, extra)
+			got, err := loadEdgesParallel(paths, sortedKeys(extra))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("parallel graph differs: %d nodes %d edges, serial %d nodes %d edges", got.Len(), got.Edges(), want.Len(), want.Edges())
+			}
+			if g, err := LoadGraph(paths, extra); err != nil || !reflect.DeepEqual(g, want) {
+				t.Fatalf("LoadGraph: %v", err)
+			}
+		})
+	}
+}
+
+// TestParallelLoadErrors: input the serial reader refuses is refused with its messages (line and field).
+func TestParallelLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"negative":   "i,j,v\na,b,-1\n",
+		"not number": "i,j,v\na,b,1\na,b,x\n",
+		"fields":     "a b c d\n",
+		"empty id":   "i,j,v\n,b,1\n",
+		"bad utf8":   "i,j,v\n\xff,b,1\n",
+		"nan":        "a b NaN\n",
+	} {
+		p := writeFile(t, dir, strings.ReplaceAll(name, " ", "_")+".csv", body)
+		_, err := LoadGraph([]string{p}, nil)
+		_, serr := graph.LoadEdges(p)
+		if err == nil || serr == nil || err.Error() != serr.Error() {
+			t.Errorf("%s: LoadGraph %v, serial reader %v", name, err, serr)
+		}
+	}
+	if _, err := LoadGraph([]string{filepath.Join(dir, "missing.csv")}, nil); err == nil || !strings.Contains(err.Error(), "load edges") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// BenchmarkReputationCSV1M runs `plaudit reputation --edges` end to end (the built binary) on the
+// 1,000,000-node, 10,000,000-edge graph of BenchmarkEigenTrust1M written as OpenRank CSV, and reports the
+// command's wall time and peak RSS (from the child's rusage).
+func BenchmarkReputationCSV1M(b *testing.B) {
+	path := csv1M(b)
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "plaudit")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/plaudit")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	b.ResetTimer()
+	var wall, cpu, rss float64
+	for b.Loop() {
+		cmd := exec.Command(bin, "reputation", "--edges", path, "--tolerance", "1e-9", "--out", filepath.Join(dir, "scores.csv"))
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		wall += time.Since(start).Seconds()
+		st := cmd.ProcessState
+		cpu += (st.UserTime() + st.SystemTime()).Seconds()
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+			rss = max(rss, float64(ru.Maxrss)/1024)
+		}
+	}
+	b.ReportMetric(wall/float64(b.N), "wall-s/op")
+	b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
+	b.ReportMetric(rss, "peak-RSS-MiB")
+}
+
+// BenchmarkLoadCSV1M reads the same CSV in the process, without the iterations: parallel (LoadGraph)
+// and serial (graph.LoadEdges, the reader before issue 16).
+func BenchmarkLoadCSV1M(b *testing.B) {
+	path := csv1M(b)
+	for _, bc := range []struct {
+		name string
+		load func() error
+	}{
+		{"parallel", func() error { _, err := LoadGraph([]string{path}, nil); return err }},
+		{"serial", func() error { _, err := graph.LoadEdges(path); return err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if err := bc.load(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuTime()-cpu0)/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+var csv1MFile struct {
+	sync.Once
+	path string
+}
+
+// csv1M writes BenchmarkEigenTrust1M's graph as OpenRank CSV once per process (about 190 MB).
+func csv1M(b *testing.B) string {
+	csv1MFile.Do(func() {
+		dir, err := os.MkdirTemp("", "plaudit-csv1m-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(dir, "edges.csv")
+		src, dst, w, ids, _ := powerLaw(1_000_000, 10_000_000, 1)
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		bw.WriteString("i,j,v\n")
+		for k := range src {
+			fmt.Fprintf(bw, "%s,%s,%g\n", ids[src[k]], ids[dst[k]], w[k])
+		}
+		bw.Flush()
+		f.Close()
+		csv1MFile.path = path
+	})
+	return csv1MFile.path
+}
