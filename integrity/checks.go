@@ -178,9 +178,10 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 		}
 		f.AddEvent(e.Key(), plaudit.Reason{
 			Check:      "diminishing_returns",
-			Detail:     fmt.Sprintf("action %d towards %s within %s", n, to, cfg.DiminishWindow),
+			Detail:     fmt.Sprintf("%s %s %d towards %s within %s", e.Source, e.Kind, n, to, cfg.DiminishWindow),
 			Multiplier: mult,
-			Evidence: []plaudit.Input{{Name: "towards", Value: to}, {Name: "nth", Value: strconv.Itoa(n)},
+			Evidence: []plaudit.Input{{Name: "towards", Value: to}, {Name: "source", Value: string(e.Source)},
+				{Name: "kind", Value: string(e.Kind)}, {Name: "nth", Value: strconv.Itoa(n)},
 				{Name: "free", Value: strconv.Itoa(free)},
 				{Name: "expected_at_community_rate", Value: strconv.FormatFloat(expected, 'f', 2, 64)}},
 		})

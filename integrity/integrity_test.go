@@ -283,6 +283,19 @@ func TestDiminishCountsPerSource(t *testing.T) {
 	if rs := reasons(f, "github/c9", "diminishing_returns"); len(rs) != 1 {
 		t.Errorf("the tenth GitHub comment is still priced down on its own source: %v", rs)
 	}
+	// The evidence says what was counted: the third Discord reply.
+	rs := reasons(f, "discord/r2", "diminishing_returns")
+	if len(rs) != 1 {
+		t.Fatalf("Discord reply 2: %v", rs)
+	}
+	ev := map[string]string{}
+	for _, in := range rs[0].Evidence {
+		ev[in.Name] = in.Value
+	}
+	if ev["source"] != "discord" || ev["kind"] != "reply" || ev["nth"] != "3" || ev["towards"] != "project" ||
+		rs[0].Detail != "discord reply 3 towards project within 24h0m0s" {
+		t.Errorf("evidence %v, detail %q: want the third Discord reply towards project", rs[0].Evidence, rs[0].Detail)
+	}
 }
 
 // TestDiminishCountsPerKind: repeated actions are counted per kind. Three likes and three replies to one
