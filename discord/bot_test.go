@@ -470,6 +470,39 @@ func TestRoleSync(t *testing.T) {
 	})
 }
 
+var roleChanges = regexp.MustCompile(`^/guilds/` + guildID + `/members/\d+/roles/\d+$`)
+
+// TestRoleSyncRateLimited: a 429 from Discord is waited out (Retry-After) and the change retried, not
+// failed.
+func TestRoleSyncRateLimited(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		ctx := context.Background()
+		e := newEnv(t, st, false)
+		e.connect(alice, "alice")
+		e.dc.roles[alice] = []string{}
+		e.dc.limit429 = 1
+		res, err := e.bot.SyncRoles(ctx)
+		if err != nil || res.Added != 1 || strings.Join(e.dc.roles[alice], ",") != tier1Role {
+			t.Fatalf("sync under a rate limit: %+v %v, roles %v", res, err, e.dc.roles[alice])
+		}
+		puts := e.dc.sent(http.MethodPut, roleChanges)
+		if len(puts) != 2 {
+			t.Fatalf("%d role requests, want the limited one and its retry", len(puts))
+		}
+		e.dc.mu.Lock()
+		var at []time.Time
+		for i, r := range e.dc.requests {
+			if r.Method == http.MethodPut && roleChanges.MatchString(r.Path) {
+				at = append(at, e.dc.times[i])
+			}
+		}
+		e.dc.mu.Unlock()
+		if wait := at[1].Sub(at[0]); wait < 900*time.Millisecond {
+			t.Fatalf("retried after %s, before Retry-After (1s)", wait)
+		}
+	})
+}
+
 var dmMessages = regexp.MustCompile(`^/channels/9\d+/messages$`)
 
 // TestNoticesOnce: a closed epoch is announced once and each paid member gets one DM with the amount and
