@@ -3,12 +3,16 @@ package discord_test
 import (
 	"context"
 	"encoding/json"
+	"math/big"
+	"slices"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/config"
@@ -571,6 +575,33 @@ func TestNoticesOnce(t *testing.T) {
 		}
 		if r := e.command(bob, nil, "leaderboard", str("window", "epoch")); r.Title != "Leaderboard: last epoch" {
 			t.Fatalf("epoch leaderboard: %+v", r)
+		}
+
+		// ENG roles: the epoch minted ENG by points; the role of 2 ENG goes to whoever holds 2 ENG or more.
+		e.bot.ENGRoles = map[int64]snowflake.ID{2: snowflake.MustParse("402")}
+		for _, u := range []string{alice, bob, carol} {
+			e.dc.roles[u] = []string{"402"}
+		}
+		if _, err := e.bot.SyncRoles(ctx); err != nil {
+			t.Fatal(err)
+		}
+		holders := 0
+		for u, h := range map[string]string{alice: "alice", bob: "bob", carol: "carol"} {
+			st, err := e.svc.ENGStatus(ctx, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := new(big.Int).Add(st.Stake, st.Delegated)
+			has := slices.Contains(e.dc.roles[u], "402")
+			if want := w.Cmp(big.NewInt(2_000_000)) >= 0; has != want {
+				t.Errorf("%s holds %s ENG units: ENG role %v, want %v", h, w, has, want)
+			}
+			if has {
+				holders++
+			}
+		}
+		if holders != 1 {
+			t.Fatalf("%d members hold the 2-ENG role, want carol alone (3 points)", holders)
 		}
 	})
 }
