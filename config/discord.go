@@ -50,6 +50,9 @@ type Discord struct {
 	// TierRoles maps a tier to the Discord role id its members get (discord.tier_roles); empty: no role
 	// sync.
 	TierRoles map[int]string
+	// ENGRoles maps a whole-ENG threshold to the Discord role id of the members whose ENG governance weight
+	// (stake plus delegated) reaches it (discord.eng_roles); empty: no ENG roles.
+	ENGRoles map[int64]string
 	// CheckEvery is how often the submitted posts' engagement is read from X (discord.check_every,
 	// DefaultDiscordCheckEvery unless set): the x-engagement job.
 	CheckEvery time.Duration
@@ -174,6 +177,33 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 				}
 			}
 		},
+		"eng_roles": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			if n.Kind != yaml.MappingNode {
+				d.fail(n, p, "want a mapping of whole ENG to role id, such as {100: \"401\", 1000: \"402\"}, got %s", kindName(n))
+				return
+			}
+			dc.ENGRoles = map[int64]string{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				t, err := strconv.ParseInt(k.Value, 10, 64)
+				if k.Kind != yaml.ScalarNode || err != nil || t < 1 || t > 1<<40 {
+					d.fail(k, p, "want a whole number of ENG from 1 as key, got %s", truncate(k.Value, 20))
+					continue
+				}
+				if _, dup := dc.ENGRoles[t]; dup {
+					d.fail(k, fmt.Sprintf("%s.%d", p, t), "given twice")
+					continue
+				}
+				var s string
+				d.snowflake(v, fmt.Sprintf("%s.%d", p, t), "a role id", &s)
+				if s != "" {
+					dc.ENGRoles[t] = s
+				}
+			}
+		},
 		"check_every":     func(n *yaml.Node, p string) { d.duration(n, p, &dc.CheckEvery) },
 		"role_sync_every": func(n *yaml.Node, p string) { d.duration(n, p, &dc.RoleSyncEvery) },
 		"notice_every":    func(n *yaml.Node, p string) { d.duration(n, p, &dc.NoticeEvery) },
@@ -208,8 +238,8 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 		if dc.BotToken.value == "" {
 			d.fail(n, path+".bot_token", "required: the bot's token (env:NAME) for registering commands, follow-ups and announcements")
 		}
-		if len(dc.TierRoles) > 0 && dc.GuildID == "" {
-			d.fail(n, path+".guild_id", "required with tier_roles: roles are synced in one server")
+		if len(dc.TierRoles)+len(dc.ENGRoles) > 0 && dc.GuildID == "" {
+			d.fail(n, path+".guild_id", "required with tier_roles or eng_roles: roles are synced in one server")
 		}
 	}
 	dc.node, dc.path = n, path

@@ -25,6 +25,7 @@ discord:
   admin_roles: ["111"]
   announce_channel: "222"
   tier_roles: {1: "301", 2: "302", 3: "303"}
+  eng_roles: {100: "401"}
   x_oauth:
     client_id: abc123
     client_secret: env:X_CLIENT_SECRET
@@ -34,7 +35,7 @@ discord:
 	}
 	d := c.Discord
 	if d == nil || d.ApplicationID != "1234567890" || len(d.PublicKey) != 32 || d.BotToken.Value() != "bot-secret-value" || d.GuildID != "987654321" ||
-		strings.Join(d.AdminRoles, ",") != "111" || d.AnnounceChannel != "222" || d.TierRoles[2] != "302" || d.CheckEvery != 30*time.Minute ||
+		strings.Join(d.AdminRoles, ",") != "111" || d.AnnounceChannel != "222" || d.TierRoles[2] != "302" || d.ENGRoles[100] != "401" || d.CheckEvery != 30*time.Minute ||
 		d.XOAuth == nil || d.XOAuth.TokenURL != config.DefaultXTokenURL || d.XOAuth.ClientSecret.Value() != "x-secret-value" {
 		t.Fatalf("discord: %+v", d)
 	}
@@ -48,6 +49,7 @@ discord:
 		"discord:\n  application_id: x1\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n":                                                 "line 2: field discord.application_id: want the application id",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  tier_roles: {1: \"3\"}\n":                    "field discord.guild_id: required with tier_roles",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  tier_roles: {0: \"3\"}\n  guild_id: \"2\"\n": "want a tier from 1 to 100",
+		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  eng_roles: {x: \"3\"}\n  guild_id: \"2\"\n": "want a whole number of ENG",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  x_oauth: {client_id: a}\n":                   "field discord.x_oauth: needs public_url",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  colour: red\n":                               "field discord.colour: unknown field",
 	} {

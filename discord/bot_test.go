@@ -3,12 +3,16 @@ package discord_test
 import (
 	"context"
 	"encoding/json"
+	"math/big"
+	"slices"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/config"
@@ -470,6 +474,39 @@ func TestRoleSync(t *testing.T) {
 	})
 }
 
+var roleChanges = regexp.MustCompile(`^/guilds/` + guildID + `/members/\d+/roles/\d+$`)
+
+// TestRoleSyncRateLimited: a 429 from Discord is waited out (Retry-After) and the change retried, not
+// failed.
+func TestRoleSyncRateLimited(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		ctx := context.Background()
+		e := newEnv(t, st, false)
+		e.connect(alice, "alice")
+		e.dc.roles[alice] = []string{}
+		e.dc.limit429 = 1
+		res, err := e.bot.SyncRoles(ctx)
+		if err != nil || res.Added != 1 || strings.Join(e.dc.roles[alice], ",") != tier1Role {
+			t.Fatalf("sync under a rate limit: %+v %v, roles %v", res, err, e.dc.roles[alice])
+		}
+		puts := e.dc.sent(http.MethodPut, roleChanges)
+		if len(puts) != 2 {
+			t.Fatalf("%d role requests, want the limited one and its retry", len(puts))
+		}
+		e.dc.mu.Lock()
+		var at []time.Time
+		for i, r := range e.dc.requests {
+			if r.Method == http.MethodPut && roleChanges.MatchString(r.Path) {
+				at = append(at, e.dc.times[i])
+			}
+		}
+		e.dc.mu.Unlock()
+		if wait := at[1].Sub(at[0]); wait < 900*time.Millisecond {
+			t.Fatalf("retried after %s, before Retry-After (1s)", wait)
+		}
+	})
+}
+
 var dmMessages = regexp.MustCompile(`^/channels/9\d+/messages$`)
 
 // TestNoticesOnce: a closed epoch is announced once and each paid member gets one DM with the amount and
@@ -538,6 +575,33 @@ func TestNoticesOnce(t *testing.T) {
 		}
 		if r := e.command(bob, nil, "leaderboard", str("window", "epoch")); r.Title != "Leaderboard: last epoch" {
 			t.Fatalf("epoch leaderboard: %+v", r)
+		}
+
+		// ENG roles: the epoch minted ENG by points; the role of 2 ENG goes to whoever holds 2 ENG or more.
+		e.bot.ENGRoles = map[int64]snowflake.ID{2: snowflake.MustParse("402")}
+		for _, u := range []string{alice, bob, carol} {
+			e.dc.roles[u] = []string{"402"}
+		}
+		if _, err := e.bot.SyncRoles(ctx); err != nil {
+			t.Fatal(err)
+		}
+		holders := 0
+		for u, h := range map[string]string{alice: "alice", bob: "bob", carol: "carol"} {
+			st, err := e.svc.ENGStatus(ctx, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := new(big.Int).Add(st.Stake, st.Delegated)
+			has := slices.Contains(e.dc.roles[u], "402")
+			if want := w.Cmp(big.NewInt(2_000_000)) >= 0; has != want {
+				t.Errorf("%s holds %s ENG units: ENG role %v, want %v", h, w, has, want)
+			}
+			if has {
+				holders++
+			}
+		}
+		if holders != 1 {
+			t.Fatalf("%d members hold the 2-ENG role, want carol alone (3 points)", holders)
 		}
 	})
 }

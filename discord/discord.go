@@ -46,8 +46,9 @@ type Bot struct {
 	AdminRoles      []snowflake.ID
 	AnnounceChannel snowflake.ID // 0: no announcements
 	TierRoles       map[int]snowflake.ID
-	PublicURL       *url.URL      // for explanation, claim and /connect links
-	CheckEvery      time.Duration // how often submitted posts are checked (said in /submit's reply)
+	ENGRoles        map[int64]snowflake.ID // whole-ENG threshold → role
+	PublicURL       *url.URL               // for explanation, claim and /connect links
+	CheckEvery      time.Duration          // how often submitted posts are checked (said in /submit's reply)
 	// X looks up posts and users; nil when the config has no x section (then /connect and /submit say so).
 	X XLookup
 	// OAuth is the X OAuth 2.0 client; nil: /connect records unverified links. XAPIURL is where
@@ -93,6 +94,12 @@ func New(c *config.Discord, svc *service.Service, publicURL *url.URL, log *slog.
 	}
 	for t, r := range c.TierRoles {
 		b.TierRoles[t] = parse(r)
+	}
+	if len(c.ENGRoles) > 0 {
+		b.ENGRoles = map[int64]snowflake.ID{}
+		for t, r := range c.ENGRoles {
+			b.ENGRoles[t] = parse(r)
+		}
 	}
 	b.REST = rest.New(rest.NewClient(c.BotToken.Value(), rest.WithURL(strings.TrimRight(c.APIURL, "/")), rest.WithLogger(log)))
 	if o := c.XOAuth; o != nil && publicURL != nil {

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"html/template"
 	"net/http"
 	"strings"
@@ -100,11 +99,7 @@ func (b *Bot) ServeCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := b.Service.ConnectDiscord(ctx, service.DiscordConnect{User: o.User, UserName: o.UserName, XID: me.ID, XUsername: me.Username, Verified: true})
 	if err != nil {
-		if c := plaudit.ErrorCode(err); c != plaudit.EINTERNAL {
-			writePage(w, http.StatusConflict, "Not linked", plaudit.ErrorMessage(err))
-			return
-		}
-		if errors.Is(err, service.ErrDiscordXTaken) {
+		if plaudit.ErrorCode(err) != plaudit.EINTERNAL { // a conflict: the account is someone else's, or a second one
 			writePage(w, http.StatusConflict, "Not linked", plaudit.ErrorMessage(err))
 			return
 		}

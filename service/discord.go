@@ -657,15 +657,18 @@ func (s *Service) RecordDiscordNotice(ctx context.Context, epoch, recipient stri
 	return ds.RecordDiscordNotice(ctx, epoch, recipient, s.now())
 }
 
-// DiscordMemberTier is a Discord user's member and its current tier, for role sync.
+// DiscordMemberTier is a Discord user's member and its current tier, for role sync, and with eng its ENG
+// governance weight (stake plus delegated, 6 decimals).
 type DiscordMemberTier struct {
 	User   string
 	Member string
 	Tier   int
+	ENG    *big.Int
 }
 
-// DiscordTiers returns every linked Discord user's member tier, by Discord user id.
-func (s *Service) DiscordTiers(ctx context.Context) ([]DiscordMemberTier, error) {
+// DiscordTiers returns every linked Discord user's member tier, by Discord user id; with eng, their ENG
+// governance weight too.
+func (s *Service) DiscordTiers(ctx context.Context, eng bool) ([]DiscordMemberTier, error) {
 	links, err := s.DiscordLinks(ctx)
 	if err != nil {
 		return nil, err
@@ -680,7 +683,15 @@ func (s *Service) DiscordTiers(ctx context.Context) ([]DiscordMemberTier, error)
 		if m, ok := dir.Member(l.Member); ok {
 			t = m.Tier
 		}
-		out = append(out, DiscordMemberTier{User: l.User, Member: l.Member, Tier: t})
+		mt := DiscordMemberTier{User: l.User, Member: l.Member, Tier: t}
+		if eng {
+			st, err := s.ENGStatus(ctx, l.Member)
+			if err != nil {
+				return nil, err
+			}
+			mt.ENG = new(big.Int).Add(st.Stake, st.Delegated)
+		}
+		out = append(out, mt)
 	}
 	return out, nil
 }

@@ -137,8 +137,8 @@ func TestDiscordSubmitAndWallet(t *testing.T) {
 		if err := svc.NotifyDiscord(ctx, "41", false); err != nil {
 			t.Fatal(err)
 		}
-		tiers, err := svc.DiscordTiers(ctx)
-		if err != nil || len(tiers) != 1 || tiers[0].Tier != 1 || tiers[0].Member != "alice" {
+		tiers, err := svc.DiscordTiers(ctx, true)
+		if err != nil || len(tiers) != 1 || tiers[0].Tier != 1 || tiers[0].Member != "alice" || tiers[0].ENG.Sign() != 0 {
 			t.Fatalf("tiers: %+v %v", tiers, err)
 		}
 	})

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"log/slog"
+	"net/http"
 	"sync"
 
 	"github.com/plaudit/plaudit"
@@ -65,7 +65,7 @@ func init() {
 	})
 	addServeJobKind(func(env *serveEnv) (jobs.Kind, bool) {
 		c := env.Config.Discord
-		if c == nil || len(c.TierRoles) == 0 {
+		if c == nil || len(c.TierRoles)+len(c.ENGRoles) == 0 {
 			return jobs.Kind{}, false
 		}
 		return jobs.Kind{Name: KindDiscordRoles, Every: c.RoleSyncEvery, Run: func(ctx context.Context, _ json.RawMessage) (jobs.Outcome, error) {
