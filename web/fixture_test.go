@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -253,11 +252,6 @@ func (f *fixture) activeHash() string {
 		f.t.Fatal(err)
 	}
 	return rec.Hash
-}
-
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // concrete fills a route pattern's wildcards with values that exist in the fixture.
