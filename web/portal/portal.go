@@ -418,7 +418,7 @@ func (p *Portal) readStatuses(ctx context.Context, claims []*service.PortalClaim
 	if p.chain.Reader == nil || len(claims) == 0 {
 		return ""
 	}
-	if err := service.ClaimStatuses(ctx, p.chain, claims, p.now()); err != nil {
+	if err := p.svc.ReadClaimStatuses(ctx, p.chain, claims); err != nil {
 		p.log.Warn("portal: read claim statuses", "err", err)
 		return "The chain node could not be read, so the claims' statuses are unknown: " + plaudit.ErrorMessage(err)
 	}
@@ -597,7 +597,7 @@ func (p *Portal) claimAll(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, plaudit.Errorf(plaudit.ECONFLICT, "claim all: %s", msg))
 		return
 	}
-	b, err := service.ClaimAll(p.claims, claims, token)
+	b, err := p.svc.IssueClaimAll(ctx, p.claims, claims, token)
 	if err != nil {
 		p.fail(w, r, err)
 		return
