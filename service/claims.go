@@ -320,6 +320,32 @@ func (r *chainReads) logsOf(ctx context.Context, contract payout.Address, topics
 // the next), claimable otherwise. A chain that cannot be read leaves every status unknown and returns the
 // error.
 func ClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, now time.Time) error {
+	return claimStatuses(ctx, ch, claims, nil, now)
+}
+
+// ReadClaimStatuses is ClaimStatuses that also knows the claim-all batches handed out to the claims'
+// wallets (when the store records them): a claim whose own nonce is unused but whose batch's nonce is used
+// was paid by the batch, and one whose own nonce and batch's are both used was paid twice.
+func (s *Service) ReadClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim) error {
+	var batches []plaudit.ClaimBatch
+	if bs, ok := s.store.(plaudit.ClaimBatchStore); ok && ch.Reader != nil {
+		var seen []payout.Address
+		for _, c := range claims {
+			if slices.Contains(seen, c.Permit.Spender) {
+				continue
+			}
+			seen = append(seen, c.Permit.Spender)
+			b, err := bs.ClaimBatches(ctx, c.Permit.Spender.String())
+			if err != nil {
+				return err
+			}
+			batches = append(batches, b...)
+		}
+	}
+	return claimStatuses(ctx, ch, claims, batches, s.now())
+}
+
+func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, batches []plaudit.ClaimBatch, now time.Time) error {
 	if ch.Reader == nil || len(claims) == 0 {
 		return nil
 	}
@@ -341,6 +367,10 @@ func ClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, now
 		c := claims[i]
 		st, err := claimStatus(ctx, r, c, now, owed)
 		if err != nil {
+			setUnknown(claims, err)
+			return fmt.Errorf("claim status of epoch %s: %w", c.Epoch, err)
+		}
+		if st, err = batchStatus(ctx, r, c, st, batches); err != nil {
 			setUnknown(claims, err)
 			return fmt.Errorf("claim status of epoch %s: %w", c.Epoch, err)
 		}
@@ -395,6 +425,57 @@ func claimStatus(ctx context.Context, r *chainReads, c *PortalClaim, now time.Ti
 	return ClaimStatus{State: ClaimClaimable}, nil
 }
 
+// batchStatus corrects st for the recorded claim-all batches that include c: a used batch nonce means c
+// was paid by the batch (or twice, when c's own nonce is used too).
+func batchStatus(ctx context.Context, r *chainReads, c *PortalClaim, st ClaimStatus, batches []plaudit.ClaimBatch) (ClaimStatus, error) {
+	for _, b := range batches {
+		if !strings.EqualFold(b.Spender, c.Permit.Spender.String()) || !strings.EqualFold(b.Token, c.Permit.Token.String()) || !slices.Contains(b.Epochs, c.Epoch) {
+			continue
+		}
+		nonce, ok := new(big.Int).SetString(b.Nonce, 10)
+		if !ok {
+			continue
+		}
+		word, bit := payout.NonceWord(nonce)
+		bm, err := r.bitmap(ctx, c.Permit2, c.Owner, word)
+		if err != nil {
+			return st, err
+		}
+		if bm.Bit(int(bit)) == 0 {
+			continue
+		}
+		if st.State == ClaimClaimed {
+			return ClaimStatus{State: ClaimClaimed, Detail: "paid twice: by its own claim and by the claim-all batch of " + strings.Join(b.Epochs, ", "), Tx: st.Tx}, nil
+		}
+		out := ClaimStatus{State: ClaimClaimed, Detail: "paid by the claim-all batch of " + strings.Join(b.Epochs, ", ")}
+		if r.ch.LogsFromBlock > 0 {
+			if tx, err := transferTx(ctx, r, c); err != nil {
+				return st, err
+			} else if tx != nil {
+				out.Tx = tx
+			}
+		}
+		return out, nil
+	}
+	return st, nil
+}
+
+// transferTx finds the transaction of a Transfer of c's amount from its owner to its wallet in the logs.
+func transferTx(ctx context.Context, r *chainReads, c *PortalClaim) (*payout.Hash, error) {
+	owner, to := chain.AddressTopic(c.Owner), chain.AddressTopic(c.Permit.Spender)
+	transfers, err := r.logsOf(ctx, c.Permit.Token, &chain.TopicTransfer, &owner, &to)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range transfers {
+		if len(l.Data) == 32 && new(big.Int).SetBytes(l.Data).Cmp(c.Permit.Amount) == 0 {
+			tx := l.TxHash
+			return &tx, nil
+		}
+	}
+	return nil, nil
+}
+
 // usedStatus tells a used nonce's claim from an invalidated one by the logs, when they are searched.
 func usedStatus(ctx context.Context, r *chainReads, c *PortalClaim, word *big.Int, bit uint) (ClaimStatus, error) {
 	if r.ch.LogsFromBlock == 0 {
@@ -414,16 +495,12 @@ func usedStatus(ctx context.Context, r *chainReads, c *PortalClaim, word *big.In
 			return ClaimStatus{State: ClaimInvalidated, Detail: fmt.Sprintf("the owner invalidated its nonce in block %d", l.BlockNumber), Tx: &tx}, nil
 		}
 	}
-	to := chain.AddressTopic(c.Permit.Spender)
-	transfers, err := r.logsOf(ctx, c.Permit.Token, &chain.TopicTransfer, &owner, &to)
+	tx, err := transferTx(ctx, r, c)
 	if err != nil {
 		return ClaimStatus{}, err
 	}
-	for _, l := range transfers {
-		if len(l.Data) == 32 && new(big.Int).SetBytes(l.Data).Cmp(c.Permit.Amount) == 0 {
-			tx := l.TxHash
-			return ClaimStatus{State: ClaimClaimed, Detail: fmt.Sprintf("claimed in block %d", l.BlockNumber), Tx: &tx}, nil
-		}
+	if tx != nil {
+		return ClaimStatus{State: ClaimClaimed, Detail: "claimed", Tx: tx}, nil
 	}
 	return ClaimStatus{State: ClaimClaimed, Detail: "its nonce is used; no transfer of this amount was found in the logs searched"}, nil
 }
@@ -517,5 +594,23 @@ func ClaimAll(key *ClaimKey, claims []*PortalClaim, token payout.Address) (*Batc
 		return nil, fmt.Errorf("claim all: %w", err)
 	}
 	b.TypedData = payout.BatchTypedData(key.Domain, b.Permit)
+	return b, nil
+}
+
+// IssueClaimAll is ClaimAll that records the batch handed out (when the store keeps batches), so that the
+// claims it pays show as claimed once it is used, and a claim paid twice says so.
+func (s *Service) IssueClaimAll(ctx context.Context, key *ClaimKey, claims []*PortalClaim, token payout.Address) (*BatchClaim, error) {
+	b, err := ClaimAll(key, claims, token)
+	if err != nil {
+		return nil, err
+	}
+	if bs, ok := s.store.(plaudit.ClaimBatchStore); ok {
+		epochs := slices.Clone(b.Epochs)
+		slices.Sort(epochs)
+		if err := bs.RecordClaimBatch(ctx, &plaudit.ClaimBatch{Nonce: b.Permit.Nonce.String(), Spender: b.Permit.Spender.String(), Token: token.String(),
+			Epochs: epochs, Created: s.now().UTC()}); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }

@@ -239,6 +239,35 @@ func TestClaimAll(t *testing.T) {
 		if err != nil || again.Signature != b.Signature || again.Permit.Nonce.Cmp(b.Permit.Nonce) != 0 {
 			t.Fatalf("claim all again differs: %v", err)
 		}
+		// Issued and then used on chain, the batch makes both claims claimed; a single claim used as well
+		// is reported as paid twice.
+		if _, err := svc.IssueClaimAll(ctx, key, claims, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.IssueClaimAll(ctx, key, claims, token); err != nil {
+			t.Fatalf("issuing the same batch again: %v", err)
+		}
+		node := chaintest.New(t, payout.CanonicalPermit2)
+		rpc, _ := chain.New(node.URL, nil)
+		node.SetBalance(token, b.Owner, big.NewInt(1e12))
+		node.SetAllowance(token, b.Owner, payout.CanonicalPermit2, big.NewInt(1e12))
+		view := service.ChainView{Reader: rpc}
+		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil || claims[0].Status.State != service.ClaimClaimable {
+			t.Fatalf("before the batch is used: %+v %v", claims[0].Status, err)
+		}
+		node.UseNonce(b.Owner, b.Permit.Nonce)
+		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range claims {
+			if c.Status.State != service.ClaimClaimed || !strings.Contains(c.Status.Detail, "paid by the claim-all batch") {
+				t.Fatalf("after the batch: %+v", c.Status)
+			}
+		}
+		node.UseNonce(b.Owner, claims[1].Permit.Nonce)
+		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil || !strings.Contains(claims[1].Status.Detail, "paid twice") {
+			t.Fatalf("paid twice: %+v %v", claims[1].Status, err)
+		}
 		claims[0].Status.State = service.ClaimClaimed
 		if _, err := service.ClaimAll(key, claims, token); plaudit.ErrorCode(err) != plaudit.EINVALID {
 			t.Fatalf("one claim left: %v", err)

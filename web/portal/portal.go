@@ -266,9 +266,14 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Portal) signInForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	p.signInFormAddress(w, r, status, msg, "")
+}
+
+// signInFormAddress renders the sign-in page with a fresh CSRF token, an error and the address entered.
+func (p *Portal) signInFormAddress(w http.ResponseWriter, r *http.Request, status int, msg, address string) {
 	tok := newToken()
 	p.setCookie(w, r, CSRFCookie, tok, 3600)
-	p.render(w, status, "signin", signInPage{Title: "Sign in", CSRF: tok, Error: msg, Signer: p.claims != nil, Chain: p.chain.Reader != nil})
+	p.render(w, status, "signin", signInPage{Title: "Sign in", CSRF: tok, Error: msg, Address: address, Signer: p.claims != nil, Chain: p.chain.Reader != nil})
 }
 
 // maxForm bounds a posted form.
@@ -418,7 +423,7 @@ func (p *Portal) readStatuses(ctx context.Context, claims []*service.PortalClaim
 	if p.chain.Reader == nil || len(claims) == 0 {
 		return ""
 	}
-	if err := service.ClaimStatuses(ctx, p.chain, claims, p.now()); err != nil {
+	if err := p.svc.ReadClaimStatuses(ctx, p.chain, claims); err != nil {
 		p.log.Warn("portal: read claim statuses", "err", err)
 		return "The chain node could not be read, so the claims' statuses are unknown: " + plaudit.ErrorMessage(err)
 	}
@@ -427,35 +432,27 @@ func (p *Portal) readStatuses(ctx context.Context, claims []*service.PortalClaim
 
 // batches lists, per token, the claims "claim all" would combine (two or more not known to be used).
 func batches(claims []*service.PortalClaim, decimals map[payout.Address]int) []batchLink {
-	var out []batchLink
-	idx := map[payout.Address]int{}
+	var tokens []payout.Address
+	count, total := map[payout.Address]int{}, map[payout.Address]*big.Int{}
 	for _, c := range claims {
 		if c.Status.State != service.ClaimClaimable && c.Status.State != service.ClaimUnknown {
 			continue
 		}
-		i, ok := idx[c.Permit.Token]
-		if !ok {
-			i = len(out)
-			idx[c.Permit.Token] = i
-			out = append(out, batchLink{Token: c.Permit.Token.String(), Total: "0"})
+		t := c.Permit.Token
+		if total[t] == nil {
+			tokens = append(tokens, t)
+			total[t] = new(big.Int)
 		}
-		out[i].Count++
+		count[t]++
+		total[t].Add(total[t], c.Permit.Amount)
 	}
-	kept := out[:0]
-	for _, b := range out {
-		if b.Count >= 2 {
-			total := new(big.Int)
-			tok, _ := payout.ParseAddress(b.Token)
-			for _, c := range claims {
-				if c.Permit.Token == tok && (c.Status.State == service.ClaimClaimable || c.Status.State == service.ClaimUnknown) {
-					total.Add(total, c.Permit.Amount)
-				}
-			}
-			b.Total = FormatUnits(total, decimals[tok])
-			kept = append(kept, b)
+	var out []batchLink
+	for _, t := range tokens {
+		if count[t] >= 2 {
+			out = append(out, batchLink{Token: t.String(), Count: count[t], Total: FormatUnits(total[t], decimals[t])})
 		}
 	}
-	return kept
+	return out
 }
 
 // memberSession returns the session of the member named in the path, or answers: no session goes to the
@@ -524,8 +521,7 @@ func (p *Portal) wallet(w http.ResponseWriter, r *http.Request) {
 	raw := strings.TrimSpace(r.URL.Query().Get("address"))
 	addr, err := payout.ParseAddress(raw)
 	if err != nil {
-		p.render(w, http.StatusBadRequest, "signin", signInPage{Title: "Sign in", Error: "address: " + err.Error(), Address: raw,
-			Signer: p.claims != nil, Chain: p.chain.Reader != nil})
+		p.signInFormAddress(w, r, http.StatusBadRequest, "address: "+err.Error(), raw)
 		return
 	}
 	ctx := r.Context()
@@ -597,7 +593,7 @@ func (p *Portal) claimAll(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, plaudit.Errorf(plaudit.ECONFLICT, "claim all: %s", msg))
 		return
 	}
-	b, err := service.ClaimAll(p.claims, claims, token)
+	b, err := p.svc.IssueClaimAll(ctx, p.claims, claims, token)
 	if err != nil {
 		p.fail(w, r, err)
 		return
