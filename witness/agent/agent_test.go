@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
+	"github.com/plaudit/plaudit/witness"
 	"github.com/plaudit/plaudit/witness/agent"
 )
 
@@ -247,5 +249,49 @@ func testThreeWitnesses(t *testing.T, backend string) {
 	}
 	if bals, _ := svc.Balances(ctx, "witness:"); len(bals) != 0 {
 		t.Errorf("audit postings left balances: %+v", bals)
+	}
+}
+
+// TestOverrule: a wrong dispute holds an epoch that two witnesses attested, past its window; an admin's
+// overrule with a reason releases it at once, and the audit log says who and why.
+func TestOverrule(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)}
+	st := open(t, "sqlite", "operator")
+	svc, ids := operator(t, st, clk)
+	id := ids[0]
+	src := agent.Local{Service: svc}
+	for i := range 2 {
+		if _, err := newAgent(t, i, src, open(t, "sqlite", "w")).Attest(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2, _ := payout.NewSigner(witnessKeys[2])
+	d, err := witness.SignDispute(s2, &witness.Dispute{Program: "acme", Epoch: id, Member: "nobody", Stored: "1", Rebuilt: "2", Reason: "a buggy witness"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(d)
+	if _, ws, err := svc.RecordWitness(ctx, id, b); err != nil || ws.State != service.EpochDisputed {
+		t.Fatalf("dispute: %+v %v", ws, err)
+	}
+	clk.Add(3 * time.Hour)
+	if err := svc.Claimable(ctx, id); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("claimable while disputed: %v", err)
+	}
+	ws, err := svc.ResolveDisputes(ctx, id, "alice", service.ResolveOverruled, "the witness ran an old build")
+	if err != nil || ws.State != service.EpochPublished {
+		t.Fatalf("overrule: %+v %v", ws, err)
+	}
+	ps, _ := svc.Postings(ctx, plaudit.PostingFilter{Origin: "operator:alice"})
+	if len(ps) != 1 || !strings.Contains(ps[0].Reason, "overruled: the witness ran an old build") {
+		t.Fatalf("audit: %+v", ps)
+	}
+	// Someone not in the policy cannot file a dispute.
+	other, _ := payout.NewSigner("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6")
+	d2, _ := witness.SignDispute(other, &witness.Dispute{Program: "acme", Epoch: id, Reason: "x"})
+	b2, _ := json.Marshal(d2)
+	if _, _, err := svc.RecordWitness(ctx, id, b2); plaudit.ErrorCode(err) != plaudit.EFORBIDDEN {
+		t.Fatalf("a stranger's dispute: %v", err)
 	}
 }
