@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -175,32 +174,22 @@ func BenchmarkLoadCSV1M(b *testing.B) {
 	}
 }
 
-var csv1MFile struct {
-	sync.Once
-	path string
-}
-
-// csv1M writes BenchmarkEigenTrust1M's graph as OpenRank CSV once per process (about 190 MB).
+// csv1M writes BenchmarkEigenTrust1M's graph as OpenRank CSV (about 190 MB) in b's temporary directory.
 func csv1M(b *testing.B) string {
-	csv1MFile.Do(func() {
-		dir, err := os.MkdirTemp("", "plaudit-csv1m-")
-		if err != nil {
-			b.Fatal(err)
-		}
-		path := filepath.Join(dir, "edges.csv")
-		src, dst, w, ids, _ := powerLaw(1_000_000, 10_000_000, 1)
-		f, err := os.Create(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		bw := bufio.NewWriterSize(f, 1<<20)
-		bw.WriteString("i,j,v\n")
-		for k := range src {
-			fmt.Fprintf(bw, "%s,%s,%g\n", ids[src[k]], ids[dst[k]], w[k])
-		}
-		bw.Flush()
-		f.Close()
-		csv1MFile.path = path
-	})
-	return csv1MFile.path
+	path := filepath.Join(b.TempDir(), "edges.csv")
+	src, dst, w, ids, _ := powerLaw(1_000_000, 10_000_000, 1)
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	bw.WriteString("i,j,v\n")
+	for k := range src {
+		fmt.Fprintf(bw, "%s,%s,%g\n", ids[src[k]], ids[dst[k]], w[k])
+	}
+	if err := bw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	return path
 }
