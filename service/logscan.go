@@ -115,3 +115,24 @@ func (v *logView) changedSince(ctx context.Context, seq int64, from, to time.Tim
 	}
 	return changed, nil
 }
+
+// readLogThrough reads the events with seq ≤ through (the whole log when through ≤ 0) into memory: what
+// verify replays of an epoch closed at through, without the events recorded since.
+func (s *Service) readLogThrough(ctx context.Context, through int64) (*Log, error) {
+	if through <= 0 {
+		return s.ReadLog(ctx, nil)
+	}
+	l := &Log{}
+	err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+		if e.Seq > through {
+			return errStopScan
+		}
+		l.Events = append(l.Events, *e)
+		l.Seq = e.Seq
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return nil, fmt.Errorf("read the event log through seq %d: %w", through, err)
+	}
+	return l, nil
+}

@@ -58,7 +58,7 @@ func (s *Service) Verify(ctx context.Context, id string, verdicts []plaudit.Verd
 		return nil, err
 	}
 	if log == nil {
-		if log, err = s.ReadLog(ctx, nil); err != nil {
+		if log, err = s.readLogThrough(ctx, ep.LogSeq); err != nil {
 			return nil, err
 		}
 	}
