@@ -92,3 +92,12 @@ type ScoreStore interface {
 	// PolicyByHash returns a stored policy document by hash, or an ENOTFOUND error.
 	PolicyByHash(ctx context.Context, hash string) (*PolicyRecord, error)
 }
+
+// ScoreScanner is a ScoreStore that can also stream scores without their explanations. An epoch close
+// counts millions of scores and needs of each only its event, member, points and time: streaming them
+// keeps its memory bounded. Stores that do not offer it are read with ScoreStore.Scores instead.
+type ScoreScanner interface {
+	// ScanScorePoints calls fn for each score f selects, ordered as Scores orders them, with Lines left
+	// empty, stopping at the first error fn returns. The Score passed to fn is reused: copy what is kept.
+	ScanScorePoints(ctx context.Context, f ScoreFilter, fn func(*Score) error) error
+}

@@ -160,14 +160,11 @@ func (s *Service) closeEpochs(ctx context.Context, req CloseRequest) (*CloseResu
 			}
 		}
 	}
-	log, err := s.ReadLog(ctx, req.Progress)
+	log, err := s.closeLog(ctx, pol, req, res)
 	if err != nil {
 		return nil, err
 	}
 	res.LogSeq = log.Seq
-	if res.Rescored, err = s.currentScores(ctx, pol, log, req.NoRescore, req.Progress); err != nil {
-		return nil, err
-	}
 	if len(closed) == 0 {
 		state, err := s.store.ScoreState(ctx, pol.Hash())
 		if err != nil {
@@ -209,7 +206,7 @@ func (s *Service) closeEpochs(ctx context.Context, req CloseRequest) (*CloseResu
 			}
 		}
 	}
-	members := MemberInfos(log.Directory(0))
+	members := MemberInfos(log.Dir)
 	for _, win := range wins {
 		ce, err := s.closeOne(ctx, pol, prog, log, win, members, req, now)
 		if err != nil {
@@ -249,7 +246,7 @@ func (s *Service) checkOrder(prog *settle.Program, at time.Time, next settle.Win
 }
 
 // closeOne settles and closes one epoch of log.
-func (s *Service) closeOne(ctx context.Context, pol *policy.Policy, prog *settle.Program, log *Log, win settle.Window, members map[string]settle.MemberInfo, req CloseRequest, now time.Time) (*ClosedEpoch, error) {
+func (s *Service) closeOne(ctx context.Context, pol *policy.Policy, prog *settle.Program, log *logView, win settle.Window, members map[string]settle.MemberInfo, req CloseRequest, now time.Time) (*ClosedEpoch, error) {
 	ce := &ClosedEpoch{Window: win}
 	vs := req.Verdicts
 	if vs == nil {
@@ -259,17 +256,35 @@ func (s *Service) closeOne(ctx context.Context, pol *policy.Policy, prog *settle
 		}
 	}
 	ce.Verdicts = len(vs)
-	scores, err := s.store.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash(), Since: win.Start, Until: win.End, ThroughSeq: log.Seq})
-	if err != nil {
-		return nil, fmt.Errorf("read scores: %w", err)
+	// The window's scores are streamed into the tally (without their explanations) when the store can,
+	// instead of being held: a million members' week is millions of scores.
+	sf := plaudit.ScoreFilter{PolicyHash: pol.Hash(), Since: win.Start, Until: win.End, ThroughSeq: log.Seq}
+	sr := &SettleRequest{Policy: pol, Program: prog, Window: win, Members: members, Verdicts: vs, LogSeq: log.Seq}
+	if sc, ok := s.store.(plaudit.ScoreScanner); ok {
+		sr.ScanScores = func(fn func(*plaudit.Score) error) error { return sc.ScanScorePoints(ctx, sf, fn) }
+	} else {
+		scores, err := s.store.Scores(ctx, sf)
+		if err != nil {
+			return nil, fmt.Errorf("read scores: %w", err)
+		}
+		sr.Scores = scores
 	}
 	// The scores must still be the whole-history run over exactly log: another process may have rescored.
+	// (settleAndClose checks again after reading them.)
 	if state, err := s.store.ScoreState(ctx, pol.Hash()); err != nil {
 		return nil, err
 	} else if state.FullSeq != log.Seq {
 		return nil, errLogMoved
 	}
-	res, already, err := s.settleAndClose(ctx, &SettleRequest{Policy: pol, Program: prog, Window: win, Members: members, Verdicts: vs, Scores: scores, LogSeq: log.Seq}, operator(req.Operator), now)
+	sr.checkScores = func() error {
+		if state, err := s.store.ScoreState(ctx, pol.Hash()); err != nil {
+			return err
+		} else if state.FullSeq != log.Seq {
+			return errLogMoved
+		}
+		return nil
+	}
+	res, already, err := s.settleAndClose(ctx, sr, operator(req.Operator), now)
 	if err != nil {
 		return nil, err
 	}
@@ -388,6 +403,12 @@ type SettleRequest struct {
 	Verdicts []plaudit.Verdict
 	Scores   []plaudit.Score
 	LogSeq   int64
+	// ScanScores, when not nil, streams the scores instead of Scores (only their event, member, points and
+	// time are read).
+	ScanScores func(fn func(*plaudit.Score) error) error
+	// checkScores, when not nil, is asked after the scores were read whether they are still the ones to
+	// settle from.
+	checkScores func() error
 	// Carries given instead of read from the ledger (verify uses the recorded ones).
 	PoolIn   *big.Int
 	CarryIn  map[string]*big.Int
@@ -411,6 +432,16 @@ func (s *Service) Settle(ctx context.Context, r *SettleRequest) (*settle.Result,
 	t.Reserve(len(r.Members))
 	if err := t.AddAll(r.Scores); err != nil {
 		return nil, err
+	}
+	if r.ScanScores != nil {
+		if err := r.ScanScores(t.Add); err != nil {
+			return nil, fmt.Errorf("read scores: %w", err)
+		}
+	}
+	if r.checkScores != nil {
+		if err := r.checkScores(); err != nil {
+			return nil, err
+		}
 	}
 	res, err := t.Settle(in)
 	if err != nil {
@@ -444,4 +475,33 @@ func (s *Service) settleAndClose(ctx context.Context, r *SettleRequest, by strin
 		return nil, false, err
 	}
 	return res, false, nil
+}
+
+// closeLog reads what a close needs of the log and makes sure the policy's stored scores are the
+// whole-history scores of exactly it (rescoring when they are not, and recording that in res). When the
+// stored scores are whole-history scores already, the log is streamed once for its end and its directory
+// and never held (logView); if they turn out not to be those of the log read, or there are none, the whole
+// log is read into memory as the rescore needs it.
+func (s *Service) closeLog(ctx context.Context, pol *policy.Policy, req CloseRequest, res *CloseResult) (*logView, error) {
+	state, err := s.store.ScoreState(ctx, pol.Hash())
+	if err != nil {
+		return nil, err
+	}
+	if state.FullSeq > 0 {
+		v, err := s.streamLogView(ctx, req.Progress)
+		if err != nil {
+			return nil, err
+		}
+		if v.Seq == state.FullSeq {
+			return v, nil
+		}
+	}
+	log, err := s.ReadLog(ctx, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if res.Rescored, err = s.currentScores(ctx, pol, log, req.NoRescore, req.Progress); err != nil {
+		return nil, err
+	}
+	return log.view(), nil
 }

@@ -36,30 +36,33 @@ func (s *Service) RunIntegrity(ctx context.Context, req IntegrityRequest) (*Inte
 	if err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		return nil, err
 	}
-	log, err := s.ReadLog(ctx, req.Progress)
-	if err != nil {
+	// A run over the whole log needs every event anyway; a run over a window reads the log once for the
+	// directory and then holds only the window's events.
+	var view *logView
+	if req.Since.IsZero() && req.Until.IsZero() {
+		log, err := s.ReadLog(ctx, req.Progress)
+		if err != nil {
+			return nil, err
+		}
+		view = log.view()
+	} else if view, err = s.streamLogView(ctx, req.Progress); err != nil {
 		return nil, err
 	}
-	return s.integrityRun(ctx, pol, log, req.Since, req.Until, req.By)
+	return s.integrityRun(ctx, pol, view, req.Since, req.Until, req.By)
 }
 
 // integrityRun checks the events of log in [from, to) under pol (nil: default options) with the directory
 // of the whole log, and stores the run with the log position it read.
-func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *Log, from, to time.Time, by string) (*IntegrityResult, error) {
-	events := log.Events
-	if !from.IsZero() || !to.IsZero() {
-		events = nil
-		for _, e := range log.Events {
-			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
-				events = append(events, e)
-			}
-		}
+func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *logView, from, to time.Time, by string) (*IntegrityResult, error) {
+	events, err := log.events(ctx, from, to)
+	if err != nil {
+		return nil, err
 	}
 	opts, hash := integrity.DefaultOptions(), ""
 	if pol != nil {
 		opts, hash = pol.Integrity.Options(), pol.Hash()
 	}
-	rep, err := integrity.Run(events, log.Directory(0), opts)
+	rep, err := integrity.Run(events, log.Dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +83,7 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *Log
 // window's events under pol — one that read the log up to a point after which no event of the window and no
 // identity change was recorded — or, when there is none, a new run over them; merged with the moderators'
 // standing flags. It returns the verdicts, the run used, and whether it ran it now.
-func (s *Service) epochIntegrity(ctx context.Context, pol *policy.Policy, log *Log, win settle.Window, by string) ([]plaudit.Verdict, *plaudit.VerdictRun, bool, error) {
+func (s *Service) epochIntegrity(ctx context.Context, pol *policy.Policy, log *logView, win settle.Window, by string) ([]plaudit.Verdict, *plaudit.VerdictRun, bool, error) {
 	runs, err := s.store.VerdictRuns(ctx)
 	if err != nil {
 		return nil, nil, false, err
@@ -92,7 +95,9 @@ func (s *Service) epochIntegrity(ctx context.Context, pol *policy.Policy, log *L
 		if r.PolicyHash != pol.Hash() || !r.Since.Equal(win.Start) || !r.Until.Equal(win.End) || r.ThroughSeq <= 0 || r.ThroughSeq > log.Seq {
 			continue
 		}
-		if changedSince(log, r.ThroughSeq, win) {
+		if changed, err := log.changedSince(ctx, r.ThroughSeq, win.Start, win.End); err != nil {
+			return nil, nil, false, err
+		} else if changed {
 			continue
 		}
 		if use, err = s.store.VerdictRunByID(ctx, r.ID); err != nil {
@@ -112,18 +117,6 @@ func (s *Service) epochIntegrity(ctx context.Context, pol *policy.Policy, log *L
 		return nil, nil, false, err
 	}
 	return moderation.Merge(use.Verdicts, moderation.Verdicts(flags, win.Start, win.End)), use, ran, nil
-}
-
-// changedSince reports whether log holds, after seq, an event of window win or an identity change: either
-// would change an integrity run over the window.
-func changedSince(log *Log, seq int64, win settle.Window) bool {
-	for i := len(log.Events) - 1; i >= 0 && log.Events[i].Seq > seq; i-- {
-		e := &log.Events[i]
-		if e.Kind.IsIdentity() || (!e.Time.Before(win.Start) && e.Time.Before(win.End)) {
-			return true
-		}
-	}
-	return false
 }
 
 // EpochIntegrityResult is what EpochIntegrity did for one epoch window.
@@ -172,7 +165,7 @@ func (s *Service) EpochIntegrity(ctx context.Context, by string, limit int) ([]E
 		}
 	}
 	wins = append(wins, current)
-	log, err := s.ReadLog(ctx, nil)
+	log, err := s.streamLogView(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func (s *Service) epochInputs(ctx context.Context, id string, verdicts []plaudit
 		return nil, fmt.Errorf("verify %s: recorded policy: %w", ep.ID, err)
 	}
 	if log == nil {
-		if log, err = s.ReadLog(ctx, nil); err != nil {
+		if log, err = s.readLogThrough(ctx, ep.LogSeq); err != nil {
 			return nil, err
 		}
 	}

@@ -76,7 +76,7 @@ failed.`,
 	lbCmd.Flags().Float64Var(&lbRate, "rate", 2000, "requests a second")
 	lbCmd.Flags().DurationVar(&lbDuration, "duration", 60*time.Second, "how long to send")
 	lbCmd.Flags().DurationVar(&lbP99, "p99", 20*time.Millisecond, "the 99th-percentile latency the run must stay under")
-	cmd.AddCommand(apiCmd, lbCmd)
+	cmd.AddCommand(apiCmd, lbCmd, stagesCommand())
 	rootCmd.AddCommand(cmd)
 }
 

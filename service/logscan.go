@@ -1,0 +1,138 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// logView is what an epoch close and an integrity run need of the event log: where it ends (Seq), the
+// member directory of all of it (Dir), and, on demand, the events of one window and whether anything that
+// changes a window's integrity run was recorded after some position.
+//
+// A view read by streamLogView holds only the directory: the events are streamed from the store once to
+// build it and read again, one window at a time, when an integrity run needs them. That is what keeps a
+// close of a million-member community within bounded memory (the directory and one window's events instead
+// of the whole log). A view of a Log already in memory (Log.view) answers from it instead.
+type logView struct {
+	Seq int64
+	Dir *plaudit.Directory
+	log *Log     // the whole log, when it was read into memory; nil for a streamed view
+	st  *Service // the service whose store a streamed view reads
+}
+
+// view returns the logView of a log read into memory.
+func (l *Log) view() *logView {
+	return &logView{Seq: l.Seq, Dir: l.Directory(0), log: l}
+}
+
+// streamLogView reads the log once, in seq order, keeping only its end and its member directory (built
+// event by event exactly as plaudit.BuildDirectory builds it from the whole log).
+func (s *Service) streamLogView(ctx context.Context, progress Progress) (*logView, error) {
+	v := &logView{Dir: plaudit.NewDirectory(), st: s}
+	var total, n int64
+	if progress != nil {
+		if stats, err := s.store.EventStats(ctx); err == nil {
+			total = stats.Total
+		}
+	}
+	err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+		v.Dir.Apply(e)
+		v.Seq = e.Seq
+		if n++; n%16384 == 0 {
+			progress.report("events", n, total)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the event log: %w", err)
+	}
+	progress.report("events", n, max(total, n))
+	return v, nil
+}
+
+// errStopScan ends a scan early; it never leaves this file.
+var errStopScan = errors.New("stop the scan")
+
+// events returns the events of the view with times in [from, to) (zero: unbounded), in seq order.
+func (v *logView) events(ctx context.Context, from, to time.Time) ([]plaudit.Event, error) {
+	if v.log != nil {
+		if from.IsZero() && to.IsZero() {
+			return v.log.Events, nil
+		}
+		var out []plaudit.Event
+		for _, e := range v.log.Events {
+			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
+	var out []plaudit.Event
+	err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{Since: from, Until: to}, func(e *plaudit.Event) error {
+		if e.Seq > v.Seq {
+			return errStopScan // recorded after the view was read: not part of it
+		}
+		out = append(out, *e)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return nil, fmt.Errorf("read the events of %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// changedSince reports whether the view holds, after seq, an event of the window [from, to) or an identity
+// change: either would change an integrity run over the window.
+func (v *logView) changedSince(ctx context.Context, seq int64, from, to time.Time) (bool, error) {
+	changes := func(e *plaudit.Event) bool {
+		return e.Kind.IsIdentity() || (!e.Time.Before(from) && e.Time.Before(to))
+	}
+	if v.log != nil {
+		for i := len(v.log.Events) - 1; i >= 0 && v.log.Events[i].Seq > seq; i-- {
+			if changes(&v.log.Events[i]) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	changed := false
+	err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{AfterSeq: seq}, func(e *plaudit.Event) error {
+		if e.Seq > v.Seq {
+			return errStopScan
+		}
+		if changes(e) {
+			changed = true
+			return errStopScan
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return false, fmt.Errorf("read the events after seq %d: %w", seq, err)
+	}
+	return changed, nil
+}
+
+// readLogThrough reads the events with seq ≤ through (the whole log when through ≤ 0) into memory: what
+// verify replays of an epoch closed at through, without the events recorded since.
+func (s *Service) readLogThrough(ctx context.Context, through int64) (*Log, error) {
+	if through <= 0 {
+		return s.ReadLog(ctx, nil)
+	}
+	l := &Log{}
+	err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+		if e.Seq > through {
+			return errStopScan
+		}
+		l.Events = append(l.Events, *e)
+		l.Seq = e.Seq
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return nil, fmt.Errorf("read the event log through seq %d: %w", through, err)
+	}
+	return l, nil
+}
