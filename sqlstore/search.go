@@ -78,12 +78,15 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		// match as a filter for a common one (the planner picks by the column's statistics), both
 		// bounded, and both read the stored content_tsv rather than parse the content again.
 		where, fargs := filters()
-		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r, " +
-			"ts_headline('simple', e.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') " +
+		// The headline, which parses the content, is made only for the page's rows.
+		b.WriteString("SELECT p.seq, " + prefixed("p.", eventColumns) + ", p.r, " +
+			"ts_headline('simple', p.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') FROM (" +
+			"SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r " +
 			"FROM (SELECT e.seq FROM events e WHERE e.content_tsv @@ " + tsq + where +
-			" ORDER BY e.seq DESC LIMIT " + strconv.Itoa(PostgresSearchCandidates) + ") c JOIN events e ON e.seq = c.seq")
-		// The query is written three times (rank, headline, match), so its arguments are too.
-		args = append(append(append(append(args, targs...), targs...), targs...), fargs...)
+			" ORDER BY e.seq DESC LIMIT " + strconv.Itoa(PostgresSearchCandidates) + ") c JOIN events e ON e.seq = c.seq" +
+			" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?) p ORDER BY p.r DESC, p.seq")
+		// The query is written three times (headline, rank, match), so its arguments are too.
+		args = append(append(append(append(append(args, targs...), targs...), targs...), fargs...), q.Limit, q.Offset)
 	} else {
 		parts := make([]string, len(q.Terms))
 		for i, t := range q.Terms {
@@ -100,9 +103,9 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		where, fargs := filters()
 		b.WriteString(where)
 		args = append(args, fargs...)
+		b.WriteString(" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?")
+		args = append(args, q.Limit, q.Offset)
 	}
-	b.WriteString(" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?")
-	args = append(args, q.Limit, q.Offset)
 
 	rows, err := db.db.QueryContext(ctx, db.Rebind(b.String()), args...)
 	if err != nil {
