@@ -93,6 +93,10 @@ func newRESTFake(t *testing.T) (*httptest.Server, *restComments) {
 			serve(w, "comments-"+strings.TrimSuffix(strings.TrimPrefix(p, "issues/"), "/comments")+".json")
 		case strings.HasPrefix(p, "issues/"):
 			serve(w, "issue-"+strings.TrimPrefix(p, "issues/")+".json")
+		case strings.HasPrefix(p, "pulls/") && strings.HasSuffix(p, "/commits"):
+			serve(w, "pull-commits-"+strings.TrimSuffix(strings.TrimPrefix(p, "pulls/"), "/commits")+".json")
+		case strings.HasPrefix(p, "compare/"):
+			serve(w, "compare-"+strings.TrimPrefix(p, "compare/")+".json")
 		case strings.HasPrefix(p, "pulls/") && strings.HasSuffix(p, "/reviews"):
 			serve(w, "reviews-"+strings.TrimSuffix(strings.TrimPrefix(p, "pulls/"), "/reviews")+".json")
 		case strings.HasPrefix(p, "pulls/") && strings.HasSuffix(p, "/comments"):

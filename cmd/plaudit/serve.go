@@ -114,6 +114,9 @@ func serveLogger(w io.Writer, format string) *slog.Logger {
 }
 
 func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error {
+	if opts.role == "" {
+		opts.role = roleAll // callers that build serveOptions themselves (tests, other commands) run everything
+	}
 	cfg := config.Default()
 	if opts.configFile != "" {
 		var err error
