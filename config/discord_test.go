@@ -49,7 +49,7 @@ discord:
 		"discord:\n  application_id: x1\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n":                                                 "line 2: field discord.application_id: want the application id",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  tier_roles: {1: \"3\"}\n":                    "field discord.guild_id: required with tier_roles",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  tier_roles: {0: \"3\"}\n  guild_id: \"2\"\n": "want a tier from 1 to 100",
-		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  eng_roles: {x: \"3\"}\n  guild_id: \"2\"\n": "want a whole number of ENG",
+		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  eng_roles: {x: \"3\"}\n  guild_id: \"2\"\n":  "want a whole number of ENG",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  x_oauth: {client_id: a}\n":                   "field discord.x_oauth: needs public_url",
 		"discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n  colour: red\n":                               "field discord.colour: unknown field",
 	} {
