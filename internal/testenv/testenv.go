@@ -41,31 +41,10 @@ func PostgresBaseURL() string {
 // fails in CI) when the server is not reachable.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	base := PostgresBaseURL()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		Missing(t, "PostgreSQL not reachable at 127.0.0.1:5432 (set PLAUDIT_TEST_POSTGRES): %v", err)
+	base, schema := scratch(t, "CREATE SCHEMA %s", "DROP SCHEMA %s CASCADE")
+	if schema == "" {
 		return ""
 	}
-	defer conn.Close(context.Background())
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
 	sep := "?"
 	if containsByte(base, '?') {
 		sep = "&"
@@ -110,4 +89,37 @@ func Shared(t testing.TB, rel string) string {
 		Missing(t, "shared data %s not found beside the repository (../shared): %v", rel, err)
 	}
 	return p
+}
+
+// scratch makes a randomly named object on the test server with the statement create (its %s the name),
+// dropped with drop when t ends, and returns the server's URL and the name. The name is "" when the server
+// is not reachable and t was skipped (Missing).
+func scratch(t testing.TB, create, drop string) (base, name string) {
+	t.Helper()
+	base = PostgresBaseURL()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		Missing(t, "PostgreSQL not reachable at 127.0.0.1:5432 (set PLAUDIT_TEST_POSTGRES): %v", err)
+		return base, ""
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name = "t_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, fmt.Sprintf(create, name)); err != nil {
+		t.Fatalf("create test %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		_, _ = c.Exec(ctx, fmt.Sprintf(drop, name))
+	})
+	return base, name
 }
