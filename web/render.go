@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/api"
 )
 
 // page is what every template gets: the page's title, the signed-in user, the CSRF token of its forms, a
@@ -110,22 +111,10 @@ func (p *Panel) problem(w http.ResponseWriter, r *http.Request, status int, head
 // logged, not shown.
 func (p *Panel) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := plaudit.ErrorCode(err)
-	status := http.StatusInternalServerError
 	if invalid(err) {
 		code = plaudit.EINVALID
 	}
-	switch code {
-	case plaudit.EINVALID:
-		status = http.StatusBadRequest
-	case plaudit.ENOTFOUND:
-		status = http.StatusNotFound
-	case plaudit.ECONFLICT:
-		status = http.StatusConflict
-	case plaudit.EFORBIDDEN:
-		status = http.StatusForbidden
-	case plaudit.EUNAUTHORIZED:
-		status = http.StatusUnauthorized
-	}
+	status := api.StatusOf(code)
 	if status == http.StatusInternalServerError {
 		p.log.Error("panel: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		p.problem(w, r, status, "Something went wrong", "an internal error: the server's log has the details")

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/api"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/settle"
@@ -182,23 +183,6 @@ func (p *Portal) render(w http.ResponseWriter, status int, page string, data any
 	_, _ = w.Write(buf.Bytes())
 }
 
-// statusOf maps a plaudit error code to an HTTP status.
-func statusOf(err error) int {
-	switch plaudit.ErrorCode(err) {
-	case plaudit.EINVALID:
-		return http.StatusBadRequest
-	case plaudit.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case plaudit.EFORBIDDEN:
-		return http.StatusForbidden
-	case plaudit.ENOTFOUND:
-		return http.StatusNotFound
-	case plaudit.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
-
 type errorPage struct {
 	Title   string
 	Status  int
@@ -207,7 +191,7 @@ type errorPage struct {
 
 // fail answers err as an error page; internal errors are logged and shown without their detail.
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf(err)
+	status := api.StatusOf(plaudit.ErrorCode(err))
 	msg := plaudit.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
 		if r.Context().Err() != nil {
