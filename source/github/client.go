@@ -191,6 +191,20 @@ func (c *Client) Issues(ctx context.Context, owner, repo string, since time.Time
 	}
 }
 
+// closerAssociation reads the association of who closed a done thread (not of a bot: bots never invoke a
+// payout, whatever their role).
+func (c *Client) closerAssociation(ctx context.Context, owner, repo string, t *Thread) error {
+	if t.ClosedBy == nil || t.ClosedBy.GetLogin() == "" || t.ClosedBy.GetType() == "Bot" {
+		return nil
+	}
+	a, err := c.Association(ctx, owner, repo, t.ClosedBy.GetLogin())
+	if err != nil {
+		return err
+	}
+	t.ClosedByAssociation = a
+	return nil
+}
+
 // Thread reads an issue's or pull request's whole conversation: comments, and for a pull request its
 // own object, reviews and review comments; for a done issue, who closed it.
 func (c *Client) Thread(ctx context.Context, owner, repo string, is *gh.Issue) (*Thread, error) {
@@ -226,6 +240,9 @@ func (c *Client) Thread(ctx context.Context, owner, repo string, is *gh.Issue) (
 				t.ClosedBy = full.GetClosedBy()
 			}
 		}
+		if err := c.closerAssociation(ctx, owner, repo, t); err != nil {
+			return nil, err
+		}
 		return t, nil
 	}
 	if err := c.do(ctx, "read pull request "+name, func() (r *gh.Response, err error) {
@@ -236,6 +253,9 @@ func (c *Client) Thread(ctx context.Context, owner, repo string, is *gh.Issue) (
 	}
 	if Done(nil, t.PR) {
 		t.Closed, t.ClosedBy = true, t.PR.GetMergedBy()
+		if err := c.closerAssociation(ctx, owner, repo, t); err != nil {
+			return nil, err
+		}
 	}
 	ropt := &gh.ListOptions{PerPage: 100}
 	for {

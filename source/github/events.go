@@ -30,8 +30,11 @@ type Thread struct {
 	// thread stores its issue or pull_request event, so that the event holds the final labels, assignees and
 	// who closed it (the log keeps the first version of an id for ever).
 	Closed bool
-	// ClosedBy is who closed the issue or merged the pull request, when known.
-	ClosedBy *gh.User
+	// ClosedBy is who closed the issue or merged the pull request, when known, and ClosedByAssociation
+	// their relation to the repository (Client.Association: OWNER, MEMBER, COLLABORATOR or NONE), read
+	// through the REST API for a done thread; empty when not read (a webhook payload).
+	ClosedBy            *gh.User
+	ClosedByAssociation string
 	// Comments are the issue comments; ReviewComments the pull request's review comments; Reviews its reviews.
 	Comments       []*gh.IssueComment
 	ReviewComments []*gh.PullRequestComment
@@ -169,6 +172,7 @@ func (t *Thread) postEvent(isPR bool) (plaudit.Event, error) {
 	if t.ClosedBy != nil && t.ClosedBy.GetLogin() != "" {
 		attrs["closed_by"] = t.ClosedBy.GetLogin()
 		setString(attrs, "closed_by_type", t.ClosedBy.GetType())
+		setString(attrs, "closed_by_association", t.ClosedByAssociation)
 	}
 	if pr := t.PR; pr != nil {
 		if pr.Additions != nil {

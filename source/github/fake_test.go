@@ -74,6 +74,8 @@ var (
 	reReviews  = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/reviews$`)
 	reRevComms = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/comments$`)
 	rePullComm = regexp.MustCompile(`^/repos/acme/widgets/pulls/(\d+)/commits$`)
+	reMember   = regexp.MustCompile(`^/orgs/acme/memberships/([A-Za-z0-9-]+)$`)
+	rePerm     = regexp.MustCompile(`^/repos/acme/widgets/collaborators/([A-Za-z0-9-]+)/permission$`)
 	reCompare  = regexp.MustCompile(`^/repos/acme/widgets/compare/([0-9a-f]{40}\.\.\.[0-9a-f]{40})$`)
 )
 
@@ -171,6 +173,10 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		f.compare(w, r, "rest/compare-"+reCompare.FindStringSubmatch(p)[1]+".json")
 	case reRevComms.MatchString(p):
 		f.page(w, r, "rest/review-comments-"+reRevComms.FindStringSubmatch(p)[1]+".json")
+	case reMember.MatchString(p):
+		f.membership(w, reMember.FindStringSubmatch(p)[1])
+	case rePerm.MatchString(p):
+		f.permission(w, rePerm.FindStringSubmatch(p)[1])
 	default:
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`)
@@ -284,5 +290,37 @@ func (f *fakeGitHub) compare(w http.ResponseWriter, r *http.Request, name string
 		w.Header().Set("Link", next+fmt.Sprintf(`, <%s%s>; rel="last"`, f.srv.URL, u.RequestURI()))
 	}
 	b, _ := json.Marshal(cmp)
+	w.Write(b)
+}
+
+// The fake organisation's people: orgMembers are members of acme (GET /orgs/acme/memberships/{user} answers
+// their membership; anyone else gets GitHub's 404), and repoRoles are role names on acme/widgets (anyone
+// else reads the public repository: "read").
+var (
+	orgMembers = map[string]string{"olga": "admin", "frank": "member"}
+	repoRoles  = map[string]string{"carol": "maintain", "tom": "triage"}
+)
+
+func (f *fakeGitHub) membership(w http.ResponseWriter, login string) {
+	role, ok := orgMembers[login]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest/orgs/members#get-organization-membership-for-a-user","status":"404"}`)
+		return
+	}
+	fmt.Fprintf(w, `{"url":"https://api.github.com/orgs/acme/memberships/%[1]s","state":"active","role":%[2]q,`+
+		`"organization_url":"https://api.github.com/orgs/acme","organization":{"login":"acme","id":9001,"node_id":"O_kgDOAcme"},`+
+		`"user":{"login":%[1]q,"id":2001,"node_id":"U_kgDO002001","type":"User","site_admin":false}}`, login, role)
+}
+
+func (f *fakeGitHub) permission(w http.ResponseWriter, login string) {
+	role, ok := repoRoles[login]
+	perm := map[string]string{"maintain": "write", "triage": "read"}[role]
+	if !ok {
+		role, perm = "read", "read"
+	}
+	perms := map[string]bool{"admin": false, "maintain": role == "maintain", "push": role == "maintain", "triage": role != "read", "pull": true}
+	b, _ := json.Marshal(map[string]any{"permission": perm, "role_name": role,
+		"user": map[string]any{"login": login, "id": 3001, "node_id": "U_kgDO003001", "type": "User", "site_admin": false, "permissions": perms, "role_name": role}})
 	w.Write(b)
 }

@@ -156,6 +156,13 @@ func (w *Webhook) handle(ctx context.Context, delivery, event string, body []byt
 	if d.Review && w.Done != nil {
 		// The payload's pull request has no size; the job reads the review with it.
 		thread, ans.Reason = nil, "the review is stored by the github-evaluate job, with its pull request's size"
+	} else if thread.Closed && w.Done != nil {
+		// The log keeps the first version of an id for ever, and the payload does not say whether the closer
+		// is a collaborator (collaboratorOnlyPaymentInvocation): the job stores the closed issue or merged pull
+		// request with that read through the REST API. Anything else in the payload is stored now.
+		held := *thread
+		held.Closed = false
+		thread, ans.Reason = &held, "the closed issue or merged pull request is stored by the github-evaluate job, with its closer's role in the repository"
 	}
 	if thread != nil {
 		acc, dup, err := StoreThread(ctx, w.Events, thread)
