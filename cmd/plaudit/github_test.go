@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -206,5 +207,117 @@ github:
 	}
 	if log := stderr.String(); strings.Contains(log, "hook-secret") || strings.Contains(log, "ghp_test") {
 		t.Fatalf("a secret reached the log:\n%s", log)
+	}
+}
+
+// TestServeGitHubTaskPayouts serves a per-task program (program.settlement: task, github.task_payouts and
+// the payout signer): dave registers a wallet with a "/wallet 0x…" comment, the issue is closed as
+// completed, and the github-evaluate job settles it at once, posting his signed Permit2 claim in the
+// evaluation comment.
+func TestServeGitHubTaskPayouts(t *testing.T) {
+	old := dbFlag
+	t.Cleanup(func() { dbFlag = old })
+	dbFlag = ""
+	t.Setenv("PLAUDIT_API_TOKENS", "")
+	t.Setenv("PLAUDIT_TEST_GH_SECRET", "hook-secret")
+	t.Setenv("PLAUDIT_TEST_GH_TOKEN", "ghp_test")
+	// Hardhat's first development key, never a real one.
+	t.Setenv("PLAUDIT_TEST_SIGNER", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+	const wallet = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+	rest, posted := newRESTFake(t)
+	store := filepath.Join(t.TempDir(), "plaudit.db")
+	pol := writeConfig(t, `name: tasks
+program:
+  settlement: task
+  pool: {token: "0x6B175474E89094C44Da98b954EedeAC495271d0F", decimals: 18}
+scorers:
+  - scorer: conversation
+    sources: [github]
+    kinds: [issue, pull_request, comment, review]
+`)
+	if out, code, err := execute(t, "--db", store, "policy", "activate", pol); code != 0 {
+		t.Fatalf("policy activate: exit %d, %v\n%s", code, err, out)
+	}
+	dbFlag = ""
+	addr := freeAddr(t)
+	file := writeConfig(t, fmt.Sprintf(`store: %s
+listen: %s
+github:
+  webhook_secret: env:PLAUDIT_TEST_GH_SECRET
+  token: env:PLAUDIT_TEST_GH_TOKEN
+  api_url: %s
+  repos: [acme/widgets]
+  comment: true
+  task_payouts: true
+payout:
+  chain_id: 100
+  signer_key: env:PLAUDIT_TEST_SIGNER
+`, store, addr, rest.URL))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := &cobra.Command{}
+	var stderr syncBuffer
+	cmd.SetErr(&stderr)
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, cmd, serveOptions{configFile: file, addr: config.DefaultListen}) }()
+	waitUp(t, addr, &stderr)
+
+	deliver := func(event, delivery string, body []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/github", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", event)
+		req.Header.Set("X-GitHub-Delivery", delivery)
+		req.Header.Set("X-Hub-Signature-256", github.Sign([]byte("hook-secret"), body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"status":"accepted"`) {
+			t.Fatalf("%s delivery: %d %s", event, resp.StatusCode, b)
+		}
+	}
+	hooks := filepath.Join("..", "..", "source", "github", "testdata", "webhooks")
+	raw, err := os.ReadFile(filepath.Join(hooks, "issue_comment.created.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(raw, &payload); err != nil {
+		t.Fatal(err)
+	}
+	c := payload["comment"].(map[string]any)
+	c["body"], c["node_id"], c["id"] = "/wallet "+wallet, "IC_kwDOAcme0199", 199
+	walletBody, _ := json.Marshal(payload)
+	deliver("issue_comment", "d-wallet", walletBody)
+	closed, err := os.ReadFile(filepath.Join(hooks, "issues.closed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver("issues", "d-closed", closed)
+
+	deadline := time.Now().Add(20 * time.Second)
+	for len(posted.list()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no evaluation comment posted\n%s", &stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := posted.list(); len(got) != 1 || !strings.Contains(got[0], "Permit2 claim of "+wallet) {
+		t.Fatalf("comments posted: %q; want the evaluation with dave's Permit2 claim", got)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if log := stderr.String(); strings.Contains(log, "ac0974bec39a17e36ba4a6b4d238ff944bacb478") {
+		t.Fatal("the signer key reached the log")
 	}
 }
