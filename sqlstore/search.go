@@ -73,20 +73,27 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		}
 		tsq := "(" + strings.Join(parts, op) + ")"
 		// ts_rank reads the tsvector of every row it ranks, so ranking all of a common word's matches took
-		// seconds at 1M posts. Only the PostgresSearchCandidates most recent matches are ranked: the
-		// candidates come from the GIN index for a rare query, or from walking seq backwards with the
-		// match as a filter for a common one (the planner picks by the column's statistics), both
-		// bounded, and both read the stored content_tsv rather than parse the content again.
+		// seconds at 1M posts. Only the PostgresSearchCandidates most recent matches are ranked, found by
+		// postgresCandidates; the headline, which parses the content, is made only for the page's rows.
 		where, fargs := filters()
-		// The headline, which parses the content, is made only for the page's rows.
+		cands, err := db.postgresCandidates(ctx, tsq, targs, where, fargs)
+		if err != nil {
+			return nil, err
+		}
+		if len(cands) == 0 {
+			return nil, nil
+		}
+		in := make([]string, len(cands))
+		for i, c := range cands {
+			in[i] = strconv.FormatInt(c, 10)
+		}
 		b.WriteString("SELECT p.seq, " + prefixed("p.", eventColumns) + ", p.r, " +
 			"ts_headline('simple', p.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') FROM (" +
 			"SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r " +
-			"FROM (SELECT e.seq FROM events e WHERE e.content_tsv @@ " + tsq + where +
-			" ORDER BY e.seq DESC LIMIT " + strconv.Itoa(PostgresSearchCandidates) + ") c JOIN events e ON e.seq = c.seq" +
+			"FROM events e WHERE e.seq IN (" + strings.Join(in, ",") + ")" +
 			" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?) p ORDER BY p.r DESC, p.seq")
-		// The query is written three times (headline, rank, match), so its arguments are too.
-		args = append(append(append(append(append(args, targs...), targs...), targs...), fargs...), q.Limit, q.Offset)
+		// The query is written twice (headline, rank), so its arguments are too.
+		args = append(append(append(args, targs...), targs...), q.Limit, q.Offset)
 	} else {
 		parts := make([]string, len(q.Terms))
 		for i, t := range q.Terms {
@@ -130,6 +137,75 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		return nil, fmt.Errorf("search events in %s: %w", db.name, err)
 	}
 	return hits, nil
+}
+
+// postgresFirstWindow is how many of the newest rows postgresCandidates walks first, and postgresMaxWindow
+// the most it walks when the first window's share of matches says that a larger one holds enough.
+var postgresFirstWindow, postgresMaxWindow = 5_000, 400_000
+
+// searchCandidates is PostgresSearchCandidates, a variable so that a test can make it small.
+var searchCandidates = PostgresSearchCandidates
+
+// postgresCandidates returns the seqs of the PostgresSearchCandidates most recent events matching tsq (a
+// tsquery expression over the arguments targs) and the filters where (over alias e, arguments fargs),
+// newest first. A common query's matches are among the newest rows: it walks the newest
+// postgresFirstWindow rows backwards by seq (a LIMIT subquery, which the planner cannot turn into a bitmap
+// scan of the GIN index over all of a common word's matches: that took seconds at 1M posts) with the
+// match as a filter on the stored content_tsv. When that window holds too few, the share it found
+// estimates how far back enough lie: within postgresMaxWindow rows, one larger walk; beyond, or when that
+// walk falls short too, the query is rare and the GIN index, which then has few matches to sort, answers.
+// The result is the same set every way: the most recent matches.
+func (db *DB) postgresCandidates(ctx context.Context, tsq string, targs []any, where string, fargs []any) ([]int64, error) {
+	collect := func(query string, args ...any) ([]int64, error) {
+		rows, err := db.db.QueryContext(ctx, db.Rebind(query), args...)
+		if err != nil {
+			return nil, fmt.Errorf("search events in %s: %w", db.name, err)
+		}
+		defer rows.Close()
+		var seqs []int64
+		for rows.Next() {
+			var s int64
+			if err := rows.Scan(&s); err != nil {
+				return nil, fmt.Errorf("search events in %s: %w", db.name, err)
+			}
+			seqs = append(seqs, s)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("search events in %s: %w", db.name, err)
+		}
+		return seqs, nil
+	}
+	args := append(append([]any{}, targs...), fargs...)
+	walk := func(window int) (seqs []int64, whole bool, err error) {
+		seqs, err = collect("SELECT e.seq FROM (SELECT seq, source, time_ns, content_tsv FROM events ORDER BY seq DESC LIMIT "+
+			strconv.Itoa(window)+") e WHERE e.content_tsv @@ "+tsq+where+" ORDER BY e.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
+		if err != nil || len(seqs) == searchCandidates {
+			return seqs, false, err
+		}
+		// Did the walk see every event (the log holds at most window)?
+		var more bool
+		if err := db.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events ORDER BY seq DESC OFFSET "+strconv.Itoa(window)+" LIMIT 1)").Scan(&more); err != nil {
+			return nil, false, fmt.Errorf("search events in %s: %w", db.name, err)
+		}
+		return seqs, !more, nil
+	}
+	if postgresFirstWindow > 0 {
+		seqs, whole, err := walk(postgresFirstWindow)
+		if err != nil || whole || len(seqs) == searchCandidates {
+			return seqs, err
+		}
+		// Enough matches lie about window × candidates / found rows back; a quarter more for the variance.
+		if found := len(seqs); found > 0 {
+			if need := int64(postgresFirstWindow) * int64(searchCandidates) * 5 / (4 * int64(found)); need <= int64(postgresMaxWindow) {
+				seqs, whole, err := walk(int(need))
+				if err != nil || whole || len(seqs) == searchCandidates {
+					return seqs, err
+				}
+			}
+		}
+	}
+	return collect("SELECT e.seq FROM events e WHERE e.content_tsv @@ "+tsq+where+
+		" ORDER BY e.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
 }
 
 // indexSearch brings SQLite's events_fts up to the end of the log: it indexes the events appended since
