@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,10 +11,11 @@ import (
 	"github.com/plaudit/plaudit"
 )
 
-// PostgresSearchCandidates is how many matching events PostgreSQL ranks for one search: the most recent
-// ones (highest seq). Ranking is exact among them; an older match past them is not found by that query
-// (its words narrowed, or --since/--until, find it).
-const PostgresSearchCandidates = 2000
+// SearchCandidates is how many matching events a search ranks, on either store: the most recent ones
+// (highest seq). Ranking is exact among them; an older match past them is not found by that query (its
+// words narrowed, or --since/--until, find it). Ranking every match of a common word took seconds at 1M
+// posts.
+const SearchCandidates = 2000
 
 // SearchEvents returns the events whose content matches every term of q, best first, ties in Seq order.
 // SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the stored, GIN-indexed
@@ -73,7 +76,7 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		}
 		tsq := "(" + strings.Join(parts, op) + ")"
 		// ts_rank reads the tsvector of every row it ranks, so ranking all of a common word's matches took
-		// seconds at 1M posts. Only the PostgresSearchCandidates most recent matches are ranked, found by
+		// seconds at 1M posts. Only the SearchCandidates most recent matches are ranked, found by
 		// postgresCandidates; the headline, which parses the content, is made only for the page's rows.
 		where, fargs := filters()
 		cands, err := db.postgresCandidates(ctx, tsq, targs, where, fargs)
@@ -103,11 +106,22 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		if q.Any {
 			op = " OR "
 		}
-		args = append(args, strings.Join(parts, op))
+		match := strings.Join(parts, op)
+		where, fargs := filters()
+		// As on PostgreSQL, only the SearchCandidates most recent matches are ranked (bm25 of every match of
+		// a common word took a second at 1M posts): FTS5 walks a match's rows newest first and stops at the
+		// last candidate, whose seq bounds the ranking query.
+		var floor int64
+		err := db.db.QueryRowContext(ctx, "SELECT events_fts.rowid FROM events_fts JOIN events e ON e.seq = events_fts.rowid "+
+			"WHERE events_fts MATCH ?"+where+" ORDER BY events_fts.rowid DESC LIMIT 1 OFFSET "+strconv.Itoa(searchCandidates-1),
+			append([]any{match}, fargs...)...).Scan(&floor)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("search events in %s: %w", db.name, err)
+		}
+		args = append(args, match, floor)
 		b.WriteString("SELECT e.seq, " + prefixed("e.", eventColumns) + ", -bm25(events_fts) AS r, " +
 			"snippet(events_fts, 0, '[', ']', '…', 16) " +
-			"FROM events_fts JOIN events e ON e.seq = events_fts.rowid WHERE events_fts MATCH ?")
-		where, fargs := filters()
+			"FROM events_fts JOIN events e ON e.seq = events_fts.rowid WHERE events_fts MATCH ? AND events_fts.rowid >= ?")
 		b.WriteString(where)
 		args = append(args, fargs...)
 		b.WriteString(" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?")
@@ -143,10 +157,10 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 // the most it walks when the first window's share of matches says that a larger one holds enough.
 var postgresFirstWindow, postgresMaxWindow = 5_000, 400_000
 
-// searchCandidates is PostgresSearchCandidates, a variable so that a test can make it small.
-var searchCandidates = PostgresSearchCandidates
+// searchCandidates is SearchCandidates, a variable so that a test can make it small.
+var searchCandidates = SearchCandidates
 
-// postgresCandidates returns the seqs of the PostgresSearchCandidates most recent events matching tsq (a
+// postgresCandidates returns the seqs of the SearchCandidates most recent events matching tsq (a
 // tsquery expression over the arguments targs) and the filters where (over alias e, arguments fargs),
 // newest first. A common query's matches are among the newest rows: it walks the newest
 // postgresFirstWindow rows backwards by seq (a LIMIT subquery, which the planner cannot turn into a bitmap

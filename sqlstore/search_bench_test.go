@@ -33,8 +33,15 @@ var searchBenchQueries = []struct{ name, q, source string }{
 // vocabulary of 5,000 words (a few minutes of setup, done only when the benchmark runs), then time each
 // of searchBenchQueries 200 times (PLAUDIT_SEARCH_BENCH_RUNS) for a page of 20 hits and report p50 and p99 in milliseconds. Run by
 // hand: go test ./sqlstore -run XXX -bench 'Search.*1M' -benchtime 1x -timeout 60m
+//
+// With PLAUDIT_SEARCH_BENCH_SQLITE (a file path) the SQLite benchmark keeps its database there, as the
+// PostgreSQL one does with PLAUDIT_SEARCH_BENCH_DSN.
 func BenchmarkSearchSQLite1M(b *testing.B) {
-	benchSearch1M(b, filepath.Join(b.TempDir(), "plaudit.db"))
+	path := os.Getenv("PLAUDIT_SEARCH_BENCH_SQLITE")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "plaudit.db")
+	}
+	benchSearch1M(b, path)
 }
 
 // BenchmarkSearchPostgres1M is BenchmarkSearchSQLite1M on PostgreSQL.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -93,5 +94,55 @@ func TestPostgresCandidatesSameAsIndex(t *testing.T) {
 	}
 	if fmt.Sprint(ids) != "[220 230 240 250 260 270 280 290]" {
 		t.Fatalf("hits %v", ids)
+	}
+}
+
+// TestSQLiteSearchRanksNewestCandidates: SQLite, like PostgreSQL, ranks only a query's searchCandidates
+// most recent matches, after the filters.
+func TestSQLiteSearchRanksNewestCandidates(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "plaudit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sources := []plaudit.Source{plaudit.SourceX, plaudit.SourceGitHub, plaudit.SourceFarcaster}
+	var evs []plaudit.Event
+	for i := range 300 {
+		content := "common words here"
+		if i%10 == 0 {
+			content += " tenth"
+		}
+		evs = append(evs, plaudit.Event{Source: sources[i%3], ExternalID: strconv.Itoa(i), Kind: plaudit.KindPost, Actor: "a",
+			Content: content, Time: base.Add(time.Duration(i) * time.Minute)})
+	}
+	if _, err := db.AppendEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	old := searchCandidates
+	t.Cleanup(func() { searchCandidates = old })
+	searchCandidates = 8
+	for _, c := range []struct {
+		q    plaudit.SearchQuery
+		want string
+	}{
+		{plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"tenth"}}}, Limit: 20}, "[220 230 240 250 260 270 280 290]"},
+		{plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"tenth"}}}, Limit: 20, Sources: []plaudit.Source{plaudit.SourceGitHub}},
+			"[70 100 130 160 190 220 250 280]"},
+		{plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"tenth"}}}, Limit: 3, Offset: 6}, "[280 290]"},
+		{plaudit.SearchQuery{Terms: []plaudit.SearchTerm{{Words: []string{"nowhere"}}}, Limit: 20}, "[]"},
+	} {
+		hits, err := db.SearchEvents(ctx, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.Event.ExternalID)
+		}
+		if fmt.Sprint(ids) != c.want {
+			t.Errorf("%+v: %v, want %s", c.q, ids, c.want)
+		}
 	}
 }
