@@ -11,7 +11,9 @@ package graph
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // Graph is a weighted directed graph in CSR form. Node i's out-edges are Dst[Off[i]:Off[i+1]] with weights
@@ -278,73 +280,138 @@ func FromCOO(ids []string, src, dst []int32, w []float64, cnt []int32) (*Graph, 
 			return nil, fmt.Errorf("graph: edge %d: weight %v: must be a finite number ≥ 0", k, x)
 		}
 	}
-	// Two stable counting sorts (by target, then by source) order the edges by (source, target) while
-	// keeping repeated pairs in input order, in O(n + m) time with two index arrays of scratch.
-	perm := countingSort(n, m, func(k int32) int32 { return dst[k] }, nil)
-	perm = countingSort(n, m, func(k int32) int32 { return src[k] }, perm)
-
-	g := &Graph{IDs: ids, Off: make([]int64, n+1)}
-	out := 0
-	for _, k := range perm {
-		if src[k] == dst[k] || w[k] == 0 {
-			continue
-		}
-		out++
+	// One counting sort by source scatters each edge's target, weight and count into its row, in input
+	// order; each row is then sorted by target, stably, where it lies (contiguous and small on average),
+	// so that repeated pairs stay in input order and are summed in it. Two stable counting sorts over
+	// all the edges (by target, then by source) did the same with twice the random access.
+	row := make([]int64, n+1)
+	for _, s := range src {
+		row[s+1]++
 	}
-	g.Dst = make([]int32, 0, out)
-	g.W = make([]float64, 0, out)
-	g.Count = make([]int32, 0, out)
-	prevS, prevD := int32(-1), int32(-1)
-	for _, k := range perm {
-		s, d := src[k], dst[k]
-		if s == d || w[k] == 0 {
-			continue
-		}
+	for i := 0; i < n; i++ {
+		row[i+1] += row[i]
+	}
+	es := make([]cooEdge, m)
+	next := make([]int64, n)
+	copy(next, row[:n])
+	for k := range src {
 		c := int32(1)
 		if cnt != nil {
 			c = cnt[k]
 		}
-		if s == prevS && d == prevD {
-			last := len(g.Dst) - 1
-			g.W[last] += w[k]
-			g.Count[last] = satAdd(g.Count[last], c)
-			continue
-		}
-		g.Dst = append(g.Dst, d)
-		g.W = append(g.W, w[k])
-		g.Count = append(g.Count, c)
-		g.Off[s+1] = int64(len(g.Dst))
-		prevS, prevD = s, d
+		p := next[src[k]]
+		next[src[k]] = p + 1
+		es[p] = cooEdge{dst: dst[k], w: w[k], cnt: c}
 	}
-	// Rows without edges take the end of the row before them.
-	for i := 1; i <= n; i++ {
-		if g.Off[i] < g.Off[i-1] {
-			g.Off[i] = g.Off[i-1]
+	next = nil
+	sortRows(row, es)
+
+	g := &Graph{IDs: ids, Off: make([]int64, n+1)}
+	out := 0
+	for s := range n {
+		for _, e := range es[row[s]:row[s+1]] {
+			if e.dst != int32(s) && e.w != 0 {
+				out++
+			}
 		}
+	}
+	g.Dst = make([]int32, 0, out)
+	g.W = make([]float64, 0, out)
+	g.Count = make([]int32, 0, out)
+	for s := range n {
+		prevD := int32(-1)
+		for _, e := range es[row[s]:row[s+1]] {
+			if e.dst == int32(s) || e.w == 0 {
+				continue
+			}
+			if e.dst == prevD {
+				last := len(g.Dst) - 1
+				g.W[last] += e.w
+				g.Count[last] = satAdd(g.Count[last], e.cnt)
+				continue
+			}
+			g.Dst = append(g.Dst, e.dst)
+			g.W = append(g.W, e.w)
+			g.Count = append(g.Count, e.cnt)
+			prevD = e.dst
+		}
+		g.Off[s+1] = int64(len(g.Dst))
 	}
 	return g, nil
 }
 
-// countingSort returns the edge indices 0..m-1 (or those of in, in that order) stably sorted by key.
-func countingSort(n, m int, key func(int32) int32, in []int32) []int32 {
-	start := make([]int64, n+1)
-	for k := 0; k < m; k++ {
-		start[key(int32(k))+1]++
-	}
-	for i := 0; i < n; i++ {
-		start[i+1] += start[i]
-	}
-	out := make([]int32, m)
-	for x := 0; x < m; x++ {
-		k := int32(x)
-		if in != nil {
-			k = in[x]
+// cooEdge is an edge in its source's row while FromCOO sorts the rows.
+type cooEdge struct {
+	dst int32
+	cnt int32
+	w   float64
+}
+
+// sortRows sorts each row es[row[s]:row[s+1]] by target, stably, on every CPU (rows split by edges).
+func sortRows(row []int64, es []cooEdge) {
+	n := len(row) - 1
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(es)/100_000))
+	var wg sync.WaitGroup
+	lo := 0
+	for w := range workers {
+		target := int64(len(es)) * int64(w+1) / int64(workers)
+		hi := lo
+		for hi < n && row[hi+1] <= target {
+			hi++
 		}
-		kk := key(k)
-		out[start[kk]] = k
-		start[kk]++
+		if w == workers-1 {
+			hi = n
+		}
+		from, to := lo, hi
+		wg.Go(func() {
+			var buf []cooEdge
+			for s := from; s < to; s++ {
+				r := es[row[s]:row[s+1]]
+				if len(r) <= 64 {
+					for i := 1; i < len(r); i++ {
+						for j := i; j > 0 && r[j].dst < r[j-1].dst; j-- {
+							r[j], r[j-1] = r[j-1], r[j]
+						}
+					}
+					continue
+				}
+				if cap(buf) < len(r) {
+					buf = make([]cooEdge, len(r))
+				}
+				radixSortByDst(r, buf[:len(r)])
+			}
+		})
+		lo = hi
 	}
-	return out
+	wg.Wait()
+}
+
+// radixSortByDst sorts r by target, stably, a byte of the target at a time (least significant first),
+// with buf (as long as r) as scratch: linear in the row, where a comparison sort of the long rows of a
+// power-law graph's hubs was most of FromCOO's time.
+func radixSortByDst(r, buf []cooEdge) {
+	from, to := r, buf
+	for shift := uint(0); shift < 32; shift += 8 {
+		var count [257]int
+		for _, e := range from {
+			count[(uint32(e.dst)>>shift)&0xff+1]++
+		}
+		if count[(uint32(from[0].dst)>>shift)&0xff+1] == len(from) {
+			continue // every target has this byte: the pass would not move anything
+		}
+		for i := range 256 {
+			count[i+1] += count[i]
+		}
+		for _, e := range from {
+			b := (uint32(e.dst) >> shift) & 0xff
+			to[count[b]] = e
+			count[b]++
+		}
+		from, to = to, from
+	}
+	if &from[0] != &r[0] {
+		copy(r, from)
+	}
 }
 
 func satAdd(a, b int32) int32 {

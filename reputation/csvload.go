@@ -30,6 +30,10 @@ const maxLine = 1 << 20
 // edgeChunk is what one worker parsed of a part of an edge list: the edges over its own dictionary of
 // node ids (local indices), in file order.
 type edgeChunk struct {
+	data []byte // the part of the file parsed
+	csv  bool
+	// num holds the edges when every id in the part is a decimal number (numericIDs); nil otherwise.
+	num      *numChunk
 	ids      []string         // local index → id
 	index    map[string]int32 // id → local index
 	src, dst []int32
@@ -53,6 +57,19 @@ func loadEdgesParallel(paths []string, extra []string) (*graph.Graph, error) {
 			return nil, err
 		}
 		chunks = append(chunks, cs...)
+	}
+	if g, ok, err := numericGraph(chunks, extra); ok || err != nil {
+		return g, err
+	}
+	// Some id is not a number: the parts read as numbers are read again with their dictionaries.
+	for i, c := range chunks {
+		if c.num != nil {
+			sc, err := parseStrings(c.data, c.csv)
+			if err != nil {
+				return nil, err
+			}
+			chunks[i] = sc
+		}
 	}
 	if len(extra) > 0 {
 		c := &edgeChunk{index: make(map[string]int32, len(extra))}
@@ -179,10 +196,20 @@ func parseEdges(data []byte) ([]*edgeChunk, error) {
 	return chunks, nil
 }
 
-// parseChunk parses whole lines of edges.
+// parseChunk parses whole lines of edges: as numbers when every id is one (parseNumbers), else with a
+// dictionary of ids (parseStrings).
 func parseChunk(data []byte, csv bool) (*edgeChunk, error) {
+	c, err := parseNumbers(data, csv)
+	if c != nil || err != nil {
+		return c, err
+	}
+	return parseStrings(data, csv)
+}
+
+// parseStrings parses whole lines of edges over a dictionary of node ids.
+func parseStrings(data []byte, csv bool) (*edgeChunk, error) {
 	est := len(data)/24 + 1
-	c := &edgeChunk{index: make(map[string]int32, est/8), src: make([]int32, 0, est), dst: make([]int32, 0, est), w: make([]float64, 0, est)}
+	c := &edgeChunk{data: data, csv: csv, index: make(map[string]int32, est/8), src: make([]int32, 0, est), dst: make([]int32, 0, est), w: make([]float64, 0, est)}
 	var f [4][]byte
 	for pos := 0; pos < len(data); {
 		end := bytes.IndexByte(data[pos:], '\n')
@@ -205,8 +232,8 @@ func parseChunk(data []byte, csv bool) (*edgeChunk, error) {
 		}
 		w := 1.0
 		if n == 3 {
-			v, err := strconv.ParseFloat(string(f[2]), 64)
-			if (err != nil && !errors.Is(err, strconv.ErrRange)) || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			v, ok := parseWeight(f[2])
+			if !ok {
 				return nil, errSlowPath
 			}
 			w = v
@@ -221,6 +248,31 @@ func parseChunk(data []byte, csv bool) (*edgeChunk, error) {
 		c.w = append(c.w, w)
 	}
 	return c, nil
+}
+
+// parseWeight parses an edge's weight as graph's reader does (a finite number ≥ 0; one too large for a
+// float64 is refused, too small becomes 0), with a fast path for whole numbers of up to 15 digits, which
+// a float64 holds exactly.
+func parseWeight(b []byte) (float64, bool) {
+	if len(b) > 0 && len(b) <= 15 {
+		var v uint64
+		digits := true
+		for _, ch := range b {
+			if ch < '0' || ch > '9' {
+				digits = false
+				break
+			}
+			v = v*10 + uint64(ch-'0')
+		}
+		if digits {
+			return float64(v), true
+		}
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if (err != nil && !errors.Is(err, strconv.ErrRange)) || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // splitFields splits a trimmed line as graph's reader does: at commas (each field trimmed and unquoted)

@@ -71,17 +71,40 @@ func TestParallelLoadMatchesSerial(t *testing.T) {
 			big.WriteString("# a comment\n\n")
 		}
 	}
+	var num, padded strings.Builder
+	num.WriteString("i,j,v\n")
+	padded.WriteString("i,j,v\n")
+	for k := range 300_000 {
+		fmt.Fprintf(&num, "%d,%d,%g\n", rng.IntN(20000), rng.IntN(200), float64(k%5))
+		fmt.Fprintf(&padded, "%07d,%07d,%d\n", rng.IntN(5000), rng.IntN(5000), 1+k%3)
+	}
 	cases := map[string][]string{
-		"csv":        {writeFile(t, dir, "a.csv", "i,j,v\na,b,1\nb,c,0.5\na,b,2.25\nc,c,4\n\"q\"\"x\",a,1e-3\n")},
-		"no header":  {writeFile(t, dir, "b.csv", "1,2,1\n2,3,2\n3,1,1e308\n")},
-		"whitespace": {writeFile(t, dir, "c.txt", "% KONECT\n1 2\n2\t3 0.5\n  3 1 2  \n")},
-		"gzip+two":   {writeFile(t, dir, "d.csv.gz", "i,j,v\nx,y,1\n"), writeFile(t, dir, "e.txt", "y x 3\nx y 1\n")},
-		"big":        {writeFile(t, dir, "big.csv", big.String())},
-		"empty":      {writeFile(t, dir, "f.csv", "i,j,v\n")},
+		// Ids that are numbers: read as numbers, the same graph.
+		"numbers":         {writeFile(t, dir, "n.csv", num.String())},
+		"numbers padded":  {writeFile(t, dir, "p.csv", padded.String())},
+		"numbers small":   {writeFile(t, dir, "s.csv", "9,10,1\n10,100,2\n0,9,0.5\n100,9,1\n9,10,3\n\"7\", 8 ,1\n")},
+		"numbers spaces":  {writeFile(t, dir, "s.txt", "# numbers\n007 042\n042\t100 2.5\n")},
+		"numbers mixed":   {writeFile(t, dir, "m.csv", "1,2,1\n01,2,1\n")},
+		"numbers + ids":   {writeFile(t, dir, "x.csv", "1,2,1\n"), writeFile(t, dir, "y.csv", "2,b,1\n")},
+		"numbers huge":    {writeFile(t, dir, "h.csv", "1,2,1\n123456789012345678,2,1\n")},
+		"numbers too big": {writeFile(t, dir, "t.csv", "1,2,1\n1234567890123456789,2,1\n")},
+		"numbers 15":      {writeFile(t, dir, "w.csv", "1,2,123456789012345\n2,1,1234567890123456\n")},
+		"csv":             {writeFile(t, dir, "a.csv", "i,j,v\na,b,1\nb,c,0.5\na,b,2.25\nc,c,4\n\"q\"\"x\",a,1e-3\n")},
+		"no header":       {writeFile(t, dir, "b.csv", "1,2,1\n2,3,2\n3,1,1e308\n")},
+		"whitespace":      {writeFile(t, dir, "c.txt", "% KONECT\n1 2\n2\t3 0.5\n  3 1 2  \n")},
+		"gzip+two":        {writeFile(t, dir, "d.csv.gz", "i,j,v\nx,y,1\n"), writeFile(t, dir, "e.txt", "y x 3\nx y 1\n")},
+		"big":             {writeFile(t, dir, "big.csv", big.String())},
+		"empty":           {writeFile(t, dir, "f.csv", "i,j,v\n")},
 	}
 	for name, paths := range cases {
 		t.Run(name, func(t *testing.T) {
 			extra := map[string]float64{"zz-seed": 1, "a": 2}
+			if strings.HasPrefix(name, "numbers") {
+				extra = map[string]float64{"5": 1, "100": 2}
+				if name == "numbers padded" {
+					extra = map[string]float64{"0000005": 1, "0009999": 2}
+				}
+			}
 			want := serialGraph(t, paths, extra)
 			got, err := loadEdgesParallel(paths, sortedKeys(extra))
 			if err != nil {
@@ -192,4 +215,32 @@ func csv1M(b *testing.B) string {
 	}
 	f.Close()
 	return path
+}
+
+// TestNumericPath: edge lists whose ids are all numbers that each stand for one string are read as
+// numbers; the others (leading zeros with lengths that differ, an id past maxDenseID, a pre-trusted id
+// that is not a number) are read with dictionaries (TestParallelLoadMatchesSerial checks both give the
+// serial graph).
+func TestNumericPath(t *testing.T) {
+	for _, c := range []struct {
+		name, body string
+		extra      []string
+		want       bool
+	}{
+		{"plain", "i,j,v\n1,2,1\n10,9,2\n", []string{"3"}, true},
+		{"padded", "0001 0002\n0010 0009\n", nil, true},
+		{"lengths and zeros", "1,2,1\n01,2,1\n", nil, false},
+		{"past the dense bound", "1,33554432,1\n", nil, false},
+		{"pre-trusted name", "1,2,1\n", []string{"alice"}, false},
+		{"a name", "1,2,1\nbob,2,1\n", nil, false},
+	} {
+		chunks, err := parseEdges([]byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok, err := numericGraph(chunks, c.extra)
+		if err != nil || ok != c.want {
+			t.Errorf("%s: read as numbers %v (%v), want %v", c.name, ok, err, c.want)
+		}
+	}
 }
