@@ -87,7 +87,29 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 	}
 	res := &ScoreResult{Policy: pol, Through: state.ScoredSeq}
 	var fresh []plaudit.Event
-	if s.live == nil || s.live.hash != hash || s.live.seq != state.ScoredSeq {
+	if s.live != nil && s.live.hash == hash && s.live.seq < state.ScoredSeq && state.FullSeq >= 0 && s.live.seq >= state.FullSeq {
+		// Another process (a second worker on the same database) scored the events after ours: the
+		// engine is deterministic, so adding them, and dropping the scores it saved already, leaves it where
+		// a rebuild from the log would, for the events since instead of the whole log.
+		err := s.store.ScanEvents(ctx, plaudit.EventFilter{AfterSeq: s.live.seq}, func(e *plaudit.Event) error {
+			if e.Seq <= state.ScoredSeq {
+				s.live.en.Add(e)
+				s.live.seq = e.Seq
+				return nil
+			}
+			fresh = append(fresh, *e)
+			return nil
+		})
+		if err == nil {
+			err = s.live.en.Err()
+		}
+		if err != nil {
+			s.live = nil
+			return nil, fmt.Errorf("read the events another process scored: %w", err)
+		}
+		s.live.seq = state.ScoredSeq
+		s.advanced++
+	} else if s.live == nil || s.live.hash != hash || s.live.seq != state.ScoredSeq {
 		// Build the streaming engine from the log the scores already cover.
 		log, err := s.ReadLog(ctx, nil)
 		if err != nil {

@@ -34,6 +34,9 @@ type Service struct {
 
 	scoreMu sync.Mutex // one scoring run (streamed or whole-history) at a time
 	live    *liveEngine
+	// advanced counts the catch-ups that moved the live engine over events another process scored,
+	// instead of rebuilding it from the log (tests read it).
+	advanced int
 
 	boards boardCache // the live leaderboards of the store's current state
 	rep    repCache   // the reputation snapshot of the epoch in progress, for member pages

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -366,6 +367,65 @@ func TestCatchUpStreams(t *testing.T) {
 		closed, err := svc.CloseEpochs(ctx, service.CloseRequest{})
 		if err != nil || !closed.Rescored {
 			t.Fatalf("a close from streamed scores: %+v %v (want a rescore first)", closed, err)
+		}
+	})
+}
+
+// TestCatchUpAlternatingProcesses: two streaming services on one store (two workers) catch up in turn,
+// each after events the other scored; each moves its engine over the other's events instead of rebuilding
+// it from the log, and the scores are the ones a single process streams.
+func TestCatchUpAlternatingProcesses(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		events := communityOf(t, 30, 10)
+		opts := service.Options{Now: func() time.Time { return testNow }, Streaming: true}
+		a, b := service.New(st, opts), service.New(st, opts)
+		pol, err := a.ActivatePolicy(ctx, testPolicy(t), "test.yml", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := 6
+		for i := range parts {
+			appendAll(t, st, events[i*len(events)/parts:(i+1)*len(events)/parts])
+			svc := a
+			if i%2 == 1 {
+				svc = b
+			}
+			if _, err := svc.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first catch-up of each built its engine; every later one moved it over the other's events.
+		if na, nb := service.AdvancedCatchUps(a), service.AdvancedCatchUps(b); na != parts/2-1 || nb != parts/2-1 {
+			t.Fatalf("advanced %d and %d times; want %d each (no rebuild after the first)", na, nb, parts/2-1)
+		}
+		got, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash()})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// One process streaming the same parts, on a store of its own.
+		st2, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "one.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st2.Close()
+		one := service.New(st2, opts)
+		if _, err := one.ActivatePolicy(ctx, testPolicy(t), "test.yml", "test"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range parts {
+			appendAll(t, st2, events[i*len(events)/parts:(i+1)*len(events)/parts])
+			if _, err := one.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := st2.Scores(ctx, plaudit.ScoreFilter{PolicyHash: pol.Hash()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("two alternating processes stored %d scores, one process %d; they differ", len(got), len(want))
 		}
 	})
 }
