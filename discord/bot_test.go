@@ -548,6 +548,9 @@ func TestNoticesOnce(t *testing.T) {
 		if err == nil || n.Announced != 1 || n.DMs != 1 {
 			t.Fatalf("first run: %+v %v, want 1 announcement, alice's DM and an error for bob's", n, err)
 		}
+		// Discord refused bob's DM with an error status, so nothing was posted and no "sending" marker is
+		// left: a retry long after the nonce window still sends it.
+		e.clock.Set(e.clock.Now().Add(10 * time.Minute))
 		n, err = e.bot.SendNotices(ctx)
 		if err != nil || n.Announced != 0 || n.DMs != 1 || n.OptedOut != 1 {
 			t.Fatalf("retry: %+v %v, want only bob's DM", n, err)

@@ -61,6 +61,9 @@ type DiscordStore interface {
 	DiscordNotifyOff(ctx context.Context, user string) (bool, error)
 	DiscordNoticeSent(ctx context.Context, epoch, recipient string) (bool, error)
 	RecordDiscordNotice(ctx context.Context, epoch, recipient string, at time.Time) error
+	MarkDiscordNoticeSending(ctx context.Context, epoch, recipient string, at time.Time) error
+	DiscordNoticeSending(ctx context.Context, epoch, recipient string) (time.Time, error)
+	ClearDiscordNoticeSending(ctx context.Context, epoch, recipient string) error
 }
 
 // ErrDiscordXTaken is the refusal of a link whose X account another Discord user holds.
@@ -766,6 +769,41 @@ func (s *Service) RecordDiscordNotice(ctx context.Context, epoch, recipient stri
 		return err
 	}
 	return ds.RecordDiscordNotice(ctx, epoch, recipient, s.now())
+}
+
+// DiscordNoticeState says where the notice of epoch to recipient stands: sent (recorded), or else since
+// when an unrecorded send of it has been under way (the zero time: none was begun, or the last one was
+// refused by Discord).
+func (s *Service) DiscordNoticeState(ctx context.Context, epoch, recipient string) (sent bool, sendingSince time.Time, err error) {
+	ds, err := s.discordStore()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if sent, err = ds.DiscordNoticeSent(ctx, epoch, recipient); err != nil || sent {
+		return sent, time.Time{}, err
+	}
+	sendingSince, err = ds.DiscordNoticeSending(ctx, epoch, recipient)
+	return false, sendingSince, err
+}
+
+// MarkDiscordNoticeSending records, before the send, that the notice of epoch to recipient is being sent
+// (a marker already there keeps its first time): a run that dies before RecordDiscordNotice leaves it,
+// and the next run knows that the notice may have gone out, and since when.
+func (s *Service) MarkDiscordNoticeSending(ctx context.Context, epoch, recipient string) error {
+	ds, err := s.discordStore()
+	if err != nil {
+		return err
+	}
+	return ds.MarkDiscordNoticeSending(ctx, epoch, recipient, s.now())
+}
+
+// ClearDiscordNoticeSending drops the sending marker of a notice Discord refused (it was not posted).
+func (s *Service) ClearDiscordNoticeSending(ctx context.Context, epoch, recipient string) error {
+	ds, err := s.discordStore()
+	if err != nil {
+		return err
+	}
+	return ds.ClearDiscordNoticeSending(ctx, epoch, recipient)
 }
 
 // DiscordMemberTier is a Discord user's member and its current tier, for role sync, and with eng its ENG
