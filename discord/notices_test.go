@@ -252,3 +252,68 @@ func TestNoticesCrashBetweenSendAndRecord(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusals: the refusals of each command not covered by its own test, each an ephemeral "Not done"
+// that says what to do next and changes nothing: /tier and /verify of a member without a link, /claim
+// without a link, /notify with a setting other than on and off, /leaderboard with an unknown window, an
+// unknown command, a too long /submit category, /connect and /submit without the X source, and an
+// interaction that is not a slash command.
+func TestRefusals(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *sqlstore.DB) {
+		e := newEnv(t, st, false)
+		e.connect(alice, "alice")
+		before := e.eventCount()
+		long := strings.Repeat("c", 101)
+		for _, c := range []struct {
+			user  string
+			roles []string
+			name  string
+			opts  []opt
+			want  string
+		}{
+			{carol, admin, "tier", []opt{userOpt("user", bob), integer("level", 2)}, "has not connected an X account yet: use /connect"},
+			{carol, admin, "verify", []opt{userOpt("user", bob)}, "has not connected an X account yet"},
+			{bob, nil, "claim", nil, "has not connected an X account yet"},
+			{alice, nil, "notify", []opt{str("setting", "sometimes")}, `setting "sometimes": choose on or off`},
+			{alice, nil, "leaderboard", []opt{str("window", "year")}, `window "year": want all, week or epoch`},
+			{alice, nil, "dance", nil, "Unknown command /dance: an admin should run `plaudit discord register`"},
+			{alice, nil, "submit", []opt{str("url", "https://x.com/alice/status/1790000000000000003"), str("category", long)}, "category: at most 100 characters"},
+		} {
+			r := e.command(c.user, c.roles, c.name, c.opts...)
+			if r.Title != "Not done" || !r.Ephemeral || !strings.Contains(r.Text, c.want) {
+				t.Errorf("/%s by %s: %+v, want an ephemeral refusal with %q", c.name, c.user, r, c.want)
+			}
+		}
+		e.bot.X = nil
+		for _, c := range []struct {
+			name string
+			opts []opt
+		}{
+			{"connect", []opt{str("handle", "bob_b")}},
+			{"submit", []opt{str("url", "https://x.com/alice/status/1790000000000000003")}},
+		} {
+			user := bob
+			if c.name == "submit" {
+				user = alice
+			}
+			if r := e.command(user, nil, c.name, c.opts...); r.Title != "Not done" || !strings.Contains(r.Text, "The X source is not configured") {
+				t.Errorf("/%s without the X source: %+v", c.name, r)
+			}
+		}
+		// A message component (type 3) is answered, not acted on.
+		body := []byte(`{"id":"810000000000000001","application_id":"` + appID + `","type":3,"token":"tok","version":1,"guild_id":"` + guildID + `",` +
+			`"channel_id":"555","member":{"user":{"id":"` + alice + `","username":"alice","discriminator":"0"},"roles":[],"joined_at":"2025-01-01T00:00:00Z"},` +
+			`"message":{"id":"701","channel_id":"555","type":0,"content":"","timestamp":"2026-03-02T12:00:00Z","embeds":[],"attachments":[],"mentions":[]},` +
+			`"data":{"custom_id":"a","component_type":2}}`)
+		status, m := e.post(body, e.clock.Now(), true)
+		if r := toReply(t, m); status != http.StatusOK || r.Title != "Not done" || !r.Ephemeral || !strings.Contains(r.Text, "use the slash commands") {
+			t.Errorf("a component interaction: %d %+v", status, r)
+		}
+		if n := e.eventCount(); n != before {
+			t.Fatalf("refusals changed the log: %d events, were %d", n, before)
+		}
+		if _, err := e.svc.DiscordLinkOf(context.Background(), bob); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+			t.Fatalf("a refusal linked bob: %v", err)
+		}
+	})
+}
