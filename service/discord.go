@@ -668,12 +668,8 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 		}
 		at := ep.ClosedAt // without witnesses an epoch is published as it closes
 		if w {
-			ws, err := s.witnessStore()
-			if err != nil {
+			if at, err = s.publishedAt(ctx, ep.ID); err != nil {
 				return nil, err
-			}
-			if at, err = ws.Published(ctx, ep.ID); err != nil {
-				return nil, fmt.Errorf("epoch %s: publication: %w", ep.ID, err)
 			}
 			if !at.IsZero() && at.Before(since) {
 				continue
@@ -687,9 +683,8 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 			continue
 		}
 		if w && at.IsZero() { // Claimable published it just now
-			ws, _ := s.witnessStore()
-			if at, err = ws.Published(ctx, ep.ID); err != nil {
-				return nil, fmt.Errorf("epoch %s: publication: %w", ep.ID, err)
+			if at, err = s.publishedAt(ctx, ep.ID); err != nil {
+				return nil, err
 			}
 		}
 		allocs, err := s.allocations(ctx, ep.ID)
@@ -728,6 +723,19 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// publishedAt returns when witnessed epoch id was published (the zero time: not yet).
+func (s *Service) publishedAt(ctx context.Context, id string) (time.Time, error) {
+	ws, err := s.witnessStore()
+	if err != nil {
+		return time.Time{}, err
+	}
+	at, err := ws.Published(ctx, id)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("epoch %s: publication: %w", id, err)
+	}
+	return at, nil
 }
 
 // policyWitnessed reports whether the policy that closed ep lists witnesses (its payouts then wait for
