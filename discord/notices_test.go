@@ -138,6 +138,9 @@ func TestNoticesWaitForPublication(t *testing.T) {
 		if len(e.dc.sent(http.MethodPost, dmMessages)) != 0 {
 			t.Fatal("a DM went out before publication")
 		}
+		if r := e.command(carol, nil, "stats"); strings.Contains(r.Text, "[why]") || !strings.Contains(r.Text, "+3 tiered.reply") {
+			t.Fatalf("/stats links an unpublished epoch's section: %q", r.Text)
+		}
 
 		// Eight days later the witness attests; the epoch publishes after its 1 h dispute window.
 		e.clock.Set(time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC))
@@ -163,6 +166,9 @@ func TestNoticesWaitForPublication(t *testing.T) {
 		}
 		if r := e.command(bob, nil, "claim"); r.Title != "Your payouts" || !strings.Contains(r.Text, id) {
 			t.Fatalf("/claim after publication: %+v", r)
+		}
+		if r := e.command(carol, nil, "stats"); !strings.Contains(r.Text, "+3 tiered.reply ([why](https://rewards.example.org/m/carol#e-"+id+"))") {
+			t.Fatalf("/stats after publication: %q", r.Text)
 		}
 	})
 }
