@@ -315,10 +315,14 @@ func TestStatsLeaderboardTier(t *testing.T) {
 
 		r := e.command(bob, nil, "stats")
 		for _, want := range []string{"All time: 4", "This week: 4", "Tier: 1", "Rank: #1 of 2", "+3 tiered.reply",
-			"https://rewards.example.org/v1/explanations/events/x/"} {
+			"[Your portal page](https://rewards.example.org/m/bob)"} {
 			if !strings.Contains(r.Text, want) {
 				t.Errorf("stats of bob: %q lacks %q", r.Text, want)
 			}
+		}
+		// No epoch holds the awards yet, so no award links a section; nothing links the key-protected API.
+		if strings.Contains(r.Text, "[why]") || strings.Contains(r.Text, "/v1/") {
+			t.Errorf("stats of bob before any epoch closed: %q", r.Text)
 		}
 		if !r.Ephemeral || r.Title != "Stats of @bob_b" {
 			t.Errorf("stats: %+v", r)
@@ -544,6 +548,9 @@ func TestNoticesOnce(t *testing.T) {
 		if err == nil || n.Announced != 1 || n.DMs != 1 {
 			t.Fatalf("first run: %+v %v, want 1 announcement, alice's DM and an error for bob's", n, err)
 		}
+		// Discord refused bob's DM with an error status, so nothing was posted and no "sending" marker is
+		// left: a retry long after the nonce window still sends it.
+		e.clock.Set(e.clock.Now().Add(10 * time.Minute))
 		n, err = e.bot.SendNotices(ctx)
 		if err != nil || n.Announced != 0 || n.DMs != 1 || n.OptedOut != 1 {
 			t.Fatalf("retry: %+v %v, want only bob's DM", n, err)
@@ -566,12 +573,20 @@ func TestNoticesOnce(t *testing.T) {
 		if len(dms) != 3 { // alice's, bob's failed one, bob's retry; none to carol
 			t.Fatalf("%d DM requests, want 3: %+v", len(dms), dms)
 		}
-		if !strings.Contains(toJSON(dms[0].Body), "/v1/epochs/acme@2026-03-02T00:00:00Z/claims") && !strings.Contains(toJSON(dms[0].Body), "claims") {
-			t.Fatalf("DM without a claim link: %+v", dms[0])
+		// The DM links the portal's keyless page of the paid wallet, at the epoch's section.
+		if want := "[Claim it](https://rewards.example.org/claim/wallet?address=0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed#e-acme@2026-03-02T00:00:00Z)"; !strings.Contains(dmText(dms[0]), want) {
+			t.Fatalf("alice's DM %q lacks %q", dmText(dms[0]), want)
+		}
+		if !strings.Contains(toJSON(epochAnn[0].Body), "(https://rewards.example.org/epochs/acme@2026-03-02T00:00:00Z)") {
+			t.Fatalf("the announcement does not link the public epoch page: %s", toJSON(epochAnn[0].Body))
 		}
 		r := e.command(bob, nil, "claim")
-		if r.Title != "Your payouts" || !strings.Contains(r.Text, "acme@2026-03-02T00:00:00Z") || !strings.Contains(r.Text, "claim") {
-			t.Fatalf("claim after the close: %+v", r)
+		if want := "acme@2026-03-02T00:00:00Z: 200 to `0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359` ([claim](https://rewards.example.org/claim/wallet?address=0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359#e-acme@2026-03-02T00:00:00Z))"; r.Title != "Your payouts" || !strings.Contains(r.Text, want) {
+			t.Fatalf("claim after the close: %+v, want %q", r, want)
+		}
+		// /stats links each award of the closed epoch to its section of the member's portal page.
+		if r := e.command(bob, nil, "stats"); !strings.Contains(r.Text, "([why](https://rewards.example.org/m/bob#e-acme@2026-03-02T00:00:00Z))") {
+			t.Fatalf("stats after the close: %q", r.Text)
 		}
 		if r := e.command(bob, nil, "leaderboard", str("window", "epoch")); r.Title != "Leaderboard: last epoch" {
 			t.Fatalf("epoch leaderboard: %+v", r)

@@ -62,6 +62,9 @@ type Bot struct {
 	// Deadline is how long a command may run before the bot defers it (type 5) and finishes with a
 	// follow-up: 2.5 s unless set, within Discord's 3 s.
 	Deadline time.Duration
+	// NonceWindow is how long after a notice's first send Discord is counted on to answer its nonce with
+	// the earlier message (DefaultNonceWindow when 0); see SendNotices.
+	NonceWindow time.Duration
 
 	inflight sync.WaitGroup // follow-ups still running
 }

@@ -88,10 +88,21 @@ type fakeDiscord struct {
 	failDM   map[string]int      // DM channel of user → status to answer its next message with
 	limit429 int                 // role changes to answer with 429 (Retry-After) before doing them
 	times    []time.Time         // when each request came, in order
+	created  []request           // the channel messages really created (not the ones a nonce answered)
+	// nonces are the messages created with a nonce, by nonce, and when: Discord checks a nonce with
+	// enforce_nonce against the same author's messages of the last few minutes (nonceWindow; all the fake's
+	// messages have one author, the bot).
+	nonces      map[string]nonceMessage
+	nonceWindow time.Duration
+}
+
+type nonceMessage struct {
+	msg map[string]any
+	at  time.Time
 }
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
-	f := &fakeDiscord{t: t, roles: map[string][]string{}, failDM: map[string]int{}}
+	f := &fakeDiscord{t: t, roles: map[string][]string{}, failDM: map[string]int{}, nonces: map[string]nonceMessage{}, nonceWindow: 5 * time.Minute}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -179,7 +190,29 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 			answer(st, map[string]any{"message": "failure on purpose", "code": 0})
 			return
 		}
-		answer(200, message("701", ch))
+		// nonce: a string of at most 25 characters (or an integer); with enforce_nonce, a nonce the author
+		// used within the window returns that message and creates none.
+		nonce, _ := body["nonce"].(string)
+		if len(nonce) > 25 {
+			answer(400, map[string]any{"message": "Invalid Form Body", "code": 50035,
+				"errors": map[string]any{"nonce": map[string]any{"_errors": []any{map[string]any{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}}}}})
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if enforce, _ := body["enforce_nonce"].(bool); enforce && nonce != "" {
+			if prev, ok := f.nonces[nonce]; ok && time.Since(prev.at) < f.nonceWindow {
+				answer(200, prev.msg)
+				return
+			}
+		}
+		m := message(strconv.Itoa(701+len(f.created)), ch)
+		if nonce != "" {
+			m["nonce"] = nonce
+			f.nonces[nonce] = nonceMessage{msg: m, at: time.Now()}
+		}
+		f.created = append(f.created, request{Method: r.Method, Path: p, Body: body})
+		answer(200, m)
 	case r.Method == http.MethodPost && p == "/users/@me/channels":
 		u, _ := body["recipient_id"].(string)
 		answer(200, map[string]any{"id": "9" + u[1:], "type": 1, "recipients": []any{map[string]any{"id": u, "username": "u", "discriminator": "0"}}})
@@ -209,6 +242,19 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		answer(404, map[string]any{"message": "404: Not Found", "code": 0})
 	}
+}
+
+// made returns the channel messages created in channels whose path matches re, in order.
+func (f *fakeDiscord) made(re *regexp.Regexp) []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []request
+	for _, r := range f.created {
+		if re.MatchString(r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // sent returns the requests made to paths matching re, in order.

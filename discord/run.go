@@ -230,7 +230,7 @@ func (b *Bot) stats(ctx context.Context, user discord.User) (discord.MessageCrea
 			reason = sc.Lines[0].Rule
 		}
 		line := fmt.Sprintf("+%s %s", sc.Points, reason)
-		if l := b.explainLink(sc.Event); l != "" {
+		if l := b.explainLink(st.Link.Member, sc.Epoch); l != "" && sc.Epoch != "" {
 			line += fmt.Sprintf(" ([why](%s))", l)
 		}
 		lines = append(lines, line)
@@ -238,16 +238,31 @@ func (b *Bot) stats(ctx context.Context, user discord.User) (discord.MessageCrea
 	if len(lines) > 0 {
 		e.Fields = append(e.Fields, field("Last awards", strings.Join(lines, "\n"), false))
 	}
+	if l := b.explainLink(st.Link.Member, ""); l != "" {
+		e.Fields = append(e.Fields, field("Explained", fmt.Sprintf("[Your portal page](%s) explains every award of a published epoch, event by event "+
+			"(sign in with your member key). Newer awards show their rule here until their epoch is published.", l), false))
+	}
 	return ephemeral(e), nil
 }
 
-// explainLink links an event key's explanation (GET /v1/explanations/events/{source}/{id}).
-func (b *Bot) explainLink(event string) string {
-	src, id, ok := strings.Cut(event, "/")
-	if !ok {
+// explainLink links the member portal's page of member (GET /m/HANDLE), at the section of epoch when one is
+// given: that page's "why" lists each scored event of the epoch with its points and verdict. The portal
+// has no page per event, and the member page asks for the member's key (the sign-in page comes first).
+func (b *Bot) explainLink(member, epoch string) string {
+	if member == "" {
 		return ""
 	}
-	return b.publicLink("/v1/explanations/events/" + url.PathEscape(src) + "/" + url.PathEscape(id))
+	path := "/m/" + url.PathEscape(member)
+	if epoch != "" {
+		path += "#" + epochAnchor(epoch)
+	}
+	return b.publicLink(path)
+}
+
+// epochAnchor is the id of an epoch's section on the portal's member and wallet pages (e-ID), escaped
+// for a URL fragment.
+func epochAnchor(epoch string) string {
+	return (&url.URL{Fragment: "e-" + epoch}).EscapedFragment()
 }
 
 // leaderboard shows the top 10 and the caller's rank.
@@ -323,7 +338,7 @@ func (b *Bot) claim(ctx context.Context, user discord.User) (discord.MessageCrea
 	var lines []string
 	for _, a := range allocs {
 		line := fmt.Sprintf("%s: %s to `%s`", a.Epoch, formatUnits(a.Paid, b.decimals(ctx, a.Epoch)), a.Wallet)
-		if link := b.claimLink(a.Epoch); link != "" {
+		if link := b.claimLink(l.Member, a); link != "" {
 			line += fmt.Sprintf(" ([claim](%s))", link)
 		}
 		lines = append(lines, line)
@@ -340,9 +355,14 @@ func (b *Bot) decimals(ctx context.Context, epoch string) int {
 	return ep.Epoch.Decimals
 }
 
-// claimLink is where a member gets the Permit2 claims of an epoch (GET /v1/epochs/{id}/claims).
-func (b *Bot) claimLink(epoch string) string {
-	return b.publicLink("/v1/epochs/" + url.PathEscape(epoch) + "/claims")
+// claimLink is where a member claims allocation a: the member portal's read-only page of the paid wallet
+// (GET /claim/wallet?address=), which needs no key and shows the epoch's Merkle proof and Permit2 claim, at
+// the epoch's section. An allocation without a valid wallet links the member's own portal page instead.
+func (b *Bot) claimLink(member string, a plaudit.Allocation) string {
+	if plaudit.CheckAddress(a.Wallet) != nil {
+		return b.explainLink(member, a.Epoch)
+	}
+	return b.publicLink("/claim/wallet?address=" + url.QueryEscape(a.Wallet) + "#" + epochAnchor(a.Epoch))
 }
 
 // notify turns the caller's payout DMs on or off.

@@ -61,6 +61,9 @@ type DiscordStore interface {
 	DiscordNotifyOff(ctx context.Context, user string) (bool, error)
 	DiscordNoticeSent(ctx context.Context, epoch, recipient string) (bool, error)
 	RecordDiscordNotice(ctx context.Context, epoch, recipient string, at time.Time) error
+	MarkDiscordNoticeSending(ctx context.Context, epoch, recipient string, at time.Time) error
+	DiscordNoticeSending(ctx context.Context, epoch, recipient string) (time.Time, error)
+	ClearDiscordNoticeSending(ctx context.Context, epoch, recipient string) error
 }
 
 // ErrDiscordXTaken is the refusal of a link whose X account another Discord user holds.
@@ -322,7 +325,14 @@ type DiscordStats struct {
 	Week    plaudit.Points
 	Rank    int // 1 first; 0 without points
 	Members int // members with points
-	Recent  []plaudit.Score
+	Recent  []DiscordAward
+}
+
+// DiscordAward is one award of /stats: the score with its explanation lines, and the claimable epoch whose
+// window holds it ("" while none does), whose explanation the member portal shows.
+type DiscordAward struct {
+	plaudit.Score
+	Epoch string
 }
 
 // StatsDiscord returns a Discord user's stats, with at most recent awards.
@@ -367,13 +377,42 @@ func (s *Service) StatsDiscord(ctx context.Context, user string, recent int) (*D
 		}
 		return scores[i].Event < scores[j].Event
 	})
+	var (
+		eps       []*plaudit.Epoch
+		loaded    bool
+		claimable = map[string]bool{}
+	)
 	for _, sc := range scores {
 		if len(st.Recent) == recent {
 			break
 		}
-		if sc.Points != 0 {
-			st.Recent = append(st.Recent, sc)
+		if sc.Points == 0 {
+			continue
 		}
+		if !loaded {
+			if eps, err = s.Epochs(ctx, ""); err != nil {
+				return nil, err
+			}
+			loaded = true
+		}
+		aw := DiscordAward{Score: sc}
+		for _, ep := range eps {
+			if sc.Time.Before(ep.Start) || !sc.Time.Before(ep.End) {
+				continue
+			}
+			ok, seen := claimable[ep.ID]
+			if !seen {
+				if ok, err = s.discordClaimable(ctx, ep.ID); err != nil {
+					return nil, err
+				}
+				claimable[ep.ID] = ok
+			}
+			if ok {
+				aw.Epoch = ep.ID
+				break
+			}
+		}
+		st.Recent = append(st.Recent, aw)
 	}
 	return st, nil
 }
@@ -476,8 +515,10 @@ func (s *Service) WalletDiscord(ctx context.Context, user, address string) (*Dis
 	return out, nil
 }
 
-// ClaimsDiscord returns a Discord user's paid allocations of the closed epochs, in epoch order. Whether a
-// payout was claimed on chain is not read: every paid allocation is listed, and the claim link tells.
+// ClaimsDiscord returns a Discord user's paid allocations of the closed epochs whose payouts are claimable
+// (Claimable: published, which with a witness committee waits for the attestations and the dispute
+// window), in epoch order. Whether a payout was claimed on chain is not read: every claimable paid
+// allocation is listed, and the portal page the bot links to tells.
 func (s *Service) ClaimsDiscord(ctx context.Context, user string) ([]plaudit.Allocation, *DiscordLink, error) {
 	l, err := s.DiscordLinkOf(ctx, user)
 	if err != nil {
@@ -485,15 +526,38 @@ func (s *Service) ClaimsDiscord(ctx context.Context, user string) ([]plaudit.All
 	}
 	all, err := s.store.MemberAllocations(ctx, l.Member)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("payouts of %s: %w", l.Member, err)
 	}
+	claimable := map[string]bool{}
 	var out []plaudit.Allocation
 	for _, a := range all {
-		if a.Paid != nil && a.Paid.Sign() > 0 {
+		if a.Paid == nil || a.Paid.Sign() <= 0 {
+			continue
+		}
+		ok, seen := claimable[a.Epoch]
+		if !seen {
+			if ok, err = s.discordClaimable(ctx, a.Epoch); err != nil {
+				return nil, nil, err
+			}
+			claimable[a.Epoch] = ok
+		}
+		if ok {
 			out = append(out, a)
 		}
 	}
 	return out, l, nil
+}
+
+// discordClaimable reports whether closed epoch id pays now (Claimable); not yet is false, not an error.
+func (s *Service) discordClaimable(ctx context.Context, id string) (bool, error) {
+	switch err := s.Claimable(ctx, id); plaudit.ErrorCode(err) {
+	case "":
+		return true, nil
+	case plaudit.ECONFLICT:
+		return false, nil
+	default:
+		return false, fmt.Errorf("is epoch %s claimable: %w", id, err)
+	}
 }
 
 // NotifyDiscord records whether a Discord user wants the payout DMs (/notify on|off).
@@ -553,12 +617,15 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// EpochNotice is what the notices of one closed epoch say: the epoch, its top earners, and each paid
-// member linked to a Discord user with whether they opted out of DMs.
+// EpochNotice is what the notices of one claimable epoch say: the epoch, when its payouts became claimable,
+// its top earners, and each paid member linked to a Discord user with whether they opted out of DMs.
 type EpochNotice struct {
 	Epoch *plaudit.Epoch
-	Top   []plaudit.Allocation
-	Paid  []PaidDiscordMember
+	// ClaimableAt is when the epoch was published: when it closed without witnesses, else when its
+	// attestations and dispute window let it publish.
+	ClaimableAt time.Time
+	Top         []plaudit.Allocation
+	Paid        []PaidDiscordMember
 }
 
 // PaidDiscordMember is a paid allocation of a member a Discord user is linked to.
@@ -568,8 +635,10 @@ type PaidDiscordMember struct {
 	OptedOut   bool
 }
 
-// DiscordEpochNotices returns the notices of the epochs closed at or after since, oldest first, with the
-// top earners (by payout, then points, then handle).
+// DiscordEpochNotices returns the notices of the epochs whose payouts became claimable (Claimable) at or
+// after since, in epoch order, with the top earners (by payout, then points, then handle). An epoch
+// awaiting its witnesses is left out until it is published, and is returned then even when it closed
+// before since: what counts is when it became claimable.
 func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top int) ([]EpochNotice, error) {
 	ds, err := s.discordStore()
 	if err != nil {
@@ -587,10 +656,36 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 	for _, l := range links {
 		byMember[l.Member] = append(byMember[l.Member], l.User)
 	}
+	witnessed := map[string]bool{} // policy hash → its program lists witnesses
 	var out []EpochNotice
 	for _, ep := range eps {
-		if ep.ClosedAt.Before(since) {
+		w, ok := witnessed[ep.PolicyHash]
+		if !ok {
+			if w, err = s.policyWitnessed(ctx, ep); err != nil {
+				return nil, err
+			}
+			witnessed[ep.PolicyHash] = w
+		}
+		at := ep.ClosedAt // without witnesses an epoch is published as it closes
+		if w {
+			if at, err = s.publishedAt(ctx, ep.ID); err != nil {
+				return nil, err
+			}
+			if !at.IsZero() && at.Before(since) {
+				continue
+			}
+		} else if at.Before(since) {
 			continue
+		}
+		if ok, err := s.discordClaimable(ctx, ep.ID); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		if w && at.IsZero() { // Claimable published it just now
+			if at, err = s.publishedAt(ctx, ep.ID); err != nil {
+				return nil, err
+			}
 		}
 		allocs, err := s.allocations(ctx, ep.ID)
 		if err != nil {
@@ -606,7 +701,7 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 			}
 			return sorted[i].Member < sorted[j].Member
 		})
-		n := EpochNotice{Epoch: ep}
+		n := EpochNotice{Epoch: ep, ClaimableAt: at}
 		for _, a := range sorted {
 			if len(n.Top) < top && (paid(a).Sign() > 0 || a.Points > 0) {
 				n.Top = append(n.Top, a)
@@ -628,6 +723,33 @@ func (s *Service) DiscordEpochNotices(ctx context.Context, since time.Time, top 
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// publishedAt returns when witnessed epoch id was published (the zero time: not yet).
+func (s *Service) publishedAt(ctx context.Context, id string) (time.Time, error) {
+	ws, err := s.witnessStore()
+	if err != nil {
+		return time.Time{}, err
+	}
+	at, err := ws.Published(ctx, id)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("epoch %s: publication: %w", id, err)
+	}
+	return at, nil
+}
+
+// policyWitnessed reports whether the policy that closed ep lists witnesses (its payouts then wait for
+// publication).
+func (s *Service) policyWitnessed(ctx context.Context, ep *plaudit.Epoch) (bool, error) {
+	rec, err := s.store.PolicyByHash(ctx, ep.PolicyHash)
+	if err != nil {
+		return false, fmt.Errorf("epoch %s: recorded policy: %w", ep.ID, err)
+	}
+	pol, err := PolicyFromRecord(rec)
+	if err != nil {
+		return false, fmt.Errorf("epoch %s: %w", ep.ID, err)
+	}
+	return pol.Program.Witnesses.Enabled(), nil
 }
 
 func paid(a plaudit.Allocation) *big.Int {
@@ -655,6 +777,41 @@ func (s *Service) RecordDiscordNotice(ctx context.Context, epoch, recipient stri
 		return err
 	}
 	return ds.RecordDiscordNotice(ctx, epoch, recipient, s.now())
+}
+
+// DiscordNoticeState says where the notice of epoch to recipient stands: sent (recorded), or else since
+// when an unrecorded send of it has been under way (the zero time: none was begun, or the last one was
+// refused by Discord).
+func (s *Service) DiscordNoticeState(ctx context.Context, epoch, recipient string) (sent bool, sendingSince time.Time, err error) {
+	ds, err := s.discordStore()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if sent, err = ds.DiscordNoticeSent(ctx, epoch, recipient); err != nil || sent {
+		return sent, time.Time{}, err
+	}
+	sendingSince, err = ds.DiscordNoticeSending(ctx, epoch, recipient)
+	return false, sendingSince, err
+}
+
+// MarkDiscordNoticeSending records, before the send, that the notice of epoch to recipient is being sent
+// (a marker already there keeps its first time): a run that dies before RecordDiscordNotice leaves it,
+// and the next run knows that the notice may have gone out, and since when.
+func (s *Service) MarkDiscordNoticeSending(ctx context.Context, epoch, recipient string) error {
+	ds, err := s.discordStore()
+	if err != nil {
+		return err
+	}
+	return ds.MarkDiscordNoticeSending(ctx, epoch, recipient, s.now())
+}
+
+// ClearDiscordNoticeSending drops the sending marker of a notice Discord refused (it was not posted).
+func (s *Service) ClearDiscordNoticeSending(ctx context.Context, epoch, recipient string) error {
+	ds, err := s.discordStore()
+	if err != nil {
+		return err
+	}
+	return ds.ClearDiscordNoticeSending(ctx, epoch, recipient)
 }
 
 // DiscordMemberTier is a Discord user's member and its current tier, for role sync, and with eng its ENG

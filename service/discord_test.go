@@ -143,3 +143,54 @@ func TestDiscordSubmitAndWallet(t *testing.T) {
 		}
 	})
 }
+
+// TestDiscordNoticeState: a notice's "sending" marker keeps the time of its first attempt, clearing drops
+// it, and recording the notice makes it sent and drops the marker.
+func TestDiscordNoticeState(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+		svc := service.New(st, service.Options{Now: func() time.Time { return now }})
+		const ep = "acme@2026-03-02T00:00:00Z"
+		state := func() (bool, time.Time) {
+			t.Helper()
+			sent, since, err := svc.DiscordNoticeState(ctx, ep, "41")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sent, since
+		}
+		if sent, since := state(); sent || !since.IsZero() {
+			t.Fatalf("a new notice: sent %v, sending since %v", sent, since)
+		}
+		first := now
+		if err := svc.MarkDiscordNoticeSending(ctx, ep, "41"); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Minute)
+		if err := svc.MarkDiscordNoticeSending(ctx, ep, "41"); err != nil {
+			t.Fatal(err)
+		}
+		if sent, since := state(); sent || !since.Equal(first) {
+			t.Fatalf("marked twice: sent %v, sending since %v, want the first attempt's %v", sent, since, first)
+		}
+		if err := svc.ClearDiscordNoticeSending(ctx, ep, "41"); err != nil {
+			t.Fatal(err)
+		}
+		if sent, since := state(); sent || !since.IsZero() {
+			t.Fatalf("cleared: sent %v, sending since %v", sent, since)
+		}
+		if err := svc.MarkDiscordNoticeSending(ctx, ep, "41"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RecordDiscordNotice(ctx, ep, "41"); err != nil {
+			t.Fatal(err)
+		}
+		if sent, since := state(); !sent || !since.IsZero() {
+			t.Fatalf("recorded: sent %v, sending since %v", sent, since)
+		}
+		if sent, _, err := svc.DiscordNoticeState(ctx, ep, "42"); err != nil || sent {
+			t.Fatalf("another recipient: %v %v", sent, err)
+		}
+	})
+}

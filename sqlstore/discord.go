@@ -14,7 +14,7 @@ import (
 )
 
 // The Discord bot's state (service.DiscordStore): tables discord_interactions, discord_links,
-// discord_oauth, discord_notify and discord_notices (migration 00090).
+// discord_oauth, discord_notify and discord_notices (migration 00090), discord_notice_sending (00130).
 
 // interactionKeep is how long an answered interaction id is kept: Discord's signed timestamps older than
 // five minutes are refused anyway, so an id older than this can never be replayed successfully.
@@ -193,13 +193,46 @@ func (db *DB) DiscordNoticeSent(ctx context.Context, epoch, recipient string) (b
 	return n > 0, nil
 }
 
-// RecordDiscordNotice records that the notice of epoch to recipient was sent; recording it again changes
-// nothing.
+// RecordDiscordNotice records that the notice of epoch to recipient was sent, and drops its sending marker;
+// recording it again changes nothing.
 func (db *DB) RecordDiscordNotice(ctx context.Context, epoch, recipient string, at time.Time) error {
 	_, err := db.db.ExecContext(ctx, db.Rebind("INSERT INTO discord_notices (epoch, recipient, sent_ns) VALUES (?, ?, ?) ON CONFLICT (epoch, recipient) DO NOTHING"),
 		epoch, recipient, at.UnixNano())
 	if err != nil {
 		return fmt.Errorf("record discord notice of %s: %w", epoch, err)
+	}
+	return db.ClearDiscordNoticeSending(ctx, epoch, recipient)
+}
+
+// MarkDiscordNoticeSending records that the notice of epoch to recipient is about to be sent, first at at;
+// a marker already there keeps its time (the first attempt's).
+func (db *DB) MarkDiscordNoticeSending(ctx context.Context, epoch, recipient string, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, db.Rebind("INSERT INTO discord_notice_sending (epoch, recipient, since_ns) VALUES (?, ?, ?) ON CONFLICT (epoch, recipient) DO NOTHING"),
+		epoch, recipient, at.UnixNano())
+	if err != nil {
+		return fmt.Errorf("mark discord notice of %s to %s as sending: %w", epoch, recipient, err)
+	}
+	return nil
+}
+
+// DiscordNoticeSending returns when the unrecorded send of the notice of epoch to recipient first began,
+// or the zero time when no send is marked.
+func (db *DB) DiscordNoticeSending(ctx context.Context, epoch, recipient string) (time.Time, error) {
+	var ns int64
+	err := db.db.QueryRowContext(ctx, db.Rebind("SELECT since_ns FROM discord_notice_sending WHERE epoch = ? AND recipient = ?"), epoch, recipient).Scan(&ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	} else if err != nil {
+		return time.Time{}, fmt.Errorf("read the sending marker of the discord notice of %s to %s: %w", epoch, recipient, err)
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
+// ClearDiscordNoticeSending drops the sending marker of the notice of epoch to recipient (Discord refused
+// the send, or it was recorded).
+func (db *DB) ClearDiscordNoticeSending(ctx context.Context, epoch, recipient string) error {
+	if _, err := db.db.ExecContext(ctx, db.Rebind("DELETE FROM discord_notice_sending WHERE epoch = ? AND recipient = ?"), epoch, recipient); err != nil {
+		return fmt.Errorf("clear the sending marker of the discord notice of %s to %s: %w", epoch, recipient, err)
 	}
 	return nil
 }

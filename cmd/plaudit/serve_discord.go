@@ -19,7 +19,7 @@ import (
 const (
 	// KindDiscordRoles keeps members' Discord tier roles in step every discord.role_sync_every.
 	KindDiscordRoles = "discord-roles"
-	// KindDiscordNotices sends each closed epoch's announcement and payout DMs once, every
+	// KindDiscordNotices sends each claimable (published) epoch's announcement and payout DMs once, every
 	// discord.notice_every.
 	KindDiscordNotices = "discord-notices"
 	// KindXEngagement reads the likes, reposts and replies of the posts submitted with /submit in the last
@@ -90,7 +90,7 @@ func init() {
 			}
 			n, err := b.SendNotices(ctx)
 			return jobs.Outcome{Items: int64(n.Epochs), Awards: int64(n.Announced + n.DMs),
-				Note: fmt.Sprintf("%d epochs, %d announced, %d DMs sent, %d opted out", n.Epochs, n.Announced, n.DMs, n.OptedOut)}, err
+				Note: fmt.Sprintf("%d epochs, %d announced, %d DMs sent, %d opted out, %d uncertain", n.Epochs, n.Announced, n.DMs, n.OptedOut, n.Uncertain)}, err
 		}}, true
 	})
 	addServeJobKind(func(env *serveEnv) (jobs.Kind, bool) {
