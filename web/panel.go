@@ -70,6 +70,8 @@ type Options struct {
 	// make per LoginWindow before further attempts are refused with 429 (defaults 5 and 15 minutes).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// Discord, when set, adds "Sign in with Discord" to the login page (discord_signin.go).
+	Discord *DiscordSignIn
 }
 
 // Panel is the admin panel: an http.Handler for everything under Prefix.
@@ -127,6 +129,8 @@ func (p *Panel) routes() {
 	p.publicRoute("GET /admin/static/", p.static.ServeHTTP)
 	p.publicRoute("GET /admin/login", p.loginPage)
 	p.publicRoute("POST /admin/login", p.login)
+	p.publicRoute("GET "+DiscordLoginPath, p.discordLogin)
+	p.publicRoute("GET "+DiscordCallbackPath, p.discordCallback)
 	p.route("POST /admin/logout", p.logout, readers...)
 
 	p.route("GET /admin/{$}", p.overview, readers...)
