@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +82,33 @@ func TestExternalSignIn(t *testing.T) {
 		}
 		if _, err := svc.TakeOAuthSignIn(ctx, "panel", o.State); plaudit.ErrorCode(err) != plaudit.EUNAUTHORIZED {
 			t.Fatalf("replayed state: %v", err)
+		}
+		// Two callbacks with one state at once: exactly one has it.
+		o, _ = svc.StartOAuthSignIn(ctx, "panel", "")
+		var wg sync.WaitGroup
+		var took atomic.Int32
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := svc.TakeOAuthSignIn(ctx, "panel", o.State); err == nil {
+					took.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if took.Load() != 1 {
+			t.Fatalf("%d concurrent takes of one state succeeded", took.Load())
+		}
+		// The store never turns a local account into an outside identity's.
+		if _, err := svc.CreateUser(ctx, service.NewUser{Name: "local", Role: plaudit.RoleViewer, Password: "long enough pw"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.(service.SignInStore).PutExternalUser(ctx, &plaudit.User{Name: "local", Role: plaudit.RoleAdmin}); plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+			t.Fatalf("PutExternalUser over a local account: %v", err)
+		}
+		if u, _ := svc.SignIn(ctx, "local", "long enough pw", 0); u == nil || u.User.Role != plaudit.RoleViewer {
+			t.Fatalf("the local account changed: %+v", u)
 		}
 		o, _ = svc.StartOAuthSignIn(ctx, "portal", "")
 		now = now.Add(service.OAuthSignInTTL + time.Second)

@@ -73,6 +73,9 @@ func TestDiscordSignIn(t *testing.T) {
 	f, fake := discordFixture(t, "")
 	ctx := context.Background()
 
+	if pub := strings.Join(f.panel.Public(), " "); !strings.Contains(pub, "GET "+DiscordLoginPath) || !strings.Contains(pub, "GET "+DiscordCallbackPath) {
+		t.Fatalf("public routes %s", pub)
+	}
 	// The login page offers Discord only when configured.
 	if _, _, body := f.get(f.client(), "/admin/login"); !strings.Contains(body, `href="/admin/login/discord"`) {
 		t.Fatalf("no Discord button:\n%.1500s", body)

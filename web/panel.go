@@ -179,8 +179,8 @@ func (p *Panel) Roles() map[string][]plaudit.Role {
 	return out
 }
 
-// Public lists the routes that answer without a session, sorted: the sign-in page, its form and the
-// embedded stylesheet.
+// Public lists the routes that answer without a session, sorted: the sign-in page, its form, Sign in with
+// Discord's start and callback, and the embedded stylesheet.
 func (p *Panel) Public() []string {
 	var out []string
 	for k := range p.public {
