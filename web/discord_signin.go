@@ -91,7 +91,7 @@ func (p *Panel) discordCallback(w http.ResponseWriter, r *http.Request) {
 	if next == "" {
 		next = Prefix
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	discordauth.Continue(w, next)
 }
 
 // discordRefused answers a refused or failed Discord sign-in: a refusal with its reason, anything else (Discord

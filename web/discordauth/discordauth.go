@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"regexp"
@@ -304,4 +305,22 @@ func (f *Flow) Finish(w http.ResponseWriter, r *http.Request, secure bool) (*Tok
 		return nil, "", err
 	}
 	return t, o.Next, nil
+}
+
+// continuePage is the answer of a successful callback. The session cookies are SameSite=Strict, and a
+// browser does not send those on a navigation whose redirect chain began on discord.com, so the callback
+// does not redirect: it answers this page, whose refresh (and link) is a navigation the site itself starts,
+// which carries them. No script is needed, so the pages' CSP stays as strict.
+var continuePage = template.Must(template.New("continue").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="0;url={{.}}"><title>Signed in</title></head>
+<body><p>Signed in with Discord. <a id="continue" href="{{.}}">Continue</a></p></body></html>
+`))
+
+// Continue answers a successful sign-in: a page that sends the browser on to next, a path of the site.
+func Continue(w http.ResponseWriter, next string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_ = continuePage.Execute(w, next)
 }

@@ -76,7 +76,7 @@ func (p *Portal) discordCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	p.setCookie(w, r, SessionCookie, ts, int(p.sessions.ttl.Seconds()))
 	p.log.Info("portal: member signed in", "member", l.Member, "via", "discord", "discord_user", me.ID)
-	http.Redirect(w, r, "/m/"+url.PathEscape(l.Member), http.StatusSeeOther)
+	discordauth.Continue(w, "/m/"+url.PathEscape(l.Member))
 }
 
 // discordRefused answers a refused or failed Discord sign-in: a refusal with its reason; Discord or the
