@@ -1,6 +1,6 @@
 // Package web is Plaudit's admin panel at /admin/: server-rendered pages (html/template) over the service
 // layer, with every asset embedded in the binary (no front-end build, no CDN, no script at all). Operators
-// sign in with a local account (plaudit user create); a session cookie carries the sign-in, every form
+// sign in with a local account (plaudit user create) or with Discord (discord_signin.go); a session cookie carries the sign-in, every form
 // carries a CSRF token bound to the session, and every route states the roles that may use it, as the API's
 // routes do.
 package web

@@ -11,6 +11,8 @@
 //	GET  /claim                   sign-in (member key) or a wallet address; a signed-in member goes to /m/HANDLE
 //	POST /claim/login             the member key form (CSRF checked), sets the session cookie
 //	POST /claim/logout            ends the session (CSRF checked)
+//	GET  /claim/discord           Sign in with Discord, when configured (discord_signin.go)
+//	GET  /claim/discord/callback  Discord's redirect back: a session for the member a /connect links
 //	GET  /claim/wallet?address=   the read-only view of one wallet's payouts and claims
 //	GET  /m/{handle}              the signed-in member's page (only their own)
 //	GET  /m/{handle}/claim-all    one PermitBatchTransferFrom over their unclaimed claims of ?token=
