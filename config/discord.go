@@ -64,6 +64,20 @@ type Discord struct {
 	// XOAuth, when set, makes /connect prove the X account with X OAuth 2.0 (authorization code with PKCE)
 	// at PUBLIC_URL/connect/x; nil: links are recorded unverified.
 	XOAuth *XOAuth
+	// OAuthClientSecret is the application's OAuth2 client secret (discord.oauth_client_secret, env:NAME;
+	// Developer Portal, OAuth2): with it the member portal offers "Sign in with Discord" at
+	// PUBLIC_URL/claim/discord, and the admin panel too when PanelRoles maps roles. The client id is
+	// ApplicationID. Empty: no sign-in with Discord.
+	OAuthClientSecret Secret
+	// OAuthAuthorizeURL and OAuthTokenURL are Discord's OAuth2 endpoints (discord.oauth_authorize_url,
+	// discord.oauth_token_url; Discord's unless set: a test fake's).
+	OAuthAuthorizeURL string
+	OAuthTokenURL     string
+	// PanelRoles maps the server's (GuildID's) Discord role ids to the admin panel's roles
+	// (discord.panel_roles: {admin: [...], core: [...], viewer: [...]}): a Discord user signing in to the
+	// panel gets the highest role one of their roles maps to, read again at each sign-in; a user with none
+	// is refused.
+	PanelRoles PanelRoles
 
 	node *yaml.Node // the section, for errors found after it was read
 	path string
@@ -76,6 +90,26 @@ type XOAuth struct {
 	AuthorizeURL string
 	TokenURL     string
 }
+
+// Defaults of discord.oauth_authorize_url and discord.oauth_token_url: Discord's OAuth2 endpoints.
+const (
+	DefaultDiscordAuthorizeURL = "https://discord.com/oauth2/authorize"
+	DefaultDiscordTokenURL     = "https://discord.com/api/oauth2/token"
+)
+
+// PanelRoles is discord.panel_roles: the Discord role ids that make a panel admin, core or viewer.
+type PanelRoles struct {
+	Admin, Core, Viewer []string
+}
+
+// Configured reports whether any Discord role maps to a panel role.
+func (p PanelRoles) Configured() bool { return len(p.Admin)+len(p.Core)+len(p.Viewer) > 0 }
+
+// SignIn reports whether "Sign in with Discord" is configured (an OAuth2 client secret).
+func (d *Discord) SignIn() bool { return d != nil && d.OAuthClientSecret.Value() != "" }
+
+// PanelSignIn reports whether the admin panel offers "Sign in with Discord": a client secret and roles.
+func (d *Discord) PanelSignIn() bool { return d.SignIn() && d.PanelRoles.Configured() }
 
 // TierRoleIDs returns the configured tiers in increasing order.
 func (d *Discord) TierRoleIDs() []int {
@@ -106,7 +140,7 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 	if !d.usable(n, path) {
 		return
 	}
-	dc := &Discord{APIURL: DefaultDiscordAPIURL, CheckEvery: DefaultDiscordCheckEvery, RoleSyncEvery: time.Hour, NoticeEvery: 10 * time.Minute}
+	dc := &Discord{OAuthAuthorizeURL: DefaultDiscordAuthorizeURL, OAuthTokenURL: DefaultDiscordTokenURL, APIURL: DefaultDiscordAPIURL, CheckEvery: DefaultDiscordCheckEvery, RoleSyncEvery: time.Hour, NoticeEvery: 10 * time.Minute}
 	d.mapping(n, path, map[string]field{
 		"application_id": func(n *yaml.Node, p string) { d.snowflake(n, p, "the application id", &dc.ApplicationID) },
 		"public_key": func(n *yaml.Node, p string) {
@@ -134,22 +168,7 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 		},
 		"guild_id":         func(n *yaml.Node, p string) { d.snowflake(n, p, "the server (guild) id", &dc.GuildID) },
 		"announce_channel": func(n *yaml.Node, p string) { d.snowflake(n, p, "a channel id", &dc.AnnounceChannel) },
-		"admin_roles": func(n *yaml.Node, p string) {
-			if !d.usable(n, p) {
-				return
-			}
-			if n.Kind != yaml.SequenceNode {
-				d.fail(n, p, "want a list of Discord role ids, got %s", kindName(n))
-				return
-			}
-			for i, c := range n.Content {
-				var s string
-				d.snowflake(c, fmt.Sprintf("%s[%d]", p, i), "a role id", &s)
-				if s != "" {
-					dc.AdminRoles = append(dc.AdminRoles, s)
-				}
-			}
-		},
+		"admin_roles":      func(n *yaml.Node, p string) { d.roleList(n, p, &dc.AdminRoles) },
 		"tier_roles": func(n *yaml.Node, p string) {
 			if !d.usable(n, p) {
 				return
@@ -204,9 +223,22 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 				}
 			}
 		},
-		"check_every":     func(n *yaml.Node, p string) { d.duration(n, p, &dc.CheckEvery) },
-		"role_sync_every": func(n *yaml.Node, p string) { d.duration(n, p, &dc.RoleSyncEvery) },
-		"notice_every":    func(n *yaml.Node, p string) { d.duration(n, p, &dc.NoticeEvery) },
+		"check_every":         func(n *yaml.Node, p string) { d.duration(n, p, &dc.CheckEvery) },
+		"role_sync_every":     func(n *yaml.Node, p string) { d.duration(n, p, &dc.RoleSyncEvery) },
+		"notice_every":        func(n *yaml.Node, p string) { d.duration(n, p, &dc.NoticeEvery) },
+		"oauth_client_secret": func(n *yaml.Node, p string) { d.secret(n, p, &dc.OAuthClientSecret) },
+		"oauth_authorize_url": func(n *yaml.Node, p string) { d.endpoint(n, p, &dc.OAuthAuthorizeURL) },
+		"oauth_token_url":     func(n *yaml.Node, p string) { d.endpoint(n, p, &dc.OAuthTokenURL) },
+		"panel_roles": func(n *yaml.Node, p string) {
+			if !d.usable(n, p) {
+				return
+			}
+			d.mapping(n, p, map[string]field{
+				"admin":  func(n *yaml.Node, p string) { d.roleList(n, p, &dc.PanelRoles.Admin) },
+				"core":   func(n *yaml.Node, p string) { d.roleList(n, p, &dc.PanelRoles.Core) },
+				"viewer": func(n *yaml.Node, p string) { d.roleList(n, p, &dc.PanelRoles.Viewer) },
+			})
+		},
 		"x_oauth": func(n *yaml.Node, p string) {
 			if !d.usable(n, p) {
 				return
@@ -238,6 +270,12 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 		if dc.BotToken.value == "" {
 			d.fail(n, path+".bot_token", "required: the bot's token (env:NAME) for registering commands, follow-ups and announcements")
 		}
+		if dc.PanelRoles.Configured() && dc.GuildID == "" {
+			d.fail(n, path+".guild_id", "required with panel_roles: the roles are read in one server")
+		}
+		if dc.PanelRoles.Configured() && dc.OAuthClientSecret.value == "" {
+			d.fail(n, path+".oauth_client_secret", "required with panel_roles: the panel signs in with Discord's OAuth2 (env:NAME of the application's client secret)")
+		}
 		if len(dc.TierRoles)+len(dc.ENGRoles) > 0 && dc.GuildID == "" {
 			d.fail(n, path+".guild_id", "required with tier_roles or eng_roles: roles are synced in one server")
 		}
@@ -250,6 +288,27 @@ func (d *decoder) discord(n *yaml.Node, path string, c *Config) {
 func (d *decoder) checkDiscord(c *Config) {
 	if dc := c.Discord; dc != nil && dc.XOAuth != nil && c.PublicURL == nil {
 		d.fail(dc.node, dc.path+".x_oauth", "needs public_url: X sends members back to PUBLIC_URL/connect/x/callback")
+	}
+	if dc := c.Discord; dc != nil && dc.OAuthClientSecret.value != "" && c.PublicURL == nil {
+		d.fail(dc.node, dc.path+".oauth_client_secret", "needs public_url: Discord sends people back to PUBLIC_URL/admin/login/discord/callback and PUBLIC_URL/claim/discord/callback")
+	}
+}
+
+// roleList decodes a list of Discord role ids.
+func (d *decoder) roleList(n *yaml.Node, path string, dst *[]string) {
+	if !d.usable(n, path) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "want a list of Discord role ids, such as [\"111\", \"222\"], got %s", kindName(n))
+		return
+	}
+	for i, c := range n.Content {
+		var s string
+		d.snowflake(c, fmt.Sprintf("%s[%d]", path, i), "a role id", &s)
+		if s != "" {
+			*dst = append(*dst, s)
+		}
 	}
 }
 

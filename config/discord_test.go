@@ -59,3 +59,43 @@ discord:
 		}
 	}
 }
+
+// TestDiscordSignIn: "Sign in with Discord" decodes its client secret, endpoints and panel roles; what it
+// needs (public_url, guild_id, the secret) is required with a clear field, and the secret never prints.
+func TestDiscordSignIn(t *testing.T) {
+	t.Setenv("DISCORD_BOT_TOKEN", "bot-secret-value")
+	t.Setenv("DISCORD_CLIENT_SECRET", "client-secret-value")
+	base := "discord:\n  application_id: \"1\"\n  public_key: " + discordKey + "\n  bot_token: env:DISCORD_BOT_TOKEN\n"
+	c, err := config.Parse([]byte("public_url: https://rewards.example.org\n"+base+
+		"  guild_id: \"9\"\n  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n  panel_roles:\n    admin: [\"111\"]\n    core: [\"112\", \"113\"]\n    viewer: [\"114\"]\n"), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Discord
+	if !d.SignIn() || !d.PanelSignIn() || d.OAuthClientSecret.Value() != "client-secret-value" || d.OAuthTokenURL != config.DefaultDiscordTokenURL ||
+		d.OAuthAuthorizeURL != config.DefaultDiscordAuthorizeURL || strings.Join(d.PanelRoles.Core, ",") != "112,113" || d.PanelRoles.Admin[0] != "111" {
+		t.Fatalf("discord: %+v", d)
+	}
+	if s := c.String() + c.LogValue().String(); strings.Contains(s, "secret-value") {
+		t.Fatalf("a secret printed: %s", s)
+	}
+	c, err = config.Parse([]byte("public_url: https://rewards.example.org\n"+base+"  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n"), "t.yml")
+	if err != nil || !c.Discord.SignIn() || c.Discord.PanelSignIn() {
+		t.Fatalf("portal-only sign-in: %v", err)
+	}
+	for doc, want := range map[string]string{
+		base + "  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n":                                                     "field discord.oauth_client_secret: needs public_url",
+		base + "  guild_id: \"9\"\n  panel_roles: {admin: [\"1\"]}\n":                                                   "field discord.oauth_client_secret: required with panel_roles",
+		base + "  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n  panel_roles: {admin: [\"1\"]}\n":                    "field discord.guild_id: required with panel_roles",
+		base + "  guild_id: \"9\"\n  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n  panel_roles: {owner: [\"1\"]}\n": "field discord.panel_roles.owner: unknown field",
+		base + "  guild_id: \"9\"\n  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n  panel_roles: {admin: [\"x\"]}\n": "field discord.panel_roles.admin[0]: want a role id",
+		base + "  guild_id: \"9\"\n  oauth_client_secret: env:DISCORD_CLIENT_SECRET\n  panel_roles: {admin: \"1\"}\n":   "field discord.panel_roles.admin: want a list of Discord role ids",
+		base + "  oauth_client_secret: plain\n":                                                                         "field discord.oauth_client_secret: write secrets as env:NAME",
+		base + "  oauth_token_url: ftp://x\n":                                                                           "discord.oauth_token_url",
+	} {
+		_, err := config.Parse([]byte(doc), "t.yml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", doc, err, want)
+		}
+	}
+}

@@ -197,6 +197,11 @@ func (s *Service) SignIn(ctx context.Context, name, password string, ttl time.Du
 	} else if err != nil {
 		return nil, fmt.Errorf("sign in: %w", err)
 	}
+	if u.Hash == "" { // an outside identity's user (SignInExternal): no password opens it
+		_, _ = CheckPassword(dummyHash, password)
+		s.log.Info("panel sign-in refused", "user", name, "why", "signs in through its provider only")
+		return nil, wrong
+	}
 	ok, err := CheckPassword(u.Hash, password)
 	if err != nil {
 		return nil, fmt.Errorf("sign in %s: %w", name, err)
@@ -204,6 +209,20 @@ func (s *Service) SignIn(ctx context.Context, name, password string, ttl time.Du
 	if !ok {
 		s.log.Info("panel sign-in refused", "user", name, "why", "wrong password")
 		return nil, wrong
+	}
+	in, err := s.openSession(ctx, us, u, ttl)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("panel sign-in", "user", u.Name, "role", u.Role, "expires", in.Expires)
+	return in, nil
+}
+
+// openSession opens a panel session of ttl (DefaultSessionTTL when ≤ 0) for u: a password sign-in and an
+// outside identity's (SignInExternal) get the same kind of session.
+func (s *Service) openSession(ctx context.Context, us plaudit.UserStore, u *User, ttl time.Duration) (*Signin, error) {
+	if ttl <= 0 {
+		ttl = DefaultSessionTTL
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -213,12 +232,11 @@ func (s *Service) SignIn(ctx context.Context, name, password string, ttl time.Du
 	now := s.now().UTC()
 	sess := &plaudit.Session{Hash: hashToken(token), User: u.ID, Created: now, Expires: now.Add(ttl)}
 	if err := us.CreateSession(ctx, sess); err != nil {
-		return nil, fmt.Errorf("sign in %s: %w", name, err)
+		return nil, fmt.Errorf("sign in %s: %w", u.Name, err)
 	}
 	if n, err := us.DeleteExpiredSessions(ctx, now); err == nil && n > 0 {
 		s.log.Info("expired panel sessions removed", "sessions", n)
 	}
-	s.log.Info("panel sign-in", "user", u.Name, "role", u.Role, "expires", sess.Expires)
 	return &Signin{User: u, Token: token, Expires: sess.Expires}, nil
 }
 

@@ -63,6 +63,7 @@ func (p *Panel) clearCookie(w http.ResponseWriter, r *http.Request, name, path s
 
 type loginData struct {
 	Next, Error, Name string
+	Discord           bool // "Sign in with Discord" is configured
 }
 
 // loginPage shows the sign-in form, with a fresh nonce cookie its CSRF token is bound to.
@@ -71,6 +72,7 @@ func (p *Panel) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Panel) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
+	d.Discord = p.opts.Discord != nil
 	var raw [24]byte
 	_, _ = rand.Read(raw[:])
 	nonce := base64.RawURLEncoding.EncodeToString(raw[:])

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,8 @@ type fixture struct {
 
 	handles []string // members, sorted: [0] moderator, [1] raised the flag, [2] flagged
 	flag    int64
+
+	current atomic.Pointer[Panel] // the panel a restartable server serves (discord_signin_test.go)
 }
 
 func (f *fixture) clock() time.Time {

@@ -1,6 +1,6 @@
 // Package web is Plaudit's admin panel at /admin/: server-rendered pages (html/template) over the service
 // layer, with every asset embedded in the binary (no front-end build, no CDN, no script at all). Operators
-// sign in with a local account (plaudit user create); a session cookie carries the sign-in, every form
+// sign in with a local account (plaudit user create) or with Discord (discord_signin.go); a session cookie carries the sign-in, every form
 // carries a CSRF token bound to the session, and every route states the roles that may use it, as the API's
 // routes do.
 package web
@@ -70,6 +70,8 @@ type Options struct {
 	// make per LoginWindow before further attempts are refused with 429 (defaults 5 and 15 minutes).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// Discord, when set, adds "Sign in with Discord" to the login page (discord_signin.go).
+	Discord *DiscordSignIn
 }
 
 // Panel is the admin panel: an http.Handler for everything under Prefix.
@@ -127,6 +129,8 @@ func (p *Panel) routes() {
 	p.publicRoute("GET /admin/static/", p.static.ServeHTTP)
 	p.publicRoute("GET /admin/login", p.loginPage)
 	p.publicRoute("POST /admin/login", p.login)
+	p.publicRoute("GET "+DiscordLoginPath, p.discordLogin)
+	p.publicRoute("GET "+DiscordCallbackPath, p.discordCallback)
 	p.route("POST /admin/logout", p.logout, readers...)
 
 	p.route("GET /admin/{$}", p.overview, readers...)
@@ -175,8 +179,8 @@ func (p *Panel) Roles() map[string][]plaudit.Role {
 	return out
 }
 
-// Public lists the routes that answer without a session, sorted: the sign-in page, its form and the
-// embedded stylesheet.
+// Public lists the routes that answer without a session, sorted: the sign-in page, its form, Sign in with
+// Discord's start and callback, and the embedded stylesheet.
 func (p *Panel) Public() []string {
 	var out []string
 	for k := range p.public {

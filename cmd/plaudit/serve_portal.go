@@ -5,6 +5,7 @@ import (
 
 	"github.com/plaudit/plaudit/chain"
 	"github.com/plaudit/plaudit/service"
+	"github.com/plaudit/plaudit/web/discordauth"
 	"github.com/plaudit/plaudit/web/portal"
 )
 
@@ -31,12 +32,19 @@ func init() {
 			}
 			opts.Chain = service.ChainView{Reader: rpc, LogsFromBlock: c.LogsFromBlock}
 		}
+		if env.Config.Discord.SignIn() {
+			c, err := discordSignIn(env, portal.DiscordCallbackPath, discordauth.ScopeIdentify)
+			if err != nil {
+				return nil, err
+			}
+			opts.Discord = c
+		}
 		p, err := portal.New(opts)
 		if err != nil {
 			return nil, err
 		}
 		p.Mount(env.API.HandlePublic)
-		env.Logger.Info("member portal at /claim", "claims", opts.Claims != nil, "chain", opts.Chain.Reader != nil)
+		env.Logger.Info("member portal at /claim", "claims", opts.Claims != nil, "chain", opts.Chain.Reader != nil, "discord_sign_in", opts.Discord != nil)
 		return idleComponent{}, nil
 	})
 }

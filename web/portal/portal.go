@@ -11,6 +11,8 @@
 //	GET  /claim                   sign-in (member key) or a wallet address; a signed-in member goes to /m/HANDLE
 //	POST /claim/login             the member key form (CSRF checked), sets the session cookie
 //	POST /claim/logout            ends the session (CSRF checked)
+//	GET  /claim/discord           Sign in with Discord, when configured (discord_signin.go)
+//	GET  /claim/discord/callback  Discord's redirect back: a session for the member a /connect links
 //	GET  /claim/wallet?address=   the read-only view of one wallet's payouts and claims
 //	GET  /m/{handle}              the signed-in member's page (only their own)
 //	GET  /m/{handle}/claim-all    one PermitBatchTransferFrom over their unclaimed claims of ?token=
@@ -40,6 +42,7 @@ import (
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/settle"
+	"github.com/plaudit/plaudit/web/discordauth"
 )
 
 //go:embed templates/*.html
@@ -67,8 +70,11 @@ type Options struct {
 	Logger *slog.Logger
 	// SessionTTL is how long a session lasts; DefaultSessionTTL when 0.
 	SessionTTL time.Duration
-	// Now is the clock (time.Now when nil): sessions' expiry and claims' deadlines.
+	// Now is the clock (time.Now when nil): claims' deadlines. Sessions expire by the service's clock.
 	Now func() time.Time
+	// Discord, when set, offers "Sign in with Discord" (discord_signin.go); its redirect is
+	// PUBLIC_URL/claim/discord/callback and its scope identify.
+	Discord *discordauth.Client
 }
 
 // Portal serves the member portal's routes. Create it with New and add its routes with Mount.
@@ -80,6 +86,7 @@ type Portal struct {
 	now      func() time.Time
 	sessions *sessions
 	pages    map[string]*template.Template
+	discord  *discordauth.Client
 }
 
 // New returns a Portal over o.Service.
@@ -87,7 +94,7 @@ func New(o Options) (*Portal, error) {
 	if o.Service == nil {
 		return nil, fmt.Errorf("portal: no service")
 	}
-	p := &Portal{svc: o.Service, claims: o.Claims, chain: o.Chain, log: o.Logger, now: o.Now, pages: map[string]*template.Template{}}
+	p := &Portal{svc: o.Service, claims: o.Claims, chain: o.Chain, log: o.Logger, now: o.Now, pages: map[string]*template.Template{}, discord: o.Discord}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -98,7 +105,7 @@ func New(o Options) (*Portal, error) {
 	if ttl <= 0 {
 		ttl = DefaultSessionTTL
 	}
-	p.sessions = &sessions{m: map[[32]byte]*session{}, ttl: ttl, now: p.now}
+	p.sessions = newSessions(o.Service, ttl, p.log)
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -122,6 +129,8 @@ func (p *Portal) Routes() map[string]http.HandlerFunc {
 		"GET /claim":                    p.signIn,
 		"POST /claim/login":             p.login,
 		"POST /claim/logout":            p.logout,
+		"GET " + DiscordLoginPath:       p.discordLogin,
+		"GET " + DiscordCallbackPath:    p.discordCallback,
 		"GET /claim/wallet":             p.wallet,
 		"GET /m/{handle}":               p.member,
 		"GET /m/{handle}/claim-all":     p.claimAll,
@@ -220,6 +229,9 @@ func (p *Portal) liveSession(r *http.Request) *session {
 	if ss == nil {
 		return nil
 	}
+	if ss.discordUser != "" {
+		return p.liveDiscordSession(r, ss)
+	}
 	k, err := p.svc.ActiveKey(r.Context(), ss.keyHash)
 	if err != nil || k.Role != plaudit.RoleMember || k.Member != ss.member {
 		if err != nil && plaudit.ErrorCode(err) != plaudit.EUNAUTHORIZED {
@@ -238,6 +250,7 @@ type signInPage struct {
 	Address string
 	Signer  bool
 	Chain   bool
+	Discord bool
 }
 
 // signIn shows the sign-in forms, or sends a signed-in member to their page.
@@ -257,7 +270,7 @@ func (p *Portal) signInForm(w http.ResponseWriter, r *http.Request, status int, 
 func (p *Portal) signInFormAddress(w http.ResponseWriter, r *http.Request, status int, msg, address string) {
 	tok := newToken()
 	p.setCookie(w, r, CSRFCookie, tok, 3600)
-	p.render(w, status, "signin", signInPage{Title: "Sign in", CSRF: tok, Error: msg, Address: address, Signer: p.claims != nil, Chain: p.chain.Reader != nil})
+	p.render(w, status, "signin", signInPage{Title: "Sign in", CSRF: tok, Error: msg, Address: address, Signer: p.claims != nil, Chain: p.chain.Reader != nil, Discord: p.discord != nil})
 }
 
 // maxForm bounds a posted form.
@@ -293,7 +306,11 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		p.signInForm(w, r, http.StatusForbidden, "This portal takes member keys only: a "+string(k.Role)+" key opens the admin panel and the API.")
 		return
 	}
-	tok, _ := p.sessions.open(service.HashKey(key), k.Member)
+	tok, _, err := p.sessions.open(r.Context(), service.PortalSession{Member: k.Member, KeyHash: service.HashKey(key)})
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.setCookie(w, r, SessionCookie, tok, int(p.sessions.ttl.Seconds()))
 	p.setCookie(w, r, CSRFCookie, "", -1)
 	p.log.Info("portal: member signed in", "member", k.Member, "key", k.ID)
@@ -316,7 +333,10 @@ func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, plaudit.Errorf(plaudit.EFORBIDDEN, "sign out: the form's CSRF token is missing or wrong"))
 		return
 	}
-	p.sessions.close(r)
+	if err := p.sessions.close(r); err != nil {
+		p.fail(w, r, err)
+		return
+	}
 	p.setCookie(w, r, SessionCookie, "", -1)
 	http.Redirect(w, r, "/claim", http.StatusSeeOther)
 }

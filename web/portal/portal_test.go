@@ -167,6 +167,7 @@ func TestPortalSecurity(t *testing.T) {
 		"GET /claim/wallet": http.StatusBadRequest, "GET /m/{handle}": http.StatusSeeOther, "GET /m/{handle}/claim-all": http.StatusSeeOther,
 		"GET /epochs": http.StatusOK, "GET /epochs/{id}": http.StatusOK, "GET /epochs/{id}/rewards.json": http.StatusOK,
 		"GET /portal/static/{file}": http.StatusOK,
+		"GET /claim/discord":        http.StatusNotFound, "GET /claim/discord/callback": http.StatusNotFound, // not configured here
 	}
 	p, err := portal.New(portal.Options{Service: f.svc})
 	if err != nil {

@@ -1,13 +1,16 @@
 package portal
 
 import (
+	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
-	"sync"
 	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 )
 
 // Cookie names. The session cookie holds a random token (never the API key); the pre-login CSRF cookie
@@ -19,22 +22,29 @@ const (
 	CSRFField = "csrf"
 )
 
-// session is one signed-in member: the hash of the member key it was opened with (re-checked on every
-// request, so that revoking the key ends the session), the member, its CSRF token and when it ends.
+// session is one signed-in member: the hash of the member key it was opened with or the Discord user who
+// signed in (either re-checked on every request, so that revoking the key or the link ends the session),
+// the member, its CSRF token and when it ends.
 type session struct {
-	keyHash []byte
-	member  string
-	csrf    string
-	expires time.Time
+	keyHash     []byte
+	discordUser string
+	member      string
+	csrf        string
+	expires     time.Time
 }
 
-// sessions keeps the sessions in memory, by SHA-256 of their token: a restart signs everyone out, and a
-// token read from memory could not be replayed as a cookie.
+// sessions keeps the sessions in the store (service.OpenPortalSession: table portal_sessions, by SHA-256 of
+// their token), so that a restart signs nobody out and every `plaudit serve` behind a load balancer knows
+// every session; a token read from the database could not be replayed as a cookie. The CSRF token of a
+// session's forms is derived from its token (service.SessionCSRF), so nothing else is stored.
 type sessions struct {
-	mu  sync.Mutex
-	m   map[[32]byte]*session
+	svc *service.Service
 	ttl time.Duration
-	now func() time.Time
+	log *slog.Logger
+}
+
+func newSessions(svc *service.Service, ttl time.Duration, log *slog.Logger) *sessions {
+	return &sessions{svc: svc, ttl: ttl, log: log}
 }
 
 func newToken() string {
@@ -45,20 +55,17 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// open starts a session and returns its cookie token.
-func (s *sessions) open(keyHash []byte, member string) (string, *session) {
-	tok := newToken()
-	ss := &session{keyHash: keyHash, member: member, csrf: newToken(), expires: s.now().Add(s.ttl)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for k, v := range s.m { // forget ended sessions as new ones begin
-		if !now.Before(v.expires) {
-			delete(s.m, k)
-		}
+// open starts a session of ps.Member (with ps.KeyHash or ps.DiscordUser) and returns its cookie token.
+func (s *sessions) open(ctx context.Context, ps service.PortalSession) (string, *session, error) {
+	tok, stored, err := s.svc.OpenPortalSession(ctx, ps, s.ttl)
+	if err != nil {
+		return "", nil, err
 	}
-	s.m[sha256.Sum256([]byte(tok))] = ss
-	return tok, ss
+	return tok, sessionOf(tok, stored), nil
+}
+
+func sessionOf(tok string, ps *service.PortalSession) *session {
+	return &session{keyHash: ps.KeyHash, discordUser: ps.DiscordUser, member: ps.Member, csrf: service.SessionCSRF(tok), expires: ps.Expires}
 }
 
 // get returns the live session of the request's cookie, or nil.
@@ -67,27 +74,23 @@ func (s *sessions) get(r *http.Request) *session {
 	if err != nil || c.Value == "" || len(c.Value) > 100 {
 		return nil
 	}
-	k := sha256.Sum256([]byte(c.Value))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss := s.m[k]
-	if ss == nil {
+	ps, err := s.svc.PortalSessionOf(r.Context(), c.Value)
+	if err != nil {
+		if plaudit.ErrorCode(err) != plaudit.EUNAUTHORIZED && r.Context().Err() == nil {
+			s.log.Warn("portal: read a session", "err", err)
+		}
 		return nil
 	}
-	if !s.now().Before(ss.expires) {
-		delete(s.m, k)
-		return nil
-	}
-	return ss
+	return sessionOf(c.Value, ps)
 }
 
-// close ends the request's session, if any.
-func (s *sessions) close(r *http.Request) {
-	if c, err := r.Cookie(SessionCookie); err == nil {
-		s.mu.Lock()
-		delete(s.m, sha256.Sum256([]byte(c.Value)))
-		s.mu.Unlock()
+// close ends the request's session, if any, in the store: the cookie stops working wherever it was copied.
+func (s *sessions) close(r *http.Request) error {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
 	}
+	return s.svc.ClosePortalSession(r.Context(), c.Value)
 }
 
 // sameToken compares two tokens in constant time; empty never matches.
