@@ -34,7 +34,7 @@ type Member struct {
 	Tier      int        `json:"tier"` // current tier; TierAt gives it at a time
 	Wallets   []string   `json:"wallets,omitempty"`
 	Keys      []string   `json:"keys,omitempty"` // Ed25519 did:key identifiers linked by key events, sorted
-	Accounts  []string   `json:"accounts"` // account keys, sorted
+	Accounts  []string   `json:"accounts"`       // account keys, sorted
 	FirstSeen time.Time  `json:"first_seen"`
 }
 
