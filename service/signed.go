@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/didkey"
@@ -120,16 +121,27 @@ func SignatureProblem(dir *plaudit.Directory, e *plaudit.Event, required bool) (
 	return "", false
 }
 
+// signedNativeByHash caches program.witnesses.signed_native by policy hash: a policy is content-hashed, so
+// the answer for a hash never changes, and a POST need not parse the active policy's YAML each time.
+var signedNativeByHash sync.Map // string → bool
+
 // signedNativeRequired reports whether the active policy's program requires signed native events; no
 // active policy requires nothing.
 func (s *Service) signedNativeRequired(ctx context.Context) (bool, error) {
-	if _, err := s.store.ActivePolicy(ctx); plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+	rec, err := s.store.ActivePolicy(ctx)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
 		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("signed events: active policy: %w", err)
 	}
-	p, err := s.ActivePolicy(ctx)
+	if v, ok := signedNativeByHash.Load(rec.Hash); ok {
+		return v.(bool), nil
+	}
+	p, err := PolicyFromRecord(rec)
 	if err != nil {
 		return false, fmt.Errorf("signed events: active policy: %w", err)
 	}
+	signedNativeByHash.Store(rec.Hash, p.Program.Witnesses.SignedNative)
 	return p.Program.Witnesses.SignedNative, nil
 }
 
@@ -139,18 +151,21 @@ func (s *Service) signedNativeRequired(ctx context.Context) (bool, error) {
 // missing signature is EFORBIDDEN. The error names the event's index in the request (index[i] is the
 // position of events[i]; nil: i) and its id, so that the caller can refuse the whole batch and store nothing.
 func (s *Service) CheckEventSignatures(ctx context.Context, events []plaudit.Event, index []int) error {
+	native, signed := false, false
+	for i := range events {
+		if e := &events[i]; e.Source == plaudit.SourceAPI {
+			_, sig := e.Attrs[eventio.SignatureAttr]
+			native, signed = true, signed || sig
+		}
+	}
+	if !native {
+		return nil // only native events are checked: other sources cost nothing here
+	}
 	required, err := s.signedNativeRequired(ctx)
 	if err != nil {
 		return err
 	}
-	need := false
-	for i := range events {
-		if e := &events[i]; e.Source == plaudit.SourceAPI {
-			_, signed := e.Attrs[eventio.SignatureAttr]
-			need = need || signed || required
-		}
-	}
-	if !need {
+	if !signed && !required {
 		return nil
 	}
 	dir, err := s.keyDirectory(ctx)
