@@ -61,6 +61,9 @@ func ParseSignature(s string) (did string, sig []byte, err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("sig: not unpadded base64url: %v", err)
 	}
+	if base64.RawURLEncoding.EncodeToString(sig) != enc { // the decoder skips \r and \n: one signature, one spelling
+		return "", nil, errors.New("sig: not unpadded base64url: line breaks or other characters outside the alphabet")
+	}
 	if len(sig) != 64 {
 		return "", nil, fmt.Errorf("sig: %d bytes, an Ed25519 signature has 64", len(sig))
 	}
