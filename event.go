@@ -161,6 +161,8 @@ func (e *Event) validateIdentity() []*FieldError {
 		} else if p := addressProblem(s); p != "" {
 			bad("attrs.address", "wallet %s: %s", quoteClip(s), p)
 		}
+	case KindKey:
+		e.validateKey(bad)
 	case KindTier:
 		if n, ok := e.AttrInt("tier"); !ok || n < 1 || n > 100 {
 			bad("attrs.tier", "missing or not an integer from 1 to 100")

@@ -33,7 +33,8 @@ type Member struct {
 	Kind      MemberKind `json:"kind"`
 	Tier      int        `json:"tier"` // current tier; TierAt gives it at a time
 	Wallets   []string   `json:"wallets,omitempty"`
-	Accounts  []string   `json:"accounts"` // account keys, sorted
+	Keys      []string   `json:"keys,omitempty"` // Ed25519 did:key identifiers linked by key events, sorted
+	Accounts  []string   `json:"accounts"`       // account keys, sorted
 	FirstSeen time.Time  `json:"first_seen"`
 }
 
@@ -166,6 +167,11 @@ func (d *Directory) Apply(e *Event) {
 		addr, _ := e.AttrString("address")
 		subject.Wallets = insertSorted(subject.Wallets, addr)
 		change.Detail = addr
+	case KindKey:
+		if subject == nil {
+			return
+		}
+		change.Detail = applyKey(e, subject)
 	case KindMerge:
 		from, _ := e.AttrString("from")
 		into, _ := e.AttrString("into")
@@ -214,6 +220,9 @@ func (d *Directory) merge(from, into string, t time.Time) {
 	}
 	for _, w := range f.Wallets {
 		in.Wallets = insertSorted(in.Wallets, w)
+	}
+	for _, k := range f.Keys {
+		in.Keys = insertSorted(in.Keys, k)
 	}
 	if f.FirstSeen.Before(in.FirstSeen) {
 		in.FirstSeen = f.FirstSeen

@@ -85,6 +85,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(valid) > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), s.storeTimeout)
+		// Signed native events (docs/events.md): a signature that fails, or an unsigned native event
+		// where the program requires signatures, refuses the whole request (400 or 403) and stores nothing.
+		if err := s.Service.CheckEventSignatures(ctx, valid, index); err != nil {
+			cancel()
+			s.fail(w, r, err)
+			return
+		}
 		results, err := s.Service.AppendEvents(ctx, valid)
 		if err != nil {
 			s.internal(ctx, w, r, err)

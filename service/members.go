@@ -213,7 +213,7 @@ func checkIdentityChange(dir *plaudit.Directory, e *plaudit.Event) error {
 				return plaudit.Errorf(plaudit.EINVALID, "merge: %q and %q are already the same member", from, into)
 			}
 		}
-	case plaudit.KindTier, plaudit.KindWallet:
+	case plaudit.KindTier, plaudit.KindWallet, plaudit.KindKey:
 		if _, ok := dir.Member(e.Actor); !ok {
 			return plaudit.Errorf(plaudit.ENOTFOUND, "%s: no member %q", e.Kind, e.Actor)
 		}

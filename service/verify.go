@@ -123,6 +123,9 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	if err != nil {
 		return nil, err
 	}
+	if d := nativeSignatureDifference(pol.Program.Witnesses, ep, in.Events); d.line != "" {
+		return differs(d)
+	}
 	scores, _, err := score.Run(pol, in.Events, nil)
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: rescore: %w", ep.ID, err)

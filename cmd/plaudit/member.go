@@ -24,7 +24,7 @@ func init() {
 		Use:   "member",
 		Short: "List and show members, and link, unlink, merge, tier or add a wallet to them (recorded as identity events)",
 	}
-	cmd.AddCommand(memberListCmd(), memberShowCmd(), memberLinkCmd(), memberUnlinkCmd(), memberMergeCmd(), memberTierCmd(), memberWalletCmd())
+	cmd.AddCommand(memberListCmd(), memberShowCmd(), memberLinkCmd(), memberUnlinkCmd(), memberMergeCmd(), memberTierCmd(), memberWalletCmd(), memberKeyCmd())
 	rootCmd.AddCommand(cmd)
 }
 
@@ -95,6 +95,9 @@ func writeMember(w io.Writer, m *plaudit.Member, history []plaudit.IdentityChang
 	}
 	fmt.Fprintf(w, "member      %s\nkind        %s\ntier        %d\nfirst seen  %s\naccounts    %s\nwallets     %s\n",
 		m.Handle, m.Kind, m.Tier, m.FirstSeen.Format(time.RFC3339), strings.Join(m.Accounts, ", "), strings.Join(m.Wallets, ", "))
+	if len(m.Keys) > 0 {
+		fmt.Fprintf(w, "keys        %s\n", strings.Join(m.Keys, ", "))
+	}
 	if len(history) > 0 {
 		fmt.Fprintln(w, "history:")
 		for _, h := range history {
