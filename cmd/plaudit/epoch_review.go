@@ -84,7 +84,6 @@ func writeReviewQueue(w io.Writer, q *service.ReviewQueue) error {
 	return tw.Flush()
 }
 
-
 func epochReviewCmd() *cobra.Command {
 	var approve, reject bool
 	var reason, op string
