@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -245,9 +246,10 @@ func reviewEntries(items []plaudit.ReviewItem) []ReviewEntry {
 // for a sampled event, GET /v1/explanations/members/{member} for a payout line.
 func ReviewExplainPath(it *plaudit.ReviewItem) string {
 	if it.Event != "" {
-		return "/v1/explanations/events/" + it.Event
+		src, id, _ := strings.Cut(it.Event, "/")
+		return "/v1/explanations/events/" + url.PathEscape(src) + "/" + url.PathEscape(id)
 	}
-	return "/v1/explanations/members/" + it.Member
+	return "/v1/explanations/members/" + url.PathEscape(it.Member)
 }
 
 // DecideReview approves or rejects (decision "approve" or "reject") pending review item item of closed

@@ -24,7 +24,20 @@ func (s *Service) PublishRound(ctx context.Context, program string) (*PublishRep
 		return nil, err
 	}
 	rep := &PublishReport{Published: []string{}, Held: []*WitnessState{}}
+	witnessed := map[string]bool{} // policy hash → whether it lists witnesses: others publish as they close
 	for _, ep := range eps {
+		on, seen := witnessed[ep.PolicyHash]
+		if !seen {
+			_, wit, err := s.epochWitnesses(ctx, ep.ID)
+			if err != nil {
+				return nil, err
+			}
+			on = wit.Enabled()
+			witnessed[ep.PolicyHash] = on
+		}
+		if !on {
+			continue
+		}
 		before, err := ws.Published(ctx, ep.ID)
 		if err != nil {
 			return nil, err
@@ -36,11 +49,10 @@ func (s *Service) PublishRound(ctx context.Context, program string) (*PublishRep
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case st.State != EpochPublished:
-			rep.Held = append(rep.Held, st)
-		case len(st.Witnesses) > 0:
+		if st.State == EpochPublished {
 			rep.Published = append(rep.Published, ep.ID)
+		} else {
+			rep.Held = append(rep.Held, st)
 		}
 	}
 	return rep, nil
