@@ -349,8 +349,12 @@ func (s *Service) ResolveDisputes(ctx context.Context, id, operator, resolution,
 	if n+rejected == 0 {
 		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s has no open dispute and no rejected review item", ep.ID)
 	}
+	what := fmt.Sprintf("%d dispute(s)", n)
+	if rejected > 0 {
+		what += fmt.Sprintf(" and %d rejected review item(s)", rejected)
+	}
 	if err := s.audit(ctx, ep.ID, plaudit.Origin{Kind: plaudit.OriginOperator, ID: operator},
-		fmt.Sprintf("%d dispute(s) and %d rejected review item(s) of epoch %s %s: %s", n, rejected, ep.ID, resolution, reason)); err != nil {
+		fmt.Sprintf("%s of epoch %s %s: %s", what, ep.ID, resolution, reason)); err != nil {
 		return nil, err
 	}
 	return s.WitnessState(ctx, ep.ID)
