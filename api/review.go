@@ -61,7 +61,7 @@ type ReviewDecision struct {
 
 // ReviewDecided is the answer to a decision: the item and the epoch's witness state after it.
 type ReviewDecided struct {
-	Item  *plaudit.ReviewItem   `json:"item"`
+	Item  *service.ReviewEntry  `json:"item"`
 	State *service.WitnessState `json:"state"`
 }
 
@@ -81,5 +81,5 @@ func (s *Server) decideReview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, ReviewDecided{Item: it, State: st})
+	WriteJSON(w, http.StatusOK, ReviewDecided{Item: &service.ReviewEntry{ReviewItem: *it, Explain: service.ReviewExplainPath(it)}, State: st})
 }
