@@ -13,6 +13,8 @@ import (
 	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/witness"
 )
 
 // The decisions on a review item, as the API, the panel and the CLI name them.
@@ -153,18 +155,36 @@ func (s *Service) drawReviews(ctx context.Context, rs plaudit.ReviewStore, ep *p
 	return nil
 }
 
-// secondLook draws ep's second-look items, filling d's seed and counts. The rewarded events are those with
-// seq ≤ the epoch's log position, a time in the epoch and positive points under the epoch's policy (the
-// scores verify rebuilds), by key; each item shows the event's total points and who earned them.
+// secondLook draws ep's second-look items, filling d's seed and counts, from exactly what a witness
+// rebuilds: the epoch's input events (seq ≤ its log position) scored with the whole-history engine under the
+// policy it recorded (score.Run, as RebuildEpoch does). The rewarded events are those with a time in the
+// epoch and positive points, by key; each item shows the event's total points and who earned them.
 func (s *Service) secondLook(ctx context.Context, ep *plaudit.Epoch, share plaudit.Ratio, d *plaudit.ReviewDraw, now time.Time) ([]plaudit.ReviewItem, error) {
-	att, err := s.epochAttestation(ctx, ep)
+	log, err := s.readLogThrough(ctx, ep.LogSeq)
 	if err != nil {
 		return nil, fmt.Errorf("second look of %s: %w", ep.ID, err)
 	}
-	d.Seed = SecondLookSeed(att.Root, att.InputsDigest)
-	scores, err := s.store.Scores(ctx, plaudit.ScoreFilter{PolicyHash: ep.PolicyHash, Since: ep.Start, Until: ep.End, ThroughSeq: ep.LogSeq})
+	events := log.Through(ep.LogSeq)
+	digest, err := witness.InputsDigest(events)
 	if err != nil {
-		return nil, fmt.Errorf("second look of %s: scores: %w", ep.ID, err)
+		return nil, fmt.Errorf("second look of %s: input digest: %w", ep.ID, err)
+	}
+	root, err := witness.RootWord(ep.Root)
+	if err != nil {
+		return nil, fmt.Errorf("second look of %s: %w", ep.ID, err)
+	}
+	d.Seed = SecondLookSeed(root, digest)
+	rec, err := s.store.PolicyByHash(ctx, ep.PolicyHash)
+	if err != nil {
+		return nil, fmt.Errorf("second look of %s: recorded policy: %w", ep.ID, err)
+	}
+	pol, err := PolicyFromRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	scores, _, err := score.Run(pol, events, nil)
+	if err != nil {
+		return nil, fmt.Errorf("second look of %s: score the inputs: %w", ep.ID, err)
 	}
 	type earned struct {
 		member string
@@ -173,6 +193,9 @@ func (s *Service) secondLook(ctx context.Context, ep *plaudit.Epoch, share plaud
 	byEvent := map[string]*earned{}
 	var keys []string
 	for _, sc := range scores {
+		if sc.Time.Before(ep.Start) || !sc.Time.Before(ep.End) {
+			continue
+		}
 		e := byEvent[sc.Event]
 		if e == nil {
 			e = &earned{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/payout"
+	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/witness"
 )
@@ -251,8 +252,8 @@ func TestSecondLookDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Recompute as a witness would: the seed from the epoch's root and input digest, the rewarded
-		// events from its scores.
+		// Recompute as a witness would, from the inputs alone: the seed from the epoch's root and input
+		// digest, the rewarded events by scoring the input events under the recorded policy.
 		in, err := svc.EpochInputs(ctx, ids[0])
 		if err != nil {
 			t.Fatal(err)
@@ -260,13 +261,18 @@ func TestSecondLookDeterministic(t *testing.T) {
 		digest, _ := witness.InputsDigest(in.Events)
 		rootWord, _ := witness.RootWord(in.Epoch.Root)
 		wantSeed := service.SecondLookSeed(rootWord, digest)
-		scores, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: in.Epoch.PolicyHash, Since: in.Epoch.Start, Until: in.Epoch.End})
+		pol, err := service.PolicyFromRecord(in.Policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scores, _, err := score.Run(pol, in.Events, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var rewarded []string
 		for _, sc := range scores {
-			if sc.Points > 0 && !slices.Contains(rewarded, sc.Event) {
+			inEpoch := !sc.Time.Before(in.Epoch.Start) && sc.Time.Before(in.Epoch.End)
+			if inEpoch && sc.Points > 0 && !slices.Contains(rewarded, sc.Event) {
 				rewarded = append(rewarded, sc.Event)
 			}
 		}
