@@ -9,8 +9,9 @@ import (
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
-// TestReviewStore: a review queue is drawn once per epoch (a second draw writes nothing), an item is decided once and only in its own epoch, and resolving marks only the rejected,
-// unresolved items; on both databases.
+// TestReviewStore: a review queue is drawn once per epoch (a second draw writes nothing), an item is
+// decided once and only in its own epoch, and resolving marks only the rejected, unresolved items; on both
+// databases.
 func TestReviewStore(t *testing.T) {
 	for _, b := range []struct {
 		name string
