@@ -33,6 +33,7 @@ const (
 	DefaultScoreEvery      = time.Minute
 	DefaultIntegrityEvery  = 6 * time.Hour
 	DefaultEpochCloseGrace = time.Hour
+	DefaultPublishEvery    = time.Minute
 	DefaultJobTimeout      = time.Hour
 	DefaultRescueAfter     = time.Hour + 15*time.Minute
 	DefaultRatePerSecond   = 50
@@ -218,6 +219,7 @@ type Jobs struct {
 	ScoreEvery      time.Duration // score new events under the active policy this often
 	IntegrityEvery  time.Duration // run the integrity checks this often
 	EpochCloseGrace time.Duration // close an epoch this long after it ends, so that late events count
+	PublishEvery    time.Duration // publish the witnessed epochs that are due this often (the publish job)
 	JobTimeout      time.Duration // one attempt of a job may run this long before it is cancelled
 	RescueAfter     time.Duration // a job still "running" this long after it began is taken for dead (its process crashed) and retried
 }
@@ -231,7 +233,7 @@ func Default() *Config {
 		API: API{StoreTimeout: DefaultStoreTimeout, RateLimit: RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultRateBurst},
 			MaxBodyInFlight: DefaultMaxBodyInFlight},
 		Jobs: Jobs{ScoreEvery: DefaultScoreEvery, IntegrityEvery: DefaultIntegrityEvery, EpochCloseGrace: DefaultEpochCloseGrace,
-			JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
+			PublishEvery: DefaultPublishEvery, JobTimeout: DefaultJobTimeout, RescueAfter: DefaultRescueAfter},
 		GitHub: GitHub{APIURL: DefaultGitHubAPIURL},
 	}
 }
@@ -292,9 +294,9 @@ func (c Config) String() string {
 	if c.PublicURL != nil {
 		public = c.PublicURL.String()
 	}
-	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s api.rate_limit=%g/s,burst=%d api.max_body_in_flight=%d jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.job_timeout=%s jobs.rescue_after=%s payout.chain_id=%d payout.signer=%t",
+	return fmt.Sprintf("store=%s listen=%s public_url=%s log_format=%s shutdown_grace=%s api.tokens=%d api.store_timeout=%s api.rate_limit=%g/s,burst=%d api.max_body_in_flight=%d jobs.score_every=%s jobs.integrity_every=%s jobs.epoch_close_grace=%s jobs.publish_every=%s jobs.job_timeout=%s jobs.rescue_after=%s payout.chain_id=%d payout.signer=%t",
 		store, c.Listen, public, c.LogFormat, c.ShutdownGrace, len(c.API.Tokens), c.API.StoreTimeout, c.API.RateLimit.PerSecond, c.API.RateLimit.Burst,
-		c.API.MaxBodyInFlight, c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.JobTimeout, c.Jobs.RescueAfter,
+		c.API.MaxBodyInFlight, c.Jobs.ScoreEvery, c.Jobs.IntegrityEvery, c.Jobs.EpochCloseGrace, c.Jobs.PublishEvery, c.Jobs.JobTimeout, c.Jobs.RescueAfter,
 		c.Payout.ChainID, c.Payout.Signs())
 }
 

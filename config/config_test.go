@@ -35,7 +35,7 @@ func TestExample(t *testing.T) {
 	}
 	if c.Store != "" || c.Listen != "127.0.0.1:8080" || c.PublicURL.String() != "https://rewards.example.org" ||
 		c.LogFormat != "text" || c.ShutdownGrace != 30*time.Second || c.API.StoreTimeout != 5*time.Second ||
-		c.Jobs != (config.Jobs{ScoreEvery: time.Minute, IntegrityEvery: 6 * time.Hour, EpochCloseGrace: time.Hour, JobTimeout: time.Hour, RescueAfter: 75 * time.Minute}) {
+		c.Jobs != (config.Jobs{ScoreEvery: time.Minute, IntegrityEvery: 6 * time.Hour, EpochCloseGrace: time.Hour, PublishEvery: time.Minute, JobTimeout: time.Hour, RescueAfter: 75 * time.Minute}) {
 		t.Fatalf("example: %v", c)
 	}
 	if got := c.APITokens(); !reflect.DeepEqual(got, []string{"tok-example"}) || c.API.Tokens[0].Env() != "PLAUDIT_API_TOKEN" {
@@ -75,7 +75,7 @@ func TestErrors(t *testing.T) {
 		"jobs:\n  integrity_every: -1h\n":                                             "line 2: field jobs.integrity_every: want a positive duration",
 		"jobs:\n  job_timeout: 2h\n  rescue_after: 1h\n":                              "line 2: field jobs.rescue_after: must be longer than job_timeout (2h0m0s): a job still within its time is not dead",
 		"jobs:\n  epoch_close_grace: 60\n":                                            "line 2: field jobs.epoch_close_grace: want a duration such as 90s, 5m or 6h, got the number 60",
-		"jobs:\n  score_evry: 1m\n":                                                   "line 2: field jobs.score_evry: unknown field (known: epoch_close_grace, integrity_every, job_timeout, rescue_after, score_every)",
+		"jobs:\n  score_evry: 1m\n":                                                   "line 2: field jobs.score_evry: unknown field (known: epoch_close_grace, integrity_every, job_timeout, publish_every, rescue_after, score_every)",
 		"jobs: [1m]\n":                                                                "line 1: field jobs: want a mapping, got a list",
 		"listen: 8080\n":                                                              "line 1: field listen: want an address host:port such as 127.0.0.1:8080, got the number 8080",
 		"listen: localhost\n":                                                         `line 1: field listen: want an address host:port such as 127.0.0.1:8080, got "localhost"`,

@@ -124,6 +124,7 @@ func parse(data []byte, file string, lookup func(string) (string, bool)) (*Confi
 				"score_every":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.ScoreEvery) },
 				"integrity_every":   func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.IntegrityEvery) },
 				"epoch_close_grace": func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.EpochCloseGrace) },
+				"publish_every":     func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.PublishEvery) },
 				"job_timeout":       func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.JobTimeout) },
 				"rescue_after":      func(n *yaml.Node, p string) { d.duration(n, p, &c.Jobs.RescueAfter) },
 			})

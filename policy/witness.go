@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/plaudit/plaudit"
 )
 
 // Witnesses is a program's witness committee (docs/witness.md): the Ethereum addresses of the independent
@@ -26,6 +28,11 @@ type Witnesses struct {
 	// ReviewAbove is a payout in base units above which a member's line needs a person's review before the
 	// epoch publishes (tiered validation); 0 or absent: no review.
 	ReviewAbove *big.Int `yaml:"review_above,omitempty"`
+	// SecondLook is the share of an epoch's rewarded events drawn, once the epoch has closed, into the
+	// review queue for a person's second look (seed 004's random sample), as a decimal from 0 to 1:
+	// 0.02 draws 2% of them (at least one when any event earned points). 0 or absent: no sample. The draw
+	// is deterministic from the epoch's Merkle root and input digest (docs/witness.md, "Second look").
+	SecondLook plaudit.Ratio `yaml:"second_look,omitempty"`
 	// SignedNative says that native (api) events must carry their author's Ed25519 signature for witnesses
 	// to accept them.
 	SignedNative bool `yaml:"signed_native,omitempty"`
@@ -42,7 +49,7 @@ func (w *Witnesses) Enabled() bool { return len(w.Addresses) > 0 }
 func (d *decoder) validateWitnesses(w *Witnesses) {
 	const path = "program.witnesses"
 	if !w.Enabled() {
-		if w.Quorum != 0 || w.DisputeWindow != 0 || w.ReviewAbove != nil || w.SignedNative {
+		if w.Quorum != 0 || w.DisputeWindow != 0 || w.ReviewAbove != nil || w.SecondLook != 0 || w.SignedNative {
 			d.failAt(path+".addresses", "missing: witness settings need at least one witness address")
 		}
 		return
@@ -73,5 +80,8 @@ func (d *decoder) validateWitnesses(w *Witnesses) {
 		d.failAt(path+".review_above", "must not be negative")
 	} else if w.ReviewAbove != nil && w.ReviewAbove.Sign() == 0 {
 		w.ReviewAbove = nil
+	}
+	if w.SecondLook < 0 || w.SecondLook > plaudit.One {
+		d.failAt(path+".second_look", "want a share from 0 to 1 such as 0.02 (2%% of the rewarded events), got %s", w.SecondLook)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 )
@@ -46,6 +48,9 @@ func TestWitnessesErrors(t *testing.T) {
 		{"program:\n  witnesses:\n    addresses: [\"0x1111111111111111111111111111111111111111\", \"0x1111111111111111111111111111111111111111\"]\n", "program.witnesses.addresses[1]"},
 		{"program:\n  witnesses:\n    quorum: 1\n", "program.witnesses.addresses"},
 		{"program:\n  witnesses:\n    addresses: [\"0x1111111111111111111111111111111111111111\"]\n    dispute_window: -1h\n", "program.witnesses.dispute_window"},
+		{"program:\n  witnesses:\n    addresses: [\"0x1111111111111111111111111111111111111111\"]\n    second_look: 1.5\n", "program.witnesses.second_look"},
+		{"program:\n  witnesses:\n    addresses: [\"0x1111111111111111111111111111111111111111\"]\n    second_look: -0.1\n", "program.witnesses.second_look"},
+		{"program:\n  witnesses:\n    second_look: 0.02\n", "program.witnesses.addresses"},
 	} {
 		_, err := policy.Parse([]byte(witnessBase+tc.doc), "w.yml")
 		var ve *plaudit.ValidationError
@@ -65,4 +70,28 @@ func canonicalText(t *testing.T, p *policy.Policy) string {
 		}
 	}
 	return b.String()
+}
+
+// TestSecondLook: program.witnesses.second_look reads a decimal share exactly (0.02 is 20,000 ppm) and is
+// left out of the canonical form, and so of the hash, when absent.
+func TestSecondLook(t *testing.T) {
+	const ws = "program:\n  witnesses:\n    addresses: [\"0x1111111111111111111111111111111111111111\"]\n"
+	p, err := policy.Parse([]byte(witnessBase+ws), "w.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := yaml.Marshal(p.Node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := string(full); !strings.Contains(c, "witnesses") || strings.Contains(c, "second_look") || p.Program.Witnesses.SecondLook != 0 {
+		t.Fatalf("absent second_look in the canonical form:\n%s", c)
+	}
+	q, err := policy.Parse([]byte(witnessBase+ws+"    second_look: 0.02\n"), "w.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Program.Witnesses.SecondLook != 20_000 || q.Hash() == p.Hash() {
+		t.Fatalf("second_look %d (want 20000 ppm); hash changed: %t", q.Program.Witnesses.SecondLook, q.Hash() != p.Hash())
+	}
 }

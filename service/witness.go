@@ -50,6 +50,12 @@ type WitnessState struct {
 	PublishedAt  time.Time               `json:"published_at,omitzero"` // when it was published
 	Records      []plaudit.WitnessRecord `json:"records"`
 	OpenDisputes int                     `json:"open_disputes"`
+	// PendingReviews and RejectedReviews count the review items (service/review.go) that hold
+	// publication: waiting for a person's decision, and rejected but not resolved yet.
+	PendingReviews  int `json:"pending_reviews"`
+	RejectedReviews int `json:"rejected_reviews"`
+	// Held says why an epoch that is not published waits, for people ("" once published).
+	Held string `json:"held,omitempty"`
 }
 
 func (s *Service) witnessStore() (plaudit.WitnessStore, error) {
@@ -235,17 +241,24 @@ func (s *Service) WitnessState(ctx context.Context, id string) (*WitnessState, e
 	if st.PublishedAt, err = ws.Published(ctx, ep.ID); err != nil {
 		return nil, err
 	}
+	if st.PublishedAt.IsZero() {
+		rc, err := s.epochReviews(ctx, ep, wit)
+		if err != nil {
+			return nil, err
+		}
+		st.PendingReviews, st.RejectedReviews = rc.pending, rc.rejected
+	}
 	if !st.AttestedAt.IsZero() {
 		st.PublishAt = st.AttestedAt.Add(wit.DisputeWindow)
 	}
 	switch {
 	case !st.PublishedAt.IsZero():
 		st.State = EpochPublished
-	case st.OpenDisputes > 0:
+	case st.OpenDisputes > 0 || st.RejectedReviews > 0:
 		st.State = EpochDisputed
 	case st.AttestedAt.IsZero():
 		st.State = EpochClosed
-	case s.now().Before(st.PublishAt):
+	case s.now().Before(st.PublishAt) || st.PendingReviews > 0:
 		st.State = EpochAttested
 	default:
 		now := s.now().UTC()
@@ -265,6 +278,7 @@ func (s *Service) WitnessState(ctx context.Context, id string) (*WitnessState, e
 		}
 		st.State = EpochPublished
 	}
+	st.Held = heldReason(st, s.now())
 	return st, nil
 }
 
@@ -290,21 +304,11 @@ func listedString(addrs []string, a string) bool {
 // PublishDue publishes every closed epoch that is due (WitnessState on each) and returns the states of the
 // epochs of program ("" for all) that are not published yet.
 func (s *Service) PublishDue(ctx context.Context, program string) ([]*WitnessState, error) {
-	eps, err := s.store.Epochs(ctx, program)
+	rep, err := s.PublishRound(ctx, program)
 	if err != nil {
 		return nil, err
 	}
-	var out []*WitnessState
-	for _, ep := range eps {
-		st, err := s.WitnessState(ctx, ep.ID)
-		if err != nil {
-			return nil, err
-		}
-		if st.State != EpochPublished {
-			out = append(out, st)
-		}
-	}
-	return out, nil
+	return rep.Held, nil
 }
 
 // ResolveDisputes resolves the open disputes of closed epoch id: "fixed" once the operator has repaired
@@ -338,11 +342,19 @@ func (s *Service) ResolveDisputes(ctx context.Context, id, operator, resolution,
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s has no open dispute", ep.ID)
+	rejected, err := s.resolveRejectedReviews(ctx, ep.ID, operator, resolution, reason)
+	if err != nil {
+		return nil, err
+	}
+	if n+rejected == 0 {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "epoch %s has no open dispute and no rejected review item", ep.ID)
+	}
+	what := fmt.Sprintf("%d dispute(s)", n)
+	if rejected > 0 {
+		what += fmt.Sprintf(" and %d rejected review item(s)", rejected)
 	}
 	if err := s.audit(ctx, ep.ID, plaudit.Origin{Kind: plaudit.OriginOperator, ID: operator},
-		fmt.Sprintf("%d dispute(s) of epoch %s %s: %s", n, ep.ID, resolution, reason)); err != nil {
+		fmt.Sprintf("%s of epoch %s %s: %s", what, ep.ID, resolution, reason)); err != nil {
 		return nil, err
 	}
 	return s.WitnessState(ctx, ep.ID)
@@ -359,8 +371,11 @@ func (s *Service) Claimable(ctx context.Context, id string) error {
 	case EpochPublished:
 		return nil
 	case EpochDisputed:
-		return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s is disputed by a witness (%d open): nothing is claimable until an admin resolves it", st.Epoch, st.OpenDisputes)
+		return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s is disputed (%d open witness dispute(s), %d rejected review item(s)): nothing is claimable until an admin resolves it", st.Epoch, st.OpenDisputes, st.RejectedReviews)
 	case EpochAttested:
+		if st.PendingReviews > 0 && !s.now().Before(st.PublishAt) {
+			return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s is attested but %d review item(s) are pending: nothing is claimable until they are decided", st.Epoch, st.PendingReviews)
+		}
 		return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s is attested and publishes at %s, after its dispute window: nothing is claimable before", st.Epoch, st.PublishAt.Format(time.RFC3339))
 	}
 	return plaudit.Errorf(plaudit.ECONFLICT, "epoch %s is not published: %d of the %d witness attestations it needs", st.Epoch, st.Valid, st.Quorum)

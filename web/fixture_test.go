@@ -260,7 +260,7 @@ func (f *fixture) activeHash() string {
 // concrete fills a route pattern's wildcards with values that exist in the fixture.
 func (f *fixture) concrete(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
-	r := strings.NewReplacer("{$}", "", "{id}", "1", "{handle}", url.PathEscape(f.handles[2]), "{file}", "export.csv")
+	r := strings.NewReplacer("{$}", "", "{id}", "1", "{handle}", url.PathEscape(f.handles[2]), "{file}", "export.csv", "{item}", "1")
 	return method, r.Replace(path)
 }
 

@@ -455,8 +455,9 @@ func (p *Panel) jobTrigger(w http.ResponseWriter, r *http.Request) {
 // ---- epochs ----
 
 type epochsData struct {
-	Epochs []*plaudit.Epoch
-	Chart  template.HTML
+	Epochs  []*plaudit.Epoch
+	Chart   template.HTML
+	Pending []service.ReviewEntry // the review items waiting for a decision, linked from the page
 }
 
 func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
@@ -477,7 +478,12 @@ func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
 		title += " (" + shortToken(eps[0].Token) + ")"
 	}
 	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Start.After(eps[j].Start) })
-	p.show(w, r, "epochs", "Epochs", epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0])})
+	pending, err := p.svc.PendingReviews(r.Context())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.show(w, r, "epochs", "Epochs", epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0]), Pending: pending})
 }
 
 func shortToken(t string) string {

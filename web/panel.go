@@ -147,6 +147,8 @@ func (p *Panel) routes() {
 	p.route("GET /admin/epochs/{id}", p.epoch, readers...)
 	p.route("GET /admin/epochs/{id}/verify", p.epochVerify, readers...)
 	p.route("GET /admin/epochs/{id}/download/{file}", p.epochDownload, readers...)
+	p.route("GET /admin/epochs/{id}/reviews", p.epochReviews, readers...)
+	p.route("POST /admin/epochs/{id}/reviews/{item}", p.reviewDecide, operators...)
 	p.route("GET /admin/integrity", p.integrity, readers...)
 	p.route("POST /admin/integrity/flags/{id}", p.flagDecide, operators...)
 	p.route("POST /admin/integrity/appeals/{id}", p.appealDecide, operators...)
