@@ -116,6 +116,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		"POST /v1/keys":        {plaudit.RoleAdmin},
 		"GET /v1/keys":         {plaudit.RoleAdmin},
 		"DELETE /v1/keys/{id}": {plaudit.RoleAdmin},
+		"POST /v1/events/{source}/{id}/invalidate":  {plaudit.RoleAdmin, plaudit.RoleCore},
+		"GET /v1/events/{source}/{id}/invalidation": {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer},
 	} {
 		if got := table[pattern]; !sameRoles(got, want) {
 			t.Errorf("%s admits %v; want %v", pattern, got, want)
