@@ -54,33 +54,47 @@ type ChainView struct {
 	LogsFromBlock uint64
 }
 
-// PortalEpochs returns the epochs the member portal and its public pages show, newest first: today every
-// closed epoch. It is the one place that chooses them, so that showing only witnessed ("published") epochs
-// is a change here alone.
+// PortalEpochs returns the epochs the member portal and its public pages show, newest first: the closed
+// epochs that may be paid (Claimable: published by its witnesses, or closed under a policy that lists
+// none). A closed epoch still awaiting its witnesses, or disputed, shows no payouts, proofs or claims. It is
+// the one place that chooses them.
 func (s *Service) PortalEpochs(ctx context.Context) ([]*plaudit.Epoch, error) {
 	eps, err := s.Epochs(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(eps, func(a, b *plaudit.Epoch) int {
+	out := eps[:0]
+	for _, ep := range eps {
+		if err := s.Claimable(ctx, ep.ID); plaudit.ErrorCode(err) == plaudit.ECONFLICT {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("portal epochs: %w", err)
+		}
+		out = append(out, ep)
+	}
+	slices.SortStableFunc(out, func(a, b *plaudit.Epoch) int {
 		if c := b.End.Compare(a.End); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return eps, nil
+	return out, nil
 }
 
-// PortalEpoch returns a closed epoch the portal shows, with its allocations, or ENOTFOUND for any other.
+// PortalEpoch returns a closed epoch the portal shows, with its allocations: ENOTFOUND for an epoch that is
+// not closed, and Claimable's ECONFLICT (awaiting witnesses, attested within its dispute window, or
+// disputed) for one that may not be paid yet, so that its public page says where it stands.
 func (s *Service) PortalEpoch(ctx context.Context, id string) (*StoredEpoch, error) {
-	eps, err := s.PortalEpochs(ctx)
-	if err != nil {
+	ce, err := s.Epoch(ctx, id)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no published epoch %q", id)
+	} else if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(eps, func(e *plaudit.Epoch) bool { return e.ID == id }) {
-		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no published epoch %q", id)
+	if err := s.Claimable(ctx, id); err != nil {
+		return nil, err
 	}
-	return s.Epoch(ctx, id)
+	return ce, nil
 }
 
 // PortalClaim is a Permit2 claim ready for a wallet: the signed permit, where it is checked (chain,
