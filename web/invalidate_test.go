@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/service"
 )
 
 // invalidationTarget picks the invalidatable event of [from, to) whose own and tied scores (score.TieKey)
@@ -92,5 +94,58 @@ func TestInvalidatePage(t *testing.T) {
 	}
 	if code, _, body := f.post(ada, "/admin/events/invalidate", url.Values{"csrf": {csrf}, "event": {key}, "reason": {"again"}}); code != 409 || !strings.Contains(body, "invalidated already by panel:ada") {
 		t.Fatalf("twice: %d\n%.3000s", code, body)
+	}
+}
+
+// TestEpochsPageListsBatchRetirements: once a member's claim-all batch is handed out, the Epochs page lists
+// it with the exact invalidateUnorderedNonces calldata of service.ClaimBatchRetirements, for viewers too.
+func TestEpochsPageListsBatchRetirements(t *testing.T) {
+	f := newFixture(t, "", false)
+	ctx := context.Background()
+	if _, err := f.svc.CloseEpochs(ctx, service.CloseRequest{Through: f.svc.Now(), Verdicts: []plaudit.Verdict{}, Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	vic, _ := f.login("vic")
+	if _, _, body := f.get(vic, "/admin/epochs"); !strings.Contains(body, "No claim-all batch has been handed out") {
+		t.Fatalf("epochs page before any batch:\n%.3000s", body)
+	}
+	key := &service.ClaimKey{Key: payout.SignerConfig{Key: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"},
+		Domain: payout.Domain{ChainID: 100, Permit2: payout.CanonicalPermit2}}
+	ms, err := f.svc.Members(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := false
+	for _, m := range ms {
+		mes, err := f.svc.MemberPayouts(ctx, key, m.Handle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims []*service.PortalClaim
+		for _, me := range mes {
+			if me.Payout != nil && me.Payout.Claim != nil {
+				claims = append(claims, me.Payout.Claim)
+			}
+		}
+		if len(claims) >= 2 {
+			if _, err := f.svc.IssueClaimAll(ctx, key, claims, claims[0].Permit.Token); err != nil {
+				t.Fatal(err)
+			}
+			issued = true
+			break
+		}
+	}
+	if !issued {
+		t.Fatal("no member is paid in two epochs")
+	}
+	rs, err := f.svc.ClaimBatchRetirements(ctx)
+	if err != nil || len(rs) != 1 || len(rs[0].Retire) == 0 {
+		t.Fatalf("retirements: %+v %v", rs, err)
+	}
+	_, _, body := f.get(vic, "/admin/epochs")
+	for _, call := range append(rs[0].Retire, rs[0].RetireBatch) {
+		if !strings.Contains(body, call.Calldata) || !strings.HasPrefix(call.Calldata, "0x3ff9dcb1") {
+			t.Fatalf("the epochs page lacks the calldata %s:\n%.5000s", call.Calldata, body)
+		}
 	}
 }

@@ -514,6 +514,9 @@ func (p *Panel) jobTrigger(w http.ResponseWriter, r *http.Request) {
 type epochsData struct {
 	Epochs []*plaudit.Epoch
 	Chart  template.HTML
+	// Batches are the claim-all batches handed out, with the Permit2 calls that retire the single claims
+	// they supersede (service.ClaimBatchRetirements).
+	Batches []service.BatchRetirement
 }
 
 func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
@@ -534,7 +537,12 @@ func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
 		title += " (" + shortToken(eps[0].Token) + ")"
 	}
 	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Start.After(eps[j].Start) })
-	p.show(w, r, "epochs", "Epochs", epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0])})
+	d := epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0])}
+	if d.Batches, err = p.svc.ClaimBatchRetirements(r.Context()); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.show(w, r, "epochs", "Epochs", d)
 }
 
 func shortToken(t string) string {
