@@ -49,5 +49,8 @@ func InvalidationEvent(target *plaudit.Event, by, reason string, at time.Time) (
 	if len(key) <= plaudit.MaxIDLen {
 		e.Target = key // for readers of the log; attrs.event is what the engine reads
 	}
+	if errs := e.Validate(); len(errs) > 0 {
+		return plaudit.Event{}, plaudit.Errorf(plaudit.EINVALID, "%s: %s: %s", what, errs[0].Field, errs[0].Reason)
+	}
 	return e, nil
 }
