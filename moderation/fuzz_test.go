@@ -51,7 +51,7 @@ func FuzzInvalidationEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id, kind, by, reason string) {
 		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		target := plaudit.Event{Source: plaudit.SourceX, ExternalID: id, Kind: plaudit.Kind(kind), Actor: "a1", Time: at}
-		e, err := InvalidationEvent(&target, by, reason, at.Add(time.Hour))
+		e, err := InvalidationEvent(&target, "x:a1", by, reason, at.Add(time.Hour))
 		if err != nil {
 			if plaudit.ErrorCode(err) != plaudit.EINVALID {
 				t.Fatalf("error code %q, want invalid: %v", plaudit.ErrorCode(err), err)

@@ -19,13 +19,14 @@ func InvalidationID(key string) string {
 	return "invalidate-sha256-" + hex.EncodeToString(sum[:])
 }
 
-// InvalidationEvent returns the log event that records operator by invalidating event target, for reason,
-// at time at. The event is by the operator (source plaudit, kind decision, attrs.decision "invalidate",
-// attrs.event the target's key, attrs.by, attrs.reason), so that the engine (score.Engine) withdraws the
-// target's points, and those of the events tied to it, in every replay of the log. Operator events and
-// identity events carry no points and are refused (EINVALID), as are a missing operator or reason and a
-// time before the target.
-func InvalidationEvent(target *plaudit.Event, by, reason string, at time.Time) (plaudit.Event, error) {
+// InvalidationEvent returns the log event that records operator by invalidating event target, made by
+// member author, for reason, at time at: source plaudit, kind decision, attrs.decision "invalidate",
+// attrs.event the target's key, attrs.by the operator, attrs.reason; so that the engine (score.Engine)
+// withdraws the target's points, and those of the events tied to it, in every replay of the log. Its actor
+// is the author, as an adoption's is, so that it names no new member (an operator event's actor is a member
+// handle). Operator events and identity events carry no points and are refused (EINVALID), as are a missing
+// author, operator or reason and a time before the target.
+func InvalidationEvent(target *plaudit.Event, author, by, reason string, at time.Time) (plaudit.Event, error) {
 	key := target.Key()
 	what := "invalidate " + key
 	switch {
@@ -37,6 +38,8 @@ func InvalidationEvent(target *plaudit.Event, by, reason string, at time.Time) (
 		return plaudit.Event{}, plaudit.Errorf(plaudit.EINVALID, "%s: a delete event earns no points; nothing to invalidate", what)
 	case by == "":
 		return plaudit.Event{}, plaudit.Errorf(plaudit.EINVALID, "%s: missing operator (who invalidates it)", what)
+	case author == "":
+		return plaudit.Event{}, plaudit.Errorf(plaudit.EINVALID, "%s: no member holds the account %s", what, target.AccountKey())
 	case at.Before(target.Time):
 		return plaudit.Event{}, plaudit.Errorf(plaudit.EINVALID, "%s: time %s is before the event (%s)", what, at.Format(time.RFC3339), target.Time.Format(time.RFC3339))
 	}
@@ -45,7 +48,7 @@ func InvalidationEvent(target *plaudit.Event, by, reason string, at time.Time) (
 	}
 	attrs := map[string]any{AttrDecision: DecisionInvalidate, AttrEvent: key, AttrBy: by, AttrReason: reason}
 	e := plaudit.Event{Source: plaudit.SourcePlaudit, ExternalID: InvalidationID(key), Kind: plaudit.KindDecision,
-		Actor: by, Time: at.UTC(), Attrs: attrs}
+		Actor: author, Time: at.UTC(), Attrs: attrs}
 	if len(key) <= plaudit.MaxIDLen {
 		e.Target = key // for readers of the log; attrs.event is what the engine reads
 	}

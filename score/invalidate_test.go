@@ -31,7 +31,7 @@ func invalidationStream(t *testing.T, key string) []plaudit.Event {
 			if target == nil {
 				t.Fatalf("no event %s before e4", key)
 			}
-			inv, err := moderation.InvalidationEvent(target, "ops", "bought likes", t0.Add(10*time.Minute))
+			inv, err := moderation.InvalidationEvent(target, "alice", "ops", "bought likes", t0.Add(10*time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,18 +118,19 @@ func TestInvalidationEventRefuses(t *testing.T) {
 		"no reason":      {like, "ops", " ", time.Hour},
 		"no operator":    {like, "", "r", time.Hour},
 		"before it":      {like, "ops", "r", 0},
+		"long operator":  {like, strings.Repeat("o", plaudit.MaxIDLen+1), "r", time.Hour},
 	}
 	for name, c := range cases {
-		if _, err := moderation.InvalidationEvent(&c.e, c.by, c.reason, t0.Add(c.at)); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		if _, err := moderation.InvalidationEvent(&c.e, "alice", c.by, c.reason, t0.Add(c.at)); plaudit.ErrorCode(err) != plaudit.EINVALID {
 			t.Errorf("%s: err %v, want EINVALID", name, err)
 		}
 	}
-	if e, err := moderation.InvalidationEvent(&like, "ops", "r", t0.Add(time.Hour)); err != nil || e.ExternalID != "invalidate-x/e1" || len(e.Validate()) > 0 {
+	if e, err := moderation.InvalidationEvent(&like, "bob", "ops", "r", t0.Add(time.Hour)); err != nil || e.ExternalID != "invalidate-x/e1" || len(e.Validate()) > 0 {
 		t.Errorf("event %+v, err %v", e, err)
 	}
 	long := like
 	long.ExternalID = strings.Repeat("z", plaudit.MaxIDLen)
-	if e, err := moderation.InvalidationEvent(&long, "ops", "r", t0.Add(time.Hour)); err != nil || !strings.HasPrefix(e.ExternalID, "invalidate-sha256-") || len(e.Validate()) > 0 {
+	if e, err := moderation.InvalidationEvent(&long, "bob", "ops", "r", t0.Add(time.Hour)); err != nil || !strings.HasPrefix(e.ExternalID, "invalidate-sha256-") || len(e.Validate()) > 0 {
 		t.Errorf("long id: event %+v, err %v", e.ExternalID, err)
 	}
 }

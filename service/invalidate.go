@@ -195,7 +195,11 @@ func (s *Service) InvalidateEvent(ctx context.Context, req InvalidateRequest) (*
 		return nil, err
 	}
 	key := target.Key()
-	e, err := moderation.InvalidationEvent(target, operator(strings.TrimSpace(req.By)), strings.TrimSpace(req.Reason), s.actionTime())
+	dir, err := s.directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := moderation.InvalidationEvent(target, dir.MemberOfActor(target), operator(strings.TrimSpace(req.By)), strings.TrimSpace(req.Reason), s.actionTime())
 	if err != nil {
 		return nil, err
 	}

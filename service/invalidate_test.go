@@ -82,6 +82,10 @@ func TestInvalidateEvent(t *testing.T) {
 			return out
 		}
 		boardBefore := board()
+		membersBefore, err := svc.Members(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		pre, err := svc.InvalidationPreview(ctx, key)
 		if err != nil {
@@ -103,6 +107,9 @@ func TestInvalidateEvent(t *testing.T) {
 			}
 		}
 		boardAfter := board()
+		if membersAfter, err := svc.Members(ctx, ""); err != nil || len(membersAfter) != len(membersBefore) {
+			t.Fatalf("members %d after the invalidation, %d before (%v): the decision must name no new member", len(membersAfter), len(membersBefore), err)
+		}
 		for _, m := range pre.Members {
 			if got, want := boardAfter[m.Member], boardBefore[m.Member]-m.Points; got != want {
 				t.Errorf("leaderboard %s: %s, want %s - %s", m.Member, got, boardBefore[m.Member], m.Points)
