@@ -121,7 +121,9 @@ type ClaimStatus struct {
 	Detail string       `json:"detail,omitempty"`
 	Tx     *payout.Hash `json:"tx,omitempty"`
 	Block  uint64       `json:"block,omitempty"` // the latest block when it was read
-	// Batch is the nonce (decimal) of the claim-all batch that supersedes the claim (state in-batch).
+	// Batch is the nonce (decimal) of the live claim-all batch that covers the claim: it supersedes the claim
+	// (state in-batch), or is broken (another of its claims was used on its own) and the claim is offered on
+	// its own but in no new batch until the owner retires the broken one.
 	Batch string `json:"batch,omitempty"`
 }
 
@@ -279,6 +281,8 @@ type chainReads struct {
 	bitmaps map[string]*big.Int
 	funds   map[string]*big.Int
 	logs    map[string][]chain.Log
+	// deadBatches are the recorded batches whose nonce is set on chain (used, or retired by the owner).
+	deadBatches map[string]bool
 }
 
 func (r *chainReads) bitmap(ctx context.Context, permit2, owner payout.Address, word *big.Int) (*big.Int, error) {
@@ -400,7 +404,7 @@ func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, bat
 		setUnknown(claims, err)
 		return err
 	}
-	r := &chainReads{ch: ch, bitmaps: map[string]*big.Int{}, funds: map[string]*big.Int{}, logs: map[string][]chain.Log{}}
+	r := &chainReads{ch: ch, bitmaps: map[string]*big.Int{}, funds: map[string]*big.Int{}, logs: map[string][]chain.Log{}, deadBatches: map[string]bool{}}
 	states := make([]ClaimStatus, len(claims))
 	// Oldest first, so that the funds left are spent on the claims that have waited longest.
 	order := make([]int, len(claims))
@@ -423,7 +427,7 @@ func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, bat
 		st.Block = block
 		states[i] = st
 	}
-	supersede(claims, states, batches)
+	supersede(claims, states, batches, r.deadBatches)
 	for i, c := range claims {
 		c.Status = states[i]
 	}
@@ -431,12 +435,14 @@ func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, bat
 }
 
 // supersede marks in-batch the claims still claimable (or underfunded or expired: the batch is what is
-// offered) whose recorded batch is unused and none of whose claims was used on its own; the claims of a
-// batch one of whose claims was used on its own keep their status, with a note that the batch is broken.
-func supersede(claims []*PortalClaim, states []ClaimStatus, batches []plaudit.ClaimBatch) {
+// offered) whose recorded batch is live (its nonce unset: not dead) and none of whose claims was used on
+// its own; the claims of a live batch one of whose claims was used on its own keep their status, with a note
+// that the batch is broken, and still name it (ClaimStatus.Batch) so that no new batch includes them until
+// the owner retires it.
+func supersede(claims []*PortalClaim, states []ClaimStatus, batches []plaudit.ClaimBatch, dead map[string]bool) {
 	for i, c := range claims {
 		b := batchOf(c, batches)
-		if b == nil || states[i].State == ClaimClaimed || states[i].State == ClaimInvalidated {
+		if b == nil || dead[b.Nonce] || states[i].State == ClaimClaimed || states[i].State == ClaimInvalidated {
 			continue
 		}
 		var usedAlone []string
@@ -449,6 +455,7 @@ func supersede(claims []*PortalClaim, states []ClaimStatus, batches []plaudit.Cl
 			slices.Sort(usedAlone)
 			states[i].Detail = strings.TrimPrefix(states[i].Detail+"; ", "; ") + "the claim-all batch of " + strings.Join(b.Epochs, ", ") +
 				" must not be used: " + strings.Join(usedAlone, ", ") + " was used on its own, so claim this one on its own"
+			states[i].Batch = b.Nonce
 			continue
 		}
 		states[i] = ClaimStatus{State: ClaimInBatch, Batch: b.Nonce, Block: states[i].Block,
@@ -517,6 +524,12 @@ func batchStatus(ctx context.Context, r *chainReads, c *PortalClaim, st ClaimSta
 		if bm.Bit(int(bit)) == 0 {
 			continue
 		}
+		r.deadBatches[b.Nonce] = true
+		if retired, err := nonceInvalidated(ctx, r, c, word, bit); err != nil {
+			return st, err
+		} else if retired {
+			continue // the owner retired the batch: it paid nothing, and its claims stand on their own
+		}
 		if st.State == ClaimClaimed {
 			return ClaimStatus{State: ClaimClaimed, Detail: "paid twice: by its own claim and by the claim-all batch of " + strings.Join(b.Epochs, ", "), Tx: st.Tx}, nil
 		}
@@ -531,6 +544,26 @@ func batchStatus(ctx context.Context, r *chainReads, c *PortalClaim, st ClaimSta
 		return out, nil
 	}
 	return st, nil
+}
+
+// nonceInvalidated reports whether the logs searched hold Permit2's UnorderedNonceInvalidation by c's owner
+// covering bit of word: the owner retired that nonce rather than a permit using it. Without logs
+// (LogsFromBlock 0) it cannot tell and reports false.
+func nonceInvalidated(ctx context.Context, r *chainReads, c *PortalClaim, word *big.Int, bit uint) (bool, error) {
+	if r.ch.LogsFromBlock == 0 {
+		return false, nil
+	}
+	owner := chain.AddressTopic(c.Owner)
+	invs, err := r.logsOf(ctx, c.Permit2, &chain.TopicUnorderedNonceInvalidation, &owner)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range invs {
+		if len(l.Data) == 64 && new(big.Int).SetBytes(l.Data[:32]).Cmp(word) == 0 && new(big.Int).SetBytes(l.Data[32:]).Bit(int(bit)) == 1 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // transferTx finds the transaction of a Transfer of c's amount from its owner to its wallet in the logs.

@@ -115,8 +115,24 @@ func TestClaimAllSupersedes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if claims[0].Status.State != service.ClaimClaimed || claims[1].Status.State != service.ClaimClaimable ||
-			!strings.Contains(claims[1].Status.Detail, "must not be used: "+claims[0].Epoch+" was used on its own") {
+			!strings.Contains(claims[1].Status.Detail, "must not be used: "+claims[0].Epoch+" was used on its own") || claims[1].Status.Batch != b.Permit.Nonce.String() {
 			t.Fatalf("a broken batch: %+v / %+v", claims[0].Status, claims[1].Status)
+		}
+		// The owner retires the broken batch as the panel says (its nonce set, with the invalidation in the
+		// logs): the batch paid nothing, and the other claim stands on its own, in no batch.
+		node.UseNonce(b.Owner, b.Permit.Nonce)
+		word, bit := payout.NonceWord(b.Permit.Nonce)
+		inv := make([]byte, 64)
+		word.FillBytes(inv[:32])
+		new(big.Int).SetBit(new(big.Int), int(bit), 1).FillBytes(inv[32:])
+		node.AddLog(chain.Log{Address: payout.CanonicalPermit2, Topics: []payout.Hash{chain.TopicUnorderedNonceInvalidation, chain.AddressTopic(b.Owner)},
+			Data: inv, BlockNumber: 970, TxHash: payout.Keccak256([]byte("retire the batch"))})
+		view.LogsFromBlock = 1
+		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil {
+			t.Fatal(err)
+		}
+		if s := claims[1].Status; s.State != service.ClaimClaimable || s.Batch != "" || strings.Contains(s.Detail, "batch") {
+			t.Fatalf("after the batch is retired: %+v, want claimable on its own", s)
 		}
 	})
 }

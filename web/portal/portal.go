@@ -452,7 +452,7 @@ func batches(claims []*service.PortalClaim, decimals map[payout.Address]int) []b
 	var tokens []payout.Address
 	count, total := map[payout.Address]int{}, map[payout.Address]*big.Int{}
 	for _, c := range claims {
-		if c.Status.State != service.ClaimClaimable && c.Status.State != service.ClaimUnknown {
+		if (c.Status.State != service.ClaimClaimable && c.Status.State != service.ClaimUnknown) || c.Status.Batch != "" {
 			continue
 		}
 		t := c.Permit.Token
@@ -614,7 +614,7 @@ func (p *Portal) claimAll(w http.ResponseWriter, r *http.Request) {
 	want := r.URL.Query().Get("batch")
 	pick := claims[:0:0]
 	for _, c := range claims {
-		if (want == "" && c.Status.State != service.ClaimInBatch) || (want != "" && c.Status.State == service.ClaimInBatch && c.Status.Batch == want) {
+		if (want == "" && c.Status.Batch == "") || (want != "" && c.Status.State == service.ClaimInBatch && c.Status.Batch == want) {
 			pick = append(pick, c)
 		}
 	}
