@@ -109,16 +109,18 @@ func TestRouteRoleMatrix(t *testing.T) {
 	table := k.s.Roles()
 	// The routes this area owns, with the roles the docs promise.
 	for pattern, want := range map[string][]plaudit.Role{
-		"GET /metrics":                        {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer},
-		"POST /v1/events":                     {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest},
-		"GET /v1/events":                      {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
-		"GET /v1/stats":                       {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
-		"POST /v1/keys":                       {plaudit.RoleAdmin},
-		"GET /v1/keys":                        {plaudit.RoleAdmin},
-		"DELETE /v1/keys/{id}":                {plaudit.RoleAdmin},
-		"GET /v1/reviews":                     {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
-		"GET /v1/epochs/{id}/reviews":         {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
-		"POST /v1/epochs/{id}/reviews/{item}": {plaudit.RoleAdmin, plaudit.RoleCore},
+		"GET /metrics":                              {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer},
+		"POST /v1/events":                           {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleIngest},
+		"GET /v1/events":                            {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
+		"GET /v1/stats":                             {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
+		"POST /v1/keys":                             {plaudit.RoleAdmin},
+		"GET /v1/keys":                              {plaudit.RoleAdmin},
+		"DELETE /v1/keys/{id}":                      {plaudit.RoleAdmin},
+		"GET /v1/reviews":                           {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
+		"GET /v1/epochs/{id}/reviews":               {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer, plaudit.RoleWitness},
+		"POST /v1/epochs/{id}/reviews/{item}":       {plaudit.RoleAdmin, plaudit.RoleCore},
+		"POST /v1/events/{source}/{id}/invalidate":  {plaudit.RoleAdmin, plaudit.RoleCore},
+		"GET /v1/events/{source}/{id}/invalidation": {plaudit.RoleAdmin, plaudit.RoleCore, plaudit.RoleViewer},
 	} {
 		if got := table[pattern]; !sameRoles(got, want) {
 			t.Errorf("%s admits %v; want %v", pattern, got, want)

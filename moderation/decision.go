@@ -17,6 +17,9 @@ const (
 	DecisionUphold   = ActionUphold   // a moderator upheld a flag on appeal
 	DecisionOverturn = ActionOverturn // a moderator overturned a flag on appeal: its reward is lifted
 	DecisionAdopt    = "adopt"        // an operator adopted a member's feedback: the feedback event earns
+	// DecisionInvalidate is an operator's invalidation of a bad event (a submission, a post, any scored
+	// event): the engine withdraws its points and those of the events tied to it (score.TieKey) from then on.
+	DecisionInvalidate = "invalidate"
 )
 
 // The attributes of a decision event.
@@ -28,6 +31,7 @@ const (
 	AttrMember   = "member"   // the member the flag is against
 	AttrBy       = "by"       // who decided
 	AttrNote     = "note"     // the decider's note, when any
+	AttrReason   = "reason"   // why an event was invalidated
 )
 
 // DecisionEvent returns the log event that records moderator action a on flag f (as it stands after the

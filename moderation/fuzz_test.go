@@ -36,3 +36,35 @@ func FuzzNew(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInvalidationEvent feeds arbitrary event ids, kinds, operators and reasons (what the panel, the API and
+// `plaudit moderate invalidate` pass on) to InvalidationEvent: it must never panic, refuse with EINVALID
+// only, and every event it returns must be a valid log event naming the target in attrs.event.
+func FuzzInvalidationEvent(f *testing.F) {
+	f.Add("1790", "post", "ops", "bought likes")
+	f.Add(strings.Repeat("z", plaudit.MaxIDLen), "like", "panel:ada", "r")
+	f.Add("1", "link", "ops", "r")
+	f.Add("1", "post", "", "r")
+	f.Add("1", "post", "ops", " ")
+	f.Add("1", "post", "ops", "\x00")
+	f.Add("1", "post", strings.Repeat("o", plaudit.MaxIDLen+1), "r")
+	f.Fuzz(func(t *testing.T, id, kind, by, reason string) {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		target := plaudit.Event{Source: plaudit.SourceX, ExternalID: id, Kind: plaudit.Kind(kind), Actor: "a1", Time: at}
+		e, err := InvalidationEvent(&target, "x:a1", by, reason, at.Add(time.Hour))
+		if err != nil {
+			if plaudit.ErrorCode(err) != plaudit.EINVALID {
+				t.Fatalf("error code %q, want invalid: %v", plaudit.ErrorCode(err), err)
+			}
+			return
+		}
+		if e.Attrs[AttrEvent] != target.Key() || e.Attrs[AttrDecision] != DecisionInvalidate || e.ExternalID != InvalidationID(target.Key()) {
+			t.Fatalf("event %+v for %s", e, target.Key())
+		}
+		if errs := target.Validate(); len(errs) == 0 {
+			if errs := e.Validate(); len(errs) > 0 {
+				t.Fatalf("the decision for a valid event is invalid: %v", errs[0])
+			}
+		}
+	})
+}

@@ -10,7 +10,8 @@ import (
 const WithdrawnRule = "delete.withdrawn"
 
 // deletes is what the engine remembers to withdraw the points of deleted events (kind delete, target = the
-// deleted event's id on the same source). Only events of sources that report deletes are remembered.
+// deleted event's id on the same source) and of invalidated ones (invalidate.go). Every scored event is
+// remembered, since an operator may invalidate any of them.
 //
 // A delete gives the deleted event 0 from then on: the engine answers the delete with a zero score under
 // the deleted event's key for each score the event had (same member, scorer and time, the delete's seq),
@@ -21,7 +22,13 @@ const WithdrawnRule = "delete.withdrawn"
 type deletes struct {
 	given     map[string][]givenScore // event key → what its scores gave, while not deleted
 	deleted   map[string]bool         // keys of deleted events
-	withdrawn map[string]bool         // keys of events whose scores a delete replaced
+	withdrawn map[string]bool         // keys of events whose scores a delete or an invalidation replaced
+	// tied lists, by the key of the event they depend on (TieKey), the scored events that depend on it;
+	// submits maps a submission's key to the key of the post it submitted; invalid holds the invalidated
+	// events (and the posts of invalidated submissions). See invalidate.go.
+	tied    map[string][]string
+	submits map[string]string
+	invalid map[string]invalidation
 }
 
 // givenScore is what the engine keeps of one score of an event that may be deleted: little, since it keeps
@@ -32,9 +39,20 @@ type givenScore struct {
 	time           time.Time
 }
 
-// scored records the scores of e, or zeroes them when e was deleted already.
+// scored records the scores of e, or zeroes them when e was deleted already or depends on an invalidated
+// event.
 func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score {
 	key := e.Key()
+	tie := TieKey(e)
+	if inv, ok := d.invalid[tie]; ok && tie != "" {
+		zeroed := make([]plaudit.Score, len(out))
+		for i, s := range out {
+			s.Lines = []plaudit.Line{inv.line(false, s.Points)}
+			s.Points = 0
+			zeroed[i] = s
+		}
+		return zeroed
+	}
 	if d.deleted[key] {
 		zeroed := make([]plaudit.Score, len(out))
 		for i, s := range out {
@@ -54,6 +72,12 @@ func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score 
 		kept[i] = givenScore{member: s.Member, scorer: s.Scorer, points: s.Points, time: s.Time}
 	}
 	d.given[key] = kept
+	if tie != "" {
+		if d.tied == nil {
+			d.tied = map[string][]string{}
+		}
+		d.tied[tie] = append(d.tied[tie], key)
+	}
 	return out
 }
 
@@ -98,7 +122,7 @@ func (d *deletes) dropWithdrawn(scores []plaudit.Score) []plaudit.Score {
 	}
 	out := scores[:0]
 	for _, s := range scores {
-		if _, ok := d.withdrawn[s.Event]; ok && (len(s.Lines) == 0 || s.Lines[0].Rule != WithdrawnRule) {
+		if _, ok := d.withdrawn[s.Event]; ok && (len(s.Lines) == 0 || (s.Lines[0].Rule != WithdrawnRule && s.Lines[0].Rule != InvalidatedRule)) {
 			continue
 		}
 		out = append(out, s)

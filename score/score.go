@@ -144,6 +144,15 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if e.Kind == plaudit.KindDelete {
 		return en.withdraw(e)
 	}
+	if _, ok := IsInvalidation(e); ok {
+		return en.invalidate(e)
+	}
+	if e.Kind == plaudit.KindSubmit && e.Target != "" {
+		if en.del.submits == nil {
+			en.del.submits = map[string]string{}
+		}
+		en.del.submits[e.Key()] = string(e.Source) + "/" + e.Target
+	}
 	if e.Kind.IsIdentity() {
 		return nil
 	}
@@ -188,7 +197,7 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 			out = append(out[:len(out):len(out)], scores...)
 		}
 	}
-	if len(out) > 0 && plaudit.KnownKind(e.Source, plaudit.KindDelete) {
+	if len(out) > 0 {
 		out = en.del.scored(e, out)
 	}
 	return out

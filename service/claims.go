@@ -28,6 +28,9 @@ const (
 	ClaimExpired = "expired"
 	// ClaimUnderfunded: the funding wallet's balance or its allowance to Permit2 is below the amount.
 	ClaimUnderfunded = "underfunded"
+	// ClaimInBatch: the claim is in a claim-all batch handed out to its wallet, and neither the batch nor any
+	// claim of it is known to be used: the portal offers the batch, not this claim (ClaimStatus.Batch).
+	ClaimInBatch = "in-batch"
 )
 
 // ClaimKey is the key and EIP-712 domain the server signs Permit2 claims with (the config's payout
@@ -54,33 +57,47 @@ type ChainView struct {
 	LogsFromBlock uint64
 }
 
-// PortalEpochs returns the epochs the member portal and its public pages show, newest first: today every
-// closed epoch. It is the one place that chooses them, so that showing only witnessed ("published") epochs
-// is a change here alone.
+// PortalEpochs returns the epochs the member portal and its public pages show, newest first: the closed
+// epochs that may be paid (Claimable: published by its witnesses, or closed under a policy that lists
+// none). A closed epoch still awaiting its witnesses, or disputed, shows no payouts, proofs or claims. It is
+// the one place that chooses them.
 func (s *Service) PortalEpochs(ctx context.Context) ([]*plaudit.Epoch, error) {
 	eps, err := s.Epochs(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(eps, func(a, b *plaudit.Epoch) int {
+	out := eps[:0]
+	for _, ep := range eps {
+		if err := s.Claimable(ctx, ep.ID); plaudit.ErrorCode(err) == plaudit.ECONFLICT {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("portal epochs: %w", err)
+		}
+		out = append(out, ep)
+	}
+	slices.SortStableFunc(out, func(a, b *plaudit.Epoch) int {
 		if c := b.End.Compare(a.End); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return eps, nil
+	return out, nil
 }
 
-// PortalEpoch returns a closed epoch the portal shows, with its allocations, or ENOTFOUND for any other.
+// PortalEpoch returns a closed epoch the portal shows, with its allocations: ENOTFOUND for an epoch that is
+// not closed, and Claimable's ECONFLICT (awaiting witnesses, attested within its dispute window, or
+// disputed) for one that may not be paid yet, so that its public page says where it stands.
 func (s *Service) PortalEpoch(ctx context.Context, id string) (*StoredEpoch, error) {
-	eps, err := s.PortalEpochs(ctx)
-	if err != nil {
+	ce, err := s.Epoch(ctx, id)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no published epoch %q", id)
+	} else if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(eps, func(e *plaudit.Epoch) bool { return e.ID == id }) {
-		return nil, plaudit.Errorf(plaudit.ENOTFOUND, "no published epoch %q", id)
+	if err := s.Claimable(ctx, id); err != nil {
+		return nil, err
 	}
-	return s.Epoch(ctx, id)
+	return ce, nil
 }
 
 // PortalClaim is a Permit2 claim ready for a wallet: the signed permit, where it is checked (chain,
@@ -104,6 +121,10 @@ type ClaimStatus struct {
 	Detail string       `json:"detail,omitempty"`
 	Tx     *payout.Hash `json:"tx,omitempty"`
 	Block  uint64       `json:"block,omitempty"` // the latest block when it was read
+	// Batch is the nonce (decimal) of the live claim-all batch that covers the claim: it supersedes the claim
+	// (state in-batch), or is broken (another of its claims was used on its own) and the claim is offered on
+	// its own but in no new batch until the owner retires the broken one.
+	Batch string `json:"batch,omitempty"`
 }
 
 // WalletPayout is what one wallet is paid in one published epoch: the allocations paying it (members sharing
@@ -260,6 +281,8 @@ type chainReads struct {
 	bitmaps map[string]*big.Int
 	funds   map[string]*big.Int
 	logs    map[string][]chain.Log
+	// deadBatches are the recorded batches whose nonce is set on chain (used, or retired by the owner).
+	deadBatches map[string]bool
 }
 
 func (r *chainReads) bitmap(ctx context.Context, permit2, owner payout.Address, word *big.Int) (*big.Int, error) {
@@ -324,11 +347,18 @@ func ClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, now
 }
 
 // ReadClaimStatuses is ClaimStatuses that also knows the claim-all batches handed out to the claims'
-// wallets (when the store records them): a claim whose own nonce is unused but whose batch's nonce is used
-// was paid by the batch, and one whose own nonce and batch's are both used was paid twice.
+// wallets (when the store records them), read with or without a chain (ch.Reader nil):
+//   - a batch whose nonce is used paid its claims: they read claimed (paid twice when a claim's own nonce is
+//     used too);
+//   - a batch unused whose claims are all unused supersedes them: they read in-batch (ClaimInBatch), and the
+//     portal offers the batch instead of their permits;
+//   - a batch unused one of whose claims was used on its own is broken (using it would pay that claim
+//     twice): its other claims read their own status again, with a note, and the batch is never offered.
+//
+// Without a chain nothing is known to be used, so every claim of a recorded batch reads in-batch.
 func (s *Service) ReadClaimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim) error {
 	var batches []plaudit.ClaimBatch
-	if bs, ok := s.store.(plaudit.ClaimBatchStore); ok && ch.Reader != nil {
+	if bs, ok := s.store.(plaudit.ClaimBatchStore); ok {
 		var seen []payout.Address
 		for _, c := range claims {
 			if slices.Contains(seen, c.Permit.Spender) {
@@ -342,7 +372,27 @@ func (s *Service) ReadClaimStatuses(ctx context.Context, ch ChainView, claims []
 			batches = append(batches, b...)
 		}
 	}
+	if ch.Reader == nil {
+		for _, c := range claims {
+			if b := batchOf(c, batches); b != nil {
+				c.Status = ClaimStatus{State: ClaimInBatch, Batch: b.Nonce,
+					Detail: "in the claim-all batch of " + strings.Join(b.Epochs, ", ") + ": claim with the batch (no chain node is configured, so its status on chain is unknown)"}
+			}
+		}
+		return nil
+	}
 	return claimStatuses(ctx, ch, claims, batches, s.now())
+}
+
+// batchOf returns the recorded batch that includes claim c (same wallet, token and epoch), or nil.
+func batchOf(c *PortalClaim, batches []plaudit.ClaimBatch) *plaudit.ClaimBatch {
+	for i := range batches {
+		b := &batches[i]
+		if strings.EqualFold(b.Spender, c.Permit.Spender.String()) && strings.EqualFold(b.Token, c.Permit.Token.String()) && slices.Contains(b.Epochs, c.Epoch) {
+			return b
+		}
+	}
+	return nil
 }
 
 func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, batches []plaudit.ClaimBatch, now time.Time) error {
@@ -354,7 +404,7 @@ func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, bat
 		setUnknown(claims, err)
 		return err
 	}
-	r := &chainReads{ch: ch, bitmaps: map[string]*big.Int{}, funds: map[string]*big.Int{}, logs: map[string][]chain.Log{}}
+	r := &chainReads{ch: ch, bitmaps: map[string]*big.Int{}, funds: map[string]*big.Int{}, logs: map[string][]chain.Log{}, deadBatches: map[string]bool{}}
 	states := make([]ClaimStatus, len(claims))
 	// Oldest first, so that the funds left are spent on the claims that have waited longest.
 	order := make([]int, len(claims))
@@ -377,10 +427,40 @@ func claimStatuses(ctx context.Context, ch ChainView, claims []*PortalClaim, bat
 		st.Block = block
 		states[i] = st
 	}
+	supersede(claims, states, batches, r.deadBatches)
 	for i, c := range claims {
 		c.Status = states[i]
 	}
 	return nil
+}
+
+// supersede marks in-batch the claims still claimable (or underfunded or expired: the batch is what is
+// offered) whose recorded batch is live (its nonce unset: not dead) and none of whose claims was used on
+// its own; the claims of a live batch one of whose claims was used on its own keep their status, with a note
+// that the batch is broken, and still name it (ClaimStatus.Batch) so that no new batch includes them until
+// the owner retires it.
+func supersede(claims []*PortalClaim, states []ClaimStatus, batches []plaudit.ClaimBatch, dead map[string]bool) {
+	for i, c := range claims {
+		b := batchOf(c, batches)
+		if b == nil || dead[b.Nonce] || states[i].State == ClaimClaimed || states[i].State == ClaimInvalidated {
+			continue
+		}
+		var usedAlone []string
+		for j, o := range claims {
+			if batchOf(o, batches) == b && (states[j].State == ClaimClaimed || states[j].State == ClaimInvalidated) && !strings.HasPrefix(states[j].Detail, "paid by the claim-all batch") {
+				usedAlone = append(usedAlone, o.Epoch)
+			}
+		}
+		if len(usedAlone) > 0 {
+			slices.Sort(usedAlone)
+			states[i].Detail = strings.TrimPrefix(states[i].Detail+"; ", "; ") + "the claim-all batch of " + strings.Join(b.Epochs, ", ") +
+				" must not be used: " + strings.Join(usedAlone, ", ") + " was used on its own, so claim this one on its own"
+			states[i].Batch = b.Nonce
+			continue
+		}
+		states[i] = ClaimStatus{State: ClaimInBatch, Batch: b.Nonce, Block: states[i].Block,
+			Detail: "in the claim-all batch of " + strings.Join(b.Epochs, ", ") + ": claim with the batch"}
+	}
 }
 
 func setUnknown(claims []*PortalClaim, err error) {
@@ -444,6 +524,12 @@ func batchStatus(ctx context.Context, r *chainReads, c *PortalClaim, st ClaimSta
 		if bm.Bit(int(bit)) == 0 {
 			continue
 		}
+		r.deadBatches[b.Nonce] = true
+		if retired, err := nonceInvalidated(ctx, r, c, word, bit); err != nil {
+			return st, err
+		} else if retired {
+			continue // the owner retired the batch: it paid nothing, and its claims stand on their own
+		}
 		if st.State == ClaimClaimed {
 			return ClaimStatus{State: ClaimClaimed, Detail: "paid twice: by its own claim and by the claim-all batch of " + strings.Join(b.Epochs, ", "), Tx: st.Tx}, nil
 		}
@@ -458,6 +544,26 @@ func batchStatus(ctx context.Context, r *chainReads, c *PortalClaim, st ClaimSta
 		return out, nil
 	}
 	return st, nil
+}
+
+// nonceInvalidated reports whether the logs searched hold Permit2's UnorderedNonceInvalidation by c's owner
+// covering bit of word: the owner retired that nonce rather than a permit using it. Without logs
+// (LogsFromBlock 0) it cannot tell and reports false.
+func nonceInvalidated(ctx context.Context, r *chainReads, c *PortalClaim, word *big.Int, bit uint) (bool, error) {
+	if r.ch.LogsFromBlock == 0 {
+		return false, nil
+	}
+	owner := chain.AddressTopic(c.Owner)
+	invs, err := r.logsOf(ctx, c.Permit2, &chain.TopicUnorderedNonceInvalidation, &owner)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range invs {
+		if len(l.Data) == 64 && new(big.Int).SetBytes(l.Data[:32]).Cmp(word) == 0 && new(big.Int).SetBytes(l.Data[32:]).Bit(int(bit)) == 1 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // transferTx finds the transaction of a Transfer of c's amount from its owner to its wallet in the logs.
@@ -534,7 +640,9 @@ type NonceInvalidation struct {
 }
 
 // ClaimAll signs one batch permit over claims' claims of token that are not known to be used or dead
-// (claimable, or unknown without a chain): "claim all" in one transaction. All must be for one wallet and
+// (claimable, in-batch, or unknown without a chain): "claim all" in one transaction. The caller passes
+// either the claims of one recorded batch (which gives that batch again, byte for byte) or claims in no
+// batch, never both, so that no claim is ever in two live batches. All must be for one wallet and
 // signed by key's owner. Fewer than two such claims is EINVALID (a single claim needs no batch). The nonce is
 // payout.BatchNonce of the claims' epochs, so the same claims give the same batch, byte for byte.
 func ClaimAll(key *ClaimKey, claims []*PortalClaim, token payout.Address) (*BatchClaim, error) {
@@ -543,7 +651,7 @@ func ClaimAll(key *ClaimKey, claims []*PortalClaim, token payout.Address) (*Batc
 	}
 	var pick []*PortalClaim
 	for _, c := range claims {
-		if c.Permit.Token == token && (c.Status.State == ClaimClaimable || c.Status.State == ClaimUnknown) {
+		if c.Permit.Token == token && (c.Status.State == ClaimClaimable || c.Status.State == ClaimUnknown || c.Status.State == ClaimInBatch) {
 			pick = append(pick, c)
 		}
 	}
@@ -613,4 +721,135 @@ func (s *Service) IssueClaimAll(ctx context.Context, key *ClaimKey, claims []*Po
 		}
 	}
 	return b, nil
+}
+
+// InvalidateNoncesSignature is the Solidity signature of Permit2's SignatureTransfer
+// invalidateUnorderedNonces: the owner (msg.sender) sets the bits of mask in its nonce bitmap word wordPos,
+// so that no permit with one of those nonces can be used.
+const InvalidateNoncesSignature = "invalidateUnorderedNonces(uint256,uint256)"
+
+// Selector returns the 4-byte function selector of a Solidity function signature: the first four bytes of
+// its Keccak-256.
+func Selector(signature string) [4]byte {
+	h := payout.Keccak256([]byte(signature))
+	return [4]byte{h[0], h[1], h[2], h[3]}
+}
+
+// NonceCall is one invalidateUnorderedNonces(wordPos, mask) call with its exact calldata (hex, 0x-prefixed).
+type NonceCall struct {
+	WordPos  string `json:"wordPos"` // decimal
+	Mask     string `json:"mask"`    // decimal
+	Calldata string `json:"calldata"`
+}
+
+// InvalidationCalls groups nonces by bitmap word, in ascending word order, and returns one call per word
+// setting all of that word's bits: what the owner sends to retire them.
+func InvalidationCalls(nonces []*big.Int) []NonceCall {
+	masks := map[string]*big.Int{}
+	words := map[string]*big.Int{}
+	for _, n := range nonces {
+		w, bit := payout.NonceWord(n)
+		k := w.String()
+		if masks[k] == nil {
+			masks[k], words[k] = new(big.Int), w
+		}
+		masks[k].SetBit(masks[k], int(bit), 1)
+	}
+	keys := make([]*big.Int, 0, len(words))
+	for _, w := range words {
+		keys = append(keys, w)
+	}
+	slices.SortFunc(keys, func(a, b *big.Int) int { return a.Cmp(b) })
+	sel := Selector(InvalidateNoncesSignature)
+	out := make([]NonceCall, 0, len(keys))
+	for _, w := range keys {
+		m := masks[w.String()]
+		data := make([]byte, 4+64)
+		copy(data, sel[:])
+		w.FillBytes(data[4:36])
+		m.FillBytes(data[36:68])
+		out = append(out, NonceCall{WordPos: w.String(), Mask: m.String(), Calldata: "0x" + fmt.Sprintf("%x", data)})
+	}
+	return out
+}
+
+// BatchRetirement is an issued claim-all batch and the Permit2 calls that close its double-pay gap. A batch
+// does not consume the single claims' nonces, so until the funding wallet (the permits' owner) sends
+// Retire, a wallet holding a copy of a single claim could be paid by it and by the batch. If one of its
+// single claims was used before the batch, send RetireBatch instead: the batch would pay that claim again,
+// and the other single claims stay usable.
+type BatchRetirement struct {
+	plaudit.ClaimBatch
+	Retire      []NonceCall `json:"retire"`      // retire the single claims the batch supersedes
+	RetireBatch NonceCall   `json:"retireBatch"` // or retire the batch itself
+}
+
+// ClaimBatchRetirements returns every claim-all batch handed out to the wallets paid in closed epochs,
+// oldest first, with the invalidateUnorderedNonces calls that retire its single claims (or the batch).
+// The single claims' nonces are payout.ClaimNonce of each epoch's program, the epoch, the token and the
+// wallet, exactly as they were signed. A store that records no batches has none.
+func (s *Service) ClaimBatchRetirements(ctx context.Context) ([]BatchRetirement, error) {
+	bs, ok := s.store.(plaudit.ClaimBatchStore)
+	if !ok {
+		return nil, nil
+	}
+	eps, err := s.Epochs(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	programs := map[string]string{}
+	var wallets []string
+	for _, ep := range eps {
+		programs[ep.ID] = ep.Program
+		allocs, err := s.allocations(ctx, ep.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range allocs {
+			if a.Paid == nil || a.Paid.Sign() <= 0 {
+				continue
+			}
+			if addr, err := payout.ParseAddress(a.Wallet); err == nil && !slices.Contains(wallets, addr.String()) {
+				wallets = append(wallets, addr.String())
+			}
+		}
+	}
+	slices.Sort(wallets)
+	var out []BatchRetirement
+	for _, w := range wallets {
+		batches, err := bs.ClaimBatches(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range batches {
+			token, err := payout.ParseAddress(b.Token)
+			if err != nil {
+				return nil, fmt.Errorf("claim batch %s: token: %w", b.Nonce, err)
+			}
+			spender, err := payout.ParseAddress(b.Spender)
+			if err != nil {
+				return nil, fmt.Errorf("claim batch %s: wallet: %w", b.Nonce, err)
+			}
+			var nonces []*big.Int
+			for _, e := range b.Epochs {
+				prog, ok := programs[e]
+				if !ok {
+					return nil, fmt.Errorf("claim batch %s: epoch %s is not closed", b.Nonce, e)
+				}
+				nonces = append(nonces, payout.ClaimNonce(prog, e, token, spender))
+			}
+			bn, ok := new(big.Int).SetString(b.Nonce, 10)
+			if !ok {
+				return nil, fmt.Errorf("claim batch %s: nonce is not a decimal number", b.Nonce)
+			}
+			out = append(out, BatchRetirement{ClaimBatch: b, Retire: InvalidationCalls(nonces), RetireBatch: InvalidationCalls([]*big.Int{bn})[0]})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b BatchRetirement) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Nonce, b.Nonce)
+	})
+	return out, nil
 }

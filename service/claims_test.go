@@ -252,8 +252,8 @@ func TestClaimAll(t *testing.T) {
 		node.SetBalance(token, b.Owner, big.NewInt(1e12))
 		node.SetAllowance(token, b.Owner, payout.CanonicalPermit2, big.NewInt(1e12))
 		view := service.ChainView{Reader: rpc}
-		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil || claims[0].Status.State != service.ClaimClaimable {
-			t.Fatalf("before the batch is used: %+v %v", claims[0].Status, err)
+		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil || claims[0].Status.State != service.ClaimInBatch {
+			t.Fatalf("before the batch is used: %+v %v, want in-batch", claims[0].Status, err)
 		}
 		node.UseNonce(b.Owner, b.Permit.Nonce)
 		if err := svc.ReadClaimStatuses(ctx, view, claims); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,9 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/testenv"
+	"github.com/plaudit/plaudit/service"
 )
 
 // chromiumPath is Debian's headless-capable Chromium, which .ci/run installs.
@@ -323,5 +326,48 @@ func TestBrowser(t *testing.T) {
 		// A member's page is long (every score explained): the screenshot is the window at the table.
 		b.run("scroll", chromedp.ScrollIntoView(chromedp.CSS("#by-rule")))
 		b.shoot("member", chromedp.CaptureScreenshot())
+	})
+
+	t.Run("invalidate", func(t *testing.T) {
+		b.t = t
+		key, pts := invalidationTarget(t, f, time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 19, 0, 0, 0, 0, time.UTC))
+		src, id, _ := strings.Cut(key, "/")
+		board := func() map[string]plaudit.Points {
+			lb, err := f.svc.Leaderboard(ctx, service.LeaderboardRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]plaudit.Points{}
+			for _, e := range lb.Entries {
+				out[e.Member] = e.Raw
+			}
+			return out
+		}
+		before := board()
+		b.run("events", chromedp.Navigate(f.url+"/admin/events?source="+src), chromedp.WaitVisible(chromedp.CSS("table")))
+		b.run("open the effect of "+key, chromedp.Navigate(f.url+"/admin/events/invalidate?event="+url.QueryEscape(src+"/"+id)),
+			chromedp.WaitVisible(chromedp.ID("reason")))
+		if got := b.text("#preview #total"); got != pts.String() {
+			t.Fatalf("preview of %s: %q points, want %s", key, got, pts)
+		}
+		b.screenshot("invalidate-preview")
+		b.run("invalidate", chromedp.SendKeys(chromedp.CSS("#reason"), "the likes were bought"),
+			chromedp.Click(chromedp.CSS("#invalidate")), chromedp.WaitVisible(chromedp.ID("done")))
+		if got, after := b.text("#before #total"), b.text("#after #total"); got != pts.String() || after != "0" {
+			t.Fatalf("invalidated %s: before %q after %q, want %s then 0", key, got, after, pts)
+		}
+		b.screenshot("invalidate-done")
+		after := board()
+		res, err := f.svc.InvalidationPreview(ctx, key)
+		if err != nil || res.Invalidated == nil {
+			t.Fatalf("not invalidated: %+v %v", res, err)
+		}
+		dropped := plaudit.Points(0)
+		for m, p := range before {
+			dropped += p - after[m]
+		}
+		if dropped != pts {
+			t.Fatalf("the leaderboard dropped %s points, want %s", dropped, pts)
+		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/api"
 	"github.com/plaudit/plaudit/jobs"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/service"
@@ -136,6 +137,62 @@ func (p *Panel) events(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Events = ring
 	p.show(w, r, "events", "Posts and events", d)
+}
+
+// ---- invalidating an event ----
+
+type invalidateData struct {
+	Key    string
+	Effect *service.InvalidationEffect // before an invalidation: the preview; after one: the result
+	Before *service.InvalidationEffect // after an invalidation: what it contributed before
+	Reason string                      // the reason the operator typed, kept when the form is refused
+	Error  string                      // why the form was refused
+	Done   bool                        // the invalidation has just been recorded
+}
+
+func init() { funcs["invalidatable"] = invalidatable }
+
+// invalidatable reports whether the events page offers to invalidate e: operator, identity and delete
+// events carry no points (the service refuses them too).
+func invalidatable(e *plaudit.Event) bool {
+	return e.Source != plaudit.SourcePlaudit && !e.Kind.IsIdentity() && e.Kind != plaudit.KindDelete
+}
+
+// invalidatePage shows what an event contributes to the points now, per event and member, before an
+// operator confirms its invalidation (service.InvalidationPreview); viewers see it without the form.
+func (p *Panel) invalidatePage(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Query().Get("event")
+	eff, err := p.svc.InvalidationPreview(r.Context(), key)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.show(w, r, "invalidate", "Invalidate "+key, invalidateData{Key: key, Effect: eff})
+}
+
+// invalidate records the invalidation (service.InvalidateEvent) as the signed-in operator, and shows the
+// change: the points before and after. A refusal (no reason, invalidated already) shows the preview again
+// with the message; an unknown event is a 404 page.
+func (p *Panel) invalidate(w http.ResponseWriter, r *http.Request) {
+	key, reason := r.PostForm.Get("event"), r.PostForm.Get("reason")
+	res, err := p.svc.InvalidateEvent(r.Context(), service.InvalidateRequest{Event: key, By: operatorName(r), Reason: reason})
+	if err != nil {
+		code := plaudit.ErrorCode(err)
+		if code != plaudit.EINVALID && code != plaudit.ECONFLICT {
+			p.fail(w, r, err)
+			return
+		}
+		eff, perr := p.svc.InvalidationPreview(r.Context(), key)
+		if perr != nil {
+			p.fail(w, r, perr)
+			return
+		}
+		p.render(w, r, api.StatusOf(code), "invalidate", "Invalidate "+key, callerOf(r),
+			invalidateData{Key: key, Effect: eff, Reason: reason, Error: plaudit.ErrorMessage(err)})
+		return
+	}
+	p.log.Info("panel: event invalidated", "event", key, "by", operatorName(r))
+	p.show(w, r, "invalidate", "Invalidated "+key, invalidateData{Key: key, Effect: res.After, Before: res.Before, Done: true})
 }
 
 // ---- leaderboard ----
@@ -458,6 +515,9 @@ type epochsData struct {
 	Epochs  []*plaudit.Epoch
 	Chart   template.HTML
 	Pending []service.ReviewEntry // the review items waiting for a decision, linked from the page
+	// Batches are the claim-all batches handed out, with the Permit2 calls that retire the single claims
+	// they supersede (service.ClaimBatchRetirements).
+	Batches []service.BatchRetirement
 }
 
 func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
@@ -483,7 +543,12 @@ func (p *Panel) epochs(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	p.show(w, r, "epochs", "Epochs", epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0]), Pending: pending})
+	d := epochsData{Epochs: eps, Chart: barChart(title, labels, paid, palette[0]), Pending: pending}
+	if d.Batches, err = p.svc.ClaimBatchRetirements(r.Context()); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.show(w, r, "epochs", "Epochs", d)
 }
 
 func shortToken(t string) string {

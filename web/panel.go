@@ -135,6 +135,8 @@ func (p *Panel) routes() {
 
 	p.route("GET /admin/{$}", p.overview, readers...)
 	p.route("GET /admin/events", p.events, readers...)
+	p.route("GET /admin/events/invalidate", p.invalidatePage, readers...)
+	p.route("POST /admin/events/invalidate", p.invalidate, operators...)
 	p.route("GET /admin/leaderboard", p.leaderboard, readers...)
 	p.route("GET /admin/leaderboard.csv", p.leaderboardCSV, readers...)
 	p.route("GET /admin/rules", p.rules, readers...)

@@ -313,8 +313,93 @@ decides an appeal.`,
 	}
 	appeal.Flags().StringVar(&by, "by", "", "the moderator deciding (required)")
 	appeal.Flags().StringVar(&note, "note", "", "why, for the record")
-	cmd.AddCommand(decide(true), decide(false), appeal)
+	cmd.AddCommand(decide(true), decide(false), appeal, invalidateCmd())
 	return cmd
+}
+
+func invalidateCmd() *cobra.Command {
+	var by, reason string
+	var preview, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "invalidate SOURCE/ID --reason R [--by OPERATOR] [--preview]",
+		Short: "Invalidate a bad event (a submission, a post, any scored event): its points are withdrawn",
+		Long: `invalidate records an operator's decision that an event is bad: an operator event (source plaudit, kind
+decision, attrs.decision invalidate) with the reason, appended to the event log, which every scoring run,
+close, plaudit verify and witness rebuild replays. The event's points are withdrawn, and so are the points
+of the events tied to it: engagement on it (an event of the same source whose target is its id) and, for a
+submission, engagement on the post it submitted, including engagement that comes later. Open epochs and the
+leaderboards lose them at once (the scores are brought up to date); closed epochs keep what they paid, and
+no later epoch claws it back. An event is invalidated once; operator and identity events carry no points
+and are refused. --preview shows what the event contributes now, per member, and changes nothing.`,
+		Example: `  plaudit moderate invalidate x/1790123 --preview
+  plaudit moderate invalidate x/submit-1790123 --reason "the post's likes were bought" --by ops`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			svc := newService(st)
+			out := cmd.OutOrStdout()
+			if preview {
+				eff, err := svc.InvalidationPreview(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(out, eff)
+				}
+				writeInvalidationEffect(out, "now", eff)
+				return nil
+			}
+			res, err := svc.InvalidateEvent(ctx, service.InvalidateRequest{Event: args[0], By: operatorName(by), Reason: reason})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(out, res)
+			}
+			fmt.Fprintf(out, "%s invalidated by %s: recorded in the log as %s\n", args[0], res.Decision.Attrs[moderation.AttrBy], res.Decision.Key())
+			writeInvalidationEffect(out, "before", res.Before)
+			writeInvalidationEffect(out, "after", res.After)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", "", "the operator invalidating it (default $PLAUDIT_OPERATOR or $USER)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why the event is invalid (required; shown wherever its points are explained)")
+	cmd.Flags().BoolVar(&preview, "preview", false, "show what the event contributes now and change nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// writeInvalidationEffect prints what an event contributes to the points, per event and per member.
+func writeInvalidationEffect(w io.Writer, when string, eff *service.InvalidationEffect) {
+	fmt.Fprintf(w, "%s: %s contributes %s points", when, eff.Event.Key(), eff.Total)
+	if eff.Invalidated != nil {
+		why, _ := eff.Invalidated.Attrs[moderation.AttrReason].(string)
+		by, _ := eff.Invalidated.Attrs[moderation.AttrBy].(string)
+		fmt.Fprintf(w, " (invalidated by %s at %s: %s)", by, eff.Invalidated.Time.Format(time.RFC3339), why)
+	}
+	fmt.Fprintln(w)
+	for _, c := range eff.Contributions {
+		tied := ""
+		if c.Tied {
+			tied = " (tied)"
+		}
+		closed := ""
+		if c.Closed {
+			closed = ", closed: paid as it was"
+		}
+		fmt.Fprintf(w, "  %-40s %-20s %12s  %s%s%s\n", c.Event, c.Member, c.Points, c.Epoch, closed, tied)
+	}
+	for _, m := range eff.Members {
+		fmt.Fprintf(w, "  member %-20s %12s\n", m.Member, m.Points)
+	}
+	for _, id := range eff.ClosedEpochs {
+		fmt.Fprintf(w, "  epoch %s is closed: its payouts stand, and no later epoch claws them back\n", id)
+	}
 }
 
 func appealCmd() *cobra.Command {

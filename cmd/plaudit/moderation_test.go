@@ -310,3 +310,51 @@ func TestFlagsImport(t *testing.T) {
 		t.Errorf("flags %+v", flags)
 	}
 }
+
+// TestInvalidateCommand: an operator previews and invalidates a scored comment: its points go to 0 with the
+// reason in the explanation; twice, an unknown event and a missing reason are refused with exit 2.
+func TestInvalidateCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the plaudit binary; skipped with -short")
+	}
+	bin := epochTestBin(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "plaudit.db")
+	evFile := filepath.Join(dir, "events.jsonl")
+	if err := os.WriteFile(evFile, []byte(moderationEvents), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pl := func(args ...string) (string, string, int) {
+		t.Helper()
+		return run(t, bin, append([]string{"--db", db}, args...)...)
+	}
+	for _, args := range [][]string{{"import", evFile}, {"policy", "activate", "preset:default"}, {"score"}} {
+		if _, errOut, code := pl(args...); code != 0 {
+			t.Fatalf("plaudit %v: %s", args, errOut)
+		}
+	}
+	out, errOut, code := pl("moderate", "invalidate", "discord/c1", "--preview")
+	if code != 0 || !strings.Contains(out, "now: discord/c1 contributes") || !strings.Contains(out, "member bob") || strings.Contains(out, "contributes 0 points") {
+		t.Fatalf("preview: exit %d %q %q", code, out, errOut)
+	}
+	for _, c := range []struct{ want, args string }{
+		{"missing reason", "moderate invalidate discord/c1 --by ops"},
+		{"no such event in the log", "moderate invalidate discord/nope --by ops --reason x"},
+		{"an identity change", "moderate invalidate discord/l1 --by ops --reason x"},
+	} {
+		if _, errOut, code := pl(strings.Fields(c.args)...); code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("plaudit %s: exit %d %q, want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	out, errOut, code = pl("moderate", "invalidate", "discord/c1", "--by", "ops", "--reason", "copied from a blog")
+	if code != 0 || !strings.Contains(out, "discord/c1 invalidated by ops: recorded in the log as plaudit/invalidate-discord/c1") ||
+		!strings.Contains(out, "after: discord/c1 contributes 0 points (invalidated by ops") {
+		t.Fatalf("invalidate: exit %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code := pl("moderate", "invalidate", "discord/c1", "--by", "ops", "--reason", "again"); code != 2 || !strings.Contains(errOut, "invalidated already by ops") {
+		t.Errorf("twice: exit %d %q", code, errOut)
+	}
+	if out, errOut, code := pl("explain", "discord/c1"); code != 0 || !strings.Contains(out, "copied from a blog") {
+		t.Errorf("explain: exit %d %q %q, want the reason", code, out, errOut)
+	}
+}

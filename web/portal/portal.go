@@ -34,6 +34,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -373,9 +374,11 @@ type epochView struct {
 }
 
 type batchLink struct {
-	Token string
-	Count int
-	Total string
+	Token  string
+	Count  int
+	Total  string
+	Batch  string   // the nonce of a claim-all batch already handed out ("" for a new one)
+	Epochs []string // the epochs of that batch
 }
 
 type memberPage struct {
@@ -421,10 +424,11 @@ func newPayoutView(wp *service.WalletPayout, decimals int) *payoutView {
 	return pv
 }
 
-// readStatuses reads the claims' statuses from the chain, when one is configured; a failure is logged and
-// said on the page, and the statuses stay unknown.
+// readStatuses reads the claims' statuses: from the chain when one is configured, and in any case which
+// claims an issued claim-all batch supersedes (service.ReadClaimStatuses). A chain that cannot be read is
+// logged and said on the page, and the statuses stay unknown.
 func (p *Portal) readStatuses(ctx context.Context, claims []*service.PortalClaim) string {
-	if p.chain.Reader == nil || len(claims) == 0 {
+	if len(claims) == 0 {
 		return ""
 	}
 	if err := p.svc.ReadClaimStatuses(ctx, p.chain, claims); err != nil {
@@ -434,12 +438,41 @@ func (p *Portal) readStatuses(ctx context.Context, claims []*service.PortalClaim
 	return ""
 }
 
-// batches lists, per token, the claims "claim all" would combine (two or more not known to be used).
+// batches lists the claim-all batches to offer: each batch already handed out whose claims it still
+// supersedes (state in-batch), and per token a new one over the claims in no batch that are not known to be
+// used (two or more). No claim is ever offered in two batches.
 func batches(claims []*service.PortalClaim, decimals map[payout.Address]int) []batchLink {
+	var out []batchLink
+	issued := map[string]int{}
+	for _, c := range claims {
+		if c.Status.State != service.ClaimInBatch {
+			continue
+		}
+		i, ok := issued[c.Status.Batch]
+		if !ok {
+			i = len(out)
+			issued[c.Status.Batch] = i
+			out = append(out, batchLink{Token: c.Permit.Token.String(), Batch: c.Status.Batch, Total: "0"})
+		}
+		b := &out[i]
+		b.Count++
+		b.Epochs = append(b.Epochs, c.Epoch)
+	}
+	for i := range out {
+		total := new(big.Int)
+		tok, _ := payout.ParseAddress(out[i].Token)
+		for _, c := range claims {
+			if c.Status.State == service.ClaimInBatch && c.Status.Batch == out[i].Batch {
+				total.Add(total, c.Permit.Amount)
+			}
+		}
+		out[i].Total = FormatUnits(total, decimals[tok])
+		slices.Sort(out[i].Epochs)
+	}
 	var tokens []payout.Address
 	count, total := map[payout.Address]int{}, map[payout.Address]*big.Int{}
 	for _, c := range claims {
-		if c.Status.State != service.ClaimClaimable && c.Status.State != service.ClaimUnknown {
+		if (c.Status.State != service.ClaimClaimable && c.Status.State != service.ClaimUnknown) || c.Status.Batch != "" {
 			continue
 		}
 		t := c.Permit.Token
@@ -450,7 +483,6 @@ func batches(claims []*service.PortalClaim, decimals map[payout.Address]int) []b
 		count[t]++
 		total[t].Add(total[t], c.Permit.Amount)
 	}
-	var out []batchLink
 	for _, t := range tokens {
 		if count[t] >= 2 {
 			out = append(out, batchLink{Token: t.String(), Count: count[t], Total: FormatUnits(total[t], decimals[t])})
@@ -597,7 +629,20 @@ func (p *Portal) claimAll(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, plaudit.Errorf(plaudit.ECONFLICT, "claim all: %s", msg))
 		return
 	}
-	b, err := p.svc.IssueClaimAll(ctx, p.claims, claims, token)
+	// ?batch= shows a batch handed out before (its claims, which it supersedes); otherwise a new batch is
+	// made of the claims in no batch, so that no claim is in two live batches.
+	want := r.URL.Query().Get("batch")
+	pick := claims[:0:0]
+	for _, c := range claims {
+		if (want == "" && c.Status.Batch == "") || (want != "" && c.Status.State == service.ClaimInBatch && c.Status.Batch == want) {
+			pick = append(pick, c)
+		}
+	}
+	if want != "" && len(pick) == 0 {
+		p.fail(w, r, plaudit.Errorf(plaudit.ENOTFOUND, "claim all: no batch %s supersedes your claims (it was used, or one of its claims was)", want))
+		return
+	}
+	b, err := p.svc.IssueClaimAll(ctx, p.claims, pick, token)
 	if err != nil {
 		p.fail(w, r, err)
 		return

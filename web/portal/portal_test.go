@@ -100,6 +100,29 @@ func TestClaimAllPage(t *testing.T) {
 	if code, _, _ := f.get(c, "/m/"+url.PathEscape(f.member)+"/claim-all?token=0xnot"); code != http.StatusBadRequest {
 		t.Fatalf("bad token: %d", code)
 	}
+	// Once handed out, the batch supersedes the single claims: the member's page no longer offers their
+	// permits, only the batch, which is the same batch again; no second batch is made over them.
+	_, page, _ := f.get(c, "/m/"+url.PathEscape(f.member))
+	page = html.UnescapeString(page)
+	if !strings.Contains(page, "Claim status: in-batch") || !strings.Contains(page, "Show the batch claim") ||
+		strings.Contains(page, f.claims[0].Signature.String()) || strings.Contains(page, f.claims[1].Signature.String()) {
+		t.Fatalf("the member page after claim all still offers the single claims:\n%s", page)
+	}
+	var nonce struct {
+		Permit struct {
+			Nonce string `json:"nonce"`
+		} `json:"permit"`
+	}
+	if err := json.Unmarshal(b.Permit, &nonce.Permit); err != nil {
+		t.Fatal(err)
+	}
+	code, again, _ := f.get(c, "/m/"+url.PathEscape(f.member)+"/claim-all?token="+token+"&batch="+nonce.Permit.Nonce)
+	if code != http.StatusOK || !strings.Contains(html.UnescapeString(again), b.Signature.String()) {
+		t.Fatalf("the batch again: %d", code)
+	}
+	if code, _, _ := f.get(c, "/m/"+url.PathEscape(f.member)+"/claim-all?token="+token); code != http.StatusBadRequest {
+		t.Fatalf("a second batch over superseded claims: %d, want 400", code)
+	}
 }
 
 // TestWalletAndPublicPages: the wallet view needs no sign-in and shows that wallet's claims; a bad address
