@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/settle"
 )
@@ -321,11 +323,20 @@ func (s *Service) epochReputation(ctx context.Context, pol *policy.Policy, log *
 	if log.log != nil {
 		events = log.log.Through(log.Seq)
 	} else {
-		l, err := s.readLogThrough(ctx, log.Seq)
-		if err != nil {
-			return nil, err
+		// A streamed view holds no events: read what the snapshot reads (reputation.AsOf: events before
+		// the window, membership events before its end) of the log through log.Seq, in seq order.
+		err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+			if e.Seq > log.Seq {
+				return errStopScan
+			}
+			if e.Time.Before(win.Start) || (reputation.IsMembership(e.Kind) && e.Time.Before(win.End)) {
+				events = append(events, *e)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopScan) {
+			return nil, fmt.Errorf("close %s: read the event log for its reputation: %w", win.ID, err)
 		}
-		events = l.Events
 	}
 	er, err := score.NewEpochReputation(pol, events)
 	if err != nil {
