@@ -171,6 +171,10 @@ type Epoch struct {
 	// the events with seq ≤ LogSeq, and verify rebuilds it from those. 0 for epochs closed before it was
 	// recorded.
 	LogSeq int64 `json:"log_seq,omitempty"`
+	// ReputationHash commits to the members' raw EigenTrust trust this epoch was scored with
+	// (ReputationHash of EpochClose.Reputation), for programs whose policy weights by reputation; "" for
+	// the others and for epochs closed before it was recorded. Witnesses check the vector against it.
+	ReputationHash string `json:"reputation_hash,omitempty"`
 }
 
 // Allocation is one member's line of an epoch: the points behind it, the share of the pool, and how the
@@ -234,6 +238,9 @@ type EpochClose struct {
 	Allocations []Allocation
 	Postings    []*Posting
 	Verdicts    []Verdict
+	// Reputation is the committed reputation vector (Epoch.ReputationHash), stored with the epoch in
+	// the same transaction; empty when the epoch's program does not weigh by reputation.
+	Reputation []TrustValue
 }
 
 // PostingFilter selects postings. Zero values select everything.

@@ -1,6 +1,8 @@
 package reputation
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -31,7 +33,8 @@ type Snapshot struct {
 	Weights map[string]plaudit.Ratio // by member handle; nil for BasisNeutral
 	Members int                      // members known
 
-	ring map[string]int // member → 1 + index of the collusion ring found before At
+	ring  map[string]int       // member → 1 + index of the collusion ring found before At
+	trust []plaudit.TrustValue // raw EigenTrust trust by member id (BasisEigenTrust only)
 }
 
 // SameRing reports whether members a and b were found in one collusion ring before At: a like between them
@@ -78,6 +81,28 @@ func IsMembership(k plaudit.Kind) bool {
 // to use in settled points. With no interactions yet the pre-trusted members weigh up to 1 and the others the
 // neutral weight (Weight); with nobody to pre-trust the snapshot is neutral.
 func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, error) {
+	snap, prep, err := prepare(events, at, end)
+	if err != nil || prep == nil {
+		return snap, err
+	}
+	r, err := EigenTrust(prep.g, prep.p, params)
+	if err != nil {
+		return nil, err
+	}
+	snap.setTrust(r.IDs, r.Scores)
+	return snap, nil
+}
+
+// eigenInputs is what AsOf runs EigenTrust on: the discounted interaction graph and its pre-trust.
+type eigenInputs struct {
+	g *graph.Graph
+	p []float64
+}
+
+// prepare builds the snapshot of [at, end) up to EigenTrust: a neutral or pre-trust snapshot is complete
+// (and the inputs nil); otherwise it returns the graph and pre-trust to run EigenTrust on (or to check a
+// committed vector against).
+func prepare(events []plaudit.Event, at, end time.Time) (*Snapshot, *eigenInputs, error) {
 	known := make([]plaudit.Event, 0, len(events))
 	for i := range events {
 		if t := events[i].Time; t.Before(at) || (IsMembership(events[i].Kind) && t.Before(end)) {
@@ -89,11 +114,11 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 	seeds := DerivePretrust(known, dir, PretrustParams{At: at})
 	if len(seeds) == 0 {
 		snap.Basis = BasisNeutral
-		return snap, nil
+		return snap, nil, nil
 	}
 	g, err := graph.FromEvents(known, dir, graph.EventOptions{Until: at})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if g.Edges() == 0 {
 		top := 0.0
@@ -104,7 +129,7 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 		for id, w := range seeds {
 			snap.Weights[id] = relative(w, top)
 		}
-		return snap, nil
+		return snap, nil, nil
 	}
 	// A collusion ring's mutual engagement says nothing about merit: its edges are dropped (Discount), and
 	// its members lose the pre-trust their accounts' age gave them (a project member keeps theirs).
@@ -123,19 +148,98 @@ func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, 
 	}
 	if len(seeds) == 0 {
 		snap.Basis = BasisNeutral
-		return snap, nil
+		return snap, nil, nil
 	}
 	dg := Discount(g, rings, nil)
 	p, err := Pretrust(dg, seeds)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r, err := EigenTrust(dg, p, params)
+	return snap, &eigenInputs{g: dg, p: p}, nil
+}
+
+// setTrust completes an EigenTrust snapshot from the global trust of the graph's nodes.
+func (s *Snapshot) setTrust(ids []string, scores []float64) {
+	s.Basis, s.Weights = BasisEigenTrust, medianWeights(ids, scores)
+	s.trust = make([]plaudit.TrustValue, len(ids))
+	for i, id := range ids {
+		s.trust[i] = plaudit.TrustValue{Member: id, Bits: math.Float64bits(scores[i])}
+	}
+	plaudit.SortTrust(s.trust)
+}
+
+// Trust returns the raw EigenTrust global trust of the snapshot's members, by member id: the vector an
+// epoch commits to (plaudit.ReputationHash). It is empty for a neutral or pre-trust snapshot, which ran no
+// EigenTrust. The slice is the snapshot's: do not modify it.
+func (s *Snapshot) Trust() []plaudit.TrustValue { return s.trust }
+
+// Committed is the outcome of checking a committed reputation vector (AsOfCommitted).
+type Committed struct {
+	Snapshot  *Snapshot // weights from the committed vector; nil when it was not accepted
+	L1        float64   // L1 change of one EigenTrust iteration from the committed vector
+	Tolerance float64   // the largest L1 change accepted (below it)
+	OK        bool
+	Reason    string // why it was not accepted
+}
+
+// AsOfCommitted is AsOf for a committed vector: it builds the same trust graph and pre-trust from events,
+// but instead of running EigenTrust to convergence it accepts committed by one iteration (CheckFixedPoint,
+// OpenRank's check), and then takes the weights from committed. The committed vector must name exactly
+// the graph's nodes (none for a neutral or pre-trust snapshot); otherwise it is not accepted, with a reason
+// naming the first member that differs. A failure to build the graph is an error.
+func AsOfCommitted(events []plaudit.Event, at, end time.Time, params Params, committed []plaudit.TrustValue) (*Committed, error) {
+	res := &Committed{Tolerance: params.withDefaults().Tolerance}
+	snap, prep, err := prepare(events, at, end)
 	if err != nil {
 		return nil, err
 	}
-	snap.Basis, snap.Weights = BasisEigenTrust, medianWeights(r.IDs, r.Scores)
-	return snap, nil
+	if prep == nil {
+		if len(committed) > 0 {
+			res.Reason = fmt.Sprintf("the committed vector has %d members (first %s), but the events give a %s snapshot, which runs no EigenTrust", len(committed), committed[0].Member, snap.Basis)
+			return res, nil
+		}
+		res.Snapshot, res.OK = snap, true
+		return res, nil
+	}
+	m := NewMatrix(prep.g)
+	byID := make(map[string]float64, len(committed))
+	for _, v := range committed {
+		if _, dup := byID[v.Member]; dup {
+			res.Reason = fmt.Sprintf("member %s appears twice in the committed vector", v.Member)
+			return res, nil
+		}
+		byID[v.Member] = math.Float64frombits(v.Bits)
+	}
+	t := make([]float64, len(m.ids))
+	for i, id := range m.ids {
+		v, ok := byID[id]
+		if !ok {
+			res.Reason = fmt.Sprintf("member %s is in the trust graph but not in the committed vector", id)
+			return res, nil
+		}
+		t[i] = v
+	}
+	if len(committed) != len(m.ids) {
+		for _, v := range committed {
+			if _, ok := prep.g.Index(v.Member); !ok {
+				res.Reason = fmt.Sprintf("member %s is in the committed vector but not in the trust graph", v.Member)
+				return res, nil
+			}
+		}
+	}
+	l1, ok, err := CheckFixedPoint(m, prep.p, t, params)
+	if err != nil {
+		res.Reason = plaudit.ErrorMessage(err)
+		return res, nil
+	}
+	res.L1, res.OK = l1, ok
+	if !ok {
+		res.Reason = fmt.Sprintf("one EigenTrust iteration from the committed vector changes it by %.3g (L1), not below the tolerance %.3g", l1, res.Tolerance)
+		return res, nil
+	}
+	snap.setTrust(m.ids, t)
+	res.Snapshot = snap
+	return res, nil
 }
 
 // medianWeights scales scores so that the median of the positive ones weighs DefaultWeight (what every

@@ -106,7 +106,6 @@ func (m *Matrix) EigenTrust(p []float64, params Params) (*Result, error) {
 		return nil, err
 	}
 	a := params.Alpha
-	b := 1 - a
 
 	t := make([]float64, n)
 	next := make([]float64, n)
@@ -125,51 +124,8 @@ func (m *Matrix) EigenTrust(p []float64, params Params) (*Result, error) {
 
 	res := &Result{IDs: m.ids, Alpha: a, Tolerance: params.Tolerance}
 	for iter := 1; iter <= params.MaxIter; iter++ {
-		d := dangling
-		step := func(c int) {
-			lo, hi := parts[c][0], parts[c][1]
-			var delta, dang float64
-			for j := lo; j < hi; j++ {
-				var s float64
-				cs := m.c[m.off[j]:m.off[j+1]]
-				srcs := m.src[m.off[j]:m.off[j+1]]
-				srcs = srcs[:len(cs)]
-				for k, i := range srcs {
-					s += float64(cs[k] * t[i])
-				}
-				v := float64(b*(s+float64(d*pre[j]))) + float64(a*pre[j])
-				next[j] = v
-				delta += math.Abs(v - t[j])
-				if m.dangling[j] {
-					dang += v
-				}
-			}
-			deltas[c], danglingParts[c] = delta, dang
-		}
-		if workers <= 1 {
-			for c := range parts {
-				step(c)
-			}
-		} else {
-			var wg sync.WaitGroup
-			var nextChunk atomic.Int64
-			for w := 0; w < workers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for c := int(nextChunk.Add(1) - 1); c < len(parts); c = int(nextChunk.Add(1) - 1) {
-						step(c)
-					}
-				}()
-			}
-			wg.Wait()
-		}
 		var delta float64
-		dangling = 0
-		for c := range parts {
-			delta += deltas[c]
-			dangling += danglingParts[c]
-		}
+		delta, dangling = m.step(next, t, pre, dangling, a, parts, deltas, danglingParts, workers)
 		t, next = next, t
 		res.Iterations, res.Delta = iter, delta
 		if delta < params.Tolerance {
@@ -179,6 +135,104 @@ func (m *Matrix) EigenTrust(p []float64, params Params) (*Result, error) {
 	}
 	return nil, fmt.Errorf("%w: L1 change %.3g after %d iterations, tolerance %.3g (alpha %v)", ErrNotConverged, res.Delta, res.Iterations, params.Tolerance, a)
 }
+
+// step runs one EigenTrust iteration: next = (1−a)·(Cᵀ·t + dangling·pre) + a·pre, where dangling is the
+// trust t gives to dangling nodes (their rows of C are pre). It returns the L1 change ‖next − t‖₁ and the
+// trust next gives to dangling nodes. deltas and danglingParts are scratch space, one entry per part; the
+// sums run in the fixed order the package comment describes, so the result does not depend on workers.
+func (m *Matrix) step(next, t, pre []float64, dangling, a float64, parts [][2]int, deltas, danglingParts []float64, workers int) (delta, nextDangling float64) {
+	b := 1 - a
+	d := dangling
+	one := func(c int) {
+		lo, hi := parts[c][0], parts[c][1]
+		var delta, dang float64
+		for j := lo; j < hi; j++ {
+			var s float64
+			cs := m.c[m.off[j]:m.off[j+1]]
+			srcs := m.src[m.off[j]:m.off[j+1]]
+			srcs = srcs[:len(cs)]
+			for k, i := range srcs {
+				s += float64(cs[k] * t[i])
+			}
+			v := float64(b*(s+float64(d*pre[j]))) + float64(a*pre[j])
+			next[j] = v
+			delta += math.Abs(v - t[j])
+			if m.dangling[j] {
+				dang += v
+			}
+		}
+		deltas[c], danglingParts[c] = delta, dang
+	}
+	if workers <= 1 {
+		for c := range parts {
+			one(c)
+		}
+	} else {
+		var wg sync.WaitGroup
+		var nextChunk atomic.Int64
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := int(nextChunk.Add(1) - 1); c < len(parts); c = int(nextChunk.Add(1) - 1) {
+					one(c)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for c := range parts {
+		delta += deltas[c]
+		nextDangling += danglingParts[c]
+	}
+	return delta, nextDangling
+}
+
+// CheckFixedPoint checks a claimed EigenTrust result t over m from pre-trust p without recomputing it, the
+// way OpenRank's verifiers do: it runs one iteration from t and accepts t when the L1 change is below the
+// tolerance the iterations stop at (params.Tolerance, DefaultTolerance by default). A vector EigenTrust
+// returned passes, since its last iteration changed it by less than that; the distance of an accepted t to
+// the true fixed point is then at most l1·(1−a)/a. It returns the L1 change and whether t is accepted; t
+// must have one entry per node of m, in m's node order, and bad inputs (lengths, pre-trust, alpha) are
+// rejected as EigenTrust rejects them, with ok false.
+func CheckFixedPoint(m *Matrix, p, t []float64, params Params) (l1 float64, ok bool, err error) {
+	params = params.withDefaults()
+	n := len(m.dangling)
+	switch {
+	case n == 0:
+		return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: empty graph")
+	case len(p) != n:
+		return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: pre-trust has %d entries for %d nodes", len(p), n)
+	case len(t) != n:
+		return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: the vector has %d entries for %d nodes", len(t), n)
+	case !(params.Alpha >= 0 && params.Alpha <= 1):
+		return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: alpha %v out of range [0, 1]", params.Alpha)
+	case !(params.Tolerance > 0):
+		return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: tolerance %v must be positive", params.Tolerance)
+	}
+	for i, v := range t {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return 0, false, plaudit.Errorf(plaudit.EINVALID, "eigentrust check: trust of %q is %v: must be a finite number ≥ 0", m.ids[i], v)
+		}
+	}
+	pre, err := normalise(m.ids, p)
+	if err != nil {
+		return 0, false, err
+	}
+	var dangling float64
+	for i, d := range m.dangling {
+		if d {
+			dangling += t[i]
+		}
+	}
+	parts := m.partition()
+	next := make([]float64, n)
+	l1, _ = m.step(next, t, pre, dangling, params.Alpha, parts, make([]float64, len(parts)), make([]float64, len(parts)), min(runtime.GOMAXPROCS(0), len(parts)))
+	return l1, l1 < params.Tolerance, nil
+}
+
+// IDs returns the node ids of m, in the order of its vectors.
+func (m *Matrix) IDs() []string { return m.ids }
 
 // normalise checks pre-trust and scales it to sum to 1.
 func normalise(ids []string, p []float64) ([]float64, error) {

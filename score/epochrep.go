@@ -7,8 +7,34 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/score/cast"
+	"github.com/plaudit/plaudit/score/poe"
+	"github.com/plaudit/plaudit/score/tiered"
 	"github.com/plaudit/plaudit/settle"
 )
+
+// UsesReputation reports whether scoring under p weighs by the epoch reputation's EigenTrust weights: a
+// tiered or cast scorer with reputation on, or a poe scorer with a positive reputation weight. Epochs of
+// such a policy commit to their reputation vector (plaudit.Epoch.ReputationHash); the others do not.
+func UsesReputation(p *policy.Policy) bool {
+	for i := range p.Scorers {
+		switch x := p.Scorers[i].Params.(type) {
+		case *tiered.Params:
+			if x.Reputation {
+				return true
+			}
+		case *cast.Params:
+			if x.Reputation {
+				return true
+			}
+		case *poe.Params:
+			if x.ReputationWeight > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // EpochReputation is the reputation scoring reads: for an event in a given epoch of the policy's program
 // (weekly by default), each member's EigenTrust weight computed (reputation.AsOf) from the events strictly
@@ -103,6 +129,14 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 	}
 	r.snaps[key] = s
 	return s, nil
+}
+
+// Preset makes snap the snapshot of the epoch starting at start, instead of computing it: a rebuild scores
+// with the reputation vector an epoch committed to, once it has been accepted
+// (reputation.AsOfCommitted). Like a computed snapshot, Add drops it when an event would change it.
+func (r *EpochReputation) Preset(start time.Time, snap *reputation.Snapshot) {
+	r.snaps[start.UnixNano()] = snap
+	r.cur = nil
 }
 
 // Add extends the stream with e. A snapshot that e would have changed — e is earlier than its epoch, or a

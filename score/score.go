@@ -13,9 +13,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
 )
 
 // ReputationFunc gives a member's reputation, 0 to 1. When the engine is given none it reads the epoch
@@ -252,6 +254,17 @@ func RunProgress(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, p
 // that come after them, each scored seeing only what came before it, without replaying the whole stream
 // one event at a time (which costs a conversation a rescore per comment).
 func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int)) ([]plaudit.Score, *Engine, error) {
+	return runEngine(p, events, rep, progress, nil)
+}
+
+// RunPreset is Run with the epoch reputation's snapshot of the epoch starting at start given (Preset)
+// instead of computed: how a rebuild scores with an epoch's accepted, committed reputation vector.
+func RunPreset(p *policy.Policy, events []plaudit.Event, start time.Time, snap *reputation.Snapshot) ([]plaudit.Score, error) {
+	scores, _, err := runEngine(p, events, nil, nil, func(er *EpochReputation) { er.Preset(start, snap) })
+	return scores, err
+}
+
+func runEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int), preset func(*EpochReputation)) ([]plaudit.Score, *Engine, error) {
 	dir := plaudit.BuildDirectory(events)
 	en, err := New(p, dir, rep)
 	if err != nil {
@@ -259,6 +272,9 @@ func RunEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, pro
 	}
 	if en.epochs != nil {
 		en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
+		if preset != nil {
+			preset(en.epochs)
+		}
 	}
 	for i := range events {
 		en.Observe(&events[i])

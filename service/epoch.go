@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -284,6 +287,13 @@ func (s *Service) closeOne(ctx context.Context, pol *policy.Policy, prog *settle
 		}
 		return nil
 	}
+	if score.UsesReputation(pol) {
+		rc, err := s.epochReputation(ctx, pol, log, win)
+		if err != nil {
+			return nil, err
+		}
+		sr.Reputation = rc
+	}
 	res, already, err := s.settleAndClose(ctx, sr, operator(req.Operator), now)
 	if err != nil {
 		return nil, err
@@ -296,6 +306,48 @@ func (s *Service) closeOne(ctx context.Context, pol *policy.Policy, prog *settle
 	ce.Result, ce.Epoch = res, res.Epoch
 	s.log.Info("closed epoch", "epoch", win.ID, "members", res.Epoch.Members, "events", res.Epoch.Events, "verdicts", len(vs), "log_seq", log.Seq)
 	return ce, nil
+}
+
+// repCommit is an epoch's reputation commitment: the raw trust vector and its hash.
+type repCommit struct {
+	hash  string
+	trust []plaudit.TrustValue
+}
+
+// epochReputation computes the reputation vector that win's scores were weighed with — the epoch
+// reputation's snapshot of win over the log through log.Seq, as the whole-history scoring computes it — and
+// its commitment (plaudit.ReputationHash). A snapshot that ran no EigenTrust (neutral or pre-trust) commits
+// to the empty vector.
+func (s *Service) epochReputation(ctx context.Context, pol *policy.Policy, log *logView, win settle.Window) (*repCommit, error) {
+	var events []plaudit.Event
+	if log.log != nil {
+		events = log.log.Through(log.Seq)
+	} else {
+		// A streamed view holds no events: read what the snapshot reads (reputation.AsOf: events before
+		// the window, membership events before its end) of the log through log.Seq, in seq order.
+		err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
+			if e.Seq > log.Seq {
+				return errStopScan
+			}
+			if e.Time.Before(win.Start) || (reputation.IsMembership(e.Kind) && e.Time.Before(win.End)) {
+				events = append(events, *e)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopScan) {
+			return nil, fmt.Errorf("close %s: read the event log for its reputation: %w", win.ID, err)
+		}
+	}
+	er, err := score.NewEpochReputation(pol, events)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := er.Snapshot(win.Start, win.End)
+	if err != nil {
+		return nil, fmt.Errorf("close %s: %w", win.ID, err)
+	}
+	trust := snap.Trust()
+	return &repCommit{hash: plaudit.ReputationHash(trust), trust: trust}, nil
 }
 
 func operator(name string) string {
@@ -413,6 +465,9 @@ type SettleRequest struct {
 	PoolIn   *big.Int
 	CarryIn  map[string]*big.Int
 	NoLedger bool
+	// Reputation, when not nil, is the epoch's reputation commitment (epochReputation), stored with the
+	// close.
+	Reputation *repCommit
 }
 
 // Settle computes an epoch: the split of the given scores with carries from the ledger (or given), and the
@@ -466,8 +521,12 @@ func (s *Service) settleAndClose(ctx context.Context, r *SettleRequest, by strin
 		return nil, false, err
 	}
 	res.Epoch.ClosedAt, res.Epoch.ClosedBy = now.UTC(), by
+	var trust []plaudit.TrustValue
+	if r.Reputation != nil {
+		res.Epoch.ReputationHash, trust = r.Reputation.hash, r.Reputation.trust
+	}
 	// The verdicts are recorded in the close's own transaction, so that verify finds them.
-	err = s.store.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: res.Epoch, Allocations: res.Allocations, Postings: res.Postings, Verdicts: r.Verdicts})
+	err = s.store.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: res.Epoch, Allocations: res.Allocations, Postings: res.Postings, Verdicts: r.Verdicts, Reputation: trust})
 	if plaudit.ErrorCode(err) == plaudit.ECONFLICT && strings.HasSuffix(plaudit.ErrorMessage(err), "already closed") {
 		return nil, true, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"math/big"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/settle"
 )
@@ -33,6 +34,9 @@ type EpochInputs struct {
 	Verdicts    []plaudit.Verdict     `json:"verdicts"`
 	Policy      *plaudit.PolicyRecord `json:"policy"`
 	Events      []plaudit.Event       `json:"-"` // written and read by WriteJSON and ReadEpochInputs
+	// Reputation is the reputation vector the epoch committed to (Epoch.ReputationHash), by member id;
+	// empty when it committed to none. The rebuild checks it instead of recomputing EigenTrust.
+	Reputation []plaudit.TrustValue `json:"reputation,omitempty"`
 
 	local bool // read from this service's store: the first difference may name stored scores
 }
@@ -87,7 +91,17 @@ func (s *Service) epochInputs(ctx context.Context, id string, verdicts []plaudit
 	if ep.LogSeq > log.Seq {
 		return nil, plaudit.Errorf(plaudit.ECONFLICT, "verify %s: it was closed from the log through seq %d, but the log read holds only %d", ep.ID, ep.LogSeq, log.Seq)
 	}
-	return &EpochInputs{Epoch: ep, Allocations: stored, Verdicts: verdicts, Policy: rec, Events: log.Through(ep.LogSeq), local: true}, nil
+	var trust []plaudit.TrustValue
+	if ep.ReputationHash != "" {
+		rs, ok := s.store.(plaudit.EpochReputationStore)
+		if !ok {
+			return nil, plaudit.Errorf(plaudit.EINTERNAL, "verify %s: it committed to a reputation vector, but this store (%T) keeps none", ep.ID, s.store)
+		}
+		if trust, err = rs.EpochReputation(ctx, ep.ID); err != nil {
+			return nil, fmt.Errorf("verify %s: %w", ep.ID, err)
+		}
+	}
+	return &EpochInputs{Epoch: ep, Allocations: stored, Verdicts: verdicts, Policy: rec, Events: log.Through(ep.LogSeq), Reputation: trust, local: true}, nil
 }
 
 // RebuildEpoch rebuilds the epoch of in from its events and policy and compares it with in's record and
@@ -126,7 +140,18 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	if d := nativeSignatureDifference(pol.Program.Witnesses, ep, in.Events); d.line != "" {
 		return differs(d)
 	}
-	scores, _, err := score.Run(pol, in.Events, nil)
+	var scores []plaudit.Score
+	if ep.ReputationHash != "" || len(in.Reputation) > 0 {
+		// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration)
+		// and score with it instead of recomputing EigenTrust for this epoch.
+		snap, d := checkReputation(ep, in)
+		if d.line != "" {
+			return differs(d)
+		}
+		scores, err = score.RunPreset(pol, in.Events, ep.Start, snap)
+	} else {
+		scores, _, err = score.Run(pol, in.Events, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: rescore: %w", ep.ID, err)
 	}
@@ -169,6 +194,28 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	}
 	res.OK, res.Line = true, fmt.Sprintf("verified %s %s", ep.ID, root)
 	return res, nil
+}
+
+// checkReputation checks the reputation vector in commits to: that it hashes to the epoch's
+// ReputationHash, and that one EigenTrust iteration from it, over the trust graph and pre-trust of the
+// epoch's events, changes it by less than the tolerance EigenTrust stops at (reputation.AsOfCommitted). It
+// returns the snapshot to score the epoch with, or the difference, which names "reputation" (and the L1
+// change when the vector is not a fixed point).
+func checkReputation(ep *plaudit.Epoch, in *EpochInputs) (*reputation.Snapshot, diff) {
+	h := plaudit.ReputationHash(in.Reputation)
+	if h != ep.ReputationHash {
+		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: the committed vector (%d members) hashes to %s, not the epoch's reputation hash %q", ep.ID, len(in.Reputation), h, ep.ReputationHash),
+			field: "reputation", stored: ep.ReputationHash, rebuilt: h}
+	}
+	c, err := reputation.AsOfCommitted(in.Events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
+	if err != nil {
+		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: cannot rebuild the trust graph: %s", ep.ID, plaudit.ErrorMessage(err)), field: "reputation", stored: ep.ReputationHash, rebuilt: "error"}
+	}
+	if !c.OK {
+		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: the committed vector is not EigenTrust's fixed point: L1 distance %.3g after one iteration (tolerance %.3g): %s", ep.ID, c.L1, c.Tolerance, c.Reason),
+			field: "reputation", stored: ep.ReputationHash, rebuilt: fmt.Sprintf("L1 %.3g", c.L1)}
+	}
+	return c.Snapshot, diff{}
 }
 
 // diff is the first difference between a stored epoch and its rebuild.

@@ -45,6 +45,8 @@ func TestReadEpochInputs(t *testing.T) {
 func FuzzReadEpochInputs(f *testing.F) {
 	f.Add([]byte(inputsSeed))
 	f.Add([]byte("{}\n"))
+	// With a committed reputation vector (the epoch's reputation_hash and the trust values' float64 bits).
+	f.Add([]byte(strings.Replace(inputsSeed, `"log_seq":2}`, `"log_seq":2,"reputation_hash":"00"},"reputation":[{"member":"a","trust_bits":4602678819172646912},{"member":"b","trust_bits":18446744073709551615}]`, 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := service.ReadEpochInputs(bytes.NewReader(b))
 		if err != nil {

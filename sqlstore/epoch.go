@@ -76,6 +76,9 @@ func (db *DB) CloseEpoch(ctx context.Context, c *plaudit.EpochClose) error {
 		if err := db.insertVerdicts(ctx, tx, ep.ID, c.Verdicts); err != nil {
 			return err
 		}
+		if err := db.insertReputation(ctx, tx, ep, c.Reputation); err != nil {
+			return err
+		}
 		return db.insertEpoch(ctx, tx, ep)
 	})
 	if err != nil {
@@ -211,14 +214,63 @@ func (db *DB) insertVerdicts(ctx context.Context, tx *sql.Tx, epoch string, vs [
 	return nil
 }
 
-const epochColumns = "id, program, start_ns, end_ns, policy_hash, token, decimals, pool, pool_carry_in, shares, carried_in, paid, fees, carried_out, unspent, unspent_to, eng, members, events, excluded, digest, root, closed_ns, closed_by, log_seq"
+// insertReputation stores the epoch's committed reputation vector, after checking that it hashes to the
+// epoch's ReputationHash (an epoch without a hash has no vector).
+func (db *DB) insertReputation(ctx context.Context, tx *sql.Tx, ep *plaudit.Epoch, vs []plaudit.TrustValue) error {
+	if ep.ReputationHash == "" {
+		if len(vs) > 0 {
+			return plaudit.Errorf(plaudit.EINVALID, "close epoch %s: a reputation vector of %d members without its hash", ep.ID, len(vs))
+		}
+		return nil
+	}
+	if h := plaudit.ReputationHash(vs); h != ep.ReputationHash {
+		return plaudit.Errorf(plaudit.EINVALID, "close epoch %s: the reputation vector hashes to %s, not the epoch's %s", ep.ID, h, ep.ReputationHash)
+	}
+	err := db.chunkExec(ctx, tx, len(vs), allocChunk,
+		func(rows int) string {
+			return "INSERT INTO epoch_reputation (epoch, member, trust_bits) VALUES " + valuesList(rows, 3)
+		},
+		func(args []any, i int) []any { return append(args, ep.ID, vs[i].Member, int64(vs[i].Bits)) })
+	if err != nil {
+		return fmt.Errorf("close epoch %s: insert its reputation vector: %w", ep.ID, err)
+	}
+	return nil
+}
+
+// EpochReputation returns the committed reputation vector of epoch, by member id. See
+// plaudit.EpochReputationStore.
+func (db *DB) EpochReputation(ctx context.Context, epoch string) ([]plaudit.TrustValue, error) {
+	rows, err := db.db.QueryContext(ctx, db.Rebind("SELECT member, trust_bits FROM epoch_reputation WHERE epoch = ? ORDER BY member"), epoch)
+	if err != nil {
+		return nil, fmt.Errorf("read the reputation vector of %s: %w", epoch, err)
+	}
+	defer rows.Close()
+	var out []plaudit.TrustValue
+	for rows.Next() {
+		var v plaudit.TrustValue
+		var bits int64
+		if err := rows.Scan(&v.Member, &bits); err != nil {
+			return nil, fmt.Errorf("read the reputation vector of %s: %w", epoch, err)
+		}
+		v.Bits = uint64(bits)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the reputation vector of %s: %w", epoch, err)
+	}
+	// Member ids sort by bytes in Go; the database's collation may differ, so sort here.
+	plaudit.SortTrust(out)
+	return out, nil
+}
+
+const epochColumns = "id, program, start_ns, end_ns, policy_hash, token, decimals, pool, pool_carry_in, shares, carried_in, paid, fees, carried_out, unspent, unspent_to, eng, members, events, excluded, digest, root, closed_ns, closed_by, log_seq, reputation_hash"
 
 func (db *DB) insertEpoch(ctx context.Context, tx *sql.Tx, ep *plaudit.Epoch) error {
-	_, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epochs ("+epochColumns+") VALUES (?"+strings.Repeat(", ?", 24)+")"),
+	_, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epochs ("+epochColumns+") VALUES (?"+strings.Repeat(", ?", 25)+")"),
 		ep.ID, ep.Program, ep.Start.UnixNano(), ep.End.UnixNano(), ep.PolicyHash, ep.Token, ep.Decimals,
 		amountText(ep.Pool), amountText(ep.PoolCarryIn), amountText(ep.Shares), amountText(ep.CarriedIn), amountText(ep.Paid),
 		amountText(ep.Fees), amountText(ep.CarriedOut), amountText(ep.Unspent), ep.UnspentTo, amountText(ep.ENG),
-		ep.Members, ep.Events, ep.Excluded, ep.Digest, ep.Root, ep.ClosedAt.UnixNano(), ep.ClosedBy, ep.LogSeq)
+		ep.Members, ep.Events, ep.Excluded, ep.Digest, ep.Root, ep.ClosedAt.UnixNano(), ep.ClosedBy, ep.LogSeq, ep.ReputationHash)
 	if err != nil {
 		return fmt.Errorf("insert epoch %s: %w", ep.ID, err)
 	}
@@ -258,7 +310,7 @@ func (db *DB) queryEpochs(ctx context.Context, q string, args ...any) ([]*plaudi
 		var amts [11]string
 		if err := rows.Scan(&ep.ID, &ep.Program, &startNS, &endNS, &ep.PolicyHash, &ep.Token, &ep.Decimals,
 			&amts[0], &amts[1], &amts[2], &amts[3], &amts[4], &amts[5], &amts[6], &amts[7], &ep.UnspentTo, &amts[8],
-			&ep.Members, &ep.Events, &ep.Excluded, &ep.Digest, &ep.Root, &closedNS, &ep.ClosedBy, &ep.LogSeq); err != nil {
+			&ep.Members, &ep.Events, &ep.Excluded, &ep.Digest, &ep.Root, &closedNS, &ep.ClosedBy, &ep.LogSeq, &ep.ReputationHash); err != nil {
 			return nil, fmt.Errorf("read epochs: %w", err)
 		}
 		ep.Start, ep.End, ep.ClosedAt = time.Unix(0, startNS).UTC(), time.Unix(0, endNS).UTC(), time.Unix(0, closedNS).UTC()

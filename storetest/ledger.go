@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"strings"
@@ -19,6 +20,7 @@ func init() { register(30, "Ledger", testLedger) }
 
 func testLedger(t *testing.T, open Opener) {
 	t.Run("CloseEpochRoundTrip", func(t *testing.T) { testCloseEpochRoundTrip(t, open(t)) })
+	t.Run("EpochReputation", func(t *testing.T) { testEpochReputation(t, open(t)) })
 	t.Run("CloseEpochTwice", func(t *testing.T) { testCloseEpochTwice(t, open(t)) })
 	t.Run("CloseEpochCarries", func(t *testing.T) { testCloseEpochCarries(t, open(t)) })
 	t.Run("CloseEpochAtomic", func(t *testing.T) { testCloseEpochAtomic(t, open(t)) })
@@ -102,6 +104,62 @@ func balanceMap(t *testing.T, s plaudit.Store) map[string]string {
 		out[b.Account+" "+b.Asset] = b.Amount.String()
 	}
 	return out
+}
+
+// testEpochReputation: an epoch closed with a reputation vector keeps its hash and the vector bit for bit (by
+// member id); a vector that does not hash to the epoch's hash, or one without a hash, is refused and nothing
+// is written; an epoch without one reads back no hash and no vector.
+func testEpochReputation(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	rs, ok := s.(plaudit.EpochReputationStore)
+	if !ok {
+		t.Fatalf("%T does not keep epochs' reputation vectors", s)
+	}
+	vec := []plaudit.TrustValue{{Member: "bob", Bits: math.Float64bits(0.25)}, {Member: "alice", Bits: math.Float64bits(0.75)}, {Member: "proj", Bits: math.Float64bits(1e-300)}}
+	c := settleWeek(t, s, ledgerProgram(), 0, weekScores())
+	c.Epoch.ReputationHash, c.Reputation = plaudit.ReputationHash(vec), vec
+	bad := *c.Epoch
+	bad.ReputationHash = plaudit.ReputationHash(vec[1:])
+	if err := s.CloseEpoch(ctx, &plaudit.EpochClose{Epoch: &bad, Allocations: c.Allocations, Postings: c.Postings, Verdicts: c.Verdicts, Reputation: vec}); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("a vector that does not hash to the epoch's hash: %v", err)
+	}
+	if _, err := s.Epoch(ctx, c.Epoch.ID); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("the refused close wrote the epoch: %v", err)
+	}
+	if err := s.CloseEpoch(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := s.Epoch(ctx, c.Epoch.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.ReputationHash != plaudit.ReputationHash(vec) {
+		t.Fatalf("hash %q, want %q", ep.ReputationHash, plaudit.ReputationHash(vec))
+	}
+	got, err := rs.EpochReputation(ctx, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]plaudit.TrustValue(nil), vec...)
+	plaudit.SortTrust(want)
+	if mustJSON(t, got) != mustJSON(t, want) {
+		t.Fatalf("vector %+v, want %+v", got, want)
+	}
+	next := settleWeek(t, s, ledgerProgram(), 1, weekScores())
+	next.Reputation = vec
+	if err := s.CloseEpoch(ctx, next); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("a vector without a hash: %v", err)
+	}
+	next.Reputation = nil
+	if err := s.CloseEpoch(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if ep, err := s.Epoch(ctx, next.Epoch.ID); err != nil || ep.ReputationHash != "" {
+		t.Fatalf("an epoch without reputation: %+v %v", ep, err)
+	}
+	if got, err := rs.EpochReputation(ctx, next.Epoch.ID); err != nil || len(got) != 0 {
+		t.Fatalf("an epoch without reputation has a vector %v %v", got, err)
+	}
 }
 
 func testCloseEpochRoundTrip(t *testing.T, s plaudit.Store) {
