@@ -137,14 +137,25 @@ func encodeConversationParams(params any) (*yaml.Node, error) {
 }
 
 // conversationScorer adapts package conversation, which scores whole GitHub conversations at once: it
-// collects the GitHub events it observes, scores them all when first asked (again when more arrived), and
-// hands each event its scores. Task rewards go to assignees, found through the directory.
+// collects the GitHub events it observes by conversation (thread), scores the conversations that changed
+// when next asked, and hands each event its scores. A conversation's scores depend on its own events only,
+// so a new comment rescores its conversation, not every conversation of the log (which made streaming
+// quadratic in the log's GitHub events). Task rewards go to assignees, found through the directory.
 type conversationScorer struct {
-	cfg    *conversation.Config
-	events []plaudit.Event
-	scores map[string][]plaudit.Score // by event key
-	dirty  bool
-	err    error
+	cfg     *conversation.Config
+	threads map[string][]plaudit.Event // by thread id (the issue's or pull request's id), in log order
+	dirty   map[string]bool            // the threads that changed since they were last scored
+	scores  map[string][]plaudit.Score // by event key
+	err     error
+}
+
+// conversationThread is the conversation an event belongs to: an issue or pull request is its own, a
+// comment, review or relevance rating belongs to its target's.
+func conversationThread(e *plaudit.Event) string {
+	if e.Kind == "issue" || e.Kind == "pull_request" {
+		return e.ExternalID
+	}
+	return e.Target
 }
 
 // Observe collects the GitHub conversation events.
@@ -155,24 +166,41 @@ func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 	switch e.Kind {
 	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview, plaudit.KindRelevance:
 		// Relevance events are the conversations' recorded ratings: scoring replays them.
-		s.events = append(s.events, *e)
-		s.dirty = true
+		if s.threads == nil {
+			s.threads, s.dirty = map[string][]plaudit.Event{}, map[string]bool{}
+		}
+		id := conversationThread(e)
+		s.threads[id] = append(s.threads[id], *e)
+		s.dirty[id] = true
 	}
 }
 
-// Score returns e's conversation scores, scoring every collected conversation first when events arrived
-// since the last time.
+// Score returns e's conversation scores, scoring the conversations that changed first.
 func (s *conversationScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Score {
-	if s.dirty || s.scores == nil {
-		s.dirty = false
+	if s.scores == nil {
 		s.scores = map[string][]plaudit.Score{}
+	}
+	if len(s.dirty) > 0 {
+		ids := make([]string, 0, len(s.dirty))
+		for id := range s.dirty {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		var events []plaudit.Event
+		for _, id := range ids {
+			for i := range s.threads[id] {
+				delete(s.scores, s.threads[id][i].Key())
+			}
+			events = append(events, s.threads[id]...)
+		}
+		clear(s.dirty)
 		member := func(login string) string {
 			if m := ctx.Dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
 				return m
 			}
 			return "github:" + login
 		}
-		all, err := s.cfg.ScoreEvents(context.Background(), s.events, conversation.EventOptions{Member: member})
+		all, err := s.cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: member})
 		if err != nil {
 			s.err = fmt.Errorf("conversation: %w", err)
 			return nil

@@ -11,7 +11,9 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -97,4 +99,50 @@ func BenchmarkAppendDuringRescore(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStreamedCatchUp is what a bus worker does: after a whole-history score of half a generated
+// community (2,000 members, 7 days) under the default preset, the other half arrives in batches of 500
+// events, each followed by a streaming catch-up. It reports the streamed events per second.
+//
+//	go test ./service -run '^$' -bench StreamedCatchUp -benchtime 1x -count 3
+func BenchmarkStreamedCatchUp(b *testing.B) {
+	ctx := context.Background()
+	var events []plaudit.Event
+	if _, err := gen.Generate(gen.Config{Members: 2000, Days: 7, Seed: 5}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	src, err := policy.PresetSource("default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	half := len(events) / 2
+	var streamed time.Duration
+	for range b.N {
+		st, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("bench-%d.db", time.Now().UnixNano())))
+		if err != nil {
+			b.Fatal(err)
+		}
+		appendAll(b, st, events[:half])
+		svc := service.New(st, service.Options{Now: func() time.Time { return testNow }, Streaming: true})
+		if _, err := svc.ActivatePolicy(ctx, src, "preset:default", "bench"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := svc.CatchUp(ctx); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for lo := half; lo < len(events); lo += 500 {
+			appendAll(b, st, events[lo:min(lo+500, len(events))])
+			if _, err := svc.CatchUp(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		streamed += time.Since(start)
+		st.Close()
+	}
+	b.ReportMetric(float64(len(events)-half)*float64(b.N)/streamed.Seconds(), "events/s")
 }
