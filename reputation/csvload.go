@@ -210,6 +210,27 @@ func parseChunk(data []byte, csv bool) (*edgeChunk, error) {
 func parseStrings(data []byte, csv bool) (*edgeChunk, error) {
 	est := len(data)/24 + 1
 	c := &edgeChunk{data: data, csv: csv, index: make(map[string]int32, est/8), src: make([]int32, 0, est), dst: make([]int32, 0, est), w: make([]float64, 0, est)}
+	err := eachEdge(data, csv, func(src, dst []byte, w float64) error {
+		for _, id := range [2][]byte{src, dst} {
+			if len(id) == 0 || len(id) > plaudit.MaxIDLen || !utf8.Valid(id) {
+				return errSlowPath
+			}
+		}
+		c.src = append(c.src, c.intern(src))
+		c.dst = append(c.dst, c.intern(dst))
+		c.w = append(c.w, w)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// eachEdge calls fn with the ids and weight of each edge line of data (whole lines), skipping blank and
+// comment lines, and stops at the first error fn returns. A line the serial reader refuses (too long, not
+// two or three fields, a bad weight) is errSlowPath.
+func eachEdge(data []byte, csv bool, fn func(src, dst []byte, w float64) error) error {
 	var f [4][]byte
 	for pos := 0; pos < len(data); {
 		end := bytes.IndexByte(data[pos:], '\n')
@@ -219,7 +240,7 @@ func parseStrings(data []byte, csv bool) (*edgeChunk, error) {
 			end += pos
 		}
 		if end-pos > maxLine {
-			return nil, errSlowPath
+			return errSlowPath
 		}
 		line := bytes.TrimSpace(data[pos:end])
 		pos = end + 1
@@ -228,26 +249,21 @@ func parseStrings(data []byte, csv bool) (*edgeChunk, error) {
 		}
 		n := splitFields(line, csv, &f)
 		if n != 2 && n != 3 {
-			return nil, errSlowPath
+			return errSlowPath
 		}
 		w := 1.0
 		if n == 3 {
 			v, ok := parseWeight(f[2])
 			if !ok {
-				return nil, errSlowPath
+				return errSlowPath
 			}
 			w = v
 		}
-		for k := range 2 {
-			if len(f[k]) == 0 || len(f[k]) > plaudit.MaxIDLen || !utf8.Valid(f[k]) {
-				return nil, errSlowPath
-			}
+		if err := fn(f[0], f[1], w); err != nil {
+			return err
 		}
-		c.src = append(c.src, c.intern(f[0]))
-		c.dst = append(c.dst, c.intern(f[1]))
-		c.w = append(c.w, w)
 	}
-	return c, nil
+	return nil
 }
 
 // parseWeight parses an edge's weight as graph's reader does (a finite number ≥ 0; one too large for a

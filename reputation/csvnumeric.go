@@ -1,7 +1,7 @@
 package reputation
 
 import (
-	"bytes"
+	"errors"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -62,49 +62,32 @@ func (n *numChunk) note(b []byte, v uint64) {
 	n.max = max(n.max, v)
 }
 
+// errNotNumbers stops parseNumbers at the first id that is not a number.
+var errNotNumbers = errors.New("an id is not a number")
+
 // parseNumbers parses whole lines of edges whose ids are all numbers; it returns nil (and no error) at
 // the first id that is not, and errSlowPath for a line the serial reader refuses.
 func parseNumbers(data []byte, csv bool) (*edgeChunk, error) {
 	est := len(data)/16 + 1
 	n := &numChunk{src: make([]uint64, 0, est), dst: make([]uint64, 0, est), w: make([]float64, 0, est)}
-	var f [4][]byte
-	for pos := 0; pos < len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += pos
-		}
-		if end-pos > maxLine {
-			return nil, errSlowPath
-		}
-		line := bytes.TrimSpace(data[pos:end])
-		pos = end + 1
-		if len(line) == 0 || line[0] == '#' || line[0] == '%' {
-			continue
-		}
-		k := splitFields(line, csv, &f)
-		if k != 2 && k != 3 {
-			return nil, errSlowPath
-		}
-		s, ok1 := idNumber(f[0])
-		d, ok2 := idNumber(f[1])
+	err := eachEdge(data, csv, func(src, dst []byte, w float64) error {
+		s, ok1 := idNumber(src)
+		d, ok2 := idNumber(dst)
 		if !ok1 || !ok2 {
-			return nil, nil
+			return errNotNumbers
 		}
-		w := 1.0
-		if k == 3 {
-			v, ok := parseWeight(f[2])
-			if !ok {
-				return nil, errSlowPath
-			}
-			w = v
-		}
-		n.note(f[0], s)
-		n.note(f[1], d)
+		n.note(src, s)
+		n.note(dst, d)
 		n.src = append(n.src, s)
 		n.dst = append(n.dst, d)
 		n.w = append(n.w, w)
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNotNumbers):
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
 	return &edgeChunk{data: data, csv: csv, num: n}, nil
 }
