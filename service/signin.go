@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -237,27 +236,8 @@ func (s *Service) PortalSessionOf(ctx context.Context, token string) (*PortalSes
 	if err != nil {
 		return nil, err
 	}
-	none := plaudit.Errorf(plaudit.EUNAUTHORIZED, "no valid portal session: sign in")
-	if token == "" || len(token) > 128 {
-		return nil, none
-	}
-	hash := hashToken(token)
-	ps, err := st.PortalSessionByHash(ctx, hash)
-	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
-		return nil, none
-	} else if err != nil {
-		return nil, fmt.Errorf("read portal session: %w", err)
-	}
-	if subtle.ConstantTimeCompare(ps.Hash, hash) != 1 {
-		return nil, none
-	}
-	if !s.now().Before(ps.Expires) {
-		if err := st.DeletePortalSession(ctx, hash); err != nil {
-			s.log.Warn("remove an expired portal session", "err", err)
-		}
-		return nil, plaudit.Errorf(plaudit.EUNAUTHORIZED, "the portal session expired: sign in again")
-	}
-	return ps, nil
+	return liveSession(ctx, s, token, "portal session", "portal session", st.PortalSessionByHash,
+		func(ps *PortalSession) ([]byte, time.Time) { return ps.Hash, ps.Expires }, st.DeletePortalSession)
 }
 
 // ClosePortalSession ends the portal session of token at once; an unknown token is no error.

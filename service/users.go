@@ -240,6 +240,37 @@ func (s *Service) openSession(ctx context.Context, us plaudit.UserStore, u *User
 	return &Signin{User: u, Token: token, Expires: sess.Expires}, nil
 }
 
+// liveSession returns the stored session of token (read by its hash with read; fields gives its stored
+// hash and expiry) when it matches and has not expired; anything else is EUNAUTHORIZED, and an expired
+// session is removed with del. name is what the messages call it ("session", "portal session") and
+// logName what the log line does. The panel's and the portal's sessions both pass through it.
+func liveSession[T any](ctx context.Context, s *Service, token, name, logName string, read func(context.Context, []byte) (T, error),
+	fields func(T) ([]byte, time.Time), del func(context.Context, []byte) error) (T, error) {
+	var zero T
+	none := plaudit.Errorf(plaudit.EUNAUTHORIZED, "no valid %s: sign in", name)
+	if token == "" || len(token) > 128 {
+		return zero, none
+	}
+	hash := hashToken(token)
+	sess, err := read(ctx, hash)
+	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
+		return zero, none
+	} else if err != nil {
+		return zero, fmt.Errorf("read %s: %w", name, err)
+	}
+	stored, expires := fields(sess)
+	if subtle.ConstantTimeCompare(stored, hash) != 1 {
+		return zero, none
+	}
+	if !s.now().Before(expires) {
+		if err := del(ctx, hash); err != nil {
+			s.log.Warn("remove an expired "+logName, "err", err)
+		}
+		return zero, plaudit.Errorf(plaudit.EUNAUTHORIZED, "the %s expired: sign in again", name)
+	}
+	return sess, nil
+}
+
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
@@ -252,25 +283,10 @@ func (s *Service) Session(ctx context.Context, token string) (*SessionUser, erro
 	if err != nil {
 		return nil, err
 	}
-	none := plaudit.Errorf(plaudit.EUNAUTHORIZED, "no valid session: sign in")
-	if token == "" || len(token) > 128 {
-		return nil, none
-	}
-	hash := hashToken(token)
-	sess, err := us.SessionByHash(ctx, hash)
-	if plaudit.ErrorCode(err) == plaudit.ENOTFOUND {
-		return nil, none
-	} else if err != nil {
-		return nil, fmt.Errorf("read session: %w", err)
-	}
-	if subtle.ConstantTimeCompare(sess.Hash, hash) != 1 {
-		return nil, none
-	}
-	if !s.now().Before(sess.Expires) {
-		if err := us.DeleteSession(ctx, hash); err != nil {
-			s.log.Warn("remove an expired panel session", "err", err)
-		}
-		return nil, plaudit.Errorf(plaudit.EUNAUTHORIZED, "the session expired: sign in again")
+	sess, err := liveSession(ctx, s, token, "session", "panel session", us.SessionByHash,
+		func(sess *plaudit.Session) ([]byte, time.Time) { return sess.Hash, sess.Expires }, us.DeleteSession)
+	if err != nil {
+		return nil, err
 	}
 	u, err := us.UserByID(ctx, sess.User)
 	if err != nil {
