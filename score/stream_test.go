@@ -1,0 +1,59 @@
+package score_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/score"
+)
+
+// TestRunStreamMatchesRun checks that a streamed whole-history run emits exactly Run's scores, in order,
+// and that an error from emit stops it.
+func TestRunStreamMatchesRun(t *testing.T) {
+	p := mustPreset(t, "default")
+	var events []plaudit.Event
+	var seq int64
+	if _, err := gen.Generate(gen.Config{Members: 60, Days: 14, Seed: 5}, func(e *plaudit.Event) error {
+		seq++
+		e.Seq = seq
+		events = append(events, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want, wantDir, err := score.Run(p, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []plaudit.Score
+	dir, err := score.RunStream(p, score.Events(events), score.StreamOptions{}, func(s *plaudit.Score) error {
+		got = append(got, *s)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 {
+		t.Fatal("the fixture gives no scores: the comparison proves nothing")
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("streamed %d scores, Run %d: they differ", len(got), len(want))
+	}
+	if !reflect.DeepEqual(dir.Members(), wantDir.Members()) {
+		t.Fatal("the streamed run's directory differs from Run's")
+	}
+	stop := errors.New("stop")
+	n := 0
+	_, err = score.RunStream(p, score.Events(events), score.StreamOptions{}, func(*plaudit.Score) error {
+		if n++; n == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 3 {
+		t.Fatalf("emit's error: got %v after %d scores, want %v after 3", err, n, stop)
+	}
+}
