@@ -29,7 +29,7 @@ func TestRunStreamMatchesRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []plaudit.Score
-	dir, err := score.RunStream(p, score.Events(events), score.StreamOptions{}, func(s *plaudit.Score) error {
+	dir, err := score.RunStream(p, plaudit.StreamOf(events), score.StreamOptions{}, func(s *plaudit.Score) error {
 		got = append(got, *s)
 		return nil
 	})
@@ -47,7 +47,7 @@ func TestRunStreamMatchesRun(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	n := 0
-	_, err = score.RunStream(p, score.Events(events), score.StreamOptions{}, func(*plaudit.Score) error {
+	_, err = score.RunStream(p, plaudit.StreamOf(events), score.StreamOptions{}, func(*plaudit.Score) error {
 		if n++; n == 3 {
 			return stop
 		}

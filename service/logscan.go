@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/score"
 )
 
 // logView is what an epoch close and an integrity run need of the event log: where it ends (Seq), the
@@ -138,9 +137,9 @@ func (s *Service) readLogThrough(ctx context.Context, through int64) (*Log, erro
 	return l, nil
 }
 
-// logSource is the event log through seq (the whole log when through ≤ 0) as a replayable score.Source:
+// logSource is the event log through seq (the whole log when through ≤ 0) as a replayable plaudit.EventStream:
 // each walk is a fresh cursor scan of the store, so nothing of the log is held between events.
-func (s *Service) logSource(ctx context.Context, through int64) score.Source {
+func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStream {
 	return func(yield func(*plaudit.Event) error) error {
 		err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
 			if through > 0 && e.Seq > through {
