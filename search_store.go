@@ -46,7 +46,8 @@ type SearchHit struct {
 }
 
 // SearchStore finds events by the text of their content. Both stores implement it: SQLite with an FTS5
-// index, PostgreSQL with a GIN index over the stored tsvector content_tsv (to_tsvector('simple', content)).
+// index, PostgreSQL with a GIN index over event_search.content_tsv (to_tsvector('simple', content)). Both
+// indexes are filled lazily by the first search after an append, so appends never wait for them.
 type SearchStore interface {
 	// SearchEvents returns the events whose content matches every term of q, best first; hits of equal
 	// rank come in Seq order, so a page is the same every time.

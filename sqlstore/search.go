@@ -18,10 +18,10 @@ import (
 const SearchCandidates = 2000
 
 // SearchEvents returns the events whose content matches every term of q, best first, ties in Seq order.
-// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over the stored, GIN-indexed
+// SQLite ranks with FTS5's bm25 over events_fts, PostgreSQL with ts_rank over event_search's GIN-indexed
 // content_tsv (to_tsvector('simple', content)); Rank is made "higher is better" on both. Terms come from
 // plaudit.ParseSearchQuery, so they hold only letters and digits and are quoted here besides: no user input
-// is ever read as query syntax.
+// is ever read as query syntax. Both indexes are filled lazily (indexSearch): appends never wait for them.
 func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudit.SearchHit, error) {
 	if len(q.Terms) == 0 {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "search: no terms")
@@ -92,8 +92,8 @@ func (db *DB) SearchEvents(ctx context.Context, q plaudit.SearchQuery) ([]plaudi
 		}
 		b.WriteString("SELECT p.seq, " + prefixed("p.", eventColumns) + ", p.r, " +
 			"ts_headline('simple', p.content, " + tsq + ", 'StartSel=[,StopSel=],MaxWords=24,MinWords=8') FROM (" +
-			"SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(e.content_tsv, " + tsq + ") AS r " +
-			"FROM events e WHERE e.seq IN (" + strings.Join(in, ",") + ")" +
+			"SELECT e.seq, " + prefixed("e.", eventColumns) + ", ts_rank(s.content_tsv, " + tsq + ") AS r " +
+			"FROM events e JOIN event_search s ON s.seq = e.seq WHERE e.seq IN (" + strings.Join(in, ",") + ")" +
 			" ORDER BY r DESC, e.seq LIMIT ? OFFSET ?) p ORDER BY p.r DESC, p.seq")
 		// The query is written twice (headline, rank), so its arguments are too.
 		args = append(append(append(args, targs...), targs...), q.Limit, q.Offset)
@@ -163,9 +163,9 @@ var searchCandidates = SearchCandidates
 // postgresCandidates returns the seqs of the SearchCandidates most recent events matching tsq (a
 // tsquery expression over the arguments targs) and the filters where (over alias e, arguments fargs),
 // newest first. A common query's matches are among the newest rows: it walks the newest
-// postgresFirstWindow rows backwards by seq (a LIMIT subquery, which the planner cannot turn into a bitmap
+// postgresFirstWindow rows of event_search backwards by seq (a LIMIT subquery, which the planner cannot turn into a bitmap
 // scan of the GIN index over all of a common word's matches: that took seconds at 1M posts) with the
-// match as a filter on the stored content_tsv. When that window holds too few, the share it found
+// match as a filter on the indexed content_tsv. When that window holds too few, the share it found
 // estimates how far back enough lie: within postgresMaxWindow rows, one larger walk; beyond, or when that
 // walk falls short too, the query is rare and the GIN index, which then has few matches to sort, answers.
 // The result is the same set every way: the most recent matches.
@@ -191,14 +191,14 @@ func (db *DB) postgresCandidates(ctx context.Context, tsq string, targs []any, w
 	}
 	args := append(append([]any{}, targs...), fargs...)
 	walk := func(window int) (seqs []int64, whole bool, err error) {
-		seqs, err = collect("SELECT e.seq FROM (SELECT seq, source, time_ns, content_tsv FROM events ORDER BY seq DESC LIMIT "+
-			strconv.Itoa(window)+") e WHERE e.content_tsv @@ "+tsq+where+" ORDER BY e.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
+		seqs, err = collect("SELECT e.seq FROM (SELECT seq, content_tsv FROM event_search ORDER BY seq DESC LIMIT "+
+			strconv.Itoa(window)+") s JOIN events e ON e.seq = s.seq WHERE s.content_tsv @@ "+tsq+where+" ORDER BY e.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
 		if err != nil || len(seqs) == searchCandidates {
 			return seqs, false, err
 		}
-		// Did the walk see every event (the log holds at most window)?
+		// Did the walk see every indexed event (the index holds at most window)?
 		var more bool
-		if err := db.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events ORDER BY seq DESC OFFSET "+strconv.Itoa(window)+" LIMIT 1)").Scan(&more); err != nil {
+		if err := db.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM event_search ORDER BY seq DESC OFFSET "+strconv.Itoa(window)+" LIMIT 1)").Scan(&more); err != nil {
 			return nil, false, fmt.Errorf("search events in %s: %w", db.name, err)
 		}
 		return seqs, !more, nil
@@ -218,19 +218,26 @@ func (db *DB) postgresCandidates(ctx context.Context, tsq string, targs []any, w
 			}
 		}
 	}
-	return collect("SELECT e.seq FROM events e WHERE e.content_tsv @@ "+tsq+where+
-		" ORDER BY e.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
+	return collect("SELECT s.seq FROM event_search s JOIN events e ON e.seq = s.seq WHERE s.content_tsv @@ "+tsq+where+
+		" ORDER BY s.seq DESC LIMIT "+strconv.Itoa(searchCandidates), args...)
 }
 
-// indexSearch brings SQLite's events_fts up to the end of the log: it indexes the events appended since
-// events_fts_state.indexed_seq, in one write transaction (immediate, so concurrent searches take turns and
-// the second finds nothing left to do). PostgreSQL's expression index is kept by the database itself.
+// indexSearch brings the search index up to the end of the log: SQLite's events_fts, PostgreSQL's
+// event_search. It indexes the events appended since the state's indexed_seq in one write transaction
+// (immediate on SQLite, the state row locked on PostgreSQL), so concurrent searches take turns and the second
+// finds nothing left to do. Appends never touch the index: the first search after a large import pays for it.
 func (db *DB) indexSearch(ctx context.Context) error {
+	state := "SELECT indexed_seq, (SELECT coalesce(max(seq), 0) FROM events) FROM events_fts_state WHERE id = 1"
+	fill := "INSERT INTO events_fts (rowid, content) SELECT seq, content FROM events WHERE seq > ? AND seq <= ? AND content <> ''"
+	update := "UPDATE events_fts_state SET indexed_seq = ? WHERE id = 1"
+	locked := state
 	if db.dialect == Postgres {
-		return nil
+		state = "SELECT indexed_seq, (SELECT coalesce(max(seq), 0) FROM events) FROM event_search_state WHERE id = 1"
+		fill = "INSERT INTO event_search (seq, content_tsv) SELECT seq, to_tsvector('simple', content) FROM events WHERE seq > ? AND seq <= ? AND content <> ''"
+		update = "UPDATE event_search_state SET indexed_seq = ? WHERE id = 1"
+		locked = "SELECT indexed_seq FROM event_search_state WHERE id = 1 FOR UPDATE"
 	}
 	var indexed, last int64
-	const state = "SELECT indexed_seq, (SELECT coalesce(max(seq), 0) FROM events) FROM events_fts_state WHERE id = 1"
 	if err := db.db.QueryRowContext(ctx, state).Scan(&indexed, &last); err != nil {
 		return fmt.Errorf("search index state in %s: %w", db.name, err)
 	}
@@ -242,16 +249,22 @@ func (db *DB) indexSearch(ctx context.Context) error {
 		return fmt.Errorf("index events for search in %s: %w", db.name, err)
 	}
 	defer tx.Rollback()
+	if db.dialect == Postgres {
+		// Lock the state row first: a search that waited for another's indexing reads its result.
+		if err := tx.QueryRowContext(ctx, locked).Scan(&indexed); err != nil {
+			return fmt.Errorf("search index state in %s: %w", db.name, err)
+		}
+	}
 	if err := tx.QueryRowContext(ctx, state).Scan(&indexed, &last); err != nil {
 		return fmt.Errorf("search index state in %s: %w", db.name, err)
 	}
 	if indexed >= last {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO events_fts (rowid, content) SELECT seq, content FROM events WHERE seq > ? AND seq <= ? AND content <> ''", indexed, last); err != nil {
+	if _, err := tx.ExecContext(ctx, db.Rebind(fill), indexed, last); err != nil {
 		return fmt.Errorf("index events %d..%d for search in %s: %w", indexed+1, last, db.name, err)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE events_fts_state SET indexed_seq = ? WHERE id = 1", last); err != nil {
+	if _, err := tx.ExecContext(ctx, db.Rebind(update), last); err != nil {
 		return fmt.Errorf("index events for search in %s: %w", db.name, err)
 	}
 	if err := tx.Commit(); err != nil {
