@@ -46,6 +46,7 @@ func newGenerator(cfg Config) *generator {
 		start:   start,
 		end:     start + int64(cfg.Days)*day,
 		issueNo: map[string]int{},
+		flushAt: flushAt,
 		text:    textGen{r: rng, project: "Plaudit", ticker: "$PLD"},
 	}
 	n := cfg.Members

@@ -1,10 +1,15 @@
 package gen
 
 import (
+	"bytes"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/eventio"
 )
 
 // finishes runs f and fails the test if it has not returned within limit: the loops tested here used to draw
@@ -115,5 +120,38 @@ func TestLargeCommunityDraws(t *testing.T) {
 	}
 	if len(g.members) != 100_000 {
 		t.Fatalf("%d members, want 100000", len(g.members))
+	}
+}
+
+// TestEarlyFlushSameOutput: emitting an hour's events in parts (before an action later than all of them)
+// gives the same bytes as sorting the hour whole, and keeps the buffer bounded. 20,000 members make some
+// 54,000 identity events in the first hour, which the whole-hour buffer held at once.
+func TestEarlyFlushSameOutput(t *testing.T) {
+	cfg := Config{Members: 20_000, Days: 1, Seed: 11}
+	encode := func(flushAt int) ([]byte, int) {
+		g := newGeneratorForTest(cfg)
+		g.flushAt = flushAt
+		var buf bytes.Buffer
+		enc := eventio.NewEncoder(&buf)
+		most := 0
+		_, err := g.run(func(e *plaudit.Event) error {
+			most = max(most, len(g.buf))
+			return enc.Encode(e)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes(), most
+	}
+	whole, wholeMost := encode(math.MaxInt)
+	parts, partsMost := encode(1000)
+	if !bytes.Equal(whole, parts) {
+		t.Fatalf("output with early flushes differs from whole hours (%d vs %d bytes)", len(parts), len(whole))
+	}
+	if wholeMost < 20_000 {
+		t.Errorf("whole-hour buffer peaked at %d events; the test needs a first hour of more than 20,000", wholeMost)
+	}
+	if partsMost > 3000 {
+		t.Errorf("buffer peaked at %d events with flushAt 1000, want it bounded near flushAt", partsMost)
 	}
 }
