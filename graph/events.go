@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -52,14 +53,23 @@ type EventOptions struct {
 
 // FromEvents builds the member interaction graph of an epoch: one node per member of dir (handles), and an
 // edge from the member who acted to the member whose content or account was acted upon, weighted by kind.
+// It is FromStream over the events held in memory.
+func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+	return FromStream(plaudit.StreamOf(events), dir, opt)
+}
+
+// FromStream builds the member interaction graph of an epoch from a replayable event stream (walked twice),
+// holding only the graph being built and the Farcaster usernames seen, never the events: one node per
+// member of dir (handles), and an edge from the member who acted to the member whose content or account
+// was acted upon, weighted by kind.
 //
 // The target member is found, in order, from the event's target_author; for a follow, from its target (an
 // account id); for a GitHub comment, from attrs.issue_author; and for Farcaster mentions from
 // attrs.mentioned (usernames, resolved through the username attrs of the casts seen). An account the
 // Directory has not seen stands for a member of its own, keyed by the account. Interactions between
-// accounts of the same member are self-loops and are dropped. Events are read in the given order, so the
-// same events give the same graph.
-func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+// accounts of the same member are self-loops and are dropped. Events are read in the stream's order, so
+// the same events give the same graph.
+func FromStream(events plaudit.EventStream, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
 	weights := opt.Weights
 	if weights == nil {
 		weights = DefaultWeights()
@@ -73,16 +83,20 @@ func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions
 	}
 	// Farcaster mentions name usernames; casts carry their author's username, so learn the mapping first.
 	usernames := map[string]string{}
-	for i := range events {
-		e := &events[i]
+	mentionWeight := weights[plaudit.KindMention]
+	err := events(func(e *plaudit.Event) error {
 		if e.Source != plaudit.SourceFarcaster {
-			continue
+			return nil
 		}
 		if u, ok := e.AttrString("username"); ok && u != "" {
 			if _, seen := usernames[strings.ToLower(u)]; !seen {
 				usernames[strings.ToLower(u)] = e.Actor
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graph: read the usernames: %w", err)
 	}
 	add := func(from, toAccount string, w float64) {
 		to := dir.MemberOf(toAccount)
@@ -94,20 +108,19 @@ func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions
 		}
 		_ = b.AddEdge(from, to, w) // weights were validated
 	}
-	for i := range events {
-		e := &events[i]
+	err = events(func(e *plaudit.Event) error {
 		if e.Kind.IsIdentity() || e.Source == plaudit.SourcePlaudit {
-			continue
+			return nil
 		}
 		if !opt.Since.IsZero() && e.Time.Before(opt.Since) {
-			continue
+			return nil
 		}
 		if !opt.Until.IsZero() && !e.Time.Before(opt.Until) {
-			continue
+			return nil
 		}
 		from := dir.MemberOfActor(e)
 		if from == "" {
-			continue
+			return nil
 		}
 		if w, ok := weights[e.Kind]; ok && w > 0 {
 			switch {
@@ -121,18 +134,20 @@ func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions
 				}
 			}
 		}
-		if e.Source == plaudit.SourceFarcaster && e.Kind != plaudit.KindMention {
-			if w := weights[plaudit.KindMention]; w > 0 {
-				if list, ok := e.Attrs["mentioned"].([]any); ok {
-					for _, v := range list {
-						u, _ := v.(string)
-						if fid, ok := usernames[strings.ToLower(u)]; ok {
-							add(from, "farcaster:"+fid, w)
-						}
+		if e.Source == plaudit.SourceFarcaster && e.Kind != plaudit.KindMention && mentionWeight > 0 {
+			if list, ok := e.Attrs["mentioned"].([]any); ok {
+				for _, v := range list {
+					u, _ := v.(string)
+					if fid, ok := usernames[strings.ToLower(u)]; ok {
+						add(from, "farcaster:"+fid, mentionWeight)
 					}
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graph: read the interactions: %w", err)
 	}
 	return b.Build(), nil
 }
