@@ -36,6 +36,7 @@ type Report struct {
 	Sybil      []sybil.Signal
 	Reputation *reputation.Result // nil when not computed
 	Verdicts   []plaudit.Verdict  // one per subject with a finding, sorted by subject
+	Events     int                // events read
 }
 
 // Flagged returns the members with a member-level verdict below one, sorted.
@@ -49,14 +50,26 @@ func (r *Report) Flagged() []string {
 	return out
 }
 
-// Run runs the integrity layer over events (in log order) with the directory that resolves them.
+// Run runs the integrity layer over events (in log order) with the directory that resolves them. It is
+// RunStream over the events held in memory.
 func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, error) {
-	f := Check(events, dir, opt.Checks)
-	rep := &Report{Findings: f}
+	return RunStream(plaudit.StreamOf(events), dir, opt)
+}
+
+// RunStream runs the integrity layer over a replayable stream of the events (in log order), walking it a
+// few times and holding compact per-event records, the interaction graph and per-member aggregates rather
+// than the events: what lets a run over a log too large for memory read it from the store. The report is
+// Run's over the same events.
+func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) (*Report, error) {
+	f, n, err := checkStream(events, dir, opt.Checks)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Findings: f, Events: n}
 	var g *graph.Graph
 	if opt.Collusion || opt.Reputation {
 		var err error
-		if g, err = graph.FromEvents(events, dir, opt.Graph); err != nil {
+		if g, err = graph.FromStream(events, dir, opt.Graph); err != nil {
 			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
 		}
 	}
@@ -80,7 +93,13 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 	if opt.Sybil {
 		p := opt.Sybils
 		p.Graph = opt.Graph
-		sig, err := sybil.Detect(events, dir, seeds, p)
+		var sig []sybil.Signal
+		var err error
+		if g != nil { // built from the same events and options: build it once
+			sig, err = sybil.DetectGraphStream(g, events, dir, seeds, p)
+		} else {
+			sig, err = sybil.DetectStream(events, dir, seeds, p)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("integrity: sybil signals: %w", err)
 		}
@@ -93,7 +112,10 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 	if opt.Reputation {
 		pre := opt.Seeds
 		if pre == nil {
-			pre = reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
+			var err error
+			if pre, err = reputation.DerivePretrustStream(events, dir, reputation.PretrustParams{}); err != nil {
+				return nil, fmt.Errorf("integrity: reputation: %w", err)
+			}
 		}
 		var rings [][]string
 		for _, r := range rep.Rings {
