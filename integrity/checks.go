@@ -21,7 +21,7 @@ const minDupWords = 6
 // cfg.FlagShare is flagged as a whole. dir resolves actors to members. It is CheckStream over the events
 // held in memory.
 func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings {
-	f, _, _ := checkStream(plaudit.StreamOf(events), dir, cfg)
+	f, _, _ := checkStream(plaudit.StreamOf(events), dir, cfg, nil, nil)
 	return f
 }
 
@@ -31,7 +31,7 @@ func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings
 // signature) and the content signals; the checks then run over the records sorted by time, and the second
 // walk names the flagged events by key. The findings are Check's, byte for byte.
 func CheckStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config) (*Findings, error) {
-	f, _, err := checkStream(events, dir, cfg)
+	f, _, err := checkStream(events, dir, cfg, nil, nil)
 	return f, err
 }
 
@@ -120,7 +120,10 @@ func (c *checker) find(r int32) *recFindings {
 	return rf
 }
 
-func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config) (*Findings, int, error) {
+// checkStream is CheckStream, also counting the events and handing each event of its first walk to first
+// and of its second to second (when not nil; the second walk is then made even with nothing flagged), so
+// that a caller can gather what it needs in the same walks.
+func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config, first, second func(*plaudit.Event)) (*Findings, int, error) {
 	c := &checker{dir: dir, cfg: cfg, found: map[int32]*recFindings{},
 		received: map[scopedID]int32{}, sent: map[scopedID]int32{}, sentTo: map[scopedPair]int32{}, total: map[int32]int32{}}
 	n := 0
@@ -128,6 +131,9 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config)
 		n++
 		if engagement(e) {
 			c.add(e)
+		}
+		if first != nil {
+			first(e)
 		}
 		return nil
 	})
@@ -148,9 +154,12 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config)
 	c.diminishing()
 	c.nearDuplicates()
 	f := NewFindings()
-	if len(c.found) > 0 {
+	if len(c.found) > 0 || second != nil {
 		r := int32(0)
 		err = events(func(e *plaudit.Event) error {
+			if second != nil {
+				second(e)
+			}
 			if !engagement(e) {
 				return nil
 			}

@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/collusion"
+	"github.com/plaudit/plaudit/graph"
+	"github.com/plaudit/plaudit/reputation"
+	"github.com/plaudit/plaudit/sybil"
 	"github.com/plaudit/plaudit/text"
 )
 
@@ -301,4 +305,71 @@ func refDropBefore(w []time.Time, since time.Time) []time.Time {
 		cut++
 	}
 	return w[cut:]
+}
+
+// refRun is Run as it was before RunStream, over refCheck.
+func refRun(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, error) {
+	f := refCheck(events, dir, opt.Checks)
+	rep := &Report{Findings: f}
+	var g *graph.Graph
+	if opt.Collusion || opt.Reputation {
+		var err error
+		if g, err = graph.FromEvents(events, dir, opt.Graph); err != nil {
+			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
+		}
+	}
+	seeds := opt.Seeds
+	if seeds == nil {
+		seeds = sybil.ProjectSeeds(dir)
+	}
+	if opt.Collusion {
+		rp := opt.Rings
+		if rp.Trusted == nil {
+			rp.Trusted = sybil.ProjectMembers(dir)
+		}
+		rep.Rings = collusion.Detect(g, rp)
+		for i := range rep.Rings {
+			for j, m := range rep.Rings[i].Members {
+				f.AddMember(m, rep.Rings[i].Reason(j))
+			}
+		}
+	}
+	var distrusted []string
+	if opt.Sybil {
+		p := opt.Sybils
+		p.Graph = opt.Graph
+		sig, err := sybil.Detect(events, dir, seeds, p)
+		if err != nil {
+			return nil, fmt.Errorf("integrity: sybil signals: %w", err)
+		}
+		rep.Sybil = sig
+		for _, s := range sig {
+			f.AddMember(s.Member, s.Reason())
+			distrusted = append(distrusted, s.Member)
+		}
+	}
+	if opt.Reputation {
+		pre := opt.Seeds
+		if pre == nil {
+			pre = reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
+		}
+		var rings [][]string
+		for _, r := range rep.Rings {
+			rings = append(rings, r.Members)
+		}
+		dg := reputation.Discount(g, rings, distrusted)
+		p := reputation.Uniform(dg) // a community with no project and no long-standing member: PageRank
+		if len(pre) > 0 {
+			var err error
+			if p, err = reputation.Pretrust(dg, pre); err != nil {
+				return nil, fmt.Errorf("integrity: reputation: %w", err)
+			}
+		}
+		var err error
+		if rep.Reputation, err = reputation.EigenTrust(dg, p, reputation.Params{}); err != nil {
+			return nil, fmt.Errorf("integrity: reputation: %w", err)
+		}
+	}
+	rep.Verdicts = f.Verdicts()
+	return rep, nil
 }

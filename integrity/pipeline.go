@@ -61,17 +61,34 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 // than the events: what lets a run over a log too large for memory read it from the store. The report is
 // Run's over the same events.
 func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) (*Report, error) {
-	f, n, err := checkStream(events, dir, opt.Checks)
+	// The checks walk the events twice; the interaction graph and the accounts' creation times are
+	// gathered in the same two walks.
+	var eg *graph.EventGraph
+	var first, second func(*plaudit.Event)
+	if opt.Collusion || opt.Reputation || opt.Sybil {
+		var err error
+		if eg, err = graph.NewEventGraph(dir, opt.Graph); err != nil {
+			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
+		}
+		first, second = eg.Learn, eg.Add
+	}
+	var times *reputation.AccountTimes
+	if opt.Sybil || (opt.Reputation && opt.Seeds == nil) {
+		times = reputation.NewAccountTimes()
+		if first != nil {
+			first = func(e *plaudit.Event) { eg.Learn(e); times.Add(e) }
+		} else {
+			first = times.Add
+		}
+	}
+	f, n, err := checkStream(events, dir, opt.Checks, first, second)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Findings: f, Events: n}
 	var g *graph.Graph
-	if opt.Collusion || opt.Reputation {
-		var err error
-		if g, err = graph.FromStream(events, dir, opt.Graph); err != nil {
-			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
-		}
+	if eg != nil {
+		g = eg.Graph()
 	}
 	seeds := opt.Seeds
 	if seeds == nil {
@@ -93,16 +110,7 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 	if opt.Sybil {
 		p := opt.Sybils
 		p.Graph = opt.Graph
-		var sig []sybil.Signal
-		var err error
-		if g != nil { // built from the same events and options: build it once
-			sig, err = sybil.DetectGraphStream(g, events, dir, seeds, p)
-		} else {
-			sig, err = sybil.DetectStream(events, dir, seeds, p)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("integrity: sybil signals: %w", err)
-		}
+		sig := sybil.DetectGraphTimes(g, times.Created, times.Latest, dir, seeds, p)
 		rep.Sybil = sig
 		for _, s := range sig {
 			f.AddMember(s.Member, s.Reason())
@@ -112,10 +120,7 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 	if opt.Reputation {
 		pre := opt.Seeds
 		if pre == nil {
-			var err error
-			if pre, err = reputation.DerivePretrustStream(events, dir, reputation.PretrustParams{}); err != nil {
-				return nil, fmt.Errorf("integrity: reputation: %w", err)
-			}
+			pre = reputation.PretrustFrom(dir, times.Created, times.Latest, reputation.PretrustParams{})
 		}
 		var rings [][]string
 		for _, r := range rep.Rings {

@@ -26,33 +26,44 @@ func AccountCreated(events []plaudit.Event) map[string]time.Time {
 // AccountCreatedStream is AccountCreated over a stream, walked once; it also returns the latest event time
 // seen (zero for no events), the moment a judgement "as of the last event" is made at.
 func AccountCreatedStream(events plaudit.EventStream) (map[string]time.Time, time.Time, error) {
-	out := map[string]time.Time{}
-	var latest time.Time
-	err := events(func(e *plaudit.Event) error {
-		if e.Time.After(latest) {
-			latest = e.Time
-		}
-		if e.Source == plaudit.SourcePlaudit {
-			return nil
-		}
-		s, ok := e.AttrString("account_created")
-		if !ok {
-			return nil
-		}
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return nil
-		}
-		k := e.AccountKey()
-		if old, seen := out[k]; !seen || t.Before(old) {
-			out[k] = t
-		}
-		return nil
-	})
-	if err != nil {
+	a := NewAccountTimes()
+	if err := events(func(e *plaudit.Event) error { a.Add(e); return nil }); err != nil {
 		return nil, time.Time{}, fmt.Errorf("reputation: read account creation times: %w", err)
 	}
-	return out, latest, nil
+	return a.Created, a.Latest, nil
+}
+
+// AccountTimes gathers, event by event, what AccountCreatedStream returns: the accounts' creation times
+// and the latest event time. It lets a caller that walks the log for other reasons too gather them in the
+// same walk.
+type AccountTimes struct {
+	Created map[string]time.Time // by account key: the earliest account_created seen
+	Latest  time.Time            // the latest event time seen
+}
+
+// NewAccountTimes returns empty AccountTimes.
+func NewAccountTimes() *AccountTimes { return &AccountTimes{Created: map[string]time.Time{}} }
+
+// Add reads one event.
+func (a *AccountTimes) Add(e *plaudit.Event) {
+	if e.Time.After(a.Latest) {
+		a.Latest = e.Time
+	}
+	if e.Source == plaudit.SourcePlaudit {
+		return
+	}
+	s, ok := e.AttrString("account_created")
+	if !ok {
+		return
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return
+	}
+	k := e.AccountKey()
+	if old, seen := a.Created[k]; !seen || t.Before(old) {
+		a.Created[k] = t
+	}
 }
 
 // MemberSince returns when member m is known from: the earliest of its first appearance in the log and the
@@ -82,11 +93,12 @@ func DerivePretrustStream(events plaudit.EventStream, dir *plaudit.Directory, p 
 	if err != nil {
 		return nil, err
 	}
-	return pretrustFrom(dir, created, latest, p), nil
+	return PretrustFrom(dir, created, latest, p), nil
 }
 
-// pretrustFrom is DerivePretrust from the accounts' creation times and the latest event time.
-func pretrustFrom(dir *plaudit.Directory, created map[string]time.Time, latest time.Time, p PretrustParams) map[string]float64 {
+// PretrustFrom is DerivePretrust from the accounts' creation times and the latest event time (AccountTimes)
+// instead of the events.
+func PretrustFrom(dir *plaudit.Directory, created map[string]time.Time, latest time.Time, p PretrustParams) map[string]float64 {
 	if p.MinAge == 0 {
 		p.MinAge = 365 * 24 * time.Hour
 	}

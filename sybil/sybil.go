@@ -144,11 +144,12 @@ func DetectGraphStream(g *graph.Graph, events plaudit.EventStream, dir *plaudit.
 	if err != nil {
 		return nil, fmt.Errorf("sybil: %w", err)
 	}
-	return detect(g, created, latest, dir, seeds, p), nil
+	return DetectGraphTimes(g, created, latest, dir, seeds, p), nil
 }
 
-// detect runs the checks with the accounts' creation times and the latest event time.
-func detect(g *graph.Graph, created map[string]time.Time, latest time.Time, dir *plaudit.Directory, seeds map[string]float64, p Params) []Signal {
+// DetectGraphTimes is DetectGraph from the accounts' creation times and the latest event time
+// (reputation.AccountTimes) instead of the events.
+func DetectGraphTimes(g *graph.Graph, created map[string]time.Time, latest time.Time, dir *plaudit.Directory, seeds map[string]float64, p Params) []Signal {
 	p = p.withDefaults()
 	var out []Signal
 	out = append(out, rankSignals(g, seeds, p)...)
