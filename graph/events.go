@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -52,14 +53,50 @@ type EventOptions struct {
 
 // FromEvents builds the member interaction graph of an epoch: one node per member of dir (handles), and an
 // edge from the member who acted to the member whose content or account was acted upon, weighted by kind.
+// It is FromStream over the events held in memory.
+func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+	return FromStream(plaudit.StreamOf(events), dir, opt)
+}
+
+// FromStream builds the member interaction graph of an epoch from a replayable event stream (walked twice),
+// holding only the graph being built and the Farcaster usernames seen, never the events: one node per
+// member of dir (handles), and an edge from the member who acted to the member whose content or account
+// was acted upon, weighted by kind.
 //
 // The target member is found, in order, from the event's target_author; for a follow, from its target (an
 // account id); for a GitHub comment, from attrs.issue_author; and for Farcaster mentions from
 // attrs.mentioned (usernames, resolved through the username attrs of the casts seen). An account the
 // Directory has not seen stands for a member of its own, keyed by the account. Interactions between
-// accounts of the same member are self-loops and are dropped. Events are read in the given order, so the
-// same events give the same graph.
-func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+// accounts of the same member are self-loops and are dropped. Events are read in the stream's order, so
+// the same events give the same graph.
+func FromStream(events plaudit.EventStream, dir *plaudit.Directory, opt EventOptions) (*Graph, error) {
+	eg, err := NewEventGraph(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := events(func(e *plaudit.Event) error { eg.Learn(e); return nil }); err != nil {
+		return nil, fmt.Errorf("graph: read the usernames: %w", err)
+	}
+	if err := events(func(e *plaudit.Event) error { eg.Add(e); return nil }); err != nil {
+		return nil, fmt.Errorf("graph: read the interactions: %w", err)
+	}
+	return eg.Graph(), nil
+}
+
+// EventGraph builds the interaction graph FromStream builds from events handed to it one at a time over
+// two walks of the same events: Learn each event of the first walk, then Add each of the second, then take
+// the Graph. It lets a caller that walks the log for other reasons too build the graph in the same walks.
+type EventGraph struct {
+	dir           *plaudit.Directory
+	opt           EventOptions
+	weights       Weights
+	mentionWeight float64
+	b             *Builder
+	usernames     map[string]string // Farcaster username (lower case) → the fid that first used it
+}
+
+// NewEventGraph starts the graph of dir's members under opt; it fails when opt's weights are invalid.
+func NewEventGraph(dir *plaudit.Directory, opt EventOptions) (*EventGraph, error) {
 	weights := opt.Weights
 	if weights == nil {
 		weights = DefaultWeights()
@@ -71,68 +108,72 @@ func FromEvents(events []plaudit.Event, dir *plaudit.Directory, opt EventOptions
 	for _, m := range dir.Members() {
 		b.AddNode(m.Handle)
 	}
-	// Farcaster mentions name usernames; casts carry their author's username, so learn the mapping first.
-	usernames := map[string]string{}
-	for i := range events {
-		e := &events[i]
-		if e.Source != plaudit.SourceFarcaster {
-			continue
-		}
-		if u, ok := e.AttrString("username"); ok && u != "" {
-			if _, seen := usernames[strings.ToLower(u)]; !seen {
-				usernames[strings.ToLower(u)] = e.Actor
-			}
-		}
-	}
-	add := func(from, toAccount string, w float64) {
-		to := dir.MemberOf(toAccount)
-		if to == "" {
-			to = toAccount // never seen as an actor: a member of its own, as the Directory would make it
-		}
-		if to == from {
-			return
-		}
-		_ = b.AddEdge(from, to, w) // weights were validated
-	}
-	for i := range events {
-		e := &events[i]
-		if e.Kind.IsIdentity() || e.Source == plaudit.SourcePlaudit {
-			continue
-		}
-		if !opt.Since.IsZero() && e.Time.Before(opt.Since) {
-			continue
-		}
-		if !opt.Until.IsZero() && !e.Time.Before(opt.Until) {
-			continue
-		}
-		from := dir.MemberOfActor(e)
-		if from == "" {
-			continue
-		}
-		if w, ok := weights[e.Kind]; ok && w > 0 {
-			switch {
-			case e.TargetAuthor != "":
-				add(from, e.TargetAccountKey(), w)
-			case e.Kind == plaudit.KindFollow && e.Target != "":
-				add(from, string(e.Source)+":"+e.Target, w)
-			case e.Kind == plaudit.KindComment:
-				if a, ok := e.AttrString("issue_author"); ok && a != "" {
-					add(from, string(e.Source)+":"+a, w)
-				}
-			}
-		}
-		if e.Source == plaudit.SourceFarcaster && e.Kind != plaudit.KindMention {
-			if w := weights[plaudit.KindMention]; w > 0 {
-				if list, ok := e.Attrs["mentioned"].([]any); ok {
-					for _, v := range list {
-						u, _ := v.(string)
-						if fid, ok := usernames[strings.ToLower(u)]; ok {
-							add(from, "farcaster:"+fid, w)
-						}
-					}
-				}
-			}
-		}
-	}
-	return b.Build(), nil
+	return &EventGraph{dir: dir, opt: opt, weights: weights, mentionWeight: weights[plaudit.KindMention], b: b,
+		usernames: map[string]string{}}, nil
 }
+
+// Learn reads one event of the first walk: Farcaster mentions name usernames, and casts carry their
+// author's username, so the mapping is learnt before any edge is added.
+func (g *EventGraph) Learn(e *plaudit.Event) {
+	if e.Source != plaudit.SourceFarcaster {
+		return
+	}
+	if u, ok := e.AttrString("username"); ok && u != "" {
+		if _, seen := g.usernames[strings.ToLower(u)]; !seen {
+			g.usernames[strings.ToLower(u)] = e.Actor
+		}
+	}
+}
+
+func (g *EventGraph) add(from, toAccount string, w float64) {
+	to := g.dir.MemberOf(toAccount)
+	if to == "" {
+		to = toAccount // never seen as an actor: a member of its own, as the Directory would make it
+	}
+	if to == from {
+		return
+	}
+	_ = g.b.AddEdge(from, to, w) // weights were validated
+}
+
+// Add reads one event of the second walk, adding its interactions.
+func (g *EventGraph) Add(e *plaudit.Event) {
+	if e.Kind.IsIdentity() || e.Source == plaudit.SourcePlaudit {
+		return
+	}
+	if !g.opt.Since.IsZero() && e.Time.Before(g.opt.Since) {
+		return
+	}
+	if !g.opt.Until.IsZero() && !e.Time.Before(g.opt.Until) {
+		return
+	}
+	from := g.dir.MemberOfActor(e)
+	if from == "" {
+		return
+	}
+	if w, ok := g.weights[e.Kind]; ok && w > 0 {
+		switch {
+		case e.TargetAuthor != "":
+			g.add(from, e.TargetAccountKey(), w)
+		case e.Kind == plaudit.KindFollow && e.Target != "":
+			g.add(from, string(e.Source)+":"+e.Target, w)
+		case e.Kind == plaudit.KindComment:
+			if a, ok := e.AttrString("issue_author"); ok && a != "" {
+				g.add(from, string(e.Source)+":"+a, w)
+			}
+		}
+	}
+	if e.Source == plaudit.SourceFarcaster && e.Kind != plaudit.KindMention && g.mentionWeight > 0 {
+		if list, ok := e.Attrs["mentioned"].([]any); ok {
+			for _, v := range list {
+				u, _ := v.(string)
+				if fid, ok := g.usernames[strings.ToLower(u)]; ok {
+					g.add(from, "farcaster:"+fid, g.mentionWeight)
+				}
+			}
+		}
+	}
+}
+
+// Graph returns the graph of the events added.
+func (g *EventGraph) Graph() *Graph { return g.b.Build() }

@@ -1,12 +1,12 @@
 package integrity
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/text"
@@ -18,72 +18,263 @@ const minDupWords = 6
 
 // Check runs the event-level checks (velocity, diminishing returns, content) over events, which must be in
 // the log's order, and the member-level roll-up: a member whose share of flagged events reaches
-// cfg.FlagShare is flagged as a whole. dir resolves actors to members.
+// cfg.FlagShare is flagged as a whole. dir resolves actors to members. It is CheckStream over the events
+// held in memory.
 func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings {
-	f := NewFindings()
-	order := timeOrder(events)
-	checkVelocity(events, order, dir, cfg, f)
-	checkDiminishing(events, order, dir, cfg, f)
-	checkContent(events, order, dir, cfg, f)
-	rollUp(events, dir, cfg, f)
+	f, _, _ := checkStream(plaudit.StreamOf(events), dir, cfg, nil, nil)
 	return f
 }
 
-// engagement reports whether an event is something a policy may reward (not an identity change).
-func engagement(e *plaudit.Event) bool {
-	return !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit
+// CheckStream is Check over a replayable stream of the log's events, walked twice. The checks need time
+// order while the stream is in seq order, so the first walk keeps a compact record of each engagement
+// event (member, time, kind, source, target member, and for a text long enough to compare its MinHash
+// signature) and the content signals; the checks then run over the records sorted by time, and the second
+// walk names the flagged events by key. The findings are Check's, byte for byte.
+func CheckStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config) (*Findings, error) {
+	f, _, err := checkStream(events, dir, cfg, nil, nil)
+	return f, err
 }
 
-// timeOrder returns the indices of events sorted by time, then by position: checks with windows need time
-// order even when the log's arrival order differs.
-func timeOrder(events []plaudit.Event) []int {
-	idx := make([]int, len(events))
-	for i := range idx {
-		idx[i] = i
+// record is what the checks keep of one engagement event.
+type record struct {
+	t      int64 // event time, Unix nanoseconds
+	member int32 // the actor's member (interned)
+	to     int32 // the member whose content was engaged with, for diminishing returns; -1 for none
+	kind   int32 // interned
+	source int32 // interned
+	text   int32 // index of the text's signature; noText, or unsigned for a text with no words
+}
+
+const (
+	noText   = -1
+	unsigned = -2
+)
+
+// recFindings are one record's reasons, by check, in the order Check gives them.
+type recFindings struct {
+	velocity, diminishing, content, copies []plaudit.Reason
+}
+
+func (r *recFindings) all() []plaudit.Reason {
+	out := make([]plaudit.Reason, 0, len(r.velocity)+len(r.diminishing)+len(r.content)+len(r.copies))
+	out = append(out, r.velocity...)
+	out = append(out, r.diminishing...)
+	out = append(out, r.content...)
+	return append(out, r.copies...)
+}
+
+// interner numbers strings in the order first seen.
+type interner struct {
+	ids   map[string]int32
+	names []string
+}
+
+func (in *interner) id(s string) int32 {
+	if id, ok := in.ids[s]; ok {
+		return id
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return events[idx[a]].Time.Before(events[idx[b]].Time) })
-	return idx
+	if in.ids == nil {
+		in.ids = map[string]int32{}
+	}
+	id := int32(len(in.names))
+	in.ids[s] = id
+	in.names = append(in.names, s)
+	return id
 }
 
-func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+// sigChunk is how many text signatures one chunk holds: chunks are dropped as soon as the index has taken
+// all of theirs, so that the signatures are not held twice (a chunk is 2 MB).
+const sigChunk = 4096
+
+// checker is the state of one CheckStream.
+type checker struct {
+	dir      *plaudit.Directory
+	cfg      Config
+	recs     []record
+	order    []int32 // record indices by time, then position
+	members  interner
+	kinds    interner
+	sources  interner
+	found    map[int32]*recFindings
+	sigs     [][]text.Signature
+	sigLeft  []int32  // signatures of each chunk not yet indexed
+	sigKeys  []string // the event key of each signature
+	textsOf  []int32  // by member: texts long enough to compare
+	received map[scopedID]int32
+	sent     map[scopedID]int32
+	sentTo   map[scopedPair]int32
+	total    map[int32]int32 // by scope
+}
+
+// scopedID is a member within a scope: 0 for all sources, 1 + the interned source for one.
+type scopedID struct{ scope, member int32 }
+
+type scopedPair struct{ scope, from, to int32 }
+
+func (c *checker) find(r int32) *recFindings {
+	rf := c.found[r]
+	if rf == nil {
+		rf = &recFindings{}
+		c.found[r] = rf
+	}
+	return rf
+}
+
+// checkStream is CheckStream, also counting the events and handing each event of its first walk to first
+// and of its second to second (when not nil; the second walk is then made even with nothing flagged), so
+// that a caller can gather what it needs in the same walks.
+func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config, first, second func(*plaudit.Event)) (*Findings, int, error) {
+	c := &checker{dir: dir, cfg: cfg, found: map[int32]*recFindings{},
+		received: map[scopedID]int32{}, sent: map[scopedID]int32{}, sentTo: map[scopedPair]int32{}, total: map[int32]int32{}}
+	n := 0
+	err := events(func(e *plaudit.Event) error {
+		n++
+		if engagement(e) {
+			c.add(e)
+		}
+		if first != nil {
+			first(e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("integrity: read the events: %w", err)
+	}
+	c.order = make([]int32, len(c.recs))
+	for i := range c.order {
+		c.order[i] = int32(i)
+	}
+	slices.SortFunc(c.order, func(a, b int32) int {
+		if d := cmp.Compare(c.recs[a].t, c.recs[b].t); d != 0 {
+			return d
+		}
+		return cmp.Compare(a, b)
+	})
+	c.velocity()
+	c.diminishing()
+	c.nearDuplicates()
+	f := NewFindings()
+	if len(c.found) > 0 || second != nil {
+		r := int32(0)
+		err = events(func(e *plaudit.Event) error {
+			if second != nil {
+				second(e)
+			}
+			if !engagement(e) {
+				return nil
+			}
+			if int(r) >= len(c.recs) {
+				return fmt.Errorf("the stream gave more engagement events than on its first walk")
+			}
+			if rf := c.found[r]; rf != nil {
+				k := e.Key()
+				f.Events[k] = append(f.Events[k], rf.all()...)
+			}
+			r++
+			return nil
+		})
+		if err == nil && int(r) != len(c.recs) {
+			err = fmt.Errorf("the stream gave %d engagement events, %d on its first walk", r, len(c.recs))
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("integrity: name the flagged events: %w", err)
+		}
+	}
+	c.rollUp(f)
+	return f, n, nil
+}
+
+// add records one engagement event, with its content signals and the community's engagement counts.
+func (c *checker) add(e *plaudit.Event) {
+	r := int32(len(c.recs))
+	member := c.dir.MemberOfActor(e)
+	rec := record{t: e.Time.UnixNano(), member: c.members.id(member), to: -1, kind: c.kinds.id(string(e.Kind)),
+		source: c.sources.id(string(e.Source)), text: noText}
+	if e.TargetAuthor != "" {
+		if to := c.dir.MemberOf(e.TargetAccountKey()); to != "" && to != member {
+			rec.to = c.members.id(to)
+			for _, sc := range [2]int32{0, 1 + rec.source} {
+				c.received[scopedID{sc, rec.to}]++
+				c.sent[scopedID{sc, rec.member}]++
+				c.sentTo[scopedPair{sc, rec.member, rec.to}]++
+				c.total[sc]++
+			}
+		}
+	}
+	if textKind(e.Kind) && strings.TrimSpace(e.Content) != "" {
+		cfg := c.cfg
+		for _, s := range text.Signals(e.Content) {
+			mult := cfg.SpamMultiplier
+			switch s.Check {
+			case "farming":
+				mult = cfg.FarmMultiplier
+			case "generic":
+				mult = cfg.GenericMultiplier
+			}
+			rf := c.find(r)
+			rf.content = append(rf.content, plaudit.Reason{Check: "content_" + s.Check, Detail: s.Detail, Multiplier: mult})
+		}
+		if cfg.NearDuplicate > 0 && len(strings.Fields(e.Content)) >= minDupWords {
+			for int(rec.member) >= len(c.textsOf) {
+				c.textsOf = append(c.textsOf, 0)
+			}
+			c.textsOf[rec.member]++
+			rec.text = unsigned
+			if sig, ok := text.Sign(e.Content); ok {
+				k := len(c.sigKeys)
+				if k%sigChunk == 0 {
+					c.sigs = append(c.sigs, make([]text.Signature, 0, sigChunk))
+					c.sigLeft = append(c.sigLeft, 0)
+				}
+				c.sigs[k/sigChunk] = append(c.sigs[k/sigChunk], sig)
+				c.sigLeft[k/sigChunk]++
+				c.sigKeys = append(c.sigKeys, e.Key())
+				rec.text = int32(k)
+			}
+		}
+	}
+	c.recs = append(c.recs, rec)
+}
+
+func (c *checker) velocity() {
+	cfg := c.cfg
 	if len(cfg.Velocity) == 0 {
 		return
 	}
 	type key struct {
-		member string
+		member int32
 		limit  int
 	}
-	windows := map[key][]time.Time{}
-	for _, i := range order {
-		e := &events[i]
-		if !engagement(e) {
-			continue
-		}
-		m := dir.MemberOfActor(e)
+	windows := map[key][]int64{}
+	for _, r := range c.order {
+		rec := &c.recs[r]
+		kind := plaudit.Kind(c.kinds.names[rec.kind])
 		for li, l := range cfg.Velocity {
-			if l.Kind != e.Kind || l.Max <= 0 {
+			if l.Kind != kind || l.Max <= 0 {
 				continue
 			}
-			k := key{m, li}
-			w := windows[k]
-			cut := 0
-			for cut < len(w) && !w[cut].After(e.Time.Add(-l.Window)) {
-				cut++
-			}
-			w = append(w[cut:], e.Time)
+			k := key{rec.member, li}
+			w := dropBefore(windows[k], rec.t-int64(l.Window))
+			w = append(w, rec.t)
 			windows[k] = w
 			if len(w) > l.Max {
-				f.AddEvent(e.Key(), plaudit.Reason{
+				rf := c.find(r)
+				rf.velocity = append(rf.velocity, plaudit.Reason{
 					Check:      "velocity",
-					Detail:     fmt.Sprintf("%d %s events within %s, limit %d", len(w), e.Kind, l.Window, l.Max),
+					Detail:     fmt.Sprintf("%d %s events within %s, limit %d", len(w), kind, l.Window, l.Max),
 					Multiplier: 0,
-					Evidence: []plaudit.Input{{Name: "kind", Value: string(e.Kind)}, {Name: "window", Value: l.Window.String()},
+					Evidence: []plaudit.Input{{Name: "kind", Value: string(kind)}, {Name: "window", Value: l.Window.String()},
 						{Name: "count", Value: strconv.Itoa(len(w))}, {Name: "limit", Value: strconv.Itoa(l.Max)}},
 				})
 				break
 			}
 		}
 	}
+}
+
+// engagement reports whether an event is something a policy may reward (not an identity change).
+func engagement(e *plaudit.Event) bool {
+	return !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit
 }
 
 // checkDiminishing prices down repeated engagement from one member towards one author within
@@ -100,68 +291,34 @@ func checkVelocity(events []plaudit.Event, order []int, dir *plaudit.Directory, 
 // rule is the fixed one; in a community of 100 whose few prolific authors draw a quarter of all replies, an
 // active member's daily conversation with one of them is ordinary, not farming. The decay and the cut-off
 // (cfg.DiminishAfter) shift by the same extra allowance.
-func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+func (c *checker) diminishing() {
+	cfg := c.cfg
 	if cfg.DiminishWindow <= 0 {
 		return
 	}
-	type pair struct{ from, to string }
-	// The community's own engagement pattern over the whole batch, over all sources (scope "") and on each
-	// source alone: what each author received, what each member sent, and to whom. A source has its own
-	// structure (on GitHub most comments go to issues the project opened; on X they spread over many
-	// posters), so a member is compared with the others both overall and on the source it acts on.
-	type scoped struct{ scope, member string }
-	type scopedPair struct {
-		scope string
-		p     pair
-	}
-	received, sent := map[scoped]int{}, map[scoped]int{}
-	sentTo, total := map[scopedPair]int{}, map[string]int{}
-	for _, i := range order {
-		e := &events[i]
-		if !engagement(e) || e.TargetAuthor == "" {
+	type similarPair struct{ source, kind, from, to int32 }
+	windows := map[similarPair][]int64{}
+	memberWin := map[scopedID][]int64{} // the member's actions of every kind, by scope
+	for _, r := range c.order {
+		rec := &c.recs[r]
+		if rec.to < 0 {
 			continue
 		}
-		from, to := dir.MemberOfActor(e), dir.MemberOf(e.TargetAccountKey())
-		if to == "" || from == to {
-			continue
-		}
-		for _, sc := range [2]string{"", string(e.Source)} {
-			received[scoped{sc, to}]++
-			sent[scoped{sc, from}]++
-			sentTo[scopedPair{sc, pair{from, to}}]++
-			total[sc]++
-		}
-	}
-	type similarPair struct {
-		source plaudit.Source
-		kind   plaudit.Kind
-		p      pair
-	}
-	windows := map[similarPair][]time.Time{}
-	memberWin := map[scoped][]time.Time{} // the member's actions of every kind, by scope
-	for _, i := range order {
-		e := &events[i]
-		if !engagement(e) || e.TargetAuthor == "" {
-			continue
-		}
-		from, to := dir.MemberOfActor(e), dir.MemberOf(e.TargetAccountKey())
-		if to == "" || from == to {
-			continue
-		}
-		since := e.Time.Add(-cfg.DiminishWindow)
-		p := pair{from, to}
-		sp := similarPair{e.Source, e.Kind, p} // repeats are counted among similar actions
-		w := append(dropBefore(windows[sp], since), e.Time)
+		t := rec.t
+		since := t - int64(cfg.DiminishWindow)
+		sp := similarPair{rec.source, rec.kind, rec.member, rec.to} // repeats are counted among similar actions
+		w := append(dropBefore(windows[sp], since), t)
 		windows[sp] = w
 		n := len(w)
 		free := max(cfg.DiminishFree, 1)
 		expected := 0.0
-		for _, sc := range [2]string{"", string(e.Source)} {
-			mw := append(dropBefore(memberWin[scoped{sc, from}], since), e.Time)
-			memberWin[scoped{sc, from}] = mw
-			if others := total[sc] - sent[scoped{sc, from}]; others > 0 {
+		for _, sc := range c.scopes(rec) {
+			k := scopedID{sc, rec.member}
+			mw := append(dropBefore(memberWin[k], since), t)
+			memberWin[k] = mw
+			if others := c.total[sc] - c.sent[k]; others > 0 {
 				expected = max(expected,
-					float64(len(mw))*float64(received[scoped{sc, to}]-sentTo[scopedPair{sc, p}])/float64(others))
+					float64(len(mw))*float64(c.received[scopedID{sc, rec.to}]-c.sentTo[scopedPair{sc, rec.member, rec.to}])/float64(others))
 			}
 		}
 		extra := max(0, poissonQuantile(expected, diminishChance)-free)
@@ -176,26 +333,37 @@ func checkDiminishing(events []plaudit.Event, order []int, dir *plaudit.Director
 				mult = plaudit.Ratio((int64(mult)*int64(cfg.DiminishFactor) + int64(plaudit.One)/2) / int64(plaudit.One))
 			}
 		}
-		f.AddEvent(e.Key(), plaudit.Reason{
+		source, kind, to := c.sources.names[rec.source], c.kinds.names[rec.kind], c.members.names[rec.to]
+		rf := c.find(r)
+		rf.diminishing = append(rf.diminishing, plaudit.Reason{
 			Check:      "diminishing_returns",
-			Detail:     fmt.Sprintf("%s %s %d towards %s within %s", e.Source, e.Kind, n, to, cfg.DiminishWindow),
+			Detail:     fmt.Sprintf("%s %s %d towards %s within %s", source, kind, n, to, cfg.DiminishWindow),
 			Multiplier: mult,
-			Evidence: []plaudit.Input{{Name: "towards", Value: to}, {Name: "source", Value: string(e.Source)},
-				{Name: "kind", Value: string(e.Kind)}, {Name: "nth", Value: strconv.Itoa(n)},
+			Evidence: []plaudit.Input{{Name: "towards", Value: to}, {Name: "source", Value: source},
+				{Name: "kind", Value: kind}, {Name: "nth", Value: strconv.Itoa(n)},
 				{Name: "free", Value: strconv.Itoa(free)},
 				{Name: "expected_at_community_rate", Value: strconv.FormatFloat(expected, 'f', 2, 64)}},
 		})
 	}
 }
 
+// scopes returns the scopes a record counts in: all sources (0) and its own source (1 + its id; 0 again
+// for an event without a source, which Check counted twice in the one scope).
+func (c *checker) scopes(rec *record) [2]int32 {
+	if c.sources.names[rec.source] == "" {
+		return [2]int32{0, 0}
+	}
+	return [2]int32{0, 1 + rec.source}
+}
+
 // diminishChance is the chance, per action, that the community's own engagement pattern alone would take a
 // member past its free allowance towards one author.
 const diminishChance = 0.01
 
-// dropBefore drops the times not after since from the front of w, which is in time order.
-func dropBefore(w []time.Time, since time.Time) []time.Time {
+// dropBefore drops the times (Unix nanoseconds) not after since from the front of w, which is in time order.
+func dropBefore(w []int64, since int64) []int64 {
 	cut := 0
-	for cut < len(w) && !w[cut].After(since) {
+	for cut < len(w) && w[cut] <= since {
 		cut++
 	}
 	return w[cut:]
@@ -227,43 +395,34 @@ func textKind(k plaudit.Kind) bool {
 	return false
 }
 
-func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, cfg Config, f *Findings) {
+// nearDuplicates indexes the signed texts in time order and records, for each member whose copies reach
+// CopyMin and CopyShare of their texts, each copy's finding.
+func (c *checker) nearDuplicates() {
+	cfg := c.cfg
+	if cfg.NearDuplicate <= 0 {
+		return
+	}
 	type copyFinding struct {
-		key string
+		rec int32
 		r   plaudit.Reason
 	}
-	copies := map[string][]copyFinding{} // by member, in time order
-	texts := map[string]int{}            // by member: texts long enough to compare
-	var copiers []string
-	var idx *text.Index
-	if cfg.NearDuplicate > 0 {
-		idx = text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
-		idx.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
-		for i, s := range cfg.SpamCorpus {
-			idx.AddCorpus("corpus:"+strconv.Itoa(i), s)
-		}
+	copies := map[int32][]copyFinding{} // by member, in time order
+	var copiers []int32
+	idx := text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
+	idx.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
+	for i, s := range cfg.SpamCorpus {
+		idx.AddCorpus("corpus:"+strconv.Itoa(i), s)
 	}
-	for _, i := range order {
-		e := &events[i]
-		if !engagement(e) || !textKind(e.Kind) || strings.TrimSpace(e.Content) == "" {
+	for _, r := range c.order {
+		rec := &c.recs[r]
+		if rec.text < 0 {
 			continue
 		}
-		for _, s := range text.Signals(e.Content) {
-			mult := cfg.SpamMultiplier
-			switch s.Check {
-			case "farming":
-				mult = cfg.FarmMultiplier
-			case "generic":
-				mult = cfg.GenericMultiplier
-			}
-			f.AddEvent(e.Key(), plaudit.Reason{Check: "content_" + s.Check, Detail: s.Detail, Multiplier: mult})
+		chunk := rec.text / sigChunk
+		matches := idx.AddSignature(c.sigKeys[rec.text], &c.sigs[chunk][rec.text%sigChunk])
+		if c.sigLeft[chunk]--; c.sigLeft[chunk] == 0 {
+			c.sigs[chunk] = nil // the index holds its own copy
 		}
-		if idx == nil || len(strings.Fields(e.Content)) < minDupWords {
-			continue
-		}
-		member := dir.MemberOfActor(e)
-		texts[member]++
-		matches := idx.Add(e.Key(), e.Content)
 		if len(matches) == 0 {
 			continue
 		}
@@ -272,10 +431,10 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 		if m.Corpus {
 			detail = fmt.Sprintf("%.0f%% similar to known spam %s", m.Similarity*100, m.ID)
 		}
-		if copies[member] == nil {
-			copiers = append(copiers, member)
+		if copies[rec.member] == nil {
+			copiers = append(copiers, rec.member)
 		}
-		copies[member] = append(copies[member], copyFinding{e.Key(), plaudit.Reason{
+		copies[rec.member] = append(copies[rec.member], copyFinding{r, plaudit.Reason{
 			Check:      "near_duplicate",
 			Detail:     detail,
 			Multiplier: cfg.CopyMultiplier,
@@ -283,17 +442,19 @@ func checkContent(events []plaudit.Event, order []int, dir *plaudit.Directory, c
 				{Name: "earlier_matches", Value: atLeast(len(matches), idx.MaxMatches)}},
 		}})
 	}
+	c.sigs, c.sigKeys = nil, nil
 	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin and CopyShare
 	// of the member's texts, since echoes of a stock phrase ("can confirm, works for me now") by someone who
 	// mostly writes their own words are chance.
 	for _, m := range copiers {
-		cs := copies[m]
-		if len(cs) < cfg.CopyMin || int64(len(cs))*int64(plaudit.One) < int64(cfg.CopyShare)*int64(texts[m]) {
+		cs, texts := copies[m], int64(c.textsOf[m])
+		if len(cs) < cfg.CopyMin || int64(len(cs))*int64(plaudit.One) < int64(cfg.CopyShare)*texts {
 			continue
 		}
-		for _, c := range cs {
-			c.r.Detail += fmt.Sprintf(" (%d of this member's %d texts are near-duplicates)", len(cs), texts[m])
-			f.AddEvent(c.key, c.r)
+		for _, cf := range cs {
+			cf.r.Detail += fmt.Sprintf(" (%d of this member's %d texts are near-duplicates)", len(cs), texts)
+			rf := c.find(cf.rec)
+			rf.copies = append(rf.copies, cf.r)
 		}
 	}
 }
@@ -321,43 +482,37 @@ func abusive(rs []plaudit.Reason) bool {
 
 // rollUp flags members whose share of engagement events with an accusing finding (abuseChecks) reaches
 // cfg.FlagShare.
-func rollUp(events []plaudit.Event, dir *plaudit.Directory, cfg Config, f *Findings) {
+func (c *checker) rollUp(f *Findings) {
+	cfg := c.cfg
 	if cfg.FlagShare <= 0 {
 		return
 	}
 	type tally struct{ total, hit int }
-	t := map[string]*tally{}
-	for i := range events {
-		e := &events[i]
-		if !engagement(e) {
-			continue
-		}
-		m := dir.MemberOfActor(e)
-		c := t[m]
-		if c == nil {
-			c = &tally{}
-			t[m] = c
-		}
-		c.total++
-		if abusive(f.Events[e.Key()]) {
-			c.hit++
+	t := make([]tally, len(c.members.names))
+	for r := range c.recs {
+		m := c.recs[r].member
+		t[m].total++
+		if rf := c.found[int32(r)]; rf != nil && (abusive(rf.velocity) || abusive(rf.content) || abusive(rf.copies) || abusive(rf.diminishing)) {
+			t[m].hit++
 		}
 	}
-	members := make([]string, 0, len(t))
+	members := make([]int32, 0, len(t))
 	for m := range t {
-		members = append(members, m)
+		if t[m].total > 0 {
+			members = append(members, int32(m))
+		}
 	}
-	sort.Strings(members)
+	slices.SortFunc(members, func(a, b int32) int { return strings.Compare(c.members.names[a], c.members.names[b]) })
 	for _, m := range members {
-		c := t[m]
-		if c.hit < minAbusive || int64(c.hit)*int64(plaudit.One) < int64(cfg.FlagShare)*int64(c.total) {
+		tl := t[m]
+		if tl.hit < minAbusive || int64(tl.hit)*int64(plaudit.One) < int64(cfg.FlagShare)*int64(tl.total) {
 			continue
 		}
-		f.AddMember(m, plaudit.Reason{
+		f.AddMember(c.members.names[m], plaudit.Reason{
 			Check:      "flagged_activity",
-			Detail:     fmt.Sprintf("%d of %d events penalised by integrity checks", c.hit, c.total),
+			Detail:     fmt.Sprintf("%d of %d events penalised by integrity checks", tl.hit, tl.total),
 			Multiplier: cfg.FlaggedMultiplier,
-			Evidence:   []plaudit.Input{{Name: "penalised", Value: strconv.Itoa(c.hit)}, {Name: "events", Value: strconv.Itoa(c.total)}},
+			Evidence:   []plaudit.Input{{Name: "penalised", Value: strconv.Itoa(tl.hit)}, {Name: "events", Value: strconv.Itoa(tl.total)}},
 		})
 	}
 }

@@ -36,6 +36,7 @@ type Report struct {
 	Sybil      []sybil.Signal
 	Reputation *reputation.Result // nil when not computed
 	Verdicts   []plaudit.Verdict  // one per subject with a finding, sorted by subject
+	Events     int                // events read
 }
 
 // Flagged returns the members with a member-level verdict below one, sorted.
@@ -49,16 +50,45 @@ func (r *Report) Flagged() []string {
 	return out
 }
 
-// Run runs the integrity layer over events (in log order) with the directory that resolves them.
+// Run runs the integrity layer over events (in log order) with the directory that resolves them. It is
+// RunStream over the events held in memory.
 func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, error) {
-	f := Check(events, dir, opt.Checks)
-	rep := &Report{Findings: f}
-	var g *graph.Graph
-	if opt.Collusion || opt.Reputation {
+	return RunStream(plaudit.StreamOf(events), dir, opt)
+}
+
+// RunStream runs the integrity layer over a replayable stream of the events (in log order), walking it a
+// few times and holding compact per-event records, the interaction graph and per-member aggregates rather
+// than the events: what lets a run over a log too large for memory read it from the store. The report is
+// Run's over the same events.
+func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) (*Report, error) {
+	// The checks walk the events twice; the interaction graph and the accounts' creation times are
+	// gathered in the same two walks.
+	var eg *graph.EventGraph
+	var first, second func(*plaudit.Event)
+	if opt.Collusion || opt.Reputation || opt.Sybil {
 		var err error
-		if g, err = graph.FromEvents(events, dir, opt.Graph); err != nil {
+		if eg, err = graph.NewEventGraph(dir, opt.Graph); err != nil {
 			return nil, fmt.Errorf("integrity: interaction graph: %w", err)
 		}
+		first, second = eg.Learn, eg.Add
+	}
+	var times *reputation.AccountTimes
+	if opt.Sybil || (opt.Reputation && opt.Seeds == nil) {
+		times = reputation.NewAccountTimes()
+		if first != nil {
+			first = func(e *plaudit.Event) { eg.Learn(e); times.Add(e) }
+		} else {
+			first = times.Add
+		}
+	}
+	f, n, err := checkStream(events, dir, opt.Checks, first, second)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Findings: f, Events: n}
+	var g *graph.Graph
+	if eg != nil {
+		g = eg.Graph()
 	}
 	seeds := opt.Seeds
 	if seeds == nil {
@@ -80,10 +110,7 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 	if opt.Sybil {
 		p := opt.Sybils
 		p.Graph = opt.Graph
-		sig, err := sybil.Detect(events, dir, seeds, p)
-		if err != nil {
-			return nil, fmt.Errorf("integrity: sybil signals: %w", err)
-		}
+		sig := sybil.DetectGraphTimes(g, times.Created, times.Latest, dir, seeds, p)
 		rep.Sybil = sig
 		for _, s := range sig {
 			f.AddMember(s.Member, s.Reason())
@@ -93,7 +120,7 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 	if opt.Reputation {
 		pre := opt.Seeds
 		if pre == nil {
-			pre = reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
+			pre = reputation.PretrustFrom(dir, times.Created, times.Latest, reputation.PretrustParams{})
 		}
 		var rings [][]string
 		for _, r := range rep.Rings {

@@ -81,6 +81,12 @@ func IsMembership(k plaudit.Kind) bool {
 // to use in settled points. With no interactions yet the pre-trusted members weigh up to 1 and the others the
 // neutral weight (Weight); with nobody to pre-trust the snapshot is neutral.
 func AsOf(events []plaudit.Event, at, end time.Time, params Params) (*Snapshot, error) {
+	return AsOfStream(plaudit.StreamOf(events), at, end, params)
+}
+
+// AsOfStream is AsOf over a replayable stream of the log (walked a few times), holding the directory, the
+// accounts' creation times and the interaction graph rather than the events.
+func AsOfStream(events plaudit.EventStream, at, end time.Time, params Params) (*Snapshot, error) {
 	snap, prep, err := prepare(events, at, end)
 	if err != nil || prep == nil {
 		return snap, err
@@ -102,21 +108,29 @@ type eigenInputs struct {
 // prepare builds the snapshot of [at, end) up to EigenTrust: a neutral or pre-trust snapshot is complete
 // (and the inputs nil); otherwise it returns the graph and pre-trust to run EigenTrust on (or to check a
 // committed vector against).
-func prepare(events []plaudit.Event, at, end time.Time) (*Snapshot, *eigenInputs, error) {
-	known := make([]plaudit.Event, 0, len(events))
-	for i := range events {
-		if t := events[i].Time; t.Before(at) || (IsMembership(events[i].Kind) && t.Before(end)) {
-			known = append(known, events[i])
-		}
+func prepare(events plaudit.EventStream, at, end time.Time) (*Snapshot, *eigenInputs, error) {
+	known := func(yield func(*plaudit.Event) error) error {
+		return events(func(e *plaudit.Event) error {
+			if e.Time.Before(at) || (IsMembership(e.Kind) && e.Time.Before(end)) {
+				return yield(e)
+			}
+			return nil
+		})
 	}
-	dir := plaudit.BuildDirectory(known)
+	dir := plaudit.NewDirectory()
+	if err := known(func(e *plaudit.Event) error { dir.Apply(e); return nil }); err != nil {
+		return nil, nil, fmt.Errorf("reputation: read the members: %w", err)
+	}
 	snap := &Snapshot{At: at, End: end, Members: len(dir.Members())}
-	seeds := DerivePretrust(known, dir, PretrustParams{At: at})
+	seeds, err := DerivePretrustStream(known, dir, PretrustParams{At: at})
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(seeds) == 0 {
 		snap.Basis = BasisNeutral
 		return snap, nil, nil
 	}
-	g, err := graph.FromEvents(known, dir, graph.EventOptions{Until: at})
+	g, err := graph.FromStream(known, dir, graph.EventOptions{Until: at})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,6 +202,12 @@ type Committed struct {
 // the graph's nodes (none for a neutral or pre-trust snapshot); otherwise it is not accepted, with a reason
 // naming the first member that differs. A failure to build the graph is an error.
 func AsOfCommitted(events []plaudit.Event, at, end time.Time, params Params, committed []plaudit.TrustValue) (*Committed, error) {
+	return AsOfCommittedStream(plaudit.StreamOf(events), at, end, params, committed)
+}
+
+// AsOfCommittedStream is AsOfCommitted over a replayable stream of the log (walked a few times), holding
+// the directory, the accounts' creation times and the interaction graph rather than the events.
+func AsOfCommittedStream(events plaudit.EventStream, at, end time.Time, params Params, committed []plaudit.TrustValue) (*Committed, error) {
 	res := &Committed{Tolerance: params.withDefaults().Tolerance}
 	snap, prep, err := prepare(events, at, end)
 	if err != nil {

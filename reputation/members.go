@@ -1,6 +1,7 @@
 package reputation
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -18,26 +19,51 @@ type PretrustParams struct {
 // AccountCreated returns, by account key, the earliest account_created attribute seen on the account's
 // events (the platform's record of when the account was made). Unparseable values are ignored.
 func AccountCreated(events []plaudit.Event) map[string]time.Time {
-	out := map[string]time.Time{}
-	for i := range events {
-		e := &events[i]
-		if e.Source == plaudit.SourcePlaudit {
-			continue
-		}
-		s, ok := e.AttrString("account_created")
-		if !ok {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			continue
-		}
-		k := e.AccountKey()
-		if old, seen := out[k]; !seen || t.Before(old) {
-			out[k] = t
-		}
-	}
+	out, _, _ := AccountCreatedStream(plaudit.StreamOf(events))
 	return out
+}
+
+// AccountCreatedStream is AccountCreated over a stream, walked once; it also returns the latest event time
+// seen (zero for no events), the moment a judgement "as of the last event" is made at.
+func AccountCreatedStream(events plaudit.EventStream) (map[string]time.Time, time.Time, error) {
+	a := NewAccountTimes()
+	if err := events(func(e *plaudit.Event) error { a.Add(e); return nil }); err != nil {
+		return nil, time.Time{}, fmt.Errorf("reputation: read account creation times: %w", err)
+	}
+	return a.Created, a.Latest, nil
+}
+
+// AccountTimes gathers, event by event, what AccountCreatedStream returns: the accounts' creation times
+// and the latest event time. It lets a caller that walks the log for other reasons too gather them in the
+// same walk.
+type AccountTimes struct {
+	Created map[string]time.Time // by account key: the earliest account_created seen
+	Latest  time.Time            // the latest event time seen
+}
+
+// NewAccountTimes returns empty AccountTimes.
+func NewAccountTimes() *AccountTimes { return &AccountTimes{Created: map[string]time.Time{}} }
+
+// Add reads one event.
+func (a *AccountTimes) Add(e *plaudit.Event) {
+	if e.Time.After(a.Latest) {
+		a.Latest = e.Time
+	}
+	if e.Source == plaudit.SourcePlaudit {
+		return
+	}
+	s, ok := e.AttrString("account_created")
+	if !ok {
+		return
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return
+	}
+	k := e.AccountKey()
+	if old, seen := a.Created[k]; !seen || t.Before(old) {
+		a.Created[k] = t
+	}
 }
 
 // MemberSince returns when member m is known from: the earliest of its first appearance in the log and the
@@ -56,6 +82,23 @@ func MemberSince(m *plaudit.Member, created map[string]time.Time) time.Time {
 // accounts are the project's own) and long-standing community members (known for MinAge before At). The map
 // may be empty, which EigenTrust refuses: a community with neither needs an operator's list.
 func DerivePretrust(events []plaudit.Event, dir *plaudit.Directory, p PretrustParams) map[string]float64 {
+	out, _ := DerivePretrustStream(plaudit.StreamOf(events), dir, p)
+	return out
+}
+
+// DerivePretrustStream is DerivePretrust over a stream of events, walked once; it fails only when the
+// stream does.
+func DerivePretrustStream(events plaudit.EventStream, dir *plaudit.Directory, p PretrustParams) (map[string]float64, error) {
+	created, latest, err := AccountCreatedStream(events)
+	if err != nil {
+		return nil, err
+	}
+	return PretrustFrom(dir, created, latest, p), nil
+}
+
+// PretrustFrom is DerivePretrust from the accounts' creation times and the latest event time (AccountTimes)
+// instead of the events.
+func PretrustFrom(dir *plaudit.Directory, created map[string]time.Time, latest time.Time, p PretrustParams) map[string]float64 {
 	if p.MinAge == 0 {
 		p.MinAge = 365 * 24 * time.Hour
 	}
@@ -67,13 +110,8 @@ func DerivePretrust(events []plaudit.Event, dir *plaudit.Directory, p PretrustPa
 	}
 	at := p.At
 	if at.IsZero() {
-		for i := range events {
-			if events[i].Time.After(at) {
-				at = events[i].Time
-			}
-		}
+		at = latest
 	}
-	created := AccountCreated(events)
 	out := map[string]float64{}
 	for _, m := range dir.Members() {
 		switch {

@@ -36,16 +36,10 @@ func (s *Service) RunIntegrity(ctx context.Context, req IntegrityRequest) (*Inte
 	if err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		return nil, err
 	}
-	// A run over the whole log needs every event anyway; a run over a window reads the log once for the
-	// directory and then holds only the window's events.
-	var view *logView
-	if req.Since.IsZero() && req.Until.IsZero() {
-		log, err := s.ReadLog(ctx, req.Progress)
-		if err != nil {
-			return nil, err
-		}
-		view = log.view()
-	} else if view, err = s.streamLogView(ctx, req.Progress); err != nil {
+	// The log is read once for the directory, then the run's events (the whole log or a window, up to
+	// where that read ended) are streamed from the store as the checks walk them: nothing holds the events.
+	view, err := s.streamLogView(ctx, req.Progress)
+	if err != nil {
 		return nil, err
 	}
 	return s.integrityRun(ctx, pol, view, req.Since, req.Until, req.By)
@@ -54,22 +48,18 @@ func (s *Service) RunIntegrity(ctx context.Context, req IntegrityRequest) (*Inte
 // integrityRun checks the events of log in [from, to) under pol (nil: default options) with the directory
 // of the whole log, and stores the run with the log position it read.
 func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *logView, from, to time.Time, by string) (*IntegrityResult, error) {
-	events, err := log.events(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
 	opts, hash := integrity.DefaultOptions(), ""
 	if pol != nil {
 		opts, hash = pol.Integrity.Options(), pol.Hash()
 	}
-	rep, err := integrity.Run(events, log.Dir, opts)
+	rep, err := integrity.RunStream(log.stream(ctx, from, to), log.Dir, opts)
 	if err != nil {
 		return nil, err
 	}
 	if by == "" {
 		by = "plaudit"
 	}
-	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: len(events), ThroughSeq: log.Seq, By: by,
+	run := &plaudit.VerdictRun{PolicyHash: hash, Since: from, Until: to, Events: rep.Events, ThroughSeq: log.Seq, By: by,
 		At: s.now().UTC().Truncate(time.Microsecond), Verdicts: rep.Verdicts}
 	run.ID, err = s.store.SaveVerdictRun(ctx, run)
 	s.forgetLiveState()

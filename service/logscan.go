@@ -57,32 +57,54 @@ func (s *Service) streamLogView(ctx context.Context, progress Progress) (*logVie
 // errStopScan ends a scan early; it never leaves this file.
 var errStopScan = errors.New("stop the scan")
 
-// events returns the events of the view with times in [from, to) (zero: unbounded), in seq order.
-func (v *logView) events(ctx context.Context, from, to time.Time) ([]plaudit.Event, error) {
+// stream returns the events of the view with times in [from, to) (zero: unbounded) as a replayable stream
+// in seq order: each walk filters the log in memory or scans the store afresh, up to the view's end, so
+// that an integrity run holds none of them.
+func (v *logView) stream(ctx context.Context, from, to time.Time) plaudit.EventStream {
+	in := func(e *plaudit.Event) bool {
+		return (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to))
+	}
 	if v.log != nil {
-		if from.IsZero() && to.IsZero() {
-			return v.log.Events, nil
-		}
-		var out []plaudit.Event
-		for _, e := range v.log.Events {
-			if (from.IsZero() || !e.Time.Before(from)) && (to.IsZero() || e.Time.Before(to)) {
-				out = append(out, e)
+		events := v.log.Events
+		return func(yield func(*plaudit.Event) error) error {
+			for i := range events {
+				if in(&events[i]) {
+					if err := yield(&events[i]); err != nil {
+						return err
+					}
+				}
 			}
+			return nil
 		}
-		return out, nil
 	}
-	var out []plaudit.Event
-	err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{Since: from, Until: to}, func(e *plaudit.Event) error {
-		if e.Seq > v.Seq {
-			return errStopScan // recorded after the view was read: not part of it
+	if v.Seq <= 0 {
+		return plaudit.StreamOf(nil) // the log was empty when the view was read
+	}
+	if from.IsZero() && to.IsZero() {
+		return v.st.logSource(ctx, v.Seq)
+	}
+	return func(yield func(*plaudit.Event) error) error {
+		var yieldErr error
+		err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{Since: from, Until: to}, func(e *plaudit.Event) error {
+			if e.Seq > v.Seq {
+				return errStopScan // recorded after the view was read: not part of it
+			}
+			if !in(e) {
+				return nil
+			}
+			if yieldErr = yield(e); yieldErr != nil {
+				return yieldErr
+			}
+			return nil
+		})
+		if yieldErr != nil {
+			return yieldErr
 		}
-		out = append(out, *e)
+		if err != nil && !errors.Is(err, errStopScan) {
+			return fmt.Errorf("read the events of %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+		}
 		return nil
-	})
-	if err != nil && !errors.Is(err, errStopScan) {
-		return nil, fmt.Errorf("read the events of %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
-	return out, nil
 }
 
 // changedSince reports whether the view holds, after seq, an event of the window [from, to) or an identity

@@ -117,23 +117,45 @@ var checkOrder = map[string]int{CheckSybilRank: 0, CheckSharedWallet: 1, CheckLi
 // ring of old accounts is exactly what it should not start from. No seed with a mutual tie means no
 // SybilRank signals. Signals are sorted by member, then check.
 func Detect(events []plaudit.Event, dir *plaudit.Directory, seeds map[string]float64, p Params) ([]Signal, error) {
-	g, err := graph.FromEvents(events, dir, p.Graph)
+	return DetectStream(plaudit.StreamOf(events), dir, seeds, p)
+}
+
+// DetectStream is Detect over a replayable stream of the events (walked three times), holding the
+// interaction graph and the accounts' creation times rather than the events.
+func DetectStream(events plaudit.EventStream, dir *plaudit.Directory, seeds map[string]float64, p Params) ([]Signal, error) {
+	g, err := graph.FromStream(events, dir, p.Graph)
 	if err != nil {
 		return nil, err
 	}
-	return DetectGraph(g, events, dir, seeds, p), nil
+	return DetectGraphStream(g, events, dir, seeds, p)
 }
 
 // DetectGraph is Detect over an interaction graph the caller has already built from events and dir (with
 // graph.FromEvents; p.Graph is then ignored), so that the graph is built once for every check.
 func DetectGraph(g *graph.Graph, events []plaudit.Event, dir *plaudit.Directory, seeds map[string]float64, p Params) []Signal {
+	out, _ := DetectGraphStream(g, plaudit.StreamOf(events), dir, seeds, p)
+	return out
+}
+
+// DetectGraphStream is DetectGraph over a replayable stream of the events (walked once, for the accounts'
+// creation times); it fails only when the stream does.
+func DetectGraphStream(g *graph.Graph, events plaudit.EventStream, dir *plaudit.Directory, seeds map[string]float64, p Params) ([]Signal, error) {
+	created, latest, err := reputation.AccountCreatedStream(events)
+	if err != nil {
+		return nil, fmt.Errorf("sybil: %w", err)
+	}
+	return DetectGraphTimes(g, created, latest, dir, seeds, p), nil
+}
+
+// DetectGraphTimes is DetectGraph from the accounts' creation times and the latest event time
+// (reputation.AccountTimes) instead of the events.
+func DetectGraphTimes(g *graph.Graph, created map[string]time.Time, latest time.Time, dir *plaudit.Directory, seeds map[string]float64, p Params) []Signal {
 	p = p.withDefaults()
 	var out []Signal
 	out = append(out, rankSignals(g, seeds, p)...)
 	out = append(out, walletSignals(dir, p)...)
 	out = append(out, linkedSignals(dir, p)...)
-	created := reputation.AccountCreated(events)
-	out = append(out, ageSignals(events, dir, created, p)...)
+	out = append(out, ageSignals(latest, dir, created, p)...)
 	out = append(out, burstSignals(g, dir, created, p)...)
 	corroborate(out, p)
 	sort.SliceStable(out, func(a, b int) bool {
@@ -438,15 +460,12 @@ func linkedSignals(dir *plaudit.Directory, p Params) []Signal {
 }
 
 // ageSignals flags members whose oldest account with a known creation time is younger than MinAccountAge.
-// Members with no account_created on any account are not judged.
-func ageSignals(events []plaudit.Event, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
+// Members with no account_created on any account are not judged. latest is the last event's time, the
+// moment of judgement when p.At is zero.
+func ageSignals(latest time.Time, dir *plaudit.Directory, created map[string]time.Time, p Params) []Signal {
 	at := p.At
 	if at.IsZero() {
-		for i := range events {
-			if events[i].Time.After(at) {
-				at = events[i].Time
-			}
-		}
+		at = latest
 	}
 	var out []Signal
 	for _, m := range dir.Members() {

@@ -151,3 +151,12 @@ func (x *Index) insert(id string, sig *Signature, corpus bool) {
 		x.buckets[b][h] = doc
 	}
 }
+
+// AddSignature is Add for a text already signed with Sign (whose ok was true): it indexes sig under id and
+// returns the earlier texts it nearly duplicates. It lets a caller sign texts as they stream past in one
+// order and index them later in another, keeping signatures instead of the texts.
+func (x *Index) AddSignature(id string, sig *Signature) []Match {
+	m := x.query(sig)
+	x.insert(id, sig, false)
+	return m
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -198,5 +200,33 @@ func TestIndexMaxMatches(t *testing.T) {
 	x.MaxMatches = 0
 	if m := x.Query(s); len(m) != 10 {
 		t.Fatalf("want all 10 matches, got %d", len(m))
+	}
+}
+
+// TestAddSignature checks that indexing texts by their signatures (Sign, then AddSignature) finds the same
+// matches as Add, and that there are some.
+func TestAddSignature(t *testing.T) {
+	texts := []string{
+		"the quick brown fox jumps over the lazy dog today",
+		"the quick brown fox jumps over the lazy dog again today",
+		"an entirely different sentence about rust and go programs",
+		"the quick brown fox jumps over the lazy dog today",
+		"!!! ??? ...",
+	}
+	a, b := NewIndex(0.5), NewIndex(0.5)
+	found := 0
+	for i, s := range texts {
+		want := a.Add(strconv.Itoa(i), s)
+		var got []Match
+		if sig, ok := Sign(s); ok {
+			got = b.AddSignature(strconv.Itoa(i), &sig)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("text %d: AddSignature found %v, Add %v", i, got, want)
+		}
+		found += len(want)
+	}
+	if found < 3 {
+		t.Fatalf("only %d matches: the comparison says too little", found)
 	}
 }

@@ -1,0 +1,81 @@
+package reputation_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/reputation"
+)
+
+// reusing streams events the way a store's scan does: every event is copied into one buffer that the next
+// event overwrites, so that a consumer keeping the *Event gets the wrong answer.
+func reusing(events []plaudit.Event) plaudit.EventStream {
+	return func(yield func(*plaudit.Event) error) error {
+		var buf plaudit.Event
+		for i := range events {
+			buf = events[i]
+			if err := yield(&buf); err != nil {
+				return err
+			}
+			buf = plaudit.Event{Actor: "overwritten", Source: "overwritten"}
+		}
+		return nil
+	}
+}
+
+// TestAsOfStream checks that the stream versions of AsOf, AsOfCommitted and DerivePretrust over a
+// buffer-reusing stream give exactly the slice versions' snapshot, acceptance and pre-trust on a generated
+// community, at a moment with interactions before it (an EigenTrust snapshot) and at its start (pre-trust).
+func TestAsOfStream(t *testing.T) {
+	var events []plaudit.Event
+	res, err := gen.Generate(gen.Config{Members: 300, Days: 14, Seed: 7}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := res.Start.Add(10 * 24 * time.Hour)
+	for _, c := range []struct {
+		at    time.Time
+		basis reputation.Basis
+	}{{at, reputation.BasisEigenTrust}, {res.Start, reputation.BasisPretrust}} {
+		want, err := reputation.AsOf(events, c.at, c.at.Add(7*24*time.Hour), reputation.Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Basis != c.basis || len(want.Weights) == 0 {
+			t.Fatalf("at %s: slice snapshot is %s with %d weights, want a %s one with weights", c.at, want.Basis, len(want.Weights), c.basis)
+		}
+		got, err := reputation.AsOfStream(reusing(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %s: stream snapshot differs from the slice one", c.at)
+		}
+		cw, err := reputation.AsOfCommitted(events, c.at, c.at.Add(7*24*time.Hour), reputation.Params{}, want.Trust())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cg, err := reputation.AsOfCommittedStream(reusing(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{}, want.Trust())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cw.OK || !reflect.DeepEqual(cg, cw) {
+			t.Fatalf("at %s: committed check: stream %+v, slice %+v", c.at, cg, cw)
+		}
+	}
+	dir := plaudit.BuildDirectory(events)
+	want := reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
+	got, err := reputation.DerivePretrustStream(reusing(events), dir, reputation.PretrustParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("pre-trust: stream %d members, slice %d", len(got), len(want))
+	}
+}
