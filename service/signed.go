@@ -190,26 +190,36 @@ func (s *Service) CheckEventSignatures(ctx context.Context, events []plaudit.Eve
 	return nil
 }
 
-// nativeSignatureDifference replays events (an epoch's inputs, in seq order) and, when the epoch's program
-// requires signed native events, checks the signature of every native event of the epoch's window against
-// the keys its author held at that point (events before the window may predate the requirement). The first
-// failure is the difference a witness disputes, naming the event.
-func nativeSignatureDifference(w policy.Witnesses, ep *plaudit.Epoch, events []plaudit.Event) diff {
+// nativeSignatureCheck replays an epoch's inputs one event at a time (see, in seq order) and, when the
+// epoch's program requires signed native events, checks the signature of every native event of the epoch's
+// window against the keys its author held at that point (events before the window may predate the
+// requirement). The first failure (first) is the difference a witness disputes, naming the event. It holds
+// only the member directory, so that a rebuild checks a streamed log in the same pass that reads it.
+type nativeSignatureCheck struct {
+	ep    *plaudit.Epoch
+	dir   *plaudit.Directory
+	first diff
+}
+
+// newNativeSignatureCheck returns the check of ep's native events, or nil when w does not require them signed.
+func newNativeSignatureCheck(w policy.Witnesses, ep *plaudit.Epoch) *nativeSignatureCheck {
 	if !w.SignedNative {
-		return diff{}
+		return nil
 	}
-	dir := plaudit.NewDirectory()
-	for i := range events {
-		e := &events[i]
-		if e.Time.Before(ep.Start) || !e.Time.Before(ep.End) {
-			dir.Apply(e)
-			continue
-		}
-		if p, _ := SignatureProblem(dir, e, true); p != "" {
-			return diff{line: fmt.Sprintf("epoch %s: native event %s (seq %d): %s", ep.ID, e.Key(), e.Seq, p),
-				member: AuthorOf(dir, e), field: "signature", stored: e.Key(), rebuilt: "signature invalid"}
-		}
-		dir.Apply(e)
+	return &nativeSignatureCheck{ep: ep, dir: plaudit.NewDirectory()}
+}
+
+// see checks the next event; after the first failure it does nothing.
+func (c *nativeSignatureCheck) see(e *plaudit.Event) {
+	if c.first.line != "" {
+		return
 	}
-	return diff{}
+	if !e.Time.Before(c.ep.Start) && e.Time.Before(c.ep.End) {
+		if p, _ := SignatureProblem(c.dir, e, true); p != "" {
+			c.first = diff{line: fmt.Sprintf("epoch %s: native event %s (seq %d): %s", c.ep.ID, e.Key(), e.Seq, p),
+				member: AuthorOf(c.dir, e), field: "signature", stored: e.Key(), rebuilt: "signature invalid"}
+			return
+		}
+	}
+	c.dir.Apply(e)
 }

@@ -2,10 +2,12 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/settle"
@@ -26,8 +28,9 @@ type VerifyResult struct {
 // EpochInputs is everything a closed epoch is rebuilt from: its record, its stored allocations (the members'
 // kinds, wallets and carries in, and the lines the rebuild is compared with), the verdicts it was settled
 // with, the policy it recorded, and the events it was settled from (seq ≤ its LogSeq, in seq order). Verify
-// reads them from the store; a witness fetches them from the operator's API (GET
-// /v1/witness/epochs/{id}/inputs) and rebuilds with RebuildEpoch, the same code.
+// reads them from the store, streaming the events and the allocations instead of holding them; a witness
+// fetches them from the operator's API (GET /v1/witness/epochs/{id}/inputs) and rebuilds with RebuildEpoch,
+// the same code.
 type EpochInputs struct {
 	Epoch       *plaudit.Epoch        `json:"epoch"`
 	Allocations []plaudit.Allocation  `json:"allocations"`
@@ -39,6 +42,13 @@ type EpochInputs struct {
 	Reputation []plaudit.TrustValue `json:"reputation,omitempty"`
 
 	local bool // read from this service's store: the first difference may name stored scores
+	// events, when not nil, streams the events instead of Events (the store's log through the epoch's LogSeq).
+	events plaudit.EventStream
+	// reachLogSeq: the events streamed must reach the epoch's LogSeq (they are the store's log, read now).
+	reachLogSeq bool
+	// allocations, when not nil, streams the stored allocations in handle order instead of Allocations.
+	allocations func(fn func(*plaudit.Allocation) error) error
+	progress    Progress
 }
 
 // Verify rebuilds closed epoch id from the event log as it stood at its close (the events with seq ≤ its
@@ -46,26 +56,66 @@ type EpochInputs struct {
 // those events with the whole-history engine, settles the epoch again with the verdicts (the recorded ones
 // when verdicts is nil), the carries and the member wallets the epoch recorded, and compares every member's
 // line, the totals and the Merkle root. A difference returns the line that explains it and an ECONFLICT
-// error. log may be nil (it is read) or a log read already, for verifying many epochs.
+// error. log may be nil (the store's log is streamed, never held) or a log read already, for verifying many
+// epochs.
 func (s *Service) Verify(ctx context.Context, id string, verdicts []plaudit.Verdict, log *Log) (*VerifyResult, error) {
-	in, err := s.epochInputs(ctx, id, verdicts, log)
+	return s.verify(ctx, id, verdicts, log, nil)
+}
+
+// VerifyProgress is Verify over the store's log, streamed, telling progress how far it has read ("events",
+// when a pass checks the events before scoring them) and scored ("scored").
+func (s *Service) VerifyProgress(ctx context.Context, id string, verdicts []plaudit.Verdict, progress Progress) (*VerifyResult, error) {
+	return s.verify(ctx, id, verdicts, nil, progress)
+}
+
+func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verdict, log *Log, progress Progress) (*VerifyResult, error) {
+	in, err := s.epochHead(ctx, id, verdicts)
 	if err != nil {
 		return nil, err
 	}
+	ep := in.Epoch
+	if log != nil {
+		if ep.LogSeq > log.Seq {
+			return nil, errLogShort(ep, log.Seq)
+		}
+		in.events = plaudit.StreamOf(log.Through(ep.LogSeq))
+	} else {
+		in.events, in.reachLogSeq = s.logSource(ctx, ep.LogSeq), ep.LogSeq > 0
+	}
+	in.allocations = func(fn func(*plaudit.Allocation) error) error { return s.store.ScanAllocations(ctx, ep.ID, fn) }
+	in.progress = progress
 	return s.RebuildEpoch(ctx, in)
 }
 
-// EpochInputs reads what closed epoch id is rebuilt from, as a witness is given it.
+func errLogShort(ep *plaudit.Epoch, seq int64) error {
+	return plaudit.Errorf(plaudit.ECONFLICT, "verify %s: it was closed from the log through seq %d, but the log read holds only %d", ep.ID, ep.LogSeq, seq)
+}
+
+// EpochInputs reads what closed epoch id is rebuilt from, as a witness is given it: every allocation and
+// event held in memory.
 func (s *Service) EpochInputs(ctx context.Context, id string) (*EpochInputs, error) {
-	in, err := s.epochInputs(ctx, id, nil, nil)
+	in, err := s.epochHead(ctx, id, nil)
 	if err != nil {
 		return nil, err
 	}
-	in.local = false
+	ep := in.Epoch
+	if err := s.store.ScanAllocations(ctx, ep.ID, func(a *plaudit.Allocation) error { in.Allocations = append(in.Allocations, *a); return nil }); err != nil {
+		return nil, err
+	}
+	log, err := s.readLogThrough(ctx, ep.LogSeq)
+	if err != nil {
+		return nil, err
+	}
+	if ep.LogSeq > log.Seq {
+		return nil, errLogShort(ep, log.Seq)
+	}
+	in.Events, in.local = log.Through(ep.LogSeq), false
 	return in, nil
 }
 
-func (s *Service) epochInputs(ctx context.Context, id string, verdicts []plaudit.Verdict, log *Log) (*EpochInputs, error) {
+// epochHead reads the small part of what closed epoch id is rebuilt from: its record, verdicts (the
+// recorded ones when verdicts is nil), policy and committed reputation vector.
+func (s *Service) epochHead(ctx context.Context, id string, verdicts []plaudit.Verdict) (*EpochInputs, error) {
 	ep, err := s.store.Epoch(ctx, id)
 	if err != nil {
 		return nil, err
@@ -75,21 +125,9 @@ func (s *Service) epochInputs(ctx context.Context, id string, verdicts []plaudit
 			return nil, err
 		}
 	}
-	var stored []plaudit.Allocation
-	if err := s.store.ScanAllocations(ctx, ep.ID, func(a *plaudit.Allocation) error { stored = append(stored, *a); return nil }); err != nil {
-		return nil, err
-	}
 	rec, err := s.store.PolicyByHash(ctx, ep.PolicyHash)
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: recorded policy: %w", ep.ID, err)
-	}
-	if log == nil {
-		if log, err = s.readLogThrough(ctx, ep.LogSeq); err != nil {
-			return nil, err
-		}
-	}
-	if ep.LogSeq > log.Seq {
-		return nil, plaudit.Errorf(plaudit.ECONFLICT, "verify %s: it was closed from the log through seq %d, but the log read holds only %d", ep.ID, ep.LogSeq, log.Seq)
 	}
 	var trust []plaudit.TrustValue
 	if ep.ReputationHash != "" {
@@ -101,77 +139,286 @@ func (s *Service) epochInputs(ctx context.Context, id string, verdicts []plaudit
 			return nil, fmt.Errorf("verify %s: %w", ep.ID, err)
 		}
 	}
-	return &EpochInputs{Epoch: ep, Allocations: stored, Verdicts: verdicts, Policy: rec, Events: log.Through(ep.LogSeq), Reputation: trust, local: true}, nil
+	return &EpochInputs{Epoch: ep, Verdicts: verdicts, Policy: rec, Reputation: trust, local: true}, nil
+}
+
+// eventStream returns in's events as a stream.
+func (in *EpochInputs) eventStream() plaudit.EventStream {
+	if in.events != nil {
+		return in.events
+	}
+	return plaudit.StreamOf(in.Events)
+}
+
+// scanStored walks in's stored allocations in handle order.
+func (in *EpochInputs) scanStored(fn func(*plaudit.Allocation) error) error {
+	if in.allocations != nil {
+		return in.allocations(fn)
+	}
+	for i := range in.Allocations {
+		if err := fn(&in.Allocations[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventCheck is what one pass over an epoch's events checks before (or while) they are scored: seq order,
+// nothing past the epoch's log position, the log reaching it when it must, the native signatures, and the
+// events the committed reputation is checked over.
+type eventCheck struct {
+	ep          *plaudit.Epoch
+	reputation  bool // keep the events reputation.AsOfCommitted reads
+	reachLogSeq bool
+
+	n, last      int64
+	err          error  // the first seq-order error
+	pastKey      string // the last event past the epoch's LogSeq
+	pastSeq      int64
+	sig          *nativeSignatureCheck // nil when the program does not require signed native events
+	repEvents    repEvents
+	done         bool // the pass saw every event
+	total        int64
+	progress     Progress
+	reportEvents bool
+}
+
+// errCheckStop stops a walk whose check found what it reports; it never leaves this file.
+var errCheckStop = errors.New("stop: the events' check failed")
+
+func newEventCheck(ep *plaudit.Epoch, w policy.Witnesses, in *EpochInputs, reputation bool) *eventCheck {
+	return &eventCheck{ep: ep, sig: newNativeSignatureCheck(w, ep), reputation: reputation, reachLogSeq: in.reachLogSeq, progress: in.progress, total: ep.LogSeq}
+}
+
+// see checks one event; it returns errCheckStop at the first seq-order error.
+func (c *eventCheck) see(e *plaudit.Event) error {
+	if c.n > 0 && e.Seq <= c.last {
+		c.err = plaudit.Errorf(plaudit.EINVALID, "rebuild %s: event %s (seq %d) is out of seq order", c.ep.ID, e.Key(), e.Seq)
+		return errCheckStop
+	}
+	c.n++
+	c.last = e.Seq
+	if c.ep.LogSeq > 0 && e.Seq > c.ep.LogSeq {
+		c.pastKey, c.pastSeq = e.Key(), e.Seq
+	}
+	if c.sig != nil {
+		c.sig.see(e)
+	}
+	if c.reputation {
+		c.repEvents.see(c.ep, e)
+	}
+	if c.reportEvents && c.n%16384 == 0 {
+		c.progress.report("events", c.n, max(c.total, c.n))
+	}
+	return nil
+}
+
+// signature returns the first native event whose signature fails, or no difference.
+func (c *eventCheck) signature() diff {
+	if c.sig == nil {
+		return diff{}
+	}
+	return c.sig.first
+}
+
+// walk checks every event of src in one pass.
+func (c *eventCheck) walk(src plaudit.EventStream) error {
+	c.reportEvents = c.progress != nil
+	err := src(c.see)
+	if err != nil && !errors.Is(err, errCheckStop) {
+		return fmt.Errorf("verify %s: read the events: %w", c.ep.ID, err)
+	}
+	c.done = true
+	if c.reportEvents {
+		c.progress.report("events", c.n, max(c.total, c.n))
+	}
+	return nil
+}
+
+// failure returns what the pass found that stops the rebuild before the policy is looked at: a seq-order
+// error, an event past the epoch's log position, or a log that does not reach it.
+func (c *eventCheck) failure() error {
+	if c.reachLogSeq && c.ep.LogSeq > c.last {
+		return errLogShort(c.ep, c.last)
+	}
+	if c.err != nil {
+		return c.err
+	}
+	if c.pastKey != "" {
+		return plaudit.Errorf(plaudit.EINVALID, "rebuild %s: event %s (seq %d) is past the epoch's log position %d", c.ep.ID, c.pastKey, c.pastSeq, c.ep.LogSeq)
+	}
+	return nil
+}
+
+// repEvents keeps, of an epoch's events, only those reputation.AsOfCommitted reads (its prepare: events
+// before the epoch's start, and membership events before its end), in seq order. It is the one place that
+// changes when the reputation check takes a stream.
+type repEvents struct{ events []plaudit.Event }
+
+func (r *repEvents) see(ep *plaudit.Epoch, e *plaudit.Event) {
+	if e.Time.Before(ep.Start) || (reputation.IsMembership(e.Kind) && e.Time.Before(ep.End)) {
+		r.events = append(r.events, *e)
+	}
 }
 
 // RebuildEpoch rebuilds the epoch of in from its events and policy and compares it with in's record and
 // allocations: the one implementation behind `plaudit verify` and every witness. A difference returns the
 // first one (the member and both amounts when it is a member's line) and an ECONFLICT error.
+//
+// The events are walked as a stream and the scores go straight into the settlement's tally, so that neither
+// the log nor its scores are held: one pass checks the events (seq order, log position, native signatures),
+// and is the scoring's own first walk unless the epoch committed to a reputation vector (which must be
+// checked before scoring with it). The stored allocations are walked against the rebuilt ones in handle order.
 func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyResult, error) {
-	ep, stored, verdicts := in.Epoch, in.Allocations, in.Verdicts
+	ep, verdicts := in.Epoch, in.Verdicts
 	if ep == nil || in.Policy == nil {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "rebuild: the inputs lack the epoch or its policy")
 	}
-	for i := 1; i < len(in.Events); i++ {
-		if in.Events[i].Seq <= in.Events[i-1].Seq {
-			return nil, plaudit.Errorf(plaudit.EINVALID, "rebuild %s: event %s (seq %d) is out of seq order", ep.ID, in.Events[i].Key(), in.Events[i].Seq)
-		}
+	src := in.eventStream()
+	// The policy is read first (the signature check needs its program), but its problems are reported
+	// after the events' own, as they always were.
+	pol, polErr := PolicyFromRecord(in.Policy)
+	var prog *settle.Program
+	var progErr error
+	if polErr == nil && pol.Hash() == ep.PolicyHash {
+		prog, progErr = ProgramOf(pol, ep.Program)
 	}
-	if n := len(in.Events); n > 0 && ep.LogSeq > 0 && in.Events[n-1].Seq > ep.LogSeq {
-		return nil, plaudit.Errorf(plaudit.EINVALID, "rebuild %s: event %s (seq %d) is past the epoch's log position %d", ep.ID, in.Events[n-1].Key(), in.Events[n-1].Seq, ep.LogSeq)
+	var witnesses policy.Witnesses
+	if polErr == nil {
+		witnesses = pol.Program.Witnesses
 	}
-	pol, err := PolicyFromRecord(in.Policy)
-	if err != nil {
-		return nil, err
-	}
+	usesRep := ep.ReputationHash != "" || len(in.Reputation) > 0
+	chk := newEventCheck(ep, witnesses, in, usesRep)
 	res := &VerifyResult{Epoch: ep}
 	differs := func(d diff) (*VerifyResult, error) {
 		res.Line, res.Member, res.Field, res.Stored, res.Rebuilt = d.line, d.member, d.field, d.stored, d.rebuilt
 		return res, plaudit.Errorf(plaudit.ECONFLICT, "epoch %s does not verify", ep.ID)
 	}
-	if pol.Hash() != ep.PolicyHash {
-		return differs(diff{line: fmt.Sprintf("epoch %s: the stored policy document hashes to %s, not the recorded %s", ep.ID, pol.Hash(), ep.PolicyHash),
-			field: "policy", stored: ep.PolicyHash, rebuilt: pol.Hash()})
+	// before reports, in the order the rebuild has always checked them, what stops it before scoring.
+	before := func() (*VerifyResult, error) {
+		if err := chk.failure(); err != nil {
+			return nil, err
+		}
+		if polErr != nil {
+			return nil, polErr
+		}
+		if pol.Hash() != ep.PolicyHash {
+			return differs(diff{line: fmt.Sprintf("epoch %s: the stored policy document hashes to %s, not the recorded %s", ep.ID, pol.Hash(), ep.PolicyHash),
+				field: "policy", stored: ep.PolicyHash, rebuilt: pol.Hash()})
+		}
+		if progErr != nil {
+			return nil, progErr
+		}
+		if d := chk.signature(); d.line != "" {
+			return differs(d)
+		}
+		return nil, nil
 	}
-	prog, err := ProgramOf(pol, ep.Program)
-	if err != nil {
-		return nil, err
+	if polErr != nil || pol.Hash() != ep.PolicyHash || progErr != nil || usesRep {
+		// Nothing is scored without the check, or the reputation must be checked first: one pass now.
+		if err := chk.walk(src); err != nil {
+			return nil, err
+		}
+		if r, err := before(); r != nil || err != nil {
+			return r, err
+		}
 	}
-	if d := nativeSignatureDifference(pol.Program.Witnesses, ep, in.Events); d.line != "" {
-		return differs(d)
+	opt := score.StreamOptions{}
+	if in.progress != nil {
+		opt.Progress = func(done int) { in.progress.report("scored", int64(done), max(chk.n, ep.LogSeq, int64(done))) }
 	}
-	var scores []plaudit.Score
-	if ep.ReputationHash != "" || len(in.Reputation) > 0 {
+	if usesRep {
 		// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration)
 		// and score with it instead of recomputing EigenTrust for this epoch.
-		snap, d := checkReputation(ep, in)
+		snap, d := checkReputation(ep, in, chk.repEvents.events)
+		chk.repEvents.events = nil
 		if d.line != "" {
 			return differs(d)
 		}
-		scores, err = score.RunPreset(pol, in.Events, ep.Start, snap)
-	} else {
-		scores, _, err = score.Run(pol, in.Events, nil)
+		opt.Preset, opt.PresetStart = snap, ep.Start
 	}
-	if err != nil {
-		return nil, fmt.Errorf("verify %s: rescore: %w", ep.ID, err)
-	}
+
+	// The stored allocations give the members' kinds, wallets and carries in.
 	members := map[string]settle.MemberInfo{}
 	carries := map[string]*big.Int{}
-	for _, a := range stored {
+	if err := in.scanStored(func(a *plaudit.Allocation) error {
 		members[a.Member] = settle.MemberInfo{Kind: a.Kind, Wallet: a.Wallet}
 		if a.CarryIn != nil && a.CarryIn.Sign() > 0 {
-			carries[a.Member] = a.CarryIn
+			carries[a.Member] = new(big.Int).Set(a.CarryIn)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+
+	// The events are scored straight into the tally (only the epoch's window counts); unless it ran
+	// already, the check rides on the scoring's first walk.
+	scoring := src
+	if !chk.done {
+		first := true
+		scoring = func(yield func(*plaudit.Event) error) error {
+			if !first {
+				return src(yield)
+			}
+			first = false
+			err := src(func(e *plaudit.Event) error {
+				if err := chk.see(e); err != nil {
+					return err
+				}
+				if chk.signature().line != "" {
+					return errCheckStop
+				}
+				return yield(e)
+			})
+			if err == nil {
+				chk.done = true
+			}
+			return err
 		}
 	}
+	var rescoreErr error
 	win := settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}
+	inWindow := func(sc *plaudit.Score) bool { return !sc.Time.Before(ep.Start) && sc.Time.Before(ep.End) }
 	rebuilt, err := s.Settle(ctx, &SettleRequest{Policy: pol, Program: prog, Window: win, Members: members, Verdicts: verdicts,
-		Scores: scores, PoolIn: ep.PoolCarryIn, CarryIn: carries, NoLedger: true})
-	if err != nil {
-		return nil, fmt.Errorf("verify %s: %w", ep.ID, err)
+		ScanScores: func(fn func(*plaudit.Score) error) error {
+			_, rescoreErr = score.RunStream(pol, scoring, opt, func(sc *plaudit.Score) error {
+				if inWindow(sc) {
+					return fn(sc)
+				}
+				return nil
+			})
+			return rescoreErr
+		},
+		PoolIn: ep.PoolCarryIn, CarryIn: carries, NoLedger: true})
+	if err != nil || !chk.done {
+		// What stops the rebuild is reported in the order it always was: the events' check (run in full
+		// when the scoring did not finish its first walk), then the rescore, then the settlement.
+		if !chk.done {
+			chk = newEventCheck(ep, witnesses, in, false)
+			if werr := chk.walk(src); werr != nil {
+				return nil, werr
+			}
+		}
+		if r, berr := before(); r != nil || berr != nil {
+			return r, berr
+		}
+		if rescoreErr != nil {
+			return nil, fmt.Errorf("verify %s: rescore: %w", ep.ID, rescoreErr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("verify %s: %w", ep.ID, err)
+		}
+	}
+	if r, berr := before(); r != nil || berr != nil {
+		return r, berr
 	}
 	got := rebuilt.Epoch
 	res.RebuiltEpoch = got
-	if d := s.firstDifference(ctx, ep, stored, rebuilt.Allocations, scores, in.local); d.line != "" {
+	d, err := s.firstDifference(ctx, ep, in, rebuilt.Allocations, pol, src, opt)
+	if err != nil {
+		return nil, err
+	}
+	if d.line != "" {
 		return differs(d)
 	}
 	for _, c := range []struct {
@@ -200,14 +447,15 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 // ReputationHash, and that one EigenTrust iteration from it, over the trust graph and pre-trust of the
 // epoch's events, changes it by less than the tolerance EigenTrust stops at (reputation.AsOfCommitted). It
 // returns the snapshot to score the epoch with, or the difference, which names "reputation" (and the L1
-// change when the vector is not a fixed point).
-func checkReputation(ep *plaudit.Epoch, in *EpochInputs) (*reputation.Snapshot, diff) {
+// change when the vector is not a fixed point). events are the epoch's events that AsOfCommitted reads
+// (repEvents).
+func checkReputation(ep *plaudit.Epoch, in *EpochInputs, events []plaudit.Event) (*reputation.Snapshot, diff) {
 	h := plaudit.ReputationHash(in.Reputation)
 	if h != ep.ReputationHash {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: the committed vector (%d members) hashes to %s, not the epoch's reputation hash %q", ep.ID, len(in.Reputation), h, ep.ReputationHash),
 			field: "reputation", stored: ep.ReputationHash, rebuilt: h}
 	}
-	c, err := reputation.AsOfCommitted(in.Events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
+	c, err := reputation.AsOfCommitted(events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
 	if err != nil {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: cannot rebuild the trust graph: %s", ep.ID, plaudit.ErrorMessage(err)), field: "reputation", stored: ep.ReputationHash, rebuilt: "error"}
 	}
@@ -221,60 +469,91 @@ func checkReputation(ep *plaudit.Epoch, in *EpochInputs) (*reputation.Snapshot, 
 // diff is the first difference between a stored epoch and its rebuild.
 type diff struct{ line, member, field, stored, rebuilt string }
 
-// firstDifference walks the stored and rebuilt allocations in handle order and explains the first member
-// whose line differs, or returns "".
-func (s *Service) firstDifference(ctx context.Context, ep *plaudit.Epoch, stored, rebuilt []plaudit.Allocation, scores []plaudit.Score, local bool) diff {
-	i, j := 0, 0
-	for i < len(stored) || j < len(rebuilt) {
-		switch {
-		case j == len(rebuilt) || (i < len(stored) && stored[i].Member < rebuilt[j].Member):
-			a := &stored[i]
-			return diff{line: fmt.Sprintf("member %s: stored paid %s, rebuilt nothing: the log and policy give them no eligible points", a.Member, a.Paid),
-				member: a.Member, field: "paid", stored: a.Paid.String(), rebuilt: "0"}
-		case i == len(stored) || rebuilt[j].Member < stored[i].Member:
+// firstDifference walks the stored allocations of in (streamed, in handle order) against the rebuilt ones
+// and explains the first member whose line differs, or returns no difference. The rebuilt scores are not
+// kept: when a member's points differ and in is the store's, the member's scores are rebuilt again (a
+// second run over src with opt, keeping only theirs) to name the event that differs.
+func (s *Service) firstDifference(ctx context.Context, ep *plaudit.Epoch, in *EpochInputs, rebuilt []plaudit.Allocation, pol *policy.Policy, src plaudit.EventStream, opt score.StreamOptions) (diff, error) {
+	j := 0
+	var d diff
+	var pointsOf *plaudit.Allocation // the stored line whose points differ, explained after the walk
+	var rebuiltOf *plaudit.Allocation
+	err := in.scanStored(func(a *plaudit.Allocation) error {
+		if j < len(rebuilt) && rebuilt[j].Member < a.Member {
 			b := &rebuilt[j]
-			return diff{line: fmt.Sprintf("member %s: rebuilt share %s from %s points, but the stored epoch has no line for them", b.Member, b.Share, b.Points),
+			d = diff{line: fmt.Sprintf("member %s: rebuilt share %s from %s points, but the stored epoch has no line for them", b.Member, b.Share, b.Points),
 				member: b.Member, field: "paid", stored: "0", rebuilt: b.Paid.String()}
+			return errStopScan
 		}
-		a, b := &stored[i], &rebuilt[j]
-		i++
+		if j == len(rebuilt) || a.Member < rebuilt[j].Member {
+			d = diff{line: fmt.Sprintf("member %s: stored paid %s, rebuilt nothing: the log and policy give them no eligible points", a.Member, a.Paid),
+				member: a.Member, field: "paid", stored: a.Paid.String(), rebuilt: "0"}
+			return errStopScan
+		}
+		b := &rebuilt[j]
 		j++
 		if a.Points != b.Points || a.Events != b.Events {
-			why := "the events' points differ"
-			if local {
-				why = s.eventDifference(ctx, ep, a.Member, scores)
-			}
-			return diff{line: fmt.Sprintf("member %s: stored %s points from %d events, rebuilt %s from %d: %s", a.Member, a.Points, a.Events, b.Points, b.Events, why),
-				member: a.Member, field: "paid", stored: a.Paid.String(), rebuilt: b.Paid.String()}
+			c := *a
+			pointsOf, rebuiltOf = &c, b
+			return errStopScan
 		}
 		for _, f := range []struct {
 			name string
 			x, y *big.Int
 		}{{"share", a.Share, b.Share}, {"fee", a.Fee, b.Fee}, {"paid", a.Paid, b.Paid}, {"carry out", a.CarryOut, b.CarryOut}, {"ENG", a.ENG, b.ENG}} {
 			if f.x.Cmp(f.y) != 0 {
-				return diff{line: fmt.Sprintf("member %s: stored %s %s, rebuilt %s with the same points: the pool, the carries or the program's rules differ", a.Member, f.name, f.x, f.y),
+				d = diff{line: fmt.Sprintf("member %s: stored %s %s, rebuilt %s with the same points: the pool, the carries or the program's rules differ", a.Member, f.name, f.x, f.y),
 					member: a.Member, field: f.name, stored: f.x.String(), rebuilt: f.y.String()}
+				return errStopScan
 			}
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return diff{}, fmt.Errorf("verify %s: read the stored allocations: %w", ep.ID, err)
 	}
-	return diff{}
+	if pointsOf != nil {
+		a, b := pointsOf, rebuiltOf
+		why := "the events' points differ"
+		if in.local {
+			why = s.eventDifference(ctx, ep, a.Member, func(fn func(*plaudit.Score)) error {
+				_, err := score.RunStream(pol, src, score.StreamOptions{Preset: opt.Preset, PresetStart: opt.PresetStart}, func(sc *plaudit.Score) error {
+					if sc.Member == a.Member {
+						fn(sc)
+					}
+					return nil
+				})
+				return err
+			})
+		}
+		return diff{line: fmt.Sprintf("member %s: stored %s points from %d events, rebuilt %s from %d: %s", a.Member, a.Points, a.Events, b.Points, b.Events, why),
+			member: a.Member, field: "paid", stored: a.Paid.String(), rebuilt: b.Paid.String()}, nil
+	}
+	if d.line == "" && j < len(rebuilt) {
+		b := &rebuilt[j]
+		d = diff{line: fmt.Sprintf("member %s: rebuilt share %s from %s points, but the stored epoch has no line for them", b.Member, b.Share, b.Points),
+			member: b.Member, field: "paid", stored: "0", rebuilt: b.Paid.String()}
+	}
+	return d, nil
 }
 
 // eventDifference finds the first event of member in the epoch whose stored score differs from the
-// rebuilt one.
-func (s *Service) eventDifference(ctx context.Context, ep *plaudit.Epoch, member string, rebuilt []plaudit.Score) string {
+// rebuilt one. rebuild hands fn the rebuilt scores (at least all of member's), in seq order.
+func (s *Service) eventDifference(ctx context.Context, ep *plaudit.Epoch, member string, rebuild func(fn func(*plaudit.Score)) error) string {
 	in := func(sc *plaudit.Score) bool {
 		return sc.Member == member && !sc.Time.Before(ep.Start) && sc.Time.Before(ep.End) && (ep.LogSeq == 0 || sc.Seq <= ep.LogSeq)
 	}
 	want := map[string]plaudit.Points{}
 	var keys []string
-	for i := range rebuilt {
-		if sc := &rebuilt[i]; in(sc) {
+	if err := rebuild(func(sc *plaudit.Score) {
+		if in(sc) {
 			if _, ok := want[sc.Event]; !ok {
 				keys = append(keys, sc.Event)
 			}
 			want[sc.Event] += sc.Points
 		}
+	}); err != nil {
+		return "cannot rescore the member: " + plaudit.ErrorMessage(err)
 	}
 	storedScores, err := s.store.ScoresByMember(ctx, ep.PolicyHash, member)
 	if err != nil {

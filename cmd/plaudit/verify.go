@@ -36,13 +36,11 @@ and why (exit status 2). --verdicts replaces the recorded verdicts with a file's
 			}
 			defer st.Close()
 			svc := newService(st)
+			// The log is streamed from the store as it is checked and scored, never held: the bars follow
+			// the stages (reading the events, when a pass checks them first, and scoring them).
 			progress, done := stageProgress()
-			log, err := svc.ReadLog(ctx, progress)
+			res, err := svc.VerifyProgress(ctx, args[0], vs, progress)
 			done()
-			if err != nil {
-				return err
-			}
-			res, err := svc.Verify(ctx, args[0], vs, log)
 			if res != nil && res.Line != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), res.Line)
 			}
