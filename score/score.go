@@ -149,7 +149,7 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if _, ok := IsInvalidation(e); ok {
 		return en.invalidate(e)
 	}
-	if e.Kind == plaudit.KindSubmit && e.Target != "" {
+	if e.Kind == plaudit.KindSubmit && e.Target != "" && (en.del.plan == nil || en.del.keepAll || en.del.plan.invSubmits[e.Key()] != "") {
 		if en.del.submits == nil {
 			en.del.submits = map[string]string{}
 		}
@@ -265,32 +265,12 @@ func RunPreset(p *policy.Policy, events []plaudit.Event, start time.Time, snap *
 }
 
 func runEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int), preset func(*EpochReputation)) ([]plaudit.Score, *Engine, error) {
-	dir := plaudit.BuildDirectory(events)
-	en, err := New(p, dir, rep)
-	if err != nil {
-		return nil, nil, err
-	}
-	if en.epochs != nil {
-		en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
-		if preset != nil {
-			preset(en.epochs)
-		}
-	}
-	for i := range events {
-		en.Observe(&events[i])
-	}
 	var out []plaudit.Score
-	for i := range events {
-		out = append(out, en.Score(&events[i])...)
-		if progress != nil && (i+1)%8192 == 0 {
-			progress(i + 1)
-		}
-	}
-	out = en.del.dropWithdrawn(out)
-	if progress != nil {
-		progress(len(events))
-	}
-	if err := en.Err(); err != nil {
+	en, err := runWalks(p, plaudit.StreamOf(events), events, rep, progress, preset, func(scores []plaudit.Score) error {
+		out = append(out, scores...)
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return out, en, nil
