@@ -61,6 +61,13 @@ type Observer interface {
 	Observe(e *plaudit.Event, ctx *Context)
 }
 
+// Planner is implemented by observers that can keep less of what they observe when told first which events
+// they will score: in a whole-history run that nothing continues (RunStream), the engine shows a planner every
+// event its policy entry selects, in stream order, before it observes any.
+type Planner interface {
+	Plan(e *plaudit.Event, ctx *Context)
+}
+
 // Failer is implemented by scorers that can fail on input they were given (a conversation with two issues
 // of one id); the engine reports the first failure from Err.
 type Failer interface {
@@ -137,6 +144,15 @@ func (en *Engine) Observe(e *plaudit.Event) {
 	for _, x := range en.entries {
 		if o, ok := x.scorer.(Observer); ok {
 			o.Observe(e, &en.ctx)
+		}
+	}
+}
+
+// plan shows e to the planners whose entry selects it.
+func (en *Engine) plan(e *plaudit.Event) {
+	for _, x := range en.entries {
+		if pl, ok := x.scorer.(Planner); ok && x.cfg.Applies(e.Source, e.Kind) {
+			pl.Plan(e, &en.ctx)
 		}
 	}
 }

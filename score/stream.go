@@ -55,19 +55,22 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
 	preset func(*EpochReputation), emit func([]plaudit.Score) error) (*Engine, error) {
 	dir := plaudit.NewDirectory()
+	en, err := New(p, dir, rep)
+	if err != nil {
+		return nil, err
+	}
 	plan := newWithdrawPlan()
 	if err := src(func(e *plaudit.Event) error {
 		dir.Apply(e)
 		plan.see(e)
+		if events == nil {
+			en.plan(e)
+		}
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("score: read the events: %w", err)
 	}
 	plan.finish()
-	en, err := New(p, dir, rep)
-	if err != nil {
-		return nil, err
-	}
 	if en.epochs != nil {
 		if events != nil {
 			en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
