@@ -61,6 +61,15 @@ type ScoreStore interface {
 	// state (for scores made outside the log).
 	ReplaceScores(ctx context.Context, policyHash string, through int64, scores []Score) error
 
+	// RewriteScores starts a whole-history rewrite of the scores of the policy with hash policyHash for the
+	// events with seq ≤ through (> 0): ReplaceScores fed as the run makes the scores instead of all at once,
+	// so that neither the run nor the store holds them all. It records FullSeq = -1 at once; the scores
+	// handed to the rewriter's Add replace the old ones in bounded transactions as they come, and Commit
+	// records FullSeq = through. A concurrent rewrite of the same policy makes the older one fail with
+	// ECONFLICT. A rewrite that fails or is abandoned leaves FullSeq at -1 (scores of a run that did not
+	// finish), until another rewrite of the policy commits.
+	RewriteScores(ctx context.Context, policyHash string, through int64) (ScoreRewriter, error)
+
 	// ScoreState returns how far the policy's scores reach; a policy never scored has the zero state.
 	ScoreState(ctx context.Context, policyHash string) (*ScoreState, error)
 
@@ -91,6 +100,18 @@ type ScoreStore interface {
 
 	// PolicyByHash returns a stored policy document by hash, or an ENOTFOUND error.
 	PolicyByHash(ctx context.Context, hash string) (*PolicyRecord, error)
+}
+
+// ScoreRewriter is a whole-history rewrite under way (ScoreStore.RewriteScores). It is used by one goroutine.
+type ScoreRewriter interface {
+	// Add stores the next scores of the run: each one's seq at least that of the score before it (in this
+	// call or an earlier one) and at most the rewrite's through, with the rewrite's policy hash, an event and
+	// a member; a score that is not is EINVALID and fails the rewrite. Scores may be written before Commit;
+	// the scores of one event are written together. The scores are copied (their Lines are not).
+	Add(ctx context.Context, scores []Score) error
+	// Commit writes the scores not yet written, removes the old scores of the events that got none, and
+	// records FullSeq = through, ScoredSeq at least through, and FirstTime, the earliest time of the scores.
+	Commit(ctx context.Context) error
 }
 
 // ScoreScanner is a ScoreStore that can also stream scores without their explanations. An epoch close

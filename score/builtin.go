@@ -3,6 +3,7 @@ package score
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
@@ -236,16 +237,44 @@ func (s *castScorer) weighEngagers(c *cast.Cast, e *plaudit.Event, ctx *Context)
 	return []plaudit.Line{line}
 }
 
-// poeScorer adapts package poe: it indexes every event it observes and scores the PoE kinds.
+// poeScorer adapts package poe: it indexes the events it observes and scores the PoE kinds.
 type poeScorer struct {
 	p  *poe.Params
 	ix *poe.Index
+	// planned is set when the engine showed the scorer, first, every event it will score (Plan): then it
+	// indexes only what scoring them reads — events of the sources it scores, operator events, and the
+	// events of other sources that a scored flag or curation names (cross, by key) — each a copy, since a
+	// streamed event is valid only while it is shown. Otherwise it indexes every event (Add may score any).
+	planned bool
+	sources map[plaudit.Source]bool
+	cross   map[string]bool
+}
+
+// Plan notes the sources of the events the scorer will score, and the events of other sources that flags
+// and curations among them name.
+func (s *poeScorer) Plan(e *plaudit.Event, _ *Context) {
+	if !s.planned {
+		s.planned, s.sources, s.cross = true, map[plaudit.Source]bool{}, map[string]bool{}
+	}
+	s.sources[e.Source] = true
+	if e.Kind == plaudit.KindFlag || e.Kind == plaudit.KindCurate {
+		if k := poe.TargetKey(e); k != "" && !strings.HasPrefix(k, string(e.Source)+"/") {
+			s.cross[k] = true
+		}
+	}
 }
 
 // Observe indexes e as thread context: what it targets, who made it.
 func (s *poeScorer) Observe(e *plaudit.Event, ctx *Context) {
 	if s.ix == nil {
 		s.ix = poe.NewIndex(nil, poe.Env{Dir: ctx.Dir})
+	}
+	if s.planned {
+		if !s.sources[e.Source] && e.Source != plaudit.SourcePlaudit && !s.cross[e.Key()] && !s.cross[poe.TargetKey(e)] {
+			return
+		}
+		c := *e
+		e = &c
 	}
 	s.ix.Add(e, ctx.Dir.MemberOfActor(e))
 }

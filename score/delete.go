@@ -10,13 +10,14 @@ import (
 const WithdrawnRule = "delete.withdrawn"
 
 // deletes is what the engine remembers to withdraw the points of deleted events (kind delete, target = the
-// deleted event's id on the same source) and of invalidated ones (invalidate.go). Every scored event is
-// remembered, since an operator may invalidate any of them.
+// deleted event's id on the same source) and of invalidated ones (invalidate.go). A streaming engine remembers
+// every scored event, since an operator may invalidate any of them; a whole-history run (RunStream) only those
+// its plan says a later delete or invalidation withdraws.
 //
 // A delete gives the deleted event 0 from then on: the engine answers the delete with a zero score under
 // the deleted event's key for each score the event had (same member, scorer and time, the delete's seq),
 // which replaces the stored scores when streamed (SaveScores replaces an event's scores); a whole-history
-// run drops the deleted event's earlier scores (dropWithdrawn), so that both give the same rows. An event
+// run leaves the deleted event's earlier scores out (withdrawPlan), so that both give the same rows. An event
 // deleted before it arrives is scored 0 when it comes. Closed epochs keep what they settled: their
 // allocations are in the ledger and verify replays the log as it stood at the close.
 type deletes struct {
@@ -29,6 +30,70 @@ type deletes struct {
 	tied    map[string][]string
 	submits map[string]string
 	invalid map[string]invalidation
+	// plan, during a whole-history run, says which scored events a later delete or invalidation withdraws:
+	// their scores are left out as they are made (what dropWithdrawn did to the whole run's scores), and,
+	// unless keepAll (an engine that Add continues), given, tied and submits keep only what the run's
+	// withdrawals need instead of every scored event.
+	plan    *withdrawPlan
+	keepAll bool
+}
+
+// withdrawPlan is what a whole-history run learns of the stream's deletes and invalidations before scoring
+// it, by following, event by event, what the engine's withdraw and invalidate do: which deletes and
+// invalidations come at which seq. Whether an event's scores are later withdrawn depends only on that, not
+// on its scores, so the run can leave them out as it makes them.
+type withdrawPlan struct {
+	del  map[string]int64 // event key → seq of its last delete
+	self map[string]int64 // event key → seq of the invalidation that withdraws the event itself
+	tie  map[string]int64 // event key → seq of the last invalidation that withdraws the events tied to it (TieKey)
+	// invSubmits are the submissions an invalidation found (key → the post submitted): the only ones the
+	// scoring pass records. invalid and submits follow the engine's own maps while the stream is read.
+	invSubmits map[string]string
+	invalid    map[string]bool
+	submits    map[string]string
+}
+
+func newWithdrawPlan() *withdrawPlan {
+	return &withdrawPlan{del: map[string]int64{}, self: map[string]int64{}, tie: map[string]int64{}, invSubmits: map[string]string{},
+		invalid: map[string]bool{}, submits: map[string]string{}}
+}
+
+// see follows one event of the stream, in seq order, as Engine.Score would handle it.
+func (pl *withdrawPlan) see(e *plaudit.Event) {
+	if e.Kind == plaudit.KindDelete {
+		if e.Target != "" {
+			pl.del[string(e.Source)+"/"+e.Target] = e.Seq
+		}
+		return
+	}
+	if key, ok := IsInvalidation(e); ok {
+		if pl.invalid[key] {
+			return
+		}
+		pl.invalid[key] = true
+		pl.self[key], pl.tie[key] = e.Seq, e.Seq
+		if post, ok := pl.submits[key]; ok && post != key {
+			pl.invalid[post] = true
+			pl.tie[post] = e.Seq
+			pl.invSubmits[key] = post
+		}
+		return
+	}
+	if e.Kind == plaudit.KindSubmit && e.Target != "" {
+		pl.submits[e.Key()] = string(e.Source) + "/" + e.Target
+	}
+}
+
+// finish drops what only reading the stream needed.
+func (pl *withdrawPlan) finish() { pl.invalid, pl.submits = nil, nil }
+
+// doomed reports whether the scores of the event with key and tie (TieKey), scored at seq and not zeroed,
+// are withdrawn later in the stream.
+func (pl *withdrawPlan) doomed(key, tie string, seq int64) bool {
+	if pl.del[key] > seq || pl.self[key] > seq {
+		return true
+	}
+	return tie != "" && pl.tie[tie] > seq
 }
 
 // givenScore is what the engine keeps of one score of an event that may be deleted: little, since it keeps
@@ -63,6 +128,10 @@ func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score 
 		}
 		return zeroed
 	}
+	doomed := d.plan != nil && d.plan.doomed(key, tie, e.Seq)
+	if d.plan != nil && !doomed && !d.keepAll {
+		return out // nothing later withdraws it: nothing to remember
+	}
 	if d.given == nil {
 		d.given = map[string][]givenScore{}
 	}
@@ -77,6 +146,9 @@ func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score 
 			d.tied = map[string][]string{}
 		}
 		d.tied[tie] = append(d.tied[tie], key)
+	}
+	if doomed {
+		return nil // a later delete or invalidation replaces them: the run leaves them out
 	}
 	return out
 }
@@ -110,22 +182,6 @@ func (en *Engine) withdraw(e *plaudit.Event) []plaudit.Score {
 			Lines: []plaudit.Line{{Rule: WithdrawnRule,
 				Inputs: []plaudit.Input{{Name: "delete", Value: e.Key()}, {Name: "points", Value: s.points.String()}},
 				Note:   "the event was deleted on its platform: its points are withdrawn"}}}
-	}
-	return out
-}
-
-// dropWithdrawn removes from a whole-history run's scores those a later delete replaced, keeping the zero
-// scores that replaced them: the rows a stream of the same events leaves in the store.
-func (d *deletes) dropWithdrawn(scores []plaudit.Score) []plaudit.Score {
-	if len(d.withdrawn) == 0 {
-		return scores
-	}
-	out := scores[:0]
-	for _, s := range scores {
-		if _, ok := d.withdrawn[s.Event]; ok && (len(s.Lines) == 0 || (s.Lines[0].Rule != WithdrawnRule && s.Lines[0].Rule != InvalidatedRule)) {
-			continue
-		}
-		out = append(out, s)
 	}
 	return out
 }

@@ -48,6 +48,8 @@ type EpochReputation struct {
 	period settle.Period
 	params reputation.Params
 	events []plaudit.Event // the stream so far; appended to by Add
+	// src, when set, is the stream instead of events (RunStream): each snapshot walks it (asOfEvents).
+	src plaudit.EventStream
 
 	snaps map[int64]*reputation.Snapshot // by epoch start, Unix nanoseconds
 
@@ -123,7 +125,11 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 	if s := r.snaps[key]; s != nil {
 		return s, nil
 	}
-	s, err := reputation.AsOf(r.events, start, end, r.params)
+	events, err := r.asOfEvents(start, end)
+	if err != nil {
+		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
+	}
+	s, err := reputation.AsOf(events, start, end, r.params)
 	if err != nil {
 		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
 	}
@@ -144,6 +150,14 @@ func (r *EpochReputation) Preset(start time.Time, snap *reputation.Snapshot) {
 // that scores streamed after e weigh members as a rescore does (in a time-ordered stream, only a member
 // joining mid-epoch drops one).
 func (r *EpochReputation) Add(e *plaudit.Event) {
+	if r.src != nil {
+		// A streamed run's engine continued one event at a time: hold the stream from here on.
+		src := r.src
+		r.src = nil
+		if err := src(func(e *plaudit.Event) error { r.events = append(r.events, *e); return nil }); err != nil {
+			r.fail(fmt.Errorf("read the events: %w", err))
+		}
+	}
 	r.events = append(r.events, *e)
 	for k, s := range r.snaps {
 		if e.Time.Before(s.At) || (reputation.IsMembership(e.Kind) && e.Time.Before(s.End)) {
@@ -153,6 +167,27 @@ func (r *EpochReputation) Add(e *plaudit.Event) {
 			}
 		}
 	}
+}
+
+// asOfEvents returns what reputation.AsOf needs of the stream for the epoch [at, end): the events before at,
+// and the membership events before end (what its prepare keeps), in stream order. Held in memory, the stream
+// is given whole; a streamed one (src) is walked, keeping only those events. This is the one place that reads
+// the stream for a snapshot: a reputation.AsOf over a stream would take src here instead.
+func (r *EpochReputation) asOfEvents(at, end time.Time) ([]plaudit.Event, error) {
+	if r.src == nil {
+		return r.events, nil
+	}
+	var out []plaudit.Event
+	err := r.src(func(e *plaudit.Event) error {
+		if e.Time.Before(at) || (reputation.IsMembership(e.Kind) && e.Time.Before(end)) {
+			out = append(out, *e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the events: %w", err)
+	}
+	return out, nil
 }
 
 // Err returns the first failure to compute a snapshot.

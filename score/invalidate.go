@@ -40,7 +40,7 @@ func IsInvalidation(e *plaudit.Event) (string, bool) {
 // invalidate answers an invalidation decision: zero scores replacing the scores of the invalidated event
 // and of the events tied to it (TieKey: engagement on it, or, for a submission, on the post it submitted),
 // and from then on the events tied to it score 0 when they come. Like a delete, it replaces the stored
-// scores when streamed, and a whole-history run drops the replaced scores (dropWithdrawn); closed epochs
+// scores when streamed, and a whole-history run leaves the replaced scores out (withdrawPlan); closed epochs
 // keep what they settled.
 func (en *Engine) invalidate(e *plaudit.Event) []plaudit.Score {
 	key, ok := IsInvalidation(e)

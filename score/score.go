@@ -61,6 +61,13 @@ type Observer interface {
 	Observe(e *plaudit.Event, ctx *Context)
 }
 
+// Planner is implemented by observers that can keep less of what they observe when told first which events
+// they will score: in a whole-history run that nothing continues (RunStream), the engine shows a planner every
+// event its policy entry selects, in stream order, before it observes any.
+type Planner interface {
+	Plan(e *plaudit.Event, ctx *Context)
+}
+
 // Failer is implemented by scorers that can fail on input they were given (a conversation with two issues
 // of one id); the engine reports the first failure from Err.
 type Failer interface {
@@ -141,6 +148,15 @@ func (en *Engine) Observe(e *plaudit.Event) {
 	}
 }
 
+// plan shows e to the planners whose entry selects it.
+func (en *Engine) plan(e *plaudit.Event) {
+	for _, x := range en.entries {
+		if pl, ok := x.scorer.(Planner); ok && x.cfg.Applies(e.Source, e.Kind) {
+			pl.Plan(e, &en.ctx)
+		}
+	}
+}
+
 // Score runs every scorer whose entry selects e's source and kind, and returns their scores.
 func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if e.Kind == plaudit.KindDelete {
@@ -149,7 +165,7 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 	if _, ok := IsInvalidation(e); ok {
 		return en.invalidate(e)
 	}
-	if e.Kind == plaudit.KindSubmit && e.Target != "" {
+	if e.Kind == plaudit.KindSubmit && e.Target != "" && (en.del.plan == nil || en.del.keepAll || en.del.plan.invSubmits[e.Key()] != "") {
 		if en.del.submits == nil {
 			en.del.submits = map[string]string{}
 		}
@@ -265,32 +281,12 @@ func RunPreset(p *policy.Policy, events []plaudit.Event, start time.Time, snap *
 }
 
 func runEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int), preset func(*EpochReputation)) ([]plaudit.Score, *Engine, error) {
-	dir := plaudit.BuildDirectory(events)
-	en, err := New(p, dir, rep)
-	if err != nil {
-		return nil, nil, err
-	}
-	if en.epochs != nil {
-		en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
-		if preset != nil {
-			preset(en.epochs)
-		}
-	}
-	for i := range events {
-		en.Observe(&events[i])
-	}
 	var out []plaudit.Score
-	for i := range events {
-		out = append(out, en.Score(&events[i])...)
-		if progress != nil && (i+1)%8192 == 0 {
-			progress(i + 1)
-		}
-	}
-	out = en.del.dropWithdrawn(out)
-	if progress != nil {
-		progress(len(events))
-	}
-	if err := en.Err(); err != nil {
+	en, err := runWalks(p, plaudit.StreamOf(events), events, rep, progress, preset, func(scores []plaudit.Score) error {
+		out = append(out, scores...)
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return out, en, nil

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -24,23 +25,89 @@ type StreamOptions struct {
 // Run returns them (seq order), instead of returning them, and returns the member directory of the whole
 // stream. emit's score is valid only during the call; an error from emit stops the run and is returned.
 // The same events under the same policy give the same scores as Run.
+//
+// It holds no events: it walks src once to build the directory and plan what deletes and invalidations
+// withdraw, once to show every event to the observers, and once to score them (the epoch reputation walks
+// it again for each epoch's snapshot). What the engine keeps is per member, post or thread.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
-	var events []plaudit.Event
-	if err := src(func(e *plaudit.Event) error { events = append(events, *e); return nil }); err != nil {
-		return nil, err
-	}
 	var preset func(*EpochReputation)
 	if opt.Preset != nil {
 		preset = func(er *EpochReputation) { er.Preset(opt.PresetStart, opt.Preset) }
 	}
-	scores, en, err := runEngine(p, events, opt.Reputation, opt.Progress, preset)
+	en, err := runWalks(p, src, nil, opt.Reputation, opt.Progress, preset, func(scores []plaudit.Score) error {
+		for i := range scores {
+			if err := emit(&scores[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range scores {
-		if err := emit(&scores[i]); err != nil {
-			return nil, err
+	return en.ctx.Dir, nil
+}
+
+// runWalks is the one whole-history run. With events (the slice src walks) the engine keeps what Add needs to
+// continue the stream (RunEngine); without, it keeps only what the run itself needs (RunStream). It hands
+// each event's scores to emit in seq order, the scores that a later delete or invalidation withdraws left
+// out (the rows a stream of the same events leaves in the store).
+func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
+	preset func(*EpochReputation), emit func([]plaudit.Score) error) (*Engine, error) {
+	dir := plaudit.NewDirectory()
+	en, err := New(p, dir, rep)
+	if err != nil {
+		return nil, err
+	}
+	plan := newWithdrawPlan()
+	if err := src(func(e *plaudit.Event) error {
+		dir.Apply(e)
+		plan.see(e)
+		if events == nil {
+			en.plan(e)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("score: read the events: %w", err)
+	}
+	plan.finish()
+	if en.epochs != nil {
+		if events != nil {
+			en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
+		} else {
+			en.epochs.src = src
+		}
+		if preset != nil {
+			preset(en.epochs)
 		}
 	}
-	return en.ctx.Dir, nil
+	if err := src(func(e *plaudit.Event) error {
+		en.Observe(e)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("score: read the events: %w", err)
+	}
+	en.del.plan, en.del.keepAll = plan, events != nil
+	n := 0
+	if err := src(func(e *plaudit.Event) error {
+		if out := en.Score(e); len(out) > 0 {
+			if err := emit(out); err != nil {
+				return err
+			}
+		}
+		if n++; progress != nil && n%8192 == 0 {
+			progress(n)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	en.del.plan, en.del.keepAll = nil, false
+	if progress != nil {
+		progress(n)
+	}
+	if err := en.Err(); err != nil {
+		return nil, err
+	}
+	return en, nil
 }

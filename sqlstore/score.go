@@ -71,9 +71,8 @@ func (db *DB) SaveScores(ctx context.Context, policyHash string, through int64, 
 }
 
 // scoreRewriteChunk is about how many scores one transaction of a rewrite writes: a few hundredths of a
-// second of SQLite's time. SQLite does not queue writers (see bulkHoldMax), so on SQLite a rewrite that has
-// held the write lock for rewriteHoldMax across its transactions also leaves it free for bulkYield, longer
-// than a waiting writer sleeps: an append waits for a rescore about rewriteHoldMax at most.
+// second of SQLite's time. rewriteHoldMax is how long a rewrite holds SQLite's write lock across its
+// transactions before it leaves it free for bulkYield (scoreRewrite.write).
 var (
 	scoreRewriteChunk = 1000
 	rewriteHoldMax    = 500 * time.Millisecond
@@ -92,6 +91,7 @@ func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int6
 			return db.insertScores(ctx, tx, policyHash, scores)
 		})
 	}
+	// Refused before the rewrite starts, so that nothing is written when the scores are wrong.
 	for i := 1; i < len(scores); i++ {
 		if scores[i].Seq < scores[i-1].Seq {
 			return plaudit.Errorf(plaudit.EINVALID, "replace scores: score %d (event %s, seq %d) comes after seq %d: scores must be sorted by seq", i, scores[i].Event, scores[i].Seq, scores[i-1].Seq)
@@ -100,15 +100,27 @@ func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int6
 	if n := len(scores); n > 0 && scores[n-1].Seq > through {
 		return plaudit.Errorf(plaudit.EINVALID, "replace scores: event %s has seq %d, past the run's end %d", scores[n-1].Event, scores[n-1].Seq, through)
 	}
-	var first time.Time
-	for _, s := range scores {
-		if first.IsZero() || s.Time.Before(first) {
-			first = s.Time
-		}
+	rw, err := db.RewriteScores(ctx, policyHash, through)
+	if err != nil {
+		return err
+	}
+	if err := rw.Add(ctx, scores); err != nil {
+		return err
+	}
+	return rw.Commit(ctx)
+}
+
+// RewriteScores implements plaudit.ScoreStore.
+func (db *DB) RewriteScores(ctx context.Context, policyHash string, through int64) (plaudit.ScoreRewriter, error) {
+	if policyHash == "" {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "rewrite scores: empty policy hash")
+	}
+	if through <= 0 {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "rewrite scores of %s: through %d: a whole-history rewrite ends at an event seq", policyHash, through)
 	}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+	rw := &scoreRewrite{db: db, hash: policyHash, through: through, token: hex.EncodeToString(b[:])}
 	// Mark the rewrite: from here until the last transaction, FullSeq is -1 and nobody settles.
 	if err := db.InTx(ctx, func(tx *sql.Tx) error {
 		st, err := db.scoreState(ctx, tx, policyHash)
@@ -116,59 +128,127 @@ func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int6
 			return err
 		}
 		st.FullSeq = -1
-		return db.putScoreState(ctx, tx, st, token)
+		return db.putScoreState(ctx, tx, st, rw.token)
 	}); err != nil {
-		return fmt.Errorf("replace scores of %s: %w", policyHash, err)
+		return nil, fmt.Errorf("replace scores of %s: %w", policyHash, err)
 	}
-	var lo int64 // scores of events with lo < seq ≤ hi are rewritten in one transaction
-	held := time.Now()
-	for {
-		if db.dialect == SQLite && time.Since(held) >= rewriteHoldMax {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("replace scores of %s: %w", policyHash, ctx.Err())
-			case <-time.After(bulkYield):
-			}
-			held = time.Now()
+	return rw, nil
+}
+
+// scoreRewrite is a whole-history rewrite under way: the scores added and not yet written (fewer than about
+// scoreRewriteChunk, and one event's), and how far the rewrite has written.
+type scoreRewrite struct {
+	db      *DB
+	hash    string
+	through int64
+	token   string
+	buf     []plaudit.Score
+	lo      int64 // the scores of events with seq ≤ lo are written
+	last    int64 // the seq of the last score added
+	added   int
+	first   time.Time
+	held    time.Duration // time in transactions since the last yield (SQLite)
+	err     error         // the failure that ended the rewrite
+}
+
+// Add implements plaudit.ScoreRewriter.
+func (rw *scoreRewrite) Add(ctx context.Context, scores []plaudit.Score) error {
+	if rw.err != nil {
+		return rw.err
+	}
+	if err := checkScores(rw.hash, scores); err != nil {
+		return rw.fail(err)
+	}
+	for i := range scores {
+		s := &scores[i]
+		switch {
+		case s.Seq < rw.last:
+			return rw.fail(plaudit.Errorf(plaudit.EINVALID, "replace scores: score %d (event %s, seq %d) comes after seq %d: scores must be sorted by seq", rw.added+i, s.Event, s.Seq, rw.last))
+		case s.Seq > rw.through:
+			return rw.fail(plaudit.Errorf(plaudit.EINVALID, "replace scores: event %s has seq %d, past the run's end %d", s.Event, s.Seq, rw.through))
 		}
-		n := min(len(scores), scoreRewriteChunk)
-		for n < len(scores) && n > 0 && scores[n].Seq == scores[n-1].Seq {
+		rw.last = s.Seq
+		if rw.first.IsZero() || s.Time.Before(rw.first) {
+			rw.first = s.Time
+		}
+	}
+	rw.added += len(scores)
+	rw.buf = append(rw.buf, scores...)
+	for len(rw.buf) > scoreRewriteChunk {
+		n := scoreRewriteChunk
+		for n < len(rw.buf) && rw.buf[n].Seq == rw.buf[n-1].Seq {
 			n++ // one event's scores stay together
 		}
-		last := n == len(scores)
-		hi := through
-		if !last {
-			hi = scores[n-1].Seq
+		if n == len(rw.buf) {
+			break // the last event's scores may go on in the next Add
 		}
-		chunk := scores[:n]
-		err := db.InTx(ctx, func(tx *sql.Tx) error {
-			st, err := db.scoreState(ctx, tx, policyHash)
-			if err != nil {
-				return err
-			}
-			if st.rewriter != token {
-				return plaudit.Errorf(plaudit.ECONFLICT, "replace scores of %s: another rescore of the policy took over", policyHash)
-			}
-			if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), policyHash, lo, hi); err != nil {
-				return fmt.Errorf("delete old: %w", err)
-			}
-			if err := db.insertScores(ctx, tx, policyHash, chunk); err != nil {
-				return err
-			}
-			if !last {
-				return nil
-			}
-			st.FullSeq, st.ScoredSeq, st.FirstTime = through, max(st.ScoredSeq, through), first
-			return db.putScoreState(ctx, tx, st, "")
-		})
+		if err := rw.write(ctx, rw.buf[:n], rw.buf[n-1].Seq, false); err != nil {
+			return rw.fail(err)
+		}
+		rw.buf = append(rw.buf[:0], rw.buf[n:]...)
+	}
+	return nil
+}
+
+// Commit implements plaudit.ScoreRewriter.
+func (rw *scoreRewrite) Commit(ctx context.Context) error {
+	if rw.err != nil {
+		return rw.err
+	}
+	if err := rw.write(ctx, rw.buf, rw.through, true); err != nil {
+		return rw.fail(err)
+	}
+	rw.buf = nil
+	rw.err = plaudit.Errorf(plaudit.EINVALID, "replace scores of %s: the rewrite is committed", rw.hash)
+	return nil
+}
+
+func (rw *scoreRewrite) fail(err error) error {
+	rw.err, rw.buf = err, nil
+	return err
+}
+
+// write replaces, in one transaction, the scores of the events with lo < seq ≤ hi by chunk, and with last
+// records the finished run's state. SQLite does not queue writers (see bulkHoldMax): a rewrite that has held
+// the write lock for rewriteHoldMax across its transactions leaves it free for bulkYield, longer than a
+// waiting writer sleeps, so that an append waits for a rescore about rewriteHoldMax at most.
+func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int64, last bool) error {
+	db := rw.db
+	if db.dialect == SQLite && rw.held >= rewriteHoldMax {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("replace scores of %s: %w", rw.hash, ctx.Err())
+		case <-time.After(bulkYield):
+		}
+		rw.held = 0
+	}
+	began := time.Now()
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		st, err := db.scoreState(ctx, tx, rw.hash)
 		if err != nil {
-			return fmt.Errorf("replace scores of %s: %w", policyHash, err)
+			return err
 		}
-		if last {
+		if st.rewriter != rw.token {
+			return plaudit.Errorf(plaudit.ECONFLICT, "replace scores of %s: another rescore of the policy took over", rw.hash)
+		}
+		if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), rw.hash, rw.lo, hi); err != nil {
+			return fmt.Errorf("delete old: %w", err)
+		}
+		if err := db.insertScores(ctx, tx, rw.hash, chunk); err != nil {
+			return err
+		}
+		if !last {
 			return nil
 		}
-		scores, lo = scores[n:], hi
+		st.FullSeq, st.ScoredSeq, st.FirstTime = rw.through, max(st.ScoredSeq, rw.through), rw.first
+		return db.putScoreState(ctx, tx, st, "")
+	})
+	rw.held += time.Since(began)
+	if err != nil {
+		return fmt.Errorf("replace scores of %s: %w", rw.hash, err)
 	}
+	rw.lo = hi
+	return nil
 }
 
 // scoreStateRow is a policy's score state and the rewrite under way, if any.

@@ -19,6 +19,145 @@ func testScores(t *testing.T, open Opener) {
 	t.Run("RejectsBadScores", func(t *testing.T) { testRejectsBadScores(t, open(t)) })
 	t.Run("ActivePolicy", func(t *testing.T) { testActivePolicy(t, open(t)) })
 	t.Run("State", func(t *testing.T) { testScoreState(t, open(t)) })
+	t.Run("Rewrite", func(t *testing.T) { testScoreRewrite(t, open(t)) })
+}
+
+// testScoreRewrite checks the streamed whole-history rewrite: scores added in batches of any size (an
+// event's scores split across two) replace the old ones exactly, in order, FullSeq is -1 from the start to
+// the commit, FirstTime is the earliest score's time wherever it comes, out-of-order and out-of-range scores
+// fail the rewrite, and a second rewrite of the policy makes the first fail with ECONFLICT.
+func testScoreRewrite(t *testing.T, st plaudit.Store) {
+	ctx := context.Background()
+	state := func() plaudit.ScoreState {
+		t.Helper()
+		s, err := st.ScoreState(ctx, hashA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *s
+	}
+	var old []plaudit.Score
+	for i := int64(1); i <= 50; i++ {
+		old = append(old, score(hashA, i, "old", 1))
+	}
+	if err := st.ReplaceScores(ctx, hashA, 50, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RewriteScores(ctx, hashA, 0); plaudit.ErrorCode(err) != plaudit.EINVALID {
+		t.Fatalf("a rewrite through 0: %v, want EINVALID", err)
+	}
+	var run []plaudit.Score
+	for i := int64(2); i <= 5000; i++ {
+		if i%3 == 0 {
+			continue
+		}
+		run = append(run, score(hashA, i, "new", plaudit.Points(i)))
+		if i == 1000 || i == 2501 {
+			run = append(run, score(hashA, i, "new2", 2), score(hashA, i, "new3", 3))
+		}
+	}
+	earliest := t0.Add(-time.Hour)
+	run[3000].Time = earliest // the earliest score is not the first
+	rw, err := st.RewriteScores(ctx, hashA, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.FullSeq != -1 {
+		t.Fatalf("a rewrite under way: state %+v, want FullSeq -1", s)
+	}
+	rest := run
+	for k, size := 0, 1; len(rest) > 0; k, size = k+1, size*3+1 {
+		n := min(size, len(rest))
+		if k == 4 { // end a batch between the scores of one event
+			for n < len(rest) && rest[n].Seq != rest[n-1].Seq {
+				n++
+			}
+			n++
+		}
+		if err := rw.Add(ctx, rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+		if s := state(); s.FullSeq != -1 {
+			t.Fatalf("a rewrite under way, %d scores to add: state %+v, want FullSeq -1", len(rest), s)
+		}
+	}
+	if err := rw.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.FullSeq != 5000 || s.ScoredSeq != 5000 || !s.FirstTime.Equal(earliest) {
+		t.Fatalf("after the rewrite: state %+v, want full 5000, scored 5000, first %s", s, earliest)
+	}
+	all, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(run) {
+		t.Fatalf("after the rewrite: %d scores, want the run's %d", len(all), len(run))
+	}
+	for i := range all {
+		g, w := all[i], run[i]
+		if g.Event != w.Event || g.Seq != w.Seq || g.Member != w.Member || g.Points != w.Points || !g.Time.Equal(w.Time) || !reflect.DeepEqual(g.Lines, w.Lines) {
+			t.Fatalf("score %d after the rewrite: %+v, want %+v", i, g, w)
+		}
+	}
+	if err := rw.Add(ctx, run[:1]); err == nil {
+		t.Fatal("a committed rewrite took more scores")
+	}
+
+	// Out of order across two Adds, past the end, another policy's: EINVALID, and the rewrite is over.
+	for _, bad := range [][]plaudit.Score{
+		{score(hashA, 10, "x", 1), score(hashA, 9, "x", 1)},
+		{score(hashA, 5001, "x", 1)},
+		{score(hashB, 10, "x", 1)},
+	} {
+		rw, err := st.RewriteScores(ctx, hashA, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = rw.Add(ctx, bad[:1])
+		if len(bad) > 1 && err == nil {
+			err = rw.Add(ctx, bad[1:])
+		}
+		if plaudit.ErrorCode(err) != plaudit.EINVALID {
+			t.Fatalf("bad scores %+v: %v, want EINVALID", bad, err)
+		}
+		if err := rw.Commit(ctx); err == nil {
+			t.Fatal("a failed rewrite committed")
+		}
+		if s := state(); s.FullSeq != -1 {
+			t.Fatalf("after a failed rewrite: state %+v, want FullSeq -1 (a run that did not finish)", s)
+		}
+	}
+
+	// A second rewrite takes over: the first fails when it next writes.
+	first, err := st.RewriteScores(ctx, hashA, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.RewriteScores(ctx, hashA, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = first.Add(ctx, run)
+	if err == nil {
+		err = first.Commit(ctx)
+	}
+	if plaudit.ErrorCode(err) != plaudit.ECONFLICT {
+		t.Fatalf("the rewrite another took over: %v, want ECONFLICT", err)
+	}
+	if err := second.Add(ctx, run[:10]); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.FullSeq != 5000 {
+		t.Fatalf("after the second rewrite: state %+v, want FullSeq 5000", s)
+	}
+	if all, err := st.Scores(ctx, plaudit.ScoreFilter{PolicyHash: hashA}); err != nil || len(all) != 10 {
+		t.Fatalf("after the second rewrite: %d scores (%v), want 10", len(all), err)
+	}
 }
 
 // testScoreState checks how far scores reach: a whole-history rewrite (in many bounded transactions)

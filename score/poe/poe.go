@@ -183,6 +183,10 @@ func isEngagement(k plaudit.Kind) bool {
 	return false
 }
 
+// TargetKey returns the key of e's target as the index files engagement, flags and curation under it: a
+// "source/id" target of a flag or curation as is, else e's source and the target id; "" without a target.
+func TargetKey(e *plaudit.Event) string { return targetKey(e) }
+
 // targetKey returns the key of e's target: a "source/id" target (flags, curation) as is, else e's source
 // and the target id.
 func targetKey(e *plaudit.Event) string {
@@ -440,7 +444,7 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (str
 	siblings := s.Index.onTarget[string(e.Source)+"/"+e.Target]
 	start := 0
 	for i, x := range siblings {
-		if x.e == e {
+		if x.e == e || (x.e.Seq == e.Seq && x.e.Source == e.Source && x.e.ExternalID == e.ExternalID) { // e itself, or its copy
 			start = i
 			break
 		}

@@ -1,0 +1,180 @@
+package score
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/moderation"
+	"github.com/plaudit/plaudit/policy"
+)
+
+// withdrawalCommunity is a generated community with deletes and operator invalidations mixed in: deletes
+// of X and Farcaster events some events after them (and a few before them, and twice), invalidations of
+// submissions (their post's engagement is tied to them), of posts (engagement tied), of Discord messages
+// and GitHub comments (the event itself), some invalidated twice.
+func withdrawalCommunity(t testing.TB, members int) []plaudit.Event {
+	t.Helper()
+	var base []plaudit.Event
+	if _, err := gen.Generate(gen.Config{Members: members, Days: 14, Seed: 5}, func(e *plaudit.Event) error {
+		base = append(base, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pending := map[int][]plaudit.Event{} // by the index of the base event they go before
+	n := 0
+	later := func(i, d int, e plaudit.Event) {
+		j := min(i+d, len(base)-1)
+		n++
+		if e.ExternalID == "" {
+			e.ExternalID = fmt.Sprintf("del-%d", n)
+		}
+		e.Time = base[j].Time
+		pending[j] = append(pending[j], e)
+	}
+	invalidate := func(i, d int) {
+		inv, err := moderation.InvalidationEvent(&base[i], "alice", "ops", "test", base[i].Time)
+		if err != nil {
+			return
+		}
+		inv.ExternalID = ""
+		later(i, d, inv)
+	}
+	del := func(i, d int) {
+		e := base[i]
+		later(i, d, plaudit.Event{Source: e.Source, Kind: plaudit.KindDelete, Actor: e.Actor, Target: e.ExternalID})
+	}
+	for i, e := range base {
+		switch {
+		case e.Source == plaudit.SourceX && e.Kind == plaudit.KindSubmit && i%2 == 0:
+			invalidate(i, 40)
+		case e.Source == plaudit.SourceX && e.Kind == plaudit.KindPost && i%7 == 0:
+			invalidate(i, 30)
+			if i%3 == 0 {
+				invalidate(i, 60)
+			}
+		case e.Source == plaudit.SourceDiscord && (e.Kind == plaudit.KindReply || e.Kind == plaudit.KindComment || e.Kind == "message") && i%11 == 0:
+			invalidate(i, 20)
+		case e.Source == plaudit.SourceGitHub && e.Kind == plaudit.KindComment && i%5 == 0:
+			invalidate(i, 15)
+		case (e.Source == plaudit.SourceX || e.Source == plaudit.SourceFarcaster) && i%13 == 0:
+			del(i, 25)
+			if i%2 == 0 {
+				del(i, 50)
+			}
+		case (e.Source == plaudit.SourceX || e.Source == plaudit.SourceFarcaster) && i%29 == 0 && i > 5:
+			del(i, -3) // deleted before it arrives
+		}
+	}
+	var events []plaudit.Event
+	for i := range base {
+		events = append(events, pending[i]...)
+		events = append(events, base[i])
+	}
+	for i := range events {
+		events[i].Seq = int64(i + 1)
+	}
+	return events
+}
+
+// referenceRun is the whole-history run as it was before it streamed: every event held, every scored event
+// remembered, and the scores a later delete or invalidation replaced dropped from the whole result at the end.
+func referenceRun(t testing.TB, p *policy.Policy, events []plaudit.Event) ([]plaudit.Score, int) {
+	t.Helper()
+	en, err := New(p, plaudit.BuildDirectory(events), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.epochs.events = events
+	for i := range events {
+		en.Observe(&events[i])
+	}
+	var all []plaudit.Score
+	for i := range events {
+		all = append(all, en.Score(&events[i])...)
+	}
+	if err := en.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var out []plaudit.Score
+	for _, s := range all {
+		if en.del.withdrawn[s.Event] && (len(s.Lines) == 0 || (s.Lines[0].Rule != WithdrawnRule && s.Lines[0].Rule != InvalidatedRule)) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, len(all) - len(out)
+}
+
+// reusedStream walks events through one Event that it overwrites for each, as a store's scan may: a scorer
+// that kept the pointer instead of what it needs would score with the wrong event.
+func reusedStream(events []plaudit.Event) plaudit.EventStream {
+	return func(yield func(*plaudit.Event) error) error {
+		var e plaudit.Event
+		for i := range events {
+			e = events[i]
+			if err := yield(&e); err != nil {
+				return err
+			}
+		}
+		e = plaudit.Event{}
+		return nil
+	}
+}
+
+// TestRunStreamWithdrawals checks that the streamed whole-history run, which plans what deletes and
+// invalidations withdraw and leaves those scores out as it makes them, gives exactly the rows of the run that
+// held everything and dropped them at the end, on a community with many of both; and that Run (the engine
+// Add continues) gives them too.
+func TestRunStreamWithdrawals(t *testing.T) {
+	events := withdrawalCommunity(t, 80)
+	for _, name := range []string{"default", "tiered", "poe"} {
+		t.Run(name, func(t *testing.T) {
+			p, err := policy.Preset(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, dropped := referenceRun(t, p, events)
+			zeroes := 0
+			for _, s := range want {
+				if len(s.Lines) > 0 && (s.Lines[0].Rule == WithdrawnRule || s.Lines[0].Rule == InvalidatedRule) {
+					zeroes++
+				}
+			}
+			if dropped == 0 || zeroes == 0 {
+				t.Fatalf("the fixture withdraws nothing under %s (%d dropped, %d zero scores): the comparison proves little", name, dropped, zeroes)
+			}
+			var got []plaudit.Score
+			if _, err := RunStream(p, reusedStream(events), StreamOptions{}, func(s *plaudit.Score) error {
+				got = append(got, *s)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				diff(t, "RunStream", got, want)
+			}
+			run, _, err := Run(p, events, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(run, want) {
+				diff(t, "Run", run, want)
+			}
+			t.Logf("%s: %d scores, %d withdrawn and left out, %d zero scores replacing them", name, len(want), dropped, zeroes)
+		})
+	}
+}
+
+func diff(t *testing.T, what string, got, want []plaudit.Score) {
+	t.Helper()
+	for i := range min(len(got), len(want)) {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("%s: %d scores, want %d; first difference at %d:\n got %+v\nwant %+v", what, len(got), len(want), i, got[i], want[i])
+		}
+	}
+	t.Fatalf("%s: %d scores, want %d", what, len(got), len(want))
+}
