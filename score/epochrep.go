@@ -48,7 +48,7 @@ type EpochReputation struct {
 	period settle.Period
 	params reputation.Params
 	events []plaudit.Event // the stream so far; appended to by Add
-	// src, when set, is the stream instead of events (RunStream): each snapshot walks it (asOfEvents).
+	// src, when set, is the stream instead of events (RunStream): each snapshot walks it (reputation.AsOfStream).
 	src plaudit.EventStream
 
 	snaps map[int64]*reputation.Snapshot // by epoch start, Unix nanoseconds
@@ -125,11 +125,13 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 	if s := r.snaps[key]; s != nil {
 		return s, nil
 	}
-	events, err := r.asOfEvents(start, end)
-	if err != nil {
-		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
+	src := r.src
+	if src == nil {
+		src = plaudit.StreamOf(r.events)
 	}
-	s, err := reputation.AsOf(events, start, end, r.params)
+	// AsOfStream walks the stream for what it needs (the members, pre-trust and graph as of start), holding
+	// none of its events.
+	s, err := reputation.AsOfStream(src, start, end, r.params)
 	if err != nil {
 		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
 	}
@@ -167,27 +169,6 @@ func (r *EpochReputation) Add(e *plaudit.Event) {
 			}
 		}
 	}
-}
-
-// asOfEvents returns what reputation.AsOf needs of the stream for the epoch [at, end): the events before at,
-// and the membership events before end (what its prepare keeps), in stream order. Held in memory, the stream
-// is given whole; a streamed one (src) is walked, keeping only those events. This is the one place that reads
-// the stream for a snapshot: a reputation.AsOf over a stream would take src here instead.
-func (r *EpochReputation) asOfEvents(at, end time.Time) ([]plaudit.Event, error) {
-	if r.src == nil {
-		return r.events, nil
-	}
-	var out []plaudit.Event
-	err := r.src(func(e *plaudit.Event) error {
-		if e.Time.Before(at) || (reputation.IsMembership(e.Kind) && e.Time.Before(end)) {
-			out = append(out, *e)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read the events: %w", err)
-	}
-	return out, nil
 }
 
 // Err returns the first failure to compute a snapshot.

@@ -1,8 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
@@ -19,8 +22,152 @@ type ScoreResult struct {
 	Events int
 	// Through is the log position the policy's scores now reach.
 	Through int64
-	// Scores are the scores made: every score of the log for a full run, the new ones for a catch-up.
+	// Scores are the scores made: every score of the log for a full run, the new ones for a catch-up. A
+	// streamed rescore (RescoreStreamed) holds none: Count, Members and Top say what it made.
 	Scores []plaudit.Score
+	// Count is how many scores were made (len(Scores) when they are kept).
+	Count int
+	// Members is how many members got a score, and Top the first of them by points (RescoreStreamed's top),
+	// with their reasons, as score.Totals orders them.
+	Members int
+	Top     []score.MemberTotal
+}
+
+// RescoreStreamed is Rescore in bounded memory, what `plaudit score` and the rescore job run: the log is
+// read from the store as a stream (score.RunStream walks it three times, holding per-member and per-post
+// state but no events), and the scores are written through a ScoreRewriter as they are made, never held.
+// The stored result is Rescore's, row for row. It returns the count of scores and members and the top
+// members (their totals and reasons read back from the store), not the scores. A service that streams
+// catch-ups (serve) rescores with the log in memory instead, since its live engine continues from it.
+func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top int) (*ScoreResult, error) {
+	if s.stream {
+		res, err := s.Rescore(ctx, progress)
+		if err != nil {
+			return nil, err
+		}
+		totals := score.Totals(res.Scores)
+		res.Members, res.Top = len(totals), totals[:min(top, len(totals))]
+		res.Scores = nil
+		return res, nil
+	}
+	pol, err := s.ActivePolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.scoreMu.Lock()
+	defer s.scoreMu.Unlock()
+	// The first walk reads the log to its end and fixes that end: later walks stop there, so events appended
+	// meanwhile are left to the next run, as Rescore leaves those appended after its read.
+	var through, events int64
+	first := true
+	var total int64
+	if progress != nil {
+		if stats, err := s.store.EventStats(ctx); err == nil {
+			total = stats.Total
+		}
+	}
+	src := func(yield func(*plaudit.Event) error) error {
+		if !first {
+			return s.logSource(ctx, through)(yield)
+		}
+		err := s.logSource(ctx, 0)(func(e *plaudit.Event) error {
+			through = e.Seq
+			if events++; events%16384 == 0 {
+				progress.report("events", events, max(total, events))
+			}
+			return yield(e)
+		})
+		if err == nil {
+			first = false
+			progress.report("events", events, events)
+		}
+		return err
+	}
+	hash := pol.Hash()
+	type tally struct {
+		points plaudit.Points
+		n      int
+	}
+	byMember := map[string]*tally{}
+	var rw plaudit.ScoreRewriter
+	var batch []plaudit.Score
+	count := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := rw.Add(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	s.live = nil
+	_, err = score.RunStream(pol, src, score.StreamOptions{Progress: func(done int) { progress.report("scored", int64(done), events) }},
+		func(sc *plaudit.Score) error {
+			if rw == nil {
+				var err error
+				if rw, err = s.store.RewriteScores(ctx, hash, through); err != nil {
+					return err
+				}
+			}
+			count++
+			t := byMember[sc.Member]
+			if t == nil {
+				t = &tally{}
+				byMember[sc.Member] = t
+			}
+			t.points += sc.Points
+			t.n++
+			batch = append(batch, *sc)
+			if len(batch) == 1024 {
+				return flush()
+			}
+			return nil
+		})
+	if err == nil && rw == nil {
+		// No scores: the rewrite still records that the log through its end is scored (or, for an empty
+		// log, removes the policy's scores, as ReplaceScores does).
+		if through > 0 {
+			rw, err = s.store.RewriteScores(ctx, hash, through)
+		} else {
+			err = s.store.ReplaceScores(ctx, hash, 0, nil)
+		}
+	}
+	if err == nil && rw != nil {
+		if err = flush(); err == nil {
+			err = rw.Commit(ctx)
+		}
+	}
+	s.forgetLiveState()
+	if err != nil {
+		return nil, fmt.Errorf("rescore under %s: %w", hash, err)
+	}
+	s.log.Info("rescored the log", "policy", hash, "events", events, "scores", count, "through", through)
+	res := &ScoreResult{Policy: pol, Full: true, Events: int(events), Through: through, Count: count, Members: len(byMember)}
+	// The top members, ordered as score.Totals orders them, with their reasons from their stored scores.
+	type entry struct {
+		member string
+		points plaudit.Points
+	}
+	ranked := make([]entry, 0, len(byMember))
+	for m, t := range byMember {
+		ranked = append(ranked, entry{m, t.points})
+	}
+	slices.SortFunc(ranked, func(a, b entry) int {
+		if a.points != b.points {
+			return cmp.Compare(b.points, a.points)
+		}
+		return strings.Compare(a.member, b.member)
+	})
+	for _, e := range ranked[:min(top, len(ranked))] {
+		scores, err := s.store.ScoresByMember(ctx, hash, e.member)
+		if err != nil {
+			return nil, err
+		}
+		if t := score.Totals(scores); len(t) == 1 {
+			res.Top = append(res.Top, t[0])
+		}
+	}
+	return res, nil
 }
 
 // Rescore scores the whole log under the active policy and replaces that policy's stored scores with the
@@ -41,7 +188,7 @@ func (s *Service) Rescore(ctx context.Context, progress Progress) (*ScoreResult,
 	if err != nil {
 		return nil, err
 	}
-	return &ScoreResult{Policy: pol, Full: true, Events: len(log.Events), Through: log.Seq, Scores: scores}, nil
+	return &ScoreResult{Policy: pol, Full: true, Events: len(log.Events), Through: log.Seq, Scores: scores, Count: len(scores)}, nil
 }
 
 // rescoreLocked scores log under pol with the whole-history engine and stores the result as the policy's
@@ -120,7 +267,7 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			res.Full, res.Events, res.Through, res.Scores = true, len(log.Events), log.Seq, scores
+			res.Full, res.Events, res.Through, res.Scores, res.Count = true, len(log.Events), log.Seq, scores, len(scores)
 			return res, nil
 		}
 		// A whole-history pass over what is scored already (its scores are not saved) leaves an engine that
@@ -163,7 +310,7 @@ func (s *Service) CatchUp(ctx context.Context) (*ScoreResult, error) {
 	if !s.stream {
 		s.live = nil
 	}
-	res.Events, res.Through, res.Scores = len(fresh), through, scores
+	res.Events, res.Through, res.Scores, res.Count = len(fresh), through, scores, len(scores)
 	return res, nil
 }
 

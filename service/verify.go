@@ -168,7 +168,6 @@ func (in *EpochInputs) scanStored(fn func(*plaudit.Allocation) error) error {
 // events the committed reputation is checked over.
 type eventCheck struct {
 	ep          *plaudit.Epoch
-	reputation  bool // keep the events reputation.AsOfCommitted reads
 	reachLogSeq bool
 
 	n, last      int64
@@ -176,8 +175,7 @@ type eventCheck struct {
 	pastKey      string // the last event past the epoch's LogSeq
 	pastSeq      int64
 	sig          *nativeSignatureCheck // nil when the program does not require signed native events
-	repEvents    repEvents
-	done         bool // the pass saw every event
+	done         bool                  // the pass saw every event
 	total        int64
 	progress     Progress
 	reportEvents bool
@@ -186,8 +184,8 @@ type eventCheck struct {
 // errCheckStop stops a walk whose check found what it reports; it never leaves this file.
 var errCheckStop = errors.New("stop: the events' check failed")
 
-func newEventCheck(ep *plaudit.Epoch, w policy.Witnesses, in *EpochInputs, reputation bool) *eventCheck {
-	return &eventCheck{ep: ep, sig: newNativeSignatureCheck(w, ep), reputation: reputation, reachLogSeq: in.reachLogSeq, progress: in.progress, total: ep.LogSeq}
+func newEventCheck(ep *plaudit.Epoch, w policy.Witnesses, in *EpochInputs) *eventCheck {
+	return &eventCheck{ep: ep, sig: newNativeSignatureCheck(w, ep), reachLogSeq: in.reachLogSeq, progress: in.progress, total: ep.LogSeq}
 }
 
 // see checks one event; it returns errCheckStop at the first seq-order error.
@@ -203,9 +201,6 @@ func (c *eventCheck) see(e *plaudit.Event) error {
 	}
 	if c.sig != nil {
 		c.sig.see(e)
-	}
-	if c.reputation {
-		c.repEvents.see(c.ep, e)
 	}
 	if c.reportEvents && c.n%16384 == 0 {
 		c.progress.report("events", c.n, max(c.total, c.n))
@@ -250,17 +245,6 @@ func (c *eventCheck) failure() error {
 	return nil
 }
 
-// repEvents keeps, of an epoch's events, only those reputation.AsOfCommitted reads (its prepare: events
-// before the epoch's start, and membership events before its end), in seq order. It is the one place that
-// changes when the reputation check takes a stream.
-type repEvents struct{ events []plaudit.Event }
-
-func (r *repEvents) see(ep *plaudit.Epoch, e *plaudit.Event) {
-	if e.Time.Before(ep.Start) || (reputation.IsMembership(e.Kind) && e.Time.Before(ep.End)) {
-		r.events = append(r.events, *e)
-	}
-}
-
 // RebuildEpoch rebuilds the epoch of in from its events and policy and compares it with in's record and
 // allocations: the one implementation behind `plaudit verify` and every witness. A difference returns the
 // first one (the member and both amounts when it is a member's line) and an ECONFLICT error.
@@ -288,7 +272,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 		witnesses = pol.Program.Witnesses
 	}
 	usesRep := ep.ReputationHash != "" || len(in.Reputation) > 0
-	chk := newEventCheck(ep, witnesses, in, usesRep)
+	chk := newEventCheck(ep, witnesses, in)
 	res := &VerifyResult{Epoch: ep}
 	differs := func(d diff) (*VerifyResult, error) {
 		res.Line, res.Member, res.Field, res.Stored, res.Rebuilt = d.line, d.member, d.field, d.stored, d.rebuilt
@@ -330,8 +314,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	if usesRep {
 		// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration)
 		// and score with it instead of recomputing EigenTrust for this epoch.
-		snap, d := checkReputation(ep, in, chk.repEvents.events)
-		chk.repEvents.events = nil
+		snap, d := checkReputation(ep, in, src)
 		if d.line != "" {
 			return differs(d)
 		}
@@ -394,7 +377,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 		// What stops the rebuild is reported in the order it always was: the events' check (run in full
 		// when the scoring did not finish its first walk), then the rescore, then the settlement.
 		if !chk.done {
-			chk = newEventCheck(ep, witnesses, in, false)
+			chk = newEventCheck(ep, witnesses, in)
 			if werr := chk.walk(src); werr != nil {
 				return nil, werr
 			}
@@ -447,15 +430,15 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 // ReputationHash, and that one EigenTrust iteration from it, over the trust graph and pre-trust of the
 // epoch's events, changes it by less than the tolerance EigenTrust stops at (reputation.AsOfCommitted). It
 // returns the snapshot to score the epoch with, or the difference, which names "reputation" (and the L1
-// change when the vector is not a fixed point). events are the epoch's events that AsOfCommitted reads
-// (repEvents).
-func checkReputation(ep *plaudit.Epoch, in *EpochInputs, events []plaudit.Event) (*reputation.Snapshot, diff) {
+// change when the vector is not a fixed point). events is the epoch's log, walked for what the check reads
+// (the members, pre-trust and graph as of the epoch's start) without holding it.
+func checkReputation(ep *plaudit.Epoch, in *EpochInputs, events plaudit.EventStream) (*reputation.Snapshot, diff) {
 	h := plaudit.ReputationHash(in.Reputation)
 	if h != ep.ReputationHash {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: the committed vector (%d members) hashes to %s, not the epoch's reputation hash %q", ep.ID, len(in.Reputation), h, ep.ReputationHash),
 			field: "reputation", stored: ep.ReputationHash, rebuilt: h}
 	}
-	c, err := reputation.AsOfCommitted(events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
+	c, err := reputation.AsOfCommittedStream(events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
 	if err != nil {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: cannot rebuild the trust graph: %s", ep.ID, plaudit.ErrorMessage(err)), field: "reputation", stored: ep.ReputationHash, rebuilt: "error"}
 	}

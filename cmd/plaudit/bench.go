@@ -195,7 +195,7 @@ func benchLeaderboard(ctx context.Context, cmd *cobra.Command, members int, rate
 		return err
 	}
 	fmt.Fprintf(out, "seeded %d events of %d members and scored them (%d scores, %d members on the board) in %s\n",
-		res.Events, members, len(res.Scores), b.Members, time.Since(began).Round(time.Millisecond))
+		res.Events, members, res.Count, b.Members, time.Since(began).Round(time.Millisecond))
 	// One key sends the whole load, as many panels and bots would between them: its limit is the load's.
 	base, stop, err := benchServer(ctx, st, svc, api.RateLimit{PerSecond: 2 * rate, Burst: int(2 * rate)})
 	if err != nil {

@@ -91,16 +91,15 @@ func scoreRun(cmd *cobra.Command) error {
 	}
 	defer st.Close()
 	progress, done := stageProgress()
-	res, err := newService(st).Rescore(ctx, progress)
+	res, err := newService(st).RescoreStreamed(ctx, progress, 10)
 	done()
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	p := res.Policy
-	totals := score.Totals(res.Scores)
-	fmt.Fprintf(out, "scored %d events under %s version %d (%s): %d scores, %d members\n\n", res.Events, p.Name, p.Version, p.Hash(), len(res.Scores), len(totals))
-	return writeLeaderboard(out, totals, 10, 3)
+	fmt.Fprintf(out, "scored %d events under %s version %d (%s): %d scores, %d members\n\n", res.Events, p.Name, p.Version, p.Hash(), res.Count, res.Members)
+	return writeLeaderboard(out, res.Top, 10, 3)
 }
 
 // writeLeaderboard prints the top n members with their points and their top reasons.

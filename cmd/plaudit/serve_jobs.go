@@ -114,21 +114,21 @@ func (w serviceWork) Score(ctx context.Context) (jobs.Outcome, error) {
 	if res.Full {
 		how = "whole-history run"
 	}
-	return jobs.Outcome{Items: int64(res.Events), Awards: int64(len(res.Scores)),
+	return jobs.Outcome{Items: int64(res.Events), Awards: int64(res.Count),
 		Note: fmt.Sprintf("scores of %s reach event %d (%s)", res.Policy.Hash(), res.Through, how)}, nil
 }
 
 // Rescore scores the whole log under the active policy (service.Rescore).
 func (w serviceWork) Rescore(ctx context.Context) (jobs.Outcome, error) {
 	start := time.Now()
-	res, err := w.svc.Rescore(ctx, nil)
+	res, err := w.svc.RescoreStreamed(ctx, nil, 0)
 	w.metrics.observe(start, res)
 	if nothingToDo(err) {
 		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
 	} else if err != nil {
 		return jobs.Outcome{}, err
 	}
-	return jobs.Outcome{Items: int64(res.Events), Awards: int64(len(res.Scores)),
+	return jobs.Outcome{Items: int64(res.Events), Awards: int64(res.Count),
 		Note: fmt.Sprintf("rescored the log through event %d under %s", res.Through, res.Policy.Hash())}, nil
 }
 
