@@ -8,23 +8,8 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
 	"github.com/plaudit/plaudit/graph"
+	"github.com/plaudit/plaudit/internal/testenv"
 )
-
-// reusing streams events the way a store's scan does: every event is copied into one buffer that the next
-// event overwrites, so that a consumer keeping the *Event (or anything aliasing it) gets the wrong answer.
-func reusing(events []plaudit.Event) plaudit.EventStream {
-	return func(yield func(*plaudit.Event) error) error {
-		var buf plaudit.Event
-		for i := range events {
-			buf = events[i]
-			if err := yield(&buf); err != nil {
-				return err
-			}
-			buf = plaudit.Event{Actor: "overwritten", Source: "overwritten", Content: "overwritten"}
-		}
-		return nil
-	}
-}
 
 func generated(t testing.TB, members int) []plaudit.Event {
 	t.Helper()
@@ -51,7 +36,7 @@ func TestFromStreamMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := graph.FromStream(reusing(events), dir, opt)
+		got, err := graph.FromStream(testenv.ReusingStream(events), dir, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +63,7 @@ func BenchmarkFromStream(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := graph.FromStream(reusing(events), dir, graph.EventOptions{}); err != nil {
+		if _, err := graph.FromStream(testenv.ReusingStream(events), dir, graph.EventOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,23 +6,8 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/internal/testenv"
 )
-
-// reusing streams events the way a store's scan does: every event is copied into one buffer that the next
-// event overwrites, so that a consumer keeping the *Event (or a string of it) past the call would be caught.
-func reusing(events []plaudit.Event) plaudit.EventStream {
-	return func(yield func(*plaudit.Event) error) error {
-		var buf plaudit.Event
-		for i := range events {
-			buf = events[i]
-			if err := yield(&buf); err != nil {
-				return err
-			}
-			buf = plaudit.Event{Actor: "overwritten", Source: "overwritten", Content: "overwritten", ExternalID: "overwritten"}
-		}
-		return nil
-	}
-}
 
 func generated(t testing.TB, cfg gen.Config) []plaudit.Event {
 	t.Helper()
@@ -68,7 +53,7 @@ func TestCheckStreamMatchesReference(t *testing.T) {
 		if len(want.Members) == 0 {
 			t.Fatalf("seed %d: the reference flagged no member", seed)
 		}
-		got, err := CheckStream(reusing(events), dir, cfg)
+		got, err := CheckStream(testenv.ReusingStream(events), dir, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +80,7 @@ func TestRunStream(t *testing.T) {
 		t.Fatalf("Run found %d rings, %d sybil signals, %d verdicts: the comparison says too little", len(want.Rings), len(want.Sybil), len(want.Verdicts))
 	}
 	want.Events = len(events)
-	got, err := RunStream(reusing(events), dir, DefaultOptions())
+	got, err := RunStream(testenv.ReusingStream(events), dir, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

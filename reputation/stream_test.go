@@ -7,24 +7,9 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/reputation"
 )
-
-// reusing streams events the way a store's scan does: every event is copied into one buffer that the next
-// event overwrites, so that a consumer keeping the *Event gets the wrong answer.
-func reusing(events []plaudit.Event) plaudit.EventStream {
-	return func(yield func(*plaudit.Event) error) error {
-		var buf plaudit.Event
-		for i := range events {
-			buf = events[i]
-			if err := yield(&buf); err != nil {
-				return err
-			}
-			buf = plaudit.Event{Actor: "overwritten", Source: "overwritten"}
-		}
-		return nil
-	}
-}
 
 // TestAsOfStream checks that the stream versions of AsOf, AsOfCommitted and DerivePretrust over a
 // buffer-reusing stream give exactly the slice versions' snapshot, acceptance and pre-trust on a generated
@@ -50,7 +35,7 @@ func TestAsOfStream(t *testing.T) {
 		if want.Basis != c.basis || len(want.Weights) == 0 {
 			t.Fatalf("at %s: slice snapshot is %s with %d weights, want a %s one with weights", c.at, want.Basis, len(want.Weights), c.basis)
 		}
-		got, err := reputation.AsOfStream(reusing(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{})
+		got, err := reputation.AsOfStream(testenv.ReusingStream(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +46,7 @@ func TestAsOfStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cg, err := reputation.AsOfCommittedStream(reusing(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{}, want.Trust())
+		cg, err := reputation.AsOfCommittedStream(testenv.ReusingStream(events), c.at, c.at.Add(7*24*time.Hour), reputation.Params{}, want.Trust())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +56,7 @@ func TestAsOfStream(t *testing.T) {
 	}
 	dir := plaudit.BuildDirectory(events)
 	want := reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
-	got, err := reputation.DerivePretrustStream(reusing(events), dir, reputation.PretrustParams{})
+	got, err := reputation.DerivePretrustStream(testenv.ReusingStream(events), dir, reputation.PretrustParams{})
 	if err != nil {
 		t.Fatal(err)
 	}

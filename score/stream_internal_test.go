@@ -7,6 +7,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/policy"
 )
@@ -109,22 +110,6 @@ func referenceRun(t testing.TB, p *policy.Policy, events []plaudit.Event) ([]pla
 	return out, len(all) - len(out)
 }
 
-// reusedStream walks events through one Event that it overwrites for each, as a store's scan may: a scorer
-// that kept the pointer instead of what it needs would score with the wrong event.
-func reusedStream(events []plaudit.Event) plaudit.EventStream {
-	return func(yield func(*plaudit.Event) error) error {
-		var e plaudit.Event
-		for i := range events {
-			e = events[i]
-			if err := yield(&e); err != nil {
-				return err
-			}
-		}
-		e = plaudit.Event{}
-		return nil
-	}
-}
-
 // TestRunStreamWithdrawals checks that the streamed whole-history run, which plans what deletes and
 // invalidations withdraw and leaves those scores out as it makes them, gives exactly the rows of the run that
 // held everything and dropped them at the end, on a community with many of both; and that Run (the engine
@@ -148,7 +133,7 @@ func TestRunStreamWithdrawals(t *testing.T) {
 				t.Fatalf("the fixture withdraws nothing under %s (%d dropped, %d zero scores): the comparison proves little", name, dropped, zeroes)
 			}
 			var got []plaudit.Score
-			if _, err := RunStream(p, reusedStream(events), StreamOptions{}, func(s *plaudit.Score) error {
+			if _, err := RunStream(p, testenv.ReusingStream(events), StreamOptions{}, func(s *plaudit.Score) error {
 				got = append(got, *s)
 				return nil
 			}); err != nil {
