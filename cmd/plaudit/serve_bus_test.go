@@ -387,6 +387,19 @@ jobs:
 	for _, p := range []*servedProcess{receiver, workerB, jobsP} {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
+	// Wait until they are gone: a worker's catch-up or the jobs process's rescore still under way would take
+	// the rewrite over from the rescore below, which then fails with ECONFLICT.
+	for _, p := range []*servedProcess{receiver, workerB, jobsP} {
+		exited := make(chan struct{})
+		go func() { _ = p.cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			_ = p.cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+		}
+		<-p.done
+	}
 	refStore, refSvc := open(refDSN)
 	for i := 0; i < len(stored); i += 5000 {
 		if _, err := refSvc.StoreEvents(ctx, stored[i:min(i+5000, len(stored))]); err != nil {
