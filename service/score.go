@@ -68,6 +68,9 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 	}
 	src := func(yield func(*plaudit.Event) error) error {
 		if !first {
+			if through == 0 {
+				return nil // the log was empty: events appended since are left to the next run
+			}
 			return s.logSource(ctx, through)(yield)
 		}
 		err := s.logSource(ctx, 0)(func(e *plaudit.Event) error {
