@@ -92,7 +92,24 @@ type EventGraph struct {
 	weights       Weights
 	mentionWeight float64
 	b             *Builder
-	usernames     map[string]string // Farcaster username (lower case) → the fid that first used it
+	usernames     Usernames
+}
+
+// Usernames maps each Farcaster username (lower case) to the fid that first used it, as casts carry their
+// author's username: what the graph resolves mentions with. A walk that has other work too can learn them
+// (Learn) before the graph exists, and hand them over (EventGraph.SetUsernames).
+type Usernames map[string]string
+
+// Learn reads one event: a Farcaster event that carries its actor's username.
+func (u Usernames) Learn(e *plaudit.Event) {
+	if e.Source != plaudit.SourceFarcaster {
+		return
+	}
+	if name, ok := e.AttrString("username"); ok && name != "" {
+		if _, seen := u[strings.ToLower(name)]; !seen {
+			u[strings.ToLower(name)] = e.Actor
+		}
+	}
 }
 
 // NewEventGraph starts the graph of dir's members under opt; it fails when opt's weights are invalid.
@@ -109,21 +126,16 @@ func NewEventGraph(dir *plaudit.Directory, opt EventOptions) (*EventGraph, error
 		b.AddNode(m.Handle)
 	}
 	return &EventGraph{dir: dir, opt: opt, weights: weights, mentionWeight: weights[plaudit.KindMention], b: b,
-		usernames: map[string]string{}}, nil
+		usernames: Usernames{}}, nil
 }
 
 // Learn reads one event of the first walk: Farcaster mentions name usernames, and casts carry their
 // author's username, so the mapping is learnt before any edge is added.
-func (g *EventGraph) Learn(e *plaudit.Event) {
-	if e.Source != plaudit.SourceFarcaster {
-		return
-	}
-	if u, ok := e.AttrString("username"); ok && u != "" {
-		if _, seen := g.usernames[strings.ToLower(u)]; !seen {
-			g.usernames[strings.ToLower(u)] = e.Actor
-		}
-	}
-}
+func (g *EventGraph) Learn(e *plaudit.Event) { g.usernames.Learn(e) }
+
+// SetUsernames makes u, learnt from the same events in an earlier walk, the usernames g resolves mentions
+// with, instead of Learn's; g keeps u.
+func (g *EventGraph) SetUsernames(u Usernames) { g.usernames = u }
 
 func (g *EventGraph) add(from, toAccount string, w float64) {
 	to := g.dir.MemberOf(toAccount)

@@ -105,45 +105,136 @@ type eigenInputs struct {
 	p []float64
 }
 
+// Window is one period [At, End) whose reputation is wanted: AsOf's at and end.
+type Window struct{ At, End time.Time }
+
+// AsOfStreamWindows is AsOfStream for several periods at once, in the same two walks of the stream instead of two
+// walks per period: it holds one directory and one interaction graph per window while walking, so callers
+// bound how many windows they ask for at a time. The snapshots are those AsOfStream gives, one per window
+// in order.
+func AsOfStreamWindows(events plaudit.EventStream, windows []Window, params Params) ([]*Snapshot, error) {
+	snaps, preps, err := prepareWindows(events, windows)
+	if err != nil {
+		return nil, err
+	}
+	for i, prep := range preps {
+		if prep == nil {
+			continue
+		}
+		r, err := EigenTrust(prep.g, prep.p, params)
+		if err != nil {
+			return nil, err
+		}
+		snaps[i].setTrust(r.IDs, r.Scores)
+	}
+	return snaps, nil
+}
+
 // prepare builds the snapshot of [at, end) up to EigenTrust: a neutral or pre-trust snapshot is complete
 // (and the inputs nil); otherwise it returns the graph and pre-trust to run EigenTrust on (or to check a
 // committed vector against).
 func prepare(events plaudit.EventStream, at, end time.Time) (*Snapshot, *eigenInputs, error) {
-	known := func(yield func(*plaudit.Event) error) error {
-		return events(func(e *plaudit.Event) error {
-			if e.Time.Before(at) || (IsMembership(e.Kind) && e.Time.Before(end)) {
-				return yield(e)
-			}
-			return nil
-		})
+	snaps, preps, err := prepareWindows(events, []Window{{at, end}})
+	if err != nil {
+		return nil, nil, err
 	}
-	dir := plaudit.NewDirectory()
-	if err := known(func(e *plaudit.Event) error { dir.Apply(e); return nil }); err != nil {
+	return snaps[0], preps[0], nil
+}
+
+// windowState is what prepareWindows gathers for one window while walking.
+type windowState struct {
+	Window
+	dir   *plaudit.Directory
+	times *AccountTimes
+	names graph.Usernames
+	eg    *graph.EventGraph // nil once the snapshot is complete without EigenTrust
+	seeds map[string]float64
+	snap  *Snapshot
+}
+
+// known reports whether the window's snapshot reads e: everything before At, and who is a member up to End.
+func (w *Window) known(e *plaudit.Event) bool {
+	return e.Time.Before(w.At) || (IsMembership(e.Kind) && e.Time.Before(w.End))
+}
+
+// prepareWindows is prepare for each window, in two walks of the stream: the members, the accounts'
+// creation times and the Farcaster usernames in the first, the interactions in the second.
+func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, []*eigenInputs, error) {
+	ws := make([]*windowState, len(windows))
+	for i, w := range windows {
+		ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory(), times: NewAccountTimes(), names: graph.Usernames{}}
+	}
+	if err := events(func(e *plaudit.Event) error {
+		for _, w := range ws {
+			if w.known(e) {
+				w.dir.Apply(e)
+				w.times.Add(e)
+				w.names.Learn(e)
+			}
+		}
+		return nil
+	}); err != nil {
 		return nil, nil, fmt.Errorf("reputation: read the members: %w", err)
 	}
-	snap := &Snapshot{At: at, End: end, Members: len(dir.Members())}
-	seeds, err := DerivePretrustStream(known, dir, PretrustParams{At: at})
-	if err != nil {
-		return nil, nil, err
+	graphs := 0
+	for _, w := range ws {
+		w.snap = &Snapshot{At: w.At, End: w.End, Members: len(w.dir.Members())}
+		w.seeds = PretrustFrom(w.dir, w.times.Created, w.times.Latest, PretrustParams{At: w.At})
+		w.times = nil
+		if len(w.seeds) == 0 {
+			w.snap.Basis = BasisNeutral
+			continue
+		}
+		eg, err := graph.NewEventGraph(w.dir, graph.EventOptions{Until: w.At})
+		if err != nil {
+			return nil, nil, err
+		}
+		eg.SetUsernames(w.names)
+		w.eg, w.names = eg, nil
+		graphs++
 	}
-	if len(seeds) == 0 {
-		snap.Basis = BasisNeutral
-		return snap, nil, nil
+	if graphs > 0 {
+		if err := events(func(e *plaudit.Event) error {
+			for _, w := range ws {
+				if w.eg != nil && w.known(e) {
+					w.eg.Add(e)
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, nil, fmt.Errorf("reputation: read the interactions: %w", err)
+		}
 	}
-	g, err := graph.FromStream(known, dir, graph.EventOptions{Until: at})
-	if err != nil {
-		return nil, nil, err
+	snaps := make([]*Snapshot, len(ws))
+	preps := make([]*eigenInputs, len(ws))
+	for i, w := range ws {
+		snaps[i] = w.snap
+		if w.eg == nil {
+			continue
+		}
+		prep, err := w.finish(w.eg.Graph())
+		if err != nil {
+			return nil, nil, err
+		}
+		w.eg, preps[i] = nil, prep
 	}
+	return snaps, preps, nil
+}
+
+// finish completes the window's snapshot from its interaction graph g: a pre-trust snapshot when g has no
+// edges, else the inputs of EigenTrust (nil when a collusion ring took every seed: a neutral snapshot).
+func (w *windowState) finish(g *graph.Graph) (*eigenInputs, error) {
+	snap, seeds, dir := w.snap, w.seeds, w.dir
 	if g.Edges() == 0 {
 		top := 0.0
-		for _, w := range seeds {
-			top = max(top, w)
+		for _, v := range seeds {
+			top = max(top, v)
 		}
 		snap.Basis, snap.Weights = BasisPretrust, make(map[string]plaudit.Ratio, len(seeds))
-		for id, w := range seeds {
-			snap.Weights[id] = relative(w, top)
+		for id, v := range seeds {
+			snap.Weights[id] = relative(v, top)
 		}
-		return snap, nil, nil
+		return nil, nil
 	}
 	// A collusion ring's mutual engagement says nothing about merit: its edges are dropped (Discount), and
 	// its members lose the pre-trust their accounts' age gave them (a project member keeps theirs).
@@ -162,14 +253,14 @@ func prepare(events plaudit.EventStream, at, end time.Time) (*Snapshot, *eigenIn
 	}
 	if len(seeds) == 0 {
 		snap.Basis = BasisNeutral
-		return snap, nil, nil
+		return nil, nil
 	}
 	dg := Discount(g, rings, nil)
 	p, err := Pretrust(dg, seeds)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return snap, &eigenInputs{g: dg, p: p}, nil
+	return &eigenInputs{g: dg, p: p}, nil
 }
 
 // setTrust completes an EigenTrust snapshot from the global trust of the graph's nodes.

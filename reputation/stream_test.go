@@ -54,6 +54,26 @@ func TestAsOfStream(t *testing.T) {
 			t.Fatalf("at %s: committed check: stream %+v, slice %+v", c.at, cg, cw)
 		}
 	}
+	// Both moments in the same two walks give the snapshots each gives alone.
+	windows := []reputation.Window{{At: at, End: at.Add(7 * 24 * time.Hour)}, {At: res.Start, End: res.Start.Add(7 * 24 * time.Hour)}}
+	walks := 0
+	counted := func(yield func(*plaudit.Event) error) error { walks++; return testenv.ReusingStream(events)(yield) }
+	both, err := reputation.AsOfStreamWindows(counted, windows, reputation.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if walks != 2 {
+		t.Fatalf("two windows walked the stream %d times, want 2", walks)
+	}
+	for i, w := range windows {
+		want, err := reputation.AsOf(events, w.At, w.End, reputation.Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(both[i], want) {
+			t.Fatalf("window %d (%s): the batched snapshot differs from AsOf's", i, w.At)
+		}
+	}
 	dir := plaudit.BuildDirectory(events)
 	want := reputation.DerivePretrust(events, dir, reputation.PretrustParams{})
 	got, err := reputation.DerivePretrustStream(testenv.ReusingStream(events), dir, reputation.PretrustParams{})

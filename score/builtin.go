@@ -243,8 +243,9 @@ type poeScorer struct {
 	ix *poe.Index
 	// planned is set when the engine showed the scorer, first, every event it will score (Plan): then it
 	// indexes only what scoring them reads — events of the sources it scores, operator events, and the
-	// events of other sources that a scored flag or curation names (cross, by key) — each a copy, since a
-	// streamed event is valid only while it is shown. Otherwise it indexes every event (Add may score any).
+	// events of other sources that a scored flag or curation names (cross, by key) — and by key only the
+	// posts and flagged events they look up (poe.Index.Want). Otherwise it indexes every event (Add may
+	// score any).
 	planned bool
 	sources map[plaudit.Source]bool
 	cross   map[string]bool
@@ -257,6 +258,12 @@ func (s *poeScorer) Plan(e *plaudit.Event, _ *Context) {
 		s.planned, s.sources, s.cross = true, map[plaudit.Source]bool{}, map[string]bool{}
 	}
 	s.sources[e.Source] = true
+	if s.ix == nil {
+		s.ix = poe.NewIndex(nil, poe.Env{})
+	}
+	if k := poe.LookedUp(e); k != "" {
+		s.ix.Want(k)
+	}
 	if e.Kind == plaudit.KindFlag || e.Kind == plaudit.KindCurate {
 		if k := poe.TargetKey(e); k != "" && !strings.HasPrefix(k, string(e.Source)+"/") {
 			s.cross[k] = true
@@ -273,8 +280,10 @@ func (s *poeScorer) Observe(e *plaudit.Event, ctx *Context) {
 		if !s.sources[e.Source] && e.Source != plaudit.SourcePlaudit && !s.cross[e.Key()] && !s.cross[poe.TargetKey(e)] {
 			return
 		}
-		c := *e
-		e = &c
+		if e.Kind == plaudit.KindDecision {
+			c := *e // the index keeps decisions whole, and a streamed event is valid only while it is shown
+			e = &c
+		}
 	}
 	s.ix.Add(e, ctx.Dir.MemberOfActor(e))
 }

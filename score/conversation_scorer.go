@@ -147,6 +147,29 @@ type conversationScorer struct {
 	dirty   map[string]bool            // the threads that changed since they were last scored
 	scores  map[string][]plaudit.Score // by event key
 	err     error
+	// left, in a planned run (Plan), counts by thread the events still to be scored: a thread is scored
+	// when its first event is, and dropped with its scores once its last one has been.
+	left map[string]int
+}
+
+// conversationKind reports whether the conversation scorer collects events of kind k (GitHub's).
+func conversationKind(k plaudit.Kind) bool {
+	switch k {
+	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview, plaudit.KindRelevance:
+		return true
+	}
+	return false
+}
+
+// Plan counts the conversation events to be scored by thread, so that a streamed run holds a thread's
+// events and scores only until its last event has been scored.
+func (s *conversationScorer) Plan(e *plaudit.Event, _ *Context) {
+	if s.left == nil {
+		s.left = map[string]int{}
+	}
+	if e.Source == plaudit.SourceGitHub && conversationKind(e.Kind) {
+		s.left[conversationThread(e)]++
+	}
 }
 
 // conversationThread is the conversation an event belongs to: an issue or pull request is its own, a
@@ -163,8 +186,7 @@ func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 	if e.Source != plaudit.SourceGitHub {
 		return
 	}
-	switch e.Kind {
-	case "issue", "pull_request", plaudit.KindComment, plaudit.KindReview, plaudit.KindRelevance:
+	if conversationKind(e.Kind) {
 		// Relevance events are the conversations' recorded ratings: scoring replays them.
 		if s.threads == nil {
 			s.threads, s.dirty = map[string][]plaudit.Event{}, map[string]bool{}
@@ -180,36 +202,65 @@ func (s *conversationScorer) Score(e *plaudit.Event, ctx *Context) []plaudit.Sco
 	if s.scores == nil {
 		s.scores = map[string][]plaudit.Score{}
 	}
+	if s.left != nil {
+		return s.scorePlanned(e, ctx)
+	}
 	if len(s.dirty) > 0 {
 		ids := make([]string, 0, len(s.dirty))
 		for id := range s.dirty {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
-		var events []plaudit.Event
-		for _, id := range ids {
-			for i := range s.threads[id] {
-				delete(s.scores, s.threads[id][i].Key())
-			}
-			events = append(events, s.threads[id]...)
-		}
-		clear(s.dirty)
-		member := func(login string) string {
-			if m := ctx.Dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
-				return m
-			}
-			return "github:" + login
-		}
-		all, err := s.cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: member})
-		if err != nil {
-			s.err = fmt.Errorf("conversation: %w", err)
-			return nil
-		}
-		for _, sc := range all {
-			s.scores[sc.Event] = append(s.scores[sc.Event], sc)
-		}
+		s.scoreThreads(ids, ctx)
 	}
 	return s.scores[e.Key()]
+}
+
+// scorePlanned is Score in a planned run: it scores e's thread alone when its first event comes (a
+// conversation's scores depend on its own events only), and drops the thread once its events are done.
+func (s *conversationScorer) scorePlanned(e *plaudit.Event, ctx *Context) []plaudit.Score {
+	if e.Source != plaudit.SourceGitHub || !conversationKind(e.Kind) {
+		return nil
+	}
+	id := conversationThread(e)
+	if s.dirty[id] {
+		s.scoreThreads([]string{id}, ctx)
+	}
+	out := s.scores[e.Key()]
+	if s.left[id]--; s.left[id] <= 0 {
+		for i := range s.threads[id] {
+			delete(s.scores, s.threads[id][i].Key())
+		}
+		delete(s.threads, id)
+		delete(s.left, id)
+	}
+	return out
+}
+
+// scoreThreads scores the conversations ids (sorted), replacing their events' scores.
+func (s *conversationScorer) scoreThreads(ids []string, ctx *Context) {
+	var events []plaudit.Event
+	for _, id := range ids {
+		for i := range s.threads[id] {
+			delete(s.scores, s.threads[id][i].Key())
+		}
+		events = append(events, s.threads[id]...)
+		delete(s.dirty, id)
+	}
+	member := func(login string) string {
+		if m := ctx.Dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
+			return m
+		}
+		return "github:" + login
+	}
+	all, err := s.cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: member})
+	if err != nil {
+		s.err = fmt.Errorf("conversation: %w", err)
+		return
+	}
+	for _, sc := range all {
+		s.scores[sc.Event] = append(s.scores[sc.Event], sc)
+	}
 }
 
 // Err reports a failure to score the conversations: the engine's Run returns it.

@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -52,6 +53,11 @@ type EpochReputation struct {
 	src plaudit.EventStream
 
 	snaps map[int64]*reputation.Snapshot // by epoch start, Unix nanoseconds
+
+	// ahead are the epochs (start → end) of the stream's events, noted in a walk before scoring (Note): a
+	// streamed snapshot computes the next few of them in the same walks (SnapshotBatch at a time).
+	ahead              map[int64]time.Time
+	noteStart, noteEnd time.Time
 
 	at               time.Time // time of the event being scored
 	cur              *reputation.Snapshot
@@ -119,6 +125,28 @@ func (r *EpochReputation) Epoch(t time.Time) (start, end time.Time, err error) {
 	return r.period.Bounds(t)
 }
 
+// SnapshotBatch is how many epochs' snapshots one pair of walks of a streamed log computes at most: each
+// holds a directory and an interaction graph while the stream is walked, so the batch bounds the memory.
+const SnapshotBatch = 4
+
+// Note tells a streamed epoch reputation the time of an event of the stream, before scoring starts: the
+// epochs of the events noted are computed together, SnapshotBatch at a time, when the first of them is
+// asked for, instead of walking the stream twice for each.
+func (r *EpochReputation) Note(t time.Time) {
+	if !r.noteStart.IsZero() && !t.Before(r.noteStart) && t.Before(r.noteEnd) {
+		return
+	}
+	start, end, err := r.period.Bounds(t)
+	if err != nil {
+		return // Snapshot reports it when the epoch is asked for
+	}
+	if r.ahead == nil {
+		r.ahead = map[int64]time.Time{}
+	}
+	r.ahead[start.UnixNano()] = end
+	r.noteStart, r.noteEnd = start, end
+}
+
 // Snapshot returns the reputation of the epoch [start, end) from the stream so far.
 func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, error) {
 	key := start.UnixNano()
@@ -129,14 +157,29 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 	if src == nil {
 		src = plaudit.StreamOf(r.events)
 	}
-	// AsOfStream walks the stream for what it needs (the members, pre-trust and graph as of start), holding
-	// none of its events.
-	s, err := reputation.AsOfStream(src, start, end, r.params)
+	// AsOfStreamWindows walks the stream for what it needs (the members, pre-trust and graph as of each
+	// start), holding none of its events; with the epochs noted ahead, the next ones come in the same walks.
+	windows := []reputation.Window{{At: start, End: end}}
+	if r.src != nil && len(r.ahead) > 0 {
+		starts := make([]int64, 0, len(r.ahead))
+		for k := range r.ahead {
+			if k > key && r.snaps[k] == nil {
+				starts = append(starts, k)
+			}
+		}
+		slices.Sort(starts)
+		for _, k := range starts[:min(len(starts), SnapshotBatch-1)] {
+			windows = append(windows, reputation.Window{At: time.Unix(0, k).UTC(), End: r.ahead[k]})
+		}
+	}
+	snaps, err := reputation.AsOfStreamWindows(src, windows, r.params)
 	if err != nil {
 		return nil, fmt.Errorf("reputation as of %s: %w", start.UTC().Format(time.RFC3339), err)
 	}
-	r.snaps[key] = s
-	return s, nil
+	for i, w := range windows {
+		r.snaps[w.At.UnixNano()] = snaps[i]
+	}
+	return snaps[0], nil
 }
 
 // Preset makes snap the snapshot of the epoch starting at start, instead of computing it: a rebuild scores

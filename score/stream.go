@@ -65,6 +65,9 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event,
 		plan.see(e)
 		if events == nil {
 			en.plan(e)
+			if en.epochs != nil && !e.Kind.IsIdentity() {
+				en.epochs.Note(e.Time)
+			}
 		}
 		return nil
 	}); err != nil {

@@ -163,3 +163,37 @@ func diff(t *testing.T, what string, got, want []plaudit.Score) {
 	}
 	t.Fatalf("%s: %d scores, want %d", what, len(got), len(want))
 }
+
+// TestRunStreamReleases checks what a streamed run keeps once it has scored everything: the conversation
+// scorer no thread and no score (each thread is dropped after its last event), and poe's index by key only
+// the posts and flagged events that scoring looked up, not every event.
+func TestRunStreamReleases(t *testing.T) {
+	events := withdrawalCommunity(t, 80)
+	p, err := policy.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := runWalks(p, testenv.ReusingStream(events), nil, nil, nil, nil, func([]plaudit.Score) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conv, poes int
+	for _, x := range en.entries {
+		switch s := x.scorer.(type) {
+		case *conversationScorer:
+			conv++
+			if len(s.threads) != 0 || len(s.scores) != 0 || len(s.left) != 0 {
+				t.Errorf("the conversation scorer still holds %d threads, %d events' scores, %d counts", len(s.threads), len(s.scores), len(s.left))
+			}
+		case *poeScorer:
+			poes++
+			t.Logf("poe keeps %d events by key of %d", s.ix.Keys(), len(events))
+			if n := s.ix.Keys(); n == 0 || n*20 > len(events) {
+				t.Errorf("poe's index keeps %d events by key of %d: want the looked-up few", n, len(events))
+			}
+		}
+	}
+	if conv == 0 || poes == 0 {
+		t.Fatalf("the default policy has %d conversation and %d poe scorers: the test proves nothing", conv, poes)
+	}
+}

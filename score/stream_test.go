@@ -29,7 +29,9 @@ func TestRunStreamMatchesRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []plaudit.Score
-	dir, err := score.RunStream(p, plaudit.StreamOf(events), score.StreamOptions{}, func(s *plaudit.Score) error {
+	walks := 0
+	counted := func(yield func(*plaudit.Event) error) error { walks++; return plaudit.StreamOf(events)(yield) }
+	dir, err := score.RunStream(p, counted, score.StreamOptions{}, func(s *plaudit.Score) error {
 		got = append(got, *s)
 		return nil
 	})
@@ -44,6 +46,10 @@ func TestRunStreamMatchesRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(dir.Members(), wantDir.Members()) {
 		t.Fatal("the streamed run's directory differs from Run's")
+	}
+	// Three walks of its own, and two for the reputation of all the fortnight's epochs together.
+	if walks != 5 {
+		t.Fatalf("the run walked the stream %d times, want 5", walks)
 	}
 	stop := errors.New("stop")
 	n := 0

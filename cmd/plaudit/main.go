@@ -49,7 +49,17 @@ func main() {
 	slog.SetDefault(newLogger(string(logFormat), os.Stderr))
 	prepareCommands()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var stopProfiles func() error
+	rootCmd.PersistentPreRunE = func(*cobra.Command, []string) (err error) {
+		stopProfiles, err = startProfiles()
+		return err
+	}
 	err := rootCmd.ExecuteContext(ctx)
+	if stopProfiles != nil {
+		if perr := stopProfiles(); err == nil {
+			err = perr
+		}
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "plaudit:", userMessage(err))

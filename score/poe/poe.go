@@ -158,18 +158,39 @@ type Env struct {
 	SameRing func(a, b string) bool
 }
 
-// ref is one event as the index keeps it.
+// ref is an engagement on a target as the index keeps it: what scoring reads of it, not the event.
 type ref struct {
-	e      *plaudit.Event
-	member string
+	kind    plaudit.Kind
+	member  string // who made it
+	time    int64  // Unix nanoseconds
+	seq     int64
+	key     string // the event's key, source/external_id
+	content string // replies and comments only: near-duplicates compare their words
 }
 
-// Index is the thread context of a stream: what targets what, built in one pass before scoring.
+// is reports whether r is the engagement e (or a copy of it).
+func (r *ref) is(e *plaudit.Event) bool {
+	return r.seq == e.Seq && r.key == e.Key()
+}
+
+// post is what the index keeps of an event that scoring looks up by key (a comment's post, a flag's
+// subject): who made it and when.
+type post struct {
+	source plaudit.Source
+	actor  string
+	time   time.Time
+}
+
+// Index is the thread context of a stream: what targets what, built in one pass before scoring. It keeps
+// only what scoring reads (ref, post), never the events themselves, but for the operators' decisions.
 type Index struct {
-	byKey    map[string]*plaudit.Event
+	byKey map[string]post
+	// want, when set, are the only keys byKey keeps (Want): the targets that the events to be scored look
+	// up; nil keeps every event's.
+	want     map[string]bool
 	onTarget map[string][]ref // "source/id" of a target → engagements on it, in stream order
 	// decisions are the moderators' and operators' decision events (source plaudit), by the key of the flag
-	// or feedback event they decide on, and by flag id, in stream order.
+	// or feedback event they decide on, and by flag id, in stream order. They are few, and kept whole.
 	decisions map[string][]*plaudit.Event
 	byFlag    map[string][]*plaudit.Event
 }
@@ -203,16 +224,43 @@ func targetKey(e *plaudit.Event) string {
 
 // NewIndex indexes events (in stream order) with members from env.Dir.
 func NewIndex(events []plaudit.Event, env Env) *Index {
-	ix := &Index{byKey: make(map[string]*plaudit.Event, len(events)), onTarget: map[string][]ref{}, decisions: map[string][]*plaudit.Event{}, byFlag: map[string][]*plaudit.Event{}}
+	ix := &Index{byKey: make(map[string]post, len(events)), onTarget: map[string][]ref{}, decisions: map[string][]*plaudit.Event{}, byFlag: map[string][]*plaudit.Event{}}
 	for i := range events {
 		ix.Add(&events[i], env.Dir.MemberOfActor(&events[i]))
 	}
 	return ix
 }
 
-// Add indexes one more event, made by member. The event must stay unchanged while the index is in use.
+// Want limits what the index keeps by key to the keys wanted: call it, before adding anything, for every
+// key that the events to be scored look up (LookedUp). Without Want the index keeps every event's.
+func (ix *Index) Want(key string) {
+	if ix.want == nil {
+		ix.want = map[string]bool{}
+	}
+	ix.want[key] = true
+}
+
+// LookedUp returns the key of the event that scoring e looks up by key, or "": a comment's or reply's post
+// when it does not name the post's author, and a flag's subject.
+func LookedUp(e *plaudit.Event) string {
+	switch e.Kind {
+	case plaudit.KindComment, plaudit.KindReply:
+		if e.Target != "" && e.TargetAuthor == "" {
+			return string(e.Source) + "/" + e.Target
+		}
+	case plaudit.KindFlag:
+		return targetKey(e)
+	}
+	return ""
+}
+
+// Add indexes one more event, made by member. The index copies what it keeps: e may change afterwards,
+// but for a decision event (source plaudit), which it keeps whole.
 func (ix *Index) Add(e *plaudit.Event, member string) {
-	ix.byKey[e.Key()] = e
+	key := e.Key()
+	if ix.want == nil || ix.want[key] {
+		ix.byKey[key] = post{e.Source, e.Actor, e.Time}
+	}
 	if e.Kind == plaudit.KindDecision && e.Source == plaudit.SourcePlaudit {
 		if k, _ := e.Attrs[moderation.AttrEvent].(string); k != "" {
 			ix.decisions[k] = append(ix.decisions[k], e)
@@ -223,8 +271,12 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 		return
 	}
 	if isEngagement(e.Kind) && e.Target != "" {
+		r := ref{kind: e.Kind, member: member, time: e.Time.UnixNano(), seq: e.Seq, key: key}
+		if e.Kind == plaudit.KindReply || e.Kind == plaudit.KindComment {
+			r.content = e.Content
+		}
 		k := targetKey(e)
-		ix.onTarget[k] = append(ix.onTarget[k], ref{e, member})
+		ix.onTarget[k] = append(ix.onTarget[k], r)
 	}
 }
 
@@ -291,7 +343,7 @@ func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
 		add("poe.curate.base", p.Curate.Base, "")
 		n := 0
 		for _, x := range s.Index.onTarget[targetKey(e)] {
-			if x.member != member && x.e.Time.After(e.Time) {
+			if x.member != member && x.time > e.Time.UnixNano() {
 				n++
 			}
 		}
@@ -375,25 +427,23 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 	var reactions plaudit.Points
 	likes := 0
 	var reactors []plaudit.Input // reactor, reputation, added: per like, for explanations
-	var post *plaudit.Event
-	if e.Target != "" {
-		post = s.Index.byKey[string(e.Source)+"/"+e.Target]
-	}
 	creator := ""
 	if e.TargetAuthor != "" {
 		creator = s.Env.Dir.MemberOf(e.TargetAccountKey())
-	} else if post != nil {
-		creator = s.Env.Dir.MemberOfActor(post)
+	} else if k := LookedUp(e); k != "" {
+		if p, ok := s.Index.byKey[k]; ok {
+			creator = s.Env.Dir.MemberOfActor(&plaudit.Event{Source: p.source, Actor: p.actor})
+		}
 	}
 	endorsed := false
 	for _, x := range s.Index.onTarget[e.Key()] {
-		if x.member == creator && creator != member && (x.e.Kind == plaudit.KindLike || x.e.Kind == plaudit.KindReply || x.e.Kind == plaudit.KindComment) {
+		if x.member == creator && creator != member && (x.kind == plaudit.KindLike || x.kind == plaudit.KindReply || x.kind == plaudit.KindComment) {
 			endorsed = true
 		}
 		if x.member == member {
 			continue
 		}
-		switch x.e.Kind {
+		switch x.kind {
 		case plaudit.KindReply, plaudit.KindComment:
 			if !seen[x.member] {
 				seen[x.member] = true
@@ -443,8 +493,8 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (str
 	}
 	siblings := s.Index.onTarget[string(e.Source)+"/"+e.Target]
 	start := 0
-	for i, x := range siblings {
-		if x.e == e || (x.e.Seq == e.Seq && x.e.Source == e.Source && x.e.ExternalID == e.ExternalID) { // e itself, or its copy
+	for i := range siblings {
+		if siblings[i].is(e) { // e itself, or its copy
 			start = i
 			break
 		}
@@ -454,11 +504,11 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (str
 		from = 0
 	}
 	for _, x := range siblings[from:start] {
-		if x.e.Kind != plaudit.KindReply && x.e.Kind != plaudit.KindComment {
+		if x.kind != plaudit.KindReply && x.kind != plaudit.KindComment {
 			continue
 		}
-		if sim := jaccard(words, wordSet(x.e.Content)); sim >= s.Params.Comment.DuplicateSimilarity {
-			return x.e.Key(), sim
+		if sim := jaccard(words, wordSet(x.content)); sim >= s.Params.Comment.DuplicateSimilarity {
+			return x.key, sim
 		}
 	}
 	return "", 0
@@ -523,8 +573,8 @@ func (s *Scorer) flag(e *plaudit.Event, member string, add func(string, plaudit.
 		return
 	}
 	add("poe.flag.confirmed", p.Confirmed, "", in("subject", subject), in("confirmed_by", by), in("decision", d.Key()))
-	if flagged := s.Index.byKey[subject]; flagged != nil {
-		delay := e.Time.Sub(flagged.Time)
+	if flagged, ok := s.Index.byKey[subject]; ok {
+		delay := e.Time.Sub(flagged.time)
 		if delay >= 0 && delay <= p.TimelyWithin {
 			add("poe.flag.timely", p.Timely, "", in("delay", delay.String()))
 		}
@@ -553,3 +603,6 @@ func (s *Scorer) dispute(e *plaudit.Event, member string, add func(string, plaud
 	}
 	add("poe.dispute.resolved", s.Params.Dispute.Resolved, "", inputs...)
 }
+
+// Keys returns how many events the index keeps by key: every one added, or only the wanted ones (Want).
+func (ix *Index) Keys() int { return len(ix.byKey) }
