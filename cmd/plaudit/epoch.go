@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/big"
 	"os"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -191,7 +190,7 @@ Closing an epoch that is closed already changes nothing and says so (exit status
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			tuneGCForClose()
+			tuneGCForStage(400) // a close's tally and allocations stay live to the end: collect less often
 			req := service.CloseRequest{Program: args[0], NoRescore: noRescore, Operator: operatorName(operator)}
 			var err error
 			if at != "" && through != "" {
@@ -271,18 +270,6 @@ func writeCloseResult(w io.Writer, res *service.CloseResult) {
 		fmt.Fprintf(w, "epoch %s is still open: it ends at %s\n", res.Open.ID, res.Open.End.Format(time.RFC3339))
 	} else if len(res.Epochs) == 0 {
 		fmt.Fprintf(w, "no pending epoch of %s to close\n", res.Program.Name)
-	}
-}
-
-// tuneGCForClose makes the collector run less often during a close, whose tally and allocations stay live
-// to the end (a million-member close spends a third of its CPU collecting at the default GOGC=100), within a
-// soft memory limit of 1.5 GiB. GOGC and GOMEMLIMIT in the environment win.
-func tuneGCForClose() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1536 << 20)
 	}
 }
 

@@ -90,6 +90,7 @@ func scoreRun(cmd *cobra.Command) error {
 		return err
 	}
 	defer st.Close()
+	tuneGCForStage(100)
 	progress, done := stageProgress()
 	res, err := newService(st).RescoreStreamed(ctx, progress, 10)
 	done()
