@@ -51,6 +51,14 @@ func TestDirectory(t *testing.T) {
 	if len(d.History) != 5 {
 		t.Fatalf("history = %d entries: %+v", len(d.History), d.History)
 	}
+	// Without history, the same members, accounts, wallets and tiers, and no history.
+	lean := NewDirectory().WithoutHistory()
+	for i := range events {
+		lean.Apply(&events[i])
+	}
+	if !reflect.DeepEqual(lean.Members(), d.Members()) || lean.TierAt("alice", at(5)) != 3 || len(lean.History) != 0 {
+		t.Fatalf("a directory without history differs: %d history entries", len(lean.History))
+	}
 }
 
 func TestDirectoryUnlink(t *testing.T) {

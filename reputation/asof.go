@@ -162,7 +162,7 @@ func (w *Window) known(e *plaudit.Event) bool {
 func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, []*eigenInputs, error) {
 	ws := make([]*windowState, len(windows))
 	for i, w := range windows {
-		ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory(), times: NewAccountTimes(), names: graph.Usernames{}}
+		ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory().WithoutHistory(), times: NewAccountTimes(), names: graph.Usernames{}}
 	}
 	if err := events(func(e *plaudit.Event) error {
 		for _, w := range ws {
