@@ -23,7 +23,8 @@ type StreamOptions struct {
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
 // Run returns them (seq order), instead of returning them, and returns the member directory of the whole
-// stream. emit's score is valid only during the call; an error from emit stops the run and is returned.
+// stream, without its identity history (plaudit.Directory.WithoutHistory). emit's score is valid only
+// during the call; an error from emit stops the run and is returned.
 // The same events under the same policy give the same scores as Run.
 //
 // It holds no events: it walks src once to build the directory and plan what deletes and invalidations
@@ -55,6 +56,9 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
 	preset func(*EpochReputation), emit func([]plaudit.Score) error) (*Engine, error) {
 	dir := plaudit.NewDirectory()
+	if events == nil {
+		dir.WithoutHistory() // scoring reads who is who, not how it came to be; a link's history entry costs a few hundred bytes
+	}
 	en, err := New(p, dir, rep)
 	if err != nil {
 		return nil, err
