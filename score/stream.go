@@ -29,7 +29,8 @@ type StreamOptions struct {
 //
 // It holds no events: it walks src once to build the directory and plan what deletes and invalidations
 // withdraw, once to show every event to the observers, and once to score them (the epoch reputation walks
-// it again for each epoch's snapshot). What the engine keeps is per member, post or thread.
+// it twice more for the snapshots of up to SnapshotBatch epochs at a time). What the engine keeps is per
+// member, post or thread: no event, but the text of replies and comments for near-duplicates.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
 	var preset func(*EpochReputation)
 	if opt.Preset != nil {
