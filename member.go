@@ -53,6 +53,13 @@ type tierChange struct {
 	tier int
 }
 
+// DirectoryKinds are the kinds of event that change what a member is: links, unlinks, merges, tiers,
+// wallets and keys. A Directory replayed from only these events of a log, in seq order, gives every member
+// the same kind, tier, wallets and keys as one replayed from the whole log (engagement events only register
+// accounts, each a community member of its own with none of these), though not the same accounts. That is
+// what an epoch close needs of a million members' log, and these events are a tiny part of it.
+var DirectoryKinds = []Kind{KindLink, KindUnlink, KindMerge, KindTier, KindWallet, KindKey}
+
 // Directory maps accounts to members by replaying the event log. It is a pure function of the events it is
 // given, in order: an account seen for the first time becomes a member of its own (handle = account key)
 // until a link event moves it; identity events change links, tiers and wallets; history is kept in

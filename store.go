@@ -32,6 +32,10 @@ type EventFilter struct {
 	Until    time.Time // exclusive, by event time
 	AfterSeq int64     // only events with Seq > AfterSeq
 	Limit    int       // 0 for no limit
+	// DirectoryKinds selects only events of the DirectoryKinds (with Kinds, of both): the few a member
+	// directory's kinds and wallets come from, which stores read by an index of their own instead of
+	// reading the whole log.
+	DirectoryKinds bool
 }
 
 // SourceKindCount is the number of events of one source and kind.
@@ -65,6 +69,10 @@ type EventStore interface {
 
 	// EventStats summarises the log.
 	EventStats(ctx context.Context) (*EventStats, error)
+
+	// LogSeq returns the seq of the last event of the log, 0 when it is empty: where the log ends, without
+	// reading it.
+	LogSeq(ctx context.Context) (int64, error)
 }
 
 // BulkEventStore is an EventStore that can also append many batches in one transaction. A transaction per

@@ -78,6 +78,17 @@ func NewEpochReputation(p *policy.Policy, events []plaudit.Event) (*EpochReputat
 	return &EpochReputation{period: period, events: events[:len(events):len(events)], snaps: map[int64]*reputation.Snapshot{}}, nil
 }
 
+// NewEpochReputationStream returns the epoch reputation of the replayable stream src (a log in seq order)
+// under policy p's program period: each snapshot walks src for what it reads instead of holding the events.
+func NewEpochReputationStream(p *policy.Policy, src plaudit.EventStream) (*EpochReputation, error) {
+	r, err := NewEpochReputation(p, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.src = src
+	return r, nil
+}
+
 // SetTime says which event is being scored: Current then answers for the epoch containing t.
 func (r *EpochReputation) SetTime(t time.Time) { r.at = t }
 

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/payout"
 	"github.com/plaudit/plaudit/policy"
-	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/settle"
 )
@@ -209,7 +207,10 @@ func (s *Service) closeEpochs(ctx context.Context, req CloseRequest) (*CloseResu
 			}
 		}
 	}
-	members := MemberInfos(log.Dir)
+	members, err := log.memberInfos(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, win := range wins {
 		ce, err := s.closeOne(ctx, pol, prog, log, win, members, req, now)
 		if err != nil {
@@ -319,26 +320,17 @@ type repCommit struct {
 // its commitment (plaudit.ReputationHash). A snapshot that ran no EigenTrust (neutral or pre-trust) commits
 // to the empty vector.
 func (s *Service) epochReputation(ctx context.Context, pol *policy.Policy, log *logView, win settle.Window) (*repCommit, error) {
-	var events []plaudit.Event
+	var (
+		er  *score.EpochReputation
+		err error
+	)
 	if log.log != nil {
-		events = log.log.Through(log.Seq)
+		er, err = score.NewEpochReputation(pol, log.log.Through(log.Seq))
 	} else {
-		// A streamed view holds no events: read what the snapshot reads (reputation.AsOf: events before
-		// the window, membership events before its end) of the log through log.Seq, in seq order.
-		err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
-			if e.Seq > log.Seq {
-				return errStopScan
-			}
-			if e.Time.Before(win.Start) || (reputation.IsMembership(e.Kind) && e.Time.Before(win.End)) {
-				events = append(events, *e)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStopScan) {
-			return nil, fmt.Errorf("close %s: read the event log for its reputation: %w", win.ID, err)
-		}
+		// A streamed view holds no events: the snapshot walks the log through log.Seq for what it reads
+		// (reputation.AsOfStream), holding none of them.
+		er, err = score.NewEpochReputationStream(pol, s.logSource(ctx, log.Seq))
 	}
-	er, err := score.NewEpochReputation(pol, events)
 	if err != nil {
 		return nil, err
 	}
@@ -538,16 +530,16 @@ func (s *Service) settleAndClose(ctx context.Context, r *SettleRequest, by strin
 
 // closeLog reads what a close needs of the log and makes sure the policy's stored scores are the
 // whole-history scores of exactly it (rescoring when they are not, and recording that in res). When the
-// stored scores are whole-history scores already, the log is streamed once for its end and its directory
-// and never held (logView); if they turn out not to be those of the log read, or there are none, the whole
-// log is read into memory as the rescore needs it.
+// stored scores are whole-history scores of the log as it ends now, nothing of it is read here (a streamed
+// logView reads what the close turns out to need); if they are not, or there are none, the whole log is
+// read into memory as the rescore needs it.
 func (s *Service) closeLog(ctx context.Context, pol *policy.Policy, req CloseRequest, res *CloseResult) (*logView, error) {
 	state, err := s.store.ScoreState(ctx, pol.Hash())
 	if err != nil {
 		return nil, err
 	}
 	if state.FullSeq > 0 {
-		v, err := s.streamLogView(ctx, req.Progress)
+		v, err := s.peekLogView(ctx, req.Progress)
 		if err != nil {
 			return nil, err
 		}

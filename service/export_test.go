@@ -1,5 +1,24 @@
 package service
 
+import (
+	"context"
+
+	"github.com/plaudit/plaudit/settle"
+)
+
 // AdvancedCatchUps is how many catch-ups of s moved its live engine over events another process scored
 // instead of rebuilding it from the log.
 func AdvancedCatchUps(s *Service) int { return s.advanced }
+
+// PeekMemberInfos returns the members' kinds and wallets that an epoch close of the log as it ends now
+// reads (logView.memberInfos of a streamed view), calling between after the view is taken and before it
+// reads, and whether that built the whole directory.
+func PeekMemberInfos(ctx context.Context, s *Service, between func()) (map[string]settle.MemberInfo, bool, error) {
+	v, err := s.peekLogView(ctx, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	between()
+	infos, err := v.memberInfos(ctx)
+	return infos, v.dir != nil, err
+}

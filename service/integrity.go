@@ -52,7 +52,11 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 	if pol != nil {
 		opts, hash = pol.Integrity.Options(), pol.Hash()
 	}
-	rep, err := integrity.RunStream(log.stream(ctx, from, to), log.Dir, opts)
+	dir, err := log.directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := integrity.RunStream(log.stream(ctx, from, to), dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +159,7 @@ func (s *Service) EpochIntegrity(ctx context.Context, by string, limit int) ([]E
 		}
 	}
 	wins = append(wins, current)
-	log, err := s.streamLogView(ctx, nil)
+	log, err := s.peekLogView(ctx, nil) // the directory is read only if a run must be made
 	if err != nil {
 		return nil, err
 	}

@@ -7,51 +7,100 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/settle"
 )
 
 // logView is what an epoch close and an integrity run need of the event log: where it ends (Seq), the
-// member directory of all of it (Dir), and, on demand, the events of one window and whether anything that
-// changes a window's integrity run was recorded after some position.
+// member directory of all of it (directory), the members' kinds and wallets (memberInfos), and, on demand,
+// the events of one window and whether anything that changes a window's integrity run was recorded after
+// some position.
 //
-// A view read by streamLogView holds only the directory: the events are streamed from the store once to
-// build it and read again, one window at a time, when an integrity run needs them. That is what keeps a
-// close of a million-member community within bounded memory (the directory and one window's events instead
-// of the whole log). A view of a Log already in memory (Log.view) answers from it instead.
+// A streamed view (peekLogView) holds nothing at first: it knows where the log ends, builds the directory by
+// streaming the log from the store once, when first asked, and reads a window's events again, one window at
+// a time, when an integrity run needs them. A close whose integrity runs are current never builds the
+// directory: the members' kinds and wallets come from the few events of plaudit.DirectoryKinds, read by an
+// index. That is what keeps a close of a million-member community within bounded memory and time. A view of
+// a Log already in memory (Log.view) answers from it instead.
 type logView struct {
-	Seq int64
-	Dir *plaudit.Directory
-	log *Log     // the whole log, when it was read into memory; nil for a streamed view
-	st  *Service // the service whose store a streamed view reads
+	Seq      int64
+	dir      *plaudit.Directory // the whole log's directory, once built
+	log      *Log               // the whole log, when it was read into memory; nil for a streamed view
+	st       *Service           // the service whose store a streamed view reads
+	progress Progress           // told of the walk that builds a streamed view's directory
 }
 
 // view returns the logView of a log read into memory.
 func (l *Log) view() *logView {
-	return &logView{Seq: l.Seq, Dir: l.Directory(0), log: l}
+	return &logView{Seq: l.Seq, dir: l.Directory(0), log: l}
 }
 
-// streamLogView reads the log once, in seq order, keeping only its end and its member directory (built
-// event by event exactly as plaudit.BuildDirectory builds it from the whole log).
-func (s *Service) streamLogView(ctx context.Context, progress Progress) (*logView, error) {
-	v := &logView{Dir: plaudit.NewDirectory(), st: s}
-	var total, n int64
-	if progress != nil {
-		if stats, err := s.store.EventStats(ctx); err == nil {
-			total = stats.Total
-		}
+// peekLogView returns a streamed view of the log as it ends now, reading none of it.
+func (s *Service) peekLogView(ctx context.Context, progress Progress) (*logView, error) {
+	seq, err := s.store.LogSeq(ctx)
+	if err != nil {
+		return nil, err
 	}
-	err := s.store.ScanEvents(ctx, plaudit.EventFilter{}, func(e *plaudit.Event) error {
-		v.Dir.Apply(e)
-		v.Seq = e.Seq
+	return &logView{Seq: seq, st: s, progress: progress}, nil
+}
+
+// streamLogView returns a streamed view of the log as it ends now with its directory built.
+func (s *Service) streamLogView(ctx context.Context, progress Progress) (*logView, error) {
+	v, err := s.peekLogView(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.directory(ctx); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// directory returns the member directory of the view's log: for a streamed view, built event by event
+// (exactly as plaudit.BuildDirectory builds it from the whole log) by reading the log through Seq once, the
+// first time it is asked for.
+func (v *logView) directory(ctx context.Context) (*plaudit.Directory, error) {
+	if v.dir != nil {
+		return v.dir, nil
+	}
+	dir := plaudit.NewDirectory()
+	var n int64
+	err := v.st.logSource(ctx, v.Seq)(func(e *plaudit.Event) error {
+		dir.Apply(e)
 		if n++; n%16384 == 0 {
-			progress.report("events", n, total)
+			v.progress.report("events", n, max(v.Seq, n)) // Seq bounds the count (seqs may have gaps)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the event log: %w", err)
 	}
-	progress.report("events", n, max(total, n))
-	return v, nil
+	v.progress.report("events", n, n)
+	v.dir = dir
+	return dir, nil
+}
+
+// memberInfos returns every member's kind and payout wallet as MemberInfos gives them from the whole log's
+// directory. A streamed view whose directory is not built reads only the events of plaudit.DirectoryKinds
+// through Seq: the members they leave out are community members without a wallet, which is what a close
+// takes a member missing from the map for.
+func (v *logView) memberInfos(ctx context.Context) (map[string]settle.MemberInfo, error) {
+	if v.dir != nil {
+		return MemberInfos(v.dir), nil
+	}
+	dir := plaudit.NewDirectory()
+	if v.Seq > 0 {
+		err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{DirectoryKinds: true}, func(e *plaudit.Event) error {
+			if e.Seq > v.Seq {
+				return errStopScan // recorded after the view was read: not part of it
+			}
+			dir.Apply(e)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopScan) {
+			return nil, fmt.Errorf("read the identity events: %w", err)
+		}
+	}
+	return MemberInfos(dir), nil
 }
 
 // errStopScan ends a scan early; it never leaves this file.

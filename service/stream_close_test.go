@@ -76,7 +76,7 @@ func TestStreamedCloseMatchesInMemory(t *testing.T) {
 				}
 				for j := range la {
 					x, y := la[j], lb[j]
-					if x.Member != y.Member || x.Points != y.Points || x.Events != y.Events || x.Paid.Cmp(y.Paid) != 0 || x.Share.Cmp(y.Share) != 0 || x.ENG.Cmp(y.ENG) != 0 || x.CarryOut.Cmp(y.CarryOut) != 0 {
+					if x.Member != y.Member || x.Kind != y.Kind || x.Wallet != y.Wallet || x.Points != y.Points || x.Events != y.Events || x.Paid.Cmp(y.Paid) != 0 || x.Share.Cmp(y.Share) != 0 || x.ENG.Cmp(y.ENG) != 0 || x.CarryOut.Cmp(y.CarryOut) != 0 {
 						t.Fatalf("epoch %s, line %d: streamed %+v, in memory %+v", a.ID, j, x, y)
 					}
 				}
