@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -17,8 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/plaudit/plaudit"
-	"github.com/plaudit/plaudit/eventio"
 	"github.com/plaudit/plaudit/ingest"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -72,16 +71,7 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 		return plaudit.Errorf(plaudit.EINVALID, "--commit-every must be at least 1")
 	}
 	name := path
-	var f eventio.Format
-	var err error
-	switch {
-	case fl.format != "":
-		f, err = eventio.ParseFormat(fl.format)
-	case path == "-":
-		f = eventio.JSONL
-	default:
-		f, err = eventio.FormatOf(path)
-	}
+	f, err := service.ImportFormat(fl.format, path)
 	if err != nil {
 		return err
 	}
@@ -89,15 +79,15 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 	if fl.skipInvalid {
 		rpath = fl.rejects
 		if rpath == "" {
-			if path == "-" {
-				rpath = "stdin.rejects.jsonl"
-			} else {
-				rpath = path + ".rejects.jsonl"
-			}
+			rpath = service.DefaultRejectsPath(path)
 		}
 		// The rejects file is replaced at the end: refuse, before anything is read or opened, a path that
 		// names the input or the store.
-		if err := checkRejectsPath(rpath, path); err != nil {
+		dsn, _, err := storeDSN()
+		if err != nil {
+			return fmt.Errorf("check the rejects path: %w", err)
+		}
+		if err := service.CheckRejectsPath(rpath, path, sqlstore.Redact(dsn), sqlstore.SQLiteFiles(dsn)); err != nil {
 			return err
 		}
 	}
@@ -113,12 +103,14 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 		defer os.Remove(tmp)
 		path = tmp
 	}
+	// Opened here only for its size and to refuse a missing file before the store is opened; the service
+	// opens it again to import it.
 	in, err := os.Open(path)
 	if err != nil {
 		return plaudit.Errorf(plaudit.EINVALID, "open %s: %v", name, errors.Unwrap(err))
 	}
-	defer in.Close()
 	st, err := in.Stat()
+	in.Close()
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", name, err)
 	}
@@ -141,68 +133,22 @@ func runImport(ctx context.Context, cmd *cobra.Command, path string, fl importFl
 		debug.SetMemoryLimit(128 << 20)
 	}
 
-	opts := ingest.Options{Format: f, Batch: fl.batch, CommitEvery: fl.commitEvery, SkipInvalid: fl.skipInvalid}
-	var rw *rejectsFile
-	if fl.skipInvalid {
-		rw = &rejectsFile{path: rpath}
-		defer rw.discard()
-		opts.Rejects = rw
-	}
 	bar := newProgress(st.Size(), "importing")
-	opts.Progress = bar.set
-	var chk *ingest.Checker
-	if !fl.skipInvalid {
-		// The file is checked while it is imported, from a second handle: the import commits nothing
-		// until the check has passed the whole file, so a file with a bad line leaves the store as it was.
-		chkIn, err := os.Open(path)
-		if err != nil {
-			return plaudit.Errorf(plaudit.EINVALID, "open %s: %v", name, errors.Unwrap(err))
-		}
-		defer chkIn.Close()
-		chk = ingest.StartCheck(ctx, chkIn, f, nil, func(le *eventio.LineError, _ []byte) {
-			bar.above(func() {
-				for _, fe := range le.Errors {
-					fmt.Fprintf(stderr, "%s: %s\n", name, fe)
-				}
-			})
-		})
-		defer chk.Stop()
-		opts.Gate = chk.Gate
-	}
-	res, err := ingest.Import(ctx, store, in, opts)
+	res, err := newService(store).ImportFile(ctx, service.ImportRequest{Path: path, Name: name, Format: f, Batch: fl.batch,
+		CommitEvery: fl.commitEvery, SkipInvalid: fl.skipInvalid, Rejects: rpath, Progress: bar.set,
+		OnBad: func(fe *plaudit.FieldError) {
+			bar.above(func() { fmt.Fprintf(stderr, "%s: %s\n", name, fe) })
+		}})
 	bar.finish()
-	if chk != nil {
-		cres, cerr := chk.Wait()
-		var ve *plaudit.ValidationError
-		switch {
-		case cerr != nil && errors.As(cerr, &ve): // a bad CSV header, an unclosed quote: the file cannot be read on
-			for _, fe := range ve.Errors {
-				fmt.Fprintf(stderr, "%s: %s\n", name, fe)
-			}
-			fmt.Fprintln(stdout, ingest.Result{Rejected: cres.Bad}.String())
-			return plaudit.Errorf(plaudit.EINVALID, "%s: cannot be read past line %d (see above); nothing imported", name, ve.Errors[0].Line)
-		case cerr != nil && ctx.Err() == nil:
-			return fmt.Errorf("check %s: %w", name, cerr)
-		case cerr == nil && cres.Bad > 0:
-			fmt.Fprintln(stdout, ingest.Result{Rejected: cres.Bad}.String())
-			return plaudit.Errorf(plaudit.EINVALID, "%s: %d bad lines (listed above); nothing imported — fix them, or pass --skip-invalid to import the rest", name, cres.Bad)
-		}
-	}
-	if rw != nil && err == nil {
-		// Only a finished import replaces the rejects file: an interrupted one, run again, rejects the same
-		// lines again.
-		wrote := rw.f != nil
-		if err = rw.commit(); err != nil {
-			err = fmt.Errorf("write rejects: %w", err)
-		} else if wrote {
-			fmt.Fprintf(stderr, "%s: %d rejected lines written to %s\n", name, res.Rejected, filepath.Clean(rw.path))
-		}
+	if res != nil && res.Refused {
+		fmt.Fprintln(stdout, res.String())
+		return err
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("%s: interrupted after %d new and %d duplicate events; run the same import again to finish it", name, res.New, res.Duplicate)
-		}
-		return fmt.Errorf("import %s: %w", name, err)
+		return err
+	}
+	if res.RejectsWritten {
+		fmt.Fprintf(stderr, "%s: %d rejected lines written to %s\n", name, res.Rejected, filepath.Clean(rpath))
 	}
 	fmt.Fprintln(stdout, res.String())
 	return nil
@@ -225,114 +171,12 @@ func spoolStdin(r io.Reader) (string, error) {
 	return tmp.Name(), nil
 }
 
-// checkRejectsPath refuses a rejects path that names the input file or a file of the store (the database,
-// its WAL, shared-memory or journal file, its migration lock): import replaces the rejects file, and must
-// never replace what it was not asked to write. Paths are compared as files (os.SameFile) when both exist,
-// else by their absolute paths with symbolic links in the folder resolved.
-func checkRejectsPath(rejects, input string) error {
-	if input != "-" && samePath(rejects, input) {
-		return plaudit.Errorf(plaudit.EINVALID, "the rejects file %s is the input file %s: pass --rejects with another path", rejects, input)
-	}
-	dsn, _, err := storeDSN()
-	if err != nil {
-		return fmt.Errorf("check the rejects path: %w", err)
-	}
-	for _, f := range sqlstore.SQLiteFiles(dsn) {
-		if samePath(rejects, f) {
-			return plaudit.Errorf(plaudit.EINVALID, "the rejects file %s is a file of the store %s (%s): pass --rejects with another path", rejects, sqlstore.Redact(dsn), f)
-		}
-	}
-	return nil
-}
-
-// samePath reports whether a and b name the same file: the same file on disk when both exist, else the
-// same absolute path once the symbolic links of their folders are resolved.
-func samePath(a, b string) bool {
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	if errA == nil && errB == nil {
-		return os.SameFile(fa, fb)
-	}
-	return canonicalPath(a) == canonicalPath(b)
-}
-
-// canonicalPath returns p absolute and cleaned, with its folder's symbolic links resolved when it exists.
-func canonicalPath(p string) string {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.Clean(p)
-	}
-	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		return filepath.Join(dir, filepath.Base(abs))
-	}
-	return abs
-}
-
-// rejectsFile writes the rejects to a temporary file beside path, created on the first write, and commit
-// puts it in place of path; an import that rejected nothing removes path instead, since a rejects file left
-// by an earlier run would describe that run. discard removes the temporary file, so that an import that
-// fails leaves path as it was.
-type rejectsFile struct {
-	path string
-	tmp  string
-	f    *os.File
-}
-
-func (r *rejectsFile) Write(p []byte) (int, error) {
-	if r.f == nil {
-		// O_EXCL with a name of our own rather than os.CreateTemp, which makes the file 0600: the rejects
-		// file gets the mode the user's umask gives any new file.
-		for i := 0; ; i++ {
-			tmp := fmt.Sprintf("%s.tmp-%d-%d", r.path, os.Getpid(), i)
-			f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-			if errors.Is(err, fs.ErrExist) && i < 100 {
-				continue
-			}
-			if err != nil {
-				return 0, err
-			}
-			r.f, r.tmp = f, tmp
-			break
-		}
-	}
-	return r.f.Write(p)
-}
-
-// commit puts the rejects in place of path, or removes path when nothing was rejected.
-func (r *rejectsFile) commit() error {
-	if r.f == nil {
-		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove the old rejects file: %w", err)
-		}
-		return nil
-	}
-	f := r.f
-	r.f = nil
-	if err := f.Close(); err != nil {
-		os.Remove(r.tmp)
-		return err
-	}
-	if err := os.Rename(r.tmp, r.path); err != nil {
-		os.Remove(r.tmp)
-		return err
-	}
-	return nil
-}
-
-// discard removes the temporary file, if commit has not put it in place.
-func (r *rejectsFile) discard() {
-	if r.f != nil {
-		r.f.Close()
-		os.Remove(r.tmp)
-		r.f = nil
-	}
-}
-
 // progress is a byte progress bar on standard error, shown only when standard error is a terminal, so that
 // logs and pipes get no control characters.
 type progress struct {
-	mu  sync.Mutex
-	bar *progressbar.ProgressBar
+	mu   sync.Mutex
+	bar  *progressbar.ProgressBar
+	done bool // finished: the bar is gone, and lines are printed as they come
 }
 
 func newProgress(size int64, what string) *progress {
@@ -363,14 +207,17 @@ func (p *progress) set(n int64) {
 func (p *progress) above(print func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
+	if p.bar != nil && !p.done {
 		p.bar.Clear()
 	}
 	print()
 }
 
 func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+	p.done = true
 }
