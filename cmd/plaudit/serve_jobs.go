@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -60,7 +59,8 @@ func jobsConfig(c config.Jobs) jobs.Config {
 		JobTimeout: c.JobTimeout, RescueAfter: c.RescueAfter}
 }
 
-// serviceWork is jobs.Work over the service layer.
+// serviceWork is jobs.Work over the service layer's jobs (service.ScoreJob and the others): it turns their
+// outcomes into the scheduler's and feeds serve's scoring metrics.
 type serviceWork struct {
 	svc     *service.Service
 	metrics *scoringMetrics // nil outside serve
@@ -96,88 +96,37 @@ func (m *scoringMetrics) observe(start time.Time, res *service.ScoreResult) {
 	m.events.WithLabelValues(mode).Add(float64(res.Events))
 }
 
-// nothingToDo reports the errors that mean a job has nothing to work on yet: no active policy, or a program
-// without scored events.
-func nothingToDo(err error) bool { return plaudit.ErrorCode(err) == plaudit.ENOTFOUND }
+// outcome is a service job's outcome as the scheduler records it.
+func outcome(o service.JobOutcome) jobs.Outcome {
+	return jobs.Outcome{Items: o.Items, Awards: o.Awards, Note: o.Note}
+}
 
-// Score catches up on the events that arrived since the last run (service.CatchUp).
+// Score runs the score job (service.ScoreJob).
 func (w serviceWork) Score(ctx context.Context) (jobs.Outcome, error) {
 	start := time.Now()
-	res, err := w.svc.CatchUp(ctx)
-	w.metrics.observe(start, res)
-	if nothingToDo(err) {
-		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
-	} else if err != nil {
-		return jobs.Outcome{}, err
-	}
-	how := "streamed"
-	if res.Full {
-		how = "whole-history run"
-	}
-	return jobs.Outcome{Items: int64(res.Events), Awards: int64(res.Count),
-		Note: fmt.Sprintf("scores of %s reach event %d (%s)", res.Policy.Hash(), res.Through, how)}, nil
+	o, err := w.svc.ScoreJob(ctx)
+	w.metrics.observe(start, o.Scored)
+	return outcome(o), err
 }
 
-// Rescore scores the whole log under the active policy (service.Rescore).
+// Rescore runs the rescore job (service.RescoreJob).
 func (w serviceWork) Rescore(ctx context.Context) (jobs.Outcome, error) {
 	start := time.Now()
-	res, err := w.svc.RescoreStreamed(ctx, nil, 0)
-	w.metrics.observe(start, res)
-	if nothingToDo(err) {
-		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
-	} else if err != nil {
-		return jobs.Outcome{}, err
-	}
-	return jobs.Outcome{Items: int64(res.Events), Awards: int64(res.Count),
-		Note: fmt.Sprintf("rescored the log through event %d under %s", res.Through, res.Policy.Hash())}, nil
+	o, err := w.svc.RescoreJob(ctx)
+	w.metrics.observe(start, o.Scored)
+	return outcome(o), err
 }
 
-// Integrity keeps the integrity runs of the open and pending epochs current (service.EpochIntegrity).
+// Integrity runs the integrity job (service.IntegrityJob).
 func (w serviceWork) Integrity(ctx context.Context) (jobs.Outcome, error) {
-	res, err := w.svc.EpochIntegrity(ctx, "job:integrity", 8)
-	if err != nil {
-		return jobs.Outcome{}, err
-	}
-	var out jobs.Outcome
-	ran := 0
-	for _, r := range res {
-		out.Items += int64(r.Run.Events)
-		out.Awards += int64(len(r.Run.Verdicts))
-		if r.Ran {
-			ran++
-		}
-	}
-	out.Note = fmt.Sprintf("%d epochs checked, %d runs made, %d still current", len(res), ran, len(res)-ran)
-	return out, nil
+	o, err := w.svc.IntegrityJob(ctx)
+	return outcome(o), err
 }
 
-// CloseEpochs closes, in order, every epoch that ended at least grace ago (service.CloseEpochs).
+// CloseEpochs runs the epoch-close job (service.CloseEpochsJob).
 func (w serviceWork) CloseEpochs(ctx context.Context, grace time.Duration) (jobs.Outcome, error) {
-	res, err := w.svc.CloseEpochs(ctx, service.CloseRequest{Through: time.Now().UTC(), Grace: grace, Operator: "job:epoch-close"})
-	if nothingToDo(err) {
-		return jobs.Outcome{Note: plaudit.ErrorMessage(err)}, nil
-	}
-	var out jobs.Outcome
-	if res != nil {
-		var ids []string
-		for _, ce := range res.Epochs {
-			if ce.Already {
-				continue
-			}
-			out.Items++
-			ids = append(ids, ce.Window.ID)
-			for _, a := range ce.Result.Allocations {
-				if a.Paid.Sign() > 0 {
-					out.Awards++
-				}
-			}
-		}
-		out.Note = fmt.Sprintf("closed %d epochs %v", len(ids), ids)
-		if res.Rescored {
-			out.Note += " after rescoring stale scores"
-		}
-	}
-	return out, err
+	o, err := w.svc.CloseEpochsJob(ctx, grace)
+	return outcome(o), err
 }
 
 // jobNotifier tells the scheduler of appended events and activated policies (service.Notifier): a
