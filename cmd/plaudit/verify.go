@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/service"
 )
 
 func init() {
@@ -22,7 +23,7 @@ and why (exit status 2). --verdicts replaces the recorded verdicts with a file's
 		Example: "  plaudit verify default@2026-01-05T00:00:00Z",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vs, err := loadVerdicts(verdicts)
+			vs, err := service.LoadVerdicts(verdicts)
 			if err != nil {
 				return err
 			}
