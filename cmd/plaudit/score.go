@@ -319,17 +319,6 @@ func scoreReplay(cmd *cobra.Command, newPolicy string, limit int, asJSON bool) e
 	return tw.Flush()
 }
 
-// castLine is the output of `plaudit score cast`, one per cast.
-type castLine struct {
-	Hash                 string         `json:"hash"`
-	FID                  int64          `json:"fid"`
-	Total                plaudit.Points `json:"total"`
-	CommunicationQuality int            `json:"communication_quality"`
-	CommunityImpact      int            `json:"community_impact"`
-	Consistency          int            `json:"consistency"`
-	ActiveCampaign       int            `json:"active_campaign"`
-}
-
 // parseTarget reads --target USERNAME:FID.
 func parseTarget(s string) (cast.Profile, error) {
 	user, fid, ok := strings.Cut(s, ":")
@@ -340,26 +329,14 @@ func parseTarget(s string) (cast.Profile, error) {
 	return cast.Profile{Username: strings.TrimPrefix(user, "@"), FID: n}, nil
 }
 
-// castParams returns the parameters of the cast scorer of the named policy.
-func castParams(name string) (*cast.Params, error) {
-	p, _, err := loadPolicy(name)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range p.Scorers {
-		if cp, ok := s.Params.(*cast.Params); ok {
-			c := *cp
-			return &c, nil
-		}
-	}
-	return nil, plaudit.Errorf(plaudit.EINVALID, "policy %s has no cast scorer", name)
-}
-
-// maxCastLine is the longest webhook line `score cast` reads.
-const maxCastLine = cast.MaxWebhookSize
-
+// scoreCasts is `plaudit score cast`: service.ScoreCasts under the named policy's cast scorer, written as
+// JSON Lines.
 func scoreCasts(in io.Reader, out io.Writer, policyName, target string) error {
-	params, err := castParams(policyName)
+	pol, _, err := loadPolicy(policyName)
+	if err != nil {
+		return err
+	}
+	params, err := service.CastParams(pol, policyName)
 	if err != nil {
 		return err
 	}
@@ -368,46 +345,14 @@ func scoreCasts(in io.Reader, out io.Writer, policyName, target string) error {
 			return err
 		}
 	}
-	// Decode everything first: a bad line fails the whole input and nothing is written.
-	var casts []*cast.Cast
-	var bad []*plaudit.FieldError
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), maxCastLine+1)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(strings.TrimSpace(string(b))) == 0 {
-			continue
-		}
-		c, err := cast.DecodeWebhook(b)
-		if err != nil {
-			fe, ok := err.(*plaudit.FieldError)
-			if !ok {
-				fe = &plaudit.FieldError{Index: -1, Reason: err.Error()}
-			}
-			fe.Line = line
-			bad = append(bad, fe)
-			continue
-		}
-		casts = append(casts, c)
+	scores, err := service.ScoreCasts(in, "stdin", params)
+	if err != nil {
+		return err
 	}
-	if err := sc.Err(); err != nil {
-		if err == bufio.ErrTooLong {
-			return &plaudit.ValidationError{Input: "stdin", Errors: append(bad, &plaudit.FieldError{Line: line + 1, Index: -1, Reason: fmt.Sprintf("line longer than %d bytes", maxCastLine)})}
-		}
-		return fmt.Errorf("read stdin: %w", err)
-	}
-	if len(bad) > 0 {
-		return &plaudit.ValidationError{Input: "stdin", Errors: bad}
-	}
-	tr := cast.NewTracker(params)
 	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
-	for _, c := range casts {
-		r := tr.Score(c, false)
-		if err := enc.Encode(castLine{Hash: c.Hash, FID: c.FID, Total: r.Total, CommunicationQuality: r.CommunicationQuality,
-			CommunityImpact: r.CommunityImpact, Consistency: r.Consistency, ActiveCampaign: r.ActiveCampaign}); err != nil {
+	for _, s := range scores {
+		if err := enc.Encode(s); err != nil {
 			return err
 		}
 	}
