@@ -1,16 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/score/conversation"
+	"github.com/plaudit/plaudit/service"
 )
 
 // The `score comment` and `score conversation` subcommands: Ubiquity-compatible GitHub conversation rewards.
@@ -36,31 +37,6 @@ func addConversationCommands(parent *cobra.Command) {
 	parent.AddCommand(scoreCommentCmd(), scoreConversationCmd())
 }
 
-// loadConversationConfig reads a Ubiquity plugin configuration (compatibility mode), or returns Plaudit's
-// preset when path is empty.
-func loadConversationConfig(path string) (conversation.Config, error) {
-	if path == "" {
-		return conversation.DefaultConfig(), nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return conversation.Config{}, plaudit.Errorf(plaudit.EINVALID, "config: %v", err)
-	}
-	c, err := conversation.ParseUbiquityConfig(b)
-	if err != nil {
-		return conversation.Config{}, plaudit.Errorf(plaudit.EINVALID, "%s: %v", path, err)
-	}
-	return c, nil
-}
-
-func parseRelevance(s string) (decimal.Decimal, error) {
-	r, err := decimal.NewFromString(s)
-	if err != nil || r.Sign() < 0 || r.GreaterThan(decimal.NewFromInt(1)) {
-		return decimal.Zero, plaudit.Errorf(plaudit.EINVALID, "--relevance %q: want a number between 0 and 1", s)
-	}
-	return r, nil
-}
-
 func scoreCommentCmd() *cobra.Command {
 	var configPath, role, relevance, url string
 	var priority int
@@ -77,7 +53,7 @@ The reward is round3(total · relevance · priority); a fixed relevance configur
 --relevance, and specifications always have priority 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConversationConfig(configPath)
+			cfg, err := service.LoadConversationConfig(configPath)
 			if err != nil {
 				return err
 			}
@@ -85,7 +61,7 @@ The reward is round3(total · relevance · priority); a fixed relevance configur
 			if err != nil {
 				return plaudit.Errorf(plaudit.EINVALID, "--role: %v", err)
 			}
-			rel, err := parseRelevance(relevance)
+			rel, err := service.ParseRelevance(relevance)
 			if err != nil {
 				return err
 			}
@@ -140,89 +116,15 @@ Fees: the configuration's incentives.fees, or the plugin's environment variables
 PERMIT_TREASURY_GITHUB_USERNAME and PERMIT_ERC20_TOKENS_NO_FEE_WHITELIST.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConversationConfig(f.config)
+			cfg, err := service.LoadConversationConfig(f.config)
 			if err != nil {
 				return err
 			}
-			t := &conversation.Thread{}
-			read := func(path string, fn func(name string, b []byte) error) error {
-				if path == "" {
-					return nil
-				}
-				b, err := os.ReadFile(path)
-				if err != nil {
-					return plaudit.Errorf(plaudit.EINVALID, "%v", err)
-				}
-				if err := fn(path, b); err != nil {
-					return plaudit.Errorf(plaudit.EINVALID, "%v", err)
-				}
-				return nil
-			}
-			steps := []struct {
-				path string
-				fn   func(string, []byte) error
-			}{
-				{f.issue, func(n string, b []byte) (err error) { t.Issue, err = conversation.DecodeIssue(n, b); return }},
-				{f.comments, func(n string, b []byte) (err error) { t.Comments, err = conversation.DecodeComments(n, b); return }},
-				{f.events, func(n string, b []byte) (err error) { t.Events, err = conversation.DecodeEvents(n, b); return }},
-				{f.edits, func(n string, b []byte) (err error) { t.Edits, err = conversation.DecodeEdits(n, b); return }},
-				{f.pull, func(n string, b []byte) (err error) { t.Pull, err = conversation.DecodeIssue(n, b); return }},
-				{f.pullIssue, func(n string, b []byte) error {
-					is, err := conversation.DecodeIssue(n, b)
-					if err == nil {
-						t.PullIssueID = is.ID
-					}
-					return err
-				}},
-				{f.pullComments, func(n string, b []byte) (err error) { t.PullComments, err = conversation.DecodeComments(n, b); return }},
-				{f.reviewComments, func(n string, b []byte) (err error) {
-					t.ReviewComments, err = conversation.DecodeComments(n, b)
-					return
-				}},
-				{f.reviews, func(n string, b []byte) (err error) { t.Reviews, err = conversation.DecodeReviews(n, b); return }},
-				{f.files, func(n string, b []byte) (err error) { t.Files, err = conversation.DecodeFiles(n, b); return }},
-			}
-			for _, s := range steps {
-				if err := read(s.path, s.fn); err != nil {
-					return err
-				}
-			}
-			var rel conversation.RelevanceProvider
-			switch {
-			case f.relevance != "":
-				r, err := parseRelevance(f.relevance)
-				if err != nil {
-					return err
-				}
-				rel = conversation.Fixed(r)
-			case f.provider == "tfidf":
-				rel = conversation.TFIDF{}
-			case f.provider == "openai":
-				o := &conversation.OpenAI{Endpoint: cfg.LLM.Endpoint, Model: cfg.LLM.Model, TokenLimit: cfg.LLM.TokenLimit, MaxRetries: cfg.LLM.MaxRetries}
-				if f.endpoint != "" {
-					o.Endpoint = f.endpoint
-				}
-				if f.model != "" {
-					o.Model = f.model
-				}
-				if o.Endpoint == "" {
-					o.Endpoint = "https://api.openai.com/v1"
-				}
-				if o.Model == "" {
-					return plaudit.Errorf(plaudit.EINVALID, "--relevance-provider openai: no model (--model or the configuration's contentEvaluator.openAi.model)")
-				}
-				o.APIKey = os.Getenv("OPENAI_API_KEY")
-				if o.APIKey == "" {
-					o.APIKey = os.Getenv("OPENROUTER_API_KEY")
-				}
-				rel = o
-			default:
-				return plaudit.Errorf(plaudit.EINVALID, "--relevance-provider %q: want tfidf or openai", f.provider)
-			}
-			if fees, ok := conversation.FeesFromEnv(os.Getenv, cfg.Fees.Token); ok {
-				cfg.Fees = fees // the plugin's environment variables, as the seed describes them
-			}
-			res, err := cfg.Score(cmd.Context(), t, rel)
+			files := service.ConversationFiles{Issue: f.issue, Comments: f.comments, Events: f.events, Edits: f.edits, Pull: f.pull,
+				PullIssue: f.pullIssue, PullComments: f.pullComments, ReviewComments: f.reviewComments, Reviews: f.reviews, Files: f.files}
+			rel := service.RelevanceChoice{Fixed: f.relevance, Provider: f.provider, Model: f.model, Endpoint: f.endpoint,
+				APIKey: cmp.Or(os.Getenv("OPENAI_API_KEY"), os.Getenv("OPENROUTER_API_KEY"))}
+			res, err := service.ScoreConversation(cmd.Context(), cfg, files, rel, os.Getenv)
 			if err != nil {
 				return err
 			}
