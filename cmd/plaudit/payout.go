@@ -57,23 +57,23 @@ twice, as OpenZeppelin keeps it, with a warning.`,
 			if err != nil {
 				return err
 			}
-			for _, lines := range payout.Duplicates(rows) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: lines %s pay the same address; each line is a separate leaf\n", in, joinInts(lines))
-			}
-			root, tree, err := payout.Root(payout.Leaves(rows))
+			dist, err := service.BuildMerkleDistribution(rows)
 			if err != nil {
 				return err
+			}
+			for _, lines := range dist.Duplicates {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: lines %s pay the same address; each line is a separate leaf\n", in, joinInts(lines))
 			}
 			proofsPath := proofsPath // a flag's variable outlives one execution
 			if proofsPath == "" {
 				proofsPath = strings.TrimSuffix(in, filepath.Ext(in)) + ".proofs.json"
 			}
-			if err := writeFileAtomic(proofsPath, func(w io.Writer) error { return payout.WriteProofs(w, tree) }); err != nil {
+			if err := writeFileAtomic(proofsPath, func(w io.Writer) error { return payout.WriteProofs(w, dist.Tree) }); err != nil {
 				return fmt.Errorf("payout merkle: write proofs: %w", err)
 			}
 			if dumpPath != "" {
 				err := writeFileAtomic(dumpPath, func(w io.Writer) error {
-					b, err := json.Marshal(tree.Dump())
+					b, err := json.Marshal(dist.Tree.Dump())
 					if err != nil {
 						return err
 					}
@@ -84,18 +84,14 @@ twice, as OpenZeppelin keeps it, with a warning.`,
 					return fmt.Errorf("payout merkle: write dump: %w", err)
 				}
 			}
-			total := new(big.Int)
-			for _, r := range rows {
-				total.Add(total, r.Amount)
-			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "members  %d\n", len(rows))
-			fmt.Fprintf(out, "total    %s\n", total)
+			fmt.Fprintf(out, "members  %d\n", dist.Members)
+			fmt.Fprintf(out, "total    %s\n", dist.Total)
 			fmt.Fprintf(out, "proofs   %s\n", proofsPath)
 			if dumpPath != "" {
 				fmt.Fprintf(out, "dump     %s\n", dumpPath)
 			}
-			fmt.Fprintln(out, root)
+			fmt.Fprintln(out, dist.Root)
 			return nil
 		},
 	}
@@ -157,24 +153,15 @@ repository, --repo-id. The key is never printed.`,
 			if err != nil {
 				return err
 			}
-			signer, err := key.Signer()
-			if err != nil {
-				return err
-			}
-			defer signer.Destroy()
-			digest, err := p.Digest(d)
-			if err != nil {
-				return err
-			}
-			sig, err := signer.SignHash(digest)
+			signed, err := service.SignPermit(key, p, d)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "signer   %s\n", signer.Address())
+			fmt.Fprintf(out, "signer   %s\n", signed.Signer)
 			fmt.Fprintf(out, "permit2  %s (chain %d)\n", d.Permit2, d.ChainID)
-			fmt.Fprintf(out, "digest   %s\n", digest)
-			fmt.Fprintln(out, sig)
+			fmt.Fprintf(out, "digest   %s\n", signed.Digest)
+			fmt.Fprintln(out, signed.Signature)
 			return nil
 		},
 	}
@@ -329,13 +316,12 @@ holding one, or @FILE.proofs.json (then the entry for --address and --amount is 
 			if err != nil {
 				return err
 			}
-			leaf, _ := payout.LeafHash(a, n)
-			got := payout.ProcessProof(leaf, p)
+			c, err := service.VerifyPayoutProof(r, a, n, p)
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "leaf     %s\n", leaf)
-			fmt.Fprintf(out, "computed %s\n", got)
-			if got != r {
-				return plaudit.Errorf(plaudit.EINVALID, "proof does not verify: it leads to %s, not to the root %s", got, r)
+			fmt.Fprintf(out, "leaf     %s\n", c.Leaf)
+			fmt.Fprintf(out, "computed %s\n", c.Computed)
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(out, "valid: %s is paid %s in root %s\n", a, n, r)
 			return nil
