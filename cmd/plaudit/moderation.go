@@ -289,14 +289,9 @@ decides an appeal.`,
 			if err != nil {
 				return err
 			}
-			var o moderation.Outcome
-			switch args[1] {
-			case "uphold", "upheld":
-				o = moderation.Upheld
-			case "overturn", "overturned":
-				o = moderation.Overturned
-			default:
-				return plaudit.Errorf(plaudit.EINVALID, "appeal decision %q: want uphold or overturn", args[1])
+			o, err := service.ParseAppealOutcome(args[1])
+			if err != nil {
+				return err
 			}
 			st, err := openStore(ctx)
 			if err != nil {
