@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/eventio"
 	"github.com/plaudit/plaudit/gen"
-	"github.com/plaudit/plaudit/ingest"
+	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
 
@@ -76,19 +75,14 @@ func demoImport(env *demoEnv) error {
 			return err
 		}
 		where = sqlstore.Redact(dbFlag)
-		stats, err := s.EventStats(ctx)
-		if err != nil {
+		if err := newService(s).CheckEmptyLog(ctx, where); err != nil {
 			s.Close()
 			return err
-		}
-		if stats.Total > 0 {
-			s.Close()
-			return plaudit.Errorf(plaudit.EINVALID, "the store %s already holds %d events: the demo imports a generated community, activates its own policies and closes epochs, so it runs only on an empty store (point --db at a new file, or leave --db out for a temporary one)", where, stats.Total)
 		}
 		env.store, env.svc = s, nil
 	}
 	path := filepath.Join(env.dir, eventsFile)
-	res, err := ingest.ImportFile(ctx, env.store, path, ingest.Options{Format: eventio.JSONL}, nil)
+	res, err := env.service().ImportFile(ctx, service.ImportRequest{Path: path, Format: eventio.JSONL})
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
@@ -99,7 +93,7 @@ func demoImport(env *demoEnv) error {
 	env.events = log.Events
 	env.directory = plaudit.BuildDirectory(env.events)
 	fmt.Fprintf(env.out, "== Imported into %s in %s\n%s; the log holds %d events\n\n", where,
-		time.Since(began).Round(time.Millisecond), res, len(env.events))
+		time.Since(began).Round(time.Millisecond), res.Result, len(env.events))
 	return nil
 }
 
@@ -111,74 +105,28 @@ func demoSummary(env *demoEnv) error {
 	return nil
 }
 
-// writeSummary renders the summary of a log and its directory as aligned tables.
+// writeSummary renders the summary of a log and its directory (service.SummarizeLog) as aligned tables.
 func writeSummary(out io.Writer, events []plaudit.Event, dir *plaudit.Directory) {
-	members := dir.Members()
-	var projects, multi, tiered, wallets int
-	accounts := map[plaudit.Source]int{}
-	for _, m := range members {
-		if m.Kind == plaudit.MemberProject {
-			projects++
-		}
-		if m.Tier > 1 {
-			tiered++
-		}
-		if len(m.Wallets) > 0 {
-			wallets++
-		}
-		srcs := map[string]bool{}
-		for _, a := range m.Accounts {
-			src, _, _ := strings.Cut(a, ":")
-			srcs[src] = true
-			accounts[plaudit.Source(src)]++
-		}
-		if len(srcs) > 1 {
-			multi++
-		}
-	}
+	sum := service.SummarizeLog(events, dir)
 	fmt.Fprintf(out, "members: %d (%d project, %d community); %d linked across platforms, %d above tier 1, %d with a wallet\n",
-		len(members), projects, len(members)-projects, multi, tiered, wallets)
+		sum.Members, sum.Projects, sum.Members-sum.Projects, sum.Linked, sum.AboveTier, sum.Wallets)
 	var acc []string
-	total := 0
 	for _, s := range plaudit.Sources {
-		if n := accounts[s]; n > 0 {
+		if n := sum.Accounts[s]; n > 0 {
 			acc = append(acc, fmt.Sprintf("%s %d", s, n))
-			total += n
 		}
 	}
-	fmt.Fprintf(out, "accounts: %d (%s)\n", total, strings.Join(acc, ", "))
-	if len(events) == 0 {
+	fmt.Fprintf(out, "accounts: %d (%s)\n", sum.AccountTotal, strings.Join(acc, ", "))
+	if sum.Events == 0 {
 		fmt.Fprintln(out, "events: none")
 		return
 	}
-	first, last := events[0].Time, events[0].Time
-	for i := range events {
-		first, last = minTime(first, events[i].Time), maxTime(last, events[i].Time)
-	}
+	first, last := sum.First, sum.Last
 	fmt.Fprintf(out, "time span: %s – %s (%.1f days)\n\n", first.UTC().Format("2006-01-02 15:04"), last.UTC().Format("2006-01-02 15:04 MST"),
 		last.Sub(first).Hours()/24)
 
 	// Events by kind (rows) and source (columns).
-	type sk struct {
-		s plaudit.Source
-		k plaudit.Kind
-	}
-	counts := map[sk]int{}
-	bySource := map[plaudit.Source]int{}
-	kindSeen := map[plaudit.Kind]bool{}
-	for i := range events {
-		e := &events[i]
-		counts[sk{e.Source, e.Kind}]++
-		bySource[e.Source]++
-		kindSeen[e.Kind] = true
-	}
-	var sources []plaudit.Source
-	for _, s := range plaudit.Sources {
-		if bySource[s] > 0 {
-			sources = append(sources, s)
-		}
-	}
-	kinds := orderedKinds(kindSeen)
+	sources, kinds := sum.Sources, sum.Kinds
 	width := len("total")
 	for _, k := range kinds {
 		width = max(width, len(k))
@@ -195,7 +143,7 @@ func writeSummary(out io.Writer, events []plaudit.Event, dir *plaudit.Directory)
 		fmt.Fprintf(tw, "%s\t", left(string(k)))
 		n := 0
 		for _, s := range sources {
-			c := counts[sk{s, k}]
+			c := sum.ByKindSource[k][s]
 			n += c
 			if c == 0 {
 				fmt.Fprint(tw, "·\t")
@@ -207,43 +155,12 @@ func writeSummary(out io.Writer, events []plaudit.Event, dir *plaudit.Directory)
 	}
 	fmt.Fprintf(tw, "%s\t", left("total"))
 	for _, s := range sources {
-		fmt.Fprintf(tw, "%d\t", bySource[s])
+		fmt.Fprintf(tw, "%d\t", sum.BySource[s])
 	}
-	fmt.Fprintf(tw, "%d\t\n", len(events))
+	fmt.Fprintf(tw, "%d\t\n", sum.Events)
 	tw.Flush()
 
 	// The most active members, by engagement events (identity events left out).
-	type activity struct {
-		handle string
-		n      int
-		by     map[plaudit.Source]int
-	}
-	act := map[string]*activity{}
-	for i := range events {
-		e := &events[i]
-		if e.Kind.IsIdentity() {
-			continue
-		}
-		h := dir.MemberOfActor(e)
-		a := act[h]
-		if a == nil {
-			a = &activity{handle: h, by: map[plaudit.Source]int{}}
-			act[h] = a
-		}
-		a.n++
-		a.by[e.Source]++
-	}
-	top := make([]*activity, 0, len(act))
-	for _, a := range act {
-		top = append(top, a)
-	}
-	sort.Slice(top, func(i, j int) bool {
-		if top[i].n != top[j].n {
-			return top[i].n > top[j].n
-		}
-		return top[i].handle < top[j].handle
-	})
-	top = top[:min(10, len(top))]
 	fmt.Fprintln(out, "\nmost active members:")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "member\tkind\ttier\tevents")
@@ -253,61 +170,19 @@ func writeSummary(out io.Writer, events []plaudit.Event, dir *plaudit.Directory)
 		}
 	}
 	fmt.Fprintln(tw)
-	for _, a := range top {
+	for _, a := range sum.MostActive {
 		kind, tier := "", ""
-		if m, ok := dir.Member(a.handle); ok {
-			kind, tier = string(m.Kind), fmt.Sprint(m.Tier)
+		if a.Known {
+			kind, tier = string(a.Kind), fmt.Sprint(a.Tier)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d", a.handle, kind, tier, a.n)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d", a.Member, kind, tier, a.Events)
 		for _, s := range sources {
 			if s != plaudit.SourcePlaudit {
-				fmt.Fprintf(tw, "\t%d", a.by[s])
+				fmt.Fprintf(tw, "\t%d", a.BySource[s])
 			}
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	fmt.Fprintln(out)
-}
-
-// summaryKinds is the order of kinds in the summary: what people write, then how they react, then operator
-// and identity kinds.
-var summaryKinds = []plaudit.Kind{
-	plaudit.KindPost, "message", "issue", "pull_request", plaudit.KindReply, plaudit.KindQuote, plaudit.KindComment,
-	plaudit.KindReview, plaudit.KindMention, plaudit.KindRepost, plaudit.KindLike, plaudit.KindFollow,
-	plaudit.KindSubmit, plaudit.KindFlag, plaudit.KindCurate, plaudit.KindFeedback,
-	plaudit.KindLink, plaudit.KindUnlink, plaudit.KindMerge, plaudit.KindTier, plaudit.KindWallet,
-}
-
-// orderedKinds returns the kinds seen in summaryKinds order, then any others by name.
-func orderedKinds(seen map[plaudit.Kind]bool) []plaudit.Kind {
-	var out, extra []plaudit.Kind
-	known := map[plaudit.Kind]bool{}
-	for _, k := range summaryKinds {
-		known[k] = true
-		if seen[k] {
-			out = append(out, k)
-		}
-	}
-	for k := range seen {
-		if !known[k] {
-			extra = append(extra, k)
-		}
-	}
-	sort.Slice(extra, func(i, j int) bool { return extra[i] < extra[j] })
-	return append(out, extra...)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
