@@ -65,9 +65,16 @@ var DirectoryKinds = []Kind{KindLink, KindUnlink, KindMerge, KindTier, KindWalle
 // until a link event moves it; identity events change links, tiers and wallets; history is kept in
 // History. Events of source "plaudit" are operator actions whose actor is a member handle — or, for link
 // and unlink, the account key "source:id" they move.
+//
+// Most accounts of a large community are never linked, merged, tiered or given a wallet: each is a
+// community member of its own. The directory keeps such an account as its key and first-seen time alone,
+// and its member only implicitly (made on demand by Member and Members); a member becomes a *Member of its
+// own once an identity event touches it. A million members' directory is a few hundred megabytes smaller
+// for it.
 type Directory struct {
-	accounts map[string]*Account
+	accounts map[string]acct
 	members  map[string]*Member
+	implicit int // members that are an account's own and were never made a *Member (accounts only)
 	tiers    map[string][]tierChange
 	merged   map[string]string
 	History  []IdentityChange
@@ -86,7 +93,7 @@ func (d *Directory) WithoutHistory() *Directory {
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
 	return &Directory{
-		accounts: map[string]*Account{},
+		accounts: map[string]acct{},
 		members:  map[string]*Member{},
 		tiers:    map[string][]tierChange{},
 		merged:   map[string]string{},
@@ -102,11 +109,52 @@ func BuildDirectory(events []Event) *Directory {
 	return d
 }
 
+// acct is an account of a Directory, by its key: the member holding it and when it was first seen.
+type acct struct {
+	member string // handle (before merges) of the member holding it: the key itself for its own member
+	first  int64  // first seen, Unix nanoseconds
+}
+
+// holderOf returns the handle (before merges) of the member holding the account key, which exists.
+func (d *Directory) holderOf(key string) string { return d.accounts[key].member }
+
+// setHolder records that the member handle holds the account key, which exists.
+func (d *Directory) setHolder(key, handle string) {
+	a := d.accounts[key]
+	if handle == key {
+		handle = key // the key's own string, not a copy
+	}
+	a.member = handle
+	d.accounts[key] = a
+}
+
+// isImplicit reports whether handle (canonical) is an account's own member kept implicitly: the account
+// exists, is held by its own member, and no *Member was made for it.
+func (d *Directory) isImplicit(handle string) bool {
+	if a, ok := d.accounts[handle]; !ok || a.member != handle || d.members[handle] != nil {
+		return false
+	}
+	_, merged := d.merged[handle]
+	return !merged
+}
+
+// implicitMember returns the member an account (key, first seen at ns) implicitly is.
+func implicitMember(key string, ns int64) *Member {
+	return &Member{Handle: key, Kind: MemberCommunity, Tier: 1, Accounts: []string{key}, FirstSeen: time.Unix(0, ns).UTC()}
+}
+
+// member returns the member with the handle (after merges), making a *Member of an implicit one and
+// creating one first seen at t when there is none.
 func (d *Directory) member(handle string, t time.Time) *Member {
 	handle = d.canonical(handle)
 	m := d.members[handle]
 	if m == nil {
-		m = &Member{Handle: handle, Kind: MemberCommunity, Tier: 1, FirstSeen: t}
+		if d.isImplicit(handle) {
+			m = implicitMember(handle, d.accounts[handle].first)
+			d.implicit--
+		} else {
+			m = &Member{Handle: handle, Kind: MemberCommunity, Tier: 1, FirstSeen: t}
+		}
 		d.members[handle] = m
 	}
 	return m
@@ -123,17 +171,31 @@ func (d *Directory) canonical(handle string) string {
 	return handle
 }
 
-// account returns the account for key, creating it (and a member of its own) on first sight.
-func (d *Directory) account(src Source, id string, t time.Time) *Account {
-	key := string(src) + ":" + id
-	a := d.accounts[key]
-	if a == nil {
-		a = &Account{Key: key, Source: src, ID: id, Member: key, FirstSeen: t}
-		d.accounts[key] = a
-		m := d.member(key, t)
-		m.Accounts = insertSorted(m.Accounts, key)
+// account returns the key of the account of src and id, creating it (and a member of its own) on first
+// sight.
+func (d *Directory) account(src Source, id string, t time.Time) string {
+	var buf [128]byte
+	if _, ok := d.accounts[string(append(append(append(buf[:0], src...), ':'), id...))]; ok {
+		return string(src) + ":" + id // found: the lookup above did not allocate, this does (rare: identity events)
 	}
-	return a
+	key := string(src) + ":" + id
+	d.accounts[key] = acct{member: key, first: t.UnixNano()}
+	if d.canonical(key) != key || d.members[key] != nil {
+		m := d.member(key, t) // the handle was merged away or made before: the account joins that member
+		m.Accounts = insertSorted(m.Accounts, key)
+	} else {
+		d.implicit++
+	}
+	return key
+}
+
+// register makes sure the account of src and id exists, as account does, without making its key when it
+// does: what an engagement event needs, at the price of a map lookup.
+func (d *Directory) register(src Source, id string, t time.Time) {
+	var buf [128]byte
+	if _, ok := d.accounts[string(append(append(append(buf[:0], src...), ':'), id...))]; !ok {
+		d.account(src, id, t)
+	}
 }
 
 // Apply replays one event. Engagement events only register their accounts; identity events change links,
@@ -151,18 +213,22 @@ func (d *Directory) Apply(e *Event) {
 			subject = d.member(e.Actor, e.Time)
 		}
 	} else {
-		a := d.account(e.Source, e.Actor, e.Time)
-		if e.TargetAuthor != "" {
-			d.account(e.Source, e.TargetAuthor, e.Time)
-		}
-		subject = d.member(a.Member, e.Time)
 		if !e.Kind.IsIdentity() {
+			d.register(e.Source, e.Actor, e.Time)
+			if e.TargetAuthor != "" {
+				d.register(e.Source, e.TargetAuthor, e.Time)
+			}
 			return
+		}
+		key := d.account(e.Source, e.Actor, e.Time)
+		if e.TargetAuthor != "" {
+			d.register(e.Source, e.TargetAuthor, e.Time)
 		}
 		if e.Kind == KindLink || e.Kind == KindUnlink {
-			d.relink(e, a)
+			d.relink(e, key)
 			return
 		}
+		subject = d.member(d.holderOf(key), e.Time)
 	}
 	change := IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time}
 	if subject != nil {
@@ -202,9 +268,10 @@ func (d *Directory) Apply(e *Event) {
 	}
 }
 
-func (d *Directory) relink(e *Event, a *Account) {
-	old := d.member(a.Member, e.Time)
-	target := a.Key
+// relink moves the account key to the member a link event names, or back to its own for an unlink.
+func (d *Directory) relink(e *Event, key string) {
+	old := d.member(d.holderOf(key), e.Time)
+	target := key
 	if e.Kind == KindLink {
 		target, _ = e.AttrString("member")
 	}
@@ -215,18 +282,18 @@ func (d *Directory) relink(e *Event, a *Account) {
 		}
 	}
 	if old != nm {
-		old.Accounts = removeSorted(old.Accounts, a.Key)
-		nm.Accounts = insertSorted(nm.Accounts, a.Key)
+		old.Accounts = removeSorted(old.Accounts, key)
+		nm.Accounts = insertSorted(nm.Accounts, key)
 		if old.FirstSeen.Before(nm.FirstSeen) {
 			nm.FirstSeen = old.FirstSeen
 		}
-		if len(old.Accounts) == 0 && old.Handle == a.Key {
+		if len(old.Accounts) == 0 && old.Handle == key {
 			delete(d.members, old.Handle)
 		}
 	}
-	a.Member = nm.Handle
+	d.setHolder(key, nm.Handle)
 	if !d.noHistory {
-		d.History = append(d.History, IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: nm.Handle, Detail: a.Key + " from " + old.Handle})
+		d.History = append(d.History, IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: nm.Handle, Detail: key + " from " + old.Handle})
 	}
 }
 
@@ -237,7 +304,7 @@ func (d *Directory) merge(from, into string, t time.Time) {
 	}
 	for _, k := range f.Accounts {
 		in.Accounts = insertSorted(in.Accounts, k)
-		d.accounts[k].Member = in.Handle
+		d.setHolder(k, in.Handle)
 	}
 	for _, w := range f.Wallets {
 		in.Wallets = insertSorted(in.Wallets, w)
@@ -265,11 +332,10 @@ func mergeTiers(a, b []tierChange) []tierChange {
 // MemberOf returns the handle of the member that holds the account "source:id" now, or "" when the account
 // was never seen.
 func (d *Directory) MemberOf(accountKey string) string {
-	a := d.accounts[accountKey]
-	if a == nil {
+	if _, ok := d.accounts[accountKey]; !ok {
 		return ""
 	}
-	return d.canonical(a.Member)
+	return d.canonical(d.holderOf(accountKey))
 }
 
 // MemberOfActor returns the member handle of e's actor: the actor itself for operator events.
@@ -277,33 +343,49 @@ func (d *Directory) MemberOfActor(e *Event) string {
 	if e.Source == SourcePlaudit {
 		return d.canonical(e.Actor)
 	}
-	return d.MemberOf(e.AccountKey())
+	return d.MemberOfAccount(e.Source, e.Actor)
 }
 
-// Member returns the member with the given handle, following merges.
+// Member returns the member with the given handle, following merges. A member kept implicitly (an
+// account's own, never changed) is made afresh for each call: change it through events, not the pointer.
 func (d *Directory) Member(handle string) (*Member, bool) {
-	m, ok := d.members[d.canonical(handle)]
-	return m, ok
+	handle = d.canonical(handle)
+	if m, ok := d.members[handle]; ok {
+		return m, true
+	}
+	if d.isImplicit(handle) {
+		return implicitMember(handle, d.accounts[handle].first), true
+	}
+	return nil, false
 }
 
 // Account returns the account with the given key.
 func (d *Directory) Account(key string) (*Account, bool) {
 	a, ok := d.accounts[key]
-	return a, ok
+	if !ok {
+		return nil, false
+	}
+	src, id, _ := strings.Cut(key, ":")
+	return &Account{Key: key, Source: Source(src), ID: id, Member: a.member, FirstSeen: time.Unix(0, a.first).UTC()}, true
 }
 
-// Members returns every current member, sorted by handle.
+// Members returns every current member, sorted by handle. Members kept implicitly are made afresh.
 func (d *Directory) Members() []*Member {
-	out := make([]*Member, 0, len(d.members))
+	out := make([]*Member, 0, d.Len())
 	for _, m := range d.members {
 		out = append(out, m)
+	}
+	for key, a := range d.accounts {
+		if d.isImplicit(key) {
+			out = append(out, implicitMember(key, a.first))
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Handle < out[j].Handle })
 	return out
 }
 
 // Len returns the number of current members.
-func (d *Directory) Len() int { return len(d.members) }
+func (d *Directory) Len() int { return len(d.members) + d.implicit }
 
 // TierAt returns the member's tier at time t: the last tier event at or before t, else 1.
 func (d *Directory) TierAt(handle string, t time.Time) int {

@@ -8,9 +8,9 @@ func (d *Directory) MemberOfAccount(src Source, id string) string {
 	b := append(buf[:0], src...)
 	b = append(b, ':')
 	b = append(b, id...)
-	a := d.accounts[string(b)]
-	if a == nil {
+	a, ok := d.accounts[string(b)]
+	if !ok {
 		return ""
 	}
-	return d.canonical(a.Member)
+	return d.canonical(a.member)
 }

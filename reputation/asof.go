@@ -178,7 +178,7 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 	}
 	graphs := 0
 	for _, w := range ws {
-		w.snap = &Snapshot{At: w.At, End: w.End, Members: len(w.dir.Members())}
+		w.snap = &Snapshot{At: w.At, End: w.End, Members: w.dir.Len()}
 		w.seeds = PretrustFrom(w.dir, w.times.Created, w.times.Latest, PretrustParams{At: w.At})
 		w.times = nil
 		if len(w.seeds) == 0 {
