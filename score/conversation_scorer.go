@@ -150,6 +150,9 @@ type conversationScorer struct {
 	// left, in a planned run (Plan), counts by thread the events still to be scored: a thread is scored
 	// when its first event is, and dropped with its scores once its last one has been.
 	left map[string]int
+	// spill, in a planned run, holds the threads' events on disk instead of threads; spilled counts them.
+	spill   *threadSpill
+	spilled int
 }
 
 // conversationKind reports whether the conversation scorer collects events of kind k (GitHub's).
@@ -192,8 +195,22 @@ func (s *conversationScorer) Observe(e *plaudit.Event, ctx *Context) {
 			s.threads, s.dirty = map[string][]plaudit.Event{}, map[string]bool{}
 		}
 		id := conversationThread(e)
-		s.threads[id] = append(s.threads[id], *e)
 		s.dirty[id] = true
+		if s.left != nil { // a streamed run: every thread is seen before any is scored
+			if s.spill == nil && s.err == nil {
+				if s.spill, s.err = newThreadSpill(); s.err != nil {
+					return
+				}
+			}
+			if s.spill != nil {
+				if err := s.spill.add(id, e); err != nil && s.err == nil {
+					s.err = err
+				}
+				s.spilled++
+			}
+			return
+		}
+		s.threads[id] = append(s.threads[id], *e)
 	}
 }
 
@@ -226,13 +243,20 @@ func (s *conversationScorer) scorePlanned(e *plaudit.Event, ctx *Context) []plau
 	if s.dirty[id] {
 		s.scoreThreads([]string{id}, ctx)
 	}
-	out := s.scores[e.Key()]
+	key := e.Key()
+	out := s.scores[key]
+	delete(s.scores, key) // an event is scored once: its scores are not asked for again
 	if s.left[id]--; s.left[id] <= 0 {
-		for i := range s.threads[id] {
-			delete(s.scores, s.threads[id][i].Key())
-		}
-		delete(s.threads, id)
 		delete(s.left, id)
+		if s.spill != nil {
+			s.spill.drop(id)
+			if len(s.left) == 0 {
+				if err := s.spill.close(); err != nil && s.err == nil {
+					s.err = fmt.Errorf("conversation: %w", err)
+				}
+				s.spill = nil
+			}
+		}
 	}
 	return out
 }
@@ -241,10 +265,18 @@ func (s *conversationScorer) scorePlanned(e *plaudit.Event, ctx *Context) []plau
 func (s *conversationScorer) scoreThreads(ids []string, ctx *Context) {
 	var events []plaudit.Event
 	for _, id := range ids {
-		for i := range s.threads[id] {
-			delete(s.scores, s.threads[id][i].Key())
+		thread := s.threads[id]
+		if s.spill != nil {
+			var err error
+			if thread, err = s.spill.load(id); err != nil {
+				s.err = err
+				return
+			}
 		}
-		events = append(events, s.threads[id]...)
+		for i := range thread {
+			delete(s.scores, thread[i].Key())
+		}
+		events = append(events, thread...)
 		delete(s.dirty, id)
 	}
 	member := func(login string) string {

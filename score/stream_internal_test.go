@@ -165,7 +165,8 @@ func diff(t *testing.T, what string, got, want []plaudit.Score) {
 }
 
 // TestRunStreamReleases checks what a streamed run keeps once it has scored everything: the conversation
-// scorer no thread and no score (each thread is dropped after its last event), and poe's index by key only
+// scorer no thread and no score (the threads' events went to a file, each thread is dropped after its last
+// event, and the file is closed after the last thread), and poe's index by key only
 // the posts and flagged events that scoring looked up, not every event.
 func TestRunStreamReleases(t *testing.T) {
 	events := withdrawalCommunity(t, 80)
@@ -184,6 +185,9 @@ func TestRunStreamReleases(t *testing.T) {
 			conv++
 			if len(s.threads) != 0 || len(s.scores) != 0 || len(s.left) != 0 {
 				t.Errorf("the conversation scorer still holds %d threads, %d events' scores, %d counts", len(s.threads), len(s.scores), len(s.left))
+			}
+			if s.spilled == 0 || s.spill != nil {
+				t.Errorf("the conversation scorer kept %d events on disk (want the threads'), spill file still open: %v", s.spilled, s.spill != nil)
 			}
 		case *poeScorer:
 			poes++
