@@ -133,7 +133,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		format = string(logFormat) // the global --log-format flag wins over the file's log_format
 	}
 	logger := serveLogger(cmd.ErrOrStderr(), format)
-	if err := checkRole(opts.role, cfg); err != nil {
+	role, err := service.ParseServeRole(opts.role, cfg.Bus != nil)
+	if err != nil {
 		return err
 	}
 	tokens := cfg.APITokens()
@@ -161,7 +162,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	}
 	registry := api.NewRegistry()
 	notify := newJobNotifier()
-	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true, Publish: busPublisher(eventBus, opts.role)})
+	svc := service.New(store, service.Options{Logger: logger, Notify: notify, Streaming: true, Publish: busPublisher(eventBus, role)})
 	hasKeys, err := svc.HasKeys(ctx)
 	if err != nil {
 		return err
@@ -215,7 +216,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 	defer stopAll() // on an early return; a clean shutdown has stopped them already
 	var built []namedComponent
 	for _, b := range serveComponents {
-		if !roleRuns(opts.role, b.name) {
+		if !role.Runs(b.name) {
 			continue
 		}
 		c, err := b.build(ctx, env)
@@ -241,7 +242,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, opts serveOptions) error 
 		logger.Info("started", "component", c.name)
 	}
 	srv := &http.Server{
-		Handler:           roleHandler(opts.role, apiServer),
+		Handler:           roleHandler(role, apiServer),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,

@@ -5,54 +5,21 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
-	"strings"
 	"sync"
 
-	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/bus"
 	"github.com/plaudit/plaudit/config"
 	"github.com/plaudit/plaudit/service"
 )
 
-// The roles of plaudit serve (--role): which components one process runs, so that receivers, workers and
-// job runners can be separate processes on one PostgreSQL.
+// The roles of plaudit serve (--role), service.ServeRole's: which components one process runs, so that
+// receivers, workers and job runners can be separate processes on one PostgreSQL.
 const (
-	roleAll      = "all"      // everything in one process (the default)
-	roleReceiver = "receiver" // the API and the webhooks; with a bus, they publish instead of storing
-	roleWorker   = "worker"   // stores and scores what the bus holds; runs triggered jobs, never periodic ones
-	roleJobs     = "jobs"     // the scheduler: periodic jobs (score, integrity, epoch close, polls), rescues
+	roleAll      = string(service.RoleAll)
+	roleReceiver = string(service.RoleReceiver)
+	roleWorker   = string(service.RoleWorker)
+	roleJobs     = string(service.RoleJobs)
 )
-
-// serveRoles are the values --role accepts.
-var serveRoles = []string{roleReceiver, roleWorker, roleJobs, roleAll}
-
-// componentRoles says in which roles each component runs; a component not listed runs only in role all
-// and the receiver role (the edges: routes and webhooks).
-var componentRoles = map[string][]string{
-	"jobs":       {roleAll, roleJobs, roleWorker},
-	"bus-worker": {roleAll, roleWorker},
-}
-
-// roleRuns reports whether the component named name runs in role.
-func roleRuns(role, name string) bool {
-	if roles, ok := componentRoles[name]; ok {
-		return slices.Contains(roles, role)
-	}
-	return role == roleAll || role == roleReceiver
-}
-
-// checkRole checks --role against the configuration: a receiver or a worker needs a bus, since without
-// one there is nothing between them.
-func checkRole(role string, cfg *config.Config) error {
-	if !slices.Contains(serveRoles, role) {
-		return plaudit.Errorf(plaudit.EINVALID, "--role %q: want one of %s", role, strings.Join(serveRoles, ", "))
-	}
-	if (role == roleReceiver || role == roleWorker) && cfg.Bus == nil {
-		return plaudit.Errorf(plaudit.EINVALID, "--role %s needs a bus: add `bus: nats://HOST:4222` to the config file (see docs/operations.md#bus-and-roles)", role)
-	}
-	return nil
-}
 
 // openServeBus connects to the config's bus, when it has one (nil otherwise).
 func openServeBus(ctx context.Context, cfg *config.Config, role string) (*bus.Bus, error) {
@@ -71,8 +38,8 @@ func openServeBus(ctx context.Context, cfg *config.Config, role string) (*bus.Bu
 
 // busPublisher is what the service publishes accepted events to: the bus in the roles that receive, nil
 // (store at once) otherwise.
-func busPublisher(b *bus.Bus, role string) service.Publisher {
-	if b == nil || (role != roleAll && role != roleReceiver) {
+func busPublisher(b *bus.Bus, role service.ServeRole) service.Publisher {
+	if b == nil || !role.Receives() {
 		return nil
 	}
 	return b
@@ -80,8 +47,8 @@ func busPublisher(b *bus.Bus, role string) service.Publisher {
 
 // roleHandler is the HTTP handler of a role: the whole API for the roles that receive, and only
 // /healthz, /readyz and /metrics for workers and job runners.
-func roleHandler(role string, api http.Handler) http.Handler {
-	if role == roleAll || role == roleReceiver {
+func roleHandler(role service.ServeRole, api http.Handler) http.Handler {
+	if role.Receives() {
 		return api
 	}
 	mux := http.NewServeMux()

@@ -23,7 +23,7 @@ func init() {
 		m := newScoringMetrics()
 		env.Registry.MustRegister(m.seconds, m.events)
 		jc := jobsConfig(env.Config.Jobs)
-		if env.Role == roleWorker {
+		if !service.ServeRole(env.Role).RunsPeriodicJobs() {
 			// A worker works the jobs its appends trigger (score catch-ups) and leaves the periodic ones,
 			// and leadership, to the jobs and all roles.
 			jc.NoPeriodic, jc.NoLeader = true, true
