@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"sort"
+	"time"
 )
 
 // TrustValue is one member's raw EigenTrust global trust in an epoch's committed reputation vector, kept as
@@ -20,24 +22,62 @@ func SortTrust(vs []TrustValue) {
 	sort.Slice(vs, func(i, j int) bool { return vs[i].Member < vs[j].Member })
 }
 
-// ReputationHash is the commitment to an epoch's reputation vector: the SHA-256 (hex) of, for each value in
-// member id order, the id's length (4 bytes, big-endian), the id, and the trust's float64 bits (8 bytes,
-// big-endian). The length prefix makes the encoding unambiguous. vs is not modified; it need not be sorted.
-// A witness that is given the vector checks it against the hash before checking it by one EigenTrust
-// iteration (reputation.CheckFixedPoint).
+// ReputationHash is the commitment to an epoch's reputation vector: the SHA-256 (hex) of its encoding
+// (EncodeTrust): for each value in member id order, the id's length (4 bytes, big-endian), the id, and the
+// trust's float64 bits (8 bytes, big-endian). The length prefix makes the encoding unambiguous. vs is not
+// modified; it need not be sorted. A witness that is given the vector checks it against the hash before
+// checking it by one EigenTrust iteration (reputation.CheckFixedPoint).
 func ReputationHash(vs []TrustValue) string {
+	sum := sha256.Sum256(EncodeTrust(vs))
+	return hex.EncodeToString(sum[:])
+}
+
+// EncodeTrust encodes a reputation vector exactly, in member id order, as ReputationHash hashes it: what a
+// store keeps of a vector it holds in one value. vs is not modified.
+func EncodeTrust(vs []TrustValue) []byte {
 	sorted := append([]TrustValue(nil), vs...)
 	SortTrust(sorted)
-	h := sha256.New()
-	var buf [8]byte
+	n := 0
 	for _, v := range sorted {
-		binary.BigEndian.PutUint32(buf[:4], uint32(len(v.Member)))
-		h.Write(buf[:4])
-		h.Write([]byte(v.Member))
-		binary.BigEndian.PutUint64(buf[:], v.Bits)
-		h.Write(buf[:])
+		n += 12 + len(v.Member)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	b := make([]byte, 0, n)
+	for _, v := range sorted {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(v.Member)))
+		b = append(b, v.Member...)
+		b = binary.BigEndian.AppendUint64(b, v.Bits)
+	}
+	return b
+}
+
+// DecodeTrust reads a vector EncodeTrust wrote, or fails on bytes it did not write.
+func DecodeTrust(b []byte) ([]TrustValue, error) {
+	var out []TrustValue
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return nil, fmt.Errorf("reputation vector: %d bytes left, want a 4-byte length", len(b))
+		}
+		n := int(binary.BigEndian.Uint32(b))
+		b = b[4:]
+		if len(b) < n+8 {
+			return nil, fmt.Errorf("reputation vector: a member id of %d bytes and its trust do not fit in the %d bytes left", n, len(b))
+		}
+		out = append(out, TrustValue{Member: string(b[:n]), Bits: binary.BigEndian.Uint64(b[n:])})
+		b = b[n+8:]
+	}
+	return out, nil
+}
+
+// ScoreReputationStore is implemented by stores that keep the reputation vector a whole-history rescore
+// weighed each epoch's scores with, and the log position (through seq) of that rescore. An epoch close of a
+// log the stored scores are the rescore of takes the vector from there instead of computing it again,
+// which at a million members means two walks of the log.
+type ScoreReputationStore interface {
+	// SaveScoreReputation keeps vs as the vector of the epoch starting at start under the policy, computed
+	// over the log through seq, replacing what was kept for that epoch.
+	SaveScoreReputation(ctx context.Context, policyHash string, start time.Time, through int64, vs []TrustValue) error
+	// ScoreReputation returns what SaveScoreReputation kept for the epoch, or an ENOTFOUND error.
+	ScoreReputation(ctx context.Context, policyHash string, start time.Time) (vs []TrustValue, through int64, err error)
 }
 
 // EpochReputationStore is implemented by stores that keep the committed reputation vector of epochs

@@ -59,6 +59,9 @@ type EpochReputation struct {
 	ahead              map[int64]time.Time
 	noteStart, noteEnd time.Time
 
+	// computed, when set, is told of each snapshot computed (StreamOptions.Snapshot).
+	computed func(start time.Time, snap *reputation.Snapshot)
+
 	at               time.Time // time of the event being scored
 	cur              *reputation.Snapshot
 	curStart, curEnd time.Time
@@ -189,6 +192,9 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 	}
 	for i, w := range windows {
 		r.snaps[w.At.UnixNano()] = snaps[i]
+		if r.computed != nil {
+			r.computed(w.At, snaps[i])
+		}
 	}
 	return snaps[0], nil
 }

@@ -19,6 +19,9 @@ type StreamOptions struct {
 	Preset      *reputation.Snapshot
 	// Progress, when set, is told every few thousand events and at the end how many have been scored.
 	Progress func(done int)
+	// Snapshot, when set, is told of each epoch reputation snapshot the run computes (not a Preset one),
+	// with the start of its epoch: a rescore keeps their vectors for the epochs' closes.
+	Snapshot func(start time.Time, snap *reputation.Snapshot)
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -35,6 +38,15 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 	var preset func(*EpochReputation)
 	if opt.Preset != nil {
 		preset = func(er *EpochReputation) { er.Preset(opt.PresetStart, opt.Preset) }
+	}
+	if opt.Snapshot != nil {
+		given := preset
+		preset = func(er *EpochReputation) {
+			er.computed = opt.Snapshot
+			if given != nil {
+				given(er)
+			}
+		}
 	}
 	en, err := runWalks(p, src, nil, opt.Reputation, opt.Progress, preset, func(scores []plaudit.Score) error {
 		for i := range scores {

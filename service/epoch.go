@@ -320,6 +320,16 @@ type repCommit struct {
 // its commitment (plaudit.ReputationHash). A snapshot that ran no EigenTrust (neutral or pre-trust) commits
 // to the empty vector.
 func (s *Service) epochReputation(ctx context.Context, pol *policy.Policy, log *logView, win settle.Window) (*repCommit, error) {
+	// The rescore whose scores these are kept the vector it weighed them with: take it.
+	if rs, ok := s.store.(plaudit.ScoreReputationStore); ok {
+		trust, through, err := rs.ScoreReputation(ctx, pol.Hash(), win.Start)
+		switch {
+		case err == nil && through == log.Seq:
+			return &repCommit{hash: plaudit.ReputationHash(trust), trust: trust}, nil
+		case err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND:
+			return nil, err
+		}
+	}
 	var (
 		er  *score.EpochReputation
 		err error

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/policy"
+	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 )
 
@@ -104,7 +106,20 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 		return err
 	}
 	s.live = nil
-	_, err = score.RunStream(pol, src, score.StreamOptions{Progress: func(done int) { progress.report("scored", int64(done), events) }},
+	// The epoch reputation vectors the run weighs scores with are kept with the scores (when the store
+	// can), so that an epoch close of this log does not walk it twice to compute its epoch's again.
+	type computed struct {
+		start time.Time
+		trust []plaudit.TrustValue
+	}
+	var snaps []computed
+	opt := score.StreamOptions{Progress: func(done int) { progress.report("scored", int64(done), events) }}
+	if _, ok := s.store.(plaudit.ScoreReputationStore); ok {
+		opt.Snapshot = func(start time.Time, snap *reputation.Snapshot) {
+			snaps = append(snaps, computed{start, snap.Trust()})
+		}
+	}
+	_, err = score.RunStream(pol, src, opt,
 		func(sc *plaudit.Score) error {
 			if rw == nil {
 				var err error
@@ -138,6 +153,13 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 	if err == nil && rw != nil {
 		if err = flush(); err == nil {
 			err = rw.Commit(ctx)
+		}
+	}
+	if rs, ok := s.store.(plaudit.ScoreReputationStore); ok && err == nil && through > 0 {
+		for _, c := range snaps {
+			if err = rs.SaveScoreReputation(ctx, hash, c.start, through, c.trust); err != nil {
+				break
+			}
 		}
 	}
 	s.forgetLiveState()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/testenv"
+	"github.com/plaudit/plaudit/score"
 	"github.com/plaudit/plaudit/service"
 	"github.com/plaudit/plaudit/sqlstore"
 )
@@ -89,4 +90,60 @@ func TestStreamedCloseMatchesInMemory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCloseTakesRescoreReputation: a streamed rescore keeps the reputation vector it weighed each epoch
+// with (the one an epoch close computes from the log), and a close of the log it scored takes the kept
+// vector instead of walking the log for it, but not one kept for another log position.
+func TestCloseTakesRescoreReputation(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		svc := setUp(t, st)
+		if _, err := svc.RescoreStreamed(ctx, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		pol, err := svc.ActivePolicy(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq, err := st.LogSeq(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := st.(plaudit.ScoreReputationStore)
+		kept, through, err := rs.ScoreReputation(ctx, pol.Hash(), at("2026-01-12"))
+		if err != nil || through != seq || len(kept) < 10 {
+			t.Fatalf("the second week's kept vector: %d values through %d (log ends at %d), %v", len(kept), through, seq, err)
+		}
+		er, err := score.NewEpochReputation(pol, community(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := er.Snapshot(at("2026-01-12"), at("2026-01-19"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plaudit.ReputationHash(kept) != plaudit.ReputationHash(snap.Trust()) {
+			t.Fatal("the kept vector is not the one computed from the log")
+		}
+		// Kept vectors changed on purpose: the current one is taken, the stale one is not.
+		fake := append([]plaudit.TrustValue(nil), kept...)
+		fake[0].Bits++
+		if err := rs.SaveScoreReputation(ctx, pol.Hash(), at("2026-01-12"), seq, fake); err != nil {
+			t.Fatal(err)
+		}
+		if err := rs.SaveScoreReputation(ctx, pol.Hash(), at("2026-01-05"), seq-1, fake); err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: at("2026-01-12")})
+		if err != nil || len(res.Epochs) != 2 || res.Rescored {
+			t.Fatalf("close two weeks: %v rescored %v, %v", epochIDs(res), res != nil && res.Rescored, err)
+		}
+		if h := res.Epochs[0].Epoch.ReputationHash; h != plaudit.ReputationHash(nil) {
+			t.Errorf("first week: reputation hash %s, want the empty pre-trust vector's (the kept one is stale)", h)
+		}
+		if h := res.Epochs[1].Epoch.ReputationHash; h != plaudit.ReputationHash(fake) {
+			t.Errorf("second week: reputation hash %s, want the kept vector's %s", h, plaudit.ReputationHash(fake))
+		}
+	})
 }

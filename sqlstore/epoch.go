@@ -384,3 +384,36 @@ func scanAllocations(rows *sql.Rows, what string, fn func(*plaudit.Allocation) e
 	}
 	return rows.Err()
 }
+
+// SaveScoreReputation keeps the vector a rescore weighed the epoch starting at start with. See
+// plaudit.ScoreReputationStore.
+func (db *DB) SaveScoreReputation(ctx context.Context, policyHash string, start time.Time, through int64, vs []plaudit.TrustValue) error {
+	_, err := db.db.ExecContext(ctx, db.Rebind(`INSERT INTO score_reputation (policy_hash, epoch_start, through_seq, vector) VALUES (?, ?, ?, ?)
+		ON CONFLICT (policy_hash, epoch_start) DO UPDATE SET through_seq = excluded.through_seq, vector = excluded.vector`),
+		policyHash, start.UnixNano(), through, plaudit.EncodeTrust(vs))
+	if err != nil {
+		return fmt.Errorf("keep the reputation of the epoch from %s under %s: %w", start.UTC().Format(time.RFC3339), policyHash, err)
+	}
+	return nil
+}
+
+// ScoreReputation returns the vector SaveScoreReputation kept. See plaudit.ScoreReputationStore.
+func (db *DB) ScoreReputation(ctx context.Context, policyHash string, start time.Time) ([]plaudit.TrustValue, int64, error) {
+	var (
+		through int64
+		b       []byte
+	)
+	err := db.db.QueryRowContext(ctx, db.Rebind("SELECT through_seq, vector FROM score_reputation WHERE policy_hash = ? AND epoch_start = ?"),
+		policyHash, start.UnixNano()).Scan(&through, &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, plaudit.Errorf(plaudit.ENOTFOUND, "no reputation kept for the epoch from %s under %s", start.UTC().Format(time.RFC3339), policyHash)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the reputation of the epoch from %s under %s: %w", start.UTC().Format(time.RFC3339), policyHash, err)
+	}
+	vs, err := plaudit.DecodeTrust(b)
+	if err != nil {
+		return nil, 0, fmt.Errorf("the reputation of the epoch from %s under %s: %w", start.UTC().Format(time.RFC3339), policyHash, err)
+	}
+	return vs, through, nil
+}
