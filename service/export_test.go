@@ -22,3 +22,10 @@ func PeekMemberInfos(ctx context.Context, s *Service, between func()) (map[strin
 	infos, err := v.memberInfos(ctx)
 	return infos, v.dir != nil, err
 }
+
+// SetLogPage makes each query of a walk of the log read n events, and returns what restores it.
+func SetLogPage(n int) (restore func()) {
+	old := logPage
+	logPage = n
+	return func() { logPage = old }
+}

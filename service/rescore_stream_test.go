@@ -7,12 +7,15 @@ import (
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/score"
+	"github.com/plaudit/plaudit/service"
 )
 
 // TestRescoreStreamed: a streamed rescore (the log read from the store as a stream, the scores written as
 // they are made) stores exactly the rows and the state Rescore stores, and reports the same counts and top
-// members as the scores Rescore returns, on both stores.
+// members as the scores Rescore returns, on both stores. Its walks read the log 97 events a query, so that
+// the pages of a walk are tested to be the log.
 func TestRescoreStreamed(t *testing.T) {
+	defer service.SetLogPage(97)()
 	ctx := context.Background()
 	forEachStore(t, func(t *testing.T, st plaudit.Store) {
 		svc := setUp(t, st)
