@@ -211,11 +211,12 @@ func (s *Service) readLogThrough(ctx context.Context, through int64) (*Log, erro
 // logSource is the event log through seq (the whole log when through ≤ 0) as a replayable plaudit.EventStream:
 // each walk is a fresh scan of the store, so nothing of the log is held between events.
 //
-// A walk reads the log in pages of logPage events by seq, each its own query: no read transaction spans a
-// walk. SQLite cannot restart its write-ahead log while a reader holds a snapshot, so a rescore whose
-// scoring walk was one query grew the WAL by every score it wrote meanwhile (7.5 GB at 100,000 members);
-// PostgreSQL's vacuum likewise waits for the oldest snapshot. The log is append-only and each walk ends at
-// a fixed seq, so the pages together are the same events as one query.
+// A walk reads the log in pages of logPage events by seq, each its own query, read whole before its events
+// are handed on: no read transaction is open while the walk's consumer writes. SQLite cannot restart its
+// write-ahead log while a reader holds a snapshot, so a rescore whose scoring walk was one query grew the
+// WAL by every score it wrote meanwhile (7.5 GB at 100,000 members); PostgreSQL's vacuum likewise waits for
+// the oldest snapshot. The log is append-only and each walk ends at a fixed seq, so the pages together are
+// the same events as one query.
 func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStream {
 	return func(yield func(*plaudit.Event) error) error {
 		end := through
@@ -225,25 +226,29 @@ func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStr
 				return err
 			}
 		}
+		page := make([]*plaudit.Event, 0, logPage)
 		for after := int64(0); after < end; {
-			n := 0
+			page = page[:0]
 			err := s.store.ScanEvents(ctx, plaudit.EventFilter{AfterSeq: after, Limit: logPage}, func(e *plaudit.Event) error {
-				n++
-				after = e.Seq
 				if e.Seq > end {
 					return errStopScan
 				}
-				return yield(e)
-			})
-			if errors.Is(err, errStopScan) {
+				page = append(page, e)
 				return nil
-			}
-			if err != nil {
+			})
+			if err != nil && !errors.Is(err, errStopScan) {
 				return err
 			}
-			if n < logPage {
+			// The query is over: what yield writes meanwhile does not wait on its snapshot.
+			for _, e := range page {
+				if err := yield(e); err != nil {
+					return err
+				}
+			}
+			if err != nil || len(page) < logPage {
 				return nil
 			}
+			after = page[len(page)-1].Seq
 		}
 		return nil
 	}
