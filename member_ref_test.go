@@ -39,15 +39,6 @@ func newRefDirectory() *refDirectory {
 	}
 }
 
-// BuildDirectory replays events (in the given order) into a new directory.
-func buildRefDirectory(events []Event) *refDirectory {
-	d := newRefDirectory()
-	for i := range events {
-		d.Apply(&events[i])
-	}
-	return d
-}
-
 func (d *refDirectory) member(handle string, t time.Time) *Member {
 	handle = d.canonical(handle)
 	m := d.members[handle]
