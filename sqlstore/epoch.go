@@ -206,10 +206,15 @@ func (db *DB) insertVerdicts(ctx context.Context, tx *sql.Tx, epoch string, vs [
 		}
 		return plaudit.Errorf(plaudit.ECONFLICT, "close epoch %s: other verdicts are recorded for it already", epoch)
 	}
-	for i, v := range vs {
-		if _, err := tx.ExecContext(ctx, db.Rebind("INSERT INTO epoch_verdicts (epoch, pos, subject, verdict) VALUES (?, ?, ?, ?)"), epoch, i, v.Subject, texts[i]); err != nil {
-			return fmt.Errorf("record verdicts of %s: %w", epoch, err)
-		}
+	// In chunks of many rows a statement: one statement a verdict was most of a million-member close on
+	// PostgreSQL (480,000 round trips).
+	err = db.chunkExec(ctx, tx, len(vs), allocChunk,
+		func(rows int) string {
+			return "INSERT INTO epoch_verdicts (epoch, pos, subject, verdict) VALUES " + valuesList(rows, 4)
+		},
+		func(args []any, i int) []any { return append(args, epoch, i, vs[i].Subject, texts[i]) })
+	if err != nil {
+		return fmt.Errorf("record verdicts of %s: %w", epoch, err)
 	}
 	return nil
 }
