@@ -174,11 +174,10 @@ func (d *Directory) canonical(handle string) string {
 // account returns the key of the account of src and id, creating it (and a member of its own) on first
 // sight.
 func (d *Directory) account(src Source, id string, t time.Time) string {
-	var buf [128]byte
-	if _, ok := d.accounts[string(append(append(append(buf[:0], src...), ':'), id...))]; ok {
-		return string(src) + ":" + id // found: the lookup above did not allocate, this does (rare: identity events)
-	}
 	key := string(src) + ":" + id
+	if _, ok := d.accounts[key]; ok {
+		return key
+	}
 	d.accounts[key] = acct{member: key, first: t.UnixNano()}
 	if d.canonical(key) != key || d.members[key] != nil {
 		m := d.member(key, t) // the handle was merged away or made before: the account joins that member
@@ -193,7 +192,7 @@ func (d *Directory) account(src Source, id string, t time.Time) string {
 // does: what an engagement event needs, at the price of a map lookup.
 func (d *Directory) register(src Source, id string, t time.Time) {
 	var buf [128]byte
-	if _, ok := d.accounts[string(append(append(append(buf[:0], src...), ':'), id...))]; !ok {
+	if _, ok := d.accounts[string(accountKey(&buf, src, id))]; !ok {
 		d.account(src, id, t)
 	}
 }

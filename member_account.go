@@ -5,12 +5,15 @@ package plaudit
 // that look up every event of a large log do not allocate for it.
 func (d *Directory) MemberOfAccount(src Source, id string) string {
 	var buf [128]byte
-	b := append(buf[:0], src...)
-	b = append(b, ':')
-	b = append(b, id...)
-	a, ok := d.accounts[string(b)]
+	a, ok := d.accounts[string(accountKey(&buf, src, id))]
 	if !ok {
 		return ""
 	}
 	return d.canonical(a.member)
+}
+
+// accountKey writes the account key "source:id" into buf (growing past it only for a longer key) and
+// returns it: a map lookup by string(accountKey(...)) does not allocate.
+func accountKey(buf *[128]byte, src Source, id string) []byte {
+	return append(append(append(buf[:0], src...), ':'), id...)
 }
