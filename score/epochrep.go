@@ -58,6 +58,7 @@ type EpochReputation struct {
 	// streamed snapshot computes the next few of them in the same walks (SnapshotBatch at a time).
 	ahead              map[int64]time.Time
 	noteStart, noteEnd time.Time
+	batch              int // epochs computed in one pair of walks; 0 is SnapshotBatch (SizeBatch)
 
 	// computed, when set, is told of each snapshot computed (StreamOptions.Snapshot).
 	computed func(start time.Time, snap *reputation.Snapshot)
@@ -143,6 +144,38 @@ func (r *EpochReputation) Epoch(t time.Time) (start, end time.Time, err error) {
 // holds a directory and an interaction graph while the stream is walked, so the batch bounds the memory.
 const SnapshotBatch = 4
 
+// snapshotMembers is how many members the epochs of one batch may hold in all (SizeBatch): a window holds
+// about 700 bytes a member at its largest (its directory, the accounts' times, the usernames; measured at
+// 1,000,000 members), so four windows of 250,000 members, or one of a million, hold about 700 MB.
+const snapshotMembers = 1_000_000
+
+// SizeBatch sizes the batch of a streamed epoch reputation for a log of about members members: SnapshotBatch
+// epochs at a time up to 250,000 members, fewer above, one at a time from a million. A batch of one walks the
+// log twice for each epoch instead of twice for four, and holds one window instead of four.
+func (r *EpochReputation) SizeBatch(members int) {
+	r.batch = max(1, min(SnapshotBatch, snapshotMembers/max(members, 1)))
+}
+
+// Prepare computes the snapshots of every epoch noted (Note), in time order, a batch at a time, so that a
+// streamed run computes them before its other walks build their state instead of beside it. Snapshot then
+// returns them; an epoch given by Preset is not computed.
+func (r *EpochReputation) Prepare() error {
+	starts := make([]int64, 0, len(r.ahead))
+	for k := range r.ahead {
+		starts = append(starts, k)
+	}
+	slices.Sort(starts)
+	for _, k := range starts {
+		if r.snaps[k] != nil {
+			continue
+		}
+		if _, err := r.Snapshot(time.Unix(0, k).UTC(), r.ahead[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Note tells a streamed epoch reputation the time of an event of the stream, before scoring starts: the
 // epochs of the events noted are computed together, SnapshotBatch at a time, when the first of them is
 // asked for, instead of walking the stream twice for each.
@@ -182,7 +215,11 @@ func (r *EpochReputation) Snapshot(start, end time.Time) (*reputation.Snapshot, 
 			}
 		}
 		slices.Sort(starts)
-		for _, k := range starts[:min(len(starts), SnapshotBatch-1)] {
+		batch := r.batch
+		if batch == 0 {
+			batch = SnapshotBatch
+		}
+		for _, k := range starts[:min(len(starts), batch-1)] {
 			windows = append(windows, reputation.Window{At: time.Unix(0, k).UTC(), End: r.ahead[k]})
 		}
 	}

@@ -32,7 +32,8 @@ type StreamOptions struct {
 //
 // It holds no events: it walks src once to build the directory and plan what deletes and invalidations
 // withdraw, once to show every event to the observers, and once to score them (the epoch reputation walks
-// it twice more for the snapshots of up to SnapshotBatch epochs at a time). What the engine keeps is per
+// it twice more for the snapshots of up to SnapshotBatch epochs at a time, computed after the first walk
+// and fewer at a time for a large community: EpochReputation.SizeBatch). What the engine keeps is per
 // member, post or thread: no event, but the text of replies and comments for near-duplicates.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
 	var preset func(*EpochReputation)
@@ -99,6 +100,14 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event,
 		}
 		if preset != nil {
 			preset(en.epochs)
+		}
+		if events == nil {
+			// The snapshots' windows are the largest thing a streamed run holds for a while: compute them
+			// now, before the observers and scorers hold their state, as few at a time as the members need.
+			en.epochs.SizeBatch(dir.Len())
+			if err := en.epochs.Prepare(); err != nil {
+				return nil, fmt.Errorf("score: %w", err)
+			}
 		}
 	}
 	if err := src(func(e *plaudit.Event) error {

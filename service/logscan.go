@@ -254,5 +254,7 @@ func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStr
 	}
 }
 
-// logPage is how many events one query of a walk of the log reads (logSource).
-var logPage = 20_000
+// logPage is how many events one query of a walk of the log reads (logSource). A page is held whole: pages
+// of 20,000 showed as 170–270 MB of a rescore's largest live heap (profiles at 100,000 and 1,000,000
+// members); 5,000 hold a quarter of that, and the 2,000 queries of a walk of 10,000,000 events cost little.
+var logPage = 5_000
