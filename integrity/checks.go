@@ -82,10 +82,6 @@ func (in *interner) id(s string) int32 {
 	return id
 }
 
-// sigChunk is how many text signatures one chunk holds: chunks are dropped as soon as the index has taken
-// all of theirs, so that the signatures are not held twice (a chunk is 2 MB).
-const sigChunk = 4096
-
 // checker is the state of one CheckStream.
 type checker struct {
 	dir      *plaudit.Directory
@@ -96,8 +92,7 @@ type checker struct {
 	kinds    interner
 	sources  interner
 	found    map[int32]*recFindings
-	sigs     [][]text.Signature
-	sigLeft  []int32  // signatures of each chunk not yet indexed
+	sigs     signatures
 	sigKeys  []string // the event key of each signature
 	textsOf  []int32  // by member: texts long enough to compare
 	received map[scopedID]int32
@@ -130,7 +125,9 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 	err := events(func(e *plaudit.Event) error {
 		n++
 		if engagement(e) {
-			c.add(e)
+			if err := c.add(e); err != nil {
+				return err
+			}
 		}
 		if first != nil {
 			first(e)
@@ -152,7 +149,13 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 	})
 	c.velocity()
 	c.diminishing()
-	c.nearDuplicates()
+	err = c.nearDuplicates()
+	if cerr := c.sigs.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("integrity: the texts' signatures: %w", cerr)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
 	f := NewFindings()
 	if len(c.found) > 0 || second != nil {
 		r := int32(0)
@@ -185,7 +188,7 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 }
 
 // add records one engagement event, with its content signals and the community's engagement counts.
-func (c *checker) add(e *plaudit.Event) {
+func (c *checker) add(e *plaudit.Event) error {
 	r := int32(len(c.recs))
 	member := c.dir.MemberOfActor(e)
 	rec := record{t: e.Time.UnixNano(), member: c.members.id(member), to: -1, kind: c.kinds.id(string(e.Kind)),
@@ -221,19 +224,16 @@ func (c *checker) add(e *plaudit.Event) {
 			c.textsOf[rec.member]++
 			rec.text = unsigned
 			if sig, ok := text.Sign(e.Content); ok {
-				k := len(c.sigKeys)
-				if k%sigChunk == 0 {
-					c.sigs = append(c.sigs, make([]text.Signature, 0, sigChunk))
-					c.sigLeft = append(c.sigLeft, 0)
+				if err := c.sigs.add(&sig); err != nil {
+					return fmt.Errorf("event %s: %w", e.Key(), err)
 				}
-				c.sigs[k/sigChunk] = append(c.sigs[k/sigChunk], sig)
-				c.sigLeft[k/sigChunk]++
+				rec.text = int32(len(c.sigKeys))
 				c.sigKeys = append(c.sigKeys, e.Key())
-				rec.text = int32(k)
 			}
 		}
 	}
 	c.recs = append(c.recs, rec)
+	return nil
 }
 
 func (c *checker) velocity() {
@@ -397,10 +397,10 @@ func textKind(k plaudit.Kind) bool {
 
 // nearDuplicates indexes the signed texts in time order and records, for each member whose copies reach
 // CopyMin and CopyShare of their texts, each copy's finding.
-func (c *checker) nearDuplicates() {
+func (c *checker) nearDuplicates() error {
 	cfg := c.cfg
 	if cfg.NearDuplicate <= 0 {
-		return
+		return nil
 	}
 	type copyFinding struct {
 		rec int32
@@ -408,20 +408,34 @@ func (c *checker) nearDuplicates() {
 	}
 	copies := map[int32][]copyFinding{} // by member, in time order
 	var copiers []int32
-	idx := text.NewIndex(float64(cfg.NearDuplicate) / float64(plaudit.One))
-	idx.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
-	for i, s := range cfg.SpamCorpus {
-		idx.AddCorpus("corpus:"+strconv.Itoa(i), s)
+	// The texts are compared in time order: inOrder[i] is the signature number of the i-th.
+	var inOrder []int32
+	for _, r := range c.order {
+		if k := c.recs[r].text; k >= 0 {
+			inOrder = append(inOrder, k)
+		}
 	}
+	corpusIDs := make([]string, len(cfg.SpamCorpus))
+	for i := range corpusIDs {
+		corpusIDs[i] = "corpus:" + strconv.Itoa(i)
+	}
+	seq, err := text.NewSequence(float64(cfg.NearDuplicate)/float64(plaudit.One), cfg.SpamCorpus, corpusIDs, len(inOrder),
+		func(i int, sig *text.Signature) error { return c.sigs.read(int(inOrder[i]), sig) })
+	if err != nil {
+		return fmt.Errorf("integrity: near-duplicates: %w", err)
+	}
+	seq.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
+	key := func(i int) string { return c.sigKeys[inOrder[i]] }
+	i := -1
 	for _, r := range c.order {
 		rec := &c.recs[r]
 		if rec.text < 0 {
 			continue
 		}
-		chunk := rec.text / sigChunk
-		matches := idx.AddSignature(c.sigKeys[rec.text], &c.sigs[chunk][rec.text%sigChunk])
-		if c.sigLeft[chunk]--; c.sigLeft[chunk] == 0 {
-			c.sigs[chunk] = nil // the index holds its own copy
+		i++
+		matches, err := seq.Matches(i, key)
+		if err != nil {
+			return fmt.Errorf("integrity: near-duplicates of event %s: %w", key(i), err)
 		}
 		if len(matches) == 0 {
 			continue
@@ -439,10 +453,10 @@ func (c *checker) nearDuplicates() {
 			Detail:     detail,
 			Multiplier: cfg.CopyMultiplier,
 			Evidence: []plaudit.Input{{Name: "matched", Value: m.ID}, {Name: "similarity", Value: strconv.FormatFloat(m.Similarity, 'f', 3, 64)},
-				{Name: "earlier_matches", Value: atLeast(len(matches), idx.MaxMatches)}},
+				{Name: "earlier_matches", Value: atLeast(len(matches), seq.MaxMatches)}},
 		}})
 	}
-	c.sigs, c.sigKeys = nil, nil
+	c.sigKeys = nil
 	// Copy-paste is a pattern: a member's near-duplicates count only once they reach CopyMin and CopyShare
 	// of the member's texts, since echoes of a stock phrase ("can confirm, works for me now") by someone who
 	// mostly writes their own words are chance.
@@ -457,6 +471,7 @@ func (c *checker) nearDuplicates() {
 			rf.copies = append(rf.copies, cf.r)
 		}
 	}
+	return nil
 }
 
 // abuseChecks are the findings that accuse: an event with one of them was made to game the program.

@@ -53,13 +53,19 @@ func TestCheckStreamMatchesReference(t *testing.T) {
 		if len(want.Members) == 0 {
 			t.Fatalf("seed %d: the reference flagged no member", seed)
 		}
-		got, err := CheckStream(testenv.ReusingStream(events), dir, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("seed %d: stream findings (%d events, %d members) differ from the reference (%d, %d)",
-				seed, len(got.Events), len(got.Members), len(want.Events), len(want.Members))
+		// The texts' signatures in memory, and in a file from the sixth on.
+		for _, spillAt := range []int{sigsInMemory, 5} {
+			old := sigsInMemory
+			sigsInMemory = spillAt
+			got, err := CheckStream(testenv.ReusingStream(events), dir, cfg)
+			sigsInMemory = old
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d, signatures in memory up to %d: stream findings (%d events, %d members) differ from the reference (%d, %d)",
+					seed, spillAt, len(got.Events), len(got.Members), len(want.Events), len(want.Members))
+			}
 		}
 		if !reflect.DeepEqual(Check(events, dir, cfg), want) {
 			t.Fatalf("seed %d: Check differs from the reference", seed)
