@@ -182,7 +182,7 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 		w.seeds = PretrustFrom(w.dir, w.times.Created, w.times.Latest, PretrustParams{At: w.At})
 		w.times = nil
 		if len(w.seeds) == 0 {
-			w.snap.Basis = BasisNeutral
+			w.snap.Basis, w.dir = BasisNeutral, nil
 			continue
 		}
 		eg, err := graph.NewEventGraph(w.dir, graph.EventOptions{Until: w.At})
@@ -212,11 +212,13 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 		if w.eg == nil {
 			continue
 		}
-		prep, err := w.finish(w.eg.Graph())
+		g := w.eg.Graph()
+		w.eg = nil // the graph is built: its builder's maps go before the collusion search's own
+		prep, err := w.finish(g)
 		if err != nil {
 			return nil, nil, err
 		}
-		w.eg, preps[i] = nil, prep
+		preps[i] = prep
 	}
 	return snaps, preps, nil
 }
@@ -224,7 +226,16 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 // finish completes the window's snapshot from its interaction graph g: a pre-trust snapshot when g has no
 // edges, else the inputs of EigenTrust (nil when a collusion ring took every seed: a neutral snapshot).
 func (w *windowState) finish(g *graph.Graph) (*eigenInputs, error) {
-	snap, seeds, dir := w.snap, w.seeds, w.dir
+	snap, seeds := w.snap, w.seeds
+	// The collusion search below reads of the directory only who is a project member; the directory
+	// (hundreds of megabytes at a million members) goes before it runs.
+	project := map[string]bool{}
+	for m := range seeds {
+		if mm, ok := w.dir.Member(m); ok && mm.Kind == plaudit.MemberProject {
+			project[m] = true
+		}
+	}
+	w.dir = nil
 	if g.Edges() == 0 {
 		top := 0.0
 		for _, v := range seeds {
@@ -246,7 +257,7 @@ func (w *windowState) finish(g *graph.Graph) (*eigenInputs, error) {
 				snap.ring = map[string]int{}
 			}
 			snap.ring[m] = k + 1
-			if mm, ok := dir.Member(m); !ok || mm.Kind != plaudit.MemberProject {
+			if !project[m] {
 				delete(seeds, m)
 			}
 		}
