@@ -299,6 +299,7 @@ func (c *checker) diminishing() {
 	type similarPair struct{ source, kind, from, to int32 }
 	windows := map[similarPair][]int64{}
 	memberWin := map[scopedID][]int64{} // the member's actions of every kind, by scope
+	sweepAt := diminishSweep
 	for _, r := range c.order {
 		rec := &c.recs[r]
 		if rec.to < 0 {
@@ -306,6 +307,12 @@ func (c *checker) diminishing() {
 		}
 		t := rec.t
 		since := t - int64(cfg.DiminishWindow)
+		if len(windows)+len(memberWin) >= sweepAt {
+			// Pairs and members idle for a whole window never count again: a week of a million members
+			// otherwise keeps every pair that ever engaged (290 MB).
+			windows, memberWin = activeSince(windows, since), activeSince(memberWin, since)
+			sweepAt = max(2*(len(windows)+len(memberWin)), diminishSweep)
+		}
 		sp := similarPair{rec.source, rec.kind, rec.member, rec.to} // repeats are counted among similar actions
 		w := append(dropBefore(windows[sp], since), t)
 		windows[sp] = w
@@ -361,6 +368,23 @@ func (c *checker) scopes(rec *record) [2]int32 {
 const diminishChance = 0.01
 
 // dropBefore drops the times (Unix nanoseconds) not after since from the front of w, which is in time order.
+// diminishSweep is how many pairs and members the diminishing-returns check holds before it first drops
+// the idle ones (activeSince); after a sweep, twice what it kept.
+var diminishSweep = 1 << 16
+
+// activeSince returns the entries of m with a time after since, in a new map so that the memory of the
+// others goes (a map does not shrink). The records come in time order, so since only grows: an entry left
+// out would have been emptied by dropBefore at its next use, and starts afresh the same way.
+func activeSince[K comparable](m map[K][]int64, since int64) map[K][]int64 {
+	out := make(map[K][]int64)
+	for k, w := range m {
+		if len(w) > 0 && w[len(w)-1] > since {
+			out[k] = w
+		}
+	}
+	return out
+}
+
 func dropBefore(w []int64, since int64) []int64 {
 	cut := 0
 	for cut < len(w) && w[cut] <= since {
