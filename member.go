@@ -77,7 +77,10 @@ type Directory struct {
 	implicit int // members that are an account's own and were never made a *Member (accounts only)
 	tiers    map[string][]tierChange
 	merged   map[string]string
-	History  []IdentityChange
+	// moves holds, for each account linked to two members or more in turn, the members that held it in
+	// order (AccountHolders); an account linked once keeps its one holder in acct.linked alone.
+	moves   map[string][]string
+	History []IdentityChange
 	// noHistory, set by WithoutHistory, keeps History empty.
 	noHistory bool
 }
@@ -97,6 +100,7 @@ func NewDirectory() *Directory {
 		members:  map[string]*Member{},
 		tiers:    map[string][]tierChange{},
 		merged:   map[string]string{},
+		moves:    map[string][]string{},
 	}
 }
 
@@ -113,6 +117,7 @@ func BuildDirectory(events []Event) *Directory {
 type acct struct {
 	member string // handle (before merges) of the member holding it: the key itself for its own member
 	first  int64  // first seen, Unix nanoseconds
+	linked string // the last member a link moved it from or to (not its own), "" before any: see noteLink
 }
 
 // holderOf returns the handle (before merges) of the member holding the account key, which exists.
@@ -290,10 +295,46 @@ func (d *Directory) relink(e *Event, key string) {
 			delete(d.members, old.Handle)
 		}
 	}
+	if e.Kind == KindLink {
+		d.noteLink(key, old.Handle, nm.Handle)
+	}
 	d.setHolder(key, nm.Handle)
 	if !d.noHistory {
 		d.History = append(d.History, IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: nm.Handle, Detail: key + " from " + old.Handle})
 	}
+}
+
+// noteLink records that a link moved the account key from member from to member to: each that is not the
+// account's own member joins the account's holders unless it is the last of them already. The first holder
+// stays in the account's own record; the second moves all of them into d.moves, so that a million accounts
+// linked once cost a string header each, not a slice and a map entry.
+func (d *Directory) noteLink(key, from, to string) {
+	a := d.accounts[key]
+	for _, h := range [2]string{from, to} {
+		if h == key || h == a.linked {
+			continue
+		}
+		if hs, ok := d.moves[key]; ok {
+			d.moves[key] = append(hs, h)
+		} else if a.linked != "" {
+			d.moves[key] = []string{a.linked, h}
+		}
+		a.linked = h
+	}
+	d.accounts[key] = a
+}
+
+// AccountHolders returns, for every account that links moved between two members or more, the members that
+// held it in the order the links gave it to them (the handles as the links named them, before any later
+// merge; the account's own member is left out, and a member is not repeated twice in a row). It is what the
+// sybil check reads of how identities moved, and is kept even by a directory WithoutHistory. The map and
+// its slices are the caller's.
+func (d *Directory) AccountHolders() map[string][]string {
+	out := make(map[string][]string, len(d.moves))
+	for k, hs := range d.moves {
+		out[k] = append([]string(nil), hs...)
+	}
+	return out
 }
 
 func (d *Directory) merge(from, into string, t time.Time) {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -208,4 +209,52 @@ func BenchmarkDirectory(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
 		})
 	}
+}
+
+// TestAccountHoldersMatchHistory checks AccountHolders against what the sybil check read from History
+// before: per account, the members each link moved it from and to (not its own), consecutive repeats
+// dropped; the accounts with two or more of them. Both with and without history, over the random logs.
+func TestAccountHoldersMatchHistory(t *testing.T) {
+	moved := 0
+	for seed := range uint64(300) {
+		events := randomDirectoryLog(seed, 80)
+		d, lean := NewDirectory(), NewDirectory().WithoutHistory()
+		for i := range events {
+			d.Apply(&events[i])
+			lean.Apply(&events[i])
+		}
+		want := map[string][]string{}
+		for _, c := range d.History {
+			if c.Kind != KindLink {
+				continue
+			}
+			acct, from, ok := strings.Cut(c.Detail, " from ")
+			if !ok {
+				t.Fatalf("seed %d: link detail %q", seed, c.Detail)
+			}
+			for _, h := range []string{from, c.Member} {
+				if h == acct {
+					continue
+				}
+				if hs := want[acct]; len(hs) == 0 || hs[len(hs)-1] != h {
+					want[acct] = append(hs, h)
+				}
+			}
+		}
+		for k, hs := range want {
+			if len(hs) < 2 {
+				delete(want, k)
+			}
+		}
+		moved += len(want)
+		for name, dir := range map[string]*Directory{"history": d, "without history": lean} {
+			if got := dir.AccountHolders(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d, %s: AccountHolders\n got %v\nwant %v", seed, name, got, want)
+			}
+		}
+	}
+	if moved < 100 {
+		t.Fatalf("the random logs moved only %d accounts between members: the test would prove little", moved)
+	}
+	t.Logf("%d accounts moved between members", moved)
 }

@@ -56,13 +56,15 @@ func (s *Service) streamLogView(ctx context.Context, progress Progress) (*logVie
 }
 
 // directory returns the member directory of the view's log: for a streamed view, built event by event
-// (exactly as plaudit.BuildDirectory builds it from the whole log) by reading the log through Seq once, the
-// first time it is asked for.
+// (exactly as plaudit.BuildDirectory builds it from the whole log, but without its identity history) by
+// reading the log through Seq once, the first time it is asked for. What reads it (the integrity checks,
+// the sybil check's account moves through AccountHolders) needs no history, which at a million members was
+// 580 MB of an integrity run's live heap; memberInfos reads the wallets from the identity events instead.
 func (v *logView) directory(ctx context.Context) (*plaudit.Directory, error) {
 	if v.dir != nil {
 		return v.dir, nil
 	}
-	dir := plaudit.NewDirectory()
+	dir := plaudit.NewDirectory().WithoutHistory()
 	var n int64
 	err := v.st.logSource(ctx, v.Seq)(func(e *plaudit.Event) error {
 		dir.Apply(e)
@@ -80,11 +82,11 @@ func (v *logView) directory(ctx context.Context) (*plaudit.Directory, error) {
 }
 
 // memberInfos returns every member's kind and payout wallet as MemberInfos gives them from the whole log's
-// directory. A streamed view whose directory is not built reads only the events of plaudit.DirectoryKinds
-// through Seq: the members they leave out are community members without a wallet, which is what a close
-// takes a member missing from the map for.
+// directory. A streamed view reads only the events of plaudit.DirectoryKinds through Seq (its directory,
+// when built, keeps no history, where MemberInfos finds the wallets): the members they leave out are
+// community members without a wallet, which is what a close takes a member missing from the map for.
 func (v *logView) memberInfos(ctx context.Context) (map[string]settle.MemberInfo, error) {
-	if v.dir != nil {
+	if v.log != nil {
 		return MemberInfos(v.dir), nil
 	}
 	dir := plaudit.NewDirectory()

@@ -404,25 +404,7 @@ func walletSignals(dir *plaudit.Directory, p Params) []Signal {
 
 // linkedSignals flags members between whom an account moved: linked to one member, then to another.
 func linkedSignals(dir *plaudit.Directory, p Params) []Signal {
-	holders := map[string][]string{} // account key → members that held it, in order
-	for _, c := range dir.History {
-		if c.Kind != plaudit.KindLink {
-			continue
-		}
-		acct, from, ok := strings.Cut(c.Detail, " from ")
-		if !ok {
-			continue
-		}
-		for _, h := range []string{from, c.Member} {
-			if h == acct { // an account standing alone is not a member someone else holds
-				continue
-			}
-			hs := holders[acct]
-			if len(hs) == 0 || hs[len(hs)-1] != h {
-				holders[acct] = append(hs, h)
-			}
-		}
-	}
+	holders := dir.AccountHolders() // account key → members that held it, in order
 	byMember := map[string][]plaudit.Input{}
 	accts := make([]string, 0, len(holders))
 	for a := range holders {
