@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/settle"
+	"github.com/plaudit/plaudit/spool"
 )
 
 // logView is what an epoch close and an integrity run need of the event log: where it ends (Seq), the
@@ -253,6 +255,19 @@ func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStr
 			after = page[len(page)-1].Seq
 		}
 		return nil
+	}
+}
+
+// spooled returns src as a stream whose walks after its first complete one read a temporary file (in the
+// system's temporary directory, TMPDIR) instead of the store, and the function that removes the file. It is
+// for the whole-history runs that walk the log five or six times: a walk of the store costs about 3 µs an
+// event on SQLite, a walk of the file about 1 µs. The file takes about 150 bytes an event.
+func spooled(src plaudit.EventStream) (plaudit.EventStream, func()) {
+	sp := spool.New(src, "")
+	return sp.Stream(), func() {
+		if err := sp.Close(); err != nil {
+			slog.Warn("remove the event spool", "err", err)
+		}
 	}
 }
 

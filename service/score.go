@@ -88,6 +88,8 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 		}
 		return err
 	}
+	src, unspool := spooled(src)
+	defer unspool()
 	hash := pol.Hash()
 	type tally struct {
 		points plaudit.Points

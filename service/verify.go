@@ -80,7 +80,10 @@ func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verd
 		}
 		in.events = plaudit.StreamOf(log.Through(ep.LogSeq))
 	} else {
-		in.events, in.reachLogSeq = s.logSource(ctx, ep.LogSeq), ep.LogSeq > 0
+		var unspool func()
+		in.events, unspool = spooled(s.logSource(ctx, ep.LogSeq))
+		defer unspool()
+		in.reachLogSeq = ep.LogSeq > 0
 	}
 	in.allocations = func(fn func(*plaudit.Allocation) error) error { return s.store.ScanAllocations(ctx, ep.ID, fn) }
 	in.progress = progress

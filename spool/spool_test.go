@@ -1,0 +1,263 @@
+package spool
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/plaudit/plaudit"
+)
+
+// randomEvents returns n events with every kind of field and attr value a stream carries.
+func randomEvents(n int, seed uint64) []plaudit.Event {
+	r := rand.New(rand.NewPCG(seed, 1))
+	str := func(max int) string {
+		b := make([]rune, r.IntN(max+1))
+		for i := range b {
+			switch r.IntN(4) {
+			case 0:
+				b[i] = rune('a' + r.IntN(26))
+			case 1:
+				b[i] = []rune("é€🙂<>&\"\\\n")[r.IntN(9)]
+			default:
+				b[i] = rune('0' + r.IntN(10))
+			}
+		}
+		return string(b)
+	}
+	berlin := time.FixedZone("CET", 3600)
+	events := make([]plaudit.Event, n)
+	for i := range events {
+		e := &events[i]
+		e.Seq = int64(i*3 + 1)
+		e.Source = []plaudit.Source{"x", "github", "discord", "farcaster", "api"}[r.IntN(5)]
+		e.ExternalID = fmt.Sprint(r.Int64())
+		e.Kind = []plaudit.Kind{"post", "reply", "like", "link"}[r.IntN(4)]
+		e.Actor, e.Target, e.TargetAuthor = str(12), str(12), str(6)
+		e.Content = str(300)
+		switch r.IntN(4) {
+		case 0:
+			e.Time = time.Unix(0, r.Int64N(1<<62)).UTC()
+		case 1:
+			e.Time = time.Unix(r.Int64N(1<<40)-1<<39, r.Int64N(1e9)).In(berlin)
+		case 2:
+			e.Time = time.Time{}
+		default:
+			e.Time = time.Date(2026, 1, 5, 0, 0, r.IntN(1e6), r.IntN(1e9), time.UTC)
+		}
+		if r.IntN(5) == 0 {
+			continue // nil attrs
+		}
+		e.Attrs = map[string]any{}
+		for k := r.IntN(6); k > 0; k-- {
+			var v any
+			switch r.IntN(9) {
+			case 0:
+				v = str(20)
+			case 1:
+				v = json.Number(fmt.Sprint(r.Int64() - 1<<62))
+			case 2:
+				v = r.NormFloat64() * 1e6
+			case 3:
+				v = r.IntN(1000) - 500
+			case 4:
+				v = r.Int64()
+			case 5:
+				v = r.IntN(2) == 0
+			case 6:
+				v = nil
+			case 7:
+				v = map[string]any{"a": json.Number("1.5"), "b": []any{"x", json.Number("2"), true, nil}}
+			default:
+				v = []any{str(5), json.Number("-3e7")}
+			}
+			e.Attrs[str(8)] = v
+		}
+	}
+	return events
+}
+
+// counted is src with a count of the walks that reached it.
+func counted(events []plaudit.Event) (plaudit.EventStream, *int) {
+	n := new(int)
+	return func(yield func(*plaudit.Event) error) error {
+		*n++
+		for i := range events {
+			e := events[i] // a copy, as a store's scan hands out its own
+			if err := yield(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, n
+}
+
+func collect(t *testing.T, s plaudit.EventStream) []plaudit.Event {
+	t.Helper()
+	var out []plaudit.Event
+	if err := s(func(e *plaudit.Event) error { out = append(out, *e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestReplayIsTheSource(t *testing.T) {
+	events := randomEvents(3000, 7)
+	src, walks := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	for i := range 4 {
+		got := collect(t, sp.Stream())
+		if len(got) != len(events) {
+			t.Fatalf("walk %d: %d events, want %d", i, len(got), len(events))
+		}
+		for j := range events {
+			if !reflect.DeepEqual(got[j], events[j]) {
+				t.Fatalf("walk %d, event %d:\n got %#v\nwant %#v", i, j, got[j], events[j])
+			}
+			if !got[j].Time.Equal(events[j].Time) || got[j].Time.Location().String() != events[j].Time.Location().String() {
+				t.Fatalf("walk %d, event %d: time %v, want %v", i, j, got[j].Time, events[j].Time)
+			}
+		}
+	}
+	if *walks != 1 {
+		t.Fatalf("the source was walked %d times, want once", *walks)
+	}
+	if n := sp.Events(); n != int64(len(events)) {
+		t.Fatalf("Events() = %d, want %d", n, len(events))
+	}
+}
+
+func TestStoppedWalkWritesAgain(t *testing.T) {
+	events := randomEvents(500, 8)
+	src, walks := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	stop := errors.New("stop")
+	n := 0
+	err := sp.Stream()(func(*plaudit.Event) error {
+		if n++; n == 100 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("the walk returned %v, want the consumer's error", err)
+	}
+	if sp.Events() != -1 {
+		t.Fatal("a stopped walk left the file complete")
+	}
+	for range 2 {
+		if got := collect(t, sp.Stream()); !reflect.DeepEqual(got, events) {
+			t.Fatal("the walk after a stopped one differs from the source")
+		}
+	}
+	if *walks != 2 {
+		t.Fatalf("the source was walked %d times, want twice (the stopped walk and the one that completed)", *walks)
+	}
+}
+
+func TestWalkDuringTheFirstReadsTheSource(t *testing.T) {
+	events := randomEvents(50, 9)
+	src, walks := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	var inner []plaudit.Event
+	outer := collect(t, func(yield func(*plaudit.Event) error) error {
+		return sp.Stream()(func(e *plaudit.Event) error {
+			if e.Seq == events[10].Seq {
+				inner = collect(t, sp.Stream())
+			}
+			return yield(e)
+		})
+	})
+	if !reflect.DeepEqual(outer, events) || !reflect.DeepEqual(inner, events) {
+		t.Fatal("nested walks differ from the source")
+	}
+	if *walks != 2 {
+		t.Fatalf("the source was walked %d times, want 2", *walks)
+	}
+	// Two replays side by side read the file through ReadAt.
+	var a, b []plaudit.Event
+	a = collect(t, func(yield func(*plaudit.Event) error) error {
+		return sp.Stream()(func(e *plaudit.Event) error {
+			if e.Seq == events[20].Seq {
+				b = collect(t, sp.Stream())
+			}
+			return yield(e)
+		})
+	})
+	if !reflect.DeepEqual(a, events) || !reflect.DeepEqual(b, events) || *walks != 2 {
+		t.Fatalf("side-by-side replays differ from the source or walked it (%d walks)", *walks)
+	}
+}
+
+func TestNoFileFallsBackToTheSource(t *testing.T) {
+	events := randomEvents(20, 10)
+	src, walks := counted(events)
+	sp := New(src, filepath.Join(t.TempDir(), "missing"))
+	for range 3 {
+		if got := collect(t, sp.Stream()); !reflect.DeepEqual(got, events) {
+			t.Fatal("a spool without a file gave other events than its source")
+		}
+	}
+	if *walks != 3 {
+		t.Fatalf("the source was walked %d times, want 3", *walks)
+	}
+}
+
+func TestCloseRemovesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := counted(randomEvents(20, 11))
+	sp := New(src, dir)
+	collect(t, sp.Stream())
+	if files, _ := os.ReadDir(dir); len(files) != 1 {
+		t.Fatalf("%d files in the spool's folder after a walk, want 1", len(files))
+	}
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Fatalf("%d files left after Close", len(files))
+	}
+}
+
+func TestTruncatedFileIsAnError(t *testing.T) {
+	events := randomEvents(200, 12)
+	src, _ := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	collect(t, sp.Stream())
+	sp.size -= 3
+	err := sp.Stream()(func(*plaudit.Event) error { return nil })
+	if err == nil {
+		t.Fatal("a truncated spool replayed without an error")
+	}
+}
+
+func BenchmarkReplay(b *testing.B) {
+	events := randomEvents(20000, 13)
+	for i := range events {
+		events[i].Content = events[i].Content[:min(len(events[i].Content), 120)]
+		events[i].Attrs = map[string]any{"lang": "en", "likes": json.Number("12"), "reply_to": "123456789"}
+	}
+	src, _ := counted(events)
+	sp := New(src, b.TempDir())
+	defer sp.Close()
+	if err := sp.Stream()(func(*plaudit.Event) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := sp.Stream()(func(*plaudit.Event) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+}
