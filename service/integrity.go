@@ -56,7 +56,14 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 	if err != nil {
 		return nil, err
 	}
-	rep, err := integrity.RunStream(log.stream(ctx, from, to), dir, opts)
+	events := log.stream(ctx, from, to)
+	if log.log == nil {
+		// The checks walk the events twice: the second replays the first's from a temporary file.
+		var unspool func()
+		events, unspool = spooled(events)
+		defer unspool()
+	}
+	rep, err := integrity.RunStream(events, dir, opts)
 	if err != nil {
 		return nil, err
 	}
