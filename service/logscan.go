@@ -261,7 +261,8 @@ func (s *Service) logSource(ctx context.Context, through int64) plaudit.EventStr
 // spooled returns src as a stream whose walks after its first complete one read a temporary file (in the
 // system's temporary directory, TMPDIR) instead of the store, and the function that removes the file. It is
 // for the whole-history runs that walk the log five or six times: a walk of the store costs about 3 µs an
-// event on SQLite, a walk of the file about 1 µs. The file takes about 150 bytes an event.
+// event on SQLite, a walk of the file about 1 µs. The file is about two thirds the size of the events' JSON
+// Lines (6.4 GB for the 9.8 million events of a generated million-member community).
 func spooled(src plaudit.EventStream) (plaudit.EventStream, func()) {
 	sp := spool.New(src, "")
 	return sp.Stream(), func() {

@@ -37,6 +37,7 @@ type Spool struct {
 	readers  int      // walks reading the complete f
 	complete bool     // f holds every event of the stream
 	failed   bool     // writing failed once (a full disk): every walk reads the source
+	unlinked bool     // f's name was removed when it was created
 	n, size  int64    // events and bytes in f when complete
 }
 
@@ -77,8 +78,10 @@ func (s *Spool) Close() error {
 	name := s.f.Name()
 	err := s.f.Close()
 	s.f = nil
-	if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
-		err = rerr
+	if !s.unlinked {
+		if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+			err = rerr
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("spool: remove %s: %w", name, err)
@@ -145,7 +148,9 @@ func (s *Spool) rewind() (*bufio.Writer, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.f = f
+		// Unlinked at once where the system allows it (the open file stays readable), so that a run killed
+		// midway leaves no file of gigabytes behind; elsewhere Close removes it.
+		s.f, s.unlinked = f, os.Remove(f.Name()) == nil
 	} else {
 		if err := s.f.Truncate(0); err != nil {
 			return nil, err
@@ -163,9 +168,10 @@ func (s *Spool) fail() {
 	defer s.mu.Unlock()
 	s.failed = true
 	if s.f != nil {
-		name := s.f.Name()
 		s.f.Close()
-		os.Remove(name)
+		if !s.unlinked {
+			os.Remove(s.f.Name())
+		}
 		s.f = nil
 	}
 }

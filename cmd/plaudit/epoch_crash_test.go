@@ -27,6 +27,15 @@ var (
 	epochBinErr  error
 )
 
+// TestMain runs the package's tests and removes the binary epochTestBin built, if any.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if epochBin != "" && os.Getenv("PLAUDIT_TEST_BIN") == "" {
+		os.RemoveAll(filepath.Dir(epochBin))
+	}
+	os.Exit(code)
+}
+
 // epochTestBin builds the plaudit binary once (or uses $PLAUDIT_TEST_BIN).
 func epochTestBin(t *testing.T) string {
 	t.Helper()
