@@ -22,6 +22,9 @@ type StreamOptions struct {
 	// Snapshot, when set, is told of each epoch reputation snapshot the run computes (not a Preset one),
 	// with the start of its epoch: a rescore keeps their vectors for the epochs' closes.
 	Snapshot func(start time.Time, snap *reputation.Snapshot)
+	// WithoutContent, when set, is the same stream as src but for each event's Content, which may be left
+	// empty (spool.Spool.WithoutContent): the epoch reputation's walks, which read no text, take it.
+	WithoutContent plaudit.EventStream
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -49,7 +52,7 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	en, err := runWalks(p, src, nil, opt.Reputation, opt.Progress, preset, func(scores []plaudit.Score) error {
+	en, err := runWalks(p, src, opt.WithoutContent, nil, opt.Reputation, opt.Progress, preset, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
 				return err
@@ -64,10 +67,11 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 }
 
 // runWalks is the one whole-history run. With events (the slice src walks) the engine keeps what Add needs to
-// continue the stream (RunEngine); without, it keeps only what the run itself needs (RunStream). It hands
+// continue the stream (RunEngine); without, it keeps only what the run itself needs (RunStream). textless,
+// when not nil, is src with Content perhaps left out, for the epoch reputation's walks. It hands
 // each event's scores to emit in seq order, the scores that a later delete or invalidation withdraws left
 // out (the rows a stream of the same events leaves in the store).
-func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
+func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
 	preset func(*EpochReputation), emit func([]plaudit.Score) error) (*Engine, error) {
 	dir := plaudit.NewDirectory()
 	if events == nil {
@@ -97,6 +101,9 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, events []plaudit.Event,
 			en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
 		} else {
 			en.epochs.src = src
+			if textless != nil {
+				en.epochs.src = textless
+			}
 		}
 		if preset != nil {
 			preset(en.epochs)

@@ -174,7 +174,7 @@ func TestRunStreamReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := runWalks(p, testenv.ReusingStream(events), nil, nil, nil, nil, func([]plaudit.Score) error { return nil })
+	en, err := runWalks(p, testenv.ReusingStream(events), nil, nil, nil, nil, nil, func([]plaudit.Score) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,33 @@ func TestRunStreamMatchesRun(t *testing.T) {
 	if walks != 5 {
 		t.Fatalf("the run walked the stream %d times, want 5", walks)
 	}
+	// The epoch reputation reads no text: given the events without their Content for its walks, the
+	// run gives the same scores, and walks the whole stream three times only.
+	walks, textWalks := 0, 0
+	textless := func(yield func(*plaudit.Event) error) error {
+		textWalks++
+		for i := range events {
+			e := events[i]
+			e.Content = ""
+			if err := yield(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	got = got[:0]
+	if _, err := score.RunStream(p, counted, score.StreamOptions{WithoutContent: textless}, func(s *plaudit.Score) error {
+		got = append(got, *s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("the scores differ when the epoch reputation walks the events without their content")
+	}
+	if walks != 3 || textWalks != 2 {
+		t.Fatalf("the run walked the stream %d times and the textless one %d, want 3 and 2", walks, textWalks)
+	}
 	stop := errors.New("stop")
 	n := 0
 	_, err = score.RunStream(p, plaudit.StreamOf(events), score.StreamOptions{}, func(*plaudit.Score) error {

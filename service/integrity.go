@@ -60,7 +60,7 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 	if log.log == nil {
 		// The checks walk the events twice: the second replays the first's from a temporary file.
 		var unspool func()
-		events, unspool = spooled(events)
+		events, _, unspool = spooled(events)
 		defer unspool()
 	}
 	rep, err := integrity.RunStream(events, dir, opts)

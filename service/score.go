@@ -88,7 +88,7 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 		}
 		return err
 	}
-	src, unspool := spooled(src)
+	src, textless, unspool := spooled(src)
 	defer unspool()
 	hash := pol.Hash()
 	type tally struct {
@@ -115,7 +115,7 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 		trust []plaudit.TrustValue
 	}
 	var snaps []computed
-	opt := score.StreamOptions{Progress: func(done int) { progress.report("scored", int64(done), events) }}
+	opt := score.StreamOptions{Progress: func(done int) { progress.report("scored", int64(done), events) }, WithoutContent: textless}
 	if _, ok := s.store.(plaudit.ScoreReputationStore); ok {
 		opt.Snapshot = func(start time.Time, snap *reputation.Snapshot) {
 			snaps = append(snaps, computed{start, snap.Trust()})

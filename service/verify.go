@@ -44,6 +44,8 @@ type EpochInputs struct {
 	local bool // read from this service's store: the first difference may name stored scores
 	// events, when not nil, streams the events instead of Events (the store's log through the epoch's LogSeq).
 	events plaudit.EventStream
+	// textless, when set, is events with Content perhaps left empty, for the walks that read no text.
+	textless plaudit.EventStream
 	// reachLogSeq: the events streamed must reach the epoch's LogSeq (they are the store's log, read now).
 	reachLogSeq bool
 	// allocations, when not nil, streams the stored allocations in handle order instead of Allocations.
@@ -81,7 +83,7 @@ func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verd
 		in.events = plaudit.StreamOf(log.Through(ep.LogSeq))
 	} else {
 		var unspool func()
-		in.events, unspool = spooled(s.logSource(ctx, ep.LogSeq))
+		in.events, in.textless, unspool = spooled(s.logSource(ctx, ep.LogSeq))
 		defer unspool()
 		in.reachLogSeq = ep.LogSeq > 0
 	}
@@ -310,14 +312,18 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 			return r, err
 		}
 	}
-	opt := score.StreamOptions{}
+	opt := score.StreamOptions{WithoutContent: in.textless}
 	if in.progress != nil {
 		opt.Progress = func(done int) { in.progress.report("scored", int64(done), max(chk.n, ep.LogSeq, int64(done))) }
 	}
 	if usesRep {
 		// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration)
 		// and score with it instead of recomputing EigenTrust for this epoch.
-		snap, d := checkReputation(ep, in, src)
+		repSrc := src
+		if in.textless != nil {
+			repSrc = in.textless
+		}
+		snap, d := checkReputation(ep, in, repSrc)
 		if d.line != "" {
 			return differs(d)
 		}

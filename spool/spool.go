@@ -51,7 +51,15 @@ func New(src plaudit.EventStream, dir string) *Spool {
 // a walk has read the source to its end, every later walk reads the file. A walk the consumer stops early
 // leaves the file incomplete, and the next walk writes it again.
 func (s *Spool) Stream() plaudit.EventStream {
-	return s.walk
+	return func(yield func(*plaudit.Event) error) error { return s.walk(false, yield) }
+}
+
+// WithoutContent returns the spool's events with their Content left empty once the file is complete (and
+// whole until then): for the walks that read no text, such as the epoch reputation's, which then neither
+// decode nor allocate it. Content is most of an event's bytes, and what a walk allocates while the
+// collector marks a large heap stays in it until the next cycle.
+func (s *Spool) WithoutContent() plaudit.EventStream {
+	return func(yield func(*plaudit.Event) error) error { return s.walk(true, yield) }
 }
 
 // Events returns how many events the file holds, or -1 while it is not complete.
@@ -89,7 +97,7 @@ func (s *Spool) Close() error {
 	return nil
 }
 
-func (s *Spool) walk(yield func(*plaudit.Event) error) error {
+func (s *Spool) walk(noContent bool, yield func(*plaudit.Event) error) error {
 	s.mu.Lock()
 	switch {
 	case s.complete:
@@ -97,7 +105,7 @@ func (s *Spool) walk(yield func(*plaudit.Event) error) error {
 		s.readers++
 		s.mu.Unlock()
 		defer func() { s.mu.Lock(); s.readers--; s.mu.Unlock() }()
-		return replay(f, size, yield)
+		return replay(f, size, noContent, yield)
 	case s.writing || s.failed:
 		s.mu.Unlock()
 		return s.src(yield)
@@ -251,28 +259,66 @@ func appendString(b []byte, s string) []byte {
 }
 
 // replay reads the size bytes of f's records from the start and yields each as a new event. It reads
-// through ReadAt, so that walks may replay the file side by side.
-func replay(f *os.File, size int64, yield func(*plaudit.Event) error) error {
-	r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), names: map[string]string{}}
-	for {
-		e, err := r.event()
-		if err == io.EOF {
+// through ReadAt, so that walks may replay the file side by side, and decodes on a goroutine of its own a
+// batch ahead of the consumer, which a whole-history run keeps busy on the other core.
+func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) error) error {
+	type batch struct {
+		events []*plaudit.Event
+		err    error // after the batch's events: the read's error; io.EOF at the end
+	}
+	batches := make(chan batch, 2)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(batches)
+		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), names: map[string]string{}, noContent: noContent}
+		for {
+			b := batch{events: make([]*plaudit.Event, 0, replayBatch)}
+			for len(b.events) < replayBatch && b.err == nil {
+				var e *plaudit.Event
+				if e, b.err = r.event(); b.err == nil {
+					b.events = append(b.events, e)
+				}
+			}
+			select {
+			case batches <- b:
+			case <-stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+	defer close(stop)
+	for b := range batches {
+		for _, e := range b.events {
+			if err := yield(e); err != nil {
+				return err
+			}
+		}
+		if b.err == io.EOF {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("spool: read %s: %w", f.Name(), err)
-		}
-		if err := yield(e); err != nil {
-			return err
+		if b.err != nil {
+			return fmt.Errorf("spool: read %s: %w", f.Name(), b.err)
 		}
 	}
+	return nil
 }
+
+// replayBatch is how many events the decoding goroutine hands over at a time.
+const replayBatch = 256
 
 // reader decodes records; names interns the strings that repeat across events (sources, kinds, attr keys).
 type reader struct {
-	r     *bufio.Reader
-	names map[string]string
-	err   error
+	r         *bufio.Reader
+	names     map[string]string
+	noContent bool // skip each event's Content
+	err       error
 }
 
 func (r *reader) event() (*plaudit.Event, error) {
@@ -287,7 +333,11 @@ func (r *reader) event() (*plaudit.Event, error) {
 	e.Actor = r.string()
 	e.Target = r.string()
 	e.TargetAuthor = r.string()
-	e.Content = r.string()
+	if r.noContent {
+		r.skip()
+	} else {
+		e.Content = r.string()
+	}
 	utc := r.byte() == 0
 	sec, nsec := r.varint(), r.uvarint()
 	if e.Time = time.Unix(sec, int64(nsec)).UTC(); !utc {
@@ -397,6 +447,17 @@ func (r *reader) bytes() []byte {
 	p := make([]byte, n)
 	r.full(p)
 	return p
+}
+
+// skip passes over the next string.
+func (r *reader) skip() {
+	if n := r.uvarint(); r.err == nil && n > 0 {
+		if n > math.MaxInt32 {
+			r.err = fmt.Errorf("string of %d bytes", n)
+			return
+		}
+		_, r.err = r.r.Discard(int(n))
+	}
 }
 
 func (r *reader) string() string {

@@ -264,3 +264,31 @@ func BenchmarkReplay(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
 }
+
+func TestWithoutContent(t *testing.T) {
+	events := randomEvents(400, 14)
+	src, walks := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	// Before the file is complete, the walk reads the source (and writes the file): whole events.
+	if got := collect(t, sp.WithoutContent()); !reflect.DeepEqual(got, events) {
+		t.Fatal("the first walk without content did not give the source's events whole")
+	}
+	got := collect(t, sp.WithoutContent())
+	if len(got) != len(events) {
+		t.Fatalf("%d events, want %d", len(got), len(events))
+	}
+	for i := range events {
+		want := events[i]
+		want.Content = ""
+		if !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("event %d without content:\n got %#v\nwant %#v", i, got[i], want)
+		}
+	}
+	if got := collect(t, sp.Stream()); !reflect.DeepEqual(got, events) {
+		t.Fatal("a whole walk after one without content differs from the source")
+	}
+	if *walks != 1 {
+		t.Fatalf("the source was walked %d times, want once", *walks)
+	}
+}
