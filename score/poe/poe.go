@@ -164,11 +164,12 @@ type ref struct {
 	member  string // who made it
 	time    int64  // Unix nanoseconds
 	seq     int64
-	key     string // the event's key, source/external_id
+	key     string // replies and comments only: the event's key, source/external_id
 	content string // replies and comments only: near-duplicates compare their words
 }
 
-// is reports whether r is the engagement e (or a copy of it).
+// is reports whether r is the engagement e (or a copy of it), a reply or comment: other engagements keep
+// no key, and are never e.
 func (r *ref) is(e *plaudit.Event) bool {
 	return r.seq == e.Seq && r.key == e.Key()
 }
@@ -271,9 +272,11 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 		return
 	}
 	if isEngagement(e.Kind) && e.Target != "" {
-		r := ref{kind: e.Kind, member: member, time: e.Time.UnixNano(), seq: e.Seq, key: key}
+		r := ref{kind: e.Kind, member: member, time: e.Time.UnixNano(), seq: e.Seq}
 		if e.Kind == plaudit.KindReply || e.Kind == plaudit.KindComment {
-			r.content = e.Content
+			// Only a comment is looked for among its siblings (ref.is) or named as the one copied: the
+			// keys of likes, reposts and quotes, most of the engagement, are not kept.
+			r.key, r.content = key, e.Content
 		}
 		k := targetKey(e)
 		ix.onTarget[k] = append(ix.onTarget[k], r)
