@@ -158,20 +158,59 @@ type Env struct {
 	SameRing func(a, b string) bool
 }
 
-// ref is an engagement on a target as the index keeps it: what scoring reads of it, not the event.
+// ref is an engagement on a target as the index keeps it: what scoring reads of it, not the event. A
+// million-member log holds millions of them, most of them likes: 48 bytes each, and a comment's key and
+// text beside it.
 type ref struct {
-	kind    plaudit.Kind
-	member  string // who made it
-	time    int64  // Unix nanoseconds
-	seq     int64
-	key     string // replies and comments only: the event's key, source/external_id
-	content string // replies and comments only: near-duplicates compare their words
+	member string // who made it
+	time   int64  // Unix nanoseconds
+	seq    int64
+	text   *refText // replies and comments only
+	kind   refKind
 }
+
+// refText is what the index keeps of a reply or comment besides its ref: its key, named as the one a
+// near-duplicate copied, and its text, whose words near-duplicates compare.
+type refText struct {
+	key     string // source/external_id
+	content string
+}
+
+// refKind is an engagement's kind in a byte.
+type refKind uint8
+
+const (
+	refLike refKind = iota + 1
+	refReply
+	refComment
+	refRepost
+	refQuote
+)
+
+// engagementKind returns the refKind of an engagement kind (isEngagement), 0 for any other.
+func engagementKind(k plaudit.Kind) refKind {
+	switch k {
+	case plaudit.KindLike:
+		return refLike
+	case plaudit.KindReply:
+		return refReply
+	case plaudit.KindComment:
+		return refComment
+	case plaudit.KindRepost:
+		return refRepost
+	case plaudit.KindQuote:
+		return refQuote
+	}
+	return 0
+}
+
+// commented reports whether r is a reply or comment.
+func (r *ref) commented() bool { return r.kind == refReply || r.kind == refComment }
 
 // is reports whether r is the engagement e (or a copy of it), a reply or comment: other engagements keep
 // no key, and are never e.
 func (r *ref) is(e *plaudit.Event) bool {
-	return r.seq == e.Seq && r.key == e.Key()
+	return r.text != nil && r.seq == e.Seq && r.text.key == e.Key()
 }
 
 // post is what the index keeps of an event that scoring looks up by key (a comment's post, a flag's
@@ -272,11 +311,11 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 		return
 	}
 	if isEngagement(e.Kind) && e.Target != "" {
-		r := ref{kind: e.Kind, member: member, time: e.Time.UnixNano(), seq: e.Seq}
-		if e.Kind == plaudit.KindReply || e.Kind == plaudit.KindComment {
+		r := ref{kind: engagementKind(e.Kind), member: member, time: e.Time.UnixNano(), seq: e.Seq}
+		if r.commented() {
 			// Only a comment is looked for among its siblings (ref.is) or named as the one copied: the
 			// keys of likes, reposts and quotes, most of the engagement, are not kept.
-			r.key, r.content = key, e.Content
+			r.text = &refText{key: key, content: e.Content}
 		}
 		k := targetKey(e)
 		ix.onTarget[k] = append(ix.onTarget[k], r)
@@ -440,19 +479,19 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 	}
 	endorsed := false
 	for _, x := range s.Index.onTarget[e.Key()] {
-		if x.member == creator && creator != member && (x.kind == plaudit.KindLike || x.kind == plaudit.KindReply || x.kind == plaudit.KindComment) {
+		if x.member == creator && creator != member && (x.kind == refLike || x.commented()) {
 			endorsed = true
 		}
 		if x.member == member {
 			continue
 		}
 		switch x.kind {
-		case plaudit.KindReply, plaudit.KindComment:
+		case refReply, refComment:
 			if !seen[x.member] {
 				seen[x.member] = true
 				repliers = append(repliers, x.member)
 			}
-		case plaudit.KindLike:
+		case refLike:
 			likes++
 			rep := s.reputation(x.member)
 			ring := s.Env.SameRing != nil && s.Env.SameRing(x.member, member)
@@ -507,11 +546,11 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (str
 		from = 0
 	}
 	for _, x := range siblings[from:start] {
-		if x.kind != plaudit.KindReply && x.kind != plaudit.KindComment {
+		if !x.commented() {
 			continue
 		}
-		if sim := jaccard(words, wordSet(x.content)); sim >= s.Params.Comment.DuplicateSimilarity {
-			return x.key, sim
+		if sim := jaccard(words, wordSet(x.text.content)); sim >= s.Params.Comment.DuplicateSimilarity {
+			return x.text.key, sim
 		}
 	}
 	return "", 0
