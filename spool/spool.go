@@ -203,17 +203,18 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 	for _, s := range [...]string{string(e.Source), e.ExternalID, string(e.Kind), e.Actor, e.Target, e.TargetAuthor, e.Content} {
 		b = appendString(b, s)
 	}
-	if e.Time.Location() == time.UTC {
+	// Another zone than UTC comes back as a fixed zone of its name and offset at that instant (the store's
+	// times are all UTC).
+	utc := e.Time.Location() == time.UTC
+	if utc {
 		b = append(b, 0)
-		b = binary.AppendVarint(b, e.Time.Unix())
-		b = binary.AppendUvarint(b, uint64(e.Time.Nanosecond()))
 	} else {
-		// Another zone comes back as a fixed zone of its name and offset at that instant (the store's
-		// times are all UTC).
-		name, offset := e.Time.Zone()
 		b = append(b, 1)
-		b = binary.AppendVarint(b, e.Time.Unix())
-		b = binary.AppendUvarint(b, uint64(e.Time.Nanosecond()))
+	}
+	b = binary.AppendVarint(b, e.Time.Unix())
+	b = binary.AppendUvarint(b, uint64(e.Time.Nanosecond()))
+	if !utc {
+		name, offset := e.Time.Zone()
 		b = appendString(b, name)
 		b = binary.AppendVarint(b, int64(offset))
 	}
@@ -450,15 +451,7 @@ func (r *reader) bytes() []byte {
 }
 
 // skip passes over the next string.
-func (r *reader) skip() {
-	if n := r.uvarint(); r.err == nil && n > 0 {
-		if n > math.MaxInt32 {
-			r.err = fmt.Errorf("string of %d bytes", n)
-			return
-		}
-		_, r.err = r.r.Discard(int(n))
-	}
-}
+func (r *reader) skip() { r.bytes() }
 
 func (r *reader) string() string {
 	return string(r.bytes())
