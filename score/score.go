@@ -282,7 +282,7 @@ func RunPreset(p *policy.Policy, events []plaudit.Event, start time.Time, snap *
 
 func runEngine(p *policy.Policy, events []plaudit.Event, rep ReputationFunc, progress func(done int), preset func(*EpochReputation)) ([]plaudit.Score, *Engine, error) {
 	var out []plaudit.Score
-	en, err := runWalks(p, plaudit.StreamOf(events), nil, events, rep, progress, preset, func(scores []plaudit.Score) error {
+	en, err := runWalks(p, plaudit.StreamOf(events), walks{events: events, rep: rep, progress: progress, preset: preset}, func(scores []plaudit.Score) error {
 		out = append(out, scores...)
 		return nil
 	})

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,12 @@ type StreamOptions struct {
 	// WithoutContent, when set, is the same stream as src but for each event's Content, which may be left
 	// empty (spool.Spool.WithoutContent): the epoch reputation's walks, which read no text, take it.
 	WithoutContent plaudit.EventStream
+	// ScoreBefore, when set, ends the scoring at the last event of the stream whose time is before it: a
+	// rebuild of an epoch that ends there reads no later score. The events after it are still walked for
+	// what they change in earlier scores (the observers, and the deletes and invalidations that withdraw
+	// scores), so the scores emitted are the same as the whole run's up to that event, and no epoch
+	// reputation is computed for an epoch only the later events are in.
+	ScoreBefore time.Time
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -52,7 +59,8 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	en, err := runWalks(p, src, opt.WithoutContent, nil, opt.Reputation, opt.Progress, preset, func(scores []plaudit.Score) error {
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, until: opt.ScoreBefore}
+	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
 				return err
@@ -66,13 +74,24 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 	return en.ctx.Dir, nil
 }
 
-// runWalks is the one whole-history run. With events (the slice src walks) the engine keeps what Add needs to
-// continue the stream (RunEngine); without, it keeps only what the run itself needs (RunStream). textless,
-// when not nil, is src with Content perhaps left out, for the epoch reputation's walks. It hands
-// each event's scores to emit in seq order, the scores that a later delete or invalidation withdraws left
-// out (the rows a stream of the same events leaves in the store).
-func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plaudit.Event, rep ReputationFunc, progress func(done int),
-	preset func(*EpochReputation), emit func([]plaudit.Score) error) (*Engine, error) {
+// walks are runWalks' choices beyond the policy and the stream.
+type walks struct {
+	// textless, when not nil, is the stream with Content perhaps left out, for the epoch reputation's walks.
+	textless plaudit.EventStream
+	// events, when not nil, is the slice the stream walks: the engine then keeps what Add needs to continue
+	// the stream (RunEngine); without, it keeps only what the run itself needs (RunStream).
+	events   []plaudit.Event
+	rep      ReputationFunc
+	progress func(done int)
+	preset   func(*EpochReputation)
+	until    time.Time // StreamOptions.ScoreBefore
+}
+
+// runWalks is the one whole-history run over src, with w's choices. It hands each event's scores to emit in
+// seq order, the scores that a later delete or invalidation withdraws left out (the rows a stream of the
+// same events leaves in the store).
+func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]plaudit.Score) error) (*Engine, error) {
+	events, textless, rep, progress, preset := w.events, w.textless, w.rep, w.progress, w.preset
 	dir := plaudit.NewDirectory()
 	if events == nil {
 		dir.WithoutHistory() // scoring reads who is who, not how it came to be; a link's history entry costs a few hundred bytes
@@ -82,12 +101,21 @@ func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plau
 		return nil, err
 	}
 	plan := newWithdrawPlan()
+	// last is the position in src of the last event to score: the last one of all, or the last before w.until.
+	last, pos := -1, 0
 	if err := src(func(e *plaudit.Event) error {
 		dir.Apply(e)
 		plan.see(e)
+		before := w.until.IsZero() || e.Time.Before(w.until)
+		if before {
+			last = pos
+		}
+		pos++
 		if events == nil {
 			en.plan(e)
-			if en.epochs != nil && !e.Kind.IsIdentity() {
+			// An event after w.until that is scored anyway (it came before one that is not) asks for its
+			// epoch's snapshot when it is scored: Snapshot computes what was not noted.
+			if en.epochs != nil && !e.Kind.IsIdentity() && before {
 				en.epochs.Note(e.Time)
 			}
 		}
@@ -117,6 +145,9 @@ func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plau
 			}
 		}
 	}
+	if last < 0 {
+		return en, en.Err() // nothing to score
+	}
 	if err := src(func(e *plaudit.Event) error {
 		en.Observe(e)
 		return nil
@@ -125,7 +156,10 @@ func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plau
 	}
 	en.del.plan, en.del.keepAll = plan, events != nil
 	n := 0
-	if err := src(func(e *plaudit.Event) error {
+	err = src(func(e *plaudit.Event) error {
+		if n > last {
+			return errScored
+		}
 		if out := en.Score(e); len(out) > 0 {
 			if err := emit(out); err != nil {
 				return err
@@ -135,7 +169,11 @@ func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plau
 			progress(n)
 		}
 		return nil
-	}); err != nil {
+	})
+	if errors.Is(err, errScored) {
+		n, err = pos, nil // the events after the last to score are done with: they need no scores
+	}
+	if err != nil {
 		return nil, err
 	}
 	en.del.plan, en.del.keepAll = nil, false
@@ -147,3 +185,6 @@ func runWalks(p *policy.Policy, src, textless plaudit.EventStream, events []plau
 	}
 	return en, nil
 }
+
+// errScored stops the scoring walk after the last event to score (StreamOptions.ScoreBefore).
+var errScored = errors.New("score: the events to score are scored")
