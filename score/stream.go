@@ -40,11 +40,13 @@ type StreamOptions struct {
 // during the call; an error from emit stops the run and is returned.
 // The same events under the same policy give the same scores as Run.
 //
-// It holds no events: it walks src once to build the directory and plan what deletes and invalidations
-// withdraw, once to show every event to the observers, and once to score them (the epoch reputation walks
-// it twice more for the snapshots of up to SnapshotBatch epochs at a time, computed after the first walk
-// and fewer at a time for a large community: EpochReputation.SizeBatch). What the engine keeps is per
-// member, post or thread: no event, but the text of replies and comments for near-duplicates.
+// It holds no events: it walks src once to plan what deletes and invalidations withdraw, once to show
+// every event to the observers, and once to score them. Between the first walk and the others the epoch
+// reputation walks it twice for the snapshots of up to SnapshotBatch epochs at a time (fewer at a time for
+// a large community: EpochReputation.SizeBatch), and once more to build the directory, after the snapshots
+// so that the two are never held together (without an epoch reputation, with opt.Reputation, the first
+// walk builds it). What the engine keeps is per member, post or thread: no event, but the text of replies
+// and comments for near-duplicates.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
 	var preset func(*EpochReputation)
 	if opt.Preset != nil {
@@ -101,10 +103,22 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		return nil, err
 	}
 	plan := newWithdrawPlan()
+	// A streamed run computes the epochs' reputation snapshots before anything else it keeps is built,
+	// the directory included (hundreds of megabytes at a million members), and builds the directory in
+	// a walk of its own after them: the first walk only counts the accounts, to size the snapshots' batch.
+	streamed := events == nil && en.epochs != nil
+	var accounts *accountCount
+	if streamed {
+		accounts = newAccountCount()
+	}
 	// last is the position in src of the last event to score: the last one of all, or the last before w.until.
 	last, pos := -1, 0
 	if err := src(func(e *plaudit.Event) error {
-		dir.Apply(e)
+		if streamed {
+			accounts.add(e)
+		} else {
+			dir.Apply(e)
+		}
 		plan.see(e)
 		before := w.until.IsZero() || e.Time.Before(w.until)
 		if before {
@@ -136,12 +150,17 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		if preset != nil {
 			preset(en.epochs)
 		}
-		if events == nil {
+		if streamed {
 			// The snapshots' windows are the largest thing a streamed run holds for a while: compute them
-			// now, before the observers and scorers hold their state, as few at a time as the members need.
-			en.epochs.SizeBatch(dir.Len())
+			// now, before the directory, the observers and the scorers hold their state, as few at a time
+			// as the members need.
+			en.epochs.SizeBatch(accounts.estimate())
+			accounts = nil
 			if err := en.epochs.Prepare(); err != nil {
 				return nil, fmt.Errorf("score: %w", err)
+			}
+			if err := en.epochs.src(func(e *plaudit.Event) error { dir.Apply(e); return nil }); err != nil {
+				return nil, fmt.Errorf("score: read the members: %w", err)
 			}
 		}
 	}
