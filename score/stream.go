@@ -1,7 +1,6 @@
 package score
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,12 +25,6 @@ type StreamOptions struct {
 	// WithoutContent, when set, is the same stream as src but for each event's Content, which may be left
 	// empty (spool.Spool.WithoutContent): the epoch reputation's walks, which read no text, take it.
 	WithoutContent plaudit.EventStream
-	// ScoreBefore, when set, ends the scoring at the last event of the stream whose time is before it: a
-	// rebuild of an epoch that ends there reads no later score. The events after it are still walked for
-	// what they change in earlier scores (the observers, and the deletes and invalidations that withdraw
-	// scores), so the scores emitted are the same as the whole run's up to that event, and no epoch
-	// reputation is computed for an epoch only the later events are in.
-	ScoreBefore time.Time
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -61,7 +54,7 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, until: opt.ScoreBefore}
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset}
 	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
@@ -86,7 +79,6 @@ type walks struct {
 	rep      ReputationFunc
 	progress func(done int)
 	preset   func(*EpochReputation)
-	until    time.Time // StreamOptions.ScoreBefore
 }
 
 // runWalks is the one whole-history run over src, with w's choices. It hands each event's scores to emit in
@@ -111,8 +103,6 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	if streamed {
 		accounts = newAccountCount()
 	}
-	// last is the position in src of the last event to score: the last one of all, or the last before w.until.
-	last, pos := -1, 0
 	if err := src(func(e *plaudit.Event) error {
 		if streamed {
 			accounts.add(e)
@@ -120,16 +110,9 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			dir.Apply(e)
 		}
 		plan.see(e)
-		before := w.until.IsZero() || e.Time.Before(w.until)
-		if before {
-			last = pos
-		}
-		pos++
 		if events == nil {
 			en.plan(e)
-			// An event after w.until that is scored anyway (it came before one that is not) asks for its
-			// epoch's snapshot when it is scored: Snapshot computes what was not noted.
-			if en.epochs != nil && !e.Kind.IsIdentity() && before {
+			if en.epochs != nil && !e.Kind.IsIdentity() {
 				en.epochs.Note(e.Time)
 			}
 		}
@@ -164,9 +147,6 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			}
 		}
 	}
-	if last < 0 {
-		return en, en.Err() // nothing to score
-	}
 	if err := src(func(e *plaudit.Event) error {
 		en.Observe(e)
 		return nil
@@ -175,10 +155,7 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	}
 	en.del.plan, en.del.keepAll = plan, events != nil
 	n := 0
-	err = src(func(e *plaudit.Event) error {
-		if n > last {
-			return errScored
-		}
+	if err := src(func(e *plaudit.Event) error {
 		if out := en.Score(e); len(out) > 0 {
 			if err := emit(out); err != nil {
 				return err
@@ -188,11 +165,7 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			progress(n)
 		}
 		return nil
-	})
-	if errors.Is(err, errScored) {
-		n, err = pos, nil // the events after the last to score are done with: they need no scores
-	}
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	en.del.plan, en.del.keepAll = nil, false
@@ -204,6 +177,3 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	}
 	return en, nil
 }
-
-// errScored stops the scoring walk after the last event to score (StreamOptions.ScoreBefore).
-var errScored = errors.New("score: the events to score are scored")

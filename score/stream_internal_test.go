@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
 	"github.com/plaudit/plaudit/internal/testenv"
 	"github.com/plaudit/plaudit/moderation"
 	"github.com/plaudit/plaudit/policy"
-	"github.com/plaudit/plaudit/reputation"
 )
 
 // withdrawalCommunity is a generated community with deletes and operator invalidations mixed in: deletes
@@ -201,72 +199,5 @@ func TestRunStreamReleases(t *testing.T) {
 	}
 	if conv == 0 || poes == 0 {
 		t.Fatalf("the default policy has %d conversation and %d poe scorers: the test proves nothing", conv, poes)
-	}
-}
-
-// TestRunStreamScoreBefore checks that a run told to score only the events before a time (a rebuild of the
-// epoch that ends there) emits exactly the whole run's scores up to the last event before it, withdrawals
-// by later deletes and invalidations included, and computes no epoch reputation for the epochs after it.
-func TestRunStreamScoreBefore(t *testing.T) {
-	events := withdrawalCommunity(t, 80)
-	p, err := policy.Preset("default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var whole []plaudit.Score
-	wholeSnaps := 0
-	if _, err := RunStream(p, testenv.ReusingStream(events), StreamOptions{Snapshot: func(time.Time, *reputation.Snapshot) { wholeSnaps++ }}, func(s *plaudit.Score) error {
-		whole = append(whole, *s)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	first, lastT := events[0].Time, events[len(events)-1].Time
-	for _, cut := range []time.Time{first, first.Add(3 * 24 * time.Hour), time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC), lastT.Add(time.Nanosecond)} {
-		var through int64 // the seq of the last event before cut
-		for _, e := range events {
-			if e.Time.Before(cut) {
-				through = e.Seq
-			}
-		}
-		var want []plaudit.Score
-		for _, s := range whole {
-			if s.Seq <= through {
-				want = append(want, s)
-			}
-		}
-		var got []plaudit.Score
-		snaps, done := 0, 0
-		opt := StreamOptions{ScoreBefore: cut, Snapshot: func(time.Time, *reputation.Snapshot) { snaps++ }, Progress: func(n int) { done = n }}
-		if _, err := RunStream(p, testenv.ReusingStream(events), opt, func(s *plaudit.Score) error {
-			got = append(got, *s)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			diff(t, fmt.Sprintf("scored before %s", cut), got, want)
-		}
-		withdrawn := 0
-		for _, s := range want {
-			if len(s.Lines) > 0 && (s.Lines[0].Rule == WithdrawnRule || s.Lines[0].Rule == InvalidatedRule) {
-				withdrawn++
-			}
-		}
-		t.Logf("before %s: %d of %d scores (%d withdrawals), %d of %d snapshots", cut.Format(time.RFC3339), len(got), len(whole), withdrawn, snaps, wholeSnaps)
-		switch {
-		case cut.Equal(first):
-			if len(got) != 0 || snaps != 0 || done != 0 {
-				t.Fatalf("before the first event: %d scores, %d snapshots, progress %d; want none", len(got), snaps, done)
-			}
-		case cut.After(lastT):
-			if snaps != wholeSnaps || done != len(events) {
-				t.Fatalf("after the last event: %d snapshots (the whole run %d), progress %d of %d", snaps, wholeSnaps, done, len(events))
-			}
-		default:
-			if snaps >= wholeSnaps || len(got) == 0 || len(got) == len(whole) || done != len(events) {
-				t.Fatalf("a cut inside the log: %d snapshots (the whole run %d), %d of %d scores, progress %d of %d", snaps, wholeSnaps, len(got), len(whole), done, len(events))
-			}
-		}
 	}
 }

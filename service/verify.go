@@ -312,8 +312,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 			return r, err
 		}
 	}
-	// Scores after the epoch's end are never read: the scoring stops at the last event before it.
-	opt := score.StreamOptions{WithoutContent: in.textless, ScoreBefore: ep.End}
+	opt := score.StreamOptions{WithoutContent: in.textless}
 	if in.progress != nil {
 		opt.Progress = func(done int) { in.progress.report("scored", int64(done), max(chk.n, ep.LogSeq, int64(done))) }
 	}
@@ -510,7 +509,7 @@ func (s *Service) firstDifference(ctx context.Context, ep *plaudit.Epoch, in *Ep
 		why := "the events' points differ"
 		if in.local {
 			why = s.eventDifference(ctx, ep, a.Member, func(fn func(*plaudit.Score)) error {
-				_, err := score.RunStream(pol, src, score.StreamOptions{Preset: opt.Preset, PresetStart: opt.PresetStart, ScoreBefore: opt.ScoreBefore}, func(sc *plaudit.Score) error {
+				_, err := score.RunStream(pol, src, score.StreamOptions{Preset: opt.Preset, PresetStart: opt.PresetStart}, func(sc *plaudit.Score) error {
 					if sc.Member == a.Member {
 						fn(sc)
 					}
