@@ -264,10 +264,14 @@ func appendString(b []byte, s string) []byte {
 // batch ahead of the consumer, which a whole-history run keeps busy on the other core.
 func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) error) error {
 	type batch struct {
-		events []*plaudit.Event
+		events []plaudit.Event
 		err    error // after the batch's events: the read's error; io.EOF at the end
 	}
+	// The events are decoded into slabs of replayBatch that go back to the decoder once every event of
+	// theirs has been yielded (an event is valid only during its yield): a walk of millions of events
+	// allocates no Event of its own, only their strings and attributes.
 	batches := make(chan batch, 2)
+	free := make(chan []plaudit.Event, 4)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -276,11 +280,17 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 		defer close(batches)
 		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), names: map[string]string{}, noContent: noContent}
 		for {
-			b := batch{events: make([]*plaudit.Event, 0, replayBatch)}
+			var b batch
+			select {
+			case b.events = <-free:
+				b.events = b.events[:0]
+			default:
+				b.events = make([]plaudit.Event, 0, replayBatch)
+			}
 			for len(b.events) < replayBatch && b.err == nil {
-				var e *plaudit.Event
-				if e, b.err = r.event(); b.err == nil {
-					b.events = append(b.events, e)
+				b.events = append(b.events, plaudit.Event{})
+				if b.err = r.event(&b.events[len(b.events)-1]); b.err != nil {
+					b.events = b.events[:len(b.events)-1]
 				}
 			}
 			select {
@@ -296,8 +306,8 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 	defer wg.Wait()
 	defer close(stop)
 	for b := range batches {
-		for _, e := range b.events {
-			if err := yield(e); err != nil {
+		for i := range b.events {
+			if err := yield(&b.events[i]); err != nil {
 				return err
 			}
 		}
@@ -306,6 +316,10 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 		}
 		if b.err != nil {
 			return fmt.Errorf("spool: read %s: %w", f.Name(), b.err)
+		}
+		select {
+		case free <- b.events:
+		default:
 		}
 	}
 	return nil
@@ -322,12 +336,13 @@ type reader struct {
 	err       error
 }
 
-func (r *reader) event() (*plaudit.Event, error) {
+// event decodes the next record into e, which is zero.
+func (r *reader) event(e *plaudit.Event) error {
 	seq, err := binary.ReadVarint(r.r)
 	if err != nil {
-		return nil, err // io.EOF at a record's start is the end
+		return err // io.EOF at a record's start is the end
 	}
-	e := &plaudit.Event{Seq: seq}
+	e.Seq = seq
 	e.Source = plaudit.Source(r.name())
 	e.ExternalID = r.string()
 	e.Kind = plaudit.Kind(r.name())
@@ -387,9 +402,9 @@ func (r *reader) event() (*plaudit.Event, error) {
 		if r.err == io.EOF {
 			r.err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("event after seq %d: %w", seq, r.err)
+		return fmt.Errorf("event after seq %d: %w", seq, r.err)
 	}
-	return e, nil
+	return nil
 }
 
 func (r *reader) byte() byte {
