@@ -88,17 +88,31 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 	rep := &Report{Findings: f, Events: n}
 	var g *graph.Graph
 	if eg != nil {
-		g = eg.Graph()
+		g, eg = eg.Graph(), nil
 	}
+	// What reads the directory and the accounts' times is computed before the collusion search, and both
+	// go before it runs: at a million members they are hundreds of megabytes, and the search holds about
+	// as much again (the caller leaves the directory to this run: service.integrityRun).
 	seeds := opt.Seeds
 	if seeds == nil {
 		seeds = sybil.ProjectSeeds(dir)
 	}
+	rp := opt.Rings
+	if opt.Collusion && rp.Trusted == nil {
+		rp.Trusted = sybil.ProjectMembers(dir)
+	}
+	var sig []sybil.Signal
+	if opt.Sybil {
+		p := opt.Sybils
+		p.Graph = opt.Graph
+		sig = sybil.DetectGraphTimes(g, times.Created, times.Latest, dir, seeds, p)
+	}
+	pre := opt.Seeds
+	if opt.Reputation && pre == nil {
+		pre = reputation.PretrustFrom(dir, times.Created, times.Latest, reputation.PretrustParams{})
+	}
+	dir, times = nil, nil
 	if opt.Collusion {
-		rp := opt.Rings
-		if rp.Trusted == nil {
-			rp.Trusted = sybil.ProjectMembers(dir)
-		}
 		rep.Rings = collusion.Detect(g, rp)
 		for i := range rep.Rings {
 			for j, m := range rep.Rings[i].Members {
@@ -108,9 +122,6 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 	}
 	var distrusted []string
 	if opt.Sybil {
-		p := opt.Sybils
-		p.Graph = opt.Graph
-		sig := sybil.DetectGraphTimes(g, times.Created, times.Latest, dir, seeds, p)
 		rep.Sybil = sig
 		for _, s := range sig {
 			f.AddMember(s.Member, s.Reason())
@@ -118,10 +129,6 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 		}
 	}
 	if opt.Reputation {
-		pre := opt.Seeds
-		if pre == nil {
-			pre = reputation.PretrustFrom(dir, times.Created, times.Latest, reputation.PretrustParams{})
-		}
 		var rings [][]string
 		for _, r := range rep.Rings {
 			rings = append(rings, r.Members)

@@ -56,6 +56,12 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 	if err != nil {
 		return nil, err
 	}
+	if log.log == nil {
+		// The run drops the directory before its collusion search (integrity.RunStream), so a streamed
+		// view does not keep it too: memory over time, since a close of several epochs that must run the
+		// integrity checks of each walks the log again for the next one's directory.
+		log.dir = nil
+	}
 	events := log.stream(ctx, from, to)
 	if log.log == nil {
 		// The checks walk the events twice: the second replays the first's from a temporary file.
