@@ -66,7 +66,7 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 	if log.log == nil {
 		// The checks walk the events twice: the second replays the first's from a temporary file.
 		var unspool func()
-		events, _, unspool = spooled(events)
+		events, _, unspool = spooled(ctx, events)
 		defer unspool()
 	}
 	rep, err := integrity.RunStream(events, dir, opts)

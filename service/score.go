@@ -88,7 +88,7 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 		}
 		return err
 	}
-	src, textless, unspool := spooled(src)
+	src, textless, unspool := spooled(ctx, src)
 	defer unspool()
 	hash := pol.Hash()
 	type tally struct {

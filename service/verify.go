@@ -83,7 +83,7 @@ func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verd
 		in.events = plaudit.StreamOf(log.Through(ep.LogSeq))
 	} else {
 		var unspool func()
-		in.events, in.textless, unspool = spooled(s.logSource(ctx, ep.LogSeq))
+		in.events, in.textless, unspool = spooled(ctx, s.logSource(ctx, ep.LogSeq))
 		defer unspool()
 		in.reachLogSeq = ep.LogSeq > 0
 	}
