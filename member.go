@@ -1,6 +1,7 @@
 package plaudit
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,8 +82,9 @@ type Directory struct {
 	// order (AccountHolders); an account linked once keeps its one holder in acct.linked alone.
 	moves   map[string][]string
 	History []IdentityChange
-	// noHistory, set by WithoutHistory, keeps History empty.
-	noHistory bool
+	// noHistory, set by WithoutHistory, keeps History empty; walletHistory, set by WithWalletHistory, keeps
+	// the wallet changes alone.
+	noHistory, walletHistory bool
 }
 
 // WithoutHistory makes d keep no identity history (History stays empty) and returns d: for a caller that
@@ -91,6 +93,20 @@ type Directory struct {
 func (d *Directory) WithoutHistory() *Directory {
 	d.noHistory, d.History = true, nil
 	return d
+}
+
+// WithWalletHistory makes d keep, of its identity history, the wallet changes alone, and returns d: for a
+// caller that needs each member's latest payout wallet (an epoch close's member infos), which the links
+// of a million members' history would otherwise bury under hundreds of megabytes.
+func (d *Directory) WithWalletHistory() *Directory {
+	d.walletHistory = true
+	d.History = slices.DeleteFunc(d.History, func(c IdentityChange) bool { return c.Kind != KindWallet })
+	return d
+}
+
+// keeps reports whether d keeps a history entry of kind k.
+func (d *Directory) keeps(k Kind) bool {
+	return !d.noHistory && (!d.walletHistory || k == KindWallet)
 }
 
 // NewDirectory returns an empty directory.
@@ -267,7 +283,7 @@ func (d *Directory) Apply(e *Event) {
 	default:
 		return
 	}
-	if !d.noHistory {
+	if d.keeps(change.Kind) {
 		d.History = append(d.History, change)
 	}
 }
@@ -299,7 +315,7 @@ func (d *Directory) relink(e *Event, key string) {
 		d.noteLink(key, old.Handle, nm.Handle)
 	}
 	d.setHolder(key, nm.Handle)
-	if !d.noHistory {
+	if d.keeps(e.Kind) {
 		d.History = append(d.History, IdentityChange{Event: e.Key(), Kind: e.Kind, Time: e.Time, Member: nm.Handle, Detail: key + " from " + old.Handle})
 	}
 }

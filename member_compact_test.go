@@ -258,3 +258,40 @@ func TestAccountHoldersMatchHistory(t *testing.T) {
 	}
 	t.Logf("%d accounts moved between members", moved)
 }
+
+// TestWalletHistory checks that a directory keeping the wallet changes alone has exactly the full
+// history's wallet entries, in order, and the same members, over the random logs (and when the option is
+// set after some events).
+func TestWalletHistory(t *testing.T) {
+	wallets := 0
+	for seed := range uint64(300) {
+		events := randomDirectoryLog(seed, 80)
+		d, lean, late := NewDirectory(), NewDirectory().WithWalletHistory(), NewDirectory()
+		for i := range events {
+			d.Apply(&events[i])
+			lean.Apply(&events[i])
+			if late.Apply(&events[i]); i == len(events)/2 {
+				late.WithWalletHistory()
+			}
+		}
+		var want []IdentityChange
+		for _, c := range d.History {
+			if c.Kind == KindWallet {
+				want = append(want, c)
+			}
+		}
+		wallets += len(want)
+		for name, dir := range map[string]*Directory{"from the start": lean, "set halfway": late} {
+			if !reflect.DeepEqual(dir.History, want) {
+				t.Fatalf("seed %d, %s: wallet history\n got %v\nwant %v", seed, name, dir.History, want)
+			}
+			if !reflect.DeepEqual(dir.Members(), d.Members()) {
+				t.Fatalf("seed %d, %s: the members differ from the full directory's", seed, name)
+			}
+		}
+	}
+	if wallets < 100 {
+		t.Fatalf("the random logs changed only %d wallets: the test would prove little", wallets)
+	}
+	t.Logf("%d wallet changes", wallets)
+}

@@ -91,7 +91,7 @@ func (v *logView) memberInfos(ctx context.Context) (map[string]settle.MemberInfo
 	if v.log != nil {
 		return MemberInfos(v.dir), nil
 	}
-	dir := plaudit.NewDirectory()
+	dir := plaudit.NewDirectory().WithWalletHistory() // MemberInfos reads the wallet changes alone
 	if v.Seq > 0 {
 		err := v.st.store.ScanEvents(ctx, plaudit.EventFilter{DirectoryKinds: true}, func(e *plaudit.Event) error {
 			if e.Seq > v.Seq {

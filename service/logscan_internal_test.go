@@ -18,6 +18,7 @@ func TestSpooledStopsWhenCanceled(t *testing.T) {
 		events[i] = plaudit.Event{Seq: int64(i + 1), Source: plaudit.SourceX, Kind: plaudit.KindLike, ExternalID: fmt.Sprint(i), Actor: "a", Time: time.Unix(int64(i), 0).UTC()}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	whole, textless, remove := spooled(ctx, plaudit.StreamOf(events))
 	defer remove()
 	n := 0
