@@ -259,7 +259,8 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// replay reads the size bytes of f's records from the start and yields each as a new event. It reads
+// replay reads the size bytes of f's records from the start and yields each as an event valid only during
+// its yield (the events' structs are recycled; their strings and attributes are new). It reads
 // through ReadAt, so that walks may replay the file side by side, and decodes on a goroutine of its own a
 // batch ahead of the consumer, which a whole-history run keeps busy on the other core.
 func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) error) error {
