@@ -25,6 +25,10 @@ type StreamOptions struct {
 	// WithoutContent, when set, is the same stream as src but for each event's Content, which may be left
 	// empty (spool.Spool.WithoutContent): the epoch reputation's walks, which read no text, take it.
 	WithoutContent plaudit.EventStream
+	// Members, when set, is shown the directory of the whole stream once it is built, before scoring
+	// starts, with the wallet changes of its identity history (plaudit.Directory.WithWalletHistory), which
+	// are dropped after the call: a rescore keeps the members' kinds and wallets for the epochs' closes.
+	Members func(dir *plaudit.Directory)
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -54,7 +58,7 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset}
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members}
 	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
@@ -79,6 +83,9 @@ type walks struct {
 	rep      ReputationFunc
 	progress func(done int)
 	preset   func(*EpochReputation)
+	// members, when set (a streamed run only), is shown the whole stream's directory with its wallet
+	// changes as soon as it is built (StreamOptions.Members).
+	members func(*plaudit.Directory)
 }
 
 // runWalks is the one whole-history run over src, with w's choices. It hands each event's scores to emit in
@@ -88,7 +95,20 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	events, textless, rep, progress, preset := w.events, w.textless, w.rep, w.progress, w.preset
 	dir := plaudit.NewDirectory()
 	if events == nil {
-		dir.WithoutHistory() // scoring reads who is who, not how it came to be; a link's history entry costs a few hundred bytes
+		// Scoring reads who is who, not how it came to be (a link's history entry costs a few hundred
+		// bytes); w.members reads the wallet changes, kept until it has.
+		if w.members != nil {
+			dir.WithWalletHistory()
+		} else {
+			dir.WithoutHistory()
+		}
+	}
+	// built shows w.members the directory once it holds the whole stream, and drops its wallet changes.
+	built := func() {
+		if w.members != nil && events == nil {
+			w.members(dir)
+			dir.WithoutHistory()
+		}
 	}
 	en, err := New(p, dir, rep)
 	if err != nil {
@@ -121,6 +141,9 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		return nil, fmt.Errorf("score: read the events: %w", err)
 	}
 	plan.finish()
+	if !streamed {
+		built()
+	}
 	if en.epochs != nil {
 		if events != nil {
 			en.epochs.events = events[:len(events):len(events)] // Add appends to a copy, never into the caller's array
@@ -145,6 +168,7 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			if err := en.epochs.src(func(e *plaudit.Event) error { dir.Apply(e); return nil }); err != nil {
 				return nil, fmt.Errorf("score: read the members: %w", err)
 			}
+			built()
 		}
 	}
 	if err := src(func(e *plaudit.Event) error {

@@ -396,6 +396,19 @@ func MemberInfos(d *plaudit.Directory) map[string]settle.MemberInfo {
 	return out
 }
 
+// memberPayouts is MemberInfos(d) as a store keeps it (plaudit.MemberPayoutStore): the members that are not
+// community members without a wallet, whom a close takes a member missing from it for.
+func memberPayouts(d *plaudit.Directory) []plaudit.MemberPayout {
+	var out []plaudit.MemberPayout
+	for m, info := range MemberInfos(d) {
+		if (info.Kind == "" || info.Kind == plaudit.MemberCommunity) && info.Wallet == "" {
+			continue
+		}
+		out = append(out, plaudit.MemberPayout{Member: m, Kind: info.Kind, Wallet: info.Wallet})
+	}
+	return out // in no order: EncodeMemberPayouts sorts
+}
+
 // ledgerCarries reads what earlier epochs of prog left: the pool's balance and each member's carry.
 func ledgerCarries(ctx context.Context, st plaudit.LedgerStore, prog *settle.Program) (*big.Int, map[string]*big.Int, error) {
 	pool := new(big.Int)

@@ -12,15 +12,15 @@ func AdvancedCatchUps(s *Service) int { return s.advanced }
 
 // PeekMemberInfos returns the members' kinds and wallets that an epoch close of the log as it ends now
 // reads (logView.memberInfos of a streamed view), calling between after the view is taken and before it
-// reads, and whether that built the whole directory.
-func PeekMemberInfos(ctx context.Context, s *Service, between func()) (map[string]settle.MemberInfo, bool, error) {
+// reads, whether that built the whole directory, and whether it took those a rescore kept.
+func PeekMemberInfos(ctx context.Context, s *Service, between func()) (infos map[string]settle.MemberInfo, built, kept bool, err error) {
 	v, err := s.peekLogView(ctx, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	between()
-	infos, err := v.memberInfos(ctx)
-	return infos, v.dir != nil, err
+	infos, err = v.memberInfos(ctx)
+	return infos, v.dir != nil, v.keptMembers, err
 }
 
 // SetLogPage makes each query of a walk of the log read n events, and returns what restores it.

@@ -29,6 +29,8 @@ type logView struct {
 	log      *Log               // the whole log, when it was read into memory; nil for a streamed view
 	st       *Service           // the service whose store a streamed view reads
 	progress Progress           // told of the walk that builds a streamed view's directory
+	// keptMembers is set when memberInfos took the members' kinds and wallets a rescore kept.
+	keptMembers bool
 }
 
 // view returns the logView of a log read into memory.
@@ -84,12 +86,28 @@ func (v *logView) directory(ctx context.Context) (*plaudit.Directory, error) {
 }
 
 // memberInfos returns every member's kind and payout wallet as MemberInfos gives them from the whole log's
-// directory. A streamed view reads only the events of plaudit.DirectoryKinds through Seq (its directory,
-// when built, keeps no history, where MemberInfos finds the wallets): the members they leave out are
-// community members without a wallet, which is what a close takes a member missing from the map for.
+// directory. A streamed view takes those the rescore of the log through Seq kept, when the store kept them
+// (plaudit.MemberPayoutStore); else it reads only the events of plaudit.DirectoryKinds through Seq (its
+// directory, when built, keeps no history, where MemberInfos finds the wallets). Both leave out community
+// members without a wallet, which is what a close takes a member missing from the map for.
 func (v *logView) memberInfos(ctx context.Context) (map[string]settle.MemberInfo, error) {
 	if v.log != nil {
 		return MemberInfos(v.dir), nil
+	}
+	// The rescore whose scores are the log's through Seq kept them (plaudit.MemberPayoutStore).
+	if ps, ok := v.st.store.(plaudit.MemberPayoutStore); ok && v.Seq > 0 {
+		ms, through, err := ps.MemberPayouts(ctx)
+		switch {
+		case err == nil && through == v.Seq:
+			v.keptMembers = true
+			out := make(map[string]settle.MemberInfo, len(ms))
+			for _, m := range ms {
+				out[m.Member] = settle.MemberInfo{Kind: m.Kind, Wallet: m.Wallet}
+			}
+			return out, nil
+		case err != nil && plaudit.ErrorCode(err) != plaudit.ENOTFOUND:
+			return nil, err
+		}
 	}
 	dir := plaudit.NewDirectory().WithWalletHistory() // MemberInfos reads the wallet changes alone
 	if v.Seq > 0 {

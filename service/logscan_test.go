@@ -84,7 +84,8 @@ func TestMemberInfosFromDirectoryKinds(t *testing.T) {
 			}
 			// A wallet recorded after the view was taken is not part of it.
 			later := ev(plaudit.SourcePlaudit, plaudit.KindWallet, "proj", map[string]any{"address": addr("cc")})
-			got, built, err := service.PeekMemberInfos(ctx, service.New(st, service.Options{}), func() {
+			svc := service.New(st, service.Options{})
+			got, built, kept, err := service.PeekMemberInfos(ctx, svc, func() {
 				if _, err := st.AppendEvents(ctx, []plaudit.Event{later}); err != nil {
 					t.Fatal(err)
 				}
@@ -92,8 +93,8 @@ func TestMemberInfosFromDirectoryKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if built {
-				t.Fatal("memberInfos built the whole directory")
+			if built || kept {
+				t.Fatalf("memberInfos built the whole directory (%v) or took kept ones (%v)", built, kept)
 			}
 			if len(got) >= len(full) {
 				t.Errorf("the directory kinds' members: %d of the whole log's %d; want far fewer", len(got), len(full))
@@ -106,6 +107,45 @@ func TestMemberInfosFromDirectoryKinds(t *testing.T) {
 			for h := range got {
 				if _, ok := full[h]; !ok {
 					t.Errorf("member %s from the directory kinds is not in the whole log's directory", h)
+				}
+			}
+
+			// A rescore keeps them (plaudit.MemberPayoutStore); a close of the log it read takes those, and
+			// they are the whole log's. A log that grew since reads the identity events again.
+			activatePreset(t, svc, "default")
+			if _, err := svc.RescoreStreamed(ctx, nil, 0); err != nil {
+				t.Fatal(err)
+			}
+			whole := service.MemberInfos(plaudit.BuildDirectory(append(slices.Clone(events), later)))
+			if norm(whole, "proj").Wallet != addr("cc") {
+				t.Fatalf("the whole log's proj: %+v", whole["proj"])
+			}
+			for _, grow := range []bool{false, true} {
+				var last plaudit.Event
+				got, built, kept, err := service.PeekMemberInfos(ctx, svc, func() {})
+				if grow {
+					last = ev(plaudit.SourcePlaudit, plaudit.KindWallet, "proj", map[string]any{"address": addr("dd")})
+					if _, err := st.AppendEvents(ctx, []plaudit.Event{last}); err != nil {
+						t.Fatal(err)
+					}
+					whole = service.MemberInfos(plaudit.BuildDirectory(append(slices.Clone(events), later, last)))
+					got, built, kept, err = service.PeekMemberInfos(ctx, svc, func() {})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if built || kept == grow {
+					t.Fatalf("log grown %v: built the directory %v, took the rescore's %v", grow, built, kept)
+				}
+				for _, h := range slices.Sorted(maps.Keys(whole)) {
+					if g, w := norm(got, h), norm(whole, h); g != w {
+						t.Errorf("log grown %v: member %s: %+v read, %+v from the whole log", grow, h, g, w)
+					}
+				}
+				for h := range got {
+					if _, ok := whole[h]; !ok {
+						t.Errorf("log grown %v: member %s is not in the whole log's directory", grow, h)
+					}
 				}
 			}
 		})

@@ -121,6 +121,12 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 			snaps = append(snaps, computed{start, snap.Trust()})
 		}
 	}
+	// So are the members' kinds and wallets at the log's end, which the close would otherwise replay the
+	// identity events for: held encoded while scoring (bytes the collector does not scan).
+	var payouts []byte
+	if _, ok := s.store.(plaudit.MemberPayoutStore); ok {
+		opt.Members = func(dir *plaudit.Directory) { payouts = plaudit.EncodeMemberPayouts(memberPayouts(dir)) }
+	}
 	_, err = score.RunStream(pol, src, opt,
 		func(sc *plaudit.Score) error {
 			if rw == nil {
@@ -162,6 +168,12 @@ func (s *Service) RescoreStreamed(ctx context.Context, progress Progress, top in
 			if err = rs.SaveScoreReputation(ctx, hash, c.start, through, c.trust); err != nil {
 				break
 			}
+		}
+	}
+	if ps, ok := s.store.(plaudit.MemberPayoutStore); ok && err == nil && through > 0 && payouts != nil {
+		var ms []plaudit.MemberPayout
+		if ms, err = plaudit.DecodeMemberPayouts(payouts); err == nil {
+			err = ps.SaveMemberPayouts(ctx, through, ms)
 		}
 	}
 	s.forgetLiveState()

@@ -422,3 +422,35 @@ func (db *DB) ScoreReputation(ctx context.Context, policyHash string, start time
 	}
 	return vs, through, nil
 }
+
+// SaveMemberPayouts keeps the members' kinds and wallets of the log through seq. See
+// plaudit.MemberPayoutStore.
+func (db *DB) SaveMemberPayouts(ctx context.Context, through int64, ms []plaudit.MemberPayout) error {
+	_, err := db.db.ExecContext(ctx, db.Rebind(`INSERT INTO member_payouts (id, through_seq, members) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, members = excluded.members`),
+		through, plaudit.EncodeMemberPayouts(ms))
+	if err != nil {
+		return fmt.Errorf("keep the members' kinds and wallets through seq %d: %w", through, err)
+	}
+	return nil
+}
+
+// MemberPayouts returns what SaveMemberPayouts kept. See plaudit.MemberPayoutStore.
+func (db *DB) MemberPayouts(ctx context.Context) ([]plaudit.MemberPayout, int64, error) {
+	var (
+		through int64
+		b       []byte
+	)
+	err := db.db.QueryRowContext(ctx, "SELECT through_seq, members FROM member_payouts WHERE id = 1").Scan(&through, &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, plaudit.Errorf(plaudit.ENOTFOUND, "no members' kinds and wallets kept")
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the members' kinds and wallets: %w", err)
+	}
+	ms, err := plaudit.DecodeMemberPayouts(b)
+	if err != nil {
+		return nil, 0, fmt.Errorf("the members' kinds and wallets kept through seq %d: %w", through, err)
+	}
+	return ms, through, nil
+}

@@ -21,6 +21,7 @@ func init() { register(30, "Ledger", testLedger) }
 func testLedger(t *testing.T, open Opener) {
 	t.Run("CloseEpochRoundTrip", func(t *testing.T) { testCloseEpochRoundTrip(t, open(t)) })
 	t.Run("EpochReputation", func(t *testing.T) { testEpochReputation(t, open(t)) })
+	t.Run("MemberPayouts", func(t *testing.T) { testMemberPayouts(t, open(t)) })
 	t.Run("CloseEpochTwice", func(t *testing.T) { testCloseEpochTwice(t, open(t)) })
 	t.Run("CloseEpochCarries", func(t *testing.T) { testCloseEpochCarries(t, open(t)) })
 	t.Run("CloseEpochAtomic", func(t *testing.T) { testCloseEpochAtomic(t, open(t)) })
@@ -159,6 +160,37 @@ func testEpochReputation(t *testing.T, s plaudit.Store) {
 	}
 	if got, err := rs.EpochReputation(ctx, next.Epoch.ID); err != nil || len(got) != 0 {
 		t.Fatalf("an epoch without reputation has a vector %v %v", got, err)
+	}
+}
+
+// testMemberPayouts checks that the members' kinds and wallets a rescore keeps are read back as kept, in
+// member order, with the log position they are of, and that keeping them again replaces them.
+func testMemberPayouts(t *testing.T, s plaudit.Store) {
+	ctx := context.Background()
+	ps, ok := s.(plaudit.MemberPayoutStore)
+	if !ok {
+		t.Fatalf("%T does not keep the members' kinds and wallets", s)
+	}
+	if _, _, err := ps.MemberPayouts(ctx); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
+		t.Fatalf("nothing kept yet: %v, want ENOTFOUND", err)
+	}
+	ms := []plaudit.MemberPayout{
+		{Member: "zoe", Kind: plaudit.MemberCommunity, Wallet: "0x00000000000000000000000000000000000000aa"},
+		{Member: "proj", Kind: plaudit.MemberProject},
+	}
+	if err := ps.SaveMemberPayouts(ctx, 41, ms); err != nil {
+		t.Fatal(err)
+	}
+	got, through, err := ps.MemberPayouts(ctx)
+	if err != nil || through != 41 || mustJSON(t, got) != mustJSON(t, []plaudit.MemberPayout{ms[1], ms[0]}) {
+		t.Fatalf("MemberPayouts = %+v through %d, %v", got, through, err)
+	}
+	if err := ps.SaveMemberPayouts(ctx, 57, ms[:1]); err != nil {
+		t.Fatal(err)
+	}
+	got, through, err = ps.MemberPayouts(ctx)
+	if err != nil || through != 57 || mustJSON(t, got) != mustJSON(t, ms[:1]) {
+		t.Fatalf("after keeping them again: %+v through %d, %v", got, through, err)
 	}
 }
 
