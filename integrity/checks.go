@@ -149,6 +149,9 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 	})
 	c.velocity()
 	c.diminishing()
+	// The engagement counts serve the diminishing check alone: go before the near-duplicates' index is
+	// built (at a million members, a week's counts are about a quarter of a gigabyte).
+	c.received, c.sent, c.sentTo, c.total = nil, nil, nil, nil
 	err = c.nearDuplicates()
 	if cerr := c.sigs.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("integrity: the texts' signatures: %w", cerr)

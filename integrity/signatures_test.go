@@ -46,3 +46,48 @@ func TestSignaturesSpill(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSignaturesCache checks the file's read cache: signatures read back right in order, out of order,
+// across blocks that share a slot, and after more were added to a block already read.
+func TestSignaturesCache(t *testing.T) {
+	old := sigsInMemory
+	sigsInMemory = 3
+	defer func() { sigsInMemory = old }()
+	var s signatures
+	defer s.close()
+	sigOf := func(k int) text.Signature {
+		var sig text.Signature
+		for i := range sig {
+			sig[i] = uint32(k*1000 + i)
+		}
+		return sig
+	}
+	n := sigBlock*(sigCached+2) + 5
+	for k := 0; k < n; k++ {
+		sig := sigOf(k)
+		if err := s.add(&sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(k int) {
+		t.Helper()
+		var got text.Signature
+		if err := s.read(k, &got); err != nil || got != sigOf(k) {
+			t.Fatalf("signature %d read back as %d… (%v)", k, got[0], err)
+		}
+	}
+	for k := 0; k < n; k++ {
+		check(k)
+	}
+	for _, k := range []int{0, sigBlock * sigCached, 1, sigBlock*sigCached + 1, sigBlock + 7, sigBlock*(sigCached+1) + 7, 2, n - 1} {
+		check(k)
+	}
+	for k := n; k < n+sigBlock; k++ { // the last block grows after it was read
+		sig := sigOf(k)
+		if err := s.add(&sig); err != nil {
+			t.Fatal(err)
+		}
+		check(k - 1)
+		check(k) // in order: from the block read before signature k was added, unless read again
+	}
+}
