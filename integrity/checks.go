@@ -84,27 +84,21 @@ func (in *interner) id(s string) int32 {
 
 // checker is the state of one CheckStream.
 type checker struct {
-	dir      *plaudit.Directory
-	cfg      Config
-	recs     []record
-	order    []int32 // record indices by time, then position
-	members  interner
-	kinds    interner
-	sources  interner
-	found    map[int32]*recFindings
-	sigs     signatures
-	sigKeys  []string // the event key of each signature
-	textsOf  []int32  // by member: texts long enough to compare
-	received map[scopedID]int32
-	sent     map[scopedID]int32
-	sentTo   map[scopedPair]int32
-	total    map[int32]int32 // by scope
+	dir     *plaudit.Directory
+	cfg     Config
+	recs    []record
+	order   []int32 // record indices by time, then position
+	members interner
+	kinds   interner
+	sources interner
+	found   map[int32]*recFindings
+	sigs    signatures
+	sigKeys []string // the event key of each signature
+	textsOf []int32  // by member: texts long enough to compare
 }
 
 // scopedID is a member within a scope: 0 for all sources, 1 + the interned source for one.
 type scopedID struct{ scope, member int32 }
-
-type scopedPair struct{ scope, from, to int32 }
 
 func (c *checker) find(r int32) *recFindings {
 	rf := c.found[r]
@@ -119,8 +113,7 @@ func (c *checker) find(r int32) *recFindings {
 // and of its second to second (when not nil; the second walk is then made even with nothing flagged), so
 // that a caller can gather what it needs in the same walks.
 func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config, first, second func(*plaudit.Event)) (*Findings, int, error) {
-	c := &checker{dir: dir, cfg: cfg, found: map[int32]*recFindings{},
-		received: map[scopedID]int32{}, sent: map[scopedID]int32{}, sentTo: map[scopedPair]int32{}, total: map[int32]int32{}}
+	c := &checker{dir: dir, cfg: cfg, found: map[int32]*recFindings{}, sigs: signatures{budget: sigBudget(dir.Len())}}
 	n := 0
 	err := events(func(e *plaudit.Event) error {
 		n++
@@ -149,9 +142,6 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 	})
 	c.velocity()
 	c.diminishing()
-	// The engagement counts serve the diminishing check alone: go before the near-duplicates' index is
-	// built (at a million members, a week's counts are about a quarter of a gigabyte).
-	c.received, c.sent, c.sentTo, c.total = nil, nil, nil, nil
 	err = c.nearDuplicates()
 	if cerr := c.sigs.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("integrity: the texts' signatures: %w", cerr)
@@ -199,12 +189,6 @@ func (c *checker) add(e *plaudit.Event) error {
 	if e.TargetAuthor != "" {
 		if to := c.dir.MemberOf(e.TargetAccountKey()); to != "" && to != member {
 			rec.to = c.members.id(to)
-			for _, sc := range [2]int32{0, 1 + rec.source} {
-				c.received[scopedID{sc, rec.to}]++
-				c.sent[scopedID{sc, rec.member}]++
-				c.sentTo[scopedPair{sc, rec.member, rec.to}]++
-				c.total[sc]++
-			}
 		}
 	}
 	if textKind(e.Kind) && strings.TrimSpace(e.Content) != "" {
@@ -299,6 +283,7 @@ func (c *checker) diminishing() {
 	if cfg.DiminishWindow <= 0 {
 		return
 	}
+	cnt := countEngagement(c.recs, len(c.members.names), len(c.sources.names))
 	type similarPair struct{ source, kind, from, to int32 }
 	windows := map[similarPair][]int64{}
 	memberWin := map[scopedID][]int64{} // the member's actions of every kind, by scope
@@ -326,9 +311,12 @@ func (c *checker) diminishing() {
 			k := scopedID{sc, rec.member}
 			mw := append(dropBefore(memberWin[k], since), t)
 			memberWin[k] = mw
-			if others := c.total[sc] - c.sent[k]; others > 0 {
-				expected = max(expected,
-					float64(len(mw))*float64(c.received[scopedID{sc, rec.to}]-c.sentTo[scopedPair{sc, rec.member, rec.to}])/float64(others))
+			if others := cnt.total[sc] - cnt.sent[cnt.at(sc, rec.member)]; others > 0 {
+				pair := cnt.pairAll[r]
+				if sc != 0 {
+					pair = cnt.pairSource[r]
+				}
+				expected = max(expected, float64(len(mw))*float64(cnt.received[cnt.at(sc, rec.to)]-pair)/float64(others))
 			}
 		}
 		extra := max(0, poissonQuantile(expected, diminishChance)-free)
@@ -364,6 +352,68 @@ func (c *checker) scopes(rec *record) [2]int32 {
 		return [2]int32{0, 0}
 	}
 	return [2]int32{0, 1 + rec.source}
+}
+
+// engagementCounts are the community's engagement counts the diminishing check weighs each action
+// against, counted from the records with a member engaged with (record.to ≥ 0) in each scope (0 for all
+// sources, 1 + the interned source for one). They are counted after the walk, in slices by member and by
+// record instead of maps: at a million members a week's maps were about a quarter of a gigabyte.
+type engagementCounts struct {
+	members int
+	// total is the actions in each scope; sent and received, by scope and member (at), the actions of the
+	// member and those engaging with the member.
+	total, sent, received []int32
+	// pairAll and pairSource are, by record, the actions of its member engaging with its to member, in all
+	// sources and in its own.
+	pairAll, pairSource []int32
+}
+
+// at is the index in sent and received of member in scope sc.
+func (n *engagementCounts) at(sc, member int32) int { return int(sc)*n.members + int(member) }
+
+// countEngagement counts the engagement of recs, among members members and sources sources.
+func countEngagement(recs []record, members, sources int) *engagementCounts {
+	scopes := 1 + sources
+	n := &engagementCounts{members: members, total: make([]int32, scopes),
+		sent: make([]int32, scopes*members), received: make([]int32, scopes*members),
+		pairAll: make([]int32, len(recs)), pairSource: make([]int32, len(recs))}
+	var pairs []int32 // the records with a to member, by member, to member and source
+	for r := range recs {
+		rec := &recs[r]
+		if rec.to < 0 {
+			continue
+		}
+		pairs = append(pairs, int32(r))
+		for _, sc := range [2]int32{0, 1 + rec.source} {
+			n.total[sc]++
+			n.sent[n.at(sc, rec.member)]++
+			n.received[n.at(sc, rec.to)]++
+		}
+	}
+	slices.SortFunc(pairs, func(a, b int32) int {
+		ra, rb := &recs[a], &recs[b]
+		return cmp.Or(cmp.Compare(ra.member, rb.member), cmp.Compare(ra.to, rb.to), cmp.Compare(ra.source, rb.source))
+	})
+	for i := 0; i < len(pairs); {
+		first := &recs[pairs[i]]
+		j := i
+		for j < len(pairs) && recs[pairs[j]].member == first.member && recs[pairs[j]].to == first.to {
+			j++
+		}
+		for k := i; k < j; {
+			src := recs[pairs[k]].source
+			l := k
+			for l < j && recs[pairs[l]].source == src {
+				l++
+			}
+			for _, r := range pairs[k:l] {
+				n.pairAll[r], n.pairSource[r] = int32(j-i), int32(l-k)
+			}
+			k = l
+		}
+		i = j
+	}
+	return n
 }
 
 // diminishChance is the chance, per action, that the community's own engagement pattern alone would take a

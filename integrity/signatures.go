@@ -19,6 +19,21 @@ import (
 // the budget stays this large.
 var sigsInMemory = 1 << 19
 
+// sigsFullBudget is how many members a community may have for a check to keep the whole sigsInMemory
+// budget; a larger one keeps a share of it in inverse proportion (sigBudget). A week's texts grow with the
+// members (4.4 a member in generated communities), and once they outnumber the budget they all go to the
+// file, so a large community gains nothing from holding the first ones: at a million members those 256 MiB
+// were a sixth of the check's live heap when it spilled.
+const sigsFullBudget = 250_000
+
+// sigBudget is how many signatures a check of a community of members members keeps in memory.
+func sigBudget(members int) int {
+	if members <= sigsFullBudget {
+		return sigsInMemory
+	}
+	return max(1, int(int64(sigsInMemory)*sigsFullBudget/int64(members)))
+}
+
 const (
 	// sigBytes is the size of one signature in the file.
 	sigBytes = text.SignatureSize * 4
@@ -39,6 +54,7 @@ type signatures struct {
 	n       int
 	flushed bool
 	buf     [sigBytes]byte
+	budget  int             // how many are kept in memory before the file (sigBudget)
 	cache   []sigCacheBlock // sigCached slots, made at the first read from the file
 	last    int             // the signature read last: the next one is read with its block
 }
@@ -52,7 +68,7 @@ type sigCacheBlock struct {
 
 // add keeps sig as the next signature.
 func (s *signatures) add(sig *text.Signature) error {
-	if s.f == nil && len(s.mem) < sigsInMemory {
+	if s.f == nil && len(s.mem) < s.budget {
 		s.mem = append(s.mem, *sig)
 		s.n++
 		return nil

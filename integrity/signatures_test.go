@@ -13,7 +13,7 @@ func TestSignaturesSpill(t *testing.T) {
 	old := sigsInMemory
 	sigsInMemory = 3
 	defer func() { sigsInMemory = old }()
-	var s signatures
+	s := signatures{budget: sigBudget(1)}
 	var want []text.Signature
 	for i := 0; i < 10; i++ {
 		sig, ok := text.Sign(strings.Repeat("word ", i+1) + "and some more words here")
@@ -53,7 +53,7 @@ func TestSignaturesCache(t *testing.T) {
 	old := sigsInMemory
 	sigsInMemory = 3
 	defer func() { sigsInMemory = old }()
-	var s signatures
+	s := signatures{budget: sigBudget(1)}
 	defer s.close()
 	sigOf := func(k int) text.Signature {
 		var sig text.Signature
@@ -89,5 +89,16 @@ func TestSignaturesCache(t *testing.T) {
 		}
 		check(k - 1)
 		check(k) // in order: from the block read before signature k was added, unless read again
+	}
+}
+
+// TestSigBudget checks that the budget is whole up to sigsFullBudget members and shrinks past it.
+func TestSigBudget(t *testing.T) {
+	for _, c := range []struct{ members, want int }{
+		{0, sigsInMemory}, {sigsFullBudget, sigsInMemory}, {2 * sigsFullBudget, sigsInMemory / 2}, {4 * sigsFullBudget, sigsInMemory / 4},
+	} {
+		if got := sigBudget(c.members); got != c.want {
+			t.Errorf("sigBudget(%d) = %d, want %d", c.members, got, c.want)
+		}
 	}
 }
