@@ -23,7 +23,7 @@ var sigsInMemory = 1 << 19
 // budget; a larger one keeps a share of it in inverse proportion (sigBudget). A week's texts grow with the
 // members (4.4 a member in generated communities), and once they outnumber the budget they all go to the
 // file, so a large community gains nothing from holding the first ones: at a million members those 256 MiB
-// were a sixth of the check's live heap when it spilled.
+// were about a fifth of the check's live heap when it spilled.
 const sigsFullBudget = 250_000
 
 // sigBudget is how many signatures a check of a community of members members keeps in memory.
