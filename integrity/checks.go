@@ -2,6 +2,7 @@ package integrity
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -21,7 +22,7 @@ const minDupWords = 6
 // cfg.FlagShare is flagged as a whole. dir resolves actors to members. It is CheckStream over the events
 // held in memory.
 func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings {
-	f, _, _ := checkStream(plaudit.StreamOf(events), dir, cfg, nil, nil)
+	f, _, _ := checkStream(context.Background(), plaudit.StreamOf(events), dir, cfg, nil, nil)
 	return f
 }
 
@@ -31,7 +32,7 @@ func Check(events []plaudit.Event, dir *plaudit.Directory, cfg Config) *Findings
 // signature) and the content signals; the checks then run over the records sorted by time, and the second
 // walk names the flagged events by key. The findings are Check's, byte for byte.
 func CheckStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config) (*Findings, error) {
-	f, _, err := checkStream(events, dir, cfg, nil, nil)
+	f, _, err := checkStream(context.Background(), events, dir, cfg, nil, nil)
 	return f, err
 }
 
@@ -111,8 +112,9 @@ func (c *checker) find(r int32) *recFindings {
 
 // checkStream is CheckStream, also counting the events and handing each event of its first walk to first
 // and of its second to second (when not nil; the second walk is then made even with nothing flagged), so
-// that a caller can gather what it needs in the same walks.
-func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config, first, second func(*plaudit.Event)) (*Findings, int, error) {
+// that a caller can gather what it needs in the same walks. The checks between the walks stop with ctx's
+// error once ctx is done (canceled).
+func checkStream(ctx context.Context, events plaudit.EventStream, dir *plaudit.Directory, cfg Config, first, second func(*plaudit.Event)) (*Findings, int, error) {
 	c := &checker{dir: dir, cfg: cfg, found: map[int32]*recFindings{}, sigs: signatures{budget: sigBudget(dir.Len())}}
 	n := 0
 	err := events(func(e *plaudit.Event) error {
@@ -140,9 +142,13 @@ func checkStream(events plaudit.EventStream, dir *plaudit.Directory, cfg Config,
 		}
 		return cmp.Compare(a, b)
 	})
-	c.velocity()
-	c.diminishing()
-	err = c.nearDuplicates()
+	err = c.velocity(ctx)
+	if err == nil {
+		err = c.diminishing(ctx)
+	}
+	if err == nil {
+		err = c.nearDuplicates(ctx)
+	}
 	if cerr := c.sigs.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("integrity: the texts' signatures: %w", cerr)
 	}
@@ -223,17 +229,20 @@ func (c *checker) add(e *plaudit.Event) error {
 	return nil
 }
 
-func (c *checker) velocity() {
+func (c *checker) velocity(ctx context.Context) error {
 	cfg := c.cfg
 	if len(cfg.Velocity) == 0 {
-		return
+		return nil
 	}
 	type key struct {
 		member int32
 		limit  int
 	}
 	windows := map[key][]int64{}
-	for _, r := range c.order {
+	for step, r := range c.order {
+		if err := canceled(ctx, step); err != nil {
+			return err
+		}
 		rec := &c.recs[r]
 		kind := plaudit.Kind(c.kinds.names[rec.kind])
 		for li, l := range cfg.Velocity {
@@ -257,6 +266,7 @@ func (c *checker) velocity() {
 			}
 		}
 	}
+	return nil
 }
 
 // engagement reports whether an event is something a policy may reward (not an identity change).
@@ -278,17 +288,20 @@ func engagement(e *plaudit.Event) bool {
 // rule is the fixed one; in a community of 100 whose few prolific authors draw a quarter of all replies, an
 // active member's daily conversation with one of them is ordinary, not farming. The decay and the cut-off
 // (cfg.DiminishAfter) shift by the same extra allowance.
-func (c *checker) diminishing() {
+func (c *checker) diminishing(ctx context.Context) error {
 	cfg := c.cfg
 	if cfg.DiminishWindow <= 0 {
-		return
+		return nil
 	}
 	cnt := countEngagement(c.recs, len(c.members.names), len(c.sources.names))
 	type similarPair struct{ source, kind, from, to int32 }
 	windows := map[similarPair][]int64{}
 	memberWin := map[scopedID][]int64{} // the member's actions of every kind, by scope
 	sweepAt := diminishSweep
-	for _, r := range c.order {
+	for step, r := range c.order {
+		if err := canceled(ctx, step); err != nil {
+			return err
+		}
 		rec := &c.recs[r]
 		if rec.to < 0 {
 			continue
@@ -343,6 +356,7 @@ func (c *checker) diminishing() {
 				{Name: "expected_at_community_rate", Value: strconv.FormatFloat(expected, 'f', 2, 64)}},
 		})
 	}
+	return nil
 }
 
 // scopes returns the scopes a record counts in: all sources (0) and its own source (1 + its id; 0 again
@@ -416,6 +430,15 @@ func countEngagement(recs []record, members, sources int) *engagementCounts {
 	return n
 }
 
+// canceled returns ctx's error at every 4,096th step of a check's loop, nil otherwise: at a million
+// members the checks between the walks run for many minutes.
+func canceled(ctx context.Context, step int) error {
+	if step%4096 != 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
 // diminishChance is the chance, per action, that the community's own engagement pattern alone would take a
 // member past its free allowance towards one author.
 const diminishChance = 0.01
@@ -474,7 +497,7 @@ func textKind(k plaudit.Kind) bool {
 
 // nearDuplicates indexes the signed texts in time order and records, for each member whose copies reach
 // CopyMin and CopyShare of their texts, each copy's finding.
-func (c *checker) nearDuplicates() error {
+func (c *checker) nearDuplicates(ctx context.Context) error {
 	cfg := c.cfg
 	if cfg.NearDuplicate <= 0 {
 		return nil
@@ -504,7 +527,10 @@ func (c *checker) nearDuplicates() error {
 	seq.MaxMatches = 8 // "a copy of what" needs the best few, not every earlier copy
 	key := func(i int) string { return c.sigKeys[inOrder[i]] }
 	i := -1
-	for _, r := range c.order {
+	for step, r := range c.order {
+		if err := canceled(ctx, step); err != nil {
+			return err
+		}
 		rec := &c.recs[r]
 		if rec.text < 0 {
 			continue

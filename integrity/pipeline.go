@@ -1,6 +1,7 @@
 package integrity
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/plaudit/plaudit"
@@ -61,6 +62,13 @@ func Run(events []plaudit.Event, dir *plaudit.Directory, opt Options) (*Report, 
 // than the events: what lets a run over a log too large for memory read it from the store. The report is
 // Run's over the same events.
 func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) (*Report, error) {
+	return RunStreamContext(context.Background(), events, dir, opt)
+}
+
+// RunStreamContext is RunStream that stops, with ctx's error, once ctx is done: in the checks between its
+// walks (which should stop their own walks by ctx too) and before the collusion search, which runs to its
+// end once begun.
+func RunStreamContext(ctx context.Context, events plaudit.EventStream, dir *plaudit.Directory, opt Options) (*Report, error) {
 	// The checks walk the events twice; the interaction graph and the accounts' creation times are
 	// gathered in the same two walks.
 	var eg *graph.EventGraph
@@ -81,7 +89,7 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 			first = times.Add
 		}
 	}
-	f, n, err := checkStream(events, dir, opt.Checks, first, second)
+	f, n, err := checkStream(ctx, events, dir, opt.Checks, first, second)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +120,9 @@ func RunStream(events plaudit.EventStream, dir *plaudit.Directory, opt Options) 
 		pre = reputation.PretrustFrom(dir, times.Created, times.Latest, reputation.PretrustParams{})
 	}
 	dir, times = nil, nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opt.Collusion {
 		rep.Rings = collusion.Detect(g, rp)
 		for i := range rep.Rings {

@@ -1,6 +1,8 @@
 package integrity
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -104,5 +106,29 @@ func TestRunStream(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("stream report differs: %d rings, %d sybil signals, %d verdicts; want %d, %d, %d",
 			len(got.Rings), len(got.Sybil), len(got.Verdicts), len(want.Rings), len(want.Sybil), len(want.Verdicts))
+	}
+}
+
+// TestRunStreamStopsWhenCanceled checks that a run whose context is canceled once its first walk has ended
+// stops in the checks between the walks, with the context's error, instead of walking again.
+func TestRunStreamStopsWhenCanceled(t *testing.T) {
+	events := generated(t, gen.Config{Members: 100, Days: 7, Seed: 3, Mix: attackMix})
+	dir := plaudit.BuildDirectory(events)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	walks := 0
+	src := testenv.ReusingStream(events)
+	stream := func(yield func(*plaudit.Event) error) error {
+		walks++
+		err := src(yield)
+		cancel() // the walk ended: what follows is the checks
+		return err
+	}
+	_, err := RunStreamContext(ctx, stream, dir, DefaultOptions())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunStreamContext = %v, want context.Canceled", err)
+	}
+	if walks != 1 {
+		t.Fatalf("the run walked the events %d times after it was canceled, want it to stop after the first", walks)
 	}
 }

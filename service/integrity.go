@@ -69,7 +69,7 @@ func (s *Service) integrityRun(ctx context.Context, pol *policy.Policy, log *log
 		events, _, unspool = spooled(ctx, events)
 		defer unspool()
 	}
-	rep, err := integrity.RunStream(events, dir, opts)
+	rep, err := integrity.RunStreamContext(ctx, events, dir, opts)
 	if err != nil {
 		return nil, err
 	}
