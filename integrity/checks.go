@@ -436,7 +436,10 @@ func canceled(ctx context.Context, step int) error {
 	if step%4096 != 0 {
 		return nil
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("integrity: the checks stopped: %w", err)
+	}
+	return nil
 }
 
 // diminishChance is the chance, per action, that the community's own engagement pattern alone would take a

@@ -121,7 +121,7 @@ func RunStreamContext(ctx context.Context, events plaudit.EventStream, dir *plau
 	}
 	dir, times = nil, nil
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("integrity: stopped before the collusion search: %w", err)
 	}
 	if opt.Collusion {
 		rep.Rings = collusion.Detect(g, rp)
