@@ -78,6 +78,18 @@ var (
 	rewriteHoldMax    = 500 * time.Millisecond
 )
 
+// SQLite stages a whole-history rewrite's scores (table score_staging) and moves them into scores in the
+// rewrite's last transaction, sorted by key; written straight into scores, a chunk's inserts into the
+// primary key and the member index fall on pages of their own, each written whole by every commit (about
+// 19 KB a score at a million members, BenchmarkRewriteScoresSQLite). A move of at least
+// rebuildIndexesAt scores drops the scores' secondary indexes first and builds them again after, each in
+// one sort, instead of inserting into them a score at a time. stageSQLiteRewrites is false only in the
+// benchmark's baseline.
+var (
+	stageSQLiteRewrites = true
+	rebuildIndexesAt    = 20_000
+)
+
 // ReplaceScores implements plaudit.ScoreStore.
 func (db *DB) ReplaceScores(ctx context.Context, policyHash string, through int64, scores []plaudit.Score) error {
 	if err := checkScores(policyHash, scores); err != nil {
@@ -120,12 +132,17 @@ func (db *DB) RewriteScores(ctx context.Context, policyHash string, through int6
 	}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	rw := &scoreRewrite{db: db, hash: policyHash, through: through, token: hex.EncodeToString(b[:])}
+	rw := &scoreRewrite{db: db, hash: policyHash, through: through, token: hex.EncodeToString(b[:]), staged: db.dialect == SQLite && stageSQLiteRewrites}
 	// Mark the rewrite: from here until the last transaction, FullSeq is -1 and nobody settles.
 	if err := db.InTx(ctx, func(tx *sql.Tx) error {
 		st, err := db.scoreState(ctx, tx, policyHash)
 		if err != nil {
 			return err
+		}
+		if rw.staged { // what an earlier rewrite of the policy staged and never moved
+			if _, err := tx.ExecContext(ctx, "DELETE FROM score_staging WHERE policy_hash = ?", policyHash); err != nil {
+				return fmt.Errorf("remove staged scores: %w", err)
+			}
 		}
 		st.FullSeq = -1
 		return db.putScoreState(ctx, tx, st, rw.token)
@@ -136,12 +153,13 @@ func (db *DB) RewriteScores(ctx context.Context, policyHash string, through int6
 }
 
 // scoreRewrite is a whole-history rewrite under way: the scores added and not yet written (fewer than about
-// scoreRewriteChunk, and one event's), and how far the rewrite has written.
+// scoreRewriteChunk, and one event's), and how far the rewrite has written (or staged, on SQLite).
 type scoreRewrite struct {
 	db      *DB
 	hash    string
 	through int64
 	token   string
+	staged  bool // the scores go to score_staging until the last transaction (SQLite)
 	buf     []plaudit.Score
 	lo      int64 // the scores of events with seq ≤ lo are written
 	last    int64 // the seq of the last score added
@@ -208,10 +226,13 @@ func (rw *scoreRewrite) fail(err error) error {
 	return err
 }
 
-// write replaces, in one transaction, the scores of the events with lo < seq ≤ hi by chunk, and with last
-// records the finished run's state. SQLite does not queue writers (see bulkHoldMax): a rewrite that has held
-// the write lock for rewriteHoldMax across its transactions leaves it free for bulkYield, longer than a
-// waiting writer sleeps, so that an append waits for a rescore about rewriteHoldMax at most.
+// write replaces, in one transaction, the scores of the events with lo < seq ≤ hi by chunk (on SQLite:
+// stages chunk, and with last moves every staged score in), and with last records the finished run's state.
+// SQLite does not queue writers (see bulkHoldMax): a rewrite that has held the write lock for
+// rewriteHoldMax across its transactions leaves it free for bulkYield, longer than a waiting writer sleeps,
+// so that an append waits for a rescore about rewriteHoldMax at most, except for the move, which holds it
+// as long as it takes (seconds a hundred thousand scores; stores answer appends that wait past
+// busy_timeout with a busy error, IsBusy).
 func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int64, last bool) error {
 	db := rw.db
 	if db.dialect == SQLite && rw.held >= rewriteHoldMax {
@@ -231,14 +252,26 @@ func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int
 		if st.rewriter != rw.token {
 			return plaudit.Errorf(plaudit.ECONFLICT, "replace scores of %s: another rescore of the policy took over", rw.hash)
 		}
-		if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), rw.hash, rw.lo, hi); err != nil {
-			return fmt.Errorf("delete old: %w", err)
-		}
-		if err := db.insertScores(ctx, tx, rw.hash, chunk); err != nil {
-			return err
-		}
-		if !last {
-			return nil
+		if rw.staged {
+			if err := db.insertScoreRows(ctx, tx, rw.token, rw.hash, chunk); err != nil {
+				return err
+			}
+			if !last {
+				return nil
+			}
+			if err := rw.move(ctx, tx); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), rw.hash, rw.lo, hi); err != nil {
+				return fmt.Errorf("delete old: %w", err)
+			}
+			if err := db.insertScores(ctx, tx, rw.hash, chunk); err != nil {
+				return err
+			}
+			if !last {
+				return nil
+			}
 		}
 		st.FullSeq, st.ScoredSeq, st.FirstTime = rw.through, max(st.ScoredSeq, rw.through), rw.first
 		return db.putScoreState(ctx, tx, st, "")
@@ -248,6 +281,55 @@ func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int
 		return fmt.Errorf("replace scores of %s: %w", rw.hash, err)
 	}
 	rw.lo = hi
+	return nil
+}
+
+// move replaces, inside tx, the policy's scores of the events with seq ≤ through by the rewrite's staged
+// ones (SQLite), inserted in key order; a move of at least rebuildIndexesAt scores drops the scores'
+// secondary indexes first and creates them again, from their own stored definitions, after.
+func (rw *scoreRewrite) move(ctx context.Context, tx *sql.Tx) error {
+	type index struct{ name, def string }
+	var indexes []index
+	if rw.added >= rebuildIndexesAt {
+		rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scores' AND sql IS NOT NULL ORDER BY name")
+		if err != nil {
+			return fmt.Errorf("the scores' indexes: %w", err)
+		}
+		for rows.Next() {
+			var ix index
+			if err := rows.Scan(&ix.name, &ix.def); err != nil {
+				rows.Close()
+				return fmt.Errorf("the scores' indexes: %w", err)
+			}
+			indexes = append(indexes, ix)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("the scores' indexes: %w", err)
+		}
+		for _, ix := range indexes {
+			if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(ix.name, `"`, `""`)+`"`); err != nil {
+				return fmt.Errorf("drop index %s: %w", ix.name, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM scores WHERE policy_hash = ? AND seq <= ?", rw.hash, rw.through); err != nil {
+		return fmt.Errorf("delete old: %w", err)
+	}
+	// Sorted by key alone (not whole rows), then read by rowid: the sort holds the keys, not the lines.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO scores (policy_hash, event, pos, seq, member, scorer, points, time_ns, lines)
+		SELECT s.policy_hash, s.event, s.pos, s.seq, s.member, s.scorer, s.points, s.time_ns, s.lines
+		FROM (SELECT rowid AS r FROM score_staging WHERE token = ? ORDER BY event, pos) o CROSS JOIN score_staging s ON s.rowid = o.r`, rw.token); err != nil {
+		return fmt.Errorf("move staged scores: %w", err)
+	}
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
+			return fmt.Errorf("create index %s: %w", ix.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM score_staging WHERE token = ?", rw.token); err != nil {
+		return fmt.Errorf("remove staged scores: %w", err)
+	}
 	return nil
 }
 
@@ -344,24 +426,37 @@ func checkScores(policyHash string, scores []plaudit.Score) error {
 	return nil
 }
 
+// insertScores inserts scores into the scores table, numbering each event's scores from 0 in their order.
 func (db *DB) insertScores(ctx context.Context, tx *sql.Tx, policyHash string, scores []plaudit.Score) error {
+	return db.insertScoreRows(ctx, tx, "", policyHash, scores)
+}
+
+// insertScoreRows is insertScores, or with a rewrite's token the same rows into score_staging (SQLite).
+func (db *DB) insertScoreRows(ctx context.Context, tx *sql.Tx, token, policyHash string, scores []plaudit.Score) error {
+	head, row, width := "INSERT INTO scores (policy_hash, event, pos, seq, member, scorer, points, time_ns, lines) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?)", 9
+	if token != "" {
+		head, row, width = "INSERT INTO score_staging (token, policy_hash, event, pos, seq, member, scorer, points, time_ns, lines) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 10
+	}
 	pos := map[string]int{}
 	for len(scores) > 0 {
 		n := min(len(scores), scoreRowsPerInsert)
 		var q strings.Builder
-		q.WriteString("INSERT INTO scores (policy_hash, event, pos, seq, member, scorer, points, time_ns, lines) VALUES ")
-		args := make([]any, 0, n*9)
+		q.WriteString(head)
+		args := make([]any, 0, n*width)
 		for i, s := range scores[:n] {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString(row)
 			lines, err := json.Marshal(s.Lines)
 			if err != nil {
 				return fmt.Errorf("save scores: encode lines of %s: %w", s.Event, err)
 			}
 			p := pos[s.Event]
 			pos[s.Event] = p + 1
+			if token != "" {
+				args = append(args, token)
+			}
 			args = append(args, policyHash, s.Event, p, s.Seq, s.Member, s.Scorer, int64(s.Points), s.Time.UnixNano(), string(lines))
 		}
 		if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
