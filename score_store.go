@@ -56,8 +56,7 @@ type ScoreStore interface {
 	// ReplaceScores replaces every score of the policy with hash policyHash of the events with seq ≤ through
 	// by the given ones (sorted by seq), which a whole-history run over exactly those events made, and
 	// records FullSeq = through. It writes in bounded transactions, so that appends and other writers are
-	// not kept waiting for long (SQLite's last one moves every staged score in: see RewriteScores); while it
-	// runs FullSeq is -1, and a concurrent rewrite of the same policy
+	// not kept waiting for long; while it runs FullSeq is -1, and a concurrent rewrite of the same policy
 	// makes the older one fail with ECONFLICT. through 0 replaces every score of the policy and records no
 	// state (for scores made outside the log).
 	ReplaceScores(ctx context.Context, policyHash string, through int64, scores []Score) error
@@ -66,9 +65,9 @@ type ScoreStore interface {
 	// events with seq ≤ through (> 0): ReplaceScores fed as the run makes the scores instead of all at once,
 	// so that neither the run nor the store holds them all. It records FullSeq = -1 at once; the scores
 	// handed to the rewriter's Add replace the old ones in bounded transactions as they come (PostgreSQL),
-	// or are staged as they come and replace the old ones in Commit's one transaction (SQLite, where a
-	// small transaction's inserts into the scores' indexes write far more than the scores), and Commit
-	// records FullSeq = through. A concurrent rewrite of the same policy makes the older one fail with
+	// or are staged as they come and replace the old ones in larger bounded transactions in Commit (SQLite,
+	// where a small transaction's inserts into the scores' randomly keyed indexes write far more than the
+	// scores), and Commit records FullSeq = through. A concurrent rewrite of the same policy makes the older one fail with
 	// ECONFLICT. A rewrite that fails or is abandoned leaves FullSeq at -1 (scores of a run that did not
 	// finish), until another rewrite of the policy commits.
 	RewriteScores(ctx context.Context, policyHash string, through int64) (ScoreRewriter, error)

@@ -13,7 +13,7 @@ import (
 // BenchmarkRewriteScoresSQLite rescores a SQLite store that holds 200,000 scores already (a whole-history
 // rewrite), with event keys and members in no particular order, as a rescore's are: written straight into
 // scores, each chunk deleting the old scores of its seq range and inserting the new (the baseline,
-// staged=false), and staged, moved in by the last transaction with the indexes rebuilt (staged=true). The
+// staged=false), and staged, then moved in by transactions of scoreMoveChunk sorted by key (staged=true). The
 // scores' primary key (policy, event, pos) and member index take inserts at random places, so each direct
 // transaction writes most of their pages however few scores it holds.
 //

@@ -78,16 +78,16 @@ var (
 	rewriteHoldMax    = 500 * time.Millisecond
 )
 
-// SQLite stages a whole-history rewrite's scores (table score_staging) and moves them into scores in the
-// rewrite's last transaction, sorted by key; written straight into scores, a chunk's inserts into the
-// primary key and the member index fall on pages of their own, each written whole by every commit (about
-// 19 KB a score at a million members, BenchmarkRewriteScoresSQLite). A move of at least
-// rebuildIndexesAt scores drops the scores' secondary indexes first and builds them again after, each in
-// one sort, instead of inserting into them a score at a time. stageSQLiteRewrites is false only in the
+// SQLite stages a whole-history rewrite's scores (table score_staging) as they come, and moves them into
+// scores at the end in transactions of about scoreMoveChunk, each sorted by key: written straight into
+// scores in transactions of scoreRewriteChunk, each score's inserts into the primary key and the member
+// index fell on pages of their own, each written whole by every commit (about 19 KB a score at a million
+// members, BenchmarkRewriteScoresSQLite). A move's transaction writes most pages of those indexes once for
+// all its scores, and holds the write lock about a second. stageSQLiteRewrites is false only in the
 // benchmark's baseline.
 var (
 	stageSQLiteRewrites = true
-	rebuildIndexesAt    = 20_000
+	scoreMoveChunk      = 50_000
 )
 
 // ReplaceScores implements plaudit.ScoreStore.
@@ -159,7 +159,8 @@ type scoreRewrite struct {
 	hash    string
 	through int64
 	token   string
-	staged  bool // the scores go to score_staging until the last transaction (SQLite)
+	staged  bool          // the scores go to score_staging first (SQLite)
+	ranges  []stagedRange // what each staging transaction staged, in order
 	buf     []plaudit.Score
 	lo      int64 // the scores of events with seq ≤ lo are written
 	last    int64 // the seq of the last score added
@@ -226,14 +227,123 @@ func (rw *scoreRewrite) fail(err error) error {
 	return err
 }
 
-// write replaces, in one transaction, the scores of the events with lo < seq ≤ hi by chunk (on SQLite:
-// stages chunk, and with last moves every staged score in), and with last records the finished run's state.
-// SQLite does not queue writers (see bulkHoldMax): a rewrite that has held the write lock for
-// rewriteHoldMax across its transactions leaves it free for bulkYield, longer than a waiting writer sleeps,
-// so that an append waits for a rescore about rewriteHoldMax at most, except for the move, which holds it
-// as long as it takes (seconds a hundred thousand scores; stores answer appends that wait past
-// busy_timeout with a busy error, IsBusy).
+// write replaces, in one transaction, the scores of the events with lo < seq ≤ hi by chunk, and with last
+// records the finished run's state; on SQLite it stages chunk, and with last moves every staged score in
+// (writeStaged).
 func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int64, last bool) error {
+	if rw.staged {
+		return rw.writeStaged(ctx, chunk, hi, last)
+	}
+	db := rw.db
+	err := rw.tx(ctx, func(tx *sql.Tx, st *scoreStateRow) error {
+		if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), rw.hash, rw.lo, hi); err != nil {
+			return fmt.Errorf("delete old: %w", err)
+		}
+		if err := db.insertScores(ctx, tx, rw.hash, chunk); err != nil {
+			return err
+		}
+		if last {
+			return rw.finish(ctx, tx, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rw.lo = hi
+	return nil
+}
+
+// stagedRange is what one staging transaction wrote: the rows first..last of score_staging (SQLite gives
+// one transaction's inserts consecutive rowids, past every row before), the scores of the events with
+// lo < seq ≤ hi.
+type stagedRange struct{ first, last, lo, hi int64 }
+
+// writeStaged stages chunk, the scores of the events with lo < seq ≤ hi, in one transaction; with last it
+// then moves the staged scores into scores in transactions of about scoreMoveChunk, each replacing the
+// scores of a seq range by its staged ones inserted in key order and removing them from the staging table,
+// the last one recording the finished run's state.
+func (rw *scoreRewrite) writeStaged(ctx context.Context, chunk []plaudit.Score, hi int64, last bool) error {
+	db := rw.db
+	if len(chunk) > 0 {
+		var r stagedRange
+		err := rw.tx(ctx, func(tx *sql.Tx, _ *scoreStateRow) error {
+			if err := db.insertScoreRows(ctx, tx, rw.token, rw.hash, chunk); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, "SELECT last_insert_rowid()").Scan(&r.last); err != nil {
+				return fmt.Errorf("staged rows: %w", err)
+			}
+			r.first = r.last - int64(len(chunk)) + 1
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM score_staging WHERE rowid BETWEEN ? AND ? AND token = ?", r.first, r.last, rw.token).Scan(&n); err != nil {
+				return fmt.Errorf("staged rows: %w", err)
+			} else if n != len(chunk) {
+				return fmt.Errorf("staged rows: %d of the %d staged are not at rowids %d..%d", len(chunk)-n, len(chunk), r.first, r.last)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		r.lo, r.hi = rw.lo, hi
+		rw.ranges = append(rw.ranges, r)
+	}
+	rw.lo = hi
+	if !last {
+		return nil
+	}
+	for i := 0; ; {
+		j, rows := i, int64(0)
+		for j < len(rw.ranges) && (j == i || rows+rw.ranges[j].last-rw.ranges[j].first+1 <= int64(scoreMoveChunk)) {
+			rows += rw.ranges[j].last - rw.ranges[j].first + 1
+			j++
+		}
+		final := j == len(rw.ranges)
+		lo, hi := int64(0), rw.through // with nothing staged, every old score through the end goes
+		if i < j {
+			lo, hi = rw.ranges[i].lo, rw.ranges[j-1].hi
+		}
+		if final {
+			hi = rw.through
+		}
+		err := rw.tx(ctx, func(tx *sql.Tx, st *scoreStateRow) error {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?", rw.hash, lo, hi); err != nil {
+				return fmt.Errorf("delete old: %w", err)
+			}
+			if i < j {
+				first, last := rw.ranges[i].first, rw.ranges[j-1].last
+				// Sorted by key alone, then read by rowid: the sort holds the keys, not the lines.
+				if _, err := tx.ExecContext(ctx, `INSERT INTO scores (policy_hash, event, pos, seq, member, scorer, points, time_ns, lines)
+					SELECT s.policy_hash, s.event, s.pos, s.seq, s.member, s.scorer, s.points, s.time_ns, s.lines
+					FROM (SELECT rowid AS r FROM score_staging WHERE rowid BETWEEN ? AND ? AND token = ? ORDER BY event, pos) o
+					CROSS JOIN score_staging s ON s.rowid = o.r`, first, last, rw.token); err != nil {
+					return fmt.Errorf("move staged scores: %w", err)
+				}
+				if _, err := tx.ExecContext(ctx, "DELETE FROM score_staging WHERE rowid BETWEEN ? AND ?", first, last); err != nil {
+					return fmt.Errorf("remove staged scores: %w", err)
+				}
+			}
+			if final {
+				return rw.finish(ctx, tx, st)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if final {
+			return nil
+		}
+		i = j
+	}
+}
+
+// tx runs fn in one transaction of the rewrite, with the policy's score state, once it has checked that
+// no newer rewrite of the policy took over. SQLite does not queue writers (see bulkHoldMax): a rewrite
+// that has held the write lock for rewriteHoldMax across its transactions leaves it free for bulkYield,
+// longer than a waiting writer sleeps, so that an append waits for a rescore about one transaction at most.
+func (rw *scoreRewrite) tx(ctx context.Context, fn func(tx *sql.Tx, st *scoreStateRow) error) error {
 	db := rw.db
 	if db.dialect == SQLite && rw.held >= rewriteHoldMax {
 		select {
@@ -243,17 +353,8 @@ func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int
 		}
 		rw.held = 0
 	}
-	var conn *sql.Conn
-	if rw.staged && last {
-		c, restore, err := db.sortsOnDisk(ctx)
-		if err != nil {
-			return fmt.Errorf("replace scores of %s: %w", rw.hash, err)
-		}
-		defer restore()
-		conn = c
-	}
 	began := time.Now()
-	err := db.inTx(ctx, conn, func(tx *sql.Tx) error {
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		st, err := db.scoreState(ctx, tx, rw.hash)
 		if err != nil {
 			return err
@@ -261,110 +362,20 @@ func (rw *scoreRewrite) write(ctx context.Context, chunk []plaudit.Score, hi int
 		if st.rewriter != rw.token {
 			return plaudit.Errorf(plaudit.ECONFLICT, "replace scores of %s: another rescore of the policy took over", rw.hash)
 		}
-		if rw.staged {
-			if err := db.insertScoreRows(ctx, tx, rw.token, rw.hash, chunk); err != nil {
-				return err
-			}
-			if !last {
-				return nil
-			}
-			if err := rw.move(ctx, tx); err != nil {
-				return err
-			}
-		} else {
-			if _, err := tx.ExecContext(ctx, db.Rebind("DELETE FROM scores WHERE policy_hash = ? AND seq > ? AND seq <= ?"), rw.hash, rw.lo, hi); err != nil {
-				return fmt.Errorf("delete old: %w", err)
-			}
-			if err := db.insertScores(ctx, tx, rw.hash, chunk); err != nil {
-				return err
-			}
-			if !last {
-				return nil
-			}
-		}
-		st.FullSeq, st.ScoredSeq, st.FirstTime = rw.through, max(st.ScoredSeq, rw.through), rw.first
-		return db.putScoreState(ctx, tx, st, "")
+		return fn(tx, st)
 	})
 	rw.held += time.Since(began)
 	if err != nil {
 		return fmt.Errorf("replace scores of %s: %w", rw.hash, err)
 	}
-	rw.lo = hi
 	return nil
 }
 
-// sortsOnDisk takes a connection from the pool whose sorts and temporary tables spill to temporary files
-// instead of memory (PRAGMA temp_store = FILE; the store's connections keep them in memory), for a
-// transaction that sorts hundreds of megabytes: a staged rewrite's move, whose sorts (the keys, then each
-// rebuilt index) otherwise held 1.4 GB beside the scoring run's heap at 100,000 members. restore sets
-// temp_store back and returns the connection to the pool.
-func (db *DB) sortsOnDisk(ctx context.Context) (conn *sql.Conn, restore func(), err error) {
-	conn, err = db.db.Conn(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("a connection: %w", err)
-	}
-	var was int
-	if err := conn.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&was); err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("temp_store: %w", err)
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("temp_store: %w", err)
-	}
-	return conn, func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA temp_store = %d", was))
-		conn.Close()
-	}, nil
-}
-
-// move replaces, inside tx, the policy's scores of the events with seq ≤ through by the rewrite's staged
-// ones (SQLite), inserted in key order; a move of at least rebuildIndexesAt scores drops the scores'
-// secondary indexes first and creates them again, from their own stored definitions, after.
-func (rw *scoreRewrite) move(ctx context.Context, tx *sql.Tx) error {
-	type index struct{ name, def string }
-	var indexes []index
-	if rw.added >= rebuildIndexesAt {
-		rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scores' AND sql IS NOT NULL ORDER BY name")
-		if err != nil {
-			return fmt.Errorf("the scores' indexes: %w", err)
-		}
-		for rows.Next() {
-			var ix index
-			if err := rows.Scan(&ix.name, &ix.def); err != nil {
-				rows.Close()
-				return fmt.Errorf("the scores' indexes: %w", err)
-			}
-			indexes = append(indexes, ix)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("the scores' indexes: %w", err)
-		}
-		for _, ix := range indexes {
-			if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(ix.name, `"`, `""`)+`"`); err != nil {
-				return fmt.Errorf("drop index %s: %w", ix.name, err)
-			}
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM scores WHERE policy_hash = ? AND seq <= ?", rw.hash, rw.through); err != nil {
-		return fmt.Errorf("delete old: %w", err)
-	}
-	// Sorted by key alone (not whole rows), then read by rowid: the sort holds the keys, not the lines.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO scores (policy_hash, event, pos, seq, member, scorer, points, time_ns, lines)
-		SELECT s.policy_hash, s.event, s.pos, s.seq, s.member, s.scorer, s.points, s.time_ns, s.lines
-		FROM (SELECT rowid AS r FROM score_staging WHERE token = ? ORDER BY event, pos) o CROSS JOIN score_staging s ON s.rowid = o.r`, rw.token); err != nil {
-		return fmt.Errorf("move staged scores: %w", err)
-	}
-	for _, ix := range indexes {
-		if _, err := tx.ExecContext(ctx, ix.def); err != nil {
-			return fmt.Errorf("create index %s: %w", ix.name, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM score_staging WHERE token = ?", rw.token); err != nil {
-		return fmt.Errorf("remove staged scores: %w", err)
-	}
-	return nil
+// finish records, inside tx, the finished run's state: FullSeq and ScoredSeq through, and no rewrite
+// under way.
+func (rw *scoreRewrite) finish(ctx context.Context, tx *sql.Tx, st *scoreStateRow) error {
+	st.FullSeq, st.ScoredSeq, st.FirstTime = rw.through, max(st.ScoredSeq, rw.through), rw.first
+	return rw.db.putScoreState(ctx, tx, st, "")
 }
 
 // scoreStateRow is a policy's score state and the rewrite under way, if any.
