@@ -335,7 +335,17 @@ func (db *DB) Rebind(query string) string {
 // off in flight may still take effect on the server after the caller was told it failed; nor is the wait
 // for SQLite's write lock at BEGIN (at most the 10 s busy timeout).
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.db.BeginTx(context.WithoutCancel(ctx), nil)
+	return db.inTx(ctx, nil, fn)
+}
+
+// inTx is InTx on conn, a connection taken from the pool, or on any of the pool's when conn is nil.
+func (db *DB) inTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) (err error) {
+	var tx *sql.Tx
+	if conn != nil {
+		tx, err = conn.BeginTx(context.WithoutCancel(ctx), nil)
+	} else {
+		tx, err = db.db.BeginTx(context.WithoutCancel(ctx), nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -15,7 +16,7 @@ import (
 // commit, a rewrite abandoned half way leaves its staged rows until the next rewrite of its policy removes
 // them, and a move in several transactions (the chunks lowered here) replaces exactly the old scores through
 // the rewrite's end, leaves another policy's scores and a streamed score past the end untouched, the
-// indexes as they were, and nothing staged.
+// indexes as they were, nothing staged, and the move's connection back in the pool with its sorts in memory.
 func TestRewriteStagesScores(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "plaudit.db"))
@@ -114,6 +115,25 @@ func TestRewriteStagesScores(t *testing.T) {
 	}
 	if n := count("SELECT COUNT(*) FROM score_staging"); n != 0 {
 		t.Fatalf("after the commit, %d rows still staged", n)
+	}
+	// The move's connection went back to the pool keeping its sorts in memory again.
+	var conns []*sql.Conn
+	for range sqliteIdleConns + 1 {
+		c, err := db.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var ts int
+		if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&ts); err != nil {
+			t.Fatal(err)
+		}
+		if ts != 2 {
+			t.Errorf("a pooled connection after the move: temp_store %d, want 2 (memory)", ts)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
 	}
 	if got := indexes(); !reflect.DeepEqual(got, before) {
 		t.Fatalf("the scores' indexes after the move:\n%v\nwant\n%v", got, before)
