@@ -440,10 +440,12 @@ func (s *Scorer) reputation(member string) plaudit.Ratio {
 
 func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaudit.Points, string, ...plaudit.Input)) {
 	c := s.Params.Comment
-	words := wordSet(e.Content)
+	words := wordLists.Get().(*wordList)
+	defer wordLists.Put(words)
+	words.reset(e.Content)
 	n := len(strings.Fields(e.Content))
 	if n >= c.MinWords {
-		add("poe.comment.length", capPts(c.PerWord*plaudit.Points(len(words)), c.MaxLength), "", in("words", strconv.Itoa(n)), in("distinct_words", strconv.Itoa(len(words))))
+		add("poe.comment.length", capPts(c.PerWord*plaudit.Points(words.len()), c.MaxLength), "", in("words", strconv.Itoa(n)), in("distinct_words", strconv.Itoa(words.len())))
 	} else {
 		add("poe.comment.length", 0, "trivial: fewer than "+strconv.Itoa(c.MinWords)+" words", in("words", strconv.Itoa(n)))
 	}
@@ -529,8 +531,8 @@ const maxListedReactors = 32
 
 // nearDuplicate compares a comment with the earlier comments on the same target (the last 200) and returns
 // the key of the first at or above the duplicate similarity, with the similarity.
-func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (string, plaudit.Ratio) {
-	if e.Target == "" || len(words) == 0 {
+func (s *Scorer) nearDuplicate(e *plaudit.Event, words *wordList) (string, plaudit.Ratio) {
+	if e.Target == "" || words.len() == 0 {
 		return "", 0
 	}
 	siblings := s.Index.onTarget[string(e.Source)+"/"+e.Target]
@@ -545,41 +547,18 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words map[string]struct{}) (str
 	if from < 0 {
 		from = 0
 	}
+	other := wordLists.Get().(*wordList)
+	defer wordLists.Put(other)
 	for _, x := range siblings[from:start] {
 		if !x.commented() {
 			continue
 		}
-		if sim := jaccard(words, wordSet(x.text.content)); sim >= s.Params.Comment.DuplicateSimilarity {
+		other.reset(x.text.content)
+		if sim := jaccard(words, other); sim >= s.Params.Comment.DuplicateSimilarity {
 			return x.text.key, sim
 		}
 	}
 	return "", 0
-}
-
-// wordSet returns the distinct lower-case words of s (letters and digits).
-func wordSet(s string) map[string]struct{} {
-	out := map[string]struct{}{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
-	}) {
-		out[w] = struct{}{}
-	}
-	return out
-}
-
-// jaccard returns |a ∩ b| / |a ∪ b| as a Ratio, rounded down.
-func jaccard(a, b map[string]struct{}) plaudit.Ratio {
-	if len(a) == 0 && len(b) == 0 {
-		return 0
-	}
-	inter := 0
-	for w := range a {
-		if _, ok := b[w]; ok {
-			inter++
-		}
-	}
-	union := len(a) + len(b) - inter
-	return plaudit.Ratio(int64(inter) * int64(plaudit.One) / int64(union))
 }
 
 // decision returns the first decision event of kind what on the event with key key, made by someone other
