@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
 )
@@ -195,7 +196,14 @@ const (
 	tagFalse  = 'f'
 	tagNull   = 'z'
 	tagJSON   = 'j' // anything else as JSON, decoded with json.Decoder.UseNumber
+	// A list or an object of what JSON decodes to ([]any, map[string]any, string, json.Number, bool, nil),
+	// written as its parts instead of as JSON: it comes back as the JSON would, without a decoder a value.
+	tagList   = 'a' // a count, then each value tagged
+	tagObject = 'o' // a count, then each key and its value tagged
 )
+
+// maxTree is how deep a list or object is written as its parts; a deeper one is written as JSON.
+const maxTree = 32
 
 // appendEvent appends e's record: seq, the strings, the time and the attrs, lengths and integers as varints.
 func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
@@ -244,6 +252,16 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 			}
 		case nil:
 			b = append(b, tagNull)
+		case []any, map[string]any:
+			if jsonTree(v, 0) {
+				b = appendTree(b, v)
+				break
+			}
+			j, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("spool: event %s: attr %q: %w", e.Key(), k, err)
+			}
+			b = appendString(append(b, tagJSON), string(j))
 		default:
 			j, err := json.Marshal(v)
 			if err != nil {
@@ -253,6 +271,114 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// jsonTree reports whether v is made only of what decoding JSON with json.Decoder.UseNumber gives (lists,
+// objects, valid UTF-8 strings, valid numbers, booleans, nulls), within maxTree levels: a value that its JSON
+// round trip gives back as it is, so that its parts can be written instead (appendTree).
+func jsonTree(v any, depth int) bool {
+	switch v := v.(type) {
+	case string:
+		return utf8.ValidString(v)
+	case json.Number:
+		return validNumber(string(v))
+	case bool, nil:
+		return true
+	case []any:
+		if depth >= maxTree {
+			return false
+		}
+		for _, x := range v {
+			if !jsonTree(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		if depth >= maxTree {
+			return false
+		}
+		for k, x := range v {
+			if !utf8.ValidString(k) || !jsonTree(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// appendTree appends v, which jsonTree accepts, tagged.
+func appendTree(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return appendString(append(b, tagString), v)
+	case json.Number:
+		return appendString(append(b, tagNumber), string(v))
+	case bool:
+		if v {
+			return append(b, tagTrue)
+		}
+		return append(b, tagFalse)
+	case []any:
+		if v == nil {
+			return append(b, tagNull) // as JSON writes it
+		}
+		b = binary.AppendUvarint(append(b, tagList), uint64(len(v)))
+		for _, x := range v {
+			b = appendTree(b, x)
+		}
+		return b
+	case map[string]any:
+		if v == nil {
+			return append(b, tagNull)
+		}
+		b = binary.AppendUvarint(append(b, tagObject), uint64(len(v)))
+		for k, x := range v {
+			b = appendTree(appendString(b, k), x)
+		}
+		return b
+	}
+	return append(b, tagNull)
+}
+
+// validNumber reports whether s is a JSON number, as json.Marshal checks a json.Number.
+func validNumber(s string) bool {
+	i := 0
+	digits := func() bool {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		digits()
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -365,37 +491,7 @@ func (r *reader) event(e *plaudit.Event) error {
 		e.Attrs = make(map[string]any, n-1)
 		for i := uint64(1); i < n && r.err == nil; i++ {
 			k := r.name()
-			var v any
-			switch tag := r.byte(); tag {
-			case tagString:
-				v = r.string()
-			case tagNumber:
-				v = json.Number(r.string())
-			case tagFloat:
-				var b [8]byte
-				r.full(b[:])
-				v = math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
-			case tagInt:
-				v = int(r.varint())
-			case tagInt64:
-				v = r.varint()
-			case tagTrue:
-				v = true
-			case tagFalse:
-				v = false
-			case tagNull:
-				v = nil
-			case tagJSON:
-				dec := json.NewDecoder(strings.NewReader(r.string()))
-				dec.UseNumber()
-				if err := dec.Decode(&v); err != nil && r.err == nil {
-					r.err = err
-				}
-			default:
-				if r.err == nil {
-					r.err = fmt.Errorf("attr %q: unknown tag %q", k, tag)
-				}
-			}
+			v := r.value(k, r.byte(), 0)
 			e.Attrs[k] = v
 		}
 	}
@@ -404,6 +500,64 @@ func (r *reader) event(e *plaudit.Event) error {
 			r.err = io.ErrUnexpectedEOF
 		}
 		return fmt.Errorf("event after seq %d: %w", seq, r.err)
+	}
+	return nil
+}
+
+// value decodes the value of attr k tagged tag, depth lists or objects deep.
+func (r *reader) value(k string, tag byte, depth int) any {
+	switch tag {
+	case tagString:
+		return r.string()
+	case tagNumber:
+		return json.Number(r.string())
+	case tagFloat:
+		var b [8]byte
+		r.full(b[:])
+		return math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+	case tagInt:
+		return int(r.varint())
+	case tagInt64:
+		return r.varint()
+	case tagTrue:
+		return true
+	case tagFalse:
+		return false
+	case tagNull:
+		return nil
+	case tagJSON:
+		var v any
+		dec := json.NewDecoder(strings.NewReader(r.string()))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil && r.err == nil {
+			r.err = err
+		}
+		return v
+	case tagList, tagObject:
+		n := r.uvarint()
+		if r.err != nil {
+			return nil
+		}
+		if depth >= maxTree || n > math.MaxInt32 {
+			r.err = fmt.Errorf("attr %q: a list or object %d deep of %d values", k, depth+1, n)
+			return nil
+		}
+		if tag == tagList {
+			l := make([]any, 0, min(n, 1024))
+			for i := uint64(0); i < n && r.err == nil; i++ {
+				l = append(l, r.value(k, r.byte(), depth+1))
+			}
+			return l
+		}
+		o := make(map[string]any, min(n, 1024))
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			key := r.name()
+			o[key] = r.value(k, r.byte(), depth+1)
+		}
+		return o
+	}
+	if r.err == nil {
+		r.err = fmt.Errorf("attr %q: unknown tag %q", k, tag)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -290,5 +291,71 @@ func TestWithoutContent(t *testing.T) {
 	}
 	if *walks != 1 {
 		t.Fatalf("the source was walked %d times, want once", *walks)
+	}
+}
+
+// TestTreesComeBackAsJSON checks that lists and objects come back as their JSON round trip gives them (as
+// they did when every one was written as JSON), whether written as their parts or as JSON.
+func TestTreesComeBackAsJSON(t *testing.T) {
+	deep := any("leaf")
+	for range maxTree + 3 {
+		deep = []any{deep}
+	}
+	values := []any{
+		[]any{},
+		[]any(nil),
+		map[string]any{},
+		map[string]any(nil),
+		[]any{"a", json.Number("-1.5e3"), true, false, nil, []any{map[string]any{"k": "v"}}},
+		map[string]any{"labels": []any{"bug", "good first issue"}, "n": json.Number("0"), "o": map[string]any{}},
+		[]any{1.5, 7, int64(9), "typed leaves go as JSON"},
+		[]any{"bad utf-8 \xff"},
+		map[string]any{"bad key \xfe": "v"},
+		[]any{"<html> & \"quotes\" \u2028"},
+		[]any{json.Number("")},
+		deep,
+	}
+	events := make([]plaudit.Event, len(values))
+	for i, v := range values {
+		events[i] = plaudit.Event{Seq: int64(i + 1), Source: "github", ExternalID: fmt.Sprint(i), Kind: "issue", Time: time.Unix(int64(i), 0).UTC(),
+			Attrs: map[string]any{"v": v}}
+	}
+	src, _ := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	collect(t, sp.Stream())
+	if sp.Events() != int64(len(events)) {
+		t.Fatal("the spool's file was not written: the values were not replayed")
+	}
+	got := collect(t, sp.Stream())
+	for i, v := range values {
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i].Attrs["v"], want) {
+			t.Errorf("value %d: came back %#v, its JSON round trip %#v", i, got[i].Attrs["v"], want)
+		}
+	}
+}
+
+func TestValidNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "-0": true, "12": true, "1.5": true, "-3e7": true, "2E+10": true, "1.0e-3": true,
+		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false, "+1": false, "0x10": false, "1 ": false, "NaN": false,
+	} {
+		if got := validNumber(s); got != want {
+			t.Errorf("validNumber(%q) = %v, want %v", s, got, want)
+		}
+		// json.Marshal writes an empty Number as 0: not valid as it is, so it goes as JSON and comes back "0".
+		if _, err := json.Marshal(json.Number(s)); s != "" && (err == nil) != want {
+			t.Errorf("json.Marshal(json.Number(%q)) and validNumber disagree", s)
+		}
 	}
 }
