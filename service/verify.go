@@ -75,6 +75,7 @@ func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verd
 	if err != nil {
 		return nil, err
 	}
+	in.Verdicts = settledVerdicts(in.Verdicts)
 	ep := in.Epoch
 	if log != nil {
 		if ep.LogSeq > log.Seq {
@@ -90,6 +91,36 @@ func (s *Service) verify(ctx context.Context, id string, verdicts []plaudit.Verd
 	in.allocations = func(fn func(*plaudit.Allocation) error) error { return s.store.ScanAllocations(ctx, ep.ID, fn) }
 	in.progress = progress
 	return s.RebuildEpoch(ctx, in)
+}
+
+// settledVerdicts returns what settling reads of verdicts: each one's subject, multiplier and the names of
+// its checks (a member's line notes them), without the details and evidence that explain it, in one array
+// of reasons. A rebuild holds the verdicts while it rescores the whole history: at a million members the
+// epoch's 480,000 verdicts were some twelve objects each for the collector to mark in every cycle.
+func settledVerdicts(vs []plaudit.Verdict) []plaudit.Verdict {
+	n := 0
+	for i := range vs {
+		n += len(vs[i].Reasons)
+	}
+	out, reasons := make([]plaudit.Verdict, len(vs)), make([]plaudit.Reason, 0, n)
+	checks := map[string]string{}
+	for i, v := range vs {
+		out[i] = plaudit.Verdict{Subject: v.Subject, Multiplier: v.Multiplier}
+		if len(v.Reasons) == 0 {
+			continue
+		}
+		from := len(reasons)
+		for _, r := range v.Reasons {
+			c, ok := checks[r.Check]
+			if !ok {
+				c = r.Check
+				checks[c] = c
+			}
+			reasons = append(reasons, plaudit.Reason{Check: c, Multiplier: r.Multiplier})
+		}
+		out[i].Reasons = reasons[from:len(reasons):len(reasons)]
+	}
+	return out
 }
 
 func errLogShort(ep *plaudit.Epoch, seq int64) error {
