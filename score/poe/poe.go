@@ -9,6 +9,7 @@ package poe
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +168,7 @@ type ref struct {
 	seq    int64
 	text   *refText // replies and comments only
 	kind   refKind
+	words  int32 // a reply's or comment's distinct words (wordList.len), which bound its similarity to another's
 }
 
 // refText is what the index keeps of a reply or comment besides its ref: its key, named as the one a
@@ -316,6 +318,10 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 			// Only a comment is looked for among its siblings (ref.is) or named as the one copied: the
 			// keys of likes, reposts and quotes, most of the engagement, are not kept.
 			r.text = &refText{key: key, content: e.Content}
+			w := wordLists.Get().(*wordList)
+			w.reset(e.Content)
+			r.words = int32(min(w.len(), math.MaxInt32))
+			wordLists.Put(w)
 		}
 		k := targetKey(e)
 		ix.onTarget[k] = append(ix.onTarget[k], r)
@@ -550,7 +556,7 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words *wordList) (string, plaud
 	other := wordLists.Get().(*wordList)
 	defer wordLists.Put(other)
 	for _, x := range siblings[from:start] {
-		if !x.commented() {
+		if !x.commented() || !similarSizes(words.len(), int(x.words), s.Params.Comment.DuplicateSimilarity) {
 			continue
 		}
 		other.reset(x.text.content)

@@ -94,3 +94,17 @@ func jaccard(a, b *wordList) plaudit.Ratio {
 	union := a.len() + b.len() - inter
 	return plaudit.Ratio(int64(inter) * int64(plaudit.One) / int64(union))
 }
+
+// similarSizes reports whether word lists of a and b distinct words can be at least min similar: the Jaccard
+// similarity of two lists is at most the smaller count over the larger (all of the smaller shared), so a
+// comment is compared only with the earlier ones whose sizes allow it.
+func similarSizes(a, b int, min plaudit.Ratio) bool {
+	lo, hi := a, b
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	if hi == 0 {
+		return min <= 0
+	}
+	return plaudit.Ratio(int64(lo)*int64(plaudit.One)/int64(hi)) >= min
+}

@@ -56,6 +56,13 @@ func checkWords(t *testing.T, a, b string) {
 	if got, want := jaccard(&wa, &wb), jaccardReference(ra, rb); got != want {
 		t.Fatalf("jaccard(%q, %q) = %s, the reference %s", a, b, got, want)
 	}
+	// The size bound never skips a comment as similar as a threshold.
+	sim := jaccard(&wa, &wb)
+	for _, min := range []plaudit.Ratio{0, 1, plaudit.One / 3, plaudit.One / 2, 800_000, plaudit.One - 1, plaudit.One} {
+		if !similarSizes(wa.len(), wb.len(), min) && sim >= min {
+			t.Fatalf("%q and %q are %s similar, but their sizes %d and %d were held to be below %s", a, b, sim, wa.len(), wb.len(), min)
+		}
+	}
 	// A list reused for another text holds only that text's words.
 	wa.reset(b)
 	if wa.len() != len(rb) || jaccard(&wa, &wb) != jaccardReference(rb, rb) {
@@ -75,6 +82,8 @@ var wordPairs = [][2]string{
 	{"a1 b2 c3 ... 42 0x1f", "0x1f 42 a1"},
 	{"İstanbul ǅ ß ﬁ", "i̇stanbul ǆ"},
 	{"under_score dash-word dot.word", "under score dash word"},
+	{"one two three four five", "one two three four five six"},
+	{"one two three four", "one two three four five"},
 }
 
 func TestWordListMatchesSets(t *testing.T) {
