@@ -10,6 +10,7 @@ package spool
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -124,12 +125,17 @@ func (s *Spool) walk(noContent bool, yield func(*plaudit.Event) error) error {
 		n, size int64
 		werr    error
 		buf     []byte
+		head    [binary.MaxVarintLen64]byte
 	)
+	enc := &encoder{names: map[string]uint64{}}
 	err = s.src(func(e *plaudit.Event) error {
 		if werr == nil {
-			if buf, werr = appendEvent(buf[:0], e); werr == nil {
-				_, werr = w.Write(buf)
-				n, size = n+1, size+int64(len(buf))
+			if buf, werr = enc.event(buf[:0], e); werr == nil {
+				h := binary.PutUvarint(head[:], uint64(len(buf)))
+				if _, werr = w.Write(head[:h]); werr == nil {
+					_, werr = w.Write(buf)
+				}
+				n, size = n+1, size+int64(h+len(buf))
 			}
 		}
 		return yield(e)
@@ -205,10 +211,35 @@ const (
 // maxTree is how deep a list or object is written as its parts; a deeper one is written as JSON.
 const maxTree = 32
 
-// appendEvent appends e's record: seq, the strings, the time and the attrs, lengths and integers as varints.
-func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
+// encoder writes records. Each record is its length and then its body: seq, the strings, the time and the
+// attrs, lengths and integers as varints. The names (sources, kinds, attr and object keys), which repeat
+// across events, go as a number once seen: 0 and the name the first time (it takes the next number), the
+// number + 1 after, for the first maxNames names of a file.
+type encoder struct {
+	names map[string]uint64
+}
+
+// maxNames is how many distinct names a file numbers; later ones are written whole each time.
+const maxNames = 1 << 16
+
+// name appends name s.
+func (c *encoder) name(b []byte, s string) []byte {
+	if id, ok := c.names[s]; ok {
+		return binary.AppendUvarint(b, id+1)
+	}
+	if len(c.names) < maxNames {
+		c.names[s] = uint64(len(c.names))
+	}
+	return appendString(append(b, 0), s)
+}
+
+// event appends e's record body.
+func (c *encoder) event(b []byte, e *plaudit.Event) ([]byte, error) {
 	b = binary.AppendVarint(b, e.Seq)
-	for _, s := range [...]string{string(e.Source), e.ExternalID, string(e.Kind), e.Actor, e.Target, e.TargetAuthor, e.Content} {
+	b = c.name(b, string(e.Source))
+	b = appendString(b, e.ExternalID)
+	b = c.name(b, string(e.Kind))
+	for _, s := range [...]string{e.Actor, e.Target, e.TargetAuthor, e.Content} {
 		b = appendString(b, s)
 	}
 	// Another zone than UTC comes back as a fixed zone of its name and offset at that instant (the store's
@@ -232,7 +263,7 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(e.Attrs))+1)
 	// Map order: a walk reads them back into a map, so the file's order does not matter.
 	for k, v := range e.Attrs {
-		b = appendString(b, k)
+		b = c.name(b, k)
 		switch v := v.(type) {
 		case string:
 			b = appendString(append(b, tagString), v)
@@ -254,7 +285,7 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 			b = append(b, tagNull)
 		case []any, map[string]any:
 			if jsonTree(v, 0) {
-				b = appendTree(b, v)
+				b = c.tree(b, v)
 				break
 			}
 			j, err := json.Marshal(v)
@@ -275,7 +306,7 @@ func appendEvent(b []byte, e *plaudit.Event) ([]byte, error) {
 
 // jsonTree reports whether v is made only of what decoding JSON with json.Decoder.UseNumber gives (lists,
 // objects, valid UTF-8 strings, valid numbers, booleans, nulls), within maxTree levels: a value that its JSON
-// round trip gives back as it is, so that its parts can be written instead (appendTree).
+// round trip gives back as it is, so that its parts can be written instead (encoder.tree).
 func jsonTree(v any, depth int) bool {
 	switch v := v.(type) {
 	case string:
@@ -308,8 +339,8 @@ func jsonTree(v any, depth int) bool {
 	return false
 }
 
-// appendTree appends v, which jsonTree accepts, tagged.
-func appendTree(b []byte, v any) []byte {
+// tree appends v, which jsonTree accepts, tagged.
+func (c *encoder) tree(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
 		return appendString(append(b, tagString), v)
@@ -326,7 +357,7 @@ func appendTree(b []byte, v any) []byte {
 		}
 		b = binary.AppendUvarint(append(b, tagList), uint64(len(v)))
 		for _, x := range v {
-			b = appendTree(b, x)
+			b = c.tree(b, x)
 		}
 		return b
 	case map[string]any:
@@ -335,7 +366,7 @@ func appendTree(b []byte, v any) []byte {
 		}
 		b = binary.AppendUvarint(append(b, tagObject), uint64(len(v)))
 		for k, x := range v {
-			b = appendTree(appendString(b, k), x)
+			b = c.tree(c.name(b, k), x)
 		}
 		return b
 	}
@@ -405,7 +436,7 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 	go func() {
 		defer wg.Done()
 		defer close(batches)
-		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), names: map[string]string{}, noContent: noContent}
+		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), noContent: noContent}
 		for {
 			var b batch
 			select {
@@ -455,20 +486,41 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 // replayBatch is how many events the decoding goroutine hands over at a time.
 const replayBatch = 256
 
-// reader decodes records; names interns the strings that repeat across events (sources, kinds, attr keys).
+// reader decodes records. A record's body is decoded from the buffer it was read into (p), without a call
+// per byte; names holds the file's numbered names (encoder).
 type reader struct {
 	r         *bufio.Reader
-	names     map[string]string
+	names     []string
 	noContent bool // skip each event's Content
+	p         []byte
+	i         int
+	scratch   []byte // a record longer than r's buffer
 	err       error
 }
 
 // event decodes the next record into e, which is zero.
 func (r *reader) event(e *plaudit.Event) error {
-	seq, err := binary.ReadVarint(r.r)
+	n, err := binary.ReadUvarint(r.r)
 	if err != nil {
 		return err // io.EOF at a record's start is the end
 	}
+	if n > math.MaxInt32 {
+		return fmt.Errorf("a record of %d bytes", n)
+	}
+	if int(n) <= r.r.Size() {
+		if r.p, err = r.r.Peek(int(n)); err != nil {
+			return noEOF(err)
+		}
+		defer r.r.Discard(int(n))
+	} else {
+		r.scratch = slices.Grow(r.scratch[:0], int(n))[:n]
+		if _, err := io.ReadFull(r.r, r.scratch); err != nil {
+			return noEOF(err)
+		}
+		r.p = r.scratch
+	}
+	r.i, r.err = 0, nil
+	seq := r.varint()
 	e.Seq = seq
 	e.Source = plaudit.Source(r.name())
 	e.ExternalID = r.string()
@@ -477,7 +529,7 @@ func (r *reader) event(e *plaudit.Event) error {
 	e.Target = r.string()
 	e.TargetAuthor = r.string()
 	if r.noContent {
-		r.skip()
+		r.bytes()
 	} else {
 		e.Content = r.string()
 	}
@@ -488,20 +540,27 @@ func (r *reader) event(e *plaudit.Event) error {
 		e.Time = e.Time.In(time.FixedZone(name, int(r.varint())))
 	}
 	if n := r.uvarint(); n > 0 && r.err == nil {
-		e.Attrs = make(map[string]any, n-1)
+		e.Attrs = make(map[string]any, min(n-1, 64))
 		for i := uint64(1); i < n && r.err == nil; i++ {
 			k := r.name()
-			v := r.value(k, r.byte(), 0)
-			e.Attrs[k] = v
+			e.Attrs[k] = r.value(k, r.byte(), 0)
 		}
 	}
+	if r.err == nil && r.i != len(r.p) {
+		r.err = fmt.Errorf("%d bytes past the record's end", len(r.p)-r.i)
+	}
 	if r.err != nil {
-		if r.err == io.EOF {
-			r.err = io.ErrUnexpectedEOF
-		}
 		return fmt.Errorf("event after seq %d: %w", seq, r.err)
 	}
 	return nil
+}
+
+// noEOF reports a record cut short as io.ErrUnexpectedEOF.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // value decodes the value of attr k tagged tag, depth lists or objects deep.
@@ -512,9 +571,15 @@ func (r *reader) value(k string, tag byte, depth int) any {
 	case tagNumber:
 		return json.Number(r.string())
 	case tagFloat:
-		var b [8]byte
-		r.full(b[:])
-		return math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+		if r.err == nil && len(r.p)-r.i < 8 {
+			r.err = io.ErrUnexpectedEOF
+		}
+		if r.err != nil {
+			return nil
+		}
+		v := math.Float64frombits(binary.LittleEndian.Uint64(r.p[r.i:]))
+		r.i += 8
+		return v
 	case tagInt:
 		return int(r.varint())
 	case tagInt64:
@@ -527,7 +592,7 @@ func (r *reader) value(k string, tag byte, depth int) any {
 		return nil
 	case tagJSON:
 		var v any
-		dec := json.NewDecoder(strings.NewReader(r.string()))
+		dec := json.NewDecoder(bytes.NewReader(r.bytes()))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil && r.err == nil {
 			r.err = err
@@ -538,18 +603,18 @@ func (r *reader) value(k string, tag byte, depth int) any {
 		if r.err != nil {
 			return nil
 		}
-		if depth >= maxTree || n > math.MaxInt32 {
+		if depth >= maxTree || n > uint64(len(r.p)-r.i) {
 			r.err = fmt.Errorf("attr %q: a list or object %d deep of %d values", k, depth+1, n)
 			return nil
 		}
 		if tag == tagList {
-			l := make([]any, 0, min(n, 1024))
+			l := make([]any, 0, n)
 			for i := uint64(0); i < n && r.err == nil; i++ {
 				l = append(l, r.value(k, r.byte(), depth+1))
 			}
 			return l
 		}
-		o := make(map[string]any, min(n, 1024))
+		o := make(map[string]any, n)
 		for i := uint64(0); i < n && r.err == nil; i++ {
 			key := r.name()
 			o[key] = r.value(k, r.byte(), depth+1)
@@ -566,8 +631,12 @@ func (r *reader) byte() byte {
 	if r.err != nil {
 		return 0
 	}
-	c, err := r.r.ReadByte()
-	r.err = err
+	if r.i >= len(r.p) {
+		r.err = io.ErrUnexpectedEOF
+		return 0
+	}
+	c := r.p[r.i]
+	r.i++
 	return c
 }
 
@@ -575,8 +644,12 @@ func (r *reader) varint() int64 {
 	if r.err != nil {
 		return 0
 	}
-	v, err := binary.ReadVarint(r.r)
-	r.err = err
+	v, n := binary.Varint(r.p[r.i:])
+	if n <= 0 {
+		r.err = fmt.Errorf("a bad varint at byte %d of the record", r.i)
+		return 0
+	}
+	r.i += n
 	return v
 }
 
@@ -584,58 +657,50 @@ func (r *reader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, err := binary.ReadUvarint(r.r)
-	r.err = err
+	v, n := binary.Uvarint(r.p[r.i:])
+	if n <= 0 {
+		r.err = fmt.Errorf("a bad varint at byte %d of the record", r.i)
+		return 0
+	}
+	r.i += n
 	return v
 }
 
-func (r *reader) full(p []byte) {
-	if r.err != nil {
-		return
-	}
-	_, r.err = io.ReadFull(r.r, p)
-}
-
-// bytes returns the next string's bytes, valid until the next read.
+// bytes returns the next string's bytes, valid until the next record.
 func (r *reader) bytes() []byte {
 	n := r.uvarint()
 	if r.err != nil || n == 0 {
 		return nil
 	}
-	if n > math.MaxInt32 {
-		r.err = fmt.Errorf("string of %d bytes", n)
+	if n > uint64(len(r.p)-r.i) {
+		r.err = fmt.Errorf("a string of %d bytes past the record's end", n)
 		return nil
 	}
-	if int(n) <= r.r.Size() {
-		p, err := r.r.Peek(int(n))
-		if err != nil {
-			r.err = err
-			return nil
-		}
-		r.r.Discard(int(n))
-		return p
-	}
-	p := make([]byte, n)
-	r.full(p)
+	p := r.p[r.i : r.i+int(n)]
+	r.i += int(n)
 	return p
 }
-
-// skip passes over the next string.
-func (r *reader) skip() { r.bytes() }
 
 func (r *reader) string() string {
 	return string(r.bytes())
 }
 
-// name returns the next string interned: one copy of each source, kind and attr key however often it comes.
+// name returns the next name: one copy of each source, kind and attr key however often it comes.
 func (r *reader) name() string {
-	p := r.bytes()
-	if s, ok := r.names[string(p)]; ok {
-		return s
+	id := r.uvarint()
+	if r.err != nil {
+		return ""
 	}
-	s := string(p)
-	if len(r.names) < 1<<16 {
-		r.names[s] = s
+	if id > 0 {
+		if id > uint64(len(r.names)) {
+			r.err = fmt.Errorf("name %d of %d", id, len(r.names))
+			return ""
+		}
+		return r.names[id-1]
+	}
+	s := r.string()
+	if len(r.names) < maxNames {
+		r.names = append(r.names, s)
 	}
 	return s
 }
