@@ -28,6 +28,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
 )
@@ -161,8 +163,10 @@ type Tracker struct {
 	project   map[string]bool // lower-case usernames and ids listed
 	community map[string]bool
 	keywords  []keyword
-	usernames map[string]string // lower-case username → account id, learned
-	names     map[string]string // account id → lower-case username, learned
+	// wordKeywords: a keyword counts as words (not a hashtag only), so that a text's words are read.
+	wordKeywords bool
+	usernames    map[string]string // lower-case username → account id, learned
+	names        map[string]string // account id → lower-case username, learned
 }
 
 type keyword struct {
@@ -188,6 +192,7 @@ func NewTracker(p *Params) *Tracker {
 		kw.words = strings.Fields(lk)
 		kw.hashtag = strings.Join(kw.words, "")
 		t.keywords = append(t.keywords, kw)
+		t.wordKeywords = t.wordKeywords || !kw.tagOnly
 	}
 	return t
 }
@@ -275,7 +280,10 @@ func (t *Tracker) score(e *plaudit.Event, dir *plaudit.Directory, base plaudit.P
 	for _, h := range append(append([]string{}, hashtags...), hashtagsIn(e.Content)...) {
 		tagSet[strings.ToLower(strings.TrimPrefix(h, "#"))] = true
 	}
-	words := wordsOf(e.Content)
+	var words []string
+	if t.wordKeywords {
+		words = wordsOf(e.Content)
+	}
 	var tags []string
 	for _, k := range t.keywords {
 		if tagSet[k.hashtag] || !k.tagOnly && containsWords(words, k.words) {
@@ -367,10 +375,12 @@ func (t *Tracker) tracked(a string, dir *plaudit.Directory) bool {
 var (
 	mentionRe = regexp.MustCompile(`(?:^|[^A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})\b`)
 	hashtagRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&#])#([\p{L}\p{N}_]+)`)
-	wordRe    = regexp.MustCompile(`[\p{L}\p{N}_]+`)
 )
 
 func mentionsIn(s string) []string {
+	if !strings.Contains(s, "@") {
+		return nil // what mentionRe needs (most posts): no match without the regexp's work
+	}
 	var out []string
 	for _, m := range mentionRe.FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])
@@ -379,6 +389,9 @@ func mentionsIn(s string) []string {
 }
 
 func hashtagsIn(s string) []string {
+	if !strings.Contains(s, "#") {
+		return nil
+	}
 	var out []string
 	for _, m := range hashtagRe.FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])
@@ -386,11 +399,29 @@ func hashtagsIn(s string) []string {
 	return out
 }
 
-// wordsOf returns the lower-case words of s, hashtags and mentions included as plain words.
+// wordsOf returns the lower-case words of s, hashtags and mentions included as plain words: the runs of
+// letters, numbers and underscores (the matches of `[\p{L}\p{N}_]+`, found without a regexp).
 func wordsOf(s string) []string {
-	ws := wordRe.FindAllString(s, -1)
-	for i := range ws {
-		ws[i] = strings.ToLower(ws[i])
+	var ws []string
+	start := -1
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		if r == '_' || r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') ||
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsNumber(r)) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			ws = append(ws, strings.ToLower(s[start:i]))
+			start = -1
+		}
+		i += n
+	}
+	if start >= 0 {
+		ws = append(ws, strings.ToLower(s[start:]))
 	}
 	return ws
 }
