@@ -2,27 +2,26 @@ package score
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/spool"
 )
 
 // threadSpill keeps the GitHub conversation events of a streamed run in a temporary file instead of memory.
 // The conversation scorer must have all of a thread's events when the thread's first event is scored, and
 // in a streamed run the observers' walk sees every thread before the scoring walk starts: held whole, the
-// threads of a million members' log were gigabytes. The file holds each event as JSON (as a store keeps
-// its attributes, numbers read back as json.Number); memory holds where each thread's events are.
+// threads of a million members' log were gigabytes. The file holds each event as a spool record (read back
+// as it was written); memory holds where each thread's events are.
 type threadSpill struct {
 	f    *os.File
 	w    *bufio.Writer
 	path string // still to remove when the file could not be removed while open
 	size int64
 	at   map[string][]span // by thread, in log order
-	buf  bytes.Buffer
+	buf  []byte
 }
 
 // span is one event's place in the spill file.
@@ -34,7 +33,7 @@ type span struct {
 // newThreadSpill creates the spill file in the system's temporary folder, removing its name at once where
 // the system allows an open file to be removed (it then goes with the process).
 func newThreadSpill() (*threadSpill, error) {
-	f, err := os.CreateTemp("", "plaudit-threads-*.jsonl")
+	f, err := os.CreateTemp("", "plaudit-threads-*.spool")
 	if err != nil {
 		return nil, fmt.Errorf("conversation: a file for the threads of the stream: %w", err)
 	}
@@ -47,15 +46,15 @@ func newThreadSpill() (*threadSpill, error) {
 
 // add appends e to thread id.
 func (s *threadSpill) add(id string, e *plaudit.Event) error {
-	s.buf.Reset()
-	if err := json.NewEncoder(&s.buf).Encode(e); err != nil {
+	var err error
+	if s.buf, err = spool.AppendRecord(s.buf[:0], e); err != nil {
 		return fmt.Errorf("conversation: keep event %s: %w", e.Key(), err)
 	}
-	if _, err := s.w.Write(s.buf.Bytes()); err != nil {
+	if _, err := s.w.Write(s.buf); err != nil {
 		return fmt.Errorf("conversation: keep event %s: %w", e.Key(), err)
 	}
-	s.at[id] = append(s.at[id], span{s.size, int64(s.buf.Len())})
-	s.size += int64(s.buf.Len())
+	s.at[id] = append(s.at[id], span{s.size, int64(len(s.buf))})
+	s.size += int64(len(s.buf))
 	return nil
 }
 
@@ -77,9 +76,7 @@ func (s *threadSpill) load(id string) ([]plaudit.Event, error) {
 		if _, err := s.f.ReadAt(b, sp.off); err != nil && err != io.EOF {
 			return nil, fmt.Errorf("conversation: read thread %s back: %w", id, err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&out[i]); err != nil {
+		if err := spool.ReadRecord(b, &out[i]); err != nil {
 			return nil, fmt.Errorf("conversation: read thread %s back: %w", id, err)
 		}
 	}

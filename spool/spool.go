@@ -227,7 +227,7 @@ func (c *encoder) name(b []byte, s string) []byte {
 	if id, ok := c.names[s]; ok {
 		return binary.AppendUvarint(b, id+1)
 	}
-	if len(c.names) < maxNames {
+	if c.names != nil && len(c.names) < maxNames {
 		c.names[s] = uint64(len(c.names))
 	}
 	return appendString(append(b, 0), s)
@@ -519,6 +519,11 @@ func (r *reader) event(e *plaudit.Event) error {
 		}
 		r.p = r.scratch
 	}
+	return r.body(e)
+}
+
+// body decodes the record r.p into e.
+func (r *reader) body(e *plaudit.Event) error {
 	r.i, r.err = 0, nil
 	seq := r.varint()
 	e.Seq = seq
@@ -553,6 +558,20 @@ func (r *reader) event(e *plaudit.Event) error {
 		return fmt.Errorf("event after seq %d: %w", seq, r.err)
 	}
 	return nil
+}
+
+// AppendRecord appends e to b as a record of its own, read back by ReadRecord: the spool's binary form of an
+// event (its attrs as a store's or a spool's events carry them come back as they were), for a caller that
+// keeps events in a file of its own and reads them back in any order.
+func AppendRecord(b []byte, e *plaudit.Event) ([]byte, error) {
+	var c encoder // numbers no names: a record read alone must name them whole
+	return c.event(b, e)
+}
+
+// ReadRecord decodes into e, which is zero, the record AppendRecord wrote as p.
+func ReadRecord(p []byte, e *plaudit.Event) error {
+	r := &reader{p: p}
+	return r.body(e)
 }
 
 // noEOF reports a record cut short as io.ErrUnexpectedEOF.

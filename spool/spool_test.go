@@ -359,3 +359,30 @@ func TestValidNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordRoundTrip: an event written alone reads back alone as it was, whatever record it follows.
+func TestRecordRoundTrip(t *testing.T) {
+	events := randomEvents(500, 15)
+	var buf []byte
+	var spans [][2]int
+	for i := range events {
+		start := len(buf)
+		var err error
+		if buf, err = AppendRecord(buf, &events[i]); err != nil {
+			t.Fatal(err)
+		}
+		spans = append(spans, [2]int{start, len(buf)})
+	}
+	for i := len(events) - 1; i >= 0; i-- { // in another order than written
+		var e plaudit.Event
+		if err := ReadRecord(buf[spans[i][0]:spans[i][1]], &e); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(e, events[i]) {
+			t.Fatalf("event %d:\n got %#v\nwant %#v", i, e, events[i])
+		}
+	}
+	if err := ReadRecord(buf[spans[3][0]:spans[3][1]-1], new(plaudit.Event)); err == nil {
+		t.Fatal("a record cut short read without an error")
+	}
+}
