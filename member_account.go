@@ -5,11 +5,11 @@ package plaudit
 // that look up every event of a large log do not allocate for it.
 func (d *Directory) MemberOfAccount(src Source, id string) string {
 	var buf [128]byte
-	a, ok := d.accounts[string(accountKey(&buf, src, id))]
-	if !ok {
+	n, ok := d.names.lookup(accountKey(&buf, src, id))
+	if !ok || d.accts[n].member < 0 {
 		return ""
 	}
-	return d.canonical(a.member)
+	return d.canonical(d.names.str(d.accts[n].member))
 }
 
 // accountKey writes the account key "source:id" into buf (growing past it only for a longer key) and

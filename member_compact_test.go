@@ -100,8 +100,8 @@ func compareDirectories(d *Directory, ref *refDirectory, events []Event) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if len(d.accounts) != len(keys) {
-		return fmt.Errorf("%d accounts, want %d", len(d.accounts), len(keys))
+	if d.naccts != len(keys) {
+		return fmt.Errorf("%d accounts, want %d", d.naccts, len(keys))
 	}
 	for _, k := range append(keys, "x:never") {
 		if got, want := d.MemberOf(k), ref.MemberOf(k); got != want {

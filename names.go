@@ -1,0 +1,149 @@
+package plaudit
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"unsafe"
+)
+
+// nameTable interns strings (a Directory's account keys and the member handles that hold them) as dense
+// numbers, in memory the collector does not scan: the strings' bytes in large chunks, each length-prefixed,
+// and an open-addressing index of integers. A million members' directory holds some three million account
+// keys; as a map[string]acct they were three million string objects and nine million pointers for every
+// collection to mark, which at that size cost the whole-log stages most of their CPU.
+//
+// Numbers are given in order from 0 and never change. The strings str returns point into the chunks, which
+// are written once and never moved, so they stay valid (and keep their chunk alive) as long as they are held.
+type nameTable struct {
+	seed   maphash.Seed
+	slots  []uint64 // the hash's top 32 bits << 32 | number+1; 0 is empty; len is a power of two
+	pos    []uint64 // by number: chunk << 32 | offset of the name's uvarint length
+	chunks [][]byte
+}
+
+// nameChunk is the size of the chunks names are written into; a longer name gets a chunk of its own.
+const nameChunk = 1 << 20
+
+// len returns how many names t holds.
+func (t *nameTable) len() int { return len(t.pos) }
+
+// hash returns b's hash.
+func (t *nameTable) hash(b []byte) uint64 { return maphash.Bytes(t.seed, b) }
+
+// bytesOf returns the bytes of name n, in its chunk.
+func (t *nameTable) bytesOf(n int32) []byte {
+	p := t.pos[n]
+	c := t.chunks[p>>32][uint32(p):]
+	l, k := binary.Uvarint(c)
+	return c[k : k+int(l)]
+}
+
+// str returns name n as a string pointing into its chunk: no copy is made.
+func (t *nameTable) str(n int32) string {
+	b := t.bytesOf(n)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// find returns the slot where the name with hash h and bytes b is, or the empty slot where it would go, and
+// its number (-1 when absent).
+func (t *nameTable) find(h uint64, b []byte) (int, int32) {
+	if len(t.slots) == 0 {
+		return -1, -1
+	}
+	mask := len(t.slots) - 1
+	tag := h >> 32
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return i, -1
+		}
+		if s>>32 == tag {
+			n := int32(uint32(s) - 1)
+			if string(t.bytesOf(n)) == string(b) {
+				return i, n
+			}
+		}
+	}
+}
+
+// lookup returns the number of name b, if t holds it. It does not allocate.
+func (t *nameTable) lookup(b []byte) (int32, bool) {
+	if len(t.slots) == 0 {
+		return -1, false
+	}
+	_, n := t.find(t.hash(b), b)
+	return n, n >= 0
+}
+
+// lookupString is lookup for a string.
+func (t *nameTable) lookupString(s string) (int32, bool) {
+	return t.lookup(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// intern returns the number of name b, adding a copy of it when t does not hold it yet.
+func (t *nameTable) intern(b []byte) int32 {
+	if len(t.slots) == 0 {
+		t.seed = maphash.MakeSeed()
+		t.slots = make([]uint64, 1024)
+	}
+	h := t.hash(b)
+	i, n := t.find(h, b)
+	if n >= 0 {
+		return n
+	}
+	n = int32(len(t.pos))
+	if n == 1<<31-2 {
+		panic("plaudit: a directory of more than two billion names")
+	}
+	t.pos = append(t.pos, t.write(b))
+	t.slots[i] = h>>32<<32 | uint64(uint32(n)+1)
+	if (len(t.pos)+1)*4 > len(t.slots)*3 {
+		t.grow()
+	}
+	return n
+}
+
+// internString is intern for a string.
+func (t *nameTable) internString(s string) int32 {
+	return t.intern(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// write copies b, length-prefixed, into the last chunk (a new one when it does not fit) and returns its
+// position.
+func (t *nameTable) write(b []byte) uint64 {
+	var pre [binary.MaxVarintLen64]byte
+	k := binary.PutUvarint(pre[:], uint64(len(b)))
+	need := k + len(b)
+	last := len(t.chunks) - 1
+	if last < 0 || len(t.chunks[last])+need > cap(t.chunks[last]) {
+		t.chunks = append(t.chunks, make([]byte, 0, max(nameChunk, need)))
+		last++
+	}
+	c := t.chunks[last]
+	off := len(c)
+	c = append(append(c, pre[:k]...), b...)
+	t.chunks[last] = c
+	return uint64(last)<<32 | uint64(off)
+}
+
+// grow doubles the index and places every name again.
+func (t *nameTable) grow() {
+	slots := make([]uint64, 2*len(t.slots))
+	mask := len(slots) - 1
+	for _, s := range t.slots {
+		if s == 0 {
+			continue
+		}
+		n := int32(uint32(s) - 1)
+		h := t.hash(t.bytesOf(n))
+		i := int(h) & mask
+		for slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		slots[i] = s
+	}
+	t.slots = slots
+}
