@@ -8,9 +8,9 @@ import (
 
 // nameTable interns strings (a Directory's account keys and the member handles that hold them) as dense
 // numbers, in memory the collector does not scan: the strings' bytes in large chunks, each length-prefixed,
-// and an open-addressing index of integers. A million members' directory holds some three million account
-// keys; as a map[string]acct they were three million string objects and nine million pointers for every
-// collection to mark, which at that size cost the whole-log stages most of their CPU.
+// and an open-addressing index of integers. A million members' directory holds millions of account keys; as a
+// map[string]acct each was a string object and three pointers for every collection to mark, which at that
+// size cost verify about half its CPU.
 //
 // Numbers are given in order from 0 and never change. The strings str returns point into the chunks, which
 // are written once and never moved, so they stay valid (and keep their chunk alive) as long as they are held.
