@@ -150,18 +150,23 @@ type acct struct {
 }
 
 // nameOf returns the number of name s, interning it (as no account) when it is new.
-func (d *Directory) nameOf(s string) int32 {
-	n := d.names.internString(s)
+func (d *Directory) nameOf(s string) int32 { return d.named(d.names.internString(s)) }
+
+// named returns n, a name just interned, giving it an acct (as no account) when it is new.
+func (d *Directory) named(n int32) int32 {
 	if int(n) == len(d.accts) {
 		d.accts = append(d.accts, acct{member: -1, linked: -1})
 	}
 	return n
 }
 
+// isAccount reports whether name n (-1 for a name not held) is an account.
+func (d *Directory) isAccount(n int32) bool { return n >= 0 && d.accts[n].member >= 0 }
+
 // acctOf returns the number of the account key, if it exists.
 func (d *Directory) acctOf(key string) (int32, bool) {
-	n, ok := d.names.lookupString(key)
-	if !ok || d.accts[n].member < 0 {
+	n, _ := d.names.lookupString(key)
+	if !d.isAccount(n) {
 		return -1, false
 	}
 	return n, true
@@ -184,7 +189,12 @@ func (d *Directory) setHolder(key, handle string) {
 // exists, is held by its own member, and no *Member was made for it.
 func (d *Directory) isImplicit(handle string) bool {
 	n, ok := d.acctOf(handle)
-	if !ok || d.accts[n].member != n || d.members[handle] != nil {
+	return ok && d.ownImplicit(n, handle)
+}
+
+// ownImplicit is isImplicit for the account numbered n, whose key is handle.
+func (d *Directory) ownImplicit(n int32, handle string) bool {
+	if d.accts[n].member != n || d.members[handle] != nil {
 		return false
 	}
 	_, merged := d.merged[handle]
@@ -192,8 +202,8 @@ func (d *Directory) isImplicit(handle string) bool {
 }
 
 // implicitMember returns the member an account (key, first seen at ns) implicitly is.
-func implicitMember(key string, ns int64) *Member {
-	return &Member{Handle: key, Kind: MemberCommunity, Tier: 1, Accounts: []string{key}, FirstSeen: time.Unix(0, ns).UTC()}
+func implicitMember(key string, ns int64) Member {
+	return Member{Handle: key, Kind: MemberCommunity, Tier: 1, Accounts: []string{key}, FirstSeen: time.Unix(0, ns).UTC()}
 }
 
 // member returns the member with the handle (after merges), making a *Member of an implicit one and
@@ -202,10 +212,9 @@ func (d *Directory) member(handle string, t time.Time) *Member {
 	handle = d.canonical(handle)
 	m := d.members[handle]
 	if m == nil {
-		if d.isImplicit(handle) {
-			n, _ := d.acctOf(handle)
+		if n, ok := d.acctOf(handle); ok && d.ownImplicit(n, handle) {
 			m = d.newMember()
-			*m = Member{Handle: d.names.str(n), Kind: MemberCommunity, Tier: 1, Accounts: []string{d.names.str(n)}, FirstSeen: time.Unix(0, d.accts[n].first).UTC()}
+			*m = implicitMember(d.names.str(n), d.accts[n].first)
 			d.implicit--
 		} else {
 			m = d.newMember()
@@ -243,13 +252,10 @@ func (d *Directory) canonical(handle string) string {
 func (d *Directory) account(src Source, id string, t time.Time) string {
 	var buf [128]byte
 	b := accountKey(&buf, src, id)
-	if n, ok := d.names.lookup(b); ok && d.accts[n].member >= 0 {
+	if n, _ := d.names.lookup(b); d.isAccount(n) {
 		return d.names.str(n)
 	}
-	n := d.names.intern(b)
-	if int(n) == len(d.accts) {
-		d.accts = append(d.accts, acct{})
-	}
+	n := d.named(d.names.intern(b))
 	d.accts[n] = acct{member: n, first: t.UnixNano(), linked: -1}
 	d.naccts++
 	key := d.names.str(n)
@@ -266,7 +272,7 @@ func (d *Directory) account(src Source, id string, t time.Time) string {
 // does: what an engagement event needs, at the price of a map lookup.
 func (d *Directory) register(src Source, id string, t time.Time) {
 	var buf [128]byte
-	if n, ok := d.names.lookup(accountKey(&buf, src, id)); !ok || d.accts[n].member < 0 {
+	if n, _ := d.names.lookup(accountKey(&buf, src, id)); !d.isAccount(n) {
 		d.account(src, id, t)
 	}
 }
@@ -347,11 +353,12 @@ func (d *Directory) relink(e *Event, key string) {
 	if e.Kind == KindLink {
 		target, _ = e.AttrString("member")
 	}
-	if d.canonical(d.holderOf(key)) == key && d.isImplicit(key) && d.canonical(target) != key {
+	holder := d.holderOf(key)
+	if d.canonical(holder) == key && d.isImplicit(key) && d.canonical(target) != key {
 		d.moveImplicit(e, key, target)
 		return
 	}
-	old := d.member(d.holderOf(key), e.Time)
+	old := d.member(holder, e.Time)
 	nm := d.member(target, e.Time)
 	if e.Kind == KindLink {
 		if k, ok := e.AttrString("member_kind"); ok {
@@ -501,9 +508,9 @@ func (d *Directory) Member(handle string) (*Member, bool) {
 	if m, ok := d.members[handle]; ok {
 		return m, true
 	}
-	if d.isImplicit(handle) {
-		n, _ := d.acctOf(handle)
-		return implicitMember(d.names.str(n), d.accts[n].first), true
+	if n, ok := d.acctOf(handle); ok && d.ownImplicit(n, handle) {
+		m := implicitMember(d.names.str(n), d.accts[n].first)
+		return &m, true
 	}
 	return nil, false
 }
@@ -526,11 +533,12 @@ func (d *Directory) Members() []*Member {
 		out = append(out, m)
 	}
 	for n, a := range d.accts {
-		if a.member != int32(n) {
+		if a.member < 0 {
 			continue
 		}
-		if key := d.names.str(a.member); d.isImplicit(key) {
-			out = append(out, implicitMember(key, a.first))
+		if key := d.names.str(int32(n)); d.ownImplicit(int32(n), key) {
+			m := implicitMember(key, a.first)
+			out = append(out, &m)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Handle < out[j].Handle })

@@ -5,8 +5,8 @@ package plaudit
 // that look up every event of a large log do not allocate for it.
 func (d *Directory) MemberOfAccount(src Source, id string) string {
 	var buf [128]byte
-	n, ok := d.names.lookup(accountKey(&buf, src, id))
-	if !ok || d.accts[n].member < 0 {
+	n, _ := d.names.lookup(accountKey(&buf, src, id))
+	if !d.isAccount(n) {
 		return ""
 	}
 	return d.canonical(d.names.str(d.accts[n].member))
