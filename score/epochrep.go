@@ -67,6 +67,13 @@ type EpochReputation struct {
 	cur              *reputation.Snapshot
 	curStart, curEnd time.Time
 	err              error
+
+	// only, when set (StreamOptions.Only), is the span whose scores are kept: an epoch that does not
+	// overlap it is given a neutral snapshot (curNeutral) instead of its own, and read records that
+	// the scorer being run read one.
+	only       Span
+	curNeutral bool
+	read       bool
 }
 
 // NewEpochReputation returns the epoch reputation of events (a time-ordered stream; Add extends it) under
@@ -96,19 +103,32 @@ func NewEpochReputationStream(p *policy.Policy, src plaudit.EventStream) (*Epoch
 // SetTime says which event is being scored: Current then answers for the epoch containing t.
 func (r *EpochReputation) SetTime(t time.Time) { r.at = t }
 
+// readNeutral reports whether the reputation read since the last call (and SetTime) was a neutral one
+// given instead of an epoch's own (StreamOptions.Only), and starts over.
+func (r *EpochReputation) readNeutral() bool {
+	read := r.read
+	r.read = false
+	return read
+}
+
 // Current returns member's reputation in the epoch of the event being scored (SetTime). It is the
 // engine's ReputationFunc. A failure to compute the snapshot gives 0 and is reported by Err.
 func (r *EpochReputation) Current(member string) plaudit.Ratio {
 	if !r.load() {
 		return 0
 	}
+	r.read = r.read || r.curNeutral
 	return r.cur.Weight(member, DefaultReputation)
 }
 
 // SameRing reports whether members a and b were found in one collusion ring before the epoch of the event
 // being scored: the engine's Context.SameRing.
 func (r *EpochReputation) SameRing(a, b string) bool {
-	return r.load() && r.cur.SameRing(a, b)
+	if !r.load() {
+		return false
+	}
+	r.read = r.read || r.curNeutral
+	return r.cur.SameRing(a, b)
 }
 
 // load makes cur the snapshot of the epoch of the event being scored; false when it cannot be computed.
@@ -119,12 +139,16 @@ func (r *EpochReputation) load() bool {
 			r.fail(err)
 			return false
 		}
+		if !r.only.overlaps(start, end) {
+			r.cur, r.curStart, r.curEnd, r.curNeutral = &reputation.Snapshot{At: start, End: end, Basis: reputation.BasisNeutral}, start, end, true
+			return true
+		}
 		snap, err := r.Snapshot(start, end)
 		if err != nil {
 			r.fail(err)
 			return false
 		}
-		r.cur, r.curStart, r.curEnd = snap, start, end
+		r.cur, r.curStart, r.curEnd, r.curNeutral = snap, start, end, false
 	}
 	return true
 }
@@ -186,6 +210,10 @@ func (r *EpochReputation) Note(t time.Time) {
 	start, end, err := r.period.Bounds(t)
 	if err != nil {
 		return // Snapshot reports it when the epoch is asked for
+	}
+	if !r.only.overlaps(start, end) {
+		r.noteStart, r.noteEnd = start, end
+		return // never computed
 	}
 	if r.ahead == nil {
 		r.ahead = map[int64]time.Time{}
@@ -264,6 +292,19 @@ func (r *EpochReputation) Add(e *plaudit.Event) {
 			if s == r.cur {
 				r.cur = nil
 			}
+		}
+	}
+}
+
+// keptNeutral fails the run when one of scores, which scorer gave e after reading a neutral reputation
+// instead of its epoch's (StreamOptions.Only), is timed within the span kept: a score kept must be the
+// one a run without Only gives.
+func (r *EpochReputation) keptNeutral(e *plaudit.Event, scorer string, scores []plaudit.Score) {
+	for i := range scores {
+		if r.only.holds(scores[i].Time) {
+			r.fail(fmt.Errorf("scorer %s gave event %s a score at %s, within the span kept, from the reputation of the epoch of %s, which the span leaves out",
+				scorer, e.Key(), scores[i].Time.UTC().Format(time.RFC3339), r.at.UTC().Format(time.RFC3339)))
+			return
 		}
 	}
 }

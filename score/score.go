@@ -183,6 +183,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 		if !x.cfg.Applies(e.Source, e.Kind) {
 			continue
 		}
+		if en.epochs != nil {
+			en.epochs.readNeutral()
+		}
 		scores := x.scorer.Score(e, &en.ctx)
 		if len(scores) == 0 {
 			continue
@@ -207,6 +210,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 					Note:   "the policy's weight for this scorer"})
 				s.Points = weighted
 			}
+		}
+		if en.epochs != nil && en.epochs.readNeutral() {
+			en.epochs.keptNeutral(e, x.cfg.Scorer, scores)
 		}
 		// The common case, one scorer with scores, returns the scorer's own slice: no copy.
 		if n++; n == 1 {

@@ -29,6 +29,28 @@ type StreamOptions struct {
 	// starts, with the wallet changes of its identity history (plaudit.Directory.WithWalletHistory), which
 	// are dropped after the call: a rescore keeps the members' kinds and wallets for the epochs' closes.
 	Members func(dir *plaudit.Directory)
+	// Only, when its End is set, is the span whose scores the caller keeps (verify keeps one epoch's): the
+	// epoch reputation of an epoch that does not overlap it is not computed, and an event of such an epoch
+	// is scored with a neutral one. Scoring reads the reputation of an event's own epoch for that event's
+	// own scores, and no scorer keeps what it read, so the scores timed within Only are those of a run
+	// without it; a score that would show otherwise (timed within Only, from a scorer that read a reputation
+	// not computed) fails the run instead (Engine.Err).
+	Only Span
+}
+
+// Span is the time span [Start, End).
+type Span struct {
+	Start, End time.Time
+}
+
+// overlaps reports whether [start, end) overlaps s; every span overlaps the zero Span (no span set).
+func (s Span) overlaps(start, end time.Time) bool {
+	return s.End.IsZero() || (start.Before(s.End) && end.After(s.Start))
+}
+
+// holds reports whether t is within s, which is set.
+func (s Span) holds(t time.Time) bool {
+	return !t.Before(s.Start) && t.Before(s.End)
 }
 
 // RunStream is the whole-history run of RunEngine over an event stream: it hands each score to emit, in the order
@@ -58,7 +80,7 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members}
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members, only: opt.Only}
 	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
@@ -86,6 +108,8 @@ type walks struct {
 	// members, when set (a streamed run only), is shown the whole stream's directory with its wallet
 	// changes as soon as it is built (StreamOptions.Members).
 	members func(*plaudit.Directory)
+	// only is StreamOptions.Only.
+	only Span
 }
 
 // runWalks is the one whole-history run over src, with w's choices. It hands each event's scores to emit in
@@ -114,11 +138,16 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	if err != nil {
 		return nil, err
 	}
+	if en.epochs != nil {
+		en.epochs.only = w.only
+	}
 	plan := newWithdrawPlan()
 	// A streamed run computes the epochs' reputation snapshots before anything else it keeps is built,
 	// the directory included (hundreds of megabytes at a million members), and builds the directory in
 	// a walk of its own after them: the first walk only counts the accounts, to size the snapshots' batch.
-	streamed := events == nil && en.epochs != nil
+	// A run kept to a span (w.only) computes at most the few epochs that overlap it, often none (verify
+	// gives its epoch's): its first walk builds the directory, and no walk of its own counts the accounts.
+	streamed := events == nil && en.epochs != nil && w.only.End.IsZero()
 	var accounts *accountCount
 	if streamed {
 		accounts = newAccountCount()

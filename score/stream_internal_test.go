@@ -3,7 +3,9 @@ package score
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
@@ -199,5 +201,41 @@ func TestRunStreamReleases(t *testing.T) {
 	}
 	if conv == 0 || poes == 0 {
 		t.Fatalf("the default policy has %d conversation and %d poe scorers: the test proves nothing", conv, poes)
+	}
+}
+
+// TestOnlyRefusesANeutralScoreKept checks the guard of StreamOptions.Only: a scorer that read the neutral
+// reputation given to an epoch outside the span, for a score timed within it, fails the run; the same
+// score timed outside it, or one whose scorer read no reputation, does not.
+func TestOnlyRefusesANeutralScoreKept(t *testing.T) {
+	p, err := policy.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	before := start.AddDate(0, 0, -3)
+	r, err := NewEpochReputation(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.only = Span{Start: start, End: start.AddDate(0, 0, 7)}
+	e := &plaudit.Event{Source: plaudit.SourceX, ExternalID: "1", Kind: plaudit.KindReply, Time: before}
+	r.SetTime(before)
+	if r.readNeutral() {
+		t.Fatal("read a neutral reputation before any was read")
+	}
+	if got := r.Current("alice"); got != DefaultReputation {
+		t.Fatalf("the neutral reputation of an epoch outside the span is %s, want the default %s", got, DefaultReputation)
+	}
+	if !r.readNeutral() || r.readNeutral() {
+		t.Fatal("readNeutral does not report the neutral reputation read once")
+	}
+	r.keptNeutral(e, "poe", []plaudit.Score{{Time: before}})
+	if r.Err() != nil {
+		t.Fatalf("a score outside the span failed the run: %v", r.Err())
+	}
+	r.keptNeutral(e, "poe", []plaudit.Score{{Time: before}, {Time: start.Add(time.Hour)}})
+	if r.Err() == nil || !strings.Contains(r.Err().Error(), "x/1") {
+		t.Fatalf("a score within the span from a neutral reputation: err %v, want one naming the event", r.Err())
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/gen"
+	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
 )
 
@@ -90,5 +92,70 @@ func TestRunStreamMatchesRun(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || n != 3 {
 		t.Fatalf("emit's error: got %v after %d scores, want %v after 3", err, n, stop)
+	}
+}
+
+// TestRunStreamOnly checks that a run kept to one epoch's span (StreamOptions.Only, as verify runs it)
+// gives that span's scores exactly as a whole run does, the reputation of its epoch weighed in, while
+// computing no other epoch's reputation (at a million members, where each epoch's takes two walks of its
+// own, that is two walks fewer for every other epoch) and building the directory in its first walk.
+func TestRunStreamOnly(t *testing.T) {
+	p := mustPreset(t, "default")
+	var events []plaudit.Event
+	var seq int64
+	if _, err := gen.Generate(gen.Config{Members: 80, Days: 28, Seed: 9}, func(e *plaudit.Event) error {
+		seq++
+		e.Seq = seq
+		events = append(events, *e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's second week: its reputation comes from the first week's interactions.
+	start := events[0].Time.Truncate(24*time.Hour).AddDate(0, 0, 7)
+	only := score.Span{Start: start, End: start.AddDate(0, 0, 7)}
+	in := func(s *plaudit.Score) bool { return !s.Time.Before(only.Start) && s.Time.Before(only.End) }
+	run := func(opt score.StreamOptions) (kept []plaudit.Score, all, walks int, snaps []time.Time) {
+		src := func(yield func(*plaudit.Event) error) error { walks++; return plaudit.StreamOf(events)(yield) }
+		opt.Snapshot = func(at time.Time, _ *reputation.Snapshot) { snaps = append(snaps, at) }
+		if _, err := score.RunStream(p, src, opt, func(s *plaudit.Score) error {
+			if all++; in(s) {
+				kept = append(kept, *s)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return kept, all, walks, snaps
+	}
+	want, wantAll, wantWalks, wantSnaps := run(score.StreamOptions{})
+	got, gotAll, gotWalks, gotSnaps := run(score.StreamOptions{Only: only})
+	if len(want) == 0 || len(wantSnaps) < 4 {
+		t.Fatalf("the fixture gives %d scores in the span and %d epochs: the comparison proves little", len(want), len(wantSnaps))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("kept to the span: %d scores in it, the whole run %d: they differ", len(got), len(want))
+	}
+	if gotAll != wantAll {
+		t.Fatalf("kept to the span the run gave %d scores in all, the whole run %d", gotAll, wantAll)
+	}
+	if !reflect.DeepEqual(gotSnaps, []time.Time{start}) {
+		t.Fatalf("kept to the span the run computed the reputation of %v, want only %v's", gotSnaps, start)
+	}
+	if gotWalks >= wantWalks {
+		t.Fatalf("kept to the span the run walked the stream %d times, the whole run %d", gotWalks, wantWalks)
+	}
+	weighed := false
+	for i := range got {
+		for _, l := range got[i].Lines {
+			for _, x := range l.Inputs {
+				if x.Name == "reputation" && x.Value != score.DefaultReputation.String() {
+					weighed = true
+				}
+			}
+		}
+	}
+	if !weighed {
+		t.Fatal("no score in the span weighed a reputation other than the default: the comparison proves little")
 	}
 }

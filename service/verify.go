@@ -248,6 +248,33 @@ func (c *eventCheck) see(e *plaudit.Event) error {
 	return nil
 }
 
+// riding returns a stream whose first walk is first's with the check riding on it (the check's seq-order
+// error stops it), and whose later walks are later's: the reputation check's walks, the first of which
+// checks the events too, so that the log is not walked once for the check alone.
+func (c *eventCheck) riding(first, later plaudit.EventStream) plaudit.EventStream {
+	walked := false
+	return func(yield func(*plaudit.Event) error) error {
+		if walked {
+			return later(yield)
+		}
+		walked = true
+		c.reportEvents = c.progress != nil
+		err := first(func(e *plaudit.Event) error {
+			if err := c.see(e); err != nil {
+				return err
+			}
+			return yield(e)
+		})
+		if err == nil {
+			c.done = true
+			if c.reportEvents {
+				c.progress.report("events", c.n, max(c.total, c.n))
+			}
+		}
+		return err
+	}
+}
+
 // signature returns the first native event whose signature fails, or no difference.
 func (c *eventCheck) signature() diff {
 	if c.sig == nil {
@@ -338,31 +365,51 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 		}
 		return nil, nil
 	}
-	if polErr != nil || pol.Hash() != ep.PolicyHash || progErr != nil || usesRep {
+	repSrc := src // the reputation check's walks after its first read no text
+	if in.textless != nil {
+		repSrc = in.textless
+	}
+	// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration) and
+	// score with it instead of recomputing EigenTrust for this epoch. When nothing stops the rebuild before
+	// the walk, the events' check rides on the reputation check's first walk.
+	var rep *reputation.Snapshot
+	var repDiff diff
+	repChecked := false
+	if usesRep && polErr == nil && pol.Hash() == ep.PolicyHash && progErr == nil && plaudit.ReputationHash(in.Reputation) == ep.ReputationHash {
+		rep, repDiff = checkReputation(ep, in, chk.riding(src, repSrc))
+		repChecked = true
+		if !chk.done && chk.err == nil {
+			// A failure to read the events stopped the walk: the check's own walk reports it, as ever.
+			chk = newEventCheck(ep, witnesses, in)
+			if err := chk.walk(src); err != nil {
+				return nil, err
+			}
+		}
+	} else if polErr != nil || pol.Hash() != ep.PolicyHash || progErr != nil || usesRep {
 		// Nothing is scored without the check, or the reputation must be checked first: one pass now.
 		if err := chk.walk(src); err != nil {
 			return nil, err
 		}
+	}
+	if chk.done || chk.err != nil {
 		if r, err := before(); r != nil || err != nil {
 			return r, err
 		}
 	}
-	opt := score.StreamOptions{WithoutContent: in.textless}
+	// Only the window's scores are settled: the reputation of the epochs that do not overlap it is not
+	// computed (score.StreamOptions.Only).
+	opt := score.StreamOptions{WithoutContent: in.textless, Only: score.Span{Start: ep.Start, End: ep.End}}
 	if in.progress != nil {
 		opt.Progress = func(done int) { in.progress.report("scored", int64(done), max(chk.n, ep.LogSeq, int64(done))) }
 	}
 	if usesRep {
-		// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration)
-		// and score with it instead of recomputing EigenTrust for this epoch.
-		repSrc := src
-		if in.textless != nil {
-			repSrc = in.textless
+		if !repChecked {
+			rep, repDiff = checkReputation(ep, in, repSrc)
 		}
-		snap, d := checkReputation(ep, in, repSrc)
-		if d.line != "" {
-			return differs(d)
+		if repDiff.line != "" {
+			return differs(repDiff)
 		}
-		opt.Preset, opt.PresetStart = snap, ep.Start
+		opt.Preset, opt.PresetStart = rep, ep.Start
 	}
 
 	// The stored allocations give the members' kinds, wallets and carries in.

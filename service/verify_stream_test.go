@@ -118,3 +118,47 @@ func TestVerifyStreamed(t *testing.T) {
 		mustConflict("member "+first+": rebuilt share ", "but the stored epoch has no line for them")
 	})
 }
+
+// TestRebuildChecksTheEventsFirst: the events' own problems (seq order, an event past the epoch's log
+// position) are reported before anything else, as they always were, now that the check rides on the
+// reputation check's first walk of an epoch that committed to its reputation vector.
+func TestRebuildChecksTheEventsFirst(t *testing.T) {
+	ctx := context.Background()
+	forEachStore(t, func(t *testing.T, st plaudit.Store) {
+		svc := setUp(t, st)
+		res, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: at("2026-01-12")})
+		if err != nil || len(res.Epochs) != 2 {
+			t.Fatalf("close: %v %v", epochIDs(res), err)
+		}
+		ep := res.Epochs[1].Epoch
+		if ep.ReputationHash == "" {
+			t.Fatal("the epoch committed to no reputation vector: the check does not ride on its walk")
+		}
+		inputs := func() *service.EpochInputs {
+			in, err := svc.EpochInputs(ctx, ep.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(in.Events) < 3 {
+				t.Fatalf("the epoch has %d events", len(in.Events))
+			}
+			return in
+		}
+		if r, err := svc.RebuildEpoch(ctx, inputs()); err != nil || !r.OK {
+			t.Fatalf("rebuild of the untouched inputs: %+v %v", r, err)
+		}
+		in := inputs()
+		n := len(in.Events)
+		in.Events[n-2], in.Events[n-1] = in.Events[n-1], in.Events[n-2]
+		if _, err := svc.RebuildEpoch(ctx, in); plaudit.ErrorCode(err) != plaudit.EINVALID || !strings.Contains(err.Error(), "out of seq order") {
+			t.Fatalf("rebuild of events out of seq order: %v, want the seq-order error", err)
+		}
+		in = inputs()
+		extra := in.Events[n-1]
+		extra.Seq, extra.ExternalID = ep.LogSeq+1, extra.ExternalID+"-late"
+		in.Events = append(in.Events, extra)
+		if _, err := svc.RebuildEpoch(ctx, in); plaudit.ErrorCode(err) != plaudit.EINVALID || !strings.Contains(err.Error(), "past the epoch's log position") {
+			t.Fatalf("rebuild with an event past the log position: %v, want that error", err)
+		}
+	})
+}
