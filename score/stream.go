@@ -64,7 +64,8 @@ func (s Span) holds(t time.Time) bool {
 // reputation walks it twice for the snapshots of up to SnapshotBatch epochs at a time (fewer at a time for
 // a large community: EpochReputation.SizeBatch), and once more to build the directory, after the snapshots
 // so that the two are never held together (without an epoch reputation, with opt.Reputation, the first
-// walk builds it). What the engine keeps is per member, post or thread: no event, but the text of replies
+// walk builds it; so does a run kept to a span, opt.Only, which computes only the epochs overlapping it).
+// What the engine keeps is per member, post or thread: no event, but the text of replies
 // and comments for near-duplicates.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
 	var preset func(*EpochReputation)
