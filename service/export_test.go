@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 
+	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/settle"
 )
 
@@ -28,4 +29,9 @@ func SetLogPage(n int) (restore func()) {
 	old := logPage
 	logPage = n
 	return func() { logPage = old }
+}
+
+// LogSource is s's event log through seq as a stream (logSource), for its tests.
+func LogSource(ctx context.Context, s *Service, through int64) plaudit.EventStream {
+	return s.logSource(ctx, through)
 }
