@@ -17,16 +17,7 @@ import (
 // compute.
 func TestEpochReputationBatches(t *testing.T) {
 	p := mustPreset(t, "default")
-	var events []plaudit.Event
-	var seq int64
-	if _, err := gen.Generate(gen.Config{Members: 80, Days: 28, Seed: 9}, func(e *plaudit.Event) error {
-		seq++
-		e.Seq = seq
-		events = append(events, *e)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	events := generated(t, gen.Config{Members: 80, Days: 28, Seed: 9})
 	prepare := func(members int) (map[time.Time]*reputation.Snapshot, int, *score.EpochReputation) {
 		walks := 0
 		src := func(yield func(*plaudit.Event) error) error { walks++; return plaudit.StreamOf(events)(yield) }

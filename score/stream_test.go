@@ -12,20 +12,25 @@ import (
 	"github.com/plaudit/plaudit/score"
 )
 
-// TestRunStreamMatchesRun checks that a streamed whole-history run emits exactly Run's scores, in order,
-// and that an error from emit stops it.
-func TestRunStreamMatchesRun(t *testing.T) {
-	p := mustPreset(t, "default")
+// generated returns the events of a generated community, numbered in order from seq 1.
+func generated(t testing.TB, c gen.Config) []plaudit.Event {
+	t.Helper()
 	var events []plaudit.Event
-	var seq int64
-	if _, err := gen.Generate(gen.Config{Members: 60, Days: 14, Seed: 5}, func(e *plaudit.Event) error {
-		seq++
-		e.Seq = seq
+	if _, err := gen.Generate(c, func(e *plaudit.Event) error {
+		e.Seq = int64(len(events) + 1)
 		events = append(events, *e)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return events
+}
+
+// TestRunStreamMatchesRun checks that a streamed whole-history run emits exactly Run's scores, in order,
+// and that an error from emit stops it.
+func TestRunStreamMatchesRun(t *testing.T) {
+	p := mustPreset(t, "default")
+	events := generated(t, gen.Config{Members: 60, Days: 14, Seed: 5})
 	want, wantDir, err := score.Run(p, events, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,16 +106,7 @@ func TestRunStreamMatchesRun(t *testing.T) {
 // own, that is two walks fewer for every other epoch) and building the directory in its first walk.
 func TestRunStreamOnly(t *testing.T) {
 	p := mustPreset(t, "default")
-	var events []plaudit.Event
-	var seq int64
-	if _, err := gen.Generate(gen.Config{Members: 80, Days: 28, Seed: 9}, func(e *plaudit.Event) error {
-		seq++
-		e.Seq = seq
-		events = append(events, *e)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	events := generated(t, gen.Config{Members: 80, Days: 28, Seed: 9})
 	// The fixture's second week: its reputation comes from the first week's interactions.
 	start := events[0].Time.Truncate(24*time.Hour).AddDate(0, 0, 7)
 	only := score.Span{Start: start, End: start.AddDate(0, 0, 7)}

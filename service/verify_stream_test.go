@@ -16,11 +16,7 @@ import (
 func TestVerifyStreamed(t *testing.T) {
 	ctx := context.Background()
 	forEachStore(t, func(t *testing.T, st plaudit.Store) {
-		svc := setUp(t, st)
-		res, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: at("2026-01-12")})
-		if err != nil || len(res.Epochs) != 2 {
-			t.Fatalf("close: %v %v", epochIDs(res), err)
-		}
+		svc, res := closedFortnight(t, st)
 		ep := res.Epochs[0].Epoch
 		id := ep.ID
 		log, err := svc.ReadLog(ctx, nil)
@@ -119,17 +115,24 @@ func TestVerifyStreamed(t *testing.T) {
 	})
 }
 
+// closedFortnight sets up the test community on st and closes its two weekly epochs.
+func closedFortnight(t *testing.T, st plaudit.Store) (*service.Service, *service.CloseResult) {
+	t.Helper()
+	svc := setUp(t, st)
+	res, err := svc.CloseEpochs(context.Background(), service.CloseRequest{Through: at("2026-01-12")})
+	if err != nil || len(res.Epochs) != 2 {
+		t.Fatalf("close: %v %v", epochIDs(res), err)
+	}
+	return svc, res
+}
+
 // TestRebuildChecksTheEventsFirst: the events' own problems (seq order, an event past the epoch's log
 // position) are reported before anything else, as they always were, now that the check rides on the
 // reputation check's first walk of an epoch that committed to its reputation vector.
 func TestRebuildChecksTheEventsFirst(t *testing.T) {
 	ctx := context.Background()
 	forEachStore(t, func(t *testing.T, st plaudit.Store) {
-		svc := setUp(t, st)
-		res, err := svc.CloseEpochs(ctx, service.CloseRequest{Through: at("2026-01-12")})
-		if err != nil || len(res.Epochs) != 2 {
-			t.Fatalf("close: %v %v", epochIDs(res), err)
-		}
+		svc, res := closedFortnight(t, st)
 		ep := res.Epochs[1].Epoch
 		if ep.ReputationHash == "" {
 			t.Fatal("the epoch committed to no reputation vector: the check does not ride on its walk")
