@@ -75,17 +75,23 @@ var DirectoryKinds = []Kind{KindLink, KindUnlink, KindMerge, KindTier, KindWalle
 //
 // Its accounts hold no pointer for the collector to follow: the keys and the handles holding them are
 // interned in a nameTable (bytes in large chunks, an index of integers), and each account is a record of
-// numbers. The *Members are made in blocks, and the strings the directory gives out (account keys, member
-// handles) point into the table's chunks. At a million members, where the whole-log stages keep the
+// numbers. The *Members are made in blocks and found by their handle's number, and the strings the
+// directory gives out (account keys, member handles) point into the table's chunks. At a million members, where the whole-log stages keep the
 // directory beside everything else for their whole run, that halved the CPU of `plaudit verify`, most of
 // which had gone to marking three million account keys in every collection.
 type Directory struct {
 	// names interns the account keys and the handles that hold them; accts is by name number, and a name
 	// that is only a handle has an acct whose member is -1.
-	names    nameTable
-	accts    []acct
-	naccts   int // the names that are accounts
-	members  map[string]*Member
+	names  nameTable
+	accts  []acct
+	naccts int // the names that are accounts
+	// mems are the *Members made, by number; nil for one merged away or emptied. made is by name number:
+	// for a member's handle, 1 + the number of its *Member, 0 when none was made. The handles find their
+	// *Member through the name table instead of a map of strings to pointers, which at a million members
+	// was 50 MB for the collector to scan in every cycle.
+	mems     []*Member
+	made     []int32
+	nmade    int // the non-nil mems
 	implicit int // members that are an account's own and were never made a *Member (accounts only)
 	tiers    map[string][]tierChange
 	merged   map[string]string
@@ -125,10 +131,9 @@ func (d *Directory) keeps(k Kind) bool {
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
 	return &Directory{
-		members: map[string]*Member{},
-		tiers:   map[string][]tierChange{},
-		merged:  map[string]string{},
-		moves:   map[string][]string{},
+		tiers:  map[string][]tierChange{},
+		merged: map[string]string{},
+		moves:  map[string][]string{},
 	}
 }
 
@@ -149,6 +154,34 @@ type acct struct {
 	linked int32 // the name of the last member a link moved it from or to (not its own), -1 before any: see noteLink
 }
 
+// madeFor returns the *Member made for handle (canonical), or nil.
+func (d *Directory) madeFor(handle string) *Member {
+	n, ok := d.names.lookupString(handle)
+	if !ok || d.made[n] == 0 {
+		return nil
+	}
+	return d.mems[d.made[n]-1]
+}
+
+// keep records m, just made, under its handle.
+func (d *Directory) keep(m *Member) {
+	n := d.nameOf(m.Handle)
+	d.mems = append(d.mems, m)
+	d.made[n] = int32(len(d.mems))
+	d.nmade++
+}
+
+// drop forgets the *Member made for handle (canonical), merged away or emptied.
+func (d *Directory) drop(handle string) {
+	n, ok := d.names.lookupString(handle)
+	if !ok || d.made[n] == 0 {
+		return
+	}
+	d.mems[d.made[n]-1] = nil
+	d.made[n] = 0
+	d.nmade--
+}
+
 // nameOf returns the number of name s, interning it (as no account) when it is new.
 func (d *Directory) nameOf(s string) int32 { return d.named(d.names.internString(s)) }
 
@@ -156,6 +189,7 @@ func (d *Directory) nameOf(s string) int32 { return d.named(d.names.internString
 func (d *Directory) named(n int32) int32 {
 	if int(n) == len(d.accts) {
 		d.accts = append(d.accts, acct{member: -1, linked: -1})
+		d.made = append(d.made, 0)
 	}
 	return n
 }
@@ -194,7 +228,7 @@ func (d *Directory) isImplicit(handle string) bool {
 
 // ownImplicit is isImplicit for the account numbered n, whose key is handle.
 func (d *Directory) ownImplicit(n int32, handle string) bool {
-	if d.accts[n].member != n || d.members[handle] != nil {
+	if d.accts[n].member != n || d.made[n] != 0 {
 		return false
 	}
 	_, merged := d.merged[handle]
@@ -210,7 +244,7 @@ func implicitMember(key string, ns int64) Member {
 // creating one first seen at t when there is none.
 func (d *Directory) member(handle string, t time.Time) *Member {
 	handle = d.canonical(handle)
-	m := d.members[handle]
+	m := d.madeFor(handle)
 	if m == nil {
 		if n, ok := d.acctOf(handle); ok && d.ownImplicit(n, handle) {
 			m = d.newMember()
@@ -220,7 +254,7 @@ func (d *Directory) member(handle string, t time.Time) *Member {
 			m = d.newMember()
 			*m = Member{Handle: d.names.str(d.nameOf(handle)), Kind: MemberCommunity, Tier: 1, FirstSeen: t}
 		}
-		d.members[m.Handle] = m
+		d.keep(m)
 	}
 	return m
 }
@@ -259,7 +293,7 @@ func (d *Directory) account(src Source, id string, t time.Time) string {
 	d.accts[n] = acct{member: n, first: t.UnixNano(), linked: -1}
 	d.naccts++
 	key := d.names.str(n)
-	if d.canonical(key) != key || d.members[key] != nil {
+	if d.canonical(key) != key || d.made[n] != 0 {
 		m := d.member(key, t) // the handle was merged away or made before: the account joins that member
 		m.Accounts = insertSorted(m.Accounts, key)
 	} else {
@@ -372,7 +406,7 @@ func (d *Directory) relink(e *Event, key string) {
 			nm.FirstSeen = old.FirstSeen
 		}
 		if len(old.Accounts) == 0 && old.Handle == key {
-			delete(d.members, old.Handle)
+			d.drop(old.Handle)
 		}
 	}
 	if e.Kind == KindLink {
@@ -473,7 +507,7 @@ func (d *Directory) merge(from, into string, t time.Time) {
 		in.Tier = f.Tier
 	}
 	d.tiers[in.Handle] = mergeTiers(d.tiers[in.Handle], d.tiers[f.Handle])
-	delete(d.members, f.Handle)
+	d.drop(f.Handle)
 	d.merged[f.Handle] = in.Handle
 }
 
@@ -505,7 +539,7 @@ func (d *Directory) MemberOfActor(e *Event) string {
 // account's own, never changed) is made afresh for each call: change it through events, not the pointer.
 func (d *Directory) Member(handle string) (*Member, bool) {
 	handle = d.canonical(handle)
-	if m, ok := d.members[handle]; ok {
+	if m := d.madeFor(handle); m != nil {
 		return m, true
 	}
 	if n, ok := d.acctOf(handle); ok && d.ownImplicit(n, handle) {
@@ -529,8 +563,10 @@ func (d *Directory) Account(key string) (*Account, bool) {
 // Members returns every current member, sorted by handle. Members kept implicitly are made afresh.
 func (d *Directory) Members() []*Member {
 	out := make([]*Member, 0, d.Len())
-	for _, m := range d.members {
-		out = append(out, m)
+	for _, m := range d.mems {
+		if m != nil {
+			out = append(out, m)
+		}
 	}
 	for n, a := range d.accts {
 		if a.member < 0 {
@@ -546,7 +582,7 @@ func (d *Directory) Members() []*Member {
 }
 
 // Len returns the number of current members.
-func (d *Directory) Len() int { return len(d.members) + d.implicit }
+func (d *Directory) Len() int { return d.nmade + d.implicit }
 
 // TierAt returns the member's tier at time t: the last tier event at or before t, else 1.
 func (d *Directory) TierAt(handle string, t time.Time) int {
