@@ -301,7 +301,7 @@ func (r *EpochReputation) Add(e *plaudit.Event) {
 // one a run without Only gives.
 func (r *EpochReputation) keptNeutral(e *plaudit.Event, scorer string, scores []plaudit.Score) {
 	for i := range scores {
-		if r.only.holds(scores[i].Time) {
+		if r.only.Holds(scores[i].Time) {
 			r.fail(fmt.Errorf("scorer %s gave event %s a score at %s, within the span kept, from the reputation of the epoch of %s, which the span leaves out",
 				scorer, e.Key(), scores[i].Time.UTC().Format(time.RFC3339), r.at.UTC().Format(time.RFC3339)))
 			return

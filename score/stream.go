@@ -48,8 +48,8 @@ func (s Span) overlaps(start, end time.Time) bool {
 	return s.End.IsZero() || (start.Before(s.End) && end.After(s.Start))
 }
 
-// holds reports whether t is within s, which is set.
-func (s Span) holds(t time.Time) bool {
+// Holds reports whether t is within s, which is set.
+func (s Span) Holds(t time.Time) bool {
 	return !t.Before(s.Start) && t.Before(s.End)
 }
 

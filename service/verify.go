@@ -248,20 +248,24 @@ func (c *eventCheck) see(e *plaudit.Event) error {
 	return nil
 }
 
-// riding returns a stream whose first walk is first's with the check riding on it (the check's seq-order
-// error stops it), and whose later walks are later's: the reputation check's walks, the first of which
-// checks the events too, so that the log is not walked once for the check alone.
-func (c *eventCheck) riding(first, later plaudit.EventStream) plaudit.EventStream {
+// riding returns a stream whose first walk is first's with the check riding on it, and whose later walks
+// are later's, so that the log is not walked once for the check alone: the reputation check's walks (report
+// set: the first tells progress how far it has read) or the scoring's (stopAtSignature set: it stops at the
+// first native signature that fails, which is not scored). The check's seq-order error stops the walk.
+func (c *eventCheck) riding(first, later plaudit.EventStream, report, stopAtSignature bool) plaudit.EventStream {
 	walked := false
 	return func(yield func(*plaudit.Event) error) error {
 		if walked {
 			return later(yield)
 		}
 		walked = true
-		c.reportEvents = c.progress != nil
+		c.reportEvents = report && c.progress != nil
 		err := first(func(e *plaudit.Event) error {
 			if err := c.see(e); err != nil {
 				return err
+			}
+			if stopAtSignature && c.signature().line != "" {
+				return errCheckStop
 			}
 			return yield(e)
 		})
@@ -374,9 +378,13 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	// the walk, the events' check rides on the reputation check's first walk.
 	var rep *reputation.Snapshot
 	var repDiff diff
+	var repHash string
+	if usesRep {
+		repHash = plaudit.ReputationHash(in.Reputation)
+	}
 	repChecked := false
-	if usesRep && polErr == nil && pol.Hash() == ep.PolicyHash && progErr == nil && plaudit.ReputationHash(in.Reputation) == ep.ReputationHash {
-		rep, repDiff = checkReputation(ep, in, chk.riding(src, repSrc))
+	if usesRep && polErr == nil && pol.Hash() == ep.PolicyHash && progErr == nil && repHash == ep.ReputationHash {
+		rep, repDiff = checkReputation(ep, in, repHash, chk.riding(src, repSrc, true, false))
 		repChecked = true
 		if !chk.done && chk.err == nil {
 			// A failure to read the events stopped the walk: the check's own walk reports it, as ever.
@@ -404,7 +412,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	}
 	if usesRep {
 		if !repChecked {
-			rep, repDiff = checkReputation(ep, in, repSrc)
+			rep, repDiff = checkReputation(ep, in, repHash, repSrc)
 		}
 		if repDiff.line != "" {
 			return differs(repDiff)
@@ -429,30 +437,11 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	// already, the check rides on the scoring's first walk.
 	scoring := src
 	if !chk.done {
-		first := true
-		scoring = func(yield func(*plaudit.Event) error) error {
-			if !first {
-				return src(yield)
-			}
-			first = false
-			err := src(func(e *plaudit.Event) error {
-				if err := chk.see(e); err != nil {
-					return err
-				}
-				if chk.signature().line != "" {
-					return errCheckStop
-				}
-				return yield(e)
-			})
-			if err == nil {
-				chk.done = true
-			}
-			return err
-		}
+		scoring = chk.riding(src, src, false, true)
 	}
 	var rescoreErr error
 	win := settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}
-	inWindow := func(sc *plaudit.Score) bool { return !sc.Time.Before(ep.Start) && sc.Time.Before(ep.End) }
+	inWindow := func(sc *plaudit.Score) bool { return opt.Only.Holds(sc.Time) }
 	rebuilt, err := s.Settle(ctx, &SettleRequest{Policy: pol, Program: prog, Window: win, Members: members, Verdicts: verdicts,
 		ScanScores: func(fn func(*plaudit.Score) error) error {
 			_, rescoreErr = score.RunStream(pol, scoring, opt, func(sc *plaudit.Score) error {
@@ -517,14 +506,13 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	return res, nil
 }
 
-// checkReputation checks the reputation vector in commits to: that it hashes to the epoch's
-// ReputationHash, and that one EigenTrust iteration from it, over the trust graph and pre-trust of the
+// checkReputation checks the reputation vector in commits to: that its hash h (plaudit.ReputationHash, which
+// the caller computed) is the epoch's ReputationHash, and that one EigenTrust iteration from it, over the trust graph and pre-trust of the
 // epoch's events, changes it by less than the tolerance EigenTrust stops at (reputation.AsOfCommitted). It
 // returns the snapshot to score the epoch with, or the difference, which names "reputation" (and the L1
 // change when the vector is not a fixed point). events is the epoch's log, walked for what the check reads
 // (the members, pre-trust and graph as of the epoch's start) without holding it.
-func checkReputation(ep *plaudit.Epoch, in *EpochInputs, events plaudit.EventStream) (*reputation.Snapshot, diff) {
-	h := plaudit.ReputationHash(in.Reputation)
+func checkReputation(ep *plaudit.Epoch, in *EpochInputs, h string, events plaudit.EventStream) (*reputation.Snapshot, diff) {
 	if h != ep.ReputationHash {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: the committed vector (%d members) hashes to %s, not the epoch's reputation hash %q", ep.ID, len(in.Reputation), h, ep.ReputationHash),
 			field: "reputation", stored: ep.ReputationHash, rebuilt: h}
