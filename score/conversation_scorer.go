@@ -295,5 +295,15 @@ func (s *conversationScorer) scoreThreads(ids []string, ctx *Context) {
 	}
 }
 
+// release closes the spill of a planned run that stopped before scoring every thread.
+func (s *conversationScorer) release() {
+	if s.spill != nil {
+		if err := s.spill.close(); err != nil && s.err == nil {
+			s.err = fmt.Errorf("conversation: %w", err)
+		}
+		s.spill = nil
+	}
+}
+
 // Err reports a failure to score the conversations: the engine's Run returns it.
 func (s *conversationScorer) Err() error { return s.err }

@@ -36,6 +36,11 @@ type deletes struct {
 	// withdrawals need instead of every scored event.
 	plan    *withdrawPlan
 	keepAll bool
+	// only, when its End is set (a whole-history run kept to a span, StreamOptions.Only), makes scored
+	// note in reach the latest seq at which the plan withdraws a score timed within it: the run's scoring
+	// walk may stop only past it.
+	only  Span
+	reach int64
 }
 
 // withdrawPlan is what a whole-history run learns of the stream's deletes and invalidations before scoring
@@ -90,10 +95,18 @@ func (pl *withdrawPlan) finish() { pl.invalid, pl.submits = nil, nil }
 // doomed reports whether the scores of the event with key and tie (TieKey), scored at seq and not zeroed,
 // are withdrawn later in the stream.
 func (pl *withdrawPlan) doomed(key, tie string, seq int64) bool {
-	if pl.del[key] > seq || pl.self[key] > seq {
-		return true
+	return pl.withdrawal(key, tie) > seq
+}
+
+// withdrawal returns the seq of the last delete or invalidation that may withdraw the scores of the event
+// with key and tie (TieKey), or 0: the engine withdraws them at the first one after the event, which is at
+// or before it.
+func (pl *withdrawPlan) withdrawal(key, tie string) int64 {
+	w := max(pl.del[key], pl.self[key])
+	if tie != "" {
+		w = max(w, pl.tie[tie])
 	}
-	return tie != "" && pl.tie[tie] > seq
+	return w
 }
 
 // givenScore is what the engine keeps of one score of an event that may be deleted: little, since it keeps
@@ -141,6 +154,14 @@ func (d *deletes) scored(e *plaudit.Event, out []plaudit.Score) []plaudit.Score 
 		kept[i] = givenScore{member: s.Member, scorer: s.Scorer, points: s.Points, time: s.Time}
 	}
 	d.given[key] = kept
+	if doomed && !d.only.End.IsZero() {
+		for i := range out {
+			if d.only.Holds(out[i].Time) {
+				d.reach = max(d.reach, d.plan.withdrawal(key, tie))
+				break
+			}
+		}
+	}
 	if tie != "" {
 		if d.tied == nil {
 			d.tied = map[string][]string{}

@@ -49,7 +49,9 @@ type Context struct {
 
 // Scorer scores events of the kinds its policy entry selects, in stream order. It returns zero or more
 // scores for an event; the engine fills in what every score shares (event key, seq, time, scorer name,
-// policy hash, and the actor's member when Member is empty).
+// policy hash, and the actor's member when Member is empty). A score is timed at the event it is returned
+// for (a Time left zero is the event's): a run kept to a span stops scoring after the last event timed
+// within it (StreamOptions.Only), and fails on a score timed otherwise.
 type Scorer interface {
 	Score(e *plaudit.Event, ctx *Context) []plaudit.Score
 }
@@ -66,6 +68,21 @@ type Observer interface {
 // event its policy entry selects, in stream order, before it observes any.
 type Planner interface {
 	Plan(e *plaudit.Event, ctx *Context)
+}
+
+// releaser is implemented by scorers that hold what must be let go when a run stops before its last
+// event (the conversation scorer's spill file).
+type releaser interface {
+	release()
+}
+
+// release lets go of what the scorers hold for events a stopped run will not score.
+func (en *Engine) release() {
+	for _, x := range en.entries {
+		if r, ok := x.scorer.(releaser); ok {
+			r.release()
+		}
+	}
 }
 
 // Failer is implemented by scorers that can fail on input they were given (a conversation with two issues
@@ -103,6 +120,10 @@ type Engine struct {
 	entries []entry
 	// epochs is the epoch reputation when the engine was given no reputation function; nil otherwise.
 	epochs *EpochReputation
+	// only is the span a whole-history run keeps (StreamOptions.Only), when set; err is the first score
+	// that breaks what the run's early stop rests on (a scorer's score timed other than its event).
+	only Span
+	err  error
 }
 
 // New builds an engine for policy p over a directory (which the caller keeps current, or which Add keeps
@@ -202,6 +223,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 			s.Seq, s.Scorer, s.PolicyHash = e.Seq, x.cfg.Scorer, en.ctx.PolicyHash
 			if s.Time.IsZero() {
 				s.Time = e.Time
+			} else if !en.only.End.IsZero() && !s.Time.Equal(e.Time) && en.err == nil {
+				en.err = fmt.Errorf("scorer %s gave event %s a score timed %s, not the event's time: a run kept to a span cannot tell where its scores end",
+					x.cfg.Scorer, e.Key(), s.Time.UTC().Format(time.RFC3339))
 			}
 			if w := x.cfg.Weight; w != plaudit.One && s.Points != 0 {
 				weighted := w.Apply(s.Points)
@@ -229,6 +253,9 @@ func (en *Engine) Score(e *plaudit.Event) []plaudit.Score {
 
 // Err returns the first failure a scorer reported, or the reputation could not be computed, if any.
 func (en *Engine) Err() error {
+	if en.err != nil {
+		return fmt.Errorf("score: policy %s: %w", en.policy.Name, en.err)
+	}
 	if en.epochs != nil {
 		if err := en.epochs.Err(); err != nil {
 			return fmt.Errorf("score: policy %s: %w", en.policy.Name, err)

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +36,12 @@ type StreamOptions struct {
 	// own scores, and no scorer keeps what it read, so the scores timed within Only are those of a run
 	// without it; a score that would show otherwise (timed within Only, from a scorer that read a reputation
 	// not computed) fails the run instead (Engine.Err).
+	//
+	// A score is timed at the event it is given for (Scorer), or, when a delete or an invalidation
+	// withdraws it, at the withdrawn event's time: so, over a stream in seq order, the scoring walk stops
+	// after the last event timed within Only and the last withdrawal of a score timed within it (the events
+	// left give none there; a verify of a week closed from a fortnight's log skips the second week's
+	// scoring), and the run emits no score past that point.
 	Only Span
 }
 
@@ -113,6 +120,10 @@ type walks struct {
 	only Span
 }
 
+// errSpanScored stops the scoring walk of a run kept to a span once nothing later is scored within it; it
+// never leaves runWalks.
+var errSpanScored = errors.New("score: the span kept is scored")
+
 // runWalks is the one whole-history run over src, with w's choices. It hands each event's scores to emit in
 // seq order, the scores that a later delete or invalidation withdraws left out (the rows a stream of the
 // same events leaves in the store).
@@ -142,6 +153,15 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	if en.epochs != nil {
 		en.epochs.only = w.only
 	}
+	// A streamed run kept to a span stops scoring after the last event that can give a score timed within
+	// it: the last event timed within it, or a later delete or invalidation that withdraws one of its
+	// scores (deletes.reach). It needs the stream in seq order to tell where that is.
+	kept := events == nil && !w.only.End.IsZero()
+	if kept {
+		en.only, en.del.only = w.only, w.only
+	}
+	var lastIn, prevSeq int64
+	ordered, total := true, 0
 	plan := newWithdrawPlan()
 	// A streamed run computes the epochs' reputation snapshots before anything else it keeps is built,
 	// the directory included (hundreds of megabytes at a million members), and builds the directory in
@@ -160,6 +180,13 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			dir.Apply(e)
 		}
 		plan.see(e)
+		if total++; kept {
+			ordered = ordered && e.Seq > prevSeq
+			prevSeq = e.Seq
+			if w.only.Holds(e.Time) {
+				lastIn = e.Seq
+			}
+		}
 		if events == nil {
 			en.plan(e)
 			if en.epochs != nil && !e.Kind.IsIdentity() {
@@ -209,7 +236,12 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	}
 	en.del.plan, en.del.keepAll = plan, events != nil
 	n := 0
+	stopped := false
 	if err := src(func(e *plaudit.Event) error {
+		if kept && ordered && e.Seq > max(lastIn, en.del.reach) {
+			stopped = true
+			return errSpanScored
+		}
 		if out := en.Score(e); len(out) > 0 {
 			if err := emit(out); err != nil {
 				return err
@@ -219,10 +251,16 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			progress(n)
 		}
 		return nil
-	}); err != nil {
+	}); err != nil && !(stopped && errors.Is(err, errSpanScored)) {
+		en.release()
 		return nil, err
 	}
 	en.del.plan, en.del.keepAll = nil, false
+	if stopped {
+		// The events left give no score within the span: they count as done.
+		en.release()
+		n = total
+	}
 	if progress != nil {
 		progress(n)
 	}

@@ -239,3 +239,131 @@ func TestOnlyRefusesANeutralScoreKept(t *testing.T) {
 		t.Fatalf("a score within the span from a neutral reputation: err %v, want one naming the event", r.Err())
 	}
 }
+
+// TestRunKeptToASpanStopsAfterItsLastScore checks that a streamed run kept to a span stops scoring after the
+// last event that can give a score within it, and no sooner: the span's scores are the whole run's, the
+// zero scores of the span's events that a delete or invalidation withdraws after the span included; the
+// scoring walk reads on past the span's last event to those withdrawals, and stops before the end of the
+// stream; the conversation scorer's spill is closed.
+func TestRunKeptToASpanStopsAfterItsLastScore(t *testing.T) {
+	base := withdrawalCommunity(t, 60)
+	start := base[0].Time.Truncate(24 * time.Hour)
+	only := Span{Start: start, End: start.AddDate(0, 0, 7)}
+	// Withdraw some of the span's events three days after it ends.
+	at := start.AddDate(0, 0, 10)
+	pos := 0
+	for pos < len(base) && base[pos].Time.Before(at) {
+		pos++
+	}
+	var late []plaudit.Event
+	for i, e := range base[:pos] {
+		if !only.Holds(e.Time) || e.Kind.IsIdentity() || e.Source == plaudit.SourcePlaudit || i%40 != 0 {
+			continue
+		}
+		switch e.Source {
+		case plaudit.SourceX, plaudit.SourceFarcaster:
+			late = append(late, plaudit.Event{Source: e.Source, Kind: plaudit.KindDelete, ExternalID: fmt.Sprintf("late-del-%d", i), Actor: e.Actor, Target: e.ExternalID, Time: at})
+		default:
+			inv, err := moderation.InvalidationEvent(&base[i], "alice", "ops", "late", at)
+			if err != nil {
+				continue
+			}
+			inv.ExternalID = fmt.Sprintf("late-inv-%d", i)
+			late = append(late, inv)
+		}
+	}
+	events := append(append(append([]plaudit.Event{}, base[:pos]...), late...), base[pos:]...)
+	lastIn := 0 // the index of the last event timed within the span
+	for i := range events {
+		events[i].Seq = int64(i + 1)
+		if only.Holds(events[i].Time) {
+			lastIn = i
+		}
+	}
+	if lastIn >= pos {
+		t.Fatalf("the fixture has events within the span after the late withdrawals (%d ≥ %d): the test proves little", lastIn, pos)
+	}
+	p, err := policy.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(w walks) (kept []plaudit.Score, lastWalk int, en *Engine) {
+		// walked is how many events the walk that ended last read: the scoring walk's (the epoch
+		// reputation's walks run within it).
+		walked := 0
+		src := func(yield func(*plaudit.Event) error) error {
+			n := 0
+			err := testenv.ReusingStream(events)(func(e *plaudit.Event) error { n++; return yield(e) })
+			walked = n
+			return err
+		}
+		en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
+			for _, s := range scores {
+				if only.Holds(s.Time) {
+					kept = append(kept, s)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kept, walked, en
+	}
+	want, wantWalked, _ := run(walks{})
+	got, gotWalked, en := run(walks{only: only})
+	if !reflect.DeepEqual(got, want) {
+		diff(t, "kept to the span", got, want)
+	}
+	withdrawnLate := 0
+	for _, s := range want {
+		if s.Seq > int64(lastIn+1) {
+			withdrawnLate++
+		}
+	}
+	if withdrawnLate == 0 {
+		t.Fatal("no score within the span comes from a withdrawal after its last event: the test proves little")
+	}
+	if wantWalked != len(events) || gotWalked <= pos || gotWalked >= len(events) {
+		t.Fatalf("the scoring walk read %d of %d events kept to the span (want some of the late withdrawals after the span's last event, %d, not all the events), %d without", gotWalked, len(events), lastIn+1, wantWalked)
+	}
+	for _, x := range en.entries {
+		if s, ok := x.scorer.(*conversationScorer); ok && s.spill != nil {
+			t.Error("the conversation scorer's spill is still open after the run stopped")
+		}
+	}
+	t.Logf("%d scores within the span, %d from %d late withdrawals; the scoring walk read %d of %d events", len(want), withdrawnLate, len(late), gotWalked, len(events))
+}
+
+// TestKeptRunRefusesAScoreTimedElsewhere checks the guard of a run kept to a span: a scorer's score timed
+// other than the event it is returned for fails the run, naming the scorer and the event.
+func TestKeptRunRefusesAScoreTimedElsewhere(t *testing.T) {
+	p, err := policy.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := New(p, plaudit.NewDirectory(), ConstantReputation(DefaultReputation))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC)
+	en.only = Span{Start: at.AddDate(0, 0, -1), End: at.AddDate(0, 0, 6)}
+	en.entries = []entry{{cfg: &policy.Scorer{Scorer: "timed", Kinds: []plaudit.Kind{plaudit.KindPost}, Weight: plaudit.One}, scorer: timedScorer{at.AddDate(0, 0, -2)}}}
+	e := &plaudit.Event{Source: plaudit.SourceX, ExternalID: "7", Kind: plaudit.KindPost, Actor: "a", Time: at, Seq: 1}
+	en.Score(e)
+	if err := en.Err(); err == nil || !strings.Contains(err.Error(), "timed") || !strings.Contains(err.Error(), "x/7") {
+		t.Fatalf("a score timed before its event in a kept run: err %v, want one naming the scorer and the event", err)
+	}
+	en.only, en.err = Span{}, nil
+	en.Score(e)
+	if err := en.Err(); err != nil {
+		t.Fatalf("the same score in a run kept to no span: %v", err)
+	}
+}
+
+// timedScorer gives every event one point timed at its own time t.
+type timedScorer struct{ t time.Time }
+
+func (s timedScorer) Score(*plaudit.Event, *Context) []plaudit.Score {
+	return []plaudit.Score{{Points: plaudit.One.Apply(1), Time: s.t}}
+}
