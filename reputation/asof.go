@@ -1,6 +1,7 @@
 package reputation
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -141,6 +142,10 @@ func prepare(events plaudit.EventStream, at, end time.Time) (*Snapshot, *eigenIn
 	return snaps[0], preps[0], nil
 }
 
+// errInteractionsRead stops prepareWindows' second walk after the last interaction its graphs read; it
+// never leaves prepareWindows.
+var errInteractionsRead = errors.New("reputation: the interactions are read")
+
 // windowState is what prepareWindows gathers for one window while walking.
 type windowState struct {
 	Window
@@ -158,12 +163,20 @@ func (w *Window) known(e *plaudit.Event) bool {
 }
 
 // prepareWindows is prepare for each window, in two walks of the stream: the members, the accounts'
-// creation times and the Farcaster usernames in the first, the interactions in the second.
+// creation times and the Farcaster usernames in the first, the interactions in the second. The first notes
+// where the last interaction a graph reads is (an event before some window's At, neither an identity event
+// nor the operator's: graph.EventGraph.Add reads no other), and the second stops after it: it reads nothing
+// for the first epoch of a log, and not the epochs' own weeks for the last.
 func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, []*eigenInputs, error) {
 	ws := make([]*windowState, len(windows))
+	var latest time.Time // the latest At: an interaction before it is read by some window's graph
 	for i, w := range windows {
 		ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory().WithoutHistory(), times: NewAccountTimes(), names: graph.Usernames{}}
+		if w.At.After(latest) {
+			latest = w.At
+		}
 	}
+	pos, last := 0, -1 // the position of the event being read, and of the last interaction a graph reads
 	if err := events(func(e *plaudit.Event) error {
 		for _, w := range ws {
 			if w.known(e) {
@@ -172,6 +185,10 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 				w.names.Learn(e)
 			}
 		}
+		if e.Time.Before(latest) && !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit {
+			last = pos
+		}
+		pos++
 		return nil
 	}); err != nil {
 		return nil, nil, fmt.Errorf("reputation: read the members: %w", err)
@@ -193,15 +210,20 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 		w.eg, w.names = eg, nil
 		graphs++
 	}
-	if graphs > 0 {
+	if graphs > 0 && last >= 0 {
+		pos = 0
 		if err := events(func(e *plaudit.Event) error {
+			if pos > last {
+				return errInteractionsRead
+			}
+			pos++
 			for _, w := range ws {
 				if w.eg != nil && w.known(e) {
 					w.eg.Add(e)
 				}
 			}
 			return nil
-		}); err != nil {
+		}); err != nil && !errors.Is(err, errInteractionsRead) {
 			return nil, nil, fmt.Errorf("reputation: read the interactions: %w", err)
 		}
 	}

@@ -84,3 +84,72 @@ func TestAsOfStream(t *testing.T) {
 		t.Fatalf("pre-trust: stream %d members, slice %d", len(got), len(want))
 	}
 }
+
+// TestInteractionsWalkStops checks that the second walk of the stream (the interactions) reads no further
+// than the last event a graph reads: nothing at the first epoch of a log, part of it for a later epoch, all
+// of it when an interaction timed before the epoch arrives last; and that the snapshots are AsOf's over
+// only the events the window knows (those before it, and who is a member up to its end).
+func TestInteractionsWalkStops(t *testing.T) {
+	var events []plaudit.Event
+	res, err := gen.Generate(gen.Config{Members: 200, Days: 21, Seed: 3}, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := 7 * 24 * time.Hour
+	late := append([]plaudit.Event{}, events...)
+	for _, e := range events {
+		if e.Kind == plaudit.KindLike && e.Time.Before(res.Start.Add(week)) {
+			e.ExternalID += "-late"
+			late = append(late, e) // a like of the first week, arriving after everything else
+			break
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		events []plaudit.Event
+		at     time.Time
+		walk2  func(n int) bool // what the second walk may read
+	}{
+		{"first epoch", events, res.Start, func(n int) bool { return n == 0 }},
+		{"second epoch", events, res.Start.Add(week), func(n int) bool { return n > 0 && n < len(events) }},
+		{"a late interaction", late, res.Start.Add(week), func(n int) bool { return n == len(late) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var reads []int
+			counted := func(yield func(*plaudit.Event) error) error {
+				reads = append(reads, 0)
+				i := len(reads) - 1
+				return testenv.ReusingStream(c.events)(func(e *plaudit.Event) error { reads[i]++; return yield(e) })
+			}
+			end := c.at.Add(week)
+			got, err := reputation.AsOfStream(counted, c.at, end, reputation.Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := 0
+			if len(reads) > 1 {
+				second = reads[1]
+			}
+			if len(reads) > 2 || !c.walk2(second) {
+				t.Fatalf("walks read %v of %d events", reads, len(c.events))
+			}
+			var known []plaudit.Event
+			for _, e := range c.events {
+				if e.Time.Before(c.at) || (reputation.IsMembership(e.Kind) && e.Time.Before(end)) {
+					known = append(known, e)
+				}
+			}
+			want, err := reputation.AsOf(known, c.at, end, reputation.Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("the snapshot (%s, %d weights) differs from AsOf's over the events the window knows (%s, %d weights)", got.Basis, len(got.Weights), want.Basis, len(want.Weights))
+			}
+			t.Logf("%s: walks read %v of %d events; %s snapshot", c.name, reads, len(c.events), got.Basis)
+		})
+	}
+}
