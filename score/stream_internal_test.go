@@ -367,3 +367,63 @@ type timedScorer struct{ t time.Time }
 func (s timedScorer) Score(*plaudit.Event, *Context) []plaudit.Score {
 	return []plaudit.Score{{Points: plaudit.One.Apply(1), Time: s.t}}
 }
+
+// TestRunKeptToManySpans checks a run kept to a span against the whole run on a community with deletes and
+// invalidations throughout, for spans ending every six hours and starting on three different days: each
+// gives exactly the whole run's scores within it, however the span cuts a withdrawn event from its
+// withdrawal.
+func TestRunKeptToManySpans(t *testing.T) {
+	events := withdrawalCommunity(t, 40)
+	p, err := policy.Preset("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []plaudit.Score
+	if _, err := runWalks(p, testenv.ReusingStream(events), walks{}, func(scores []plaudit.Score) error {
+		all = append(all, scores...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	day := events[0].Time.Truncate(24 * time.Hour)
+	runs, stopped := 0, 0
+	for _, from := range []int{0, 3, 8} {
+		for h := 6; h <= 15*24; h += 6 {
+			only := Span{Start: day.AddDate(0, 0, from), End: day.AddDate(0, 0, from).Add(time.Duration(h) * time.Hour)}
+			var want, got []plaudit.Score
+			for _, s := range all {
+				if only.Holds(s.Time) {
+					want = append(want, s)
+				}
+			}
+			walked := 0
+			src := func(yield func(*plaudit.Event) error) error {
+				n := 0
+				err := testenv.ReusingStream(events)(func(e *plaudit.Event) error { n++; return yield(e) })
+				walked = n
+				return err
+			}
+			if _, err := runWalks(p, src, walks{only: only}, func(scores []plaudit.Score) error {
+				for _, s := range scores {
+					if only.Holds(s.Time) {
+						got = append(got, s)
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatalf("kept to [%s, %s): %v", only.Start, only.End, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				diff(t, fmt.Sprintf("kept to [%s, %s)", only.Start.Format(time.RFC3339), only.End.Format(time.RFC3339)), got, want)
+			}
+			runs++
+			if walked < len(events) {
+				stopped++
+			}
+		}
+	}
+	if stopped == 0 || stopped == runs {
+		t.Fatalf("%d of %d runs stopped scoring before the end: the test proves little", stopped, runs)
+	}
+	t.Logf("%d spans, %d of them scored only part of the stream", runs, stopped)
+}
