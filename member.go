@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plaudit/plaudit/internal/arena"
 )
 
 // MemberKind separates project accounts, whose rewards pool into one delegatable project wallet, from
@@ -98,8 +100,12 @@ type Directory struct {
 	// moves holds, for each account linked to two members or more in turn, the members that held it in
 	// order (AccountHolders); an account linked once keeps its one holder in acct.linked alone.
 	moves map[string][]string
-	// slab is the block the next *Member is made in (newMember).
+	// slab is the block the next *Member is made in (newMember); lists holds the arrays of the made
+	// members' Accounts, Wallets and Keys, and text their wallet addresses (arena): at a million members,
+	// a few hundred objects for the collector instead of millions.
 	slab    []Member
+	lists   arena.Lists
+	text    arena.Strings
 	History []IdentityChange
 	// noHistory, set by WithoutHistory, keeps History empty; walletHistory, set by WithWalletHistory, keeps
 	// the wallet changes alone.
@@ -249,6 +255,7 @@ func (d *Directory) member(handle string, t time.Time) *Member {
 		if n, ok := d.acctOf(handle); ok && d.ownImplicit(n, handle) {
 			m = d.newMember()
 			*m = implicitMember(d.names.str(n), d.accts[n].first)
+			m.Accounts = append(d.lists.Make(1), m.Accounts...)
 			d.implicit--
 		} else {
 			m = d.newMember()
@@ -295,7 +302,7 @@ func (d *Directory) account(src Source, id string, t time.Time) string {
 	key := d.names.str(n)
 	if d.canonical(key) != key || d.made[n] != 0 {
 		m := d.member(key, t) // the handle was merged away or made before: the account joins that member
-		m.Accounts = insertSorted(m.Accounts, key)
+		m.Accounts = d.insert(m.Accounts, key)
 	} else {
 		d.implicit++
 	}
@@ -361,7 +368,9 @@ func (d *Directory) Apply(e *Event) {
 			return
 		}
 		addr, _ := e.AttrString("address")
-		subject.Wallets = insertSorted(subject.Wallets, addr)
+		if _, found := slices.BinarySearch(subject.Wallets, addr); !found {
+			subject.Wallets = d.insert(subject.Wallets, d.text.Keep(addr))
+		}
 		change.Detail = addr
 	case KindKey:
 		if subject == nil {
@@ -396,12 +405,12 @@ func (d *Directory) relink(e *Event, key string) {
 	nm := d.member(target, e.Time)
 	if e.Kind == KindLink {
 		if k, ok := e.AttrString("member_kind"); ok {
-			nm.Kind = MemberKind(k)
+			nm.Kind = d.kind(k)
 		}
 	}
 	if old != nm {
 		old.Accounts = removeSorted(old.Accounts, key)
-		nm.Accounts = insertSorted(nm.Accounts, key)
+		nm.Accounts = d.insert(nm.Accounts, key)
 		if old.FirstSeen.Before(nm.FirstSeen) {
 			nm.FirstSeen = old.FirstSeen
 		}
@@ -428,10 +437,10 @@ func (d *Directory) moveImplicit(e *Event, key, target string) {
 	nm := d.member(target, e.Time)
 	if e.Kind == KindLink {
 		if k, ok := e.AttrString("member_kind"); ok {
-			nm.Kind = MemberKind(k)
+			nm.Kind = d.kind(k)
 		}
 	}
-	nm.Accounts = insertSorted(nm.Accounts, key)
+	nm.Accounts = d.insert(nm.Accounts, key)
 	if first.Before(nm.FirstSeen) {
 		nm.FirstSeen = first
 	}
@@ -491,14 +500,14 @@ func (d *Directory) merge(from, into string, t time.Time) {
 		return
 	}
 	for _, k := range f.Accounts {
-		in.Accounts = insertSorted(in.Accounts, k)
+		in.Accounts = d.insert(in.Accounts, k)
 		d.setHolder(k, in.Handle)
 	}
 	for _, w := range f.Wallets {
-		in.Wallets = insertSorted(in.Wallets, w)
+		in.Wallets = d.insert(in.Wallets, w)
 	}
 	for _, k := range f.Keys {
-		in.Keys = insertSorted(in.Keys, k)
+		in.Keys = d.insert(in.Keys, k)
 	}
 	if f.FirstSeen.Before(in.FirstSeen) {
 		in.FirstSeen = f.FirstSeen
@@ -595,6 +604,26 @@ func (d *Directory) TierAt(handle string, t time.Time) int {
 		tier = c.tier
 	}
 	return tier
+}
+
+// insert is insertSorted for the lists of a made member, whose arrays come from d.lists.
+func (d *Directory) insert(s []string, v string) []string {
+	if _, found := slices.BinarySearch(s, v); found {
+		return s
+	}
+	return insertSorted(d.lists.Grow(s), v)
+}
+
+// kind returns k as a MemberKind, the package's constant when it is one: a link's member_kind is a string
+// of the event's own, which a member would otherwise keep.
+func (d *Directory) kind(k string) MemberKind {
+	switch MemberKind(k) {
+	case MemberCommunity:
+		return MemberCommunity
+	case MemberProject:
+		return MemberProject
+	}
+	return MemberKind(d.text.Keep(k))
 }
 
 func insertSorted(s []string, v string) []string {

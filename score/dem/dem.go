@@ -32,6 +32,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/arena"
 )
 
 // Name is the scorer's name, and the prefix of its rules.
@@ -167,6 +168,9 @@ type Tracker struct {
 	wordKeywords bool
 	usernames    map[string]string // lower-case username → account id, learned
 	names        map[string]string // account id → lower-case username, learned
+	// text holds the usernames' and ids' strings: at a million members, strings of events of their own
+	// would be millions of objects for the collector.
+	text arena.Strings
 }
 
 type keyword struct {
@@ -203,8 +207,13 @@ func (t *Tracker) Observe(e *plaudit.Event) {
 		return
 	}
 	if u, ok := e.Attrs["username"].(string); ok && usernameRe.MatchString(u) {
-		t.usernames[strings.ToLower(u)] = e.Actor
-		t.names[e.Actor] = strings.ToLower(u)
+		lower := strings.ToLower(u)
+		if id, ok := t.usernames[lower]; ok && id == e.Actor && t.names[id] == lower {
+			return // known as it is
+		}
+		id, lower := t.text.Keep(e.Actor), t.text.Keep(lower)
+		t.usernames[lower] = id
+		t.names[id] = lower
 	}
 }
 

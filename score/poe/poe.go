@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/arena"
 	"github.com/plaudit/plaudit/moderation"
 )
 
@@ -235,6 +236,19 @@ type Index struct {
 	// or feedback event they decide on, and by flag id, in stream order. They are few, and kept whole.
 	decisions map[string][]*plaudit.Event
 	byFlag    map[string][]*plaudit.Event
+	// text holds the strings the index keeps (keys, actors, comments' text) and texts the blocks its
+	// refTexts are made in: at a million members, millions of objects of their own for the collector.
+	text  arena.Strings
+	texts []refText
+}
+
+// newText returns a new refText holding key and content, made in a block of them.
+func (ix *Index) newText(key, content string) *refText {
+	if len(ix.texts) == cap(ix.texts) {
+		ix.texts = make([]refText, 0, 1024)
+	}
+	ix.texts = append(ix.texts, refText{key: ix.text.Keep(key), content: ix.text.Keep(content)})
+	return &ix.texts[len(ix.texts)-1]
 }
 
 // engagementKinds are the kinds that count as engagement on their target.
@@ -301,7 +315,10 @@ func LookedUp(e *plaudit.Event) string {
 func (ix *Index) Add(e *plaudit.Event, member string) {
 	key := e.Key()
 	if ix.want == nil || ix.want[key] {
-		ix.byKey[key] = post{e.Source, e.Actor, e.Time}
+		if _, ok := ix.byKey[key]; !ok {
+			key = ix.text.Keep(key)
+		}
+		ix.byKey[key] = post{e.Source, ix.text.Keep(e.Actor), e.Time}
 	}
 	if e.Kind == plaudit.KindDecision && e.Source == plaudit.SourcePlaudit {
 		if k, _ := e.Attrs[moderation.AttrEvent].(string); k != "" {
@@ -317,14 +334,18 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 		if r.commented() {
 			// Only a comment is looked for among its siblings (ref.is) or named as the one copied: the
 			// keys of likes, reposts and quotes, most of the engagement, are not kept.
-			r.text = &refText{key: key, content: e.Content}
+			r.text = ix.newText(key, e.Content)
 			w := wordLists.Get().(*wordList)
 			w.reset(e.Content)
 			r.words = int32(min(w.len(), math.MaxInt32))
 			wordLists.Put(w)
 		}
 		k := targetKey(e)
-		ix.onTarget[k] = append(ix.onTarget[k], r)
+		if rs, ok := ix.onTarget[k]; ok {
+			ix.onTarget[k] = append(rs, r)
+		} else {
+			ix.onTarget[ix.text.Keep(k)] = []ref{r}
+		}
 	}
 }
 
