@@ -617,13 +617,20 @@ func (d *Directory) insert(s []string, v string) []string {
 // kind returns k as a MemberKind, the package's constant when it is one: a link's member_kind is a string
 // of the event's own, which a member would otherwise keep.
 func (d *Directory) kind(k string) MemberKind {
-	switch MemberKind(k) {
+	return KnownMemberKind(MemberKind(k), d.text.Keep)
+}
+
+// KnownMemberKind returns k as the package's constant when it is one, else keep(k): a kind read from an
+// event or a row is a string of its own, which a structure holding a million members' kinds would keep
+// a million of.
+func KnownMemberKind(k MemberKind, keep func(string) string) MemberKind {
+	switch k {
 	case MemberCommunity:
 		return MemberCommunity
 	case MemberProject:
 		return MemberProject
 	}
-	return MemberKind(d.text.Keep(k))
+	return MemberKind(keep(string(k)))
 }
 
 func insertSorted(s []string, v string) []string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/arena"
 	"github.com/plaudit/plaudit/policy"
 	"github.com/plaudit/plaudit/reputation"
 	"github.com/plaudit/plaudit/score"
@@ -420,13 +421,16 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 		opt.Preset, opt.PresetStart = rep, ep.Start
 	}
 
-	// The stored allocations give the members' kinds, wallets and carries in.
+	// The stored allocations give the members' kinds, wallets and carries in, kept for the whole rescore:
+	// their strings go in an arena rather than one object each for every collection to mark.
 	members := map[string]settle.MemberInfo{}
 	carries := map[string]*big.Int{}
+	var text arena.Strings
 	if err := in.scanStored(func(a *plaudit.Allocation) error {
-		members[a.Member] = settle.MemberInfo{Kind: a.Kind, Wallet: a.Wallet}
+		m := text.Keep(a.Member)
+		members[m] = settle.MemberInfo{Kind: plaudit.KnownMemberKind(a.Kind, text.Keep), Wallet: text.Keep(a.Wallet)}
 		if a.CarryIn != nil && a.CarryIn.Sign() > 0 {
-			carries[a.Member] = new(big.Int).Set(a.CarryIn)
+			carries[m] = new(big.Int).Set(a.CarryIn)
 		}
 		return nil
 	}); err != nil {
