@@ -56,14 +56,7 @@ func TestAsOfFirstEpochAndBoundary(t *testing.T) {
 // the first: ring-mates are in one ring (so a like between them weighs nothing), honest members in none, and
 // ring members keep no age-based pre-trust.
 func TestAsOfRingsGenerated(t *testing.T) {
-	var events []plaudit.Event
-	res, err := gen.Generate(gen.Config{Members: 1000, Days: 14, Seed: 1}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events, res := generated(t, gen.Config{Members: 1000, Days: 14, Seed: 1})
 	var ring, honest []string
 	for _, l := range res.Labels {
 		switch l.Label {

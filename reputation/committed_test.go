@@ -15,14 +15,7 @@ import (
 // gives the same weights; a vector with 1% of a member's trust moved to another, or a member missing, is
 // refused with a reason; and the commitment hash changes with any one trust value's bits.
 func TestAsOfCommitted(t *testing.T) {
-	var events []plaudit.Event
-	res, err := gen.Generate(gen.Config{Members: 300, Days: 14, Seed: 3}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events, res := generated(t, gen.Config{Members: 300, Days: 14, Seed: 3})
 	start := res.Start.AddDate(0, 0, 7)
 	end := start.AddDate(0, 0, 7)
 	snap, err := reputation.AsOf(events, start, end, reputation.Params{})

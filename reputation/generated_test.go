@@ -30,14 +30,7 @@ func byLabel(r *reputation.Result, label map[string]gen.Label) (pct, share map[g
 // of old (hence pre-trusted) accounts circulate trust among themselves on top of the honest engagement their
 // posts get, and after Discount removes the trust that collusion and sybil findings make worthless.
 func TestMembersGenerated(t *testing.T) {
-	var events []plaudit.Event
-	res, err := gen.Generate(gen.Config{Members: 2000, Days: 14, Seed: 1}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events, res := generated(t, gen.Config{Members: 2000, Days: 14, Seed: 1})
 	label := map[string]gen.Label{}
 	for _, l := range res.Labels {
 		label[l.Member] = l.Label

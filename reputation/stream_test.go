@@ -15,14 +15,7 @@ import (
 // buffer-reusing stream give exactly the slice versions' snapshot, acceptance and pre-trust on a generated
 // community, at a moment with interactions before it (an EigenTrust snapshot) and at its start (pre-trust).
 func TestAsOfStream(t *testing.T) {
-	var events []plaudit.Event
-	res, err := gen.Generate(gen.Config{Members: 300, Days: 14, Seed: 7}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events, res := generated(t, gen.Config{Members: 300, Days: 14, Seed: 7})
 	at := res.Start.Add(10 * 24 * time.Hour)
 	for _, c := range []struct {
 		at    time.Time
@@ -90,14 +83,7 @@ func TestAsOfStream(t *testing.T) {
 // of it when an interaction timed before the epoch arrives last; and that the snapshots are AsOf's over
 // only the events the window knows (those before it, and who is a member up to its end).
 func TestInteractionsWalkStops(t *testing.T) {
-	var events []plaudit.Event
-	res, err := gen.Generate(gen.Config{Members: 200, Days: 21, Seed: 3}, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events, res := generated(t, gen.Config{Members: 200, Days: 21, Seed: 3})
 	week := 7 * 24 * time.Hour
 	late := append([]plaudit.Event{}, events...)
 	for _, e := range events {
@@ -152,4 +138,18 @@ func TestInteractionsWalkStops(t *testing.T) {
 			t.Logf("%s: walks read %v of %d events; %s snapshot", c.name, reads, len(c.events), got.Basis)
 		})
 	}
+}
+
+// generated returns the events gen makes of c, in order, and what it says of them.
+func generated(t *testing.T, c gen.Config) ([]plaudit.Event, *gen.Result) {
+	t.Helper()
+	var events []plaudit.Event
+	res, err := gen.Generate(c, func(e *plaudit.Event) error {
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events, res
 }

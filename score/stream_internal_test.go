@@ -288,15 +288,8 @@ func TestRunKeptToASpanStopsAfterItsLastScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(w walks) (kept []plaudit.Score, lastWalk int, en *Engine) {
-		// walked is how many events the walk that ended last read: the scoring walk's (the epoch
-		// reputation's walks run within it).
-		walked := 0
-		src := func(yield func(*plaudit.Event) error) error {
-			n := 0
-			err := testenv.ReusingStream(events)(func(e *plaudit.Event) error { n++; return yield(e) })
-			walked = n
-			return err
-		}
+		var walked int
+		src := lastWalkCounted(events, &walked)
 		en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 			for _, s := range scores {
 				if only.Holds(s.Time) {
@@ -396,13 +389,8 @@ func TestRunKeptToManySpans(t *testing.T) {
 					want = append(want, s)
 				}
 			}
-			walked := 0
-			src := func(yield func(*plaudit.Event) error) error {
-				n := 0
-				err := testenv.ReusingStream(events)(func(e *plaudit.Event) error { n++; return yield(e) })
-				walked = n
-				return err
-			}
+			var walked int
+			src := lastWalkCounted(events, &walked)
 			if _, err := runWalks(p, src, walks{only: only}, func(scores []plaudit.Score) error {
 				for _, s := range scores {
 					if only.Holds(s.Time) {
@@ -426,4 +414,15 @@ func TestRunKeptToManySpans(t *testing.T) {
 		t.Fatalf("%d of %d runs stopped scoring before the end: the test proves little", stopped, runs)
 	}
 	t.Logf("%d spans, %d of them scored only part of the stream", runs, stopped)
+}
+
+// lastWalkCounted returns a stream of events that sets *walked to how many events the walk that ended last
+// read: a run's scoring walk (the epoch reputation's walks run within it).
+func lastWalkCounted(events []plaudit.Event, walked *int) plaudit.EventStream {
+	return func(yield func(*plaudit.Event) error) error {
+		n := 0
+		err := testenv.ReusingStream(events)(func(e *plaudit.Event) error { n++; return yield(e) })
+		*walked = n
+		return err
+	}
 }
