@@ -21,18 +21,23 @@ type Strings struct {
 
 // Keep returns a copy of s in the arena's current block.
 func (a *Strings) Keep(s string) string {
-	if len(s) == 0 {
+	return a.KeepBytes(unsafe.Slice(unsafe.StringData(s), len(s))) // read, never written
+}
+
+// KeepBytes returns a copy of b as a string in the arena's current block: Keep for a key built in a buffer.
+func (a *Strings) KeepBytes(b []byte) string {
+	if len(b) == 0 {
 		return ""
 	}
-	if len(s) > blockSize/16 {
-		return string([]byte(s))
+	if len(b) > blockSize/16 {
+		return string(b)
 	}
-	if cap(a.block)-len(a.block) < len(s) {
+	if cap(a.block)-len(a.block) < len(b) {
 		a.block = make([]byte, 0, blockSize)
 	}
 	n := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[n], len(s))
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[n], len(b))
 }
 
 // sliceBlock is how many strings a block of Lists holds; a longer list gets an array of its own.
@@ -53,7 +58,7 @@ func (a *Lists) Make(n int) []string {
 	}
 	i := len(a.block)
 	a.block = a.block[:i+n]
-	return a.block[i:i:i+n]
+	return a.block[i : i : i+n]
 }
 
 // Grow returns s with room for at least one more string: s itself when it has room, else a copy twice its

@@ -58,3 +58,14 @@ func TestLists(t *testing.T) {
 		t.Fatalf("a long list got capacity %d, want %d", cap(big), sliceBlock)
 	}
 }
+
+// TestKeepBytes checks that a string kept from a buffer does not change when the buffer is reused.
+func TestKeepBytes(t *testing.T) {
+	var a Strings
+	buf := []byte("x/123")
+	k := a.KeepBytes(buf)
+	copy(buf, "y/456")
+	if k != "x/123" || a.KeepBytes(nil) != "" || a.Keep("") != "" {
+		t.Fatalf("kept %q from a buffer since rewritten, want x/123", k)
+	}
+}

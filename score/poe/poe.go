@@ -230,8 +230,11 @@ type Index struct {
 	byKey map[string]post
 	// want, when set, are the only keys byKey keeps (Want): the targets that the events to be scored look
 	// up; nil keeps every event's.
-	want     map[string]bool
-	onTarget map[string][]ref // "source/id" of a target → engagements on it, in stream order
+	want map[string]bool
+	// targets numbers the targets ("source/id") engaged with; refs[n] are the engagements on target n, in
+	// stream order (on).
+	targets map[string]int32
+	refs    [][]ref
 	// decisions are the moderators' and operators' decision events (source plaudit), by the key of the flag
 	// or feedback event they decide on, and by flag id, in stream order. They are few, and kept whole.
 	decisions map[string][]*plaudit.Event
@@ -243,12 +246,38 @@ type Index struct {
 }
 
 // newText returns a new refText holding key and content, made in a block of them.
-func (ix *Index) newText(key, content string) *refText {
+func (ix *Index) newText(key []byte, content string) *refText {
 	if len(ix.texts) == cap(ix.texts) {
 		ix.texts = make([]refText, 0, 1024)
 	}
-	ix.texts = append(ix.texts, refText{key: ix.text.Keep(key), content: ix.text.Keep(content)})
+	ix.texts = append(ix.texts, refText{key: ix.text.KeepBytes(key), content: ix.text.Keep(content)})
 	return &ix.texts[len(ix.texts)-1]
+}
+
+// on returns the engagements on the target with key k ("source/id"), in stream order.
+func (ix *Index) on(k []byte) []ref {
+	if n, ok := ix.targets[string(k)]; ok {
+		return ix.refs[n]
+	}
+	return nil
+}
+
+// appendKey appends e's key (plaudit.Event.Key) to b: a key to look up need not be a string of its own.
+func appendKey(b []byte, e *plaudit.Event) []byte {
+	return append(append(append(b, e.Source...), '/'), e.ExternalID...)
+}
+
+// appendTargetKey appends targetKey(e) to b.
+func appendTargetKey(b []byte, e *plaudit.Event) []byte {
+	if e.Target == "" {
+		return b
+	}
+	if e.Kind == plaudit.KindFlag || e.Kind == plaudit.KindCurate {
+		if strings.HasPrefix(e.Target, "member:") || strings.Contains(e.Target, "/") {
+			return append(b, e.Target...)
+		}
+	}
+	return append(append(append(b, e.Source...), '/'), e.Target...)
 }
 
 // engagementKinds are the kinds that count as engagement on their target.
@@ -267,20 +296,13 @@ func TargetKey(e *plaudit.Event) string { return targetKey(e) }
 // targetKey returns the key of e's target: a "source/id" target (flags, curation) as is, else e's source
 // and the target id.
 func targetKey(e *plaudit.Event) string {
-	if e.Target == "" {
-		return ""
-	}
-	if e.Kind == plaudit.KindFlag || e.Kind == plaudit.KindCurate {
-		if strings.HasPrefix(e.Target, "member:") || strings.Contains(e.Target, "/") {
-			return e.Target
-		}
-	}
-	return string(e.Source) + "/" + e.Target
+	var b [128]byte
+	return string(appendTargetKey(b[:0], e))
 }
 
 // NewIndex indexes events (in stream order) with members from env.Dir.
 func NewIndex(events []plaudit.Event, env Env) *Index {
-	ix := &Index{byKey: make(map[string]post, len(events)), onTarget: map[string][]ref{}, decisions: map[string][]*plaudit.Event{}, byFlag: map[string][]*plaudit.Event{}}
+	ix := &Index{byKey: make(map[string]post, len(events)), targets: map[string]int32{}, decisions: map[string][]*plaudit.Event{}, byFlag: map[string][]*plaudit.Event{}}
 	for i := range events {
 		ix.Add(&events[i], env.Dir.MemberOfActor(&events[i]))
 	}
@@ -313,12 +335,15 @@ func LookedUp(e *plaudit.Event) string {
 // Add indexes one more event, made by member. The index copies what it keeps: e may change afterwards,
 // but for a decision event (source plaudit), which it keeps whole.
 func (ix *Index) Add(e *plaudit.Event, member string) {
-	key := e.Key()
-	if ix.want == nil || ix.want[key] {
-		if _, ok := ix.byKey[key]; !ok {
-			key = ix.text.Keep(key)
+	var kb, tb [128]byte
+	key := appendKey(kb[:0], e) // a string only when kept: Add sees every event
+	if ix.want == nil || ix.want[string(key)] {
+		p := post{e.Source, ix.text.Keep(e.Actor), e.Time}
+		if _, ok := ix.byKey[string(key)]; ok {
+			ix.byKey[string(key)] = p
+		} else {
+			ix.byKey[ix.text.KeepBytes(key)] = p
 		}
-		ix.byKey[key] = post{e.Source, ix.text.Keep(e.Actor), e.Time}
 	}
 	if e.Kind == plaudit.KindDecision && e.Source == plaudit.SourcePlaudit {
 		if k, _ := e.Attrs[moderation.AttrEvent].(string); k != "" {
@@ -340,11 +365,12 @@ func (ix *Index) Add(e *plaudit.Event, member string) {
 			r.words = int32(min(w.len(), math.MaxInt32))
 			wordLists.Put(w)
 		}
-		k := targetKey(e)
-		if rs, ok := ix.onTarget[k]; ok {
-			ix.onTarget[k] = append(rs, r)
+		k := appendTargetKey(tb[:0], e)
+		if n, ok := ix.targets[string(k)]; ok {
+			ix.refs[n] = append(ix.refs[n], r)
 		} else {
-			ix.onTarget[ix.text.Keep(k)] = []ref{r}
+			ix.targets[ix.text.KeepBytes(k)] = int32(len(ix.refs))
+			ix.refs = append(ix.refs, []ref{r})
 		}
 	}
 }
@@ -396,7 +422,8 @@ func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
 			add("poe.share.commentary", p.Share.Commentary, "", in("words", strconv.Itoa(words)))
 		}
 		n := 0
-		for _, x := range s.Index.onTarget[e.Key()] {
+		var b [128]byte
+		for _, x := range s.Index.on(appendKey(b[:0], e)) {
 			if x.member != member {
 				n++
 			}
@@ -411,7 +438,8 @@ func (s *Scorer) Score(e *plaudit.Event) (Result, bool) {
 		r.Kind = "curate"
 		add("poe.curate.base", p.Curate.Base, "")
 		n := 0
-		for _, x := range s.Index.onTarget[targetKey(e)] {
+		var b [128]byte
+		for _, x := range s.Index.on(appendTargetKey(b[:0], e)) {
 			if x.member != member && x.time > e.Time.UnixNano() {
 				n++
 			}
@@ -507,7 +535,8 @@ func (s *Scorer) comment(e *plaudit.Event, member string, add func(string, plaud
 		}
 	}
 	endorsed := false
-	for _, x := range s.Index.onTarget[e.Key()] {
+	var b [128]byte
+	for _, x := range s.Index.on(appendKey(b[:0], e)) {
 		if x.member == creator && creator != member && (x.kind == refLike || x.commented()) {
 			endorsed = true
 		}
@@ -562,7 +591,8 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words *wordList) (string, plaud
 	if e.Target == "" || words.len() == 0 {
 		return "", 0
 	}
-	siblings := s.Index.onTarget[string(e.Source)+"/"+e.Target]
+	var b [128]byte
+	siblings := s.Index.on(append(append(append(b[:0], e.Source...), '/'), e.Target...))
 	start := 0
 	for i := range siblings {
 		if siblings[i].is(e) { // e itself, or its copy
