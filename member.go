@@ -608,10 +608,11 @@ func (d *Directory) TierAt(handle string, t time.Time) int {
 
 // insert is insertSorted for the lists of a made member, whose arrays come from d.lists.
 func (d *Directory) insert(s []string, v string) []string {
-	if _, found := slices.BinarySearch(s, v); found {
+	i, found := slices.BinarySearch(s, v)
+	if found {
 		return s
 	}
-	return insertSorted(d.lists.Grow(s), v)
+	return slices.Insert(d.lists.Grow(s), i, v) // Grow made room: no new array
 }
 
 // kind returns k as a MemberKind, the package's constant when it is one: a link's member_kind is a string

@@ -263,8 +263,11 @@ func (ix *Index) on(k []byte) []ref {
 }
 
 // appendKey appends e's key (plaudit.Event.Key) to b: a key to look up need not be a string of its own.
-func appendKey(b []byte, e *plaudit.Event) []byte {
-	return append(append(append(b, e.Source...), '/'), e.ExternalID...)
+func appendKey(b []byte, e *plaudit.Event) []byte { return appendSourceKey(b, e.Source, e.ExternalID) }
+
+// appendSourceKey appends "source/id", the form of an event's key and of its target's, to b.
+func appendSourceKey(b []byte, src plaudit.Source, id string) []byte {
+	return append(append(append(b, src...), '/'), id...)
 }
 
 // appendTargetKey appends targetKey(e) to b.
@@ -277,7 +280,7 @@ func appendTargetKey(b []byte, e *plaudit.Event) []byte {
 			return append(b, e.Target...)
 		}
 	}
-	return append(append(append(b, e.Source...), '/'), e.Target...)
+	return appendSourceKey(b, e.Source, e.Target)
 }
 
 // engagementKinds are the kinds that count as engagement on their target.
@@ -592,7 +595,7 @@ func (s *Scorer) nearDuplicate(e *plaudit.Event, words *wordList) (string, plaud
 		return "", 0
 	}
 	var b [128]byte
-	siblings := s.Index.on(append(append(append(b[:0], e.Source...), '/'), e.Target...))
+	siblings := s.Index.on(appendSourceKey(b[:0], e.Source, e.Target))
 	start := 0
 	for i := range siblings {
 		if siblings[i].is(e) { // e itself, or its copy
