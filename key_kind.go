@@ -1,6 +1,10 @@
 package plaudit
 
-import "github.com/plaudit/plaudit/didkey"
+import (
+	"slices"
+
+	"github.com/plaudit/plaudit/didkey"
+)
 
 // KindKey links an Ed25519 public key to a member, or with attrs.revoke true unlinks it: an operator action
 // (source plaudit) whose actor is the member handle and whose attrs.did is the key as a did:key identifier
@@ -27,13 +31,15 @@ func (e *Event) validateKey(bad func(field, format string, args ...any)) {
 
 // applyKey adds attrs.did to the subject's keys, or removes it when attrs.revoke is true, and returns the
 // history detail.
-func applyKey(e *Event, m *Member) string {
+func (d *Directory) applyKey(e *Event, m *Member) string {
 	did, _ := e.AttrString("did")
 	if revoke, _ := e.AttrBool("revoke"); revoke {
 		m.Keys = removeSorted(m.Keys, did)
 		return "revoke " + did
 	}
-	m.Keys = insertSorted(m.Keys, did)
+	if _, found := slices.BinarySearch(m.Keys, did); !found {
+		m.Keys = d.insert(m.Keys, d.text.Keep(did))
+	}
 	return did
 }
 

@@ -376,7 +376,7 @@ func (d *Directory) Apply(e *Event) {
 		if subject == nil {
 			return
 		}
-		change.Detail = applyKey(e, subject)
+		change.Detail = d.applyKey(e, subject)
 	case KindMerge:
 		from, _ := e.AttrString("from")
 		into, _ := e.AttrString("into")
@@ -606,7 +606,8 @@ func (d *Directory) TierAt(handle string, t time.Time) int {
 	return tier
 }
 
-// insert is insertSorted for the lists of a made member, whose arrays come from d.lists.
+// insert adds v to the sorted list s of a made member, unless s holds it; the lists' arrays come from
+// d.lists.
 func (d *Directory) insert(s []string, v string) []string {
 	i, found := slices.BinarySearch(s, v)
 	if found {
@@ -632,17 +633,6 @@ func KnownMemberKind(k MemberKind, keep func(string) string) MemberKind {
 		return MemberProject
 	}
 	return MemberKind(keep(string(k)))
-}
-
-func insertSorted(s []string, v string) []string {
-	i := sort.SearchStrings(s, v)
-	if i < len(s) && s[i] == v {
-		return s
-	}
-	s = append(s, "")
-	copy(s[i+1:], s[i:])
-	s[i] = v
-	return s
 }
 
 func removeSorted(s []string, v string) []string {

@@ -125,7 +125,13 @@ func (d *refDirectory) Apply(e *Event) {
 		if subject == nil {
 			return
 		}
-		change.Detail = applyKey(e, subject)
+		did, _ := e.AttrString("did")
+		change.Detail = did
+		if revoke, _ := e.AttrBool("revoke"); revoke {
+			subject.Keys, change.Detail = removeSorted(subject.Keys, did), "revoke "+did
+		} else {
+			subject.Keys = insertSorted(subject.Keys, did)
+		}
 	case KindMerge:
 		from, _ := e.AttrString("from")
 		into, _ := e.AttrString("into")
@@ -247,4 +253,16 @@ func (d *refDirectory) TierAt(handle string, t time.Time) int {
 		tier = c.tier
 	}
 	return tier
+}
+
+// insertSorted adds v to the sorted list s, unless s holds it: the reference's own lists.
+func insertSorted(s []string, v string) []string {
+	i := sort.SearchStrings(s, v)
+	if i < len(s) && s[i] == v {
+		return s
+	}
+	s = append(s, "")
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
 }
