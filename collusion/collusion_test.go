@@ -83,11 +83,7 @@ func TestDetectNothingInHonestGraph(t *testing.T) {
 
 // generated returns a generated community with planted attackers and its labels by member handle.
 func generated(t testing.TB, cfg gen.Config) ([]plaudit.Event, map[string]gen.Label) {
-	var events []plaudit.Event
-	res, err := gen.Generate(cfg, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
+	events, res, err := gen.Events(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -283,6 +283,22 @@ func Generate(cfg Config, emit func(*plaudit.Event) error) (*Result, error) {
 	return res, err
 }
 
+// Events generates the community cfg describes and returns its events in memory, in Generate's order, each
+// numbered by its place in the log (Seq 1, 2, …) as an import of them would: for tests and small
+// communities. A large community is streamed with Generate instead.
+func Events(cfg Config) ([]plaudit.Event, *Result, error) {
+	var events []plaudit.Event
+	res, err := Generate(cfg, func(e *plaudit.Event) error {
+		e.Seq = int64(len(events) + 1)
+		events = append(events, *e)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return events, res, nil
+}
+
 // generator is the state of one generation run.
 type generator struct {
 	cfg        Config

@@ -143,11 +143,7 @@ func TestInteractionsWalkStops(t *testing.T) {
 // generated returns the events gen makes of c, in order, and what it says of them.
 func generated(t *testing.T, c gen.Config) ([]plaudit.Event, *gen.Result) {
 	t.Helper()
-	var events []plaudit.Event
-	res, err := gen.Generate(c, func(e *plaudit.Event) error {
-		events = append(events, *e)
-		return nil
-	})
+	events, res, err := gen.Events(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,8 @@ import (
 // generated returns the events of a generated community, numbered in order from seq 1.
 func generated(t testing.TB, c gen.Config) []plaudit.Event {
 	t.Helper()
-	var events []plaudit.Event
-	if _, err := gen.Generate(c, func(e *plaudit.Event) error {
-		e.Seq = int64(len(events) + 1)
-		events = append(events, *e)
-		return nil
-	}); err != nil {
+	events, _, err := gen.Events(c)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return events
