@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // encodeAttrs returns the compact JSON of attrs with sorted keys: exactly the bytes encoding/json writes
@@ -119,9 +120,9 @@ func decodeAttrs(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// parseFlatAttrs parses b if it is a compact JSON object of plain strings, numbers, booleans and nulls, and
-// reports false for anything else (whitespace, escapes, non-ASCII, nesting), which the caller hands to
-// encoding/json.
+// parseFlatAttrs parses b if it is a compact JSON object of plain strings (no escapes, valid UTF-8),
+// numbers, booleans and nulls, and reports false for anything else (whitespace, escapes, invalid UTF-8,
+// nesting), which the caller hands to encoding/json.
 func parseFlatAttrs(b []byte) (map[string]any, bool) {
 	if len(b) < 2 || b[0] != '{' {
 		return nil, false
@@ -191,12 +192,19 @@ func plainJSONString(b []byte) (string, int, bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return "", 0, false
 	}
+	ascii := true
 	for j := 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
+			// Raw UTF-8 (an emoji, a name) decodes to itself; invalid UTF-8 is encoding/json's to replace.
+			if !ascii && !utf8.Valid(b[1:j]) {
+				return "", 0, false
+			}
 			return string(b[1:j]), j + 1, true
-		case c < 0x20 || c > 0x7e || c == '\\':
+		case c < 0x20 || c == '\\' || c == 0x7f:
 			return "", 0, false
+		case c > 0x7f:
+			ascii = false
 		}
 	}
 	return "", 0, false

@@ -84,6 +84,7 @@ func TestDecodeAttrs(t *testing.T) {
 		`{"t":true,"f":false,"z":null}`, `{"a":"x","a":"y"}`, `{"s":"zoë"}`, `{"s":"a\"b"}`, `{"s":"\u0000"}`,
 		`{"n":{"a":[1,"x"]}}`, `{ "a": 1 }`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":tru}`,
 		`{"a":1}x`, `{"a":1,}`, `{"a"}`, `{"a":`, `{`, `null`, `[]`, `{"a":"\t"}`, "{\"a\":\"\x7f\"}",
+		`{"emoji":"🔥"}`, `{"zoë":"ünïcode","n":1}`, "{\"a\":\"\xff\"}", "{\"a\":\"\xe2\x82\"}", "{\"\xc3\":1}",
 	} {
 		want, werr := referenceDecode([]byte(s))
 		got, gerr := decodeAttrs([]byte(s))
@@ -96,7 +97,7 @@ func TestDecodeAttrs(t *testing.T) {
 // FuzzDecodeAttrs checks that the fast path parses exactly as encoding/json does, on anything, and on what
 // encodeAttrs writes.
 func FuzzDecodeAttrs(f *testing.F) {
-	for _, s := range []string{`{"a":"b","n":12,"t":true,"z":null}`, `{"x":-0.5e+3}`, `{"a":[1]}`, `{"a":1}x`, `{ }`, `{"a":"\u00e9"}`} {
+	for _, s := range []string{`{"a":"b","n":12,"t":true,"z":null}`, `{"x":-0.5e+3}`, `{"a":[1]}`, `{"a":1}x`, `{ }`, `{"a":"\u00e9"}`, `{"emoji":"🔥"}`, "{\"a\":\"\xff\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
