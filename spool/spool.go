@@ -217,6 +217,7 @@ const maxTree = 32
 // number + 1 after, for the first maxNames names of a file.
 type encoder struct {
 	names map[string]uint64
+	keys  []string // an event's attr keys, sorted
 }
 
 // maxNames is how many distinct names a file numbers; later ones are written whole each time.
@@ -261,8 +262,15 @@ func (c *encoder) event(b []byte, e *plaudit.Event) ([]byte, error) {
 		return append(b, 0), nil
 	}
 	b = binary.AppendUvarint(b, uint64(len(e.Attrs))+1)
-	// Map order: a walk reads them back into a map, so the file's order does not matter.
-	for k, v := range e.Attrs {
+	// Keys sorted, so that events with the same attrs end their records with the same bytes: a replay
+	// decodes them once (reader.attrs).
+	c.keys = c.keys[:0]
+	for k := range e.Attrs {
+		c.keys = append(c.keys, k)
+	}
+	slices.Sort(c.keys)
+	for _, k := range c.keys {
+		v := e.Attrs[k]
 		b = c.name(b, k)
 		switch v := v.(type) {
 		case string:
@@ -417,7 +425,8 @@ func appendString(b []byte, s string) []byte {
 }
 
 // replay reads the size bytes of f's records from the start and yields each as an event valid only during
-// its yield (the events' structs are recycled; their strings and attributes are new). It reads
+// its yield (the events' structs are recycled; their strings are new, and their attributes new or shared
+// with earlier events of the walk that have the same: reader.attrs). It reads
 // through ReadAt, so that walks may replay the file side by side, and decodes on a goroutine of its own a
 // batch ahead of the consumer, which a whole-history run keeps busy on the other core.
 func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) error) error {
@@ -436,7 +445,7 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 	go func() {
 		defer wg.Done()
 		defer close(batches)
-		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), noContent: noContent}
+		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), noContent: noContent, attrs: map[string]map[string]any{}}
 		for {
 			var b batch
 			select {
@@ -496,7 +505,15 @@ type reader struct {
 	i         int
 	scratch   []byte // a record longer than r's buffer
 	err       error
+	// attrs, in a replay, keeps recent events' attrs maps by their records' attrs bytes (a record's last
+	// part): an event with the same attrs as a recent one gets the same map, read-only like every event's
+	// attrs, instead of a new one. Attrs repeat (a Discord reaction's emoji, a poster's account fields),
+	// and their maps and boxed values were half of what a replay allocated.
+	attrs map[string]map[string]any
 }
+
+// maxAttrs bounds a replay's reader.attrs; when it is full it starts again empty.
+const maxAttrs = 4096
 
 // event decodes the next record into e, which is zero.
 func (r *reader) event(e *plaudit.Event) error {
@@ -544,11 +561,24 @@ func (r *reader) body(e *plaudit.Event) error {
 		name := r.string()
 		e.Time = e.Time.In(time.FixedZone(name, int(r.varint())))
 	}
+	start := r.i
 	if n := r.uvarint(); n > 0 && r.err == nil {
+		if m, ok := r.attrs[string(r.p[start:])]; ok {
+			e.Attrs, r.i = m, len(r.p)
+			return nil
+		}
+		names := len(r.names)
 		e.Attrs = make(map[string]any, min(n-1, 64))
 		for i := uint64(1); i < n && r.err == nil; i++ {
 			k := r.name()
 			e.Attrs[k] = r.value(k, r.byte(), 0)
+		}
+		// A record that named a name for the first time is not the bytes of a later one with it.
+		if r.attrs != nil && r.err == nil && r.i == len(r.p) && len(r.names) == names {
+			if len(r.attrs) >= maxAttrs {
+				clear(r.attrs)
+			}
+			r.attrs[string(r.p[start:])] = e.Attrs
 		}
 	}
 	if r.err == nil && r.i != len(r.p) {

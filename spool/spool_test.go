@@ -386,3 +386,58 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatal("a record cut short read without an error")
 	}
 }
+
+// TestRepeatedAttrs checks that events whose attrs repeat come back each with its own attrs, equal to the
+// source's, those of a walk sharing a map where they are the same; with attrs of names first met late in
+// the file, with nested values, and with more distinct attrs than a replay keeps (maxAttrs).
+func TestRepeatedAttrs(t *testing.T) {
+	pool := make([]map[string]any, 0, maxAttrs+500)
+	pool = append(pool, map[string]any{"emoji": "🔥"}, map[string]any{"emoji": "🙂"}, map[string]any{"channel": "dev", "n": json.Number("3")},
+		map[string]any{"tree": map[string]any{"a": []any{"x", json.Number("2"), nil}}, "ok": true})
+	for i := len(pool); i < cap(pool); i++ {
+		pool = append(pool, map[string]any{"account_created": fmt.Sprintf("2025-%02d-01", i%12+1), "follower_count": float64(i), fmt.Sprintf("k%d", i%50): i})
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	events := make([]plaudit.Event, 30000)
+	for i := range events {
+		e := &events[i]
+		e.Seq, e.Source, e.Kind, e.ExternalID = int64(i+1), "discord", "like", fmt.Sprint(i)
+		e.Time = time.Unix(int64(i), 0).UTC()
+		switch {
+		case i%7 == 0:
+			// nil attrs
+		case i < 10000:
+			e.Attrs = pool[r.IntN(4)] // only a few distinct: each decoded once
+		default:
+			e.Attrs = pool[r.IntN(len(pool))] // more than a replay keeps, names first met late
+		}
+	}
+	src, _ := counted(events)
+	sp := New(src, t.TempDir())
+	defer sp.Close()
+	collect(t, sp.Stream()) // writes the file
+	for walk := range 2 {
+		var got []plaudit.Event
+		if err := sp.Stream()(func(e *plaudit.Event) error {
+			got = append(got, *e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(events) {
+			t.Fatalf("walk %d: %d events, want %d", walk, len(got), len(events))
+		}
+		shared := 0
+		for i := range events {
+			if !reflect.DeepEqual(got[i], events[i]) {
+				t.Fatalf("walk %d, event %d:\n got %#v\nwant %#v", walk, i, got[i], events[i])
+			}
+			if i > 0 && i < 10000 && got[i].Attrs != nil && reflect.ValueOf(got[i].Attrs).UnsafePointer() == reflect.ValueOf(got[i-1].Attrs).UnsafePointer() {
+				shared++
+			}
+		}
+		if shared == 0 {
+			t.Errorf("walk %d: no two neighbouring events with the same attrs share a map", walk)
+		}
+	}
+}
