@@ -359,7 +359,8 @@ func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*pl
 		return fmt.Errorf("scan events in %s: %w", db.name, err)
 	}
 	defer rows.Close()
-	sc := newEventScan()
+	sc := eventScans.Get().(*eventScan)
+	defer eventScans.Put(sc)
 	for rows.Next() {
 		e, err := sc.scan(rows)
 		if err != nil {
@@ -464,6 +465,10 @@ type eventScan struct {
 	names  map[string]string         // sources and kinds
 	cache  map[string]map[string]any // decoded attrs by their stored bytes
 }
+
+// eventScans keeps eventScans between queries: a walk of the log is a query a page, and the attrs seen on
+// one page recur on the next.
+var eventScans = sync.Pool{New: func() any { return newEventScan() }}
 
 // maxAttrsCache bounds an eventScan's attrs maps kept for reuse (about a million bytes at most); when it
 // is full it starts again empty.
