@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
@@ -153,7 +154,33 @@ type conversationScorer struct {
 	// spill, in a planned run, holds the threads' events on disk instead of threads; spilled counts them.
 	spill   *threadSpill
 	spilled int
+	// order, in a planned run, is the threads in the order of their first event to be scored (Plan sees
+	// the events in the order the scoring walk does); ahead scores them in that order on a goroutine of
+	// its own once scoring starts, so that the scoring walk, which was half this scorer's conversation
+	// scoring at a million members, takes each thread's scores ready.
+	order []string
+	ahead *threadsAhead
 }
+
+// threadsAhead is a planned run's conversation scoring on its own goroutine: the threads' scores in order.
+type threadsAhead struct {
+	out  chan threadScores
+	stop chan struct{} // closed to stop the goroutine
+	done chan struct{} // closed when it has stopped
+}
+
+// threadScores is one thread's scores, or why it could not be scored.
+type threadScores struct {
+	id     string
+	scores []plaudit.Score
+	err    error
+}
+
+// aheadThreads is how many threads' scores threadsAhead keeps ready.
+var aheadThreads = 64
+
+// aheadRunning counts the goroutines scoring threads ahead, for the tests to see that none is left.
+var aheadRunning atomic.Int32
 
 // conversationKind reports whether the conversation scorer collects events of kind k (GitHub's).
 func conversationKind(k plaudit.Kind) bool {
@@ -171,7 +198,11 @@ func (s *conversationScorer) Plan(e *plaudit.Event, _ *Context) {
 		s.left = map[string]int{}
 	}
 	if e.Source == plaudit.SourceGitHub && conversationKind(e.Kind) {
-		s.left[conversationThread(e)]++
+		id := conversationThread(e)
+		if s.left[id] == 0 {
+			s.order = append(s.order, id)
+		}
+		s.left[id]++
 	}
 }
 
@@ -241,7 +272,11 @@ func (s *conversationScorer) scorePlanned(e *plaudit.Event, ctx *Context) []plau
 	}
 	id := conversationThread(e)
 	if s.dirty[id] {
-		s.scoreThreads([]string{id}, ctx)
+		if s.spill != nil {
+			s.scoreAhead(id, ctx)
+		} else {
+			s.scoreThreads([]string{id}, ctx)
+		}
 	}
 	key := e.Key()
 	out := s.scores[key]
@@ -251,14 +286,83 @@ func (s *conversationScorer) scorePlanned(e *plaudit.Event, ctx *Context) []plau
 		if s.spill != nil {
 			s.spill.drop(id)
 			if len(s.left) == 0 {
-				if err := s.spill.close(); err != nil && s.err == nil {
-					s.err = fmt.Errorf("conversation: %w", err)
-				}
-				s.spill = nil
+				s.release()
 			}
 		}
 	}
 	return out
+}
+
+// scoreAhead takes thread id's scores from the goroutine that scores the threads in order, starting it
+// at the first thread asked for.
+func (s *conversationScorer) scoreAhead(id string, ctx *Context) {
+	if s.ahead == nil {
+		if s.err != nil {
+			return
+		}
+		if err := s.spill.flush(); err != nil {
+			s.err = err
+			return
+		}
+		s.ahead = s.spill.scoreAhead(s.order, s.cfg, ctx.Dir)
+		s.order = nil
+	}
+	r, ok := <-s.ahead.out
+	switch {
+	case ok && r.err != nil:
+		if s.err == nil {
+			s.err = fmt.Errorf("conversation: %w", r.err)
+		}
+		return
+	case !ok || r.id != id:
+		if s.err == nil {
+			s.err = fmt.Errorf("conversation: thread %s is scored out of the planned order", id)
+		}
+		return
+	}
+	delete(s.dirty, id)
+	for _, sc := range r.scores {
+		s.scores[sc.Event] = append(s.scores[sc.Event], sc)
+	}
+}
+
+// scoreAhead starts a goroutine that reads back and scores the threads order, in order, each thread's
+// members found in dir, which nothing changes meanwhile (a planned run built it before scoring). It reads
+// the file alone (read), not at, which the scoring walk changes as it drops threads.
+func (s *threadSpill) scoreAhead(order []string, cfg *conversation.Config, dir *plaudit.Directory) *threadsAhead {
+	spans := make([][]span, len(order))
+	for i, id := range order {
+		spans[i] = s.at[id]
+	}
+	a := &threadsAhead{out: make(chan threadScores, aheadThreads), stop: make(chan struct{}), done: make(chan struct{})}
+	member := func(login string) string {
+		if m := dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
+			return m
+		}
+		return "github:" + login
+	}
+	aheadRunning.Add(1)
+	go func() {
+		defer close(a.done)
+		defer aheadRunning.Add(-1)
+		defer close(a.out)
+		for i, id := range order {
+			r := threadScores{id: id}
+			var events []plaudit.Event
+			if events, r.err = s.read(id, spans[i]); r.err == nil {
+				r.scores, r.err = cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: member})
+			}
+			select {
+			case a.out <- r:
+			case <-a.stop:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+		}
+	}()
+	return a
 }
 
 // scoreThreads scores the conversations ids (sorted), replacing their events' scores.
@@ -295,8 +399,14 @@ func (s *conversationScorer) scoreThreads(ids []string, ctx *Context) {
 	}
 }
 
-// release closes the spill of a planned run that stopped before scoring every thread.
+// release stops the scoring ahead and closes the spill of a planned run, when it has scored every thread
+// or stopped before.
 func (s *conversationScorer) release() {
+	if s.ahead != nil {
+		close(s.ahead.stop)
+		<-s.ahead.done
+		s.ahead = nil
+	}
 	if s.spill != nil {
 		if err := s.spill.close(); err != nil && s.err == nil {
 			s.err = fmt.Errorf("conversation: %w", err)

@@ -60,12 +60,25 @@ func (s *threadSpill) add(id string, e *plaudit.Event) error {
 
 // load reads back the events of thread id, in the order they were added.
 func (s *threadSpill) load(id string) ([]plaudit.Event, error) {
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
+	return s.read(id, s.at[id])
+}
+
+// flush writes what add buffered, so that read finds it.
+func (s *threadSpill) flush() error {
 	if s.w.Buffered() > 0 {
 		if err := s.w.Flush(); err != nil {
-			return nil, fmt.Errorf("conversation: write the threads: %w", err)
+			return fmt.Errorf("conversation: write the threads: %w", err)
 		}
 	}
-	spans := s.at[id]
+	return nil
+}
+
+// read reads back the events of thread id at spans (its entry of at), once flushed: it reads only the
+// file, through ReadAt, so that a goroutine may read threads while another adds none and drops others.
+func (s *threadSpill) read(id string, spans []span) ([]plaudit.Event, error) {
 	out := make([]plaudit.Event, len(spans))
 	var b []byte
 	for i, sp := range spans {

@@ -256,9 +256,11 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		return nil, err
 	}
 	en.del.plan, en.del.keepAll = nil, false
+	// What a scorer still holds for the events left (a planned run's threads and the goroutine scoring
+	// them ahead) goes; a run that scored every event has released it already.
+	en.release()
 	if stopped {
 		// The events left give no score within the span: they count as done.
-		en.release()
 		n = total
 	}
 	if progress != nil {

@@ -151,3 +151,61 @@ func TestRunStreamOnly(t *testing.T) {
 		t.Fatal("no score in the span weighed a reputation other than the default: the comparison proves little")
 	}
 }
+
+// TestConversationsScoredAheadStop checks that the goroutine scoring a streamed run's conversations ahead
+// of the scoring walk goes when the run ends, whether it scored every event, stopped at an error from emit
+// in the middle of the threads, or stopped after the span it keeps; and that each run's conversation
+// scores are Run's.
+func TestConversationsScoredAheadStop(t *testing.T) {
+	p := mustPreset(t, "default")
+	events := generated(t, gen.Config{Members: 120, Days: 14, Seed: 9})
+	want, _, err := score.Run(p, events, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantConv []plaudit.Score
+	for _, s := range want {
+		if s.Scorer == "conversation" {
+			wantConv = append(wantConv, s)
+		}
+	}
+	if len(wantConv) < 50 {
+		t.Fatalf("only %d conversation scores: the community needs more GitHub threads", len(wantConv))
+	}
+	defer score.SetAheadThreads(2)() // the goroutine waits for the walk: stopping the run must stop it
+	stop := errors.New("stop")
+	for _, c := range []struct {
+		name string
+		opt  score.StreamOptions
+		stop int // stop at this conversation score (0: never)
+	}{
+		{"whole", score.StreamOptions{}, 0},
+		{"emit fails", score.StreamOptions{}, len(wantConv) / 2},
+		{"kept to a span", score.StreamOptions{Only: score.Span{Start: events[0].Time, End: events[0].Time.Add(72 * time.Hour)}}, 0},
+	} {
+		var got []plaudit.Score
+		_, err := score.RunStream(p, plaudit.StreamOf(events), c.opt, func(s *plaudit.Score) error {
+			if s.Scorer != "conversation" {
+				return nil
+			}
+			if got = append(got, *s); len(got) == c.stop {
+				return stop
+			}
+			return nil
+		})
+		if c.stop > 0 != errors.Is(err, stop) || (c.stop == 0 && err != nil) {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], wantConv[i]) {
+				t.Fatalf("%s: conversation score %d:\n got %+v\nwant %+v", c.name, i, got[i], wantConv[i])
+			}
+		}
+		if c.stop == 0 && c.opt.Only.End.IsZero() && len(got) != len(wantConv) {
+			t.Fatalf("%s: %d conversation scores, want %d", c.name, len(got), len(wantConv))
+		}
+		if n := score.AheadRunning(); n != 0 {
+			t.Fatalf("%s: %d goroutines still score conversations after the run", c.name, n)
+		}
+	}
+}
