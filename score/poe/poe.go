@@ -296,6 +296,10 @@ func isEngagement(k plaudit.Kind) bool {
 // "source/id" target of a flag or curation as is, else e's source and the target id; "" without a target.
 func TargetKey(e *plaudit.Event) string { return targetKey(e) }
 
+// AppendTargetKey appends TargetKey(e) to b: a lookup by string(AppendTargetKey(buf[:0], e)) allocates
+// nothing.
+func AppendTargetKey(b []byte, e *plaudit.Event) []byte { return appendTargetKey(b, e) }
+
 // targetKey returns the key of e's target: a "source/id" target (flags, curation) as is, else e's source
 // and the target id.
 func targetKey(e *plaudit.Event) string {
