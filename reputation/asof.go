@@ -168,31 +168,52 @@ func (w *Window) known(e *plaudit.Event) bool {
 // nor the operator's: graph.EventGraph.Add reads no other), and the second stops after it: it reads nothing
 // for the first epoch of a log, and not the epochs' own weeks for the last.
 func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, []*eigenInputs, error) {
-	ws := make([]*windowState, len(windows))
-	var latest time.Time // the latest At: an interaction before it is read by some window's graph
-	for i, w := range windows {
-		ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory().WithoutHistory(), times: NewAccountTimes(), names: graph.Usernames{}}
-		if w.At.After(latest) {
-			latest = w.At
-		}
-	}
-	pos, last := 0, -1 // the position of the event being read, and of the last interaction a graph reads
-	if err := events(func(e *plaudit.Event) error {
-		for _, w := range ws {
-			if w.known(e) {
-				w.dir.Apply(e)
-				w.times.Add(e)
-				w.names.Learn(e)
-			}
-		}
-		if e.Time.Before(latest) && !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit {
-			last = pos
-		}
-		pos++
-		return nil
-	}); err != nil {
+	p := newWindowsWalk(windows)
+	if err := events(func(e *plaudit.Event) error { p.see(e); return nil }); err != nil {
 		return nil, nil, fmt.Errorf("reputation: read the members: %w", err)
 	}
+	return p.finish(events)
+}
+
+// windowsWalk is prepareWindows between its walks: what its first walk gathers, event by event (see), and
+// the rest (finish).
+type windowsWalk struct {
+	ws        []*windowState
+	latest    time.Time // the latest At: an interaction before it is read by some window's graph
+	pos, last int       // the position of the event being read, and of the last interaction a graph reads
+}
+
+func newWindowsWalk(windows []Window) *windowsWalk {
+	p := &windowsWalk{ws: make([]*windowState, len(windows)), last: -1}
+	for i, w := range windows {
+		p.ws[i] = &windowState{Window: w, dir: plaudit.NewDirectory().WithoutHistory(), times: NewAccountTimes(), names: graph.Usernames{}}
+		if w.At.After(p.latest) {
+			p.latest = w.At
+		}
+	}
+	return p
+}
+
+// see is the first walk's look at e, the walk's next event.
+func (p *windowsWalk) see(e *plaudit.Event) {
+	for _, w := range p.ws {
+		if w.known(e) {
+			w.dir.Apply(e)
+			w.times.Add(e)
+			w.names.Learn(e)
+		}
+	}
+	if e.Time.Before(p.latest) && !e.Kind.IsIdentity() && e.Source != plaudit.SourcePlaudit {
+		p.last = p.pos
+	}
+	p.pos++
+}
+
+// finish completes prepareWindows once see has seen every event of events: the pre-trust, and the
+// interaction graphs from a second walk of events, which stops after the last interaction they read.
+func (p *windowsWalk) finish(events plaudit.EventStream) ([]*Snapshot, []*eigenInputs, error) {
+	ws, last := p.ws, p.last
+	p.ws = nil
 	graphs := 0
 	for _, w := range ws {
 		w.snap = &Snapshot{At: w.At, End: w.End, Members: w.dir.Len()}
@@ -211,7 +232,7 @@ func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, 
 		graphs++
 	}
 	if graphs > 0 && last >= 0 {
-		pos = 0
+		pos := 0
 		if err := events(func(e *plaudit.Event) error {
 			if pos > last {
 				return errInteractionsRead
@@ -332,11 +353,41 @@ func AsOfCommitted(events []plaudit.Event, at, end time.Time, params Params, com
 // AsOfCommittedStream is AsOfCommitted over a replayable stream of the log (walked a few times), holding
 // the directory, the accounts' creation times and the interaction graph rather than the events.
 func AsOfCommittedStream(events plaudit.EventStream, at, end time.Time, params Params, committed []plaudit.TrustValue) (*Committed, error) {
+	c := NewCommittedCheck(at, end, params, committed)
+	if err := events(func(e *plaudit.Event) error { c.See(e); return nil }); err != nil {
+		return nil, fmt.Errorf("reputation: read the members: %w", err)
+	}
+	return c.Finish(events)
+}
+
+// CommittedCheck is AsOfCommittedStream in two parts, for a caller that walks the log for a purpose of its
+// own and shows the check each event of that walk (See) instead of the check walking it once more; Finish
+// then completes it, walking the log again only for the interactions before the period (none for a log's
+// first period). Verify's scoring run shows it the events of its first walk.
+type CommittedCheck struct {
+	walk      *windowsWalk
+	params    Params
+	committed []plaudit.TrustValue
+}
+
+// NewCommittedCheck starts the check of committed as the reputation of the period [at, end).
+func NewCommittedCheck(at, end time.Time, params Params, committed []plaudit.TrustValue) *CommittedCheck {
+	return &CommittedCheck{walk: newWindowsWalk([]Window{{at, end}}), params: params, committed: committed}
+}
+
+// See shows the check the log's next event: every event, in the log's order, before Finish.
+func (c *CommittedCheck) See(e *plaudit.Event) { c.walk.see(e) }
+
+// Finish completes the check over events, the log See was shown, which it may walk again: AsOfCommitted's
+// outcome.
+func (c *CommittedCheck) Finish(events plaudit.EventStream) (*Committed, error) {
+	params, committed := c.params, c.committed
 	res := &Committed{Tolerance: params.withDefaults().Tolerance}
-	snap, prep, err := prepare(events, at, end)
+	snaps, preps, err := c.walk.finish(events)
 	if err != nil {
 		return nil, err
 	}
+	snap, prep := snaps[0], preps[0]
 	if prep == nil {
 		if len(committed) > 0 {
 			res.Reason = fmt.Sprintf("the committed vector has %d members (first %s), but the events give a %s snapshot, which runs no EigenTrust", len(committed), committed[0].Member, snap.Basis)

@@ -18,6 +18,14 @@ type StreamOptions struct {
 	// given instead of computed (RunPreset).
 	PresetStart time.Time
 	Preset      *reputation.Snapshot
+	// PresetFrom, when set, gives Preset once the run's first walk is over (Preset itself is then
+	// ignored): a caller that computes the snapshot from that walk (FirstWalk) hands it over then. An
+	// error from it stops the run and is returned as it is.
+	PresetFrom func() (*reputation.Snapshot, error)
+	// FirstWalk, when set, is shown each event of the run's first walk of src, in order, once: a caller
+	// that must walk the log for a check of its own (verify's of the committed reputation) takes the
+	// run's walk instead of one more.
+	FirstWalk func(*plaudit.Event)
 	// Progress, when set, is told every few thousand events and at the end how many have been scored.
 	Progress func(done int)
 	// Snapshot, when set, is told of each epoch reputation snapshot the run computes (not a Preset one),
@@ -79,6 +87,9 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 	if opt.Preset != nil {
 		preset = func(er *EpochReputation) { er.Preset(opt.PresetStart, opt.Preset) }
 	}
+	if opt.PresetFrom != nil {
+		preset = nil
+	}
 	if opt.Snapshot != nil {
 		given := preset
 		preset = func(er *EpochReputation) {
@@ -88,7 +99,21 @@ func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emi
 			}
 		}
 	}
-	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members, only: opt.Only}
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members, only: opt.Only, first: opt.FirstWalk}
+	if opt.PresetFrom != nil {
+		w.presetFrom = func() (func(*EpochReputation), error) {
+			snap, err := opt.PresetFrom()
+			if err != nil {
+				return nil, err
+			}
+			return func(er *EpochReputation) {
+				er.Preset(opt.PresetStart, snap)
+				if opt.Snapshot != nil {
+					er.computed = opt.Snapshot
+				}
+			}, nil
+		}
+	}
 	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
 		for i := range scores {
 			if err := emit(&scores[i]); err != nil {
@@ -118,6 +143,9 @@ type walks struct {
 	members func(*plaudit.Directory)
 	// only is StreamOptions.Only.
 	only Span
+	// first is StreamOptions.FirstWalk; presetFrom, when set, gives preset after the first walk.
+	first      func(*plaudit.Event)
+	presetFrom func() (func(*EpochReputation), error)
 }
 
 // errSpanScored stops the scoring walk of a run kept to a span once nothing later is scored within it; it
@@ -174,6 +202,9 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		accounts = newAccountCount()
 	}
 	if err := src(func(e *plaudit.Event) error {
+		if w.first != nil {
+			w.first(e)
+		}
 		if streamed {
 			accounts.add(e)
 		} else {
@@ -200,6 +231,12 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	plan.finish()
 	if !streamed {
 		built()
+	}
+	if w.presetFrom != nil {
+		var err error
+		if preset, err = w.presetFrom(); err != nil {
+			return nil, err
+		}
 	}
 	if en.epochs != nil {
 		if events != nil {

@@ -209,3 +209,76 @@ func TestConversationsScoredAheadStop(t *testing.T) {
 		}
 	}
 }
+
+// TestRunStreamPresetFrom checks a run that takes its epoch's reputation from the caller after its first
+// walk (verify's, which checks the committed vector on that walk): the same scores as the snapshot given
+// at the start, every event shown once to FirstWalk before the snapshot is asked for, and an error from
+// PresetFrom stopping the run before any score.
+func TestRunStreamPresetFrom(t *testing.T) {
+	p := mustPreset(t, "default")
+	if !score.UsesReputation(p) {
+		t.Fatal("the default policy does not weigh by reputation: the test needs one that does")
+	}
+	events := generated(t, gen.Config{Members: 80, Days: 14, Seed: 5})
+	at := gen.DefaultStart.AddDate(0, 0, 7)
+	span := score.Span{Start: at, End: at.AddDate(0, 0, 7)}
+	snap, err := reputation.AsOf(events, at, span.End, reputation.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Basis != reputation.BasisEigenTrust {
+		t.Fatalf("the second week's snapshot is %s: the test needs EigenTrust weights", snap.Basis)
+	}
+	run := func(opt score.StreamOptions) ([]plaudit.Score, error) {
+		opt.Only = span
+		var out []plaudit.Score
+		_, err := score.RunStream(p, plaudit.StreamOf(events), opt, func(s *plaudit.Score) error {
+			if span.Holds(s.Time) {
+				out = append(out, *s)
+			}
+			return nil
+		})
+		return out, err
+	}
+	want, err := run(score.StreamOptions{Preset: snap, PresetStart: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, asked := 0, false
+	got, err := run(score.StreamOptions{PresetStart: at,
+		FirstWalk: func(e *plaudit.Event) {
+			if asked {
+				t.Fatalf("FirstWalk shown event %s after the snapshot was asked for", e.Key())
+			}
+			seen++
+		},
+		PresetFrom: func() (*reputation.Snapshot, error) { asked = true; return snap, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(events) || !asked {
+		t.Fatalf("FirstWalk saw %d of %d events; snapshot asked for: %v", seen, len(events), asked)
+	}
+	if len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("%d scores in the span, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("score %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	// Without the snapshot (a neutral one), the weights differ: the preset is what the run scored with.
+	neutral, err := run(score.StreamOptions{PresetStart: at, PresetFrom: func() (*reputation.Snapshot, error) {
+		return &reputation.Snapshot{At: at, End: span.End, Basis: reputation.BasisNeutral}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(neutral, want) {
+		t.Fatal("a neutral snapshot gives the same scores: the test cannot tell which snapshot was used")
+	}
+	stop := errors.New("the committed vector does not check")
+	if out, err := run(score.StreamOptions{PresetStart: at, PresetFrom: func() (*reputation.Snapshot, error) { return nil, stop }}); !errors.Is(err, stop) || len(out) > 0 {
+		t.Fatalf("PresetFrom failing: %d scores, error %v", len(out), err)
+	}
+}

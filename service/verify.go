@@ -376,25 +376,16 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	}
 	// The epoch committed to its reputation vector: check it (hash, then one EigenTrust iteration) and
 	// score with it instead of recomputing EigenTrust for this epoch. When nothing stops the rebuild before
-	// the walk, the events' check rides on the reputation check's first walk.
+	// the walk, the check of the events and the reputation's both ride on the scoring run's first walk
+	// (combined), and the run takes the snapshot after it (score.StreamOptions.PresetFrom), or stops there.
 	var rep *reputation.Snapshot
 	var repDiff diff
 	var repHash string
 	if usesRep {
 		repHash = plaudit.ReputationHash(in.Reputation)
 	}
-	repChecked := false
-	if usesRep && polErr == nil && pol.Hash() == ep.PolicyHash && progErr == nil && repHash == ep.ReputationHash {
-		rep, repDiff = checkReputation(ep, in, repHash, chk.riding(src, repSrc, true, false))
-		repChecked = true
-		if !chk.done && chk.err == nil {
-			// A failure to read the events stopped the walk: the check's own walk reports it, as ever.
-			chk = newEventCheck(ep, witnesses, in)
-			if err := chk.walk(src); err != nil {
-				return nil, err
-			}
-		}
-	} else if polErr != nil || pol.Hash() != ep.PolicyHash || progErr != nil || usesRep {
+	combined := usesRep && polErr == nil && pol.Hash() == ep.PolicyHash && progErr == nil && repHash == ep.ReputationHash
+	if !combined && (polErr != nil || pol.Hash() != ep.PolicyHash || progErr != nil || usesRep) {
 		// Nothing is scored without the check, or the reputation must be checked first: one pass now.
 		if err := chk.walk(src); err != nil {
 			return nil, err
@@ -411,11 +402,23 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	if in.progress != nil {
 		opt.Progress = func(done int) { in.progress.report("scored", int64(done), max(chk.n, ep.LogSeq, int64(done))) }
 	}
-	if usesRep {
-		if !repChecked {
-			rep, repDiff = checkReputation(ep, in, repHash, repSrc)
+	switch {
+	case combined:
+		repCheck := reputation.NewCommittedCheck(ep.Start, ep.End, reputation.Params{}, in.Reputation)
+		opt.FirstWalk, opt.PresetStart = repCheck.See, ep.Start
+		opt.PresetFrom = func() (*reputation.Snapshot, error) {
+			// What the events' check found stops the rebuild before the reputation is looked at.
+			if !chk.done || chk.failure() != nil || chk.signature().line != "" {
+				return nil, errCheckStop
+			}
+			c, err := repCheck.Finish(repSrc)
+			if rep, repDiff = committedSnapshot(ep, c, err); repDiff.line != "" {
+				return nil, errCheckStop
+			}
+			return rep, nil
 		}
-		if repDiff.line != "" {
+	case usesRep:
+		if rep, repDiff = checkReputation(ep, in, repHash, repSrc); repDiff.line != "" {
 			return differs(repDiff)
 		}
 		opt.Preset, opt.PresetStart = rep, ep.Start
@@ -438,10 +441,11 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	}
 
 	// The events are scored straight into the tally (only the epoch's window counts); unless it ran
-	// already, the check rides on the scoring's first walk.
+	// already, the check rides on the scoring's first walk (stopping at a failed signature, which is not
+	// scored, unless that walk scores nothing: combined, it shows progress and the scoring waits for it).
 	scoring := src
 	if !chk.done {
-		scoring = chk.riding(src, src, false, true)
+		scoring = chk.riding(src, src, combined, !combined)
 	}
 	var rescoreErr error
 	win := settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}
@@ -469,6 +473,9 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 		if r, berr := before(); r != nil || berr != nil {
 			return r, berr
 		}
+		if repDiff.line != "" {
+			return differs(repDiff)
+		}
 		if rescoreErr != nil {
 			return nil, fmt.Errorf("verify %s: rescore: %w", ep.ID, rescoreErr)
 		}
@@ -478,6 +485,9 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	}
 	if r, berr := before(); r != nil || berr != nil {
 		return r, berr
+	}
+	if combined {
+		opt.Preset, opt.PresetFrom, opt.FirstWalk = rep, nil, nil // for firstDifference's rescore
 	}
 	got := rebuilt.Epoch
 	res.RebuiltEpoch = got
@@ -522,6 +532,11 @@ func checkReputation(ep *plaudit.Epoch, in *EpochInputs, h string, events plaudi
 			field: "reputation", stored: ep.ReputationHash, rebuilt: h}
 	}
 	c, err := reputation.AsOfCommittedStream(events, ep.Start, ep.End, reputation.Params{}, in.Reputation)
+	return committedSnapshot(ep, c, err)
+}
+
+// committedSnapshot is checkReputation's outcome from the check's (reputation.AsOfCommitted's).
+func committedSnapshot(ep *plaudit.Epoch, c *reputation.Committed, err error) (*reputation.Snapshot, diff) {
 	if err != nil {
 		return nil, diff{line: fmt.Sprintf("epoch %s: reputation: cannot rebuild the trust graph: %s", ep.ID, plaudit.ErrorMessage(err)), field: "reputation", stored: ep.ReputationHash, rebuilt: "error"}
 	}
