@@ -232,11 +232,30 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 	if !streamed {
 		built()
 	}
+	// A snapshot given after the first walk (w.presetFrom: verify's check of the committed reputation,
+	// which walks the log again for the interactions) is made beside the observers' walk, which reads no
+	// reputation, and waited for before scoring.
+	var presetReady func() error
 	if w.presetFrom != nil {
+		done := make(chan struct{})
+		var made func(*EpochReputation)
 		var err error
-		if preset, err = w.presetFrom(); err != nil {
-			return nil, err
+		go func() {
+			defer close(done)
+			made, err = w.presetFrom()
+		}()
+		waited := false
+		presetReady = func() error {
+			if !waited {
+				<-done
+				waited = true
+				if err == nil && en.epochs != nil {
+					made(en.epochs)
+				}
+			}
+			return err
 		}
+		defer presetReady() // a run that fails before scoring still waits for it
 	}
 	if en.epochs != nil {
 		if events != nil {
@@ -270,6 +289,11 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("score: read the events: %w", err)
+	}
+	if presetReady != nil {
+		if err := presetReady(); err != nil {
+			return nil, err
+		}
 	}
 	en.del.plan, en.del.keepAll = plan, events != nil
 	n := 0
