@@ -284,10 +284,7 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			built()
 		}
 	}
-	if err := src(func(e *plaudit.Event) error {
-		en.Observe(e)
-		return nil
-	}); err != nil {
+	if err := en.observeStream(src, events == nil); err != nil {
 		return nil, fmt.Errorf("score: read the events: %w", err)
 	}
 	if presetReady != nil {
@@ -331,4 +328,68 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 		return nil, err
 	}
 	return en, nil
+}
+
+// observeStream shows every event of src to the observers. In a streamed run (split) poe's index, the
+// observer with the most to do, takes the events on a goroutine of its own beside the others: the
+// observers keep states of their own and only read the directory, so each sees the events in order
+// either way. The events go across in batches of copies (a streamed event is valid only while shown),
+// which both sides read and neither changes.
+func (en *Engine) observeStream(src plaudit.EventStream, split bool) error {
+	var own, side []Observer
+	for _, x := range en.entries {
+		if o, ok := x.scorer.(Observer); ok {
+			if _, poe := o.(*poeScorer); poe && split && side == nil {
+				side = append(side, o)
+			} else {
+				own = append(own, o)
+			}
+		}
+	}
+	if side == nil || len(own) == 0 {
+		return src(func(e *plaudit.Event) error {
+			en.Observe(e)
+			return nil
+		})
+	}
+	const batches, batch = 8, 256
+	free := make(chan []plaudit.Event, batches)
+	for range batches {
+		free <- make([]plaudit.Event, 0, batch)
+	}
+	work := make(chan []plaudit.Event, batches)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range work {
+			for i := range b {
+				for _, o := range side {
+					o.Observe(&b[i], &en.ctx)
+				}
+			}
+			free <- b[:0]
+		}
+	}()
+	cur := <-free
+	flush := func() {
+		work <- cur
+		for i := range cur {
+			for _, o := range own {
+				o.Observe(&cur[i], &en.ctx)
+			}
+		}
+		cur = <-free
+	}
+	err := src(func(e *plaudit.Event) error {
+		if cur = append(cur, *e); len(cur) == batch {
+			flush()
+		}
+		return nil
+	})
+	if err == nil && len(cur) > 0 {
+		flush()
+	}
+	close(work)
+	<-done
+	return err
 }

@@ -282,3 +282,35 @@ func TestRunStreamPresetFrom(t *testing.T) {
 		t.Fatalf("PresetFrom failing: %d scores, error %v", len(out), err)
 	}
 }
+
+// TestRunStreamFailingWalk checks that the observers' walk failing part way (the second walk of a run
+// given its reputation, at its 1,000th event; it shows poe's index its events on a goroutine of its own)
+// stops the run with the stream's error, before any score.
+func TestRunStreamFailingWalk(t *testing.T) {
+	p := mustPreset(t, "default")
+	events := generated(t, gen.Config{Members: 60, Days: 7, Seed: 3})
+	broken := errors.New("the disk went away")
+	walks := 0
+	src := func(yield func(*plaudit.Event) error) error {
+		walks++
+		for i := range events {
+			if walks == 2 && i == 1000 {
+				return broken
+			}
+			e := events[i]
+			if err := yield(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	scores := 0
+	opt := score.StreamOptions{Reputation: score.ConstantReputation(score.DefaultReputation)}
+	_, err := score.RunStream(p, src, opt, func(*plaudit.Score) error { scores++; return nil })
+	if !errors.Is(err, broken) || walks != 2 {
+		t.Fatalf("RunStream over a failing stream: %v after %d walks, want the stream's error in the second", err, walks)
+	}
+	if scores != 0 {
+		t.Fatalf("%d scores emitted before the observers' walk failed", scores)
+	}
+}
