@@ -335,12 +335,7 @@ func (s *threadSpill) scoreAhead(order []string, cfg *conversation.Config, dir *
 		spans[i] = s.at[id]
 	}
 	a := &threadsAhead{out: make(chan threadScores, aheadThreads), stop: make(chan struct{}), done: make(chan struct{})}
-	member := func(login string) string {
-		if m := dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
-			return m
-		}
-		return "github:" + login
-	}
+	member := githubMember(dir)
 	aheadRunning.Add(1)
 	go func() {
 		defer close(a.done)
@@ -365,31 +360,30 @@ func (s *threadSpill) scoreAhead(order []string, cfg *conversation.Config, dir *
 	return a
 }
 
-// scoreThreads scores the conversations ids (sorted), replacing their events' scores.
+// githubMember returns the member of a GitHub login in dir, or the login's own "github:login" when it is
+// no member's account: who a conversation's scores go to.
+func githubMember(dir *plaudit.Directory) func(login string) string {
+	return func(login string) string {
+		if m := dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
+			return m
+		}
+		return "github:" + login
+	}
+}
+
+// scoreThreads scores the conversations ids (sorted) held in memory, replacing their events' scores (a
+// planned run's spilled threads are scored ahead instead: scoreAhead).
 func (s *conversationScorer) scoreThreads(ids []string, ctx *Context) {
 	var events []plaudit.Event
 	for _, id := range ids {
 		thread := s.threads[id]
-		if s.spill != nil {
-			var err error
-			if thread, err = s.spill.load(id); err != nil {
-				s.err = err
-				return
-			}
-		}
 		for i := range thread {
 			delete(s.scores, thread[i].Key())
 		}
 		events = append(events, thread...)
 		delete(s.dirty, id)
 	}
-	member := func(login string) string {
-		if m := ctx.Dir.MemberOfAccount(plaudit.SourceGitHub, login); m != "" {
-			return m
-		}
-		return "github:" + login
-	}
-	all, err := s.cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: member})
+	all, err := s.cfg.ScoreEvents(context.Background(), events, conversation.EventOptions{Member: githubMember(ctx.Dir)})
 	if err != nil {
 		s.err = fmt.Errorf("conversation: %w", err)
 		return

@@ -58,14 +58,6 @@ func (s *threadSpill) add(id string, e *plaudit.Event) error {
 	return nil
 }
 
-// load reads back the events of thread id, in the order they were added.
-func (s *threadSpill) load(id string) ([]plaudit.Event, error) {
-	if err := s.flush(); err != nil {
-		return nil, err
-	}
-	return s.read(id, s.at[id])
-}
-
 // flush writes what add buffered, so that read finds it.
 func (s *threadSpill) flush() error {
 	if s.w.Buffered() > 0 {
