@@ -296,7 +296,7 @@ func (s *poeScorer) crossed(e *plaudit.Event) bool {
 		return false
 	}
 	var b [128]byte
-	if s.cross[string(append(append(append(b[:0], e.Source...), '/'), e.ExternalID...))] {
+	if s.cross[string(poe.AppendKey(b[:0], e))] {
 		return true
 	}
 	return s.cross[string(poe.AppendTargetKey(b[:0], e))]

@@ -300,6 +300,9 @@ func TargetKey(e *plaudit.Event) string { return targetKey(e) }
 // nothing.
 func AppendTargetKey(b []byte, e *plaudit.Event) []byte { return appendTargetKey(b, e) }
 
+// AppendKey appends e.Key() ("source/id") to b, as AppendTargetKey does its target's.
+func AppendKey(b []byte, e *plaudit.Event) []byte { return appendSourceKey(b, e.Source, e.ExternalID) }
+
 // targetKey returns the key of e's target: a "source/id" target (flags, curation) as is, else e's source
 // and the target id.
 func targetKey(e *plaudit.Event) string {
