@@ -3,6 +3,7 @@ package score
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -83,35 +84,30 @@ func (s Span) Holds(t time.Time) bool {
 // What the engine keeps is per member, post or thread: no event, but the text of replies
 // and comments for near-duplicates.
 func RunStream(p *policy.Policy, src plaudit.EventStream, opt StreamOptions, emit func(*plaudit.Score) error) (*plaudit.Directory, error) {
-	var preset func(*EpochReputation)
-	if opt.Preset != nil {
-		preset = func(er *EpochReputation) { er.Preset(opt.PresetStart, opt.Preset) }
-	}
-	if opt.PresetFrom != nil {
-		preset = nil
-	}
-	if opt.Snapshot != nil {
-		given := preset
-		preset = func(er *EpochReputation) {
-			er.computed = opt.Snapshot
-			if given != nil {
-				given(er)
+	// preset sets the run's epoch reputation up: opt.Snapshot told of the snapshots it computes, and
+	// snap, when given, the snapshot of the epoch starting at opt.PresetStart.
+	preset := func(snap *reputation.Snapshot) func(*EpochReputation) {
+		if snap == nil && opt.Snapshot == nil {
+			return nil
+		}
+		return func(er *EpochReputation) {
+			if opt.Snapshot != nil {
+				er.computed = opt.Snapshot
+			}
+			if snap != nil {
+				er.Preset(opt.PresetStart, snap)
 			}
 		}
 	}
-	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset, members: opt.Members, only: opt.Only, first: opt.FirstWalk}
+	w := walks{textless: opt.WithoutContent, rep: opt.Reputation, progress: opt.Progress, preset: preset(opt.Preset), members: opt.Members, only: opt.Only, first: opt.FirstWalk}
 	if opt.PresetFrom != nil {
+		w.preset = preset(nil)
 		w.presetFrom = func() (func(*EpochReputation), error) {
 			snap, err := opt.PresetFrom()
 			if err != nil {
 				return nil, err
 			}
-			return func(er *EpochReputation) {
-				er.Preset(opt.PresetStart, snap)
-				if opt.Snapshot != nil {
-					er.computed = opt.Snapshot
-				}
-			}, nil
+			return preset(snap), nil
 		}
 	}
 	en, err := runWalks(p, src, w, func(scores []plaudit.Score) error {
@@ -244,17 +240,13 @@ func runWalks(p *policy.Policy, src plaudit.EventStream, w walks, emit func([]pl
 			defer close(done)
 			made, err = w.presetFrom()
 		}()
-		waited := false
-		presetReady = func() error {
-			if !waited {
-				<-done
-				waited = true
-				if err == nil && en.epochs != nil {
-					made(en.epochs)
-				}
+		presetReady = sync.OnceValue(func() error {
+			<-done
+			if err == nil && made != nil && en.epochs != nil {
+				made(en.epochs)
 			}
 			return err
-		}
+		})
 		defer presetReady() // a run that fails before scoring still waits for it
 	}
 	if en.epochs != nil {
