@@ -249,19 +249,20 @@ func (c *eventCheck) see(e *plaudit.Event) error {
 	return nil
 }
 
-// riding returns a stream whose first walk is first's with the check riding on it, and whose later walks
-// are later's, so that the log is not walked once for the check alone: the reputation check's walks (report
-// set: the first tells progress how far it has read) or the scoring's (stopAtSignature set: it stops at the
-// first native signature that fails, which is not scored). The check's seq-order error stops the walk.
-func (c *eventCheck) riding(first, later plaudit.EventStream, report, stopAtSignature bool) plaudit.EventStream {
+// riding returns src with the check riding on its first walk, so that the log is not walked once for the
+// check alone: the scoring run's walks, with report set when the run waits on the check after that walk
+// (verify's combined checks: the walk tells progress how far it has read), or stopAtSignature when it
+// does not (the walk stops at the first native signature that fails, and nothing is scored). The check's
+// seq-order error stops the walk.
+func (c *eventCheck) riding(src plaudit.EventStream, report, stopAtSignature bool) plaudit.EventStream {
 	walked := false
 	return func(yield func(*plaudit.Event) error) error {
 		if walked {
-			return later(yield)
+			return src(yield)
 		}
 		walked = true
 		c.reportEvents = report && c.progress != nil
-		err := first(func(e *plaudit.Event) error {
+		err := src(func(e *plaudit.Event) error {
 			if err := c.see(e); err != nil {
 				return err
 			}
@@ -445,7 +446,7 @@ func (s *Service) RebuildEpoch(ctx context.Context, in *EpochInputs) (*VerifyRes
 	// scored, unless that walk scores nothing: combined, it shows progress and the scoring waits for it).
 	scoring := src
 	if !chk.done {
-		scoring = chk.riding(src, src, combined, !combined)
+		scoring = chk.riding(src, combined, !combined)
 	}
 	var rescoreErr error
 	win := settle.Window{ID: ep.ID, Start: ep.Start, End: ep.End}
