@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/recent"
 )
 
 // Spool is an EventStream kept in a temporary file after its first complete walk. Walks run one at a
@@ -445,7 +446,7 @@ func replay(f *os.File, size int64, noContent bool, yield func(*plaudit.Event) e
 	go func() {
 		defer wg.Done()
 		defer close(batches)
-		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), noContent: noContent, attrs: map[string]map[string]any{}}
+		r := &reader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20), noContent: noContent, attrs: recent.New[map[string]any](maxAttrs)}
 		for {
 			var b batch
 			select {
@@ -509,7 +510,7 @@ type reader struct {
 	// part): an event with the same attrs as a recent one gets the same map, read-only like every event's
 	// attrs, instead of a new one. Attrs repeat (a Discord reaction's emoji, a poster's account fields),
 	// and their maps and boxed values were half of what a replay allocated.
-	attrs map[string]map[string]any
+	attrs *recent.Values[map[string]any]
 }
 
 // maxAttrs bounds a replay's reader.attrs; when it is full it starts again empty.
@@ -563,7 +564,7 @@ func (r *reader) body(e *plaudit.Event) error {
 	}
 	start := r.i
 	if n := r.uvarint(); n > 0 && r.err == nil {
-		if m, ok := r.attrs[string(r.p[start:])]; ok {
+		if m, ok := r.attrs.Get(r.p[start:]); ok {
 			e.Attrs, r.i = m, len(r.p)
 			return nil
 		}
@@ -574,11 +575,8 @@ func (r *reader) body(e *plaudit.Event) error {
 			e.Attrs[k] = r.value(k, r.byte(), 0)
 		}
 		// A record that named a name for the first time is not the bytes of a later one with it.
-		if r.attrs != nil && r.err == nil && r.i == len(r.p) && len(r.names) == names {
-			if len(r.attrs) >= maxAttrs {
-				clear(r.attrs)
-			}
-			r.attrs[string(r.p[start:])] = e.Attrs
+		if r.err == nil && r.i == len(r.p) && len(r.names) == names {
+			r.attrs.Put(r.p[start:], e.Attrs)
 		}
 	}
 	if r.err == nil && r.i != len(r.p) {

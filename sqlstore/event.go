@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/recent"
 )
 
 // Rows per SQLite INSERT statement: SQLite binds nine parameters per row and allows 32766 per statement.
@@ -462,8 +463,8 @@ type eventScan struct {
 	source rawText
 	kind   rawText
 	attrs  rawText
-	names  map[string]string         // sources and kinds
-	cache  map[string]map[string]any // decoded attrs by their stored bytes
+	names  map[string]string              // sources and kinds
+	cache  *recent.Values[map[string]any] // decoded attrs by their stored bytes
 }
 
 // eventScans keeps eventScans between queries: a walk of the log is a query a page, and the attrs seen on
@@ -475,16 +476,16 @@ var eventScans = sync.Pool{New: func() any { return newEventScan() }}
 const maxAttrsCache = 4096
 
 func newEventScan() *eventScan {
-	sc := &eventScan{names: map[string]string{}, cache: map[string]map[string]any{}}
+	sc := &eventScan{names: map[string]string{}, cache: recent.New[map[string]any](maxAttrsCache)}
 	e := &sc.e
 	sc.dest = []any{&e.Seq, &sc.source, &e.ExternalID, &sc.kind, &e.Actor, &e.Target, &e.TargetAuthor, &e.Content, &sc.timeNS, &sc.attrs}
 	return sc
 }
 
-// scan reads the current row into a new Event.
-func (sc *eventScan) scan(rows *sql.Rows) (*plaudit.Event, error) {
+// scan reads the current row of s into a new Event.
+func (sc *eventScan) scan(s scanner) (*plaudit.Event, error) {
 	sc.e = plaudit.Event{}
-	if err := rows.Scan(sc.dest...); err != nil {
+	if err := s.Scan(sc.dest...); err != nil {
 		return nil, err
 	}
 	e := new(plaudit.Event)
@@ -492,7 +493,7 @@ func (sc *eventScan) scan(rows *sql.Rows) (*plaudit.Event, error) {
 	e.Source, e.Kind = plaudit.Source(sc.name(sc.source.b)), plaudit.Kind(sc.name(sc.kind.b))
 	e.Time = time.Unix(0, sc.timeNS).UTC()
 	if a := sc.attrs.b; sc.attrs.valid {
-		if m, ok := sc.cache[string(a)]; ok {
+		if m, ok := sc.cache.Get(a); ok {
 			e.Attrs = m
 			return e, nil
 		}
@@ -500,10 +501,7 @@ func (sc *eventScan) scan(rows *sql.Rows) (*plaudit.Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
 		}
-		if len(sc.cache) >= maxAttrsCache {
-			clear(sc.cache)
-		}
-		sc.cache[string(a)] = m
+		sc.cache.Put(a, m)
 		e.Attrs = m
 	}
 	return e, nil
@@ -542,28 +540,11 @@ func (sc *eventScan) name(b []byte) string {
 	return s
 }
 
-// scanEvent reads one row of eventSelect.
+// scanEvent reads one row of eventSelect, with a scanner of the pool (eventScan).
 func scanEvent(s scanner) (*plaudit.Event, error) {
-	var (
-		e      plaudit.Event
-		timeNS int64
-		attrs  []byte
-		source string
-		kind   string
-	)
-	if err := s.Scan(&e.Seq, &source, &e.ExternalID, &kind, &e.Actor, &e.Target, &e.TargetAuthor, &e.Content, &timeNS, &attrs); err != nil {
-		return nil, err
-	}
-	e.Source, e.Kind = plaudit.Source(source), plaudit.Kind(kind)
-	e.Time = time.Unix(0, timeNS).UTC()
-	if attrs != nil {
-		m, err := decodeAttrs(attrs)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
-		}
-		e.Attrs = m
-	}
-	return &e, nil
+	sc := eventScans.Get().(*eventScan)
+	defer eventScans.Put(sc)
+	return sc.scan(s)
 }
 
 // EventByKey returns the stored event with the given source and external id, or an ENOTFOUND error.
