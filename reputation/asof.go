@@ -169,10 +169,18 @@ func (w *Window) known(e *plaudit.Event) bool {
 // for the first epoch of a log, and not the epochs' own weeks for the last.
 func prepareWindows(events plaudit.EventStream, windows []Window) ([]*Snapshot, []*eigenInputs, error) {
 	p := newWindowsWalk(windows)
-	if err := events(func(e *plaudit.Event) error { p.see(e); return nil }); err != nil {
-		return nil, nil, fmt.Errorf("reputation: read the members: %w", err)
+	if err := p.walk(events); err != nil {
+		return nil, nil, err
 	}
 	return p.finish(events)
+}
+
+// walk shows see every event of events: the first walk, when nothing else walks the log for it.
+func (p *windowsWalk) walk(events plaudit.EventStream) error {
+	if err := events(func(e *plaudit.Event) error { p.see(e); return nil }); err != nil {
+		return fmt.Errorf("reputation: read the members: %w", err)
+	}
+	return nil
 }
 
 // windowsWalk is prepareWindows between its walks: what its first walk gathers, event by event (see), and
@@ -354,8 +362,8 @@ func AsOfCommitted(events []plaudit.Event, at, end time.Time, params Params, com
 // the directory, the accounts' creation times and the interaction graph rather than the events.
 func AsOfCommittedStream(events plaudit.EventStream, at, end time.Time, params Params, committed []plaudit.TrustValue) (*Committed, error) {
 	c := NewCommittedCheck(at, end, params, committed)
-	if err := events(func(e *plaudit.Event) error { c.See(e); return nil }); err != nil {
-		return nil, fmt.Errorf("reputation: read the members: %w", err)
+	if err := c.walk.walk(events); err != nil {
+		return nil, err
 	}
 	return c.Finish(events)
 }
