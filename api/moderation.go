@@ -254,7 +254,14 @@ type AuditPage struct {
 	Next     string               `json:"next,omitempty"`
 }
 
-var auditStatuses = []string{string(plaudit.AuditPending), string(plaudit.AuditPassed), string(plaudit.AuditFailed)}
+// auditStatuses are service.AuditStatuses as the strings ?status= accepts.
+var auditStatuses = func() []string {
+	ss := make([]string, len(service.AuditStatuses))
+	for i, st := range service.AuditStatuses {
+		ss[i] = string(st)
+	}
+	return ss
+}()
 
 // listAudit lists an epoch's audit sample in rank order, of one status or all.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {

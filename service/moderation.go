@@ -517,13 +517,20 @@ func (s *Service) DrawAudit(ctx context.Context, req AuditDrawRequest) (*AuditDr
 // AuditEntries returns the audit queue of epoch (every epoch when ""), of one status when status is not "",
 // by epoch and rank. An unknown status is EINVALID.
 func (s *Service) AuditEntries(ctx context.Context, epoch string, status plaudit.AuditStatus) ([]plaudit.AuditEntry, error) {
-	switch status {
-	case "", plaudit.AuditPending, plaudit.AuditPassed, plaudit.AuditFailed:
-	default:
+	if status != "" && !ValidAuditStatus(status) {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "audit status %q: want pending, passed or failed", status)
 	}
 	return s.store.AuditEntries(ctx, epoch, status)
 }
+
+// AuditStatuses are the statuses an audit entry can have, pending first: the one list that every edge's
+// audit filter (the CLI's --status, the API's ?status=) checks against, as moderation.Statuses is for
+// flags. Callers must not change it.
+var AuditStatuses = []plaudit.AuditStatus{plaudit.AuditPending, plaudit.AuditPassed, plaudit.AuditFailed}
+
+// ValidAuditStatus reports whether st is a status an audit entry can have (one of AuditStatuses), so that
+// callers can refuse a filter that would select nothing before they open a store.
+func ValidAuditStatus(st plaudit.AuditStatus) bool { return slices.Contains(AuditStatuses, st) }
 
 // AuditQueue is an epoch's audit queue with the seed it was drawn from and the rule, so that anyone can
 // redraw it.

@@ -600,3 +600,18 @@ func TestRecordDecisions(t *testing.T) {
 		}
 	})
 }
+
+// TestValidAuditStatus checks the one list of audit statuses the edges' filters check against: the three
+// statuses, and nothing else (the empty filter, "all", is the caller's to allow).
+func TestValidAuditStatus(t *testing.T) {
+	for _, st := range []plaudit.AuditStatus{plaudit.AuditPending, plaudit.AuditPassed, plaudit.AuditFailed} {
+		if !service.ValidAuditStatus(st) {
+			t.Errorf("ValidAuditStatus(%q) = false, want true", st)
+		}
+	}
+	for _, st := range []plaudit.AuditStatus{"", "bogus", "Passed", "open"} {
+		if service.ValidAuditStatus(st) {
+			t.Errorf("ValidAuditStatus(%q) = true, want false", st)
+		}
+	}
+}

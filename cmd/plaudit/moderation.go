@@ -577,9 +577,7 @@ Drawing again gives the same sample and changes nothing.`,
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			switch plaudit.AuditStatus(status) {
-			case "", plaudit.AuditPending, plaudit.AuditPassed, plaudit.AuditFailed:
-			default:
+			if status != "" && !service.ValidAuditStatus(plaudit.AuditStatus(status)) {
 				return plaudit.Errorf(plaudit.EINVALID, "--status %q: want pending, passed or failed", status)
 			}
 			st, err := openStore(ctx)
