@@ -19,7 +19,7 @@ import (
 // Members returns the current members, sorted by handle; only those of kind when kind is not "". An unknown
 // kind is EINVALID.
 func (s *Service) Members(ctx context.Context, kind plaudit.MemberKind) ([]*plaudit.Member, error) {
-	if kind != "" && kind != plaudit.MemberProject && kind != plaudit.MemberCommunity {
+	if kind != "" && !ValidMemberKind(kind) {
 		return nil, plaudit.Errorf(plaudit.EINVALID, "member kind %q: want project or community", kind)
 	}
 	dir, err := s.directory(ctx)
@@ -115,11 +115,31 @@ func (s *Service) MergeMembers(ctx context.Context, from, into, by string) (*Ide
 // SetTier sets member's tier, 1 to 100, from now on: the tiered policy prices each engagement by the tier
 // at its time.
 func (s *Service) SetTier(ctx context.Context, member string, tier int, by string) (*IdentityChange, error) {
-	if tier < 1 || tier > 100 {
-		return nil, plaudit.Errorf(plaudit.EINVALID, "tier %d: want a whole number from 1 to 100", tier)
+	if !ValidTier(tier) {
+		return nil, plaudit.Errorf(plaudit.EINVALID, "tier %d: want a whole number from %d to %d", tier, MinTier, MaxTier)
 	}
-	e := plaudit.Event{Kind: plaudit.KindTier, Actor: member, Attrs: map[string]any{"tier": json.Number(strconv.Itoa(tier))}}
-	return s.recordIdentity(ctx, e, by, member)
+	return s.recordIdentity(ctx, tierEvent(member, tier), by, member)
+}
+
+// MinTier and MaxTier bound a member's tier, which the tiered policy prices each engagement by.
+const (
+	MinTier = 1
+	MaxTier = 100
+)
+
+// ValidTier reports whether n is a tier a member can be given (MinTier to MaxTier), so that every way in
+// (the CLI, the panel) refuses the same values, and the CLI before it opens a store.
+func ValidTier(n int) bool { return n >= MinTier && n <= MaxTier }
+
+// ValidMemberKind reports whether kind is a kind of member (project or community), so that a filter that
+// would select nothing is refused the same way everywhere, and by the CLI before it opens a store.
+func ValidMemberKind(kind plaudit.MemberKind) bool {
+	return kind == plaudit.MemberProject || kind == plaudit.MemberCommunity
+}
+
+// tierEvent is the identity event that sets member's tier; the caller adds attrs such as a reason.
+func tierEvent(member string, tier int) plaudit.Event {
+	return plaudit.Event{Kind: plaudit.KindTier, Actor: member, Attrs: map[string]any{"tier": json.Number(strconv.Itoa(tier))}}
 }
 
 // ValidWallet reports whether address is a wallet address Plaudit pays: the rule of plaudit.CheckAddress

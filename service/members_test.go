@@ -38,6 +38,8 @@ func TestMemberChanges(t *testing.T) {
 		refused("tier of an unknown member", err, plaudit.ENOTFOUND)
 		_, err = svc.SetTier(ctx, "alice", 0, "ops")
 		refused("tier 0", err, plaudit.EINVALID)
+		_, err = svc.SetTier(ctx, "alice", service.MaxTier+1, "ops")
+		refused("a tier above MaxTier", err, plaudit.EINVALID)
 		_, err = svc.AddWallet(ctx, "alice", "0x12", "ops")
 		refused("a short wallet", err, plaudit.EINVALID)
 		_, err = svc.MergeMembers(ctx, "ghost", "alice", "ops")
@@ -162,4 +164,18 @@ func TestMemberChangesNotify(t *testing.T) {
 			t.Fatalf("the notifier heard of %d appended events, want 1", heard.appended)
 		}
 	})
+}
+
+// TestMemberRules checks the tier range and member kinds every way in refuses the same values by.
+func TestMemberRules(t *testing.T) {
+	for n, want := range map[int]bool{0: false, service.MinTier: true, 50: true, service.MaxTier: true, service.MaxTier + 1: false, -3: false} {
+		if got := service.ValidTier(n); got != want {
+			t.Errorf("ValidTier(%d) = %v, want %v", n, got, want)
+		}
+	}
+	for kind, want := range map[plaudit.MemberKind]bool{plaudit.MemberProject: true, plaudit.MemberCommunity: true, "": false, "bogus": false} {
+		if got := service.ValidMemberKind(kind); got != want {
+			t.Errorf("ValidMemberKind(%q) = %v, want %v", kind, got, want)
+		}
+	}
 }

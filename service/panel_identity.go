@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -37,10 +35,10 @@ func (s *Service) ChangeIdentity(ctx context.Context, c ReasonedChange) (*Identi
 	show := c.Member
 	switch c.Op {
 	case "tier":
-		if c.Tier < 1 || c.Tier > 100 {
-			return nil, plaudit.Errorf(plaudit.EINVALID, "tier %d: want a whole number from 1 to 100", c.Tier)
+		if !ValidTier(c.Tier) {
+			return nil, plaudit.Errorf(plaudit.EINVALID, "tier %d: want a whole number from %d to %d", c.Tier, MinTier, MaxTier)
 		}
-		e = plaudit.Event{Kind: plaudit.KindTier, Actor: c.Member, Attrs: map[string]any{"tier": json.Number(strconv.Itoa(c.Tier))}}
+		e = tierEvent(c.Member, c.Tier)
 	case "link":
 		key, err := accountKey(c.Account)
 		if err != nil {

@@ -35,7 +35,7 @@ func memberListCmd() *cobra.Command {
 		Short: "List members: kind, tier, accounts and wallets",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind != "" && kind != string(plaudit.MemberProject) && kind != string(plaudit.MemberCommunity) {
+			if kind != "" && !service.ValidMemberKind(plaudit.MemberKind(kind)) {
 				return plaudit.Errorf(plaudit.EINVALID, "--kind %q: want project or community", kind)
 			}
 			ctx := cmd.Context()
@@ -182,8 +182,8 @@ func memberTierCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := strconv.Atoi(args[1])
-			if err != nil || n < 1 || n > 100 {
-				return plaudit.Errorf(plaudit.EINVALID, "tier %q: want a whole number from 1 to 100", args[1])
+			if err != nil || !service.ValidTier(n) {
+				return plaudit.Errorf(plaudit.EINVALID, "tier %q: want a whole number from %d to %d", args[1], service.MinTier, service.MaxTier)
 			}
 			return recordIdentity(cmd, func(ctx context.Context, svc *service.Service) (*service.IdentityChange, error) {
 				return svc.SetTier(ctx, args[0], n, operatorName(by))
