@@ -11,7 +11,10 @@ import (
 )
 
 // LoadVerdicts reads a verdicts file (see ParseVerdicts): integrity verdicts an operator gives to apply
-// instead of the recorded ones, when closing or explaining an epoch. An empty path is no file: nil, nil.
+// instead of the recorded ones, when closing, explaining or verifying an epoch. An empty path is no file:
+// nil, nil (apply the recorded verdicts). A file read is never nil, even one holding [] or null: a file
+// given with no verdicts means none, which replaces the recorded ones, so callers pass the result on as it
+// is.
 func LoadVerdicts(path string) ([]plaudit.Verdict, error) {
 	if path == "" {
 		return nil, nil

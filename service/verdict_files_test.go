@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -43,12 +44,22 @@ func TestParseVerdictsRefusesDuplicates(t *testing.T) {
 	}
 }
 
-// TestLoadVerdicts: no path is no verdicts; a missing file is ENOTFOUND; a file is parsed under its name.
+// TestLoadVerdicts: no path is no verdicts (nil: the recorded ones); a file with none is an empty, non-nil
+// list (none, replacing the recorded ones); a missing file is ENOTFOUND; a file is parsed under its name.
 func TestLoadVerdicts(t *testing.T) {
 	if vs, err := service.LoadVerdicts(""); vs != nil || err != nil {
 		t.Fatalf("no path: %v, %v", vs, err)
 	}
 	dir := t.TempDir()
+	for i, body := range []string{"[]", "null", " [ ]\n"} {
+		p := filepath.Join(dir, fmt.Sprintf("empty%d.json", i))
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if vs, err := service.LoadVerdicts(p); vs == nil || len(vs) != 0 || err != nil {
+			t.Fatalf("a file holding %q: %#v, %v; want an empty, non-nil list", body, vs, err)
+		}
+	}
 	if _, err := service.LoadVerdicts(filepath.Join(dir, "missing.json")); plaudit.ErrorCode(err) != plaudit.ENOTFOUND {
 		t.Fatalf("missing file: %v, want ENOTFOUND", err)
 	}

@@ -102,9 +102,6 @@ Closing an epoch that is closed already changes nothing and says so (exit status
 				if req.Verdicts, err = service.LoadVerdicts(verdicts); err != nil {
 					return err
 				}
-				if req.Verdicts == nil {
-					req.Verdicts = []plaudit.Verdict{}
-				}
 				req.VerdictsFrom = verdicts
 			}
 			st, err := openStore(ctx)
@@ -204,9 +201,6 @@ verdict multiplier and whether it counted.`,
 				var err error
 				if vs, err = service.LoadVerdicts(verdicts); err != nil {
 					return err
-				}
-				if verdicts != "" && vs == nil {
-					vs = []plaudit.Verdict{}
 				}
 			}
 			ctx := cmd.Context()

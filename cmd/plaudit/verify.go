@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/service"
 )
 
@@ -26,9 +25,6 @@ and why (exit status 2). --verdicts replaces the recorded verdicts with a file's
 			vs, err := service.LoadVerdicts(verdicts)
 			if err != nil {
 				return err
-			}
-			if verdicts != "" && vs == nil {
-				vs = []plaudit.Verdict{} // an empty file: no verdicts, rather than the recorded ones
 			}
 			ctx := cmd.Context()
 			st, err := openStore(ctx)
