@@ -123,9 +123,10 @@ func writeLeaderboard(w io.Writer, totals []score.MemberTotal, n, reasons int) e
 	return tw.Flush()
 }
 
-// parseWeek reads an ISO week "2026-W02".
+// parseWeek reads --week, an ISO week "2026-W02", with the service's rule (service.ParseISOWeek, as the
+// API's and the panel's ?week=), under the flag's own message.
 func parseWeek(s string) (year, week int, err error) {
-	if _, err := fmt.Sscanf(s, "%d-W%d", &year, &week); err != nil || week < 1 || week > 53 || year < 2000 || year > 2200 {
+	if year, week, err = service.ParseISOWeek(s); err != nil {
 		return 0, 0, plaudit.Errorf(plaudit.EINVALID, "--week %q: want an ISO week such as 2026-W02", s)
 	}
 	return year, week, nil
