@@ -82,7 +82,7 @@ Closing an epoch that is closed already changes nothing and says so (exit status
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			tuneGCForStage(400) // a close's tally and allocations stay live to the end: collect less often
+			tuneGCForStage(400, stageMemoryLimit) // a close's tally and allocations stay live to the end: collect less often
 			req := service.CloseRequest{Program: args[0], NoRescore: noRescore, Operator: operatorName(operator)}
 			var err error
 			if at != "" && through != "" {

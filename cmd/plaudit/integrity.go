@@ -64,7 +64,7 @@ first, with their strongest reasons and evidence. Runs are kept: plaudit integri
 				return err
 			}
 			defer st.Close()
-			tuneGCForStage(100)
+			tuneGCForStage(100, stageMemoryLimit)
 			progress, done := stageProgress()
 			res, err := newService(st).RunIntegrity(ctx, service.IntegrityRequest{Since: from, Until: to, By: operatorName(by), Progress: progress})
 			done()

@@ -90,7 +90,7 @@ func scoreRun(cmd *cobra.Command) error {
 		return err
 	}
 	defer st.Close()
-	tuneGCForStage(100)
+	tuneGCForStage(100, stageMemoryLimit)
 	progress, done := stageProgress()
 	res, err := newService(st).RescoreStreamed(ctx, progress, 10)
 	done()

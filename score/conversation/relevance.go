@@ -4,7 +4,7 @@ import (
 	"context"
 	"math"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -59,33 +59,15 @@ func (m TFIDF) Relevance(_ context.Context, specification string, comments []Rel
 	for _, c := range comments {
 		docs = append(docs, terms(c.Content+" "+c.DiffHunk))
 	}
-	df := map[string]int{}
-	for _, doc := range docs {
-		seen := map[string]bool{}
-		for _, t := range doc {
-			if !seen[t] {
-				seen[t] = true
-				df[t]++
-			}
-		}
-	}
-	n := float64(len(docs))
-	vec := func(doc []string) map[string]float64 {
-		tf := map[string]float64{}
-		for _, t := range doc {
-			tf[t]++
-		}
-		for t, f := range tf {
-			tf[t] = float64(1+math.Log(f)) * math.Log(1+n/float64(df[t]))
-		}
-		return tf
-	}
-	spec := vec(docs[0])
+	v := newTermVectors(docs)
+	spec := v.vector(0, nil)
+	var doc []termWeight
 	out := make(map[int64]decimal.Decimal, len(comments))
 	for i, c := range comments {
 		// Cosine similarities of short texts are small even when on topic (0.05–0.4); the square root spreads
 		// them over the scale: relevance = floor + (1 − floor) · √sim, rounded to 2 decimals.
-		sim := math.Sqrt(cosine(spec, vec(docs[i+1])))
+		doc = v.vector(i+1, doc[:0])
+		sim := math.Sqrt(cosine(spec, doc))
 		s := decimal.NewFromFloat(sim).Round(6)
 		r := floor.Add(decimal.NewFromInt(1).Sub(floor).Mul(s)).Round(2)
 		if r.GreaterThan(decimal.NewFromInt(1)) {
@@ -96,27 +78,94 @@ func (m TFIDF) Relevance(_ context.Context, specification string, comments []Rel
 	return out, nil
 }
 
-// cosine is the cosine similarity of two sparse vectors, summed in sorted key order for determinism.
-func cosine(a, b map[string]float64) float64 {
-	keys := make([]string, 0, len(a))
-	for k := range a {
-		keys = append(keys, k)
+// termVectors are the TF-IDF vectors of a conversation's documents: each document's terms numbered in the
+// terms' sorted order and sorted, so that a vector lists its terms in sorted order (the order cosine sums
+// in, for determinism) without a map or a sort of strings per document.
+type termVectors struct {
+	docs [][]int32 // each document's term numbers, sorted
+	df   []int     // by term number: the documents holding it
+	n    float64   // the documents
+}
+
+func newTermVectors(docs [][]string) *termVectors {
+	num := map[string]int32{}
+	var names []string
+	v := &termVectors{docs: make([][]int32, len(docs)), n: float64(len(docs))}
+	for i, doc := range docs {
+		ids := make([]int32, len(doc))
+		for j, t := range doc {
+			id, ok := num[t]
+			if !ok {
+				id = int32(len(names))
+				num[t] = id
+				names = append(names, t)
+			}
+			ids[j] = id
+		}
+		v.docs[i] = ids
 	}
-	sort.Strings(keys)
-	var dot, na, nb float64
-	for _, k := range keys {
-		na += float64(a[k] * a[k])
-		if v, ok := b[k]; ok {
-			dot += float64(a[k] * v) // explicit rounding: no fused multiply-add, the same result everywhere
+	// Renumber the terms in sorted order.
+	byName := make([]int32, len(names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	rank := make([]int32, len(names))
+	for r, id := range byName {
+		rank[id] = int32(r)
+	}
+	v.df = make([]int, len(names))
+	for _, ids := range v.docs {
+		for j, id := range ids {
+			ids[j] = rank[id]
+		}
+		slices.Sort(ids)
+		for j, id := range ids {
+			if j == 0 || ids[j-1] != id {
+				v.df[id]++
+			}
 		}
 	}
-	bk := make([]string, 0, len(b))
-	for k := range b {
-		bk = append(bk, k)
+	return v
+}
+
+// termWeight is one term of a TF-IDF vector: its number and weight.
+type termWeight struct {
+	term   int32
+	weight float64
+}
+
+// vector appends document i's TF-IDF vector, in sorted term order, to dst: (1 + ln tf) · ln(1 + N/df).
+func (v *termVectors) vector(i int, dst []termWeight) []termWeight {
+	ids := v.docs[i]
+	for j := 0; j < len(ids); {
+		k := j
+		for k < len(ids) && ids[k] == ids[j] {
+			k++
+		}
+		f := float64(k - j)
+		dst = append(dst, termWeight{ids[j], float64(1+math.Log(f)) * math.Log(1+v.n/float64(v.df[ids[j]]))})
+		j = k
 	}
-	sort.Strings(bk)
-	for _, k := range bk {
-		nb += float64(b[k] * b[k])
+	return dst
+}
+
+// cosine is the cosine similarity of two sparse vectors in sorted term order, summed in that order for
+// determinism.
+func cosine(a, b []termWeight) float64 {
+	var dot, na, nb float64
+	j := 0
+	for _, x := range a {
+		na += float64(x.weight * x.weight)
+		for j < len(b) && b[j].term < x.term {
+			j++
+		}
+		if j < len(b) && b[j].term == x.term {
+			dot += float64(x.weight * b[j].weight) // explicit rounding: no fused multiply-add, the same result everywhere
+		}
+	}
+	for _, y := range b {
+		nb += float64(y.weight * y.weight)
 	}
 	if na == 0 || nb == 0 {
 		return 0
