@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/plaudit/plaudit"
 	"github.com/plaudit/plaudit/internal/recent"
@@ -350,11 +351,26 @@ const directoryKindsSQL = "kind IN ('link', 'unlink', 'merge', 'tier', 'wallet',
 
 const eventSelect = "SELECT seq, " + eventColumns + " FROM events"
 
+// eventPackedSelect is eventSelect as SQLite's walks of the log read it (ScanEvents): the text columns come
+// as one text, their lengths in bytes first ("l l l l l l l a|" then the texts, a being -1 for NULL attrs),
+// read by eventScan.scanPacked. Taking a column from a row is several calls into SQLite, each under the
+// connection's mutex, which in the transpiled library cost four times the query's own work: 3 columns a
+// row instead of 10 read 2,000,000 events of a million-member log in 3.0 CPU-s instead of 4.3.
+const eventPackedSelect = "SELECT seq, time_ns, printf('%d %d %d %d %d %d %d %d|%s%s%s%s%s%s%s%s', " +
+	"octet_length(source), octet_length(kind), octet_length(external_id), octet_length(actor), octet_length(target), " +
+	"octet_length(target_author), octet_length(content), coalesce(octet_length(attrs), -1), " +
+	"source, kind, external_id, actor, target, target_author, content, attrs) FROM events"
+
 // ScanEvents calls fn with each event matching f, in seq order, and stops at the first error fn returns,
 // which it returns unwrapped. fn gets a new *Event each time and may keep it. The rows are streamed, not
 // loaded: scanning the whole log takes little memory.
 func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*plaudit.Event) error) error {
-	q, args := eventQuery(f)
+	packed := db.dialect == SQLite
+	sel := eventSelect
+	if packed {
+		sel = eventPackedSelect
+	}
+	q, args := eventQueryFrom(sel, f)
 	rows, err := db.db.QueryContext(ctx, db.Rebind(q), args...)
 	if err != nil {
 		return fmt.Errorf("scan events in %s: %w", db.name, err)
@@ -362,8 +378,12 @@ func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*pl
 	defer rows.Close()
 	sc := eventScans.Get().(*eventScan)
 	defer eventScans.Put(sc)
+	scan := sc.scan
+	if packed {
+		scan = sc.scanPacked
+	}
 	for rows.Next() {
-		e, err := sc.scan(rows)
+		e, err := scan(rows)
 		if err != nil {
 			return fmt.Errorf("scan events in %s: %w", db.name, err)
 		}
@@ -378,7 +398,10 @@ func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*pl
 }
 
 // eventQuery returns the query (with ? placeholders) and arguments that select f's events in seq order.
-func eventQuery(f plaudit.EventFilter) (string, []any) {
+func eventQuery(f plaudit.EventFilter) (string, []any) { return eventQueryFrom(eventSelect, f) }
+
+// eventQueryFrom is eventQuery with the columns of sel, eventSelect or eventPackedSelect.
+func eventQueryFrom(sel string, f plaudit.EventFilter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -422,7 +445,7 @@ func eventQuery(f plaudit.EventFilter) (string, []any) {
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
 	}
-	q := eventSelect
+	q := sel
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -458,8 +481,10 @@ type scanner interface{ Scan(dest ...any) error }
 // emoji, a poster's account fields).
 type eventScan struct {
 	dest   []any
+	packs  []any // the destinations of a row of eventPackedSelect
 	e      plaudit.Event
 	timeNS int64
+	packed string
 	source rawText
 	kind   rawText
 	attrs  rawText
@@ -479,7 +504,77 @@ func newEventScan() *eventScan {
 	sc := &eventScan{names: map[string]string{}, cache: recent.New[map[string]any](maxAttrsCache)}
 	e := &sc.e
 	sc.dest = []any{&e.Seq, &sc.source, &e.ExternalID, &sc.kind, &e.Actor, &e.Target, &e.TargetAuthor, &e.Content, &sc.timeNS, &sc.attrs}
+	sc.packs = []any{&e.Seq, &sc.timeNS, &sc.packed}
 	return sc
+}
+
+// scanPacked reads the current row of eventPackedSelect into a new Event. The event's ids (external id,
+// actor, target and its author) are one string of their own, its content part of the row's text.
+func (sc *eventScan) scanPacked(s scanner) (*plaudit.Event, error) {
+	sc.e.Seq, sc.packed = 0, ""
+	if err := s.Scan(sc.packs...); err != nil {
+		return nil, err
+	}
+	p := sc.packed
+	var n [8]int // source, kind, external_id, actor, target, target_author, content, attrs (-1: NULL)
+	i := 0
+	for k := range n {
+		neg := k == len(n)-1 && i < len(p) && p[i] == '-'
+		if neg {
+			i++
+		}
+		start := i
+		for i < len(p) && p[i] >= '0' && p[i] <= '9' && i-start < 10 {
+			n[k] = n[k]*10 + int(p[i]-'0')
+			i++
+		}
+		want := byte(' ')
+		if k == len(n)-1 {
+			want = '|'
+		}
+		if i == start || i == len(p) || p[i] != want || (neg && n[k] != 1) {
+			return nil, fmt.Errorf("event seq %d: the row's packed columns are malformed at byte %d", sc.e.Seq, i)
+		}
+		if neg {
+			n[k] = -1
+		}
+		i++
+	}
+	total := 0
+	for _, l := range n {
+		total += max(l, 0)
+	}
+	if len(p)-i != total {
+		return nil, fmt.Errorf("event seq %d: the row's packed columns hold %d bytes, their lengths say %d", sc.e.Seq, len(p)-i, total)
+	}
+	field := func(k int) string {
+		f := p[i : i+n[k]]
+		i += n[k]
+		return f
+	}
+	e := &plaudit.Event{Seq: sc.e.Seq, Time: time.Unix(0, sc.timeNS).UTC()}
+	e.Source, e.Kind = plaudit.Source(sc.nameString(field(0))), plaudit.Kind(sc.nameString(field(1)))
+	ids := strings.Clone(p[i : i+n[2]+n[3]+n[4]+n[5]])
+	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:n[2]], ids[n[2]:n[2]+n[3]], ids[n[2]+n[3]:n[2]+n[3]+n[4]], ids[n[2]+n[3]+n[4]:]
+	i += len(ids)
+	if e.Content = field(6); e.Content == "" {
+		e.Content = ""
+	}
+	if n[7] < 0 {
+		return e, nil
+	}
+	a := unsafe.Slice(unsafe.StringData(p[i:]), n[7])
+	if m, ok := sc.cache.Get(a); ok {
+		e.Attrs = m
+		return e, nil
+	}
+	m, err := decodeAttrs(a)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
+	}
+	sc.cache.Put(a, m)
+	e.Attrs = m
+	return e, nil
 }
 
 // scan reads the current row of s into a new Event.
@@ -534,6 +629,18 @@ func (sc *eventScan) name(b []byte) string {
 		return s
 	}
 	s := string(b)
+	if len(sc.names) < 256 {
+		sc.names[s] = s
+	}
+	return s
+}
+
+// nameString is name for a string, which it never keeps: a name new to sc is copied.
+func (sc *eventScan) nameString(s string) string {
+	if n, ok := sc.names[s]; ok {
+		return n
+	}
+	s = strings.Clone(s)
 	if len(sc.names) < 256 {
 		sc.names[s] = s
 	}
