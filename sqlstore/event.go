@@ -563,18 +563,26 @@ func (sc *eventScan) scanPacked(s scanner) (*plaudit.Event, error) {
 	if n[7] < 0 {
 		return e, nil
 	}
-	a := unsafe.Slice(unsafe.StringData(p[i:]), n[7])
+	if err := sc.setAttrs(e, unsafe.Slice(unsafe.StringData(p[i:]), n[7])); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// setAttrs sets e's attrs from their stored JSON a, which it neither keeps nor changes: a recent one's map
+// when a is the same bytes.
+func (sc *eventScan) setAttrs(e *plaudit.Event, a []byte) error {
 	if m, ok := sc.cache.Get(a); ok {
 		e.Attrs = m
-		return e, nil
+		return nil
 	}
 	m, err := decodeAttrs(a)
 	if err != nil {
-		return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
+		return fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
 	}
 	sc.cache.Put(a, m)
 	e.Attrs = m
-	return e, nil
+	return nil
 }
 
 // scan reads the current row of s into a new Event.
@@ -587,17 +595,10 @@ func (sc *eventScan) scan(s scanner) (*plaudit.Event, error) {
 	*e = sc.e
 	e.Source, e.Kind = plaudit.Source(sc.name(sc.source.b)), plaudit.Kind(sc.name(sc.kind.b))
 	e.Time = time.Unix(0, sc.timeNS).UTC()
-	if a := sc.attrs.b; sc.attrs.valid {
-		if m, ok := sc.cache.Get(a); ok {
-			e.Attrs = m
-			return e, nil
+	if sc.attrs.valid {
+		if err := sc.setAttrs(e, sc.attrs.b); err != nil {
+			return nil, err
 		}
-		m, err := decodeAttrs(a)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: decode attrs: %w", e.Key(), err)
-		}
-		sc.cache.Put(a, m)
-		e.Attrs = m
 	}
 	return e, nil
 }
