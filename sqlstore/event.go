@@ -557,8 +557,8 @@ func (sc *eventScan) scanPacked(s scanner) (*plaudit.Event, error) {
 	ids := strings.Clone(p[i : i+n[2]+n[3]+n[4]+n[5]])
 	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:n[2]], ids[n[2]:n[2]+n[3]], ids[n[2]+n[3]:n[2]+n[3]+n[4]], ids[n[2]+n[3]+n[4]:]
 	i += len(ids)
-	if e.Content = field(6); e.Content == "" {
-		e.Content = ""
+	if content := field(6); content != "" { // an empty one keeps no pointer into the row
+		e.Content = content
 	}
 	if n[7] < 0 {
 		return e, nil
