@@ -1,6 +1,7 @@
 package plaudit
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -87,23 +88,24 @@ type Directory struct {
 	names  nameTable
 	accts  []acct
 	naccts int // the names that are accounts
-	// mems are the *Members made, by number; nil for one merged away or emptied. made is by name number:
-	// for a member's handle, 1 + the number of its *Member, 0 when none was made. The handles find their
-	// *Member through the name table instead of a map of strings to pointers, which at a million members
-	// was 50 MB for the collector to scan in every cycle.
-	mems     []*Member
+	// blocks hold the *Members made, by number (memberBlock); dropped marks, by number, those merged away or
+	// emptied. made is by name number: for a member's handle, 1 + the number of its *Member, 0 when none was
+	// made (or it was dropped). The handles find their *Member through the name table and a number instead
+	// of a map of strings to pointers, or a slice of a pointer each, which at a million members were 50 MB
+	// and then a million pointers for the collector to follow in every cycle.
+	blocks   [][]Member
+	nmems    int      // the *Members made, dropped ones included
+	dropped  []uint64 // a bit by number
 	made     []int32
-	nmade    int // the non-nil mems
+	nmade    int // the *Members made and not dropped
 	implicit int // members that are an account's own and were never made a *Member (accounts only)
 	tiers    map[string][]tierChange
 	merged   map[string]string
 	// moves holds, for each account linked to two members or more in turn, the members that held it in
 	// order (AccountHolders); an account linked once keeps its one holder in acct.linked alone.
 	moves map[string][]string
-	// slab is the block the next *Member is made in (newMember); lists holds the arrays of the made
-	// members' Accounts, Wallets and Keys, and text their wallet addresses (arena): at a million members,
-	// a few hundred objects for the collector instead of millions.
-	slab    []Member
+	// lists holds the arrays of the made members' Accounts, Wallets and Keys, and text their wallet
+	// addresses (arena): at a million members, a few hundred objects for the collector instead of millions.
 	lists   arena.Lists
 	text    arena.Strings
 	History []IdentityChange
@@ -166,14 +168,59 @@ func (d *Directory) madeFor(handle string) *Member {
 	if !ok || d.made[n] == 0 {
 		return nil
 	}
-	return d.mems[d.made[n]-1]
+	return d.memberAt(int(d.made[n] - 1))
 }
 
-// keep records m, just made, under its handle.
+// The *Members are made in blocks that are never moved, so that the pointers handed out stay valid: the
+// first of firstBlock members, each next one twice the size of the one before up to maxBlock, then blocks
+// of maxBlock. A million members are a thousand objects for the collector, and a member is found by its
+// number with arithmetic.
+const (
+	firstBlock = 8
+	maxBlock   = 1024
+	// grownBlocks is how many blocks there are before the first of maxBlock (8, 16, …, 512), and
+	// grownMembers how many members they hold.
+	grownBlocks  = 7
+	grownMembers = maxBlock - firstBlock
+)
+
+// memberBlock returns the block and the place in it of the *Member numbered i.
+func memberBlock(i int) (block, at int) {
+	if i < grownMembers {
+		b := bits.Len(uint(i+firstBlock)) - 4 // block b starts at 8·2^b − 8 and holds 8·2^b
+		return b, i + firstBlock - firstBlock<<b
+	}
+	i -= grownMembers
+	return grownBlocks + i/maxBlock, i % maxBlock
+}
+
+// memberAt returns the *Member numbered i.
+func (d *Directory) memberAt(i int) *Member {
+	b, at := memberBlock(i)
+	return &d.blocks[b][at]
+}
+
+// newMember returns a new zero *Member, numbered next; keep names it.
+func (d *Directory) newMember() *Member {
+	b, at := memberBlock(d.nmems)
+	if b == len(d.blocks) {
+		size := maxBlock
+		if b < grownBlocks {
+			size = firstBlock << b
+		}
+		d.blocks = append(d.blocks, make([]Member, size))
+	}
+	d.nmems++
+	return &d.blocks[b][at]
+}
+
+// keep records m, the *Member newMember just made, under its handle.
 func (d *Directory) keep(m *Member) {
 	n := d.nameOf(m.Handle)
-	d.mems = append(d.mems, m)
-	d.made[n] = int32(len(d.mems))
+	d.made[n] = int32(d.nmems)
+	if need := (d.nmems + 63) / 64; len(d.dropped) < need {
+		d.dropped = append(d.dropped, make([]uint64, need-len(d.dropped))...)
+	}
 	d.nmade++
 }
 
@@ -183,7 +230,8 @@ func (d *Directory) drop(handle string) {
 	if !ok || d.made[n] == 0 {
 		return
 	}
-	d.mems[d.made[n]-1] = nil
+	i := d.made[n] - 1
+	d.dropped[i/64] |= 1 << (i % 64)
 	d.made[n] = 0
 	d.nmade--
 }
@@ -264,17 +312,6 @@ func (d *Directory) member(handle string, t time.Time) *Member {
 		d.keep(m)
 	}
 	return m
-}
-
-// newMember returns a new zero *Member. Members are made in blocks, up to a thousand at a time, so that a
-// million members are a thousand objects for the collector rather than a million; a block is never moved,
-// so the pointers stay valid.
-func (d *Directory) newMember() *Member {
-	if len(d.slab) == cap(d.slab) {
-		d.slab = make([]Member, 0, min(max(2*cap(d.slab), 8), 1024))
-	}
-	d.slab = d.slab[:len(d.slab)+1]
-	return &d.slab[len(d.slab)-1]
 }
 
 func (d *Directory) canonical(handle string) string {
@@ -572,9 +609,9 @@ func (d *Directory) Account(key string) (*Account, bool) {
 // Members returns every current member, sorted by handle. Members kept implicitly are made afresh.
 func (d *Directory) Members() []*Member {
 	out := make([]*Member, 0, d.Len())
-	for _, m := range d.mems {
-		if m != nil {
-			out = append(out, m)
+	for i := range d.nmems {
+		if d.dropped[i/64]&(1<<(i%64)) == 0 {
+			out = append(out, d.memberAt(i))
 		}
 	}
 	for n, a := range d.accts {
@@ -586,7 +623,7 @@ func (d *Directory) Members() []*Member {
 			out = append(out, &m)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Handle < out[j].Handle })
+	slices.SortFunc(out, func(a, b *Member) int { return strings.Compare(a.Handle, b.Handle) })
 	return out
 }
 

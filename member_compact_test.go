@@ -295,3 +295,56 @@ func TestWalletHistory(t *testing.T) {
 	}
 	t.Logf("%d wallet changes", wallets)
 }
+
+// TestMemberBlocks checks that the *Members' numbers fill the blocks in order, each place once: the first
+// blocks growing from 8 to 1024, every later one of 1024.
+func TestMemberBlocks(t *testing.T) {
+	block, at, size := 0, 0, firstBlock
+	for i := range 20_000 {
+		b, a := memberBlock(i)
+		if b != block || a != at {
+			t.Fatalf("member %d: block %d place %d, want block %d place %d", i, b, a, block, at)
+		}
+		if at++; at == size {
+			block, at, size = block+1, 0, min(2*size, maxBlock)
+		}
+	}
+}
+
+// TestMembersMadeAndDropped makes members across several blocks, drops some by merging them away, and
+// checks that every pointer handed out still holds its member and that Members lists the others.
+func TestMembersMadeAndDropped(t *testing.T) {
+	d := NewDirectory()
+	at := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	const n = 3000
+	ptrs := make([]*Member, n)
+	for i := range n {
+		h := fmt.Sprintf("m%05d", i)
+		d.Apply(&Event{Source: SourcePlaudit, ExternalID: "t" + h, Kind: KindTier, Actor: h, Time: at, Attrs: map[string]any{"tier": 2}})
+		m, ok := d.Member(h)
+		if !ok || m.Handle != h {
+			t.Fatalf("member %s: %v %v", h, m, ok)
+		}
+		ptrs[i] = m
+	}
+	for i := 0; i < n; i += 7 { // merge every seventh into the one after it
+		from, into := fmt.Sprintf("m%05d", i), fmt.Sprintf("m%05d", i+1)
+		d.Apply(&Event{Source: SourcePlaudit, ExternalID: "merge" + from, Kind: KindMerge, Actor: "op", Time: at, Attrs: map[string]any{"from": from, "into": into}})
+	}
+	for i, m := range ptrs {
+		if want := fmt.Sprintf("m%05d", i); m.Handle != want || m.Tier != 2 {
+			t.Fatalf("pointer %d now holds %s tier %d", i, m.Handle, m.Tier)
+		}
+	}
+	ms := d.Members()
+	if want := n - (n+6)/7; len(ms) != want || d.Len() != want {
+		t.Fatalf("%d members listed, Len %d, want %d", len(ms), d.Len(), want)
+	}
+	for _, m := range ms {
+		var i int
+		fmt.Sscanf(m.Handle, "m%05d", &i)
+		if i%7 == 0 {
+			t.Fatalf("%s was merged away but is listed", m.Handle)
+		}
+	}
+}
