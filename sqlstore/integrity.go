@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/plaudit/plaudit"
@@ -713,13 +715,44 @@ func (db *DB) EpochVerdicts(ctx context.Context, epoch string) ([]plaudit.Verdic
 	if err != nil {
 		return nil, err
 	}
-	var out []plaudit.Verdict
-	for _, t := range texts {
-		var v plaudit.Verdict
-		if err := json.Unmarshal([]byte(t), &v); err != nil {
-			return nil, fmt.Errorf("verdicts of %s: decode: %w", epoch, err)
-		}
-		out = append(out, v)
+	out, err := decodeVerdicts(texts)
+	if err != nil {
+		return nil, fmt.Errorf("verdicts of %s: decode: %w", epoch, err)
 	}
 	return out, nil
 }
+
+// decodeVerdicts decodes the verdicts' JSON texts in order. A large list is decoded in parts side by side,
+// one a core: an epoch of a million members records about half a million verdicts, whose decoding (2.7
+// CPU-s) was most of what a verify did before it could start walking the log. The first text that fails
+// (in order) is the error.
+func decodeVerdicts(texts []string) ([]plaudit.Verdict, error) {
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	out := make([]plaudit.Verdict, len(texts))
+	parts := min(runtime.GOMAXPROCS(0), (len(texts)+verdictPart-1)/verdictPart)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(texts)/parts, (p+1)*len(texts)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if err := json.Unmarshal([]byte(texts[i]), &out[i]); err != nil {
+					errs[p] = fmt.Errorf("verdict %d: %w", i+1, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// verdictPart is the fewest verdicts a part of decodeVerdicts decodes: below it, one goroutine does.
+const verdictPart = 4096
