@@ -32,7 +32,7 @@ and why (exit status 2). --verdicts replaces the recorded verdicts with a file's
 				return err
 			}
 			defer st.Close()
-			tuneGCForStage(100, verifyMemoryLimit)
+			tuneGCForStage(verifyGCPercent, verifyMemoryLimit)
 			svc := newService(st)
 			// The log is streamed from the store as it is checked and scored, never held: the bars follow
 			// the stages (reading the events, when a pass checks them first, and scoring them).
