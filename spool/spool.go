@@ -212,8 +212,10 @@ const (
 // maxTree is how deep a list or object is written as its parts; a deeper one is written as JSON.
 const maxTree = 32
 
-// encoder writes records. Each record is its length and then its body: seq, the strings, the time and the
-// attrs, lengths and integers as varints. The names (sources, kinds, attr and object keys), which repeat
+// encoder writes records. Each record is its length and then its body: seq, the source and kind, the ids'
+// lengths and then their bytes (external id, actor, target, target author: one string when read back),
+// the content, the time and the attrs, lengths and integers as varints. The names (sources, kinds, attr
+// and object keys), which repeat
 // across events, go as a number once seen: 0 and the name the first time (it takes the next number), the
 // number + 1 after, for the first maxNames names of a file.
 type encoder struct {
@@ -239,11 +241,15 @@ func (c *encoder) name(b []byte, s string) []byte {
 func (c *encoder) event(b []byte, e *plaudit.Event) ([]byte, error) {
 	b = binary.AppendVarint(b, e.Seq)
 	b = c.name(b, string(e.Source))
-	b = appendString(b, e.ExternalID)
 	b = c.name(b, string(e.Kind))
-	for _, s := range [...]string{e.Actor, e.Target, e.TargetAuthor, e.Content} {
-		b = appendString(b, s)
+	ids := [...]string{e.ExternalID, e.Actor, e.Target, e.TargetAuthor}
+	for _, s := range ids {
+		b = binary.AppendUvarint(b, uint64(len(s)))
 	}
+	for _, s := range ids {
+		b = append(b, s...)
+	}
+	b = appendString(b, e.Content)
 	// Another zone than UTC comes back as a fixed zone of its name and offset at that instant (the store's
 	// times are all UTC).
 	utc := e.Time.Location() == time.UTC
@@ -546,11 +552,8 @@ func (r *reader) body(e *plaudit.Event) error {
 	seq := r.varint()
 	e.Seq = seq
 	e.Source = plaudit.Source(r.name())
-	e.ExternalID = r.string()
 	e.Kind = plaudit.Kind(r.name())
-	e.Actor = r.string()
-	e.Target = r.string()
-	e.TargetAuthor = r.string()
+	r.ids(e)
 	if r.noContent {
 		r.bytes()
 	} else {
@@ -730,6 +733,33 @@ func (r *reader) bytes() []byte {
 
 func (r *reader) string() string {
 	return string(r.bytes())
+}
+
+// ids reads e's external id, actor, target and target author: their lengths, then their bytes, made one
+// string that the four share. A replay of millions of events makes a string an event for them instead of
+// four, and the four are what a scorer keeps of an event, if anything.
+func (r *reader) ids(e *plaudit.Event) {
+	var n [4]uint64
+	for k := range n {
+		n[k] = r.uvarint()
+	}
+	if r.err != nil {
+		return
+	}
+	rest, total := uint64(len(r.p)-r.i), uint64(0)
+	for _, l := range n {
+		if total += l; l > rest || total > rest { // each at most rest: the sum cannot overflow
+			r.err = fmt.Errorf("ids of %d, %d, %d and %d bytes past the record's end", n[0], n[1], n[2], n[3])
+			return
+		}
+	}
+	if total == 0 {
+		return
+	}
+	ids := string(r.p[r.i : r.i+int(total)])
+	r.i += int(total)
+	a, b, c := n[0], n[0]+n[1], n[0]+n[1]+n[2]
+	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:a], ids[a:b], ids[b:c], ids[c:]
 }
 
 // name returns the next name: one copy of each source, kind and attr key however often it comes.

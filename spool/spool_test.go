@@ -2,9 +2,11 @@ package spool
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -438,6 +440,41 @@ func TestRepeatedAttrs(t *testing.T) {
 		}
 		if shared == 0 {
 			t.Errorf("walk %d: no two neighbouring events with the same attrs share a map", walk)
+		}
+	}
+}
+
+// TestRecordIdsMalformed checks that a record whose ids' lengths run past its end (or add up past any size)
+// is an error, not a panic or ids cut from the bytes after them; and that every cut of a good record is one.
+func TestRecordIdsMalformed(t *testing.T) {
+	e := plaudit.Event{Seq: 9, Source: plaudit.SourceX, ExternalID: "e1", Kind: plaudit.KindReply, Actor: "a", Target: "t", TargetAuthor: "ta",
+		Content: "hi", Time: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}
+	good, err := AppendRecord(nil, &e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back plaudit.Event
+	if err := ReadRecord(good, &back); err != nil || !reflect.DeepEqual(back, e) {
+		t.Fatalf("good record: %+v, %v", back, err)
+	}
+	// seq, source and kind as written whole ("x", "reply"), then the four ids' lengths.
+	head := binary.AppendVarint(nil, 9)
+	head = appendString(append(head, 0), "x")
+	head = appendString(append(head, 0), "reply")
+	for _, lengths := range [][4]uint64{{200, 0, 0, 0}, {2, 1, 1, 100}, {1 << 62, 1 << 62, 1 << 62, 1 << 62}, {math.MaxUint64, 2, 0, 0}, {1, math.MaxUint64, 0, 0}} {
+		b := head
+		for _, l := range lengths {
+			b = binary.AppendUvarint(b, l)
+		}
+		b = append(b, "e1atta"...)
+		b = append(b, good[len(good)-20:]...)
+		if err := ReadRecord(b, new(plaudit.Event)); err == nil {
+			t.Errorf("ids of %v bytes: read without an error", lengths)
+		}
+	}
+	for cut := range len(good) {
+		if err := ReadRecord(good[:cut], new(plaudit.Event)); err == nil {
+			t.Errorf("the record cut to %d of %d bytes read without an error", cut, len(good))
 		}
 	}
 }
