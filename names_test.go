@@ -2,6 +2,7 @@ package plaudit
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -71,4 +72,23 @@ func FuzzNameTable(f *testing.F) {
 	f.Fuzz(func(t *testing.T, list string) {
 		checkNames(t, strings.Split(list, ","))
 	})
+}
+
+// BenchmarkNameLookup looks up 4,000,000 names in random order, as a million members' directory is read:
+// each lookup waits on memory (the slot, then the name's record), not on the hashing.
+func BenchmarkNameLookup(b *testing.B) {
+	var tab nameTable
+	const n = 4_000_000
+	keys := make([][]byte, n)
+	for i := range n {
+		keys[i] = fmt.Appendf(nil, "x:%d", 1_000_000_000_000_000+i*7919)
+		tab.intern(keys[i])
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := tab.lookup(keys[order[i%n]]); !ok {
+			b.Fatal("a name interned is missing")
+		}
+	}
 }
