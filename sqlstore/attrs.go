@@ -121,69 +121,112 @@ func decodeAttrs(b []byte) (map[string]any, error) {
 }
 
 // parseFlatAttrs parses b if it is a compact JSON object of plain strings (no escapes, valid UTF-8),
-// numbers, booleans and nulls, and reports false for anything else (whitespace, escapes, invalid UTF-8,
-// nesting), which the caller hands to encoding/json.
+// numbers, booleans, nulls, and lists and objects of those (a Farcaster cast's "mentioned": [], which
+// encoding/json took 3.5 µs to decode, for 7% of a generated million members' events), up to maxPlainDepth
+// deep, and reports false for anything else (whitespace, escapes, invalid UTF-8, deeper nesting, trailing
+// bytes), which the caller hands to encoding/json.
 func parseFlatAttrs(b []byte) (map[string]any, bool) {
 	if len(b) < 2 || b[0] != '{' {
 		return nil, false
 	}
+	m, i, ok := parsePlainObject(b, 0, 0)
+	return m, ok && i == len(b)
+}
+
+// maxPlainDepth is how deep parseFlatAttrs reads lists and objects inside the attrs.
+const maxPlainDepth = 8
+
+// parsePlainObject parses the object at b[i] (a '{'), depth lists or objects deep, and returns it and the
+// byte after it.
+func parsePlainObject(b []byte, i, depth int) (map[string]any, int, bool) {
 	m := make(map[string]any, 8)
-	i := 1
-	if b[i] == '}' {
-		return m, i+1 == len(b)
+	i++
+	if i < len(b) && b[i] == '}' {
+		return m, i + 1, true
 	}
 	for {
 		key, n, ok := plainJSONString(b[i:])
 		if !ok {
-			return nil, false
+			return nil, 0, false
 		}
 		i += n
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
-		}
-		i++
-		if i >= len(b) {
-			return nil, false
+			return nil, 0, false
 		}
 		var v any
-		switch c := b[i]; {
-		case c == '"':
-			s, n, ok := plainJSONString(b[i:])
-			if !ok {
-				return nil, false
-			}
-			v, i = s, i+n
-		case c == 't' && bytes.HasPrefix(b[i:], []byte("true")):
-			v, i = true, i+4
-		case c == 'f' && bytes.HasPrefix(b[i:], []byte("false")):
-			v, i = false, i+5
-		case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
-			v, i = nil, i+4
-		case c == '-' || (c >= '0' && c <= '9'):
-			j := i
-			for j < len(b) && (b[j] == '-' || b[j] == '+' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || (b[j] >= '0' && b[j] <= '9')) {
-				j++
-			}
-			if !validJSONNumber(b[i:j]) {
-				return nil, false
-			}
-			v, i = json.Number(b[i:j]), j
-		default:
-			return nil, false
+		if v, i, ok = parsePlainValue(b, i+1, depth); !ok {
+			return nil, 0, false
 		}
 		m[key] = v
 		if i >= len(b) {
-			return nil, false
+			return nil, 0, false
 		}
 		switch b[i] {
 		case ',':
 			i++
 		case '}':
-			return m, i+1 == len(b)
+			return m, i + 1, true
 		default:
-			return nil, false
+			return nil, 0, false
 		}
 	}
+}
+
+// parsePlainList parses the list at b[i] (a '['), as parsePlainObject an object.
+func parsePlainList(b []byte, i, depth int) ([]any, int, bool) {
+	l := []any{}
+	i++
+	if i < len(b) && b[i] == ']' {
+		return l, i + 1, true
+	}
+	for {
+		v, next, ok := parsePlainValue(b, i, depth)
+		if !ok || next >= len(b) {
+			return nil, 0, false
+		}
+		l, i = append(l, v), next
+		switch b[i] {
+		case ',':
+			i++
+		case ']':
+			return l, i + 1, true
+		default:
+			return nil, 0, false
+		}
+	}
+}
+
+// parsePlainValue parses the value at b[i], inside depth lists or objects, and returns it and the byte
+// after it.
+func parsePlainValue(b []byte, i, depth int) (any, int, bool) {
+	if i >= len(b) {
+		return nil, 0, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		s, n, ok := plainJSONString(b[i:])
+		return s, i + n, ok
+	case c == 't' && bytes.HasPrefix(b[i:], []byte("true")):
+		return true, i + 4, true
+	case c == 'f' && bytes.HasPrefix(b[i:], []byte("false")):
+		return false, i + 5, true
+	case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
+		return nil, i + 4, true
+	case c == '-' || (c >= '0' && c <= '9'):
+		j := i
+		for j < len(b) && (b[j] == '-' || b[j] == '+' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || (b[j] >= '0' && b[j] <= '9')) {
+			j++
+		}
+		if !validJSONNumber(b[i:j]) {
+			return nil, 0, false
+		}
+		return json.Number(b[i:j]), j, true
+	case c == '[' && depth < maxPlainDepth:
+		return parsePlainList(b, i, depth+1)
+	case c == '{' && depth < maxPlainDepth:
+		return parsePlainObject(b, i, depth+1)
+	}
+	return nil, 0, false
 }
 
 // plainJSONString reads a JSON string at the start of b made only of printable ASCII without escapes, and

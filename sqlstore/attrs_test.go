@@ -97,7 +97,7 @@ func TestDecodeAttrs(t *testing.T) {
 // FuzzDecodeAttrs checks that the fast path parses exactly as encoding/json does, on anything, and on what
 // encodeAttrs writes.
 func FuzzDecodeAttrs(f *testing.F) {
-	for _, s := range []string{`{"a":"b","n":12,"t":true,"z":null}`, `{"x":-0.5e+3}`, `{"a":[1]}`, `{"a":1}x`, `{ }`, `{"a":"\u00e9"}`, `{"emoji":"🔥"}`, "{\"a\":\"\xff\"}"} {
+	for _, s := range []string{`{"a":"b","n":12,"t":true,"z":null}`, `{"x":-0.5e+3}`, `{"a":[1]}`, `{"a":1}x`, `{ }`, `{"a":"\u00e9"}`, `{"emoji":"🔥"}`, "{\"a\":\"\xff\"}", `{"mentioned":[]}`, `{"a":[1,"x",true,null,{"b":[]},{}]}`, `{"a":{}}`, `{"a":[[[[[[[[[1]]]]]]]]]}`, `{"a":[1,]}`, `{"a":[}`, `{"a":[1]`, `{"a":{"b":1,"b":2}}`, `{"a":[-0,1e5,"é"]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -110,10 +110,17 @@ func FuzzDecodeAttrs(f *testing.F) {
 }
 
 func BenchmarkDecodeAttrs(b *testing.B) {
-	s := []byte(`{"channel":"dev","fid":"4242","follower_count":31337,"likes_count":12,"power_badge":false,"username":"user4242"}`)
-	for b.Loop() {
-		if _, err := decodeAttrs(s); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ name, attrs string }{
+		{"flat", `{"channel":"dev","fid":"4242","follower_count":31337,"likes_count":12,"power_badge":false,"username":"user4242"}`},
+		{"list", `{"channel":"art","embeds":0,"fid":"1001574","follower_count":236,"likes_count":0,"mentioned":[],"power_badge":false,"recasts_count":0,"replies_count":0,"username":"pablokim"}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := []byte(c.attrs)
+			for b.Loop() {
+				if _, err := decodeAttrs(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
