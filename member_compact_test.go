@@ -348,3 +348,43 @@ func TestMembersMadeAndDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisteredLarge registers the accounts of engagements in a directory past registeredSlots accounts,
+// where register looks in its table first: every account is made once, first seen at its first event,
+// whether it comes back soon (found in the table), late (replaced there by another) or is new, and keys
+// too long for the table go through the name table alone.
+func TestRegisteredLarge(t *testing.T) {
+	d := NewDirectory()
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	first := map[string]time.Time{}
+	rng := rand.New(rand.NewPCG(7, 9))
+	const accounts = 3 * registeredSlots
+	for i := range 4 * accounts {
+		var id string
+		switch {
+		case i < accounts:
+			id = fmt.Sprint(i)
+		case i%5 == 0:
+			id = fmt.Sprintf("long-%040d", rng.IntN(accounts)) // past the table's 31 bytes
+		default:
+			id = fmt.Sprint(rng.IntN(accounts + accounts/2)) // seen before, or new
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		d.Apply(&Event{Source: SourceX, ExternalID: fmt.Sprint("e", i), Kind: KindLike, Actor: id, Target: "p", Time: at})
+		if _, ok := first["x:"+id]; !ok {
+			first["x:"+id] = at
+		}
+	}
+	if d.registered == nil {
+		t.Fatal("a directory of many accounts made no table of registered accounts")
+	}
+	if d.Len() != len(first) {
+		t.Fatalf("%d members, want %d (one per account)", d.Len(), len(first))
+	}
+	for key, at := range first {
+		a, ok := d.Account(key)
+		if !ok || !a.FirstSeen.Equal(at) {
+			t.Fatalf("account %s: %+v, %v; want first seen %s", key, a, ok, at)
+		}
+	}
+}
