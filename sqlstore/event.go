@@ -658,16 +658,9 @@ func (sc *eventScan) name(b []byte) string {
 	return s
 }
 
-// nameString is name for a string, which it never keeps: a name new to sc is copied.
+// nameString is name for a string, which it never keeps (name copies a name new to sc).
 func (sc *eventScan) nameString(s string) string {
-	if n, ok := sc.names[s]; ok {
-		return n
-	}
-	s = strings.Clone(s)
-	if len(sc.names) < 256 {
-		sc.names[s] = s
-	}
-	return s
+	return sc.name(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // scanEvent reads one row of eventSelect, with a scanner of the pool (eventScan).
