@@ -374,6 +374,9 @@ func (db *DB) ScanEvents(ctx context.Context, f plaudit.EventFilter, fn func(*pl
 		sel = eventPackedSelect
 	}
 	q, args := eventQueryFrom(sel, f)
+	if db.dialect == Postgres {
+		return db.scanEventsPostgres(ctx, db.Rebind(q), args, fn)
+	}
 	rows, err := db.db.QueryContext(ctx, db.Rebind(q), args...)
 	if err != nil {
 		return fmt.Errorf("scan events in %s: %w", db.name, err)

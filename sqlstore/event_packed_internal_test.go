@@ -2,25 +2,61 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/plaudit/plaudit"
+	"github.com/plaudit/plaudit/internal/testenv"
 )
 
 // TestScanPacked checks that SQLite's walk of the log (eventPackedSelect, scanPacked) gives every event as
 // the row-by-column read (EventByKey, eventSelect) does: empty and NULL-free columns, text with the
 // packing's own characters (digits, spaces, '|'), multi-byte text, attrs absent, empty and nested.
 func TestScanPacked(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "plaudit.db"))
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "plaudit.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	checkScanEvents(t, db)
+}
+
+// TestScanRawPostgres checks PostgreSQL's walk of the log (scanEventsPostgres, scanRaw, reading pgx's
+// bytes) against database/sql's row-by-column read (EventByKey), with the same events as TestScanPacked.
+func TestScanRawPostgres(t *testing.T) {
+	db, err := Open(context.Background(), testenv.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkScanEvents(t, db)
+	// A page of the walk (a filter and a limit), and an error from fn, which comes back unwrapped.
+	var seqs []int64
+	if err := db.ScanEvents(context.Background(), plaudit.EventFilter{AfterSeq: 2, Limit: 3}, func(e *plaudit.Event) error {
+		seqs = append(seqs, e.Seq)
+		return nil
+	}); err != nil || !reflect.DeepEqual(seqs, []int64{3, 4, 5}) {
+		t.Fatalf("page after seq 2: %v, %v", seqs, err)
+	}
+	stop := errors.New("stop")
+	if err := db.ScanEvents(context.Background(), plaudit.EventFilter{}, func(*plaudit.Event) error { return stop }); err != stop {
+		t.Fatalf("fn's error came back as %v", err)
+	}
+}
+
+// checkScanEvents appends events of every shape to db and checks that ScanEvents gives each as EventByKey does.
+func checkScanEvents(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
 	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	evs := []plaudit.Event{
 		{Source: plaudit.SourceX, ExternalID: "1", Kind: plaudit.KindPost, Actor: "a", Time: t0},
@@ -43,7 +79,7 @@ func TestScanPacked(t *testing.T) {
 			return err
 		}
 		if !reflect.DeepEqual(e, want) {
-			t.Errorf("seq %d: packed scan %+v\nrow scan %+v", e.Seq, e, want)
+			t.Errorf("seq %d: walk %+v\nrow read %+v", e.Seq, e, want)
 		}
 		n++
 		return nil
@@ -123,5 +159,53 @@ func TestScanPackedMalformed(t *testing.T) {
 		return nil
 	})); err != nil || e.Attrs == nil || len(e.Attrs) != 0 {
 		t.Fatalf("%q: %+v, %v; want empty attrs", withAttrs, e, err)
+	}
+}
+
+// TestScanRawMalformed feeds scanRaw rows PostgreSQL should never send (NULL where the schema forbids it,
+// a bigint of the wrong size or not a number): each is an error naming the column, never a panic. A row in
+// text format reads as one in binary does.
+func TestScanRawMalformed(t *testing.T) {
+	fds := make([]pgconn.FieldDescription, eventRawColumns)
+	for i, name := range []string{"seq", "source", "external_id", "kind", "actor", "target", "target_author", "content", "time_ns", "attrs"} {
+		fds[i] = pgconn.FieldDescription{Name: name, Format: pgx.TextFormatCode}
+	}
+	bin := slices.Clone(fds)
+	bin[0].Format, bin[8].Format = pgx.BinaryFormatCode, pgx.BinaryFormatCode
+	be := func(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
+	row := func(seq, ns []byte) [][]byte {
+		return [][]byte{seq, []byte("x"), []byte("p1"), []byte("post"), []byte("a"), {}, {}, []byte("hi"), ns, []byte(`{"k":1}`)}
+	}
+	sc := newEventScan()
+	for _, f := range [][]pgconn.FieldDescription{fds, bin} {
+		r := row([]byte("7"), []byte("1767571200000000000"))
+		if f[0].Format == pgx.BinaryFormatCode {
+			r = row(be(7), be(1767571200000000000))
+		}
+		e, err := sc.scanRaw(r, f)
+		attrs, _ := decodeAttrs([]byte(`{"k":1}`))
+		want := &plaudit.Event{Seq: 7, Source: "x", ExternalID: "p1", Kind: "post", Actor: "a", Content: "hi",
+			Time: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), Attrs: attrs}
+		if err != nil || !reflect.DeepEqual(e, want) {
+			t.Fatalf("format %d: %+v, %v; want %+v", f[0].Format, e, err, want)
+		}
+	}
+	for name, c := range map[string]struct {
+		row  [][]byte
+		f    []pgconn.FieldDescription
+		want string
+	}{
+		"short row":     {row([]byte("7"), []byte("0"))[:9], fds, "9 columns"},
+		"NULL seq":      {row(nil, []byte("0")), fds, "seq: NULL"},
+		"seq not int":   {row([]byte("7x"), []byte("0")), fds, "seq: \"7x\""},
+		"seq 4 bytes":   {row([]byte{0, 0, 0, 7}, be(0)), bin, "seq: 4 bytes"},
+		"NULL actor":    {func() [][]byte { r := row([]byte("7"), []byte("0")); r[4] = nil; return r }(), fds, "seq 7: column actor is NULL"},
+		"NULL time":     {row([]byte("7"), nil), fds, "seq 7: column time_ns is NULL"},
+		"time 2 bytes":  {row(be(7), []byte{1, 2}), bin, "seq 7: time_ns: 2 bytes"},
+		"attrs not obj": {func() [][]byte { r := row([]byte("7"), []byte("0")); r[9] = []byte("[1]"); return r }(), fds, "event x/p1: decode attrs"},
+	} {
+		if _, err := sc.scanRaw(c.row, c.f); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want one containing %q", name, err, c.want)
+		}
 	}
 }
