@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/plaudit/plaudit/spool"
 	"github.com/plaudit/plaudit/text"
 )
 
@@ -78,7 +79,7 @@ func (s *signatures) add(sig *text.Signature) error {
 		if err != nil {
 			return fmt.Errorf("a file for the texts' signatures: %w", err)
 		}
-		s.f, s.w = f, bufio.NewWriterSize(f, 1<<20)
+		s.f, s.w = f, bufio.NewWriterSize(f, spool.WriteSize)
 		if os.Remove(f.Name()) != nil {
 			s.path = f.Name()
 		}

@@ -37,7 +37,7 @@ func newThreadSpill() (*threadSpill, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conversation: a file for the threads of the stream: %w", err)
 	}
-	s := &threadSpill{f: f, w: bufio.NewWriterSize(f, 1<<20), at: map[string][]span{}}
+	s := &threadSpill{f: f, w: bufio.NewWriterSize(f, spool.WriteSize), at: map[string][]span{}}
 	if os.Remove(f.Name()) != nil {
 		s.path = f.Name()
 	}
