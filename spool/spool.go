@@ -179,12 +179,13 @@ func (s *Spool) rewind() (*bufio.Writer, error) {
 }
 
 // WriteSize is the size of the writes that fill a temporary file of gigabytes (the spool's, and the
-// conversation scorer's and integrity's spills, which take it from here). Written in writes of 1 MiB, the file's pages
-// cost the writer several times the system time that writes of 64 KiB do on this project's machines
-// (virtual machines on Linux 6.18, ext4): 1.5 GB written by dd took 2.5-2.9 s against 0.29-0.38 s in the
-// same minutes, and a million-member verify spent 12.7-13.0 s of system time against 4.0-4.2 s, 5-7 s of
-// its wall time. (Likely cause: ext4 caches a file in folios sized by its writes, and a large folio takes a
-// high-order block of memory, which a virtual machine's host may have taken back until its first touch.)
+// conversation scorer's and integrity's spills, which take it from here). Written in writes of 1 MiB, the
+// file's pages cost the writer several times the system time that writes of 64 KiB do on this project's
+// machines (virtual machines on Linux 6.18, ext4), in most minutes: dd wrote 1.5 GB in 2.5-2.9 s of system
+// time against 0.29-0.38 s, and a million-member verify spent 4.5-4.8 s of system time on its 1.5 GB spool
+// against 15-17 s (55-56 s wall against 67-72 s, alternating), though in some minutes both paid 12-15 s.
+// (Likely cause: ext4 caches a file in folios sized by its writes, and a large folio takes a high-order
+// block of memory, which a virtual machine's host may have taken back until its first touch.)
 const WriteSize = 64 << 10
 
 // fail gives the file up: every later walk reads the source, and the disk space is freed.
