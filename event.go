@@ -44,6 +44,15 @@ type Event struct {
 // Key returns the idempotency key "source/id".
 func (e *Event) Key() string { return string(e.Source) + "/" + e.ExternalID }
 
+// SetIDs sets e's external id, actor, target and target author from ids, the four written one after the
+// other, the first three idLen, actorLen and targetLen bytes long: the four share ids rather than each
+// being a string of its own. The store's and the spool's walks of the log read millions of events, and
+// these strings are what a scorer keeps of one, if anything.
+func (e *Event) SetIDs(ids string, idLen, actorLen, targetLen int) {
+	a, b, c := idLen, idLen+actorLen, idLen+actorLen+targetLen
+	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:a], ids[a:b], ids[b:c], ids[c:]
+}
+
 // AccountKey returns the actor's account key "source:actor".
 func (e *Event) AccountKey() string { return string(e.Source) + ":" + e.Actor }
 

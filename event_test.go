@@ -70,3 +70,23 @@ func TestFieldErrorMessage(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 }
+
+// TestSetIDs splits one string into the four ids, empty ones included, in their order.
+func TestSetIDs(t *testing.T) {
+	for _, c := range []struct {
+		ids                  string
+		id, actor, target    int
+		wantID, wantActor    string
+		wantTarget, wantAuth string
+	}{
+		{"p1abobt9carol", 2, 3, 2, "p1", "abo", "bt", "9carol"},
+		{"p1a", 2, 1, 0, "p1", "a", "", ""},
+		{"xy", 1, 0, 0, "x", "", "", "y"},
+	} {
+		var e Event
+		e.SetIDs(c.ids, c.id, c.actor, c.target)
+		if e.ExternalID != c.wantID || e.Actor != c.wantActor || e.Target != c.wantTarget || e.TargetAuthor != c.wantAuth {
+			t.Errorf("%q (%d, %d, %d): %q %q %q %q", c.ids, c.id, c.actor, c.target, e.ExternalID, e.Actor, e.Target, e.TargetAuthor)
+		}
+	}
+}

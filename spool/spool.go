@@ -746,8 +746,7 @@ func (r *reader) string() string {
 }
 
 // ids reads e's external id, actor, target and target author: their lengths, then their bytes, made one
-// string that the four share. A replay of millions of events makes a string an event for them instead of
-// four, and the four are what a scorer keeps of an event, if anything.
+// string that the four share (plaudit.Event.SetIDs).
 func (r *reader) ids(e *plaudit.Event) {
 	var n [4]uint64
 	for k := range n {
@@ -766,10 +765,8 @@ func (r *reader) ids(e *plaudit.Event) {
 	if total == 0 {
 		return
 	}
-	ids := string(r.p[r.i : r.i+int(total)])
+	e.SetIDs(string(r.p[r.i:r.i+int(total)]), int(n[0]), int(n[1]), int(n[2]))
 	r.i += int(total)
-	a, b, c := n[0], n[0]+n[1], n[0]+n[1]+n[2]
-	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:a], ids[a:b], ids[b:c], ids[c:]
 }
 
 // name returns the next name: one copy of each source, kind and attr key however often it comes.

@@ -547,7 +547,7 @@ func (sc *eventScan) scanPacked(s scanner) (*plaudit.Event, error) {
 	e := &plaudit.Event{Seq: sc.e.Seq, Time: time.Unix(0, sc.timeNS).UTC()}
 	e.Source, e.Kind = plaudit.Source(sc.nameString(field(0))), plaudit.Kind(sc.nameString(field(1)))
 	ids := strings.Clone(p[i : i+n[2]+n[3]+n[4]+n[5]])
-	e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:n[2]], ids[n[2]:n[2]+n[3]], ids[n[2]+n[3]:n[2]+n[3]+n[4]], ids[n[2]+n[3]+n[4]:]
+	e.SetIDs(ids, n[2], n[3], n[4])
 	i += len(ids)
 	if content := field(6); content != "" { // an empty one keeps no pointer into the row
 		e.Content = content

@@ -91,12 +91,10 @@ func (sc *eventScan) scanRaw(v [][]byte, fds []pgconn.FieldDescription) (*plaudi
 	}
 	e := &plaudit.Event{Seq: seq, Time: time.Unix(0, ns).UTC()}
 	e.Source, e.Kind = plaudit.Source(sc.name(v[1])), plaudit.Kind(sc.name(v[3]))
-	n2, n4, n5, n6 := len(v[2]), len(v[4]), len(v[5]), len(v[6])
-	if total := n2 + n4 + n5 + n6; total > 0 {
+	if total := len(v[2]) + len(v[4]) + len(v[5]) + len(v[6]); total > 0 {
 		b := make([]byte, 0, total)
 		b = append(append(append(append(b, v[2]...), v[4]...), v[5]...), v[6]...)
-		ids := unsafe.String(unsafe.SliceData(b), total)
-		e.ExternalID, e.Actor, e.Target, e.TargetAuthor = ids[:n2], ids[n2:n2+n4], ids[n2+n4:n2+n4+n5], ids[n2+n4+n5:]
+		e.SetIDs(unsafe.String(unsafe.SliceData(b), total), len(v[2]), len(v[4]), len(v[5]))
 	}
 	if len(v[7]) > 0 {
 		e.Content = string(v[7])
